@@ -1,0 +1,29 @@
+"""govsim: agent-based simulator of Chinese community-governance structures (Mesa).
+
+>>> import govsim
+>>> sc = govsim.load_scenario("chengdong")
+>>> model = govsim.GovernanceModel(sc, residents=5000, seed=1)
+>>> model.run(60).summary()["participation_rate"]  # doctest: +SKIP
+"""
+
+from .model import GovernanceModel
+from .scenario import (
+    Population,
+    Scenario,
+    ScenarioError,
+    list_scenarios,
+    load_population,
+    load_scenario,
+)
+
+__version__ = "0.1.0"
+__all__ = [
+    "GovernanceModel",
+    "Population",
+    "Scenario",
+    "ScenarioError",
+    "list_scenarios",
+    "load_population",
+    "load_scenario",
+    "__version__",
+]

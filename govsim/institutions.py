@@ -1,0 +1,218 @@
+"""Institutions as Mesa agents: each instance of a scenario institution (one 居委会, one
+street office, one service center …) is an ``Institution`` sitting on its premises' cell
+of the neighbourhood ``Network``.
+
+What an institution does comes from its capabilities in the scenario, never from its
+name: windows and authority make it a service point with a queue; ``forwards_to`` and a
+relay delay make it a relay; ``admin_tasks`` load it with pushed-down work;
+``self_governance`` turns its spare staff-hours into activities, meetings and visits;
+``offers`` are fixed programmes; ``outreach`` is proactive discovery.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+import numpy as np
+from mesa.discrete_space import FixedAgent
+from scipy.special import ndtri
+
+from .schedule import OpenClock, WeeklySchedule
+
+PROCESSING_SIGMA = 0.75  # assumption: spread (lognormal sigma) of back-office processing times
+
+
+class Institution(FixedAgent):
+    """One instance of a scenario institution.
+
+    Queue mechanism (DOMAIN.md mechanism 2): requests wait first-come-first-served for one
+    of ``windows`` service slots, which work only during opening hours.  The queue is
+    computed in *open time* (``OpenClock``), so a request that arrives after closing
+    waits for the next opening.  A post whose holder is absent stays empty that day unless
+    the structure keeps AB backup posts (001: 「推行…AB岗服务制」), in which case it is
+    empty only when the backup is away too.
+    """
+
+    def __init__(self, model, kind, instance: int, schedule: WeeklySchedule, cell=None):
+        super().__init__(model)
+        self.kind = kind
+        self.spec = kind.spec
+        self.key = kind.key
+        self.instance = instance
+        self.node = kind.first_node + instance
+        self.scale = float(kind.scale[instance])
+        self.windows = max(1, round(self.spec.windows * self.scale)) if self.spec.windows else 0
+        self.staff = self.spec.staff * self.scale
+        self.schedule = schedule
+        self.clock = OpenClock(schedule, days=800)
+        self.open_days = sum(1 for w in range(7) if schedule.hours_on(w) > 0)
+        self.hours_per_open_day = schedule.hours_per_week() / max(1, self.open_days)
+        if cell is not None:
+            self.cell = cell
+        self.queue: deque = deque()  # (arrival open-time, need id, service hours)
+        self.free = [0.0] * self.windows  # open-time each slot is next free
+        self.inbox_ids: list[np.ndarray] = []
+        self.inbox_t: list[np.ndarray] = []
+        self.extra_servers = 0  # volunteer slots for the coming day
+        self.absent_today = 0
+        self.busy_hours_today = 0.0
+        self.selfgov_hours_today = 0.0
+        self.admin_hours_today = 0.0
+        self.offer_acc = [0.0] * len(self.spec.offers)
+        self.selfgov_acc = {"activity": 0.0, "deliberation": 0.0}
+        self.visit_acc = 0.0
+        # running totals for outputs and Little's-law checks
+        self.arrivals = 0
+        self.served = 0
+        self.forwarded = 0
+        self.lost = 0
+        self.wait_hours_total = 0.0
+        self.busy_hours_total = 0.0
+        self.selfgov_hours_total = 0.0
+        self.admin_hours_total = 0.0
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.key}#{self.instance} ({self.spec.actor}) staff={self.staff:g} windows={self.windows} queue={len(self.queue)}>"
+
+    # ------------------------------------------------------------------ per day
+    def open_hours_on(self, day: int) -> float:
+        return self.schedule.hours_on(day % 7)
+
+    def begin_day(self, day: int, rng: np.random.Generator, absence: float) -> None:
+        """Absences and volunteer slots for ``day``."""
+        self.busy_hours_today = 0.0
+        w = self.windows
+        p = absence * absence if self.spec.backup else absence
+        self.absent_today = int(rng.binomial(w, p)) if (w and self.open_hours_on(day) > 0) else 0
+        if self.absent_today:
+            oc_end = float(self.clock.to_open(24.0 * (day + 1)))
+            self.free.sort()
+            for k in range(self.absent_today):
+                self.free[k] = max(self.free[k], oc_end)
+
+    def receive(self, ids: np.ndarray, t: np.ndarray) -> None:
+        if len(ids):
+            self.inbox_ids.append(ids)
+            self.inbox_t.append(t)
+
+    def take_inbox(self, t_end: float) -> tuple[np.ndarray, np.ndarray]:
+        """Requests that have arrived before ``t_end``; later ones stay in the inbox."""
+        if not self.inbox_ids:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        ids = np.concatenate(self.inbox_ids)
+        t = np.concatenate(self.inbox_t)
+        now = t < t_end
+        later = ~now
+        self.inbox_ids = [ids[later]] if later.any() else []
+        self.inbox_t = [t[later]] if later.any() else []
+        order = np.argsort(t[now], kind="stable")
+        return ids[now][order], t[now][order]
+
+    def serve(self, day: int, ids: np.ndarray, t_arrival: np.ndarray, service_h: np.ndarray):
+        """Queue the new requests and start every one that can start on ``day``.
+
+        Returns need ids, calendar start and end of service of the requests started today.
+        """
+        self.arrivals += len(ids)
+        if not self.windows and self.spec.accept_first:  # accepted on the spot, checked later
+            self.served += len(ids)
+            return ids, t_arrival, t_arrival
+        if len(ids):
+            a_oc = self.clock.to_open(t_arrival)
+            if self.queue and a_oc[0] < self.queue[-1][0]:
+                merged = sorted(
+                    [
+                        *self.queue,
+                        *zip(a_oc.tolist(), ids.tolist(), service_h.tolist(), strict=True),
+                    ]
+                )
+                self.queue = deque(merged)
+            else:
+                self.queue.extend(zip(a_oc.tolist(), ids.tolist(), service_h.tolist(), strict=True))
+        if not self.queue or not (self.free or self.extra_servers):
+            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+        oc_end = float(self.clock.to_open(24.0 * (day + 1)))
+        oc_start = float(self.clock.to_open(24.0 * day))
+        heap = self.free + [oc_start] * self.extra_servers
+        heapq.heapify(heap)
+        q = self.queue
+        out_i, out_s, out_e, out_a = [], [], [], []
+        busy = 0.0
+        while q:
+            a, i, s = q[0]
+            f = heap[0]
+            start = a if a > f else f
+            if start >= oc_end:
+                break
+            q.popleft()
+            heapq.heapreplace(heap, start + s)
+            out_i.append(i)
+            out_s.append(start)
+            out_e.append(start + s)
+            out_a.append(a)
+            busy += s
+        if self.extra_servers:
+            heap.sort()
+            heap = heap[self.extra_servers :]
+        self.free = heap
+        self.busy_hours_today += busy
+        self.busy_hours_total += busy
+        self.served += len(out_i)
+        if not out_i:
+            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+        s_oc = np.asarray(out_s)
+        self.wait_hours_total += float((s_oc - np.asarray(out_a)).sum())
+        t_start = self.clock.from_open(s_oc, side="right")
+        t_end = self.clock.from_open(np.asarray(out_e), side="left")
+        return np.asarray(out_i, dtype=np.int64), t_start, t_end
+
+    def processing_end(self, t_done: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Back office (后台): a lognormal number of working days after the front desk,
+        capped by a time-limit commitment where the structure has one (001:
+        「前台受理、后台限时办结」)."""
+        spec = self.spec
+        if spec.accept_first or spec.processing_days <= 0:
+            return t_done
+        days = spec.processing_days * np.exp(PROCESSING_SIGMA * ndtri(np.clip(u, 1e-9, 1 - 1e-9)))
+        if spec.time_limit_days is not None:
+            days = np.minimum(days, spec.time_limit_days)
+        oc = self.clock.to_open(t_done) + days * self.hours_per_open_day
+        return self.clock.from_open(oc, side="left")
+
+    def relay(self, t: np.ndarray, u: np.ndarray, fixed: bool) -> np.ndarray:
+        """Time a forwarded request leaves for the next level: a relay delay in this
+        institution's working hours (「传声筒」「二传手」, 001), exponential or fixed."""
+        d = self.spec.relay_delay_h
+        if d <= 0:
+            return t
+        delay = np.full(len(t), d) if fixed else -np.log1p(-u) * d
+        return self.clock.from_open(self.clock.to_open(t) + delay, side="left")
+
+    def admin_load(self, day: int, hours_per_task: float) -> float:
+        """Staff-hours today eaten by tasks pushed down from above (mechanism 3; 004:
+        435 task types before the clean-up, 85 after; Chongqing survey: 73 per community)."""
+        open_h = self.open_hours_on(day)
+        if not open_h or not self.spec.admin_tasks:
+            return 0.0
+        per_open_hour = (
+            self.scale
+            * self.spec.admin_tasks
+            * hours_per_task
+            / (self.schedule.hours_per_week() * 52.0)
+        )
+        return per_open_hour * open_h
+
+    def staff_hours(self, day: int, absence: float) -> float:
+        return self.staff * self.open_hours_on(day) * (1.0 - absence)
+
+    def end_day(self, day: int, hours_per_task: float, absence: float) -> float:
+        """Spare staff-hours after admin tasks and requests: the time left for self-governance."""
+        self.admin_hours_today = min(
+            self.admin_load(day, hours_per_task), self.staff_hours(day, absence)
+        )
+        self.admin_hours_total += self.admin_hours_today
+        spare = self.staff_hours(day, absence) - self.admin_hours_today - self.busy_hours_today
+        self.selfgov_hours_today = max(0.0, spare) if self.spec.self_governance is not None else 0.0
+        self.selfgov_hours_total += self.selfgov_hours_today
+        return self.selfgov_hours_today

@@ -1,0 +1,91 @@
+"""One bilingual table of names: actors, need types, groups, outcomes.
+
+Everything the user sees (CLI tables, charts, the app) takes its Chinese and English
+labels from here, so a term is translated once.  Scenario names and descriptions live
+in the scenario files themselves (``[scenario] name_zh / name_en``).
+"""
+
+from __future__ import annotations
+
+# actor kinds a scenario institution may declare (``actor = "..."``).  The kind only
+# chooses the label; behaviour comes from the capabilities the scenario gives it.
+ACTORS: dict[str, tuple[str, str]] = {
+    "resident": ("居民", "resident"),
+    "residents_committee": ("居委会", "residents' committee"),
+    "street_office": ("街道办事处", "street office"),
+    "district_department": ("区职能部门", "district department"),
+    "party_committee": ("社区党委", "community party committee"),
+    "workstation": ("社区工作站", "community workstation"),
+    "public_service_center": ("社区公共服务中心", "public service center"),
+    "community_service_center": ("社区服务中心", "community service center"),
+    "mass_work_center": ("社区群众工作中心", "mass-work center"),
+    "liaison_center": ("民众联络所", "community liaison center"),
+    "grid_workers": ("网格员", "grid workers"),
+    "building_heads": ("楼栋长", "building heads"),
+    "social_organisation": ("社会组织", "social organisations"),
+    "mediation_workshop": ("居意坊", "stairwell mediation workshop"),
+    "deliberation_council": ("居民议事会", "residents' deliberation council"),
+    "village_service_station": ("村级社会综合服务站", "village service station"),
+    "town_service_center": ("镇社会综合服务中心", "town service center"),
+    "villager_council": ("村民理事会", "villager council"),
+    "resident_unit": ("驻区单位", "resident unit"),
+}
+
+NEED_TYPES: dict[str, tuple[str, str]] = {
+    "admin_service": ("行政事务(社保/计生/民政/低保/证明)", "administrative service"),
+    "public_service": ("基本公共服务(养老/助残/托育)", "basic public service"),
+    "dispute": ("邻里矛盾", "neighbour dispute"),
+    "public_space": ("公共空间/物业问题", "public-space / property issue"),
+    "activity": ("活动意愿", "wish for an activity"),
+}
+NEED_TYPE_KEYS: tuple[str, ...] = tuple(NEED_TYPES)
+
+GROUPS: dict[str, tuple[str, str]] = {
+    "all": ("全体", "all"),
+    "elderly": ("老年人", "elderly"),
+    "working_age": ("劳动年龄人口", "working-age"),
+    "migrant": ("流动人口/新市民", "migrants"),
+    "vulnerable": ("弱势群体", "vulnerable"),
+}
+
+SESSION_KINDS: dict[str, tuple[str, str]] = {
+    "activity": ("文体活动", "activity"),
+    "deliberation": ("议事协商", "deliberation"),
+    "volunteering": ("志愿服务", "volunteering"),
+}
+
+CHANNELS: dict[str, tuple[str, str]] = {
+    "walk_in": ("上门办理", "walk-in"),
+    "remote": ("电话/网上/代办", "phone / online / proxy"),
+    "discovered": ("主动发现", "discovered proactively"),
+}
+
+OUTCOMES: dict[str, tuple[str, str, str]] = {
+    # key: (中文, English, unit)
+    "participation_rate": ("近30天参与率", "participation, last 30 days", "share"),
+    "participation_activity": ("活动参与率", "activity participation", "share"),
+    "participation_deliberation": ("议事参与率", "deliberation participation", "share"),
+    "participation_volunteering": ("志愿参与率", "volunteering participation", "share"),
+    "response_time_median_h": ("响应时间中位数", "response time, median", "h"),
+    "response_time_p90_h": ("响应时间P90", "response time, 90th percentile", "h"),
+    "response_time_mean_h": ("响应时间均值", "response time, mean", "h"),
+    "unreported_share": ("未被反映比例", "share never reported", "share"),
+    "unresolved_share": ("未解决比例", "share unresolved at end", "share"),
+    "trust_mean": ("信任度均值", "trust, mean", "0-1"),
+    "belonging_mean": ("归属感均值", "belonging, mean", "0-1"),
+    "cost_per_resident_yuan": ("人均年成本", "cost per resident per year", "yuan"),
+}
+
+
+def label(table: dict, key: str, lang: str = "en") -> str:
+    """Label of ``key`` in ``table`` in ``lang`` ("zh" or "en")."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    entry = table[key]
+    return entry[0] if lang == "zh" else entry[1]
+
+
+def bilingual(table: dict, key: str) -> str:
+    """ "中文 / English" for tables that show both."""
+    entry = table[key]
+    return f"{entry[0]} / {entry[1]}"

@@ -1,0 +1,164 @@
+"""Outcomes users compare (DOMAIN.md §4), overall and by group.
+
+- participation over the last 30 days (any, activity, deliberation, volunteering);
+- response time, hours from the need arising to the answer reaching the resident, over
+  resolved needs (median, p90, mean), overall and by need type;
+- share never reported and share unresolved at the end, over needs that arose at least
+  ``SETTLE_DAYS`` before the end (younger needs have not had a fair chance yet);
+- trust and belonging; cost per resident per year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .labels import NEED_TYPE_KEYS
+from .needs import RESOLVED
+from .participation import KINDS
+
+SETTLE_DAYS = 30
+
+
+def participation(model, day: int, mask: np.ndarray | None = None) -> dict[str, float]:
+    r = model.residents
+    since = day - 29
+    out = {}
+    anyp = np.zeros(r.n, dtype=bool)
+    for k in KINDS:
+        got = r.last_day[k] >= since
+        anyp |= got
+        out[f"participation_{k}"] = (
+            float(got[mask].mean()) if mask is not None else float(got.mean())
+        )
+    out["participation_rate"] = float(anyp[mask].mean()) if mask is not None else float(anyp.mean())
+    return out
+
+
+def _rt_stats(rt: np.ndarray, prefix: str = "response_time") -> dict[str, float | None]:
+    if not len(rt):
+        return {f"{prefix}_median_h": None, f"{prefix}_p90_h": None, f"{prefix}_mean_h": None}
+    return {
+        f"{prefix}_median_h": float(np.median(rt)),
+        f"{prefix}_p90_h": float(np.percentile(rt, 90)),
+        f"{prefix}_mean_h": float(rt.mean()),
+    }
+
+
+def need_outcomes(model, need_mask: np.ndarray) -> dict:
+    nd = model.needs
+    day_end = model.day_count * 24.0
+    st = nd.col("status")
+    resolved = (st == RESOLVED) & need_mask
+    rt = (nd.col("t_resolved") - nd.col("t_arose"))[resolved]
+    out = _rt_stats(rt)
+    horizon = day_end - SETTLE_DAYS * 24.0 if model.day_count > 2 * SETTLE_DAYS else day_end
+    settled = need_mask & (nd.col("t_arose") < horizon)
+    n = int(settled.sum())
+    unreported = settled & (nd.col("reports") == 0) & (st != RESOLVED)
+    out["needs"] = int(need_mask.sum())
+    out["unreported_share"] = float(unreported.sum() / n) if n else None
+    out["unresolved_share"] = float((settled & (st != RESOLVED)).sum() / n) if n else None
+    by_type = {}
+    typ = nd.col("type")
+    for ti, t in enumerate(NEED_TYPE_KEYS):
+        sel = resolved & (typ == ti)
+        s = _rt_stats((nd.col("t_resolved") - nd.col("t_arose"))[sel])
+        st_t = settled & (typ == ti)
+        k = int(st_t.sum())
+        s["needs"] = int((need_mask & (typ == ti)).sum())
+        s["unresolved_share"] = float((st_t & (st != RESOLVED)).sum() / k) if k else None
+        s["unreported_share"] = (
+            float((st_t & (nd.col("reports") == 0) & (st != RESOLVED)).sum() / k) if k else None
+        )
+        by_type[t] = s
+    out["by_need_type"] = by_type
+    return out
+
+
+def yearly_cost(model) -> dict[str, float]:
+    """Structure costs per year (staff, premises, purchased services, running) plus points
+    redeemed, scaled to a year."""
+    parts = {"staff": 0.0, "premises": 0.0, "purchased_services": 0.0, "running": 0.0}
+    for a in model.node_agents:
+        c = a.spec.costs
+        parts["staff"] += a.staff * c.salary_per_staff
+        parts["premises"] += c.premises * a.scale
+        parts["purchased_services"] += c.purchased_services * a.scale
+        parts["running"] += c.running * a.scale
+    pts = model.spec.incentives.points
+    years = max(model.day_count, 1) / 365.0
+    parts["points_redeemed"] = (
+        (model.participation.points_earned * pts.redeem_share * pts.yuan_per_point / years)
+        if pts
+        else 0.0
+    )
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def summarize(model) -> dict:
+    r = model.residents
+    day = model.day_count - 1
+    groups = r.group_masks()
+    nd = model.needs
+    need_res = nd.col("resident")
+    cost = yearly_cost(model)
+    out: dict = {
+        "scenario": model.spec.key,
+        "scenario_name_zh": model.spec.scenario.name_zh,
+        "scenario_name_en": model.spec.scenario.name_en,
+        "population": model.population.key,
+        "residents": r.n,
+        "days": model.day_count,
+        "seed": model.seed,
+    }
+    out.update(participation(model, day))
+    out.update(need_outcomes(model, np.ones(nd.n, dtype=bool)))
+    out["trust_mean"] = float(r.trust.mean())
+    out["belonging_mean"] = float(r.belonging.mean())
+    out["cost_per_resident_yuan"] = cost["total"] / r.n
+    out["cost_breakdown_yuan_per_year"] = cost
+    by_group = {}
+    for g, mask in groups.items():
+        if g == "all":
+            continue
+        s = participation(model, day, mask)
+        no = need_outcomes(model, mask[need_res])
+        no.pop("by_need_type")
+        s.update(no)
+        s["trust_mean"] = float(r.trust[mask].mean()) if mask.any() else None
+        s["belonging_mean"] = float(r.belonging[mask].mean()) if mask.any() else None
+        s["residents"] = int(mask.sum())
+        by_group[g] = s
+    out["by_group"] = by_group
+    out["institutions"] = institution_stats(model)
+    out["needs_status"] = nd.counts()
+    return out
+
+
+def institution_stats(model) -> dict:
+    days = max(model.day_count, 1)
+    out = {}
+    for k in model.kinds:
+        ags = k.agents
+        out[k.key] = {
+            "actor": k.spec.actor,
+            "instances": k.n_instances,
+            "arrivals": int(sum(a.arrivals for a in ags)),
+            "served": int(sum(a.served for a in ags)),
+            "forwarded": int(sum(a.forwarded for a in ags)),
+            "lost": int(sum(a.lost for a in ags)),
+            "mean_wait_h": (
+                sum(a.wait_hours_total for a in ags) / max(1, sum(a.served for a in ags))
+            )
+            if k.spec.windows
+            else None,
+            "staff_per_instance": float(np.mean([a.staff for a in ags])),
+            "windows_per_instance": float(np.mean([a.windows for a in ags])),
+            "selfgov_hours_per_instance_day": sum(a.selfgov_hours_total for a in ags)
+            / (days * len(ags)),
+            "admin_hours_per_instance_day": sum(a.admin_hours_total for a in ags)
+            / (days * len(ags)),
+            "mean_walk_min": float(np.mean(k.walk_min[model.residents.building])),
+        }
+    return out

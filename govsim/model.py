@@ -1,0 +1,222 @@
+"""``GovernanceModel``: one district under one governance structure, stepped a day at a time.
+
+Data flow of a day (ODD process overview):
+
+1. needs arise (``needs.NeedStream``, common random numbers);
+2. needs past the resident's patience are given up;
+3. residents report what they can (``Handling.self_report``);
+4. institutions handle what reached them, relay the rest (``Handling.route_day``);
+5. answers that reached residents today settle; trust moves (``Feedback``);
+6. committees count the hours left after admin tasks and requests (``Institution.end_day``);
+7. proactive discovery: outreach visits, committee visits, party members' ties;
+8. sessions are held and residents choose to take part (``Participation.step``);
+9. belonging fades; the ``DataCollector`` records the day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mesa
+import numpy as np
+from mesa.discrete_space import Network
+
+from .handling import Handling
+from .institutions import Institution
+from .metrics import participation, summarize
+from .needs import IN_SYSTEM, UNREPORTED, NeedStream, NeedTable
+from .participation import Feedback, Participation
+from .population import make_population, stream
+from .scenario import Population, Scenario, load_population, load_scenario
+from .structure import build_kinds, partition, street_network
+
+DEFAULT_RESIDENTS = 25_000  # 000/001: 2–3万人 per community
+DEFAULT_DAYS = 365
+
+
+class GovernanceModel(mesa.Model):
+    """A Mesa model of residents (arrays) and institutions (agents) under one structure.
+
+    ``scenario`` is a ``Scenario`` or a built-in name / path; ``population`` a profile name,
+    path or ``Population`` (default: the one the scenario names).  ``seed`` fixes every
+    random stream: the population and the need stream depend on it and the population
+    alone, the rest on it and the structure.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str = "baseline",
+        residents: int = DEFAULT_RESIDENTS,
+        seed: int = 0,
+        population: Population | str | None = None,
+    ):
+        super().__init__(rng=seed)
+        self.seed = int(seed)
+        self.spec: Scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
+        if population is None:
+            population = self.spec.scenario.population
+        self.population: Population = (
+            load_population(population) if isinstance(population, str) else population
+        )
+        self.streams = {
+            name: stream(self.seed, name)
+            for name in ("routing", "reporting", "participation", "outreach")
+        }
+        self.day_count = 0
+
+        # population → structure → network → institutions
+        self.residents, self.building_pos, self.ties = make_population(
+            self.population, int(residents), self.seed
+        )
+        self.units = partition(self.spec, self.residents)
+        self.kinds = build_kinds(self.spec, self.residents, self.units)
+        self.schedules = {k.key: self.spec.schedule_of(k.spec) for k in self.kinds}
+        graph, layout, fac_nodes = street_network(
+            self.residents, self.building_pos, self.kinds, self.population.behaviour.walking_kmh
+        )
+        self.space = Network(graph, layout=layout, random=self.random)
+        self.node_agents: list[Institution] = []
+        fac = iter(fac_nodes)
+        for k in self.kinds:
+            for i in range(k.n_instances):
+                a = Institution(self, k, i, self.schedules[k.key], cell=self.space[int(next(fac))])
+                k.agents.append(a)
+                self.node_agents.append(a)
+        self.queue_agents = [a for a in self.node_agents if a.windows]
+        self.has_party_tie = (
+            np.asarray(self.ties @ self.residents.party_member.astype(np.float32)).ravel() > 0
+        )
+
+        # needs, handling, participation
+        self.needs = NeedTable(capacity=max(1024, int(residents) * 3))
+        self.need_stream = NeedStream(self.population, self.residents, self.seed)
+        self.feedback = Feedback(self)
+        self.handling = Handling(self)
+        self.participation = Participation(self)
+        self._hours_per_task = self.population.workload.admin_hours_per_task
+        self._outreach = [k for k in self.kinds if k.spec.outreach is not None]
+        self._hh_range = {k.key: self._household_ranges(k) for k in self.kinds}
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "day": lambda m: m.day_count,
+                "participation_rate": lambda m: m._today["participation_rate"],
+                "participation_activity": lambda m: m._today["participation_activity"],
+                "participation_deliberation": lambda m: m._today["participation_deliberation"],
+                "participation_volunteering": lambda m: m._today["participation_volunteering"],
+                "needs_arisen": lambda m: m.needs.n,
+                "needs_unreported": lambda m: m._status_counts["unreported"],
+                "needs_in_system": lambda m: m._status_counts["in_system"],
+                "needs_resolved": lambda m: m._status_counts["resolved"],
+                "needs_never_reported": lambda m: m._status_counts["never_reported"],
+                "needs_abandoned": lambda m: m._status_counts["abandoned"],
+                "queue_length": lambda m: sum(len(a.queue) for a in m.queue_agents),
+                "trust_mean": lambda m: float(m.residents.trust.mean()),
+                "belonging_mean": lambda m: float(m.residents.belonging.mean()),
+                "selfgov_hours": lambda m: sum(a.selfgov_hours_today for a in m.node_agents),
+                "admin_hours": lambda m: sum(a.admin_hours_today for a in m.node_agents),
+            }
+        )
+        self._today: dict = {}
+        self._status_counts: dict = {}
+
+    # ------------------------------------------------------------------ helpers
+    def _household_ranges(self, k) -> tuple[np.ndarray, np.ndarray]:
+        """First and one-past-last household served by each instance (catchments are
+        contiguous runs of Hilbert-ordered buildings)."""
+        hh_inst = k.building_instance[self.residents.hh_building]
+        lo = np.searchsorted(hh_inst, np.arange(k.n_instances), side="left")
+        hi = np.searchsorted(hh_inst, np.arange(k.n_instances), side="right")
+        return lo, hi
+
+    @property
+    def residents_count(self) -> int:
+        return self.residents.n
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        day = self.day_count
+        h = self.handling
+        arising = self.need_stream.day(day)
+        if arising:
+            self.needs.add(**arising)
+        h.expire(day)
+        h.self_report(day)
+        h.route_day(day)
+        self.feedback.resolved(h.settle(day))
+        beh = self.population.behaviour
+        for a in self.node_agents:
+            a.end_day(day, self._hours_per_task, beh.staff_absence)
+        self._discover(day)
+        self.participation.step(day)
+        self.feedback.decay()
+        self.day_count += 1
+        self._today = participation(self, day)
+        self._status_counts = self.needs.counts()
+        self.datacollector.collect(self)
+
+    def _discover(self, day: int) -> None:
+        """Proactive discovery (mechanism 4): outreach visits, committee household visits
+        with spare hours (001: 「做好辖区基本情况入户调查」), party members' ties."""
+        rng = self.streams["outreach"]
+        beh = self.population.behaviour
+        for k in self._outreach:
+            o = k.spec.outreach
+            if o.mode == "ties":
+                if self.schedules[k.key].hours_on(day % 7) > 0:
+                    self.handling.discover_ties(day, k, o.ties_detect_per_day)
+                continue
+            if self.schedules[k.key].hours_on(day % 7) <= 0:
+                continue
+            staff = np.array([a.staff for a in k.agents])
+            lam = staff * (1 - o.vacancy) * (1 - beh.staff_absence) * o.visits_per_staff_day
+            visits = rng.poisson(lam, k.n_instances)
+            self._visit(day, k, visits, o.detect, rng)
+        for k in self.kinds:
+            sg = k.spec.self_governance
+            if sg is None or sg.visits <= 0:
+                continue
+            acc = np.array(
+                [
+                    a.visit_acc + a.selfgov_hours_today * sg.visits * sg.visits_per_hour
+                    for a in k.agents
+                ]
+            )
+            visits = acc.astype(np.int64)
+            for a, v in zip(k.agents, acc - visits, strict=True):
+                a.visit_acc = v
+            self._visit(day, k, visits, 1.0, rng)
+
+    def _visit(self, day, k, visits, detect, rng) -> None:
+        if not visits.sum():
+            return
+        lo, hi = self._hh_range[k.key]
+        inst = np.repeat(np.arange(k.n_instances), visits)
+        span = np.maximum(hi[inst] - lo[inst], 1)
+        hh = lo[inst] + (rng.random(len(inst)) * span).astype(np.int64)
+        t = day * 24.0 + 9.0 + 8.0 * rng.random(len(inst))
+        self.handling.discover_households(day, hh, t, detect, k)
+
+    # ------------------------------------------------------------------ API
+    def run(
+        self, days: int = DEFAULT_DAYS, progress: Callable[[int], None] | None = None
+    ) -> GovernanceModel:
+        """Advance ``days`` days."""
+        for _ in range(int(days)):
+            self.step()
+            if progress is not None:
+                progress(1)
+        return self
+
+    def summary(self) -> dict:
+        return summarize(self)
+
+    def check_accounting(self) -> dict[str, int]:
+        """Every need is pending (unreported or in the system), resolved or ended."""
+        c = self.needs.counts()
+        assert sum(c.values()) == self.needs.n, (c, self.needs.n)
+        return c
+
+    def pending(self) -> int:
+        st = self.needs.col("status")
+        return int(((st == UNREPORTED) | (st == IN_SYSTEM)).sum())

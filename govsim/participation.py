@@ -1,0 +1,293 @@
+"""Participation: sessions offered by institutions, residents' choices, and feedback.
+
+Sessions (mechanism 7 of DOMAIN.md) come from two sources: a committee's spare
+staff-hours after pushed-down tasks and requests (``self_governance``; 001: after
+居政分离 「居委会有时间、有精力、有条件…开展自治活动」), and fixed programmes (``offers``;
+000: the liaison center's activities for each group, 9:00–21:00 every day).  A session
+happens in the host's opening hours and has a number of seats.
+
+A resident can join a session of their own catchment's host if they are free at its hour.
+The daily chance is a logistic function of propensity, trust, belonging, the share of
+ties who took part in the last 30 days, an invitation, points on offer (002: 民生银行
+积分), and walking time — coefficients from the population profile, the same for every
+structure.  Feedback (mechanism 8): taking part builds belonging; volunteers add service
+capacity to their host for the next day; collected needs enter the structure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .labels import SESSION_KINDS
+from .needs import ACTIVITY, DISCOVERED, IN_SYSTEM, RESOLVED, UNREPORTED
+from .population import free_time_mask
+
+KINDS = tuple(SESSION_KINDS)
+VOLUNTEER_SHIFT_H = 3.0  # assumption: a volunteer gives about three hours a session
+
+
+class Participation:
+    def __init__(self, model):
+        self.m = model
+        self.rng = model.streams["participation"]
+        self.free = free_time_mask()  # [3, 7, 24]
+        self.hosts = [
+            a for a in model.node_agents if a.spec.offers or a.spec.self_governance is not None
+        ]
+        self.host_masks = {a.key: model.schedules[a.key].hourly_mask() for a in self.hosts}
+        beh = model.population.behaviour
+        self.dist_logit = {
+            k.key: beh.distance_per_15min * k.walk_min[model.residents.building] / 15.0
+            for k in model.kinds
+            if any(a.kind is k for a in self.hosts)
+        }
+        pts = model.spec.incentives.points
+        self.points_per = {k: (pts.per_session.get(k, 0.0) if pts else 0.0) for k in KINDS}
+        deg = np.asarray(model.ties.sum(axis=1)).ravel()
+        self.inv_degree = np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0).astype(np.float32)
+        self.points_earned = 0.0
+        self.attendance = {k: 0 for k in KINDS}
+        self.sessions_held = {k: 0 for k in KINDS}
+
+    # ------------------------------------------------------------------ sessions
+    def sessions_today(self, day: int) -> list[tuple]:
+        """(host, kind, hour, seats, collects, adds_capacity) for each session held today."""
+        out = []
+        wd = day % 7
+        for a in self.hosts:
+            mask = self.host_masks[a.key][wd]
+            if not mask.any():
+                continue
+            hours = np.flatnonzero(mask)
+            for j, off in enumerate(a.spec.offers):
+                a.offer_acc[j] += off.sessions_per_week / max(1, a.open_days)
+                n = int(a.offer_acc[j])
+                a.offer_acc[j] -= n
+                for h in self.rng.choice(hours, size=n):
+                    out.append(
+                        (a, off.kind, int(h), off.seats, off.collects_needs, off.adds_capacity)
+                    )
+            sg = a.spec.self_governance
+            if sg is not None and a.selfgov_hours_today > 0:
+                for kind, share, per, seats in (
+                    ("activity", sg.activity, sg.hours_per_activity, sg.activity_seats),
+                    ("deliberation", sg.deliberation, sg.hours_per_meeting, sg.meeting_seats),
+                ):
+                    if share <= 0 or per <= 0:
+                        continue
+                    a.selfgov_acc[kind] += a.selfgov_hours_today * share / per
+                    n = int(a.selfgov_acc[kind])
+                    a.selfgov_acc[kind] -= n
+                    for h in self.rng.choice(hours, size=n):
+                        # meetings collect opinions and problems (001: 居民议事会 「负责收集来自各方面的意见建议」)
+                        out.append((a, kind, int(h), seats, kind == "deliberation", False))
+        return out
+
+    # ------------------------------------------------------------------ choices
+    def step(self, day: int) -> None:
+        m, r, beh = self.m, self.m.residents, self.m.population.behaviour
+        sessions = self.sessions_today(day)
+        for a in self.hosts:
+            a.extra_servers = 0
+        if not sessions:
+            return
+        wd = day % 7
+        recent = self.recent_any(day)
+        peers = (m.ties @ recent.astype(np.float32)) * self.inv_degree
+        base = (
+            beh.propensity * r.propensity
+            + beh.trust * (r.trust - 0.5)
+            + beh.belonging * (r.belonging - 0.5)
+            + beh.peers * peers
+            + beh.invited * (r.invited_until >= day)
+        ).astype(np.float32)
+        by_kind: dict[str, list] = {}
+        for s in sessions:
+            by_kind.setdefault(s[1], []).append(s)
+        for kind in KINDS:
+            if kind in by_kind:
+                self._choose(day, wd, kind, by_kind[kind], base)
+
+    def _choose(self, day, wd, kind, sessions, base) -> None:
+        m, r, beh = self.m, self.m.residents, self.m.population.behaviour
+        n = r.n
+        tu = r.time_use
+        # which host kinds offer this session kind today, and to whom
+        host_kinds = {}
+        for s in sessions:
+            a = s[0]
+            avail = host_kinds.setdefault(
+                a.kind.key, (a.kind, np.zeros((a.kind.n_instances, 3), dtype=bool))
+            )[1]
+            avail[a.instance] |= self.free[:, wd, s[2]]
+        p_list, k_list = [], []
+        extra = beh.base_logit[kind] + beh.points * (self.points_per[kind] > 0)
+        for key, (k, avail) in host_kinds.items():
+            elig = avail[k.resident_instance, tu]
+            logit = base + np.float32(extra) + self.dist_logit[key]
+            p = np.where(elig, 1.0 / (1.0 + np.exp(-logit)), 0.0)
+            p_list.append(p)
+            k_list.append(k)
+        if len(p_list) == 1:
+            p_any = p_list[0]
+        else:
+            p_any = 1.0 - np.prod([1.0 - p for p in p_list], axis=0)
+        u = self.rng.random(n)
+        cand = np.flatnonzero(u < p_any)
+        if not len(cand):
+            return
+        # which host kind each candidate goes to
+        choice = np.zeros(len(cand), dtype=np.int64)
+        if len(p_list) > 1:
+            w = np.stack([p[cand] for p in p_list], axis=1)
+            cum = np.cumsum(w, axis=1)
+            choice = (self.rng.random(len(cand))[:, None] * cum[:, -1:] > cum).sum(axis=1)
+        # assign to a session of their host instance they are free for, then seats
+        attendees, hosts_of = [], []
+        order = self.rng.permutation(len(cand))
+        cand, choice = cand[order], choice[order]
+        taken: dict[int, int] = {}
+        sess_by_host: dict[tuple[str, int], list[int]] = {}
+        for si, s in enumerate(sessions):
+            sess_by_host.setdefault((s[0].kind.key, s[0].instance), []).append(si)
+        for ci in range(len(k_list)):
+            k = k_list[ci]
+            mine = cand[choice == ci]
+            if not len(mine):
+                continue
+            inst = k.resident_instance[mine]
+            for instance in np.unique(inst):
+                who = mine[inst == instance]
+                opts = sess_by_host.get((k.key, int(instance)), [])
+                if not opts:
+                    continue
+                ok = np.stack([self.free[tu[who], wd, sessions[si][2]] for si in opts], axis=1)
+                pick = (self.rng.random(len(who))[:, None] * ok.sum(axis=1, keepdims=True)).astype(
+                    np.int64
+                )
+                idx = (np.cumsum(ok, axis=1) <= pick).sum(axis=1)
+                for j, si in enumerate(opts):
+                    go = who[(idx == j) & ok[:, j]]
+                    room = sessions[si][3] - taken.get(si, 0)
+                    go = go[:room]
+                    if len(go):
+                        taken[si] = taken.get(si, 0) + len(go)
+                        attendees.append(go)
+                        hosts_of.append(np.full(len(go), si))
+        self.sessions_held[kind] += len(sessions)
+        if not attendees:
+            return
+        who = np.concatenate(attendees)
+        sess = np.concatenate(hosts_of)
+        self._attend(day, kind, who, sess, sessions)
+
+    def _attend(self, day, kind, who, sess, sessions) -> None:
+        m, r, beh = self.m, self.m.residents, self.m.population.behaviour
+        self.attendance[kind] += len(who)
+        r.last_day[kind][who] = day
+        r.belonging[who] = np.minimum(1.0, r.belonging[who] + beh.belonging_gain)
+        if self.points_per[kind]:
+            r.points[who] += self.points_per[kind]
+            self.points_earned += self.points_per[kind] * len(who)
+        hours = np.array([s[2] for s in sessions], dtype=float)
+        t_att = day * 24.0 + hours[sess] + 0.5
+        if kind == "volunteering":
+            host_idx = np.array([s[0].node for s in sessions])[sess]
+            r.member_of[who] = host_idx
+            for si in np.unique(sess):
+                a = sessions[si][0]
+                if sessions[si][5]:
+                    nvol = int((sess == si).sum())
+                    a.extra_servers += int(
+                        round(nvol * VOLUNTEER_SHIFT_H / max(a.hours_per_open_day, 1.0))
+                    )
+        # a wish for an activity is met by taking part in one
+        if kind == "activity":
+            self._meet_activity_wishes(who, t_att)
+        # sessions that collect needs: attendees' pending needs reach the host
+        collects = np.array([s[4] for s in sessions], dtype=bool)[sess]
+        if collects.any():
+            self._collect(
+                who[collects],
+                t_att[collects],
+                np.array([s[0].node for s in sessions])[sess][collects],
+            )
+
+    def _meet_activity_wishes(self, who, t_att) -> None:
+        nd = self.m.needs
+        st = nd.col("status")
+        ids = np.flatnonzero(
+            (nd.col("type") == ACTIVITY) & ((st == UNREPORTED) | (st == IN_SYSTEM))
+        )
+        if not len(ids):
+            return
+        when = np.full(self.m.residents.n, np.inf)
+        when[who] = t_att
+        t = when[nd.resident[ids]]
+        hit = np.isfinite(t) & (t >= nd.t_arose[ids])
+        met = ids[hit]
+        nd.status[met] = RESOLVED
+        nd.t_resolved[met] = t[hit]
+        nd.t_ended[met] = t[hit]
+        self.m.feedback.resolved(met)
+
+    def _collect(self, who, t_att, host_nodes) -> None:
+        nd, h = self.m.needs, self.m.handling
+        st = nd.col("status")
+        ids = np.flatnonzero((st == UNREPORTED) & (nd.col("type") != ACTIVITY))
+        if not len(ids):
+            return
+        when = np.full(self.m.residents.n, np.inf)
+        node = np.full(self.m.residents.n, -1, dtype=np.int64)
+        when[who] = t_att
+        node[who] = host_nodes
+        t = when[nd.resident[ids]]
+        hit = np.isfinite(t) & (nd.t_ready[ids] <= t)
+        if hit.any():
+            h.report(ids[hit], t[hit], node[nd.resident[ids[hit]]], DISCOVERED)
+
+    def recent_any(self, day: int) -> np.ndarray:
+        r = self.m.residents
+        since = day - 29
+        out = r.last_day["activity"] >= since
+        out |= r.last_day["deliberation"] >= since
+        out |= r.last_day["volunteering"] >= since
+        return out
+
+
+class Feedback:
+    """Trust and belonging move with experience (mechanism 8): good service raises trust,
+    slow or lost requests lower it (004: 「一轉了事…群眾不理解、不滿意」); belonging fades
+    slowly without contact."""
+
+    def __init__(self, model):
+        self.m = model
+        beh = model.population.behaviour
+        from .labels import NEED_TYPE_KEYS
+
+        self.slow = np.array([beh.slow_threshold_h[t] for t in NEED_TYPE_KEYS])
+
+    def resolved(self, ids: np.ndarray) -> None:
+        nd, r, beh = self.m.needs, self.m.residents, self.m.population.behaviour
+        if not len(ids):
+            return
+        rt = nd.t_resolved[ids] - nd.t_arose[ids]
+        fast = rt <= self.slow[nd.type[ids].astype(np.int64)]
+        delta = np.where(fast, beh.trust_gain_resolved, -beh.trust_loss_slow).astype(np.float32)
+        np.add.at(r.trust, nd.resident[ids], delta)
+        np.clip(r.trust, 0.0, 1.0, out=r.trust)
+
+    def lost(self, residents: np.ndarray) -> None:
+        r, beh = self.m.residents, self.m.population.behaviour
+        np.add.at(r.trust, residents, np.float32(-beh.trust_loss_lost))
+        np.clip(r.trust, 0.0, 1.0, out=r.trust)
+
+    def gave_up(self, residents: np.ndarray) -> None:
+        r, beh = self.m.residents, self.m.population.behaviour
+        np.add.at(r.trust, residents, np.float32(-beh.trust_loss_slow))
+        np.clip(r.trust, 0.0, 1.0, out=r.trust)
+
+    def decay(self) -> None:
+        r, beh = self.m.residents, self.m.population.behaviour
+        r.belonging -= np.float32(beh.belonging_decay_per_day)
+        np.maximum(r.belonging, 0.0, out=r.belonging)

@@ -1,0 +1,175 @@
+"""The structure laid over the population: communities, 居委会 jurisdictions, grids,
+institution instances, their premises on the neighbourhood network and walking distances.
+
+Units are cut out of the Hilbert-ordered buildings by cumulative population, so each unit
+is a compact piece of the district and nests in the one above (community ⊃ jurisdiction
+⊃ grid).  Sizes come from the scenario's ``[layout]`` — e.g. 2–3万 residents a community
+(001: 「每个社区地域面积2--3平方公里、2-3万人左右」), about 8,000 a 居委会 in the
+baseline (MCA 2020), a fixed number of households a grid (000, Yunfu:
+「以居民户数每若干户为单位」).
+
+Premises stand at the population-weighted centre of their catchment; walking distance is
+the shortest path on a street network (Delaunay edges between buildings and premises),
+which is the Mesa ``Network`` the institutions sit on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import Delaunay
+
+from .population import Residents
+from .scenario import Institution, Scenario
+
+LEVELS = ("district", "community", "jurisdiction", "grid")
+
+
+def split_contiguous(weights: np.ndarray, k: int) -> np.ndarray:
+    """Labels 0..k-1 for a sequence of items, cutting it into k runs of about equal weight."""
+    k = max(1, min(int(k), len(weights)))
+    cum = np.cumsum(weights, dtype=float)
+    total = cum[-1] if len(cum) else 0.0
+    mid = cum - weights / 2.0
+    lab = np.floor(k * mid / max(total, 1e-12)).astype(np.int64)
+    return np.clip(lab, 0, k - 1)
+
+
+@dataclass
+class Units:
+    """Unit index of every building at each level, and counts."""
+
+    building_unit: dict[str, np.ndarray] = field(default_factory=dict)
+    count: dict[str, int] = field(default_factory=dict)
+
+
+def partition(sc: Scenario, r: Residents) -> Units:
+    lay = sc.layout
+    pop_b = np.bincount(r.building, minlength=r.n_buildings).astype(float)
+    hh_b = np.bincount(r.hh_building, minlength=r.n_buildings).astype(float)
+    u = Units()
+    u.building_unit["district"] = np.zeros(r.n_buildings, dtype=np.int64)
+    comm = split_contiguous(pop_b, round(r.n / lay.residents_per_community) or 1)
+    jur = np.empty(r.n_buildings, dtype=np.int64)
+    grid = np.empty(r.n_buildings, dtype=np.int64)
+    nj = ng = 0
+    for c in range(comm.max() + 1):
+        idx = np.flatnonzero(comm == c)
+        k = round(pop_b[idx].sum() / lay.residents_per_jurisdiction) or 1
+        jl = split_contiguous(pop_b[idx], k)
+        for j in range(jl.max() + 1):
+            jdx = idx[jl == j]
+            jur[jdx] = nj
+            kg = round(hh_b[jdx].sum() / lay.households_per_grid) or 1
+            gl = split_contiguous(hh_b[jdx], kg)
+            grid[jdx] = ng + gl
+            ng += gl.max() + 1
+            nj += 1
+    u.building_unit.update(community=comm, jurisdiction=jur, grid=grid)
+    u.count = {"district": 1, "community": int(comm.max()) + 1, "jurisdiction": nj, "grid": ng}
+    r.community = comm[r.building].astype(np.int32)
+    r.jurisdiction = jur[r.building].astype(np.int32)
+    r.grid = grid[r.building].astype(np.int32)
+    return u
+
+
+@dataclass
+class Kind:
+    """One institution of the scenario (e.g. ``street``) and its instances."""
+
+    key: str
+    spec: Institution
+    index: int
+    n_instances: int
+    building_instance: np.ndarray  # instance serving each building
+    resident_instance: np.ndarray  # instance serving each resident
+    first_node: int = 0  # global node id of instance 0
+    walk_min: np.ndarray | None = None  # [B] minutes from each building to its instance
+    agents: list = field(default_factory=list)
+    catchment: np.ndarray | None = None  # residents served by each instance
+    scale: np.ndarray | None = None  # catchment / design_residents, at most 1
+
+    def node_of_residents(self, residents: np.ndarray) -> np.ndarray:
+        return self.first_node + self.resident_instance[residents]
+
+
+def instances_of(inst: Institution, units: Units) -> tuple[int, np.ndarray]:
+    n_units = units.count[inst.level]
+    n = max(1, round(n_units / inst.per))
+    unit_of_b = units.building_unit[inst.level]
+    return n, (unit_of_b * n // n_units).astype(np.int64)
+
+
+def build_kinds(sc: Scenario, r: Residents, units: Units) -> list[Kind]:
+    kinds = []
+    node = 0
+    for i, (key, inst) in enumerate(sc.institutions.items()):
+        n, b_inst = instances_of(inst, units)
+        k = Kind(key, inst, i, n, b_inst, b_inst[r.building].astype(np.int32), first_node=node)
+        k.catchment = np.bincount(k.resident_instance, minlength=n)
+        # an institution built for more residents than the simulated catchment (a district
+        # department simulated with one community) keeps the same staff and cost per resident
+        k.scale = (
+            np.minimum(1.0, k.catchment / inst.design_residents)
+            if inst.design_residents
+            else np.ones(n)
+        )
+        node += n
+        kinds.append(k)
+    return kinds
+
+
+def street_network(r: Residents, pos: np.ndarray, kinds: list[Kind], walking_kmh: float):
+    """Places (buildings + premises), Delaunay street edges, walking minutes per kind.
+
+    Returns the networkx graph and node positions for ``mesa.discrete_space.Network``.
+    """
+    pop_b = np.bincount(r.building, minlength=r.n_buildings).astype(float)
+    fac_pos = []
+    for k in kinds:
+        w = np.bincount(k.building_instance, weights=pop_b, minlength=k.n_instances)
+        cx = np.bincount(
+            k.building_instance, weights=pop_b * pos[:, 0], minlength=k.n_instances
+        ) / np.maximum(w, 1e-9)
+        cy = np.bincount(
+            k.building_instance, weights=pop_b * pos[:, 1], minlength=k.n_instances
+        ) / np.maximum(w, 1e-9)
+        fac_pos.append(np.column_stack([cx, cy]))
+    fac = np.vstack(fac_pos)
+    nb = len(pos)
+    pts = np.vstack([pos, fac])
+    # jitter coincident premises so the triangulation is defined
+    pts = pts + np.arange(len(pts))[:, None] * 1e-9
+    edges = _delaunay_edges(pts)
+    length = np.linalg.norm(pts[edges[:, 0]] - pts[edges[:, 1]], axis=1) + 1e-6
+    n_pts = len(pts)
+    w = sp.coo_matrix((length, (edges[:, 0], edges[:, 1])), shape=(n_pts, n_pts)).tocsr()
+    w = w.maximum(w.T)
+    fac_nodes = nb + np.arange(len(fac))
+    dist = dijkstra(w, directed=False, indices=fac_nodes)  # [F, n_pts] km
+    start = 0
+    for k in kinds:
+        d = dist[start : start + k.n_instances, :nb]  # [instances, B]
+        k.walk_min = (d[k.building_instance, np.arange(nb)] / walking_kmh * 60.0).astype(np.float32)
+        start += k.n_instances
+    g = nx.Graph()
+    g.add_nodes_from(range(n_pts))
+    g.add_weighted_edges_from(
+        (int(a), int(b), float(c)) for (a, b), c in zip(edges, length, strict=True)
+    )
+    layout = {i: (float(x), float(y)) for i, (x, y) in enumerate(pts)}
+    return g, layout, fac_nodes
+
+
+def _delaunay_edges(pts: np.ndarray) -> np.ndarray:
+    if len(pts) < 3:
+        return np.array([[0, i] for i in range(1, len(pts))], dtype=np.int64).reshape(-1, 2)
+    tri = Delaunay(pts)
+    s = tri.simplices
+    e = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
+    e.sort(axis=1)
+    return np.unique(e, axis=0)
