@@ -109,7 +109,7 @@ class Participation:
                 self._choose(day, wd, kind, by_kind[kind], base)
 
     def _choose(self, day, wd, kind, sessions, base) -> None:
-        m, r, beh = self.m, self.m.residents, self.m.population.behaviour
+        r, beh = self.m.residents, self.m.population.behaviour
         n = r.n
         tu = r.time_use
         # which host kinds offer this session kind today, and to whom
@@ -182,7 +182,7 @@ class Participation:
         self._attend(day, kind, who, sess, sessions)
 
     def _attend(self, day, kind, who, sess, sessions) -> None:
-        m, r, beh = self.m, self.m.residents, self.m.population.behaviour
+        r, beh = self.m.residents, self.m.population.behaviour
         self.attendance[kind] += len(who)
         r.last_day[kind][who] = day
         r.belonging[who] = np.minimum(1.0, r.belonging[who] + beh.belonging_gain)

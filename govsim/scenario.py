@@ -211,9 +211,24 @@ class Scenario(Strict):
     institutions: dict[str, Institution]
     incentives: Incentives = Incentives()
 
+    schedule_sources: Sources = {}  # [schedules.sources] in the file
+
     # filled in by load_scenario (not from the file)
     file: str = ""
     key: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _schedule_sources(cls, raw):
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("schedules"), dict)
+            and "sources" in raw["schedules"]
+        ):
+            raw = dict(raw)
+            raw["schedules"] = dict(raw["schedules"])
+            raw["schedule_sources"] = raw["schedules"].pop("sources")
+        return raw
 
     def schedule_of(self, inst: Institution) -> WeeklySchedule:
         blocks = self.schedules[inst.hours] if isinstance(inst.hours, str) else inst.hours

@@ -139,11 +139,13 @@ def street_network(r: Residents, pos: np.ndarray, kinds: list[Kind], walking_kmh
             k.building_instance, weights=pop_b * pos[:, 1], minlength=k.n_instances
         ) / np.maximum(w, 1e-9)
         fac_pos.append(np.column_stack([cx, cy]))
+    # premises of different institutions at one centre stand a few metres apart
+    for i, f in enumerate(fac_pos):
+        angle = 2.399963 * (i + 1)  # golden angle: distinct directions
+        f += 0.004 * (1 + i % 5) * np.array([np.cos(angle), np.sin(angle)])
     fac = np.vstack(fac_pos)
     nb = len(pos)
     pts = np.vstack([pos, fac])
-    # jitter coincident premises so the triangulation is defined
-    pts = pts + np.arange(len(pts))[:, None] * 1e-9
     edges = _delaunay_edges(pts)
     length = np.linalg.norm(pts[edges[:, 0]] - pts[edges[:, 1]], axis=1) + 1e-6
     n_pts = len(pts)
@@ -151,6 +153,10 @@ def street_network(r: Residents, pos: np.ndarray, kinds: list[Kind], walking_kmh
     w = w.maximum(w.T)
     fac_nodes = nb + np.arange(len(fac))
     dist = dijkstra(w, directed=False, indices=fac_nodes)  # [F, n_pts] km
+    if not np.isfinite(dist[:, :nb]).all():
+        raise RuntimeError(
+            "street network is not connected: some buildings cannot reach their premises"
+        )
     start = 0
     for k in kinds:
         d = dist[start : start + k.n_instances, :nb]  # [instances, B]
@@ -171,5 +177,9 @@ def _delaunay_edges(pts: np.ndarray) -> np.ndarray:
     tri = Delaunay(pts)
     s = tri.simplices
     e = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
+    # points Qhull left out (coincident with another) join their nearest vertex
+    if len(tri.coplanar):
+        e = np.vstack([e, tri.coplanar[:, [0, 2]]])
     e.sort(axis=1)
+    e = e[e[:, 0] != e[:, 1]]
     return np.unique(e, axis=0)
