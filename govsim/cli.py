@@ -1,0 +1,176 @@
+"""Command line: ``govsim list | run | compare``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .labels import OUTCOMES
+from .model import DEFAULT_DAYS, DEFAULT_RESIDENTS
+from .scenario import ScenarioError, list_scenarios, load_scenario
+
+TABLE_COLS = (
+    "participation_rate",
+    "response_time_median_h",
+    "response_time_p90_h",
+    "unreported_share",
+    "unresolved_share",
+    "trust_mean",
+    "cost_per_resident_yuan",
+)
+
+
+def _positive(v: str) -> int:
+    n = int(v)
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {v}")
+    return n
+
+
+def _nonneg(v: str) -> int:
+    n = int(v)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return n
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="govsim",
+        description="Agent-based simulator of Chinese community-governance structures",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="show the built-in scenarios")
+
+    r = sub.add_parser("run", help="run one scenario and write its outputs")
+    r.add_argument("scenario", help="built-in name or path to a .toml scenario file")
+    r.add_argument("--residents", type=_positive, default=DEFAULT_RESIDENTS)
+    r.add_argument("--days", type=_positive, default=DEFAULT_DAYS)
+    r.add_argument("--seed", type=_nonneg, default=0)
+    r.add_argument(
+        "--population", default=None, help="population profile (default: the scenario's own)"
+    )
+    r.add_argument("--out", type=Path, required=True)
+    r.add_argument("--lang", choices=("zh", "en"), default="en")
+
+    c = sub.add_parser("compare", help="run structures paired on the same seeds")
+    c.add_argument(
+        "scenarios", nargs="*", help="names or paths (default: all built-in, baseline first)"
+    )
+    c.add_argument("--residents", type=_positive, default=DEFAULT_RESIDENTS)
+    c.add_argument("--days", type=_positive, default=DEFAULT_DAYS)
+    c.add_argument("--seed", type=_nonneg, default=0)
+    c.add_argument("--replicates", type=_positive, default=1)
+    c.add_argument(
+        "--population",
+        default=None,
+        help="population profile for every structure (default: the first scenario's)",
+    )
+    c.add_argument("--workers", type=_positive, default=min(os.cpu_count() or 1, 8))
+    c.add_argument("--out", type=Path, required=True)
+    c.add_argument("--lang", choices=("zh", "en"), default="en")
+    return p
+
+
+def builtin_order() -> list[str]:
+    names = list_scenarios()
+    return ["baseline", *[n for n in names if n != "baseline"]] if "baseline" in names else names
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return cmd_list()
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_compare(args)
+    except ScenarioError as e:
+        print(f"govsim: error: {e}", file=sys.stderr)
+        return 2
+
+
+def cmd_list() -> int:
+    for name in list_scenarios():
+        sc = load_scenario(name)
+        print(f"{name:12s} {sc.scenario.name_zh} / {sc.scenario.name_en}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .model import GovernanceModel
+    from .outputs import write_run
+
+    sc = load_scenario(args.scenario)
+    model = GovernanceModel(
+        sc, residents=args.residents, seed=args.seed, population=args.population
+    )
+    with tqdm(total=args.days, desc=f"{sc.key}", unit="day", file=sys.stderr, disable=None) as bar:
+        model.run(args.days, progress=bar.update)
+    settings = {
+        "seed": args.seed,
+        "residents": args.residents,
+        "days": args.days,
+        "population": model.population.key,
+    }
+    s = write_run(model, args.out, settings)
+    print_table([s], args.lang)
+    print(f"wrote {args.out}/summary.json, daily.csv, needs.parquet, hops.parquet")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    names = args.scenarios or builtin_order()
+    n_jobs = len(names) * args.replicates
+    with tqdm(total=n_jobs, desc="runs", unit="run", file=sys.stderr, disable=None) as bar:
+        table = compare(
+            names,
+            args.residents,
+            args.days,
+            args.seed,
+            args.replicates,
+            args.out,
+            args.population,
+            min(args.workers, n_jobs),
+            bar.update,
+        )
+    print_table(table.to_dict("records"), args.lang, with_ci=args.replicates > 1)
+    print(f"wrote {args.out}/summary.csv, paired.csv, runs.csv, compare.json and runs/")
+    return 0
+
+
+def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
+    def head(k):
+        zh, en, unit = OUTCOMES[k]
+        return f"{zh if lang == 'zh' else en} ({unit})"
+
+    def fmt(row, k):
+        v = row.get(k)
+        if v is None or v != v:
+            return "–"
+        s = f"{v:.1f}" if k.endswith("_h") or k.endswith("yuan") else f"{v:.3f}"
+        if with_ci and row.get(f"{k}_ci_low") == row.get(f"{k}_ci_low"):
+            lo, hi = row[f"{k}_ci_low"], row[f"{k}_ci_high"]
+            s += (
+                f" [{lo:.1f}, {hi:.1f}]"
+                if k.endswith("_h") or k.endswith("yuan")
+                else f" [{lo:.3f}, {hi:.3f}]"
+            )
+        return s
+
+    name_w = max(12, *(len(r["scenario"]) for r in rows))
+    for k in TABLE_COLS:
+        print(f"{head(k)}")
+        for r in rows:
+            print(f"  {r['scenario']:{name_w}s} {fmt(r, k)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

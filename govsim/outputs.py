@@ -1,0 +1,139 @@
+"""Writing a run's outputs: ``summary.json``, ``daily.csv``, ``needs.parquet``, ``hops.parquet``.
+
+Every file is written to a temporary name in the same directory and renamed into place,
+so an interrupted run never leaves a half-written file and never clobbers a good one
+with a broken one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__
+from .labels import NEED_TYPE_KEYS
+from .needs import CHANNEL_NAMES, STATUS_NAMES
+from .population import GROUP_CODES
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then move the result to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj) -> None:
+    def w(tmp: Path):
+        tmp.write_text(
+            json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable), encoding="utf-8"
+        )
+
+    atomic_write(path, w)
+
+
+def _jsonable(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(f"not JSON serialisable: {type(x)}")
+
+
+def daily_frame(model) -> pd.DataFrame:
+    return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+
+def needs_frame(model) -> pd.DataFrame:
+    nd = model.needs
+    node_names = np.array([f"{a.key}#{a.instance}" for a in model.node_agents] + [""])
+
+    def node(col):
+        v = nd.col(col).astype(np.int64)
+        return node_names[np.where(v >= 0, v, len(node_names) - 1)]
+
+    ch = nd.col("channel").astype(np.int64)
+    return pd.DataFrame(
+        {
+            "need_id": np.arange(nd.n, dtype=np.int64),
+            "type": np.array(NEED_TYPE_KEYS)[nd.col("type").astype(np.int64)],
+            "resident": nd.col("resident"),
+            "group": np.array(GROUP_CODES)[nd.col("group").astype(np.int64)],
+            "status": np.array(STATUS_NAMES)[nd.col("status").astype(np.int64)],
+            "channel": np.where(ch >= 0, np.array(CHANNEL_NAMES)[np.maximum(ch, 0)], ""),
+            "entry": node("entry"),
+            "resolver": node("resolver"),
+            "t_arose_h": nd.col("t_arose"),
+            "t_reported_h": nd.col("t_reported"),
+            "t_resolved_h": np.where(
+                nd.col("status") == STATUS_NAMES.index("resolved"), nd.col("t_resolved"), np.nan
+            ),
+            "t_ended_h": nd.col("t_ended"),
+            "response_time_h": np.where(
+                nd.col("status") == STATUS_NAMES.index("resolved"),
+                nd.col("t_resolved") - nd.col("t_arose"),
+                np.nan,
+            ),
+            "hops": nd.col("hops"),
+            "times_lost": nd.col("lost"),
+            "reports": nd.col("reports"),
+        }
+    )
+
+
+def hops_frame(model) -> pd.DataFrame:
+    hops = model.handling.hops
+    names = np.array([f"{a.key}#{a.instance}" for a in model.node_agents])
+    kinds = ("arrived", "forwarded", "lost", "served")
+    if not hops:
+        return pd.DataFrame(
+            {"need_id": [], "institution": [], "t_in_h": [], "t_out_h": [], "event": []}
+        )
+    ids, node, t_in, t_out, ev = (np.concatenate(c) for c in zip(*hops, strict=True))
+    df = pd.DataFrame(
+        {
+            "need_id": ids.astype(np.int64),
+            "institution": names[node.astype(np.int64)],
+            "t_in_h": t_in,
+            "t_out_h": t_out,
+            "event": np.array(kinds)[ev.astype(np.int64)],
+        }
+    )
+    return df.sort_values(["need_id", "t_in_h"], kind="stable").reset_index(drop=True)
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> None:
+    atomic_write(
+        path, lambda tmp: pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+    )
+
+
+def write_csv(path: Path, df: pd.DataFrame) -> None:
+    atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g"))
+
+
+def write_run(model, out: Path, settings: dict | None = None) -> dict:
+    """Write a finished run to ``out``; returns the summary written."""
+    out = Path(out)
+    summary = model.summary()
+    summary["govsim_version"] = __version__
+    summary["scenario_file"] = Path(model.spec.file).name
+    if settings:
+        summary["settings"] = settings
+    write_csv(out / "daily.csv", daily_frame(model))
+    write_parquet(out / "needs.parquet", needs_frame(model))
+    write_parquet(out / "hops.parquet", hops_frame(model))
+    write_json(out / "summary.json", summary)
+    return summary
