@@ -76,14 +76,21 @@ def need_outcomes(model, need_mask: np.ndarray) -> dict:
 
 
 def yearly_cost(model) -> dict[str, float]:
-    """Structure costs per year (staff, premises, purchased services, running) plus points
-    redeemed, scaled to a year."""
-    parts = {"staff": 0.0, "premises": 0.0, "purchased_services": 0.0, "running": 0.0}
+    """Structure costs per year (staff, premises, purchased services, subsidies, running)
+    plus points redeemed, scaled to a year."""
+    parts = {
+        "staff": 0.0,
+        "premises": 0.0,
+        "purchased_services": 0.0,
+        "subsidies": 0.0,
+        "running": 0.0,
+    }
     for a in model.node_agents:
         c = a.spec.costs
         parts["staff"] += a.staff * c.salary_per_staff
         parts["premises"] += c.premises * a.scale
         parts["purchased_services"] += c.purchased_services * a.scale
+        parts["subsidies"] += c.subsidies * a.scale
         parts["running"] += c.running * a.scale
     pts = model.spec.incentives.points
     years = max(model.day_count, 1) / 365.0
@@ -129,6 +136,8 @@ def summarize(model) -> dict:
         s["trust_mean"] = float(r.trust[mask].mean()) if mask.any() else None
         s["belonging_mean"] = float(r.belonging[mask].mean()) if mask.any() else None
         s["residents"] = int(mask.sum())
+        # costs are paid for the whole community, not allocated to groups
+        s["cost_per_resident_yuan"] = out["cost_per_resident_yuan"]
         by_group[g] = s
     out["by_group"] = by_group
     out["institutions"] = institution_stats(model)

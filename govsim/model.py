@@ -211,6 +211,32 @@ class GovernanceModel(mesa.Model):
     def summary(self) -> dict:
         return summarize(self)
 
+    def social_graph(self):
+        """The social network as a networkx graph, for inspection and teaching.
+
+        Resident nodes are integers with their attributes (age group, migrant, vulnerable,
+        party member); ties come from households, buildings, neighbouring buildings and a
+        few long ties.  Organisation nodes ``("org", key, instance)`` are linked to the
+        residents who last volunteered with them (membership).  The daily hot path uses
+        the same ties as a sparse matrix (``model.ties``); this view is built on demand.
+        """
+        import networkx as nx
+
+        r = self.residents
+        g = nx.from_scipy_sparse_array(self.ties, edge_attribute="tie")
+        nx.set_node_attributes(g, {i: "resident" for i in range(r.n)}, "kind")
+        for name in ("migrant", "vulnerable", "party_member"):
+            nx.set_node_attributes(g, dict(enumerate(getattr(r, name).tolist())), name)
+        nx.set_node_attributes(g, dict(enumerate(r.age_group.tolist())), "age_group")
+        members = np.flatnonzero(r.member_of >= 0)
+        for a in self.node_agents:
+            if a.spec.offers or a.spec.self_governance is not None:
+                g.add_node(("org", a.key, a.instance), kind=a.spec.actor)
+        for i in members:
+            a = self.node_agents[int(r.member_of[i])]
+            g.add_edge(int(i), ("org", a.key, a.instance), tie="member")
+        return g
+
     def check_accounting(self) -> dict[str, int]:
         """Every need is pending (unreported or in the system), resolved or ended."""
         c = self.needs.counts()

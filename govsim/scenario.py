@@ -121,6 +121,7 @@ class Costs(Strict):
     salary_per_staff: NonNeg = 0.0
     premises: NonNeg = 0.0
     purchased_services: NonNeg = 0.0
+    subsidies: NonNeg = 0.0
     running: NonNeg = 0.0
     sources: Sources = {}
 
