@@ -10,6 +10,7 @@ not depend on the number of workers.
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +128,9 @@ def compare(
             if progress:
                 progress(1)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as ex:
+        methods = mp.get_all_start_methods()
+        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
             for r in ex.map(run_job, jobs):
                 results.append(r)
                 if progress:

@@ -1,0 +1,141 @@
+"""The command line and the files it writes: run, compare (paired, worker-independent), list."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from govsim import cli
+from govsim.compare import compare
+
+SMALL = ["--residents", "1500", "--days", "40"]
+
+
+def test_run_writes_summary_daily_needs(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["run", "chengdong", *SMALL, "--seed", "3", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    for key in (
+        "participation_rate",
+        "response_time_median_h",
+        "response_time_p90_h",
+        "unreported_share",
+        "unresolved_share",
+        "trust_mean",
+        "cost_per_resident_yuan",
+    ):
+        assert key in summary
+        for group in ("elderly", "working_age", "migrant", "vulnerable"):
+            assert key in summary["by_group"][group], (group, key)
+    daily = pd.read_csv(out / "daily.csv")
+    assert len(daily) == 40
+    assert daily["day"].tolist() == list(range(1, 41))
+    needs = pd.read_parquet(out / "needs.parquet")
+    assert len(needs) == summary["needs"]
+    assert set(needs["status"]) <= {
+        "unreported",
+        "in_system",
+        "resolved",
+        "never_reported",
+        "abandoned",
+    }
+    resolved = needs[needs["status"] == "resolved"]
+    assert (resolved["response_time_h"] >= 0).all()
+    assert (resolved["t_resolved_h"] >= resolved["t_arose_h"]).all()
+    hops = pd.read_parquet(out / "hops.parquet")
+    assert set(hops["need_id"]) <= set(needs["need_id"])
+    # no temporary files left behind
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert "participation" in capsys.readouterr().out
+
+
+def test_compare_is_paired_and_independent_of_workers(tmp_path):
+    a = compare(["baseline", "chengdong"], 1200, 30, 5, 2, tmp_path / "a", workers=1)
+    b = compare(["baseline", "chengdong"], 1200, 30, 5, 2, tmp_path / "b", workers=2)
+    pd.testing.assert_frame_equal(a, b)
+    ra = pd.read_csv(tmp_path / "a" / "runs.csv")
+    rb = pd.read_csv(tmp_path / "b" / "runs.csv")
+    pd.testing.assert_frame_equal(ra, rb)
+    # replicate k of every structure used the same seed and met the same needs
+    for k in range(2):
+        n0 = pd.read_parquet(tmp_path / "a" / "runs" / "baseline" / f"rep{k}" / "needs.parquet")
+        n1 = pd.read_parquet(tmp_path / "a" / "runs" / "chengdong" / f"rep{k}" / "needs.parquet")
+        for col in ("type", "resident", "group", "t_arose_h"):
+            assert n0[col].tolist() == n1[col].tolist()
+    assert sorted(ra["seed"].unique()) == [5, 6]
+    # a 95% interval brackets the mean when there are replicates
+    row = a.iloc[0]
+    assert (
+        row["participation_rate_ci_low"]
+        <= row["participation_rate"]
+        <= row["participation_rate_ci_high"]
+    )
+    paired = pd.read_csv(tmp_path / "a" / "paired.csv")
+    assert set(paired["scenario"]) == {"chengdong"}
+    meta = json.loads((tmp_path / "a" / "compare.json").read_text(encoding="utf-8"))
+    assert meta["reference"] == "baseline" and meta["seeds"] == [5, 6]
+
+
+def test_compare_cli_defaults_to_all_builtin(tmp_path, capsys):
+    assert (
+        cli.main(
+            [
+                "compare",
+                "--residents",
+                "800",
+                "--days",
+                "10",
+                "--workers",
+                "1",
+                "--out",
+                str(tmp_path / "c"),
+            ]
+        )
+        == 0
+    )
+    table = pd.read_csv(tmp_path / "c" / "summary.csv")
+    assert table["scenario"].iloc[0] == "baseline"
+    assert set(table["scenario"]) == set(cli.builtin_order())
+    assert "baseline" in capsys.readouterr().out
+
+
+def test_list_shows_bilingual_names(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "传统四级管理" in out and "Traditional four-level baseline" in out
+
+
+def test_bad_scenario_is_one_clear_error_and_keeps_old_outputs(tmp_path, capsys):
+    out = tmp_path / "keep"
+    assert (
+        cli.main(["run", "baseline", "--residents", "800", "--days", "5", "--out", str(out)]) == 0
+    )
+    before = (out / "summary.json").read_bytes()
+    bad = tmp_path / "bad.toml"
+    shutil.copy(cli.load_scenario("baseline").file, bad)
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace("windows = 1\n", 'windows = "one"\n', 1),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert cli.main(["run", str(bad), "--residents", "800", "--days", "5", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "institutions.rc.windows" in err and "integer" in err
+    assert err.count("\n") == 1
+    assert (out / "summary.json").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "baseline", "--residents", "0", "--out", "x"],
+        ["compare", "--replicates", "-1", "--out", "x"],
+    ],
+)
+def test_bad_numbers_rejected(args):
+    with pytest.raises(SystemExit) as e:
+        cli.main(args)
+    assert e.value.code == 2
