@@ -1,7 +1,7 @@
 """govsim: agent-based simulator of Chinese community-governance structures (Mesa).
 
 >>> import govsim
->>> sc = govsim.load_scenario("chengdong")
+>>> sc = govsim.load_scenario("scenarios/baseline.toml")
 >>> model = govsim.GovernanceModel(sc, residents=5000, seed=1)
 >>> model.run(60).summary()["participation_rate"]  # doctest: +SKIP
 """

@@ -60,7 +60,9 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="run structures paired on the same seeds")
     c.add_argument(
-        "scenarios", nargs="*", help="names or paths (default: all built-in, baseline first)"
+        "scenarios",
+        nargs="*",
+        help="names or paths (default: all built-in, the reference structure first)",
     )
     c.add_argument("--residents", type=_positive, default=DEFAULT_RESIDENTS)
     c.add_argument("--days", type=_positive, default=DEFAULT_DAYS)
@@ -78,8 +80,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def builtin_order() -> list[str]:
+    """Built-in scenarios, the one marked ``reference = true`` first."""
     names = list_scenarios()
-    return ["baseline", *[n for n in names if n != "baseline"]] if "baseline" in names else names
+    return sorted(names, key=lambda n: (not load_scenario(n).scenario.reference, n))
 
 
 def main(argv: list[str] | None = None) -> int:

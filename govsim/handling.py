@@ -2,10 +2,10 @@
 
 Reporting (mechanisms 6 and 7 of DOMAIN.md): a resident reports a pending need on a day
 when a channel fits — walk-in to the entry institution while it is open *and* the
-resident is free (office hours shut out working residents; 000: Suzhou open 9–21 every
-day), discounted by walking distance, raised by trust, lowered for vulnerable residents
+resident is free (office hours shut out working residents; 000: a liaison center open
+9–21 every day), discounted by walking distance, raised by trust, lowered for vulnerable residents
 (004: 「社區參與服務群眾的主要方式是群眾的自主表達」); or phone/online/proxy where the
-structure offers it (000, Yunfu: 29 services 「直接通过服务站或基层便民服务网页提交」).
+structure offers it (000: 29 services 「直接通过服务站或基层便民服务网页提交」).
 
 Discovery (mechanism 4): visits by grid workers, committees or liaison staff, and party
 members who notice needs among their ties (002: 「发动党员收集居民需求」), find needs
@@ -14,7 +14,7 @@ before — or instead of — the resident reporting them.
 Routing (mechanism 1): at each institution a request is handled if the institution has
 authority for it, otherwise relayed up with a delay and a chance of being forwarded
 without follow-up (004: 「一轉了事,及時反饋處理結果不足」).  Answers travel back the same
-way (DOMAIN.md §2 baseline), so the return takes as long as the relay up.
+way (DOMAIN.md §2, the traditional structure), so the return takes as long as the relay up.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class GovernanceModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario | str = "baseline",
+        scenario: Scenario | str,
         residents: int = DEFAULT_RESIDENTS,
         seed: int = 0,
         population: Population | str | None = None,

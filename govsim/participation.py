@@ -224,7 +224,9 @@ class Participation:
         when = np.full(self.m.residents.n, np.inf)
         when[who] = t_att
         t = when[nd.resident[ids]]
-        hit = np.isfinite(t) & (t >= nd.t_arose[ids])
+        # met by a session after the wish arose (and after it was voiced, if it was)
+        floor = np.where(nd.reports[ids] > 0, nd.t_reported[ids], nd.t_arose[ids])
+        hit = np.isfinite(t) & (t >= floor)
         met = ids[hit]
         nd.status[met] = RESOLVED
         nd.t_resolved[met] = t[hit]

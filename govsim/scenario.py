@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .labels import ACTORS, NEED_TYPE_KEYS
 from .schedule import WEEKDAYS, WeeklySchedule
@@ -150,11 +150,12 @@ class Institution(Strict):
     costs: Costs = Costs()
     sources: Sources = {}
 
-    @model_validator(mode="after")
-    def _actor(self):
-        if self.actor not in ACTORS:
-            raise ValueError(f"actor must be one of {sorted(ACTORS)}, got {self.actor!r}")
-        return self
+    @field_validator("actor")
+    @classmethod
+    def _actor(cls, v: str) -> str:
+        if v not in ACTORS:
+            raise ValueError(f"actor must be one of {', '.join(sorted(ACTORS))}, got {v!r}")
+        return v
 
 
 # --------------------------------------------------------------------------- whole scenario
@@ -165,6 +166,7 @@ class Meta(Strict):
     description_en: str = ""
     seeds: list[str] = []
     population: str = "urban"
+    reference: bool = False  # the structure others are compared against (listed first)
     sources: Sources = {}
 
 
@@ -322,6 +324,8 @@ def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> S
         msg = f"unknown key; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
     elif e["type"] == "missing":
         msg = "required key is missing"
+    elif e["type"] == "value_error":
+        msg = e["msg"].removeprefix("Value error, ")
     else:
         msg = e["msg"]
         if "input" in e and not isinstance(e["input"], dict):
@@ -329,18 +333,36 @@ def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> S
     return ScenarioError(path, key, msg)
 
 
+INTERNAL_FIELDS = ("file", "key", "schedule_sources")
+
+
 def _allowed_keys(model: Any, loc: list[str]) -> list[str]:
+    """Field names allowed at ``loc`` (a path of keys from the top of the file)."""
+    skip = False
     for part in loc:
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            field = model.model_fields.get(part)
-            if field is None:
-                return []
-            model = _inner_model(field.annotation)
-        else:  # a dict / list level: the key or index chooses nothing new
+        if skip:  # the key of a dict entry or the index of a list item
+            skip = False
             continue
+        field = (
+            model.model_fields.get(part)
+            if isinstance(model, type) and issubclass(model, BaseModel)
+            else None
+        )
+        if field is None:
+            return []
+        model = _inner_model(field.annotation)
+        skip = _is_container(field.annotation)
     if isinstance(model, type) and issubclass(model, BaseModel):
-        return [k for k in model.model_fields if k not in ("file", "key")]
+        return [k for k in model.model_fields if k not in INTERNAL_FIELDS]
     return []
+
+
+def _is_container(annotation: Any) -> bool:
+    from typing import get_args, get_origin
+
+    if get_origin(annotation) in (dict, list):
+        return True
+    return any(_is_container(a) for a in get_args(annotation) if a is not type(None))
 
 
 def _inner_model(annotation: Any) -> Any:
@@ -392,7 +414,7 @@ def scenario_from_dict(raw: dict, path: Path | str = "<dict>") -> Scenario:
 
 
 def load_scenario(name_or_path: str | Path, changes: dict[str, Any] | None = None) -> Scenario:
-    """Load a built-in scenario by name (``"chengdong"``) or any ``.toml`` path.
+    """Load a built-in scenario by name (a file stem in ``scenarios/``) or any ``.toml`` path.
 
     ``changes`` maps dotted keys to new values (``{"institutions.street.windows": 4}``):
     the way to move one structural lever for an experiment; the result is validated

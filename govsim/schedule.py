@@ -1,9 +1,9 @@
 """Weekly opening hours and the "open clock".
 
 Mechanism 2 of DOMAIN.md (capacity and time): a service point works only while it is
-open — office hours in the baseline (004), 9:00–21:00 every day of the year at the
-Suzhou liaison centers (000: "实行全年无休的工作制度,每天开放时间为上午9点至晚上9点"),
-staggered hours and a holiday rota in Chengdong (001: "错时上下班"、"节假日轮休").
+open — office hours in the traditional structure (004), 9:00–21:00 every day of the year
+at liaison centers (000: "实行全年无休的工作制度,每天开放时间为上午9点至晚上9点"),
+staggered hours and a holiday rota (001: "错时上下班"、"节假日轮休").
 
 Time in govsim is in hours since day 0, 00:00; day 0 is a Monday.  A ``WeeklySchedule``
 maps calendar time to *open time* (cumulative open hours), so a queue can be computed in

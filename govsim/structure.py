@@ -5,7 +5,7 @@ Units are cut out of the Hilbert-ordered buildings by cumulative population, so 
 is a compact piece of the district and nests in the one above (community ⊃ jurisdiction
 ⊃ grid).  Sizes come from the scenario's ``[layout]`` — e.g. 2–3万 residents a community
 (001: 「每个社区地域面积2--3平方公里、2-3万人左右」), about 8,000 a 居委会 in the
-baseline (MCA 2020), a fixed number of households a grid (000, Yunfu:
+traditional structure (MCA 2020), a fixed number of households a grid (000:
 「以居民户数每若干户为单位」).
 
 Premises stand at the population-weighted centre of their catchment; walking distance is

@@ -1,0 +1,343 @@
+"""Each mechanism on a small hand-checkable case, calling one Institution agent directly.
+
+All institutions used here keep office hours: Monday–Friday 8:30–12:00 and 14:00–17:30
+(7 open hours a day).  Day 0 is a Monday; time is in hours since day 0, 00:00.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import ndtri
+
+from govsim import GovernanceModel, load_scenario
+from govsim.handling import HOP_SERVED
+from govsim.institutions import PROCESSING_SIGMA
+from govsim.needs import ACTIVITY, DISCOVERED, IN_SYSTEM, NO_CHANNEL, UNREPORTED
+
+OPEN_H_PER_DAY = 7.0
+
+
+def at(day: int, hour: float) -> float:
+    return day * 24.0 + hour
+
+
+def tiny(changes: dict | None = None, residents: int = 1000) -> GovernanceModel:
+    return GovernanceModel(load_scenario("baseline", changes=changes), residents=residents, seed=1)
+
+
+def agent(model: GovernanceModel, key: str):
+    found = [a for a in model.node_agents if a.key == key]
+    assert found, key
+    return found[0]
+
+
+@pytest.fixture()
+def rc():
+    """The baseline residents' committee of a 1,000-resident model: one window, office hours."""
+    a = agent(tiny(), "rc")
+    assert a.windows == 1
+    assert a.schedule.hours_per_week() == pytest.approx(35.0)
+    a.begin_day(0, np.random.default_rng(0), 0.0)  # nobody absent
+    return a
+
+
+def serve(a, day, t, service, first_id=100):
+    t = np.asarray(t, dtype=float)
+    ids = np.arange(first_id, first_id + len(t), dtype=np.int64)
+    return a.serve(day, ids, t, np.asarray(service, dtype=float))
+
+
+# ------------------------------------------------------------------ queue, one window
+def test_three_requests_on_one_window_finish_one_hour_apart(rc):
+    done, start, end = serve(rc, 0, [at(0, 9.0)] * 3, [1.0] * 3)
+    assert done.tolist() == [100, 101, 102]  # first come, first served
+    np.testing.assert_allclose(start, [at(0, 9), at(0, 10), at(0, 11)])
+    np.testing.assert_allclose(end, [at(0, 10), at(0, 11), at(0, 12)])
+    assert rc.wait_hours_total == pytest.approx(0 + 1 + 2)
+    assert rc.busy_hours_today == pytest.approx(3.0)
+    assert not rc.queue
+
+
+def test_fourth_request_waits_over_lunch(rc):
+    done, start, end = serve(rc, 0, [at(0, 9.0)] * 4, [1.0] * 4)
+    assert len(done) == 4
+    # the window is free at 12:00, closed for lunch: the fourth starts at 14:00
+    assert start[3] == pytest.approx(at(0, 14.0))
+    assert end[3] == pytest.approx(at(0, 15.0))
+
+
+def test_two_windows_halve_the_queue(rc):
+    rc.free = [0.0, 0.0]  # a second service slot
+    done, start, end = serve(rc, 0, [at(0, 9.0)] * 4, [1.0] * 4)
+    np.testing.assert_allclose(sorted(end), [at(0, 10), at(0, 10), at(0, 11), at(0, 11)])
+    assert rc.wait_hours_total == pytest.approx(0 + 0 + 1 + 1)
+
+
+def test_request_that_cannot_start_before_closing_waits_for_next_opening(rc):
+    # the only window is busy until closing time (17:30 = 7 open hours)
+    rc.free = [float(rc.clock.to_open(at(0, 17.5)))]
+    done, start, end = serve(rc, 0, [at(0, 17.0)], [1.0])
+    assert len(done) == 0
+    assert len(rc.queue) == 1  # still waiting
+    done, start, end = serve(rc, 1, [], [], first_id=0)  # Tuesday: nothing new arrives
+    assert done.tolist() == [100]
+    assert start[0] == pytest.approx(at(1, 8.5))
+    assert end[0] == pytest.approx(at(1, 9.5))
+    assert rc.wait_hours_total == pytest.approx(0.5)  # 17:00–17:30 in open time
+
+
+def test_service_started_before_closing_finishes_next_morning(rc):
+    done, start, end = serve(rc, 0, [at(0, 17.0)], [1.0])
+    assert start[0] == pytest.approx(at(0, 17.0))
+    # half an hour on Monday, half an hour from Tuesday 8:30
+    assert end[0] == pytest.approx(at(1, 9.0))
+
+
+def test_absent_window_holder_closes_the_window_for_the_day(rc):
+    rc.begin_day(0, np.random.default_rng(0), 1.0)  # the only post is empty today
+    assert rc.absent_today == 1
+    done, _, _ = serve(rc, 0, [at(0, 9.0)], [1.0])
+    assert len(done) == 0
+    rc.begin_day(1, np.random.default_rng(0), 0.0)
+    done, start, _ = serve(rc, 1, [], [], first_id=0)
+    assert done.tolist() == [100]
+    assert start[0] == pytest.approx(at(1, 8.5))
+
+
+# ------------------------------------------------------------------ opening hours
+def test_request_arriving_at_20h_starts_next_morning_at_opening(rc):
+    done, _, _ = serve(rc, 0, [at(0, 20.0)], [0.5])
+    assert len(done) == 0
+    done, start, end = serve(rc, 1, [], [], first_id=0)
+    assert start[0] == pytest.approx(at(1, 8.5))
+    assert end[0] == pytest.approx(at(1, 9.0))
+    assert rc.wait_hours_total == pytest.approx(0.0)  # no open time was lost waiting
+
+
+def test_request_arriving_friday_evening_is_served_monday(rc):
+    for day in (4, 5, 6):  # Friday, Saturday, Sunday
+        done, _, _ = serve(rc, day, [at(4, 18.0)] if day == 4 else [], [1.0] if day == 4 else [])
+        assert len(done) == 0
+    done, start, end = serve(rc, 7, [], [], first_id=0)
+    assert start[0] == pytest.approx(at(7, 8.5))
+    assert end[0] == pytest.approx(at(7, 9.5))
+
+
+# ------------------------------------------------------------------ relay delay per hop
+def test_fixed_relay_adds_exactly_relay_delay_open_hours():
+    a = agent(tiny(), "rc")
+    assert a.spec.relay_delay_h == 14
+    # Monday 9:00 + 14 open hours: 6.5 left on Monday, 7 on Tuesday (13.5 by Tuesday
+    # 17:30), the last 0.5 on Wednesday from 8:30 -> Wednesday 9:00
+    out = a.relay(np.array([at(0, 9.0)]), np.array([0.3]), fixed=True)
+    assert out[0] == pytest.approx(at(2, 9.0))
+    # Friday 16:00 + 14: 1.5 on Friday, 7 on Monday, 5.5 on Tuesday: 3.5 by 12:00 and
+    # 2 more after lunch -> Tuesday 16:00
+    out = a.relay(np.array([at(4, 16.0)]), np.array([0.3]), fixed=True)
+    assert out[0] == pytest.approx(at(8, 16.0))
+
+
+def test_fixed_relay_from_a_closed_time_counts_from_next_opening():
+    a = agent(tiny(), "rc")
+    # Monday 20:00: the 14 open hours start Tuesday 8:30 -> Wednesday 17:30
+    out = a.relay(np.array([at(0, 20.0)]), np.array([0.5]), fixed=True)
+    assert out[0] == pytest.approx(at(2, 17.5))
+
+
+def test_street_relay_of_21_open_hours():
+    a = agent(tiny(), "street")
+    assert a.spec.relay_delay_h == 21
+    # Monday 9:00 + 21: 6.5 + 7 + 7 = 20.5 by Wednesday 17:30, + 0.5 -> Thursday 9:00
+    out = a.relay(np.array([at(0, 9.0)]), np.array([0.9]), fixed=True)
+    assert out[0] == pytest.approx(at(3, 9.0))
+
+
+def test_exponential_relay_uses_the_draw():
+    a = agent(tiny(), "rc")
+    t = np.array([at(0, 9.0)] * 2)
+    # u = 1 - e^-1 gives exactly the mean delay; u = 1 - e^-2 twice the mean
+    u = np.array([1 - np.exp(-1.0), 1 - np.exp(-2.0)])
+    out = a.relay(t, u, fixed=False)
+    np.testing.assert_allclose(a.clock.to_open(out) - a.clock.to_open(t), [14.0, 28.0])
+
+
+def test_no_relay_delay_leaves_time_unchanged():
+    a = agent(tiny(), "dept")
+    assert a.spec.relay_delay_h == 0
+    t = np.array([at(0, 20.0), at(2, 9.25)])
+    np.testing.assert_array_equal(a.relay(t, np.array([0.5, 0.5]), fixed=True), t)
+
+
+def test_relay_delay_per_hop_in_a_run_is_the_fixed_delay():
+    """In a run with ``routing.relay = "fixed"``, every forward hop out of the committee
+    leaves exactly 14 open hours after it arrived."""
+    m = tiny({"routing.relay": "fixed"}, residents=3000).run(20)
+    rc = agent(m, "rc")
+    n = 0
+    for _ids, node, t_in, t_out, how in m.handling.hops:
+        sel = node == rc.node
+        if sel.any():
+            d = rc.clock.to_open(t_out[sel]) - rc.clock.to_open(t_in[sel])
+            if (how[sel] != HOP_SERVED).any():
+                np.testing.assert_allclose(d[how[sel] != HOP_SERVED], 14.0, atol=1e-9)
+                n += int((how[sel] != HOP_SERVED).sum())
+    assert n > 10
+
+
+# ------------------------------------------------------------------ crowding-out
+HOURS_PER_TASK = 80.0  # scenarios/populations/urban.toml [workload]
+
+
+def test_admin_load_crowds_out_self_governance_hours():
+    loaded = agent(tiny({"institutions.rc.admin_tasks": 73}), "rc")
+    free = agent(tiny({"institutions.rc.admin_tasks": 0}), "rc")
+    assert loaded.model._hours_per_task == HOURS_PER_TASK
+    day = 0  # Monday: 7 open hours, 5.5 staff -> 38.5 staff-hours
+    load = loaded.admin_load(day, HOURS_PER_TASK)
+    # 73 tasks × 80 h a year spread over 35 open hours × 52 weeks, times 7 hours today
+    assert load == pytest.approx(73 * 80 / (35 * 52) * 7)
+    assert free.admin_load(day, HOURS_PER_TASK) == 0.0
+    spare_loaded = loaded.end_day(day, HOURS_PER_TASK, 0.0)
+    spare_free = free.end_day(day, HOURS_PER_TASK, 0.0)
+    assert spare_free == pytest.approx(5.5 * 7)
+    assert spare_free - spare_loaded == pytest.approx(load)
+    assert loaded.admin_hours_today == pytest.approx(load)
+    assert loaded.selfgov_hours_today == pytest.approx(spare_loaded)
+
+
+def test_admin_load_scales_with_absence_and_requests():
+    a = agent(tiny(), "rc")
+    load = a.admin_load(0, HOURS_PER_TASK)
+    a.busy_hours_today = 4.0  # four staff-hours serving requests today
+    spare = a.end_day(0, HOURS_PER_TASK, 0.1)
+    assert spare == pytest.approx(5.5 * 7 * 0.9 - load - 4.0)
+
+
+def test_admin_load_cannot_exceed_staff_hours():
+    a = agent(tiny({"institutions.rc.admin_tasks": 500}), "rc")
+    assert a.admin_load(0, HOURS_PER_TASK) > 5.5 * 7
+    assert a.end_day(0, HOURS_PER_TASK, 0.0) == 0.0
+    assert a.admin_hours_today == pytest.approx(5.5 * 7)
+
+
+def test_no_admin_load_or_spare_hours_on_a_closed_day():
+    a = agent(tiny(), "rc")
+    saturday = 5
+    assert a.admin_load(saturday, HOURS_PER_TASK) == 0.0
+    assert a.end_day(saturday, HOURS_PER_TASK, 0.0) == 0.0
+
+
+# ------------------------------------------------------------------ back office, time limit
+def processing_days(u: float, mean_days: float = 3.0) -> float:
+    return mean_days * float(np.exp(PROCESSING_SIGMA * ndtri(u)))
+
+
+def test_processing_end_without_time_limit():
+    a = agent(tiny(), "street")
+    assert a.spec.processing_days == 3 and a.spec.time_limit_days is None
+    assert a.hours_per_open_day == pytest.approx(OPEN_H_PER_DAY)
+    # u = 0.5 -> exactly 3 working days = 21 open hours from Monday 9:00 -> Thursday 9:00
+    out = a.processing_end(np.array([at(0, 9.0)]), np.array([0.5]))
+    assert out[0] == pytest.approx(at(3, 9.0))
+
+
+def test_time_limit_caps_the_back_office_delay():
+    limited = agent(tiny({"institutions.street.time_limit_days": 2}), "street")
+    free = agent(tiny(), "street")
+    t = np.array([at(0, 9.0)])
+    # u = 0.5: 3 days wanted, capped at 2 = 14 open hours -> Wednesday 9:00
+    assert limited.processing_end(t, np.array([0.5]))[0] == pytest.approx(at(2, 9.0))
+    # a slow file (u = 0.999, about 30 days) is still finished within the limit
+    assert processing_days(0.999) > 20
+    assert limited.processing_end(t, np.array([0.999]))[0] == pytest.approx(at(2, 9.0))
+    # a quick file (u = 0.01, about half a day) is not affected by the limit
+    quick = np.array([0.01])
+    assert processing_days(0.01) < 2
+    assert limited.processing_end(t, quick)[0] == pytest.approx(free.processing_end(t, quick)[0])
+    # over many draws: never later than without a limit, never beyond 2 working days
+    u = np.random.default_rng(3).random(2000)
+    tt = np.full(2000, at(0, 9.0))
+    lim, unl = limited.processing_end(tt, u), free.processing_end(tt, u)
+    assert np.all(lim <= unl + 1e-9)
+    d_open = limited.clock.to_open(lim) - limited.clock.to_open(tt)
+    assert d_open.max() == pytest.approx(2 * OPEN_H_PER_DAY)
+    assert (lim < unl - 1e-9).any()
+
+
+def test_no_back_office_returns_front_desk_time():
+    a = agent(tiny(), "rc")
+    assert a.spec.processing_days == 0
+    t = np.array([at(0, 10.0), at(1, 15.0)])
+    np.testing.assert_array_equal(a.processing_end(t, np.array([0.9, 0.1])), t)
+    b = agent(tiny({"institutions.street.accept_first": True}), "street")
+    np.testing.assert_array_equal(b.processing_end(t, np.array([0.9, 0.1])), t)
+
+
+# ------------------------------------------------------------------ proactive discovery
+@pytest.fixture()
+def pending():
+    """A model whose need table holds ten days of needs nobody has reported yet (the need
+    stream is added by hand; no step has run)."""
+    m = GovernanceModel(load_scenario("baseline"), residents=3000, seed=2)
+    for d in range(10):
+        m.needs.add(**m.need_stream.day(d))
+    assert m.needs.n > 50
+    assert (m.needs.col("status") == UNREPORTED).all()
+    return m
+
+
+def heads_kind(m):
+    return next(k for k in m.kinds if k.key == "heads")
+
+
+def test_visits_report_needs_of_visited_households_only(pending):
+    m, nd = pending, pending.needs
+    res = nd.col("resident")
+    hh_of_need = m.residents.household[res]
+    visited = np.unique(hh_of_need[::2])  # households of every other need
+    day = 10
+    t_visit = np.full(len(visited), at(day, 10.0))
+    found = m.handling.discover_households(day, visited, t_visit, 1.0, heads_kind(m))
+
+    in_visited = np.isin(hh_of_need, visited)
+    assert in_visited.any() and (~in_visited).any()
+    assert found == int(in_visited.sum())
+    st, ch = nd.col("status"), nd.col("channel")
+    assert (st[in_visited] == IN_SYSTEM).all()
+    assert (ch[in_visited] == DISCOVERED).all()
+    np.testing.assert_allclose(nd.col("t_reported")[in_visited], at(day, 10.0))
+    k = heads_kind(m)
+    np.testing.assert_array_equal(nd.col("entry")[in_visited], k.node_of_residents(res[in_visited]))
+    assert (st[~in_visited] == UNREPORTED).all()
+    assert (ch[~in_visited] == NO_CHANNEL).all()
+    assert (nd.col("reports")[~in_visited] == 0).all()
+    # found needs (other than wishes for activities) wait in the building heads' inboxes
+
+    non_act = in_visited & (nd.col("type") != ACTIVITY)
+    waiting = sum(sum(len(x) for x in a.inbox_ids) for a in k.agents)
+    assert waiting == int(non_act.sum())
+
+
+def test_visit_does_not_find_needs_that_arise_after_it(pending):
+    m, nd = pending, pending.needs
+    res = nd.col("resident")
+    hh_of_need = m.residents.household[res]
+    visited = np.unique(hh_of_need)  # every household with a need
+    t_visit = at(5, 12.0)
+    m.handling.discover_households(5, visited, np.full(len(visited), t_visit), 1.0, heads_kind(m))
+    st = nd.col("status")
+    before = nd.col("t_ready") <= t_visit
+    assert before.any() and (~before).any()
+    assert (st[before] == IN_SYSTEM).all()
+    assert (st[~before] == UNREPORTED).all()
+
+
+def test_visit_with_zero_detection_finds_nothing(pending):
+    m = pending
+    visited = np.unique(m.residents.household[m.needs.col("resident")])
+    found = m.handling.discover_households(
+        10, visited, np.full(len(visited), at(10, 10.0)), 0.0, heads_kind(m)
+    )
+    assert found == 0
+    assert (m.needs.col("status") == UNREPORTED).all()

@@ -1,0 +1,193 @@
+"""The GovernanceModel API: run, summary, resident views, the daily record, Mesa agents
+on the neighbourhood network, and every built-in scenario running."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import mesa
+import numpy as np
+import pytest
+from mesa.discrete_space import Network
+
+from govsim import GovernanceModel, list_scenarios, load_scenario
+from govsim.institutions import Institution
+from govsim.population import AGE_GROUPS, ResidentView
+
+RESIDENTS = 3000
+DAYS = 30
+OUTCOMES = (
+    "participation_rate",
+    "response_time_median_h",
+    "response_time_p90_h",
+    "unreported_share",
+    "unresolved_share",
+    "trust_mean",
+)
+TOP_KEYS = (*OUTCOMES, "cost_per_resident_yuan", "by_group")
+GROUPS = ("elderly", "working_age", "migrant", "vulnerable")
+
+
+@pytest.fixture(scope="module")
+def model() -> GovernanceModel:
+    return GovernanceModel(load_scenario("baseline"), residents=RESIDENTS, seed=4).run(DAYS)
+
+
+@pytest.fixture(scope="module")
+def summary(model) -> dict:
+    return model.summary()
+
+
+# ------------------------------------------------------------------ run / summary
+def test_run_returns_the_model_and_counts_days():
+    m = GovernanceModel("baseline", residents=1000, seed=1)
+    assert isinstance(m, mesa.Model)
+    assert m.run(3) is m
+    assert m.day_count == 3
+    m.run(2)
+    assert m.day_count == 5
+    assert m.summary()["days"] == 5
+
+
+def test_summary_has_the_outcome_keys(summary):
+    for key in TOP_KEYS:
+        assert key in summary, key
+    assert summary["residents"] == RESIDENTS
+    assert summary["days"] == DAYS
+    assert summary["seed"] == 4
+    assert summary["scenario"] == "baseline"
+
+
+def test_summary_values_are_in_range(summary):
+    for key in ("participation_rate", "unreported_share", "unresolved_share", "trust_mean"):
+        assert 0.0 <= summary[key] <= 1.0, key
+    assert 0 < summary["response_time_median_h"] <= summary["response_time_p90_h"]
+    assert summary["cost_per_resident_yuan"] > 0
+    assert math.isclose(
+        summary["cost_per_resident_yuan"] * RESIDENTS,
+        summary["cost_breakdown_yuan_per_year"]["total"],
+    )
+
+
+def test_by_group_has_each_group_with_the_same_keys(summary):
+    by = summary["by_group"]
+    assert set(GROUPS) <= set(by)
+    keys = {g: set(by[g]) for g in GROUPS}
+    first = keys[GROUPS[0]]
+    assert all(k == first for k in keys.values()), keys
+    for g in GROUPS:
+        for key in OUTCOMES:
+            assert key in by[g], (g, key)
+        assert by[g]["residents"] > 0
+
+
+def test_by_group_agrees_with_the_resident_arrays(model, summary):
+    r = model.residents
+    by = summary["by_group"]
+    assert by["elderly"]["residents"] == int((r.age_group == AGE_GROUPS.index("elderly")).sum())
+    assert by["migrant"]["residents"] == int(r.migrant.sum())
+    assert by["vulnerable"]["residents"] == int(r.vulnerable.sum())
+    assert by["vulnerable"]["trust_mean"] == pytest.approx(float(r.trust[r.vulnerable].mean()))
+
+
+def test_check_accounting_returns_counts(model, summary):
+    c = model.check_accounting()
+    assert sum(c.values()) == model.needs.n
+    assert c == summary["needs_status"]
+    assert model.pending() == c["unreported"] + c["in_system"]
+
+
+# ------------------------------------------------------------------ needs table
+def test_need_table_columns(model):
+    nd = model.needs
+    assert nd.n > 0
+    for name in ("type", "resident", "status", "t_arose", "t_resolved", "channel"):
+        assert len(nd.col(name)) == nd.n
+    assert nd.col("resident").max() < RESIDENTS
+    assert (nd.col("t_arose") < DAYS * 24.0).all()
+
+
+# ------------------------------------------------------------------ residents
+def test_resident_view(model):
+    r = model.residents
+    assert len(r) == RESIDENTS
+    v = r[0]
+    assert isinstance(v, ResidentView)
+    fields = {f.name for f in dataclasses.fields(ResidentView)}
+    assert {"age_group", "migrant", "vulnerable", "employed", "household", "trust"} <= fields
+    for i in (0, 17, RESIDENTS - 1):
+        v = r[i]
+        assert v.index == i
+        assert v.age_group == AGE_GROUPS[r.age_group[i]]
+        assert v.migrant == bool(r.migrant[i])
+        assert v.vulnerable == bool(r.vulnerable[i])
+        assert v.household == int(r.household[i])
+        assert v.jurisdiction == int(r.jurisdiction[i])
+        assert v.trust == pytest.approx(float(r.trust[i]), abs=1e-4)
+    assert r[-1].index == RESIDENTS - 1
+    with pytest.raises(IndexError):
+        r[RESIDENTS]
+
+
+def test_resident_view_records_participation(model):
+    r = model.residents
+    took_part = np.flatnonzero(r.last_day["activity"] >= 0)
+    assert len(took_part) > 0
+    i = int(took_part[0])
+    assert r[i].last_activity_day == int(r.last_day["activity"][i])
+    never = np.flatnonzero(r.last_day["deliberation"] < 0)
+    assert r[int(never[0])].last_deliberation_day is None
+
+
+# ------------------------------------------------------------------ daily record
+def test_datacollector_has_one_row_per_day(model):
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == DAYS
+    assert df["day"].tolist() == list(range(1, DAYS + 1))
+    for col in ("participation_rate", "needs_arisen", "queue_length", "trust_mean"):
+        assert col in df.columns
+    assert df["needs_arisen"].is_monotonic_increasing
+    assert df["needs_arisen"].iloc[-1] == model.needs.n
+
+
+# ------------------------------------------------------------------ Mesa agents and space
+def test_institutions_are_mesa_agents(model):
+    agents = model.agents_by_type[Institution]
+    assert len(agents) == len(model.node_agents) > 0
+    assert set(agents) == set(model.node_agents)
+    keys = {a.key for a in agents}
+    assert keys == set(load_scenario("baseline").institutions)
+    for kind in model.kinds:
+        assert len(kind.agents) == kind.n_instances
+
+
+def test_institutions_sit_on_cells_of_the_network(model):
+    assert isinstance(model.space, Network)
+    cells = set(model.space.all_cells)
+    seen = set()
+    for a in model.agents_by_type[Institution]:
+        assert a.cell in cells
+        assert a in a.cell.agents
+        assert model.space[a.cell.coordinate] is a.cell
+        seen.add(a.cell.coordinate)
+    # each instance has its own premises
+    assert len(seen) == len(model.node_agents)
+    # the network also holds every building
+    assert len(cells) == model.residents.n_buildings + len(model.node_agents)
+
+
+# ------------------------------------------------------------------ every scenario runs
+@pytest.mark.parametrize("name", list_scenarios())
+def test_every_builtin_scenario_runs(name):
+    m = GovernanceModel(name, residents=RESIDENTS, seed=1).run(DAYS)
+    s = m.summary()
+    assert s["scenario"] == name and s["days"] == DAYS
+    m.check_accounting()
+    assert m.needs.n > 100
+    assert s["needs_status"]["resolved"] > 0
+    for key in ("participation_rate", "unreported_share", "unresolved_share", "trust_mean"):
+        assert 0.0 <= s[key] <= 1.0, (name, key)
+    assert s["response_time_median_h"] > 0
+    assert s["cost_per_resident_yuan"] > 0
+    assert len(m.datacollector.get_model_vars_dataframe()) == DAYS
