@@ -7,6 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from conftest import GROUPS, SUMMARY_KEYS
 
 from govsim import cli
 from govsim.compare import compare
@@ -18,17 +19,9 @@ def test_run_writes_summary_daily_needs(tmp_path, capsys):
     out = tmp_path / "run"
     assert cli.main(["run", "chengdong", *SMALL, "--seed", "3", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    for key in (
-        "participation_rate",
-        "response_time_median_h",
-        "response_time_p90_h",
-        "unreported_share",
-        "unresolved_share",
-        "trust_mean",
-        "cost_per_resident_yuan",
-    ):
+    for key in SUMMARY_KEYS:
         assert key in summary
-        for group in ("elderly", "working_age", "migrant", "vulnerable"):
+        for group in GROUPS:
             assert key in summary["by_group"][group], (group, key)
     daily = pd.read_csv(out / "daily.csv")
     assert len(daily) == 40

@@ -9,6 +9,7 @@ import math
 import mesa
 import numpy as np
 import pytest
+from conftest import GROUPS, SUMMARY_KEYS
 from mesa.discrete_space import Network
 
 from govsim import GovernanceModel, list_scenarios, load_scenario
@@ -17,16 +18,8 @@ from govsim.population import AGE_GROUPS, ResidentView
 
 RESIDENTS = 3000
 DAYS = 30
-OUTCOMES = (
-    "participation_rate",
-    "response_time_median_h",
-    "response_time_p90_h",
-    "unreported_share",
-    "unresolved_share",
-    "trust_mean",
-)
-TOP_KEYS = (*OUTCOMES, "cost_per_resident_yuan", "by_group")
-GROUPS = ("elderly", "working_age", "migrant", "vulnerable")
+OUTCOMES = SUMMARY_KEYS
+TOP_KEYS = (*SUMMARY_KEYS, "by_group")
 
 
 @pytest.fixture(scope="module")
