@@ -189,16 +189,21 @@ class Institution(FixedAgent):
         delay = np.full(len(t), d) if fixed else -np.log1p(-u) * d
         return self.clock.from_open(self.clock.to_open(t) + delay, side="left")
 
-    def admin_load(self, day: int, hours_per_task: float) -> float:
+    def admin_load(self, day: int, hours_per_task: float, reference_residents: float) -> float:
         """Staff-hours today eaten by tasks pushed down from above (mechanism 3; 004:
-        435 task types before the clean-up, 85 after; Chongqing survey: 73 per community)."""
+        435 task types before the clean-up, 85 after; Chongqing survey: 73 per community).
+
+        The work of a task grows with the residents served: ``hours_per_task`` is for a
+        committee of ``reference_residents`` (the national average).
+        """
         open_h = self.open_hours_on(day)
         if not open_h or not self.spec.admin_tasks:
             return 0.0
+        served = float(self.kind.catchment[self.instance]) / reference_residents
         per_open_hour = (
-            self.scale
-            * self.spec.admin_tasks
+            self.spec.admin_tasks
             * hours_per_task
+            * served
             / (self.schedule.hours_per_week() * 52.0)
         )
         return per_open_hour * open_h
@@ -206,10 +211,13 @@ class Institution(FixedAgent):
     def staff_hours(self, day: int, absence: float) -> float:
         return self.staff * self.open_hours_on(day) * (1.0 - absence)
 
-    def end_day(self, day: int, hours_per_task: float, absence: float) -> float:
+    def end_day(
+        self, day: int, hours_per_task: float, reference_residents: float, absence: float
+    ) -> float:
         """Spare staff-hours after admin tasks and requests: the time left for self-governance."""
         self.admin_hours_today = min(
-            self.admin_load(day, hours_per_task), self.staff_hours(day, absence)
+            self.admin_load(day, hours_per_task, reference_residents),
+            self.staff_hours(day, absence),
         )
         self.admin_hours_total += self.admin_hours_today
         spare = self.staff_hours(day, absence) - self.admin_hours_today - self.busy_hours_today

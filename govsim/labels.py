@@ -52,6 +52,7 @@ SESSION_KINDS: dict[str, tuple[str, str]] = {
     "activity": ("文体活动", "activity"),
     "deliberation": ("议事协商", "deliberation"),
     "volunteering": ("志愿服务", "volunteering"),
+    "election": ("居委会选举", "committee election"),
 }
 
 CHANNELS: dict[str, tuple[str, str]] = {
@@ -66,6 +67,12 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "participation_activity": ("活动参与率", "activity participation", "share"),
     "participation_deliberation": ("议事参与率", "deliberation participation", "share"),
     "participation_volunteering": ("志愿参与率", "volunteering participation", "share"),
+    "participation_election": ("近30天选举参与率", "election participation, last 30 days", "share"),
+    "participation_civic_year": (
+        "近一年议事/选举参与率(成年人)",
+        "deliberation or election in the last year, adults",
+        "share",
+    ),
     "response_time_median_h": ("响应时间中位数", "response time, median", "h"),
     "response_time_p90_h": ("响应时间P90", "response time, 90th percentile", "h"),
     "response_time_mean_h": ("响应时间均值", "response time, mean", "h"),

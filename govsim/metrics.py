@@ -15,23 +15,32 @@ import numpy as np
 from .labels import NEED_TYPE_KEYS
 from .needs import RESOLVED
 from .participation import KINDS
+from .population import CHILD
 
 SETTLE_DAYS = 30
 
 
 def participation(model, day: int, mask: np.ndarray | None = None) -> dict[str, float]:
+    """Shares taking part in the last 30 days (any and by kind), and the share of adults
+    who deliberated or voted in the last 365 days (the measure calibrated to election
+    turnout)."""
     r = model.residents
-    since = day - 29
+    sel = np.ones(r.n, dtype=bool) if mask is None else mask
     out = {}
     anyp = np.zeros(r.n, dtype=bool)
     for k in KINDS:
-        got = r.last_day[k] >= since
+        got = r.last_day[k] >= day - 29
         anyp |= got
-        out[f"participation_{k}"] = (
-            float(got[mask].mean()) if mask is not None else float(got.mean())
-        )
-    out["participation_rate"] = float(anyp[mask].mean()) if mask is not None else float(anyp.mean())
+        out[f"participation_{k}"] = _share(got, sel)
+    out["participation_rate"] = _share(anyp, sel)
+    civic = (r.last_day["deliberation"] >= day - 364) | (r.last_day["election"] >= day - 364)
+    out["participation_civic_year"] = _share(civic, sel & (r.age_group != CHILD))
     return out
+
+
+def _share(flags: np.ndarray, sel: np.ndarray) -> float | None:
+    n = int(sel.sum())
+    return float(flags[sel].sum() / n) if n else None
 
 
 def _rt_stats(rt: np.ndarray, prefix: str = "response_time") -> dict[str, float | None]:

@@ -94,6 +94,7 @@ class GovernanceModel(mesa.Model):
         self.handling = Handling(self)
         self.participation = Participation(self)
         self._hours_per_task = self.population.workload.admin_hours_per_task
+        self._reference_residents = self.population.workload.reference_residents
         self._outreach = [k for k in self.kinds if k.spec.outreach is not None]
         self._hh_range = {k.key: self._household_ranges(k) for k in self.kinds}
 
@@ -104,6 +105,8 @@ class GovernanceModel(mesa.Model):
                 "participation_activity": lambda m: m._today["participation_activity"],
                 "participation_deliberation": lambda m: m._today["participation_deliberation"],
                 "participation_volunteering": lambda m: m._today["participation_volunteering"],
+                "participation_election": lambda m: m._today["participation_election"],
+                "participation_civic_year": lambda m: m._today["participation_civic_year"],
                 "needs_arisen": lambda m: m.needs.n,
                 "needs_unreported": lambda m: m._status_counts["unreported"],
                 "needs_in_system": lambda m: m._status_counts["in_system"],
@@ -146,7 +149,7 @@ class GovernanceModel(mesa.Model):
         self.feedback.resolved(h.settle(day))
         beh = self.population.behaviour
         for a in self.node_agents:
-            a.end_day(day, self._hours_per_task, beh.staff_absence)
+            a.end_day(day, self._hours_per_task, self._reference_residents, beh.staff_absence)
         self._discover(day)
         self.participation.step(day)
         self.feedback.decay()

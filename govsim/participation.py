@@ -24,6 +24,13 @@ from .population import free_time_mask
 
 KINDS = tuple(SESSION_KINDS)
 VOLUNTEER_SHIFT_H = 3.0  # assumption: a volunteer gives about three hours a session
+SESSION_H = 2.0  # assumption: a committee's activity or meeting lasts about two hours
+
+
+def free_during(free: np.ndarray, tu, wd: int, start: int, duration: float) -> np.ndarray:
+    """Whether residents of time-use class(es) ``tu`` are free at any hour of a session."""
+    end = min(24, start + max(1, int(np.ceil(duration))))
+    return free[tu, wd, start:end].any(axis=-1)
 
 
 class Participation:
@@ -35,6 +42,16 @@ class Participation:
             a for a in model.node_agents if a.spec.offers or a.spec.self_governance is not None
         ]
         self.host_masks = {a.key: model.schedules[a.key].hourly_mask() for a in self.hosts}
+        # when each offer's sessions may start: its own hours, or its host's
+        self.offer_masks = {}
+        for a in self.hosts:
+            for j, off in enumerate(a.spec.offers):
+                mask = (
+                    model.spec.schedule_of(off).hourly_mask()
+                    if off.hours is not None
+                    else self.host_masks[a.key]
+                )
+                self.offer_masks[(a.key, j)] = (mask, max(1, int(mask.any(axis=1).sum())))
         beh = model.population.behaviour
         self.dist_logit = {
             k.key: beh.distance_per_15min * k.walk_min[model.residents.building] / 15.0
@@ -51,24 +68,38 @@ class Participation:
 
     # ------------------------------------------------------------------ sessions
     def sessions_today(self, day: int) -> list[tuple]:
-        """(host, kind, hour, seats, collects, adds_capacity) for each session held today."""
+        """(host, kind, start hour, seats, collects, adds_capacity, duration) of each session today."""
         out = []
         wd = day % 7
         for a in self.hosts:
-            mask = self.host_masks[a.key][wd]
-            if not mask.any():
-                continue
-            hours = np.flatnonzero(mask)
             for j, off in enumerate(a.spec.offers):
-                a.offer_acc[j] += off.sessions_per_week / max(1, a.open_days)
-                n = int(a.offer_acc[j])
-                a.offer_acc[j] -= n
-                for h in self.rng.choice(hours, size=n):
+                mask, open_days = self.offer_masks[(a.key, j)]
+                hours = np.flatnonzero(mask[wd])
+                if not len(hours):
+                    continue
+                n = 0
+                if off.sessions_per_week > 0:
+                    a.offer_acc[j] += off.sessions_per_week / open_days
+                    n = int(a.offer_acc[j])
+                    a.offer_acc[j] -= n
+                starts = [int(h) for h in self.rng.choice(hours, size=n)]
+                if day % 365 in off.days_of_year:  # a fixed event starts when its hours open
+                    starts.append(int(hours[0]))
+                for h in starts:
                     out.append(
-                        (a, off.kind, int(h), off.seats, off.collects_needs, off.adds_capacity)
+                        (
+                            a,
+                            off.kind,
+                            h,
+                            off.seats,
+                            off.collects_needs,
+                            off.adds_capacity,
+                            off.duration_h,
+                        )
                     )
             sg = a.spec.self_governance
-            if sg is not None and a.selfgov_hours_today > 0:
+            hours = np.flatnonzero(self.host_masks[a.key][wd])
+            if sg is not None and a.selfgov_hours_today > 0 and len(hours):
                 for kind, share, per, seats in (
                     ("activity", sg.activity, sg.hours_per_activity, sg.activity_seats),
                     ("deliberation", sg.deliberation, sg.hours_per_meeting, sg.meeting_seats),
@@ -80,7 +111,9 @@ class Participation:
                     a.selfgov_acc[kind] -= n
                     for h in self.rng.choice(hours, size=n):
                         # meetings collect opinions and problems (001: 居民议事会 「负责收集来自各方面的意见建议」)
-                        out.append((a, kind, int(h), seats, kind == "deliberation", False))
+                        out.append(
+                            (a, kind, int(h), seats, kind == "deliberation", False, SESSION_H)
+                        )
         return out
 
     # ------------------------------------------------------------------ choices
@@ -119,7 +152,7 @@ class Participation:
             avail = host_kinds.setdefault(
                 a.kind.key, (a.kind, np.zeros((a.kind.n_instances, 3), dtype=bool))
             )[1]
-            avail[a.instance] |= self.free[:, wd, s[2]]
+            avail[a.instance] |= free_during(self.free, slice(None), wd, s[2], s[6])
         p_list, k_list = [], []
         extra = beh.base_logit[kind] + beh.points * (self.points_per[kind] > 0)
         for key, (k, avail) in host_kinds.items():
@@ -161,7 +194,13 @@ class Participation:
                 opts = sess_by_host.get((k.key, int(instance)), [])
                 if not opts:
                     continue
-                ok = np.stack([self.free[tu[who], wd, sessions[si][2]] for si in opts], axis=1)
+                ok = np.stack(
+                    [
+                        free_during(self.free, tu[who], wd, sessions[si][2], sessions[si][6])
+                        for si in opts
+                    ],
+                    axis=1,
+                )
                 pick = (self.rng.random(len(who))[:, None] * ok.sum(axis=1, keepdims=True)).astype(
                     np.int64
                 )
@@ -250,10 +289,9 @@ class Participation:
 
     def recent_any(self, day: int) -> np.ndarray:
         r = self.m.residents
-        since = day - 29
-        out = r.last_day["activity"] >= since
-        out |= r.last_day["deliberation"] >= since
-        out |= r.last_day["volunteering"] >= since
+        out = np.zeros(r.n, dtype=bool)
+        for k in KINDS:
+            out |= r.last_day[k] >= day - 29
         return out
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .labels import SESSION_KINDS
 from .scenario import Population
 from .schedule import WEEKDAYS
 
@@ -78,6 +79,7 @@ class ResidentView:
     last_activity_day: int | None
     last_deliberation_day: int | None
     last_volunteering_day: int | None
+    last_election_day: int | None
 
 
 class Residents:
@@ -118,6 +120,7 @@ class Residents:
             last_activity_day=day(self.last_day["activity"]),
             last_deliberation_day=day(self.last_day["deliberation"]),
             last_volunteering_day=day(self.last_day["volunteering"]),
+            last_election_day=day(self.last_day["election"]),
         )
 
     # groups used for equity outcomes (they overlap: a migrant is often working-age)
@@ -213,9 +216,7 @@ def make_population(
 
     # state that changes during a run
     r.points = np.zeros(n, dtype=np.float32)
-    r.last_day = {
-        k: np.full(n, NEVER, dtype=np.int32) for k in ("activity", "deliberation", "volunteering")
-    }
+    r.last_day = {k: np.full(n, NEVER, dtype=np.int32) for k in SESSION_KINDS}
     r.invited_until = np.full(n, NEVER, dtype=np.int32)
     r.member_of = np.full(n, -1, dtype=np.int32)  # host institution instance last volunteered with
     # structure overlays (set by govsim.structure)

@@ -31,7 +31,7 @@ POPULATION_DIR = SCENARIO_DIR / "populations"
 NeedType = Literal["admin_service", "public_service", "dispute", "public_space", "activity"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Level = Literal["district", "community", "jurisdiction", "grid"]
-SessionKind = Literal["activity", "deliberation", "volunteering"]
+SessionKind = Literal["activity", "deliberation", "volunteering", "election"]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Sources = dict[str, str]
@@ -105,14 +105,27 @@ class SelfGovernance(Strict):
 
 
 class Offer(Strict):
-    """A fixed programme of sessions residents can join at the institution's premises."""
+    """A fixed programme of sessions residents can join at the institution's premises:
+    ``sessions_per_week`` spread over open days, and/or events on ``days_of_year``
+    (0–364, repeating every 365 days; day 0 is a Monday), e.g. an election."""
 
     kind: SessionKind
-    sessions_per_week: NonNeg
+    sessions_per_week: NonNeg = 0.0
+    days_of_year: list[Annotated[int, Field(ge=0, le=364)]] = []
     seats: int = Field(ge=1)
+    duration_h: Annotated[float, Field(gt=0, le=24)] = (
+        2.0  # a resident free at any hour of it can come
+    )
+    hours: Hours | None = None  # when sessions may start (default: the institution's hours)
     collects_needs: bool = False  # attendees' unreported needs are collected (搜集社情民意)
     adds_capacity: bool = False  # volunteer attendees add service capacity (volunteering only)
     sources: Sources = {}
+
+    @model_validator(mode="after")
+    def _some_sessions(self):
+        if self.sessions_per_week <= 0 and not self.days_of_year:
+            raise ValueError("an offer needs sessions_per_week > 0 or days_of_year")
+        return self
 
 
 class Costs(Strict):
@@ -132,6 +145,10 @@ class Institution(Strict):
     per: int = Field(1, ge=1)  # one instance per `per` units of `level`
     design_residents: int | None = Field(None, ge=1)  # residents one instance is built for
     staff: NonNeg = 0.0
+    members: NonNeg | None = (
+        None  # of the staff, elected committee members (委员); the rest are hired
+    )
+    organisations: NonNeg | None = None  # how many organisations this entry stands for
     hours: Hours = "office"
     windows: int = Field(0, ge=0)
     backup: bool = False  # AB posts (AB岗): an absent post is covered
@@ -233,8 +250,9 @@ class Scenario(Strict):
             raw["schedule_sources"] = raw["schedules"].pop("sources")
         return raw
 
-    def schedule_of(self, inst: Institution) -> WeeklySchedule:
-        blocks = self.schedules[inst.hours] if isinstance(inst.hours, str) else inst.hours
+    def schedule_of(self, inst: Institution | Offer) -> WeeklySchedule:
+        hours = inst.hours
+        blocks = self.schedules[hours] if isinstance(hours, str) else hours
         return WeeklySchedule.from_blocks([(list(b.days), list(b.open)) for b in blocks])
 
 
@@ -299,7 +317,12 @@ class Behaviour(Strict):
 
 
 class Workload(Strict):
-    admin_hours_per_task: NonNeg  # staff-hours a year one pushed-down task type costs a committee
+    admin_hours_per_task: (
+        NonNeg  # staff-hours a year one pushed-down task type costs a committee of reference size
+    )
+    reference_residents: Annotated[
+        float, Field(gt=0)
+    ]  # residents of the committee the task figures describe
     sources: Sources = {}
 
 
@@ -453,6 +476,15 @@ def load_population(name_or_path: str | Path) -> Population:
         pop = Population.model_validate({**raw, "file": str(path), "key": path.stem})
     except ValidationError as err:
         raise _format_error(path, err, Population) from None
+    from .labels import SESSION_KINDS
+
+    missing = [k for k in SESSION_KINDS if k not in pop.behaviour.base_logit]
+    if missing:
+        raise ScenarioError(
+            path,
+            "behaviour.base_logit",
+            f"must give every session kind; missing: {', '.join(missing)}",
+        )
     for tname in ("per_year", "service_hours", "patience_days", "report_per_day"):
         got = getattr(pop.needs, tname)
         missing = [t for t in NEED_TYPE_KEYS if t not in got]
@@ -476,13 +508,28 @@ def _check_references(sc: Scenario, path: Path) -> None:
             )
 
     schedules = set(sc.schedules)
-    for name, inst in insts.items():
-        if isinstance(inst.hours, str) and inst.hours not in schedules:
+
+    def known_schedule(key: str, hours) -> None:
+        if isinstance(hours, str) and hours not in schedules:
             raise ScenarioError(
                 path,
-                f"institutions.{name}.hours",
-                f"unknown schedule {inst.hours!r}; define it under [schedules] (defined: {', '.join(sorted(schedules)) or 'none'}) or give blocks",
+                key,
+                f"unknown schedule {hours!r}; define it under [schedules] (defined: {', '.join(sorted(schedules)) or 'none'}) or give blocks",
             )
+
+    for name, inst in insts.items():
+        known_schedule(f"institutions.{name}.hours", inst.hours)
+        for j, off in enumerate(inst.offers):
+            if off.hours is not None:
+                known_schedule(f"institutions.{name}.offers.{j}.hours", off.hours)
+            sched = sc.schedule_of(off if off.hours is not None else inst)
+            for d in off.days_of_year:
+                if sched.hours_on(d % 7) <= 0:
+                    raise ScenarioError(
+                        path,
+                        f"institutions.{name}.offers.{j}.days_of_year",
+                        f"day {d} is a {WEEKDAYS[d % 7]}, when the offer's hours are closed; choose a day whose weekday is open",
+                    )
         if inst.forwards_to is not None:
             known(f"institutions.{name}.forwards_to", inst.forwards_to)
         for t, target in inst.forwards.items():

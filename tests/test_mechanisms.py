@@ -186,46 +186,54 @@ def test_relay_delay_per_hop_in_a_run_is_the_fixed_delay():
 
 
 # ------------------------------------------------------------------ crowding-out
-HOURS_PER_TASK = 80.0  # scenarios/populations/urban.toml [workload]
+HOURS_PER_TASK = 100.0  # chosen for the hand computation, passed explicitly
+REFERENCE = 8000.0
 
 
 def test_admin_load_crowds_out_self_governance_hours():
     loaded = agent(tiny({"institutions.rc.admin_tasks": 73}), "rc")
     free = agent(tiny({"institutions.rc.admin_tasks": 0}), "rc")
-    assert loaded.model._hours_per_task == HOURS_PER_TASK
-    day = 0  # Monday: 7 open hours, 5.5 staff -> 38.5 staff-hours
-    load = loaded.admin_load(day, HOURS_PER_TASK)
-    # 73 tasks × 80 h a year spread over 35 open hours × 52 weeks, times 7 hours today
-    assert load == pytest.approx(73 * 80 / (35 * 52) * 7)
-    assert free.admin_load(day, HOURS_PER_TASK) == 0.0
-    spare_loaded = loaded.end_day(day, HOURS_PER_TASK, 0.0)
-    spare_free = free.end_day(day, HOURS_PER_TASK, 0.0)
-    assert spare_free == pytest.approx(5.5 * 7)
+    day = 0  # Monday: 7 open hours
+    served = loaded.kind.catchment[loaded.instance] / REFERENCE
+    load = loaded.admin_load(day, HOURS_PER_TASK, REFERENCE)
+    # 73 tasks × 100 h a year (for 8,000 residents, scaled to the catchment) spread over
+    # 35 open hours × 52 weeks, times 7 hours today
+    assert load == pytest.approx(73 * 100 * served / (35 * 52) * 7)
+    assert free.admin_load(day, HOURS_PER_TASK, REFERENCE) == 0.0
+    spare_loaded = loaded.end_day(day, HOURS_PER_TASK, REFERENCE, 0.0)
+    spare_free = free.end_day(day, HOURS_PER_TASK, REFERENCE, 0.0)
+    assert spare_free == pytest.approx(free.staff * 7)
     assert spare_free - spare_loaded == pytest.approx(load)
     assert loaded.admin_hours_today == pytest.approx(load)
     assert loaded.selfgov_hours_today == pytest.approx(spare_loaded)
 
 
+def test_admin_load_grows_with_residents_served():
+    a = agent(tiny({"institutions.rc.admin_tasks": 73}), "rc")
+    one = a.admin_load(0, HOURS_PER_TASK, REFERENCE)
+    assert a.admin_load(0, HOURS_PER_TASK, REFERENCE / 2) == pytest.approx(2 * one)
+
+
 def test_admin_load_scales_with_absence_and_requests():
     a = agent(tiny(), "rc")
-    load = a.admin_load(0, HOURS_PER_TASK)
+    load = a.admin_load(0, HOURS_PER_TASK, REFERENCE)
     a.busy_hours_today = 4.0  # four staff-hours serving requests today
-    spare = a.end_day(0, HOURS_PER_TASK, 0.1)
-    assert spare == pytest.approx(5.5 * 7 * 0.9 - load - 4.0)
+    spare = a.end_day(0, HOURS_PER_TASK, REFERENCE, 0.1)
+    assert spare == pytest.approx(a.staff * 7 * 0.9 - load - 4.0)
 
 
 def test_admin_load_cannot_exceed_staff_hours():
-    a = agent(tiny({"institutions.rc.admin_tasks": 500}), "rc")
-    assert a.admin_load(0, HOURS_PER_TASK) > 5.5 * 7
-    assert a.end_day(0, HOURS_PER_TASK, 0.0) == 0.0
-    assert a.admin_hours_today == pytest.approx(5.5 * 7)
+    a = agent(tiny({"institutions.rc.admin_tasks": 5000}), "rc")
+    assert a.admin_load(0, HOURS_PER_TASK, REFERENCE) > a.staff * 7
+    assert a.end_day(0, HOURS_PER_TASK, REFERENCE, 0.0) == 0.0
+    assert a.admin_hours_today == pytest.approx(a.staff * 7)
 
 
 def test_no_admin_load_or_spare_hours_on_a_closed_day():
     a = agent(tiny(), "rc")
     saturday = 5
-    assert a.admin_load(saturday, HOURS_PER_TASK) == 0.0
-    assert a.end_day(saturday, HOURS_PER_TASK, 0.0) == 0.0
+    assert a.admin_load(saturday, HOURS_PER_TASK, REFERENCE) == 0.0
+    assert a.end_day(saturday, HOURS_PER_TASK, REFERENCE, 0.0) == 0.0
 
 
 # ------------------------------------------------------------------ back office, time limit

@@ -71,7 +71,7 @@ def test_scenario_loads_from_a_path(tmp_path):
 
 # ------------------------------------------------------------------ malformed files
 def test_unknown_key_lists_allowed_keys(tmp_path):
-    p = variant(tmp_path, "staff = 5.5\n", "staff = 5.5\nstaf = 3\n")
+    p = variant(tmp_path, "staff = 14.4\n", "staff = 14.4\nstaf = 3\n")
     err = error_of(p)
     assert_names(err, p, "institutions.rc.staf")
     assert "unknown key" in err.message
@@ -115,7 +115,7 @@ def test_value_out_of_range(tmp_path):
 
 
 def test_negative_value_out_of_range(tmp_path):
-    p = variant(tmp_path, "staff = 5.5\n", "staff = -2\n")
+    p = variant(tmp_path, "staff = 14.4\n", "staff = -2\n")
     err = error_of(p)
     assert_names(err, p, "institutions.rc.staff")
     assert "greater than or equal to 0" in err.message
@@ -217,7 +217,7 @@ def test_unknown_schedule_name(tmp_path):
     p = variant(tmp_path, 'hours = "office"', 'hours = "night_shift"')
     err = error_of(p)
     assert_names(err, p, "institutions.rc.hours")
-    assert "'night_shift'" in err.message and "daily_day, office" in err.message
+    assert "'night_shift'" in err.message and "daily_day, election_day, office" in err.message
 
 
 def test_bad_change_is_reported_like_a_file_error():
