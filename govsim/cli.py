@@ -76,6 +76,16 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=_positive, default=min(os.cpu_count() or 1, 8))
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--lang", choices=("zh", "en"), default="en")
+
+    k = sub.add_parser("calibrate", help="fit the reference structure to public figures and report the fit")
+    k.add_argument("--residents", type=_positive, default=DEFAULT_RESIDENTS)
+    k.add_argument("--seeds", type=_positive, default=3)
+    k.add_argument("--report", type=Path, default=Path("docs/calibration.md"), help="markdown report to write")
+    k.add_argument("--apply", action="store_true", help="write the fitted values into the population profile")
+
+    m = sub.add_parser("params", help="the parameter table of every scenario and the population profiles")
+    m.add_argument("--markdown", action="store_true", help="print markdown (the form kept in docs/parameters.md)")
+    m.add_argument("--out", type=Path, default=None, help="write to this file instead of printing")
     return p
 
 
@@ -92,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list()
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "calibrate":
+            return cmd_calibrate(args)
+        if args.command == "params":
+            return cmd_params(args)
         return cmd_compare(args)
     except ScenarioError as e:
         print(f"govsim: error: {e}", file=sys.stderr)
@@ -146,6 +160,36 @@ def cmd_compare(args) -> int:
         )
     print_table(table.to_dict("records"), args.lang, with_ci=args.replicates > 1)
     print(f"wrote {args.out}/summary.csv, paired.csv, runs.csv, compare.json and runs/")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from .calibrate import apply_to_profile, calibrate, report_markdown
+    from .outputs import atomic_write
+    from .scenario import load_population
+
+    def show(logit, share):
+        print(f"  election logit {logit:+.4f} -> yearly civic participation {share:.4f}", file=sys.stderr)
+
+    fit = calibrate(residents=args.residents, seeds=args.seeds, progress=show)
+    text = report_markdown(fit)
+    atomic_write(args.report, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    print(text)
+    if args.apply:
+        apply_to_profile(fit, load_population(fit.settings["population"]).file)
+        print(f"wrote the fitted values into {load_population(fit.settings['population']).file}")
+    return 0
+
+
+def cmd_params(args) -> int:
+    from .outputs import atomic_write
+    from .params import parameter_table_markdown
+
+    text = parameter_table_markdown()
+    if args.out:
+        atomic_write(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    else:
+        print(text)
     return 0
 
 
