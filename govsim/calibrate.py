@@ -34,13 +34,34 @@ ADMIN_SHARE_TARGET = 0.80  # assumption: administrative work takes most of a com
 COMMITTEE_ACTOR = "residents_committee"
 ORG_ACTOR = "social_organisation"
 TARGETS = {
-    "residents_per_committee": (8000.0, "Ministry of Civil Affairs 2020: ~113,000 urban residents' committees for ~900 million urban residents"),
-    "members_per_committee": (5.5, "Ministry of Civil Affairs 2020: 616,000 members in 113,000 committees"),
-    "community_workers_per_10k": (18.0, "14th Five-Year urban–rural community service plan: 18 per 10,000 urban residents"),
-    "social_organisations_per_10k": (6.3, "national 2022: 891,300 social organisations; Shenzhen about 6.2"),
-    "admin_tasks_per_committee": (73.0, "Chongqing survey of 80 communities (2013): 73 tasks in 42 categories from 18 departments"),
-    "admin_time_share": (ADMIN_SHARE_TARGET, "assumption: surveys report most committee time goes to administrative work; 000 「社区自治事务无法顾及」"),
-    "civic_participation_year": (TURNOUT_TARGET, "Shanghai Urban Neighborhood Survey 2017: 居委会 election turnout 47.89%"),
+    "residents_per_committee": (
+        8000.0,
+        "Ministry of Civil Affairs 2020: ~113,000 urban residents' committees for ~900 million urban residents",
+    ),
+    "members_per_committee": (
+        5.5,
+        "Ministry of Civil Affairs 2020: 616,000 members in 113,000 committees",
+    ),
+    "community_workers_per_10k": (
+        18.0,
+        "14th Five-Year urban–rural community service plan: 18 per 10,000 urban residents",
+    ),
+    "social_organisations_per_10k": (
+        6.3,
+        "national 2022: 891,300 social organisations; Shenzhen about 6.2",
+    ),
+    "admin_tasks_per_committee": (
+        73.0,
+        "Chongqing survey of 80 communities (2013): 73 tasks in 42 categories from 18 departments",
+    ),
+    "admin_time_share": (
+        ADMIN_SHARE_TARGET,
+        "assumption: surveys report most committee time goes to administrative work; 000 「社区自治事务无法顾及」",
+    ),
+    "civic_participation_year": (
+        TURNOUT_TARGET,
+        "Shanghai Urban Neighborhood Survey 2017: 居委会 election turnout 47.89%",
+    ),
 }
 
 
@@ -59,10 +80,16 @@ def structure_figures(model: GovernanceModel) -> dict[str, float]:
     n = model.residents.n
     committees = [a for a in model.node_agents if a.spec.actor == COMMITTEE_ACTOR]
     workers = sum(a.staff for a in model.node_agents if is_community_worker_post(a.spec))
-    orgs = sum((a.spec.organisations or 0.0) * a.scale for a in model.node_agents if a.spec.actor == ORG_ACTOR)
+    orgs = sum(
+        (a.spec.organisations or 0.0) * a.scale
+        for a in model.node_agents
+        if a.spec.actor == ORG_ACTOR
+    )
     return {
         "residents_per_committee": n / max(1, len(committees)),
-        "members_per_committee": float(np.mean([a.spec.members if a.spec.members is not None else a.staff for a in committees])),
+        "members_per_committee": float(
+            np.mean([a.spec.members if a.spec.members is not None else a.staff for a in committees])
+        ),
         "community_workers_per_10k": workers / n * 1e4,
         "social_organisations_per_10k": orgs / n * 1e4,
         "admin_tasks_per_committee": float(np.mean([a.spec.admin_tasks for a in committees])),
@@ -71,7 +98,9 @@ def structure_figures(model: GovernanceModel) -> dict[str, float]:
 
 def is_community_worker_post(spec) -> bool:
     """Paid staff of an institution serving one community or less (not a social organisation)."""
-    local = spec.level in ("jurisdiction", "grid") or (spec.level == "community" and spec.per == 1 and spec.design_residents is None)
+    local = spec.level in ("jurisdiction", "grid") or (
+        spec.level == "community" and spec.per == 1 and spec.design_residents is None
+    )
     return local and spec.costs.salary_per_staff > 0 and spec.actor != ORG_ACTOR
 
 
@@ -88,16 +117,28 @@ def committee_year(model: GovernanceModel) -> tuple[float, float]:
     return staff_h, load_units
 
 
-def with_values(pop: Population, admin_hours_per_task: float | None = None, election_logit: float | None = None) -> Population:
+def with_values(
+    pop: Population, admin_hours_per_task: float | None = None, election_logit: float | None = None
+) -> Population:
     if admin_hours_per_task is not None:
-        pop = pop.model_copy(update={"workload": pop.workload.model_copy(update={"admin_hours_per_task": admin_hours_per_task})})
+        pop = pop.model_copy(
+            update={
+                "workload": pop.workload.model_copy(
+                    update={"admin_hours_per_task": admin_hours_per_task}
+                )
+            }
+        )
     if election_logit is not None:
         logits = {**pop.behaviour.base_logit, "election": election_logit}
-        pop = pop.model_copy(update={"behaviour": pop.behaviour.model_copy(update={"base_logit": logits})})
+        pop = pop.model_copy(
+            update={"behaviour": pop.behaviour.model_copy(update={"base_logit": logits})}
+        )
     return pop
 
 
-def civic_share(sc: Scenario, pop: Population, residents: int, seeds: list[int], days: int = 365) -> list[float]:
+def civic_share(
+    sc: Scenario, pop: Population, residents: int, seeds: list[int], days: int = 365
+) -> list[float]:
     out = []
     for s in seeds:
         m = GovernanceModel(sc, residents=residents, seed=s, population=pop).run(days)
@@ -117,12 +158,23 @@ def calibrate(
 ) -> Fit:
     sc = _reference(scenario)
     pop = load_population(sc.scenario.population)
-    fit = Fit(settings={"scenario": sc.key, "population": pop.key, "residents": residents, "seeds": list(range(seeds))})
+    fit = Fit(
+        settings={
+            "scenario": sc.key,
+            "population": pop.key,
+            "residents": residents,
+            "seeds": list(range(seeds)),
+        }
+    )
     probe = GovernanceModel(sc, residents=residents, seed=0, population=pop)
     fit.figures = structure_figures(probe)
     staff_h, load_units = committee_year(probe)
-    fit.admin_hours_per_task = round(ADMIN_SHARE_TARGET * staff_h / load_units, 1) if load_units else 0.0
-    fit.figures["admin_time_share"] = fit.admin_hours_per_task * load_units / staff_h if staff_h else 0.0
+    fit.admin_hours_per_task = (
+        round(ADMIN_SHARE_TARGET * staff_h / load_units, 1) if load_units else 0.0
+    )
+    fit.figures["admin_time_share"] = (
+        fit.admin_hours_per_task * load_units / staff_h if staff_h else 0.0
+    )
     pop = with_values(pop, admin_hours_per_task=fit.admin_hours_per_task)
     seed_list = list(range(seeds))
     for _ in range(max_iter):
@@ -137,7 +189,9 @@ def calibrate(
         lo, hi = (mid, hi) if m < TURNOUT_TARGET else (lo, mid)
     fit.election_logit, _ = min(fit.iterations, key=lambda it: abs(it[1] - TURNOUT_TARGET))
     fit.election_logit = round(fit.election_logit, 3)
-    fit.civic_by_seed = civic_share(sc, with_values(pop, election_logit=fit.election_logit), residents, seed_list)
+    fit.civic_by_seed = civic_share(
+        sc, with_values(pop, election_logit=fit.election_logit), residents, seed_list
+    )
     fit.figures["civic_participation_year"] = float(np.mean(fit.civic_by_seed))
     return fit
 
@@ -191,8 +245,18 @@ def report_markdown(fit: Fit) -> str:
 def apply_to_profile(fit: Fit, path: Path) -> None:
     """Write the fitted values into the population profile, leaving the rest untouched."""
     text = Path(path).read_text(encoding="utf-8")
-    text, n1 = re.subn(r"(?m)^(admin_hours_per_task\s*=\s*)[-0-9.eE+]+", lambda m: f"{m.group(1)}{fit.admin_hours_per_task:g}", text)
-    text, n2 = re.subn(r"(?m)^(base_logit\s*=\s*\{.*?\belection\s*=\s*)[-0-9.eE+]+", lambda m: f"{m.group(1)}{fit.election_logit:g}", text)
+    text, n1 = re.subn(
+        r"(?m)^(admin_hours_per_task\s*=\s*)[-0-9.eE+]+",
+        lambda m: f"{m.group(1)}{fit.admin_hours_per_task:g}",
+        text,
+    )
+    text, n2 = re.subn(
+        r"(?m)^(base_logit\s*=\s*\{.*?\belection\s*=\s*)[-0-9.eE+]+",
+        lambda m: f"{m.group(1)}{fit.election_logit:g}",
+        text,
+    )
     if n1 != 1 or n2 != 1:
-        raise ValueError(f"{path}: could not find admin_hours_per_task and base_logit.election to update")
+        raise ValueError(
+            f"{path}: could not find admin_hours_per_task and base_logit.election to update"
+        )
     Path(path).write_text(text, encoding="utf-8")

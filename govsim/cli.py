@@ -77,14 +77,26 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--lang", choices=("zh", "en"), default="en")
 
-    k = sub.add_parser("calibrate", help="fit the reference structure to public figures and report the fit")
+    k = sub.add_parser(
+        "calibrate", help="fit the reference structure to public figures and report the fit"
+    )
     k.add_argument("--residents", type=_positive, default=DEFAULT_RESIDENTS)
     k.add_argument("--seeds", type=_positive, default=3)
-    k.add_argument("--report", type=Path, default=Path("docs/calibration.md"), help="markdown report to write")
-    k.add_argument("--apply", action="store_true", help="write the fitted values into the population profile")
+    k.add_argument(
+        "--report", type=Path, default=Path("docs/calibration.md"), help="markdown report to write"
+    )
+    k.add_argument(
+        "--apply", action="store_true", help="write the fitted values into the population profile"
+    )
 
-    m = sub.add_parser("params", help="the parameter table of every scenario and the population profiles")
-    m.add_argument("--markdown", action="store_true", help="print markdown (the form kept in docs/parameters.md)")
+    m = sub.add_parser(
+        "params", help="the parameter table of every scenario and the population profiles"
+    )
+    m.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print markdown (the form kept in docs/parameters.md)",
+    )
     m.add_argument("--out", type=Path, default=None, help="write to this file instead of printing")
     return p
 
@@ -169,7 +181,10 @@ def cmd_calibrate(args) -> int:
     from .scenario import load_population
 
     def show(logit, share):
-        print(f"  election logit {logit:+.4f} -> yearly civic participation {share:.4f}", file=sys.stderr)
+        print(
+            f"  election logit {logit:+.4f} -> yearly civic participation {share:.4f}",
+            file=sys.stderr,
+        )
 
     fit = calibrate(residents=args.residents, seeds=args.seeds, progress=show)
     text = report_markdown(fit)

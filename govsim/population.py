@@ -205,14 +205,17 @@ def make_population(
     ).astype(np.int8)
     r.free_hours_week = free_time_mask().sum(axis=(1, 2))[r.time_use].astype(np.float32)
 
-    # propensity to take part: elderly and long-term residents more (004: "絕大多數是以老年人、
-    # 退休黨員幹部為主"; 000: migrants lower belonging).  Beta draws; assumption on the shapes.
-    a = np.where(elderly, 2.5, np.where(working, 1.5, 1.2))
-    b = np.where(elderly, 3.0, 4.5)
-    r.propensity = rng.beta(a, b).astype(np.float32)
-    r.propensity[r.party_member] = np.minimum(1.0, r.propensity[r.party_member] + 0.15)
-    r.trust = np.clip(rng.normal(0.5, 0.12, n), 0, 1).astype(np.float32)
-    r.belonging = np.clip(rng.normal(np.where(r.migrant, 0.3, 0.5), 0.12), 0, 1).astype(np.float32)
+    # propensity to take part: Beta by age group (004: participants are mostly elderly and
+    # retired party cadres); party members more; migrants start with lower belonging (000)
+    ini = profile.initial
+    shapes = np.array([ini.propensity_beta[g] for g in AGE_GROUPS])  # [3, 2]
+    r.propensity = rng.beta(shapes[r.age_group, 0], shapes[r.age_group, 1]).astype(np.float32)
+    r.propensity[r.party_member] = np.minimum(
+        1.0, r.propensity[r.party_member] + ini.party_propensity_bonus
+    )
+    r.trust = np.clip(rng.normal(ini.trust_mean, ini.trust_sd, n), 0, 1).astype(np.float32)
+    belong_mean = np.where(r.migrant, ini.belonging_mean_migrant, ini.belonging_mean)
+    r.belonging = np.clip(rng.normal(belong_mean, ini.belonging_sd), 0, 1).astype(np.float32)
 
     # state that changes during a run
     r.points = np.zeros(n, dtype=np.float32)

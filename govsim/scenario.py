@@ -326,10 +326,27 @@ class Workload(Strict):
     sources: Sources = {}
 
 
+class Initial(Strict):
+    """Starting values of residents' traits."""
+
+    propensity_beta: dict[
+        Literal["child", "working_age", "elderly"],
+        tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]],
+    ]
+    party_propensity_bonus: Share
+    trust_mean: Share
+    trust_sd: NonNeg
+    belonging_mean: Share
+    belonging_mean_migrant: Share
+    belonging_sd: NonNeg
+    sources: Sources = {}
+
+
 class Population(Strict):
     name_zh: str
     name_en: str
     demography: Demography
+    initial: Initial
     needs: NeedRates
     behaviour: Behaviour
     workload: Workload
