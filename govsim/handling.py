@@ -37,6 +37,7 @@ from .population import TU_EMPLOYED, free_time_mask
 
 FEEDBACK_WAIT_H = 7 * 24.0  # assumption: a resident waits a week for an answer before trying again
 HOP_IN, HOP_FORWARD, HOP_LOST, HOP_SERVED = 0, 1, 2, 3
+# hop records: (need ids, institution node, t_in, t_out, event, t_start of service or NaN)
 
 
 class Access:
@@ -157,6 +158,16 @@ class Handling:
             entry = m.kinds[self.remote_kind].node_of_residents(res[use_rem])
             self.report(ids[use_rem], t_rem[use_rem], entry, REMOTE)
 
+    def report_on_arising(self, ids: np.ndarray) -> None:
+        """Verification: report needs at their walk-in entry the moment they arise."""
+        nd = self.m.needs
+        typ = nd.type[ids].astype(np.int64)
+        entry = np.empty(len(ids), dtype=np.int64)
+        for ki in np.unique(self.walk_kind[typ]):
+            sel = self.walk_kind[typ] == ki
+            entry[sel] = self.m.kinds[ki].node_of_residents(nd.resident[ids[sel]])
+        self.report(ids, nd.t_arose[ids], entry, WALK_IN)
+
     def report(self, ids: np.ndarray, t: np.ndarray, entry_nodes: np.ndarray, channel: int) -> None:
         """A need reaches an institution: a wish for an activity becomes an invitation;
         anything else enters the entry institution's inbox."""
@@ -267,7 +278,14 @@ class Handling:
         a.forwarded += int((~lost).sum())
         a.lost += int(lost.sum())
         self.hops.append(
-            (ids, np.full(len(ids), a.node), t, t_out, np.where(lost, HOP_LOST, HOP_FORWARD))
+            (
+                ids,
+                np.full(len(ids), a.node),
+                t,
+                t_out,
+                np.where(lost, HOP_LOST, HOP_FORWARD),
+                np.full(len(ids), np.nan),
+            )
         )
         if lost.any():
             li = ids[lost]
@@ -293,19 +311,21 @@ class Handling:
         nd = self.m.needs
         typ = nd.type[ids].astype(np.int64)
         svc = self.service_mean[typ] * -np.log1p(-nd.u_service[ids])
-        done_ids, t_start, t_end = a.serve(day, ids, t, svc)
+        done_ids, t_arr, t_start, t_end = a.serve(day, ids, t, svc)
         if not len(done_ids):
             return
         t_done = a.processing_end(t_end, nd.u_process[done_ids])
         nd.t_resolved[done_ids] = t_done + nd.relay_up_h[done_ids]
         nd.resolver[done_ids] = a.node
+        # a hop at the handling institution: arrival, start and end of service
         self.hops.append(
             (
                 done_ids,
                 np.full(len(done_ids), a.node),
-                t_start,
+                t_arr,
                 t_end,
                 np.full(len(done_ids), HOP_SERVED),
+                t_start,
             )
         )
 

@@ -50,7 +50,9 @@ class Institution(FixedAgent):
         self.hours_per_open_day = schedule.hours_per_week() / max(1, self.open_days)
         if cell is not None:
             self.cell = cell
-        self.queue: deque = deque()  # (arrival open-time, need id, service hours)
+        self.queue: deque = (
+            deque()
+        )  # (arrival open-time, need id, service hours, arrival calendar time)
         self.free = [0.0] * self.windows  # open-time each slot is next free
         self.inbox_ids: list[np.ndarray] = []
         self.inbox_t: list[np.ndarray] = []
@@ -112,35 +114,37 @@ class Institution(FixedAgent):
     def serve(self, day: int, ids: np.ndarray, t_arrival: np.ndarray, service_h: np.ndarray):
         """Queue the new requests and start every one that can start on ``day``.
 
-        Returns need ids, calendar start and end of service of the requests started today.
+        Returns need ids, calendar arrival, start and end of service of the requests
+        started today.
         """
         self.arrivals += len(ids)
         if not self.windows and self.spec.accept_first:  # accepted on the spot, checked later
             self.served += len(ids)
-            return ids, t_arrival, t_arrival
+            return ids, t_arrival, t_arrival, t_arrival
         if len(ids):
-            a_oc = self.clock.to_open(t_arrival)
-            if self.queue and a_oc[0] < self.queue[-1][0]:
-                merged = sorted(
-                    [
-                        *self.queue,
-                        *zip(a_oc.tolist(), ids.tolist(), service_h.tolist(), strict=True),
-                    ]
-                )
-                self.queue = deque(merged)
+            new = zip(
+                self.clock.to_open(t_arrival).tolist(),
+                ids.tolist(),
+                service_h.tolist(),
+                t_arrival.tolist(),
+                strict=True,
+            )
+            if self.queue and self.clock.to_open(t_arrival[:1])[0] < self.queue[-1][0]:
+                self.queue = deque(sorted([*self.queue, *new]))
             else:
-                self.queue.extend(zip(a_oc.tolist(), ids.tolist(), service_h.tolist(), strict=True))
+                self.queue.extend(new)
+        empty = np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0)
         if not self.queue or not (self.free or self.extra_servers):
-            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+            return empty
         oc_end = float(self.clock.to_open(24.0 * (day + 1)))
         oc_start = float(self.clock.to_open(24.0 * day))
         heap = self.free + [oc_start] * self.extra_servers
         heapq.heapify(heap)
         q = self.queue
-        out_i, out_s, out_e, out_a = [], [], [], []
+        out_i, out_s, out_e, out_t = [], [], [], []
         busy = 0.0
         while q:
-            a, i, s = q[0]
+            a, i, s, t_cal = q[0]
             f = heap[0]
             start = a if a > f else f
             if start >= oc_end:
@@ -150,9 +154,9 @@ class Institution(FixedAgent):
             out_i.append(i)
             out_s.append(start)
             out_e.append(start + s)
-            out_a.append(a)
+            out_t.append(t_cal)
             busy += s
-        if self.extra_servers:
+        if self.extra_servers:  # the day's volunteer slots leave; keep the busiest posts
             heap.sort()
             heap = heap[self.extra_servers :]
         self.free = heap
@@ -160,12 +164,13 @@ class Institution(FixedAgent):
         self.busy_hours_total += busy
         self.served += len(out_i)
         if not out_i:
-            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
-        s_oc = np.asarray(out_s)
-        self.wait_hours_total += float((s_oc - np.asarray(out_a)).sum())
-        t_start = self.clock.from_open(s_oc, side="right")
+            return empty
+        t_arr = np.asarray(out_t)
+        t_start = np.maximum(self.clock.from_open(np.asarray(out_s), side="right"), t_arr)
         t_end = self.clock.from_open(np.asarray(out_e), side="left")
-        return np.asarray(out_i, dtype=np.int64), t_start, t_end
+        t_end = np.maximum(t_end, t_start)
+        self.wait_hours_total += float((t_start - t_arr).sum())
+        return np.asarray(out_i, dtype=np.int64), t_arr, t_start, t_end
 
     def processing_end(self, t_done: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Back office (后台): a lognormal number of working days after the front desk,

@@ -49,8 +49,12 @@ class GovernanceModel(mesa.Model):
         residents: int = DEFAULT_RESIDENTS,
         seed: int = 0,
         population: Population | str | None = None,
+        report_at_arising: bool = False,
     ):
         super().__init__(rng=seed)
+        # verification switch: every need is reported at its walk-in entry the moment it
+        # arises (arrivals to the entry queues are then the Poisson need stream itself)
+        self.report_at_arising = report_at_arising
         self.seed = int(seed)
         self.spec: Scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
         if population is None:
@@ -142,7 +146,9 @@ class GovernanceModel(mesa.Model):
         h = self.handling
         arising = self.need_stream.day(day)
         if arising:
-            self.needs.add(**arising)
+            ids = self.needs.add(**arising)
+            if self.report_at_arising:
+                h.report_on_arising(ids)
         h.expire(day)
         h.self_report(day)
         h.route_day(day)

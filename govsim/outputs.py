@@ -94,19 +94,21 @@ def needs_frame(model) -> pd.DataFrame:
 
 
 def hops_frame(model) -> pd.DataFrame:
+    """One row per hop of a need: the institution, when it arrived (``t_in_h``), when it
+    left — relayed, lost, or served (``t_out_h``) — and when service started."""
     hops = model.handling.hops
     names = np.array([f"{a.key}#{a.instance}" for a in model.node_agents])
     kinds = ("arrived", "forwarded", "lost", "served")
+    cols = ("need_id", "institution", "t_in_h", "t_start_h", "t_out_h", "event")
     if not hops:
-        return pd.DataFrame(
-            {"need_id": [], "institution": [], "t_in_h": [], "t_out_h": [], "event": []}
-        )
-    ids, node, t_in, t_out, ev = (np.concatenate(c) for c in zip(*hops, strict=True))
+        return pd.DataFrame({c: [] for c in cols})
+    ids, node, t_in, t_out, ev, t_start = (np.concatenate(c) for c in zip(*hops, strict=True))
     df = pd.DataFrame(
         {
             "need_id": ids.astype(np.int64),
             "institution": names[node.astype(np.int64)],
             "t_in_h": t_in,
+            "t_start_h": t_start,
             "t_out_h": t_out,
             "event": np.array(kinds)[ev.astype(np.int64)],
         }

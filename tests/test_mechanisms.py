@@ -43,9 +43,12 @@ def rc():
 
 
 def serve(a, day, t, service, first_id=100):
+    """ids, start and end of the requests started on ``day`` (arrival times checked here)."""
     t = np.asarray(t, dtype=float)
     ids = np.arange(first_id, first_id + len(t), dtype=np.int64)
-    return a.serve(day, ids, t, np.asarray(service, dtype=float))
+    done, t_arr, start, end = a.serve(day, ids, t, np.asarray(service, dtype=float))
+    assert (t_arr <= start).all() and (start <= end).all()
+    return done, start, end
 
 
 # ------------------------------------------------------------------ queue, one window
@@ -84,7 +87,7 @@ def test_request_that_cannot_start_before_closing_waits_for_next_opening(rc):
     assert done.tolist() == [100]
     assert start[0] == pytest.approx(at(1, 8.5))
     assert end[0] == pytest.approx(at(1, 9.5))
-    assert rc.wait_hours_total == pytest.approx(0.5)  # 17:00–17:30 in open time
+    assert rc.wait_hours_total == pytest.approx(15.5)  # 17:00 to 8:30 next morning, calendar hours
 
 
 def test_service_started_before_closing_finishes_next_morning(rc):
@@ -112,7 +115,7 @@ def test_request_arriving_at_20h_starts_next_morning_at_opening(rc):
     done, start, end = serve(rc, 1, [], [], first_id=0)
     assert start[0] == pytest.approx(at(1, 8.5))
     assert end[0] == pytest.approx(at(1, 9.0))
-    assert rc.wait_hours_total == pytest.approx(0.0)  # no open time was lost waiting
+    assert rc.wait_hours_total == pytest.approx(12.5)  # 20:00 to 8:30, calendar hours
 
 
 def test_request_arriving_friday_evening_is_served_monday(rc):
@@ -175,7 +178,7 @@ def test_relay_delay_per_hop_in_a_run_is_the_fixed_delay():
     m = tiny({"routing.relay": "fixed"}, residents=3000).run(20)
     rc = agent(m, "rc")
     n = 0
-    for _ids, node, t_in, t_out, how in m.handling.hops:
+    for _ids, node, t_in, t_out, how, _start in m.handling.hops:
         sel = node == rc.node
         if sel.any():
             d = rc.clock.to_open(t_out[sel]) - rc.clock.to_open(t_in[sel])
