@@ -1,0 +1,99 @@
+"""The ODD description points at real code, and the README's commands exist."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+
+import govsim
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = (
+    "Purpose and patterns",
+    "Entities, state variables and scales",
+    "Process overview and scheduling",
+    "Design concepts",
+    "Initialization",
+    "Input data",
+    "Submodels",
+)
+
+
+def _index() -> dict[str, list[object]]:
+    """Every module, class and function of govsim by short and dotted name (a short name
+    may stand for several, e.g. the scenario schema's and the agent's ``Institution``)."""
+    names: dict[str, list[object]] = {}
+    for info in pkgutil.iter_modules(govsim.__path__):
+        mod = importlib.import_module(f"govsim.{info.name}")
+        names.setdefault(info.name, []).append(mod)
+        for attr, obj in vars(mod).items():
+            if (inspect.isclass(obj) or inspect.isfunction(obj)) and getattr(
+                obj, "__module__", ""
+            ) == mod.__name__:
+                names.setdefault(attr, []).append(obj)
+                names.setdefault(f"{info.name}.{attr}", []).append(obj)
+    return names
+
+
+def resolve(ref: str, names: dict) -> bool:
+    parts = ref.removeprefix("govsim.").split(".")
+    for i in range(len(parts), 0, -1):
+        for obj in names.get(".".join(parts[:i]), []):
+            for p in parts[i:]:
+                if not hasattr(obj, p):
+                    break
+                obj = getattr(obj, p)
+            else:
+                return True
+    return False
+
+
+def test_odd_has_every_section():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    for section in SECTIONS:
+        assert re.search(rf"^## \d+\. {re.escape(section)}", text, re.M), section
+
+
+def test_every_code_reference_in_the_odd_exists():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    names = _index()
+    refs = set(re.findall(r"`((?:[A-Za-z_][A-Za-z0-9_]*\.)+[A-Za-z_][A-Za-z0-9_]*)`", text))
+    refs = {
+        r
+        for r in refs
+        if not r.startswith(
+            ("mesa.", "model.", "routing.", "behaviour.", "workload.", "govsim.labels")
+        )
+    }
+    assert len(refs) > 30
+    missing = sorted(r for r in refs if not resolve(r, names))
+    assert not missing, f"ODD names code that does not exist: {missing}"
+
+
+def test_every_submodel_row_names_code_and_a_seed_or_source():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    table = text.split("## 7. Submodels", 1)[1].split("##", 1)[0]
+    rows = [
+        r
+        for r in table.splitlines()
+        if r.startswith("| ") and not r.startswith("| submodel") and not r.startswith("|---")
+    ]
+    assert len(rows) >= 12
+    for r in rows:
+        cells = [c.strip() for c in r.strip("|").split("|")]
+        assert "`" in cells[1], f"no function named: {cells[0]}"
+        assert re.search(r"00[0-4]|DOMAIN|law|《", cells[2]), f"no seed passage: {cells[0]}"
+
+
+def test_readme_quick_start_is_two_make_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    assert commands == ["make results", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in ci
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^results:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
