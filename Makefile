@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml
 
 results: $(STAMP)
 	$(VENV)/bin/govsim compare --residents $(RESIDENTS) --days $(DAYS) --replicates $(REPLICATES) --seed $(SEED) --out results/compare
+	$(VENV)/bin/govsim report results/compare --lang zh --out results/compare/report_zh.html
+	$(VENV)/bin/govsim report results/compare --lang en --out results/compare/report_en.html
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -89,6 +89,15 @@ def parser() -> argparse.ArgumentParser:
         "--apply", action="store_true", help="write the fitted values into the population profile"
     )
 
+    rp = sub.add_parser(
+        "report", help="one self-contained HTML report of a compare (or any runs) directory"
+    )
+    rp.add_argument("dir", type=Path, help="a compare output directory (or any directory of runs)")
+    rp.add_argument("--lang", choices=("zh", "en"), default="en")
+    rp.add_argument(
+        "--out", type=Path, default=None, help="HTML file to write (default DIR/report_LANG.html)"
+    )
+
     m = sub.add_parser(
         "params", help="the parameter table of every scenario and the population profiles"
     )
@@ -118,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_calibrate(args)
         if args.command == "params":
             return cmd_params(args)
+        if args.command == "report":
+            return cmd_report(args)
         return cmd_compare(args)
     except ScenarioError as e:
         print(f"govsim: error: {e}", file=sys.stderr)
@@ -193,6 +204,18 @@ def cmd_calibrate(args) -> int:
     if args.apply:
         apply_to_profile(fit, load_population(fit.settings["population"]).file)
         print(f"wrote the fitted values into {load_population(fit.settings['population']).file}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import build_report
+
+    try:
+        out = build_report(args.dir, args.lang, args.out)
+    except FileNotFoundError as e:
+        print(f"govsim: error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} (figures as PNG and SVG in {out.parent / 'figures'})")
     return 0
 
 

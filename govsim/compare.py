@@ -28,6 +28,8 @@ HEADLINE = (
     "participation_activity",
     "participation_deliberation",
     "participation_volunteering",
+    "participation_election",
+    "participation_civic_year",
     "response_time_median_h",
     "response_time_p90_h",
     "response_time_mean_h",

@@ -96,3 +96,76 @@ def bilingual(table: dict, key: str) -> str:
     """ "中文 / English" for tables that show both."""
     entry = table[key]
     return f"{entry[0]} / {entry[1]}"
+
+
+# chart and report texts
+TEXT: dict[str, tuple[str, str]] = {
+    "note": (
+        "{residents:,} 名居民 · {days} 天 · {replicates} 次重复 · 种子 {seeds}",
+        "{residents:,} residents · {days} days · {replicates} replicate(s) · seeds {seeds}",
+    ),
+    "participation_over_time": (
+        "近30天参与率随时间变化(阴影:重复间95%区间)",
+        "Participation over the last 30 days, over time (bands: 95% interval across replicates)",
+    ),
+    "day": ("模拟天数(天)", "day of the simulation (days)"),
+    "window_filling": ("前30天:统计窗口\n尚未填满", "first 30 days:\nwindow filling"),
+    "share_pct": ("居民比例(%)", "share of residents (%)"),
+    "response_ecdf": (
+        "需求在给定时间内得到解决的比例(竖线:已解决需求的中位数)",
+        "Share of needs answered within a given time (tick: median of answered needs)",
+    ),
+    "response_days": (
+        "从需求产生到解决的时间(天,对数刻度)",
+        "time from need arising to answer (days, log scale)",
+    ),
+    "share_answered": ("已解决需求比例(%)", "share of needs answered (%)"),
+    "ecdf_caption": (
+        "曲线未达100%的部分为截至模拟结束仍未解决或从未反映的需求",
+        "Curves stop short of 100% by the needs never answered before the end",
+    ),
+    "paired": (
+        "与{ref}的配对差异(同一种子,95%区间)",
+        "Paired difference from {ref} (same seeds, 95% interval)",
+    ),
+    "difference": ("差异", "difference"),
+    "single_replicate": ("仅一次重复:无区间", "one replicate: no interval"),
+    "group_axis": ("居民群体(群体有重叠)", "resident group (groups overlap)"),
+    "structure_axis": ("治理结构", "governance structure"),
+    "equity": ("不同群体的结果(黄色=较好)", "Outcomes by resident group (yellow = better)"),
+    "cost_vs": ("人均年成本与结果", "Cost per resident against outcomes"),
+    "cost_axis": ("人均年成本(元/年)", "cost per resident per year (yuan)"),
+    "org_chart": ("组织结构与请求路径:{name}", "Structure and request routes: {name}"),
+    "org_caption": (
+        "实线:默认转递;虚线:按需求类型转递;底部:居民首先找谁;括号内:可办结比例",
+        "solid: default relay; dashed: relay by need type; bottom: where residents go first; in brackets: share each can settle",
+    ),
+    "residents_box": ("居民", "residents"),
+    "flows": ("需求的去向", "Where needs went"),
+    "flows_path": ("按反映途径与结果(%)", "by path and outcome (%)"),
+    "flows_resolver": (
+        "已解决需求在哪一级办结(从远到近,%)",
+        "answered needs by the level that settled them (far to near, %)",
+    ),
+    "share_of_needs": ("需求比例(%)", "share of needs (%)"),
+    "resolved_walk_in": ("上门反映后解决", "answered after walk-in report"),
+    "resolved_remote": ("电话/网上/代办后解决", "answered after phone/online/proxy report"),
+    "resolved_discovered": ("主动发现后解决", "answered after proactive discovery"),
+    "resolved_unreported": ("未反映即得到满足(活动)", "met without a report (activities)"),
+    "pending": ("已反映、尚未解决", "reported, not yet answered"),
+    "abandoned": ("转递中丢失后放弃", "given up after being lost on the way"),
+    "never_reported": ("从未反映", "never reported"),
+    "days_unit": ("天", "days"),
+    "staff": ("人员", "staff"),
+    "windows": ("窗口", "windows"),
+    "instances": ("个", "instances"),
+    "report_title": ("社区治理结构比较报告", "Community-governance structures compared"),
+    "headline": ("主要结果(均值 [95%区间])", "Headline outcomes (mean [95% interval])"),
+    "settings": ("运行设置", "Run settings"),
+    "structures": ("治理结构及其来源", "The structures and their sources"),
+    "charts": ("图表", "Charts"),
+    "paired_design": (
+        "每次重复中所有结构使用同一随机种子:同样的居民、同样的需求流,差异只来自结构本身。区间为重复间t分布95%区间。",
+        "In each replicate every structure uses the same seed — the same residents and the same stream of needs — so differences come from structure alone. Intervals are 95% t-intervals across replicates.",
+    ),
+}

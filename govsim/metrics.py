@@ -14,14 +14,15 @@ import numpy as np
 
 from .labels import NEED_TYPE_KEYS
 from .needs import RESOLVED
-from .participation import KINDS
+from .participation import KINDS, ONGOING
 from .population import CHILD
 
 SETTLE_DAYS = 30
 
 
 def participation(model, day: int, mask: np.ndarray | None = None) -> dict[str, float]:
-    """Shares taking part in the last 30 days (any and by kind), and the share of adults
+    """Shares taking part in the last 30 days (any ongoing kind — activity, deliberation,
+    volunteering — and each kind, elections included), and the share of adults
     who deliberated or voted in the last 365 days (the measure calibrated to election
     turnout)."""
     r = model.residents
@@ -30,7 +31,8 @@ def participation(model, day: int, mask: np.ndarray | None = None) -> dict[str, 
     anyp = np.zeros(r.n, dtype=bool)
     for k in KINDS:
         got = r.last_day[k] >= day - 29
-        anyp |= got
+        if k in ONGOING:
+            anyp |= got
         out[f"participation_{k}"] = _share(got, sel)
     out["participation_rate"] = _share(anyp, sel)
     civic = (r.last_day["deliberation"] >= day - 364) | (r.last_day["election"] >= day - 364)

@@ -134,6 +134,8 @@ def write_run(model, out: Path, settings: dict | None = None) -> dict:
     summary["scenario_file"] = Path(model.spec.file).name
     if settings:
         summary["settings"] = settings
+    # the exact structure this run used, for org charts and audits
+    write_json(out / "scenario.json", model.spec.model_dump(mode="json"))
     write_csv(out / "daily.csv", daily_frame(model))
     write_parquet(out / "needs.parquet", needs_frame(model))
     write_parquet(out / "hops.parquet", hops_frame(model))

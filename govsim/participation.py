@@ -23,6 +23,9 @@ from .needs import ACTIVITY, DISCOVERED, IN_SYSTEM, RESOLVED, UNREPORTED
 from .population import free_time_mask
 
 KINDS = tuple(SESSION_KINDS)
+# ongoing community life; an election is counted on its own (participation_election and
+# the yearly civic measure), so it does not make a one-day spike in the 30-day rate
+ONGOING = ("activity", "deliberation", "volunteering")
 VOLUNTEER_SHIFT_H = 3.0  # assumption: a volunteer gives about three hours a session
 SESSION_H = 2.0  # assumption: a committee's activity or meeting lasts about two hours
 
@@ -290,7 +293,7 @@ class Participation:
     def recent_any(self, day: int) -> np.ndarray:
         r = self.m.residents
         out = np.zeros(r.n, dtype=bool)
-        for k in KINDS:
+        for k in ONGOING:
             out |= r.last_day[k] >= day - 29
         return out
 

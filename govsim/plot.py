@@ -1,0 +1,765 @@
+"""Charts for analysts: every function takes a ``Results`` (or a ``Scenario``) and a language
+and returns a matplotlib ``Figure`` with a title, axis labels with units and a note of
+residents, days and replicates.
+
+One colour per structure, the same in every chart (``results.colour_order``, Okabe–Ito).
+Chinese renders without system fonts: the Noto Sans CJK font shipped by the ``mplfonts``
+package is registered with matplotlib here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.patches import FancyBboxPatch  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from .labels import ACTORS, GROUPS, NEED_TYPE_KEYS, NEED_TYPES, OUTCOMES, TEXT, label  # noqa: E402
+from .metrics import SETTLE_DAYS  # noqa: E402
+from .results import Results, colour_order  # noqa: E402
+from .scenario import Scenario  # noqa: E402
+
+CJK_FONT = "Noto Sans CJK SC"
+HEADLINE = (
+    "participation_rate",
+    "response_time_median_h",
+    "response_time_p90_h",
+    "unreported_share",
+    "unresolved_share",
+    "trust_mean",
+    "cost_per_resident_yuan",
+)
+EQUITY_GROUPS = ("elderly", "working_age", "migrant", "vulnerable")
+
+
+def setup_fonts() -> str:
+    """Register the CJK font that ``mplfonts`` ships and put it first for sans-serif text."""
+    from mplfonts.conf import FONT_DIR
+
+    path = Path(FONT_DIR) / "NotoSansCJKsc-Regular.otf"
+    if path.exists() and CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(path))
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["svg.fonttype"] = "path"
+    return str(path)
+
+
+setup_fonts()
+
+
+def t(key: str, lang: str, **kw) -> str:
+    text = label(TEXT, key, lang)
+    return text.format(**kw) if kw else text
+
+
+def outcome_label(key: str, lang: str, unit_override: str | None = None) -> str:
+    zh, en, unit = OUTCOMES[key]
+    unit = unit_override or {"share": "%", "h": "h", "yuan": "yuan", "0-1": "0–1"}.get(unit, unit)
+    unit = {"yuan": "元", "h": "小时", "days": "天"}.get(unit, unit) if lang == "zh" else unit
+    return f"{zh if lang == 'zh' else en} ({unit})"
+
+
+def _note(fig, res: Results, lang: str) -> None:
+    seeds = res.seeds
+    shown = ", ".join(map(str, seeds[:6])) + ("…" if len(seeds) > 6 else "")
+    fig.text(
+        0.01,
+        0.005,
+        t(
+            "note",
+            lang,
+            residents=res.residents,
+            days=res.days,
+            replicates=res.replicates,
+            seeds=shown,
+        ),
+        fontsize=8,
+        color="#444444",
+        ha="left",
+        va="bottom",
+    )
+
+
+def _interval(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and 95% t half-width along ``axis`` (half-width NaN with one value)."""
+    x = np.asarray(x, dtype=float)
+    n = x.shape[axis]
+    m = np.nanmean(x, axis=axis)
+    if n < 2:
+        return m, np.full_like(m, np.nan)
+    half = stats.t.ppf(0.975, n - 1) * np.nanstd(x, axis=axis, ddof=1) / math.sqrt(n)
+    return m, half
+
+
+# ------------------------------------------------------------------ 1. participation over time
+def participation_over_time(res: Results, lang: str = "en", column: str = "participation_rate"):
+    colours = colour_order(res.order)
+    data = res.daily(column)
+    fig, ax = plt.subplots(figsize=(10, 5.2))
+    for k in res.order:
+        arr = data[k] * 100.0
+        days = np.arange(1, arr.shape[1] + 1)
+        m, half = _interval(arr)
+        ax.plot(days, m, color=colours[k], lw=2, label=res.short_name(k, lang))
+        if np.isfinite(half).any():
+            ax.fill_between(days, m - half, m + half, color=colours[k], alpha=0.18, lw=0)
+    warm = min(30, res.days)
+    ax.axvspan(1, warm, color="#EEEEEE", zorder=0)
+    ax.text(
+        warm / 2,
+        0.98,
+        t("window_filling", lang),
+        transform=ax.get_xaxis_transform(),
+        ha="center",
+        va="top",
+        fontsize=8,
+        color="#666666",
+    )
+    ax.set_xlabel(t("day", lang))
+    ax.set_ylabel(f"{outcome_label(column, lang).rsplit(' (', 1)[0]} (%)")
+    ax.set_title(t("participation_over_time", lang), fontsize=12)
+    ax.set_xlim(1, max(2, res.days))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _note(fig, res, lang)
+    return fig
+
+
+# ------------------------------------------------------------------ 2. response-time distributions
+def response_time_ecdf(res: Results, lang: str = "en"):
+    colours = colour_order(res.order)
+    horizon = (res.days - SETTLE_DAYS) * 24.0 if res.days > 2 * SETTLE_DAYS else res.days * 24.0
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.6), sharey=True)
+    axes = axes.ravel()
+    cols = ["type", "t_arose_h", "response_time_h"]
+    frames = {k: res.needs(k, cols) for k in res.order}
+    xmax = 1.0
+    for i, nt in enumerate(NEED_TYPE_KEYS):
+        ax = axes[i]
+        for k in res.order:
+            f = frames[k]
+            f = f[(f["type"] == nt) & (f["t_arose_h"] < horizon)]
+            if not len(f):
+                continue
+            rt = np.sort(f["response_time_h"].dropna().to_numpy() / 24.0)
+            if not len(rt):
+                continue
+            y = np.arange(1, len(rt) + 1) / len(f) * 100.0
+            ax.step(np.maximum(rt, 0.01), y, where="post", color=colours[k], lw=1.6)
+            med = float(np.median(rt))
+            ax.plot(
+                [max(med, 0.01)],
+                [np.interp(med, rt, y)],
+                marker="|",
+                ms=14,
+                mew=2.5,
+                color=colours[k],
+            )
+            xmax = max(xmax, float(rt[-1]))
+        ax.set_xscale("log")
+        ax.set_title(label(NEED_TYPES, nt, lang), fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+        ax.set_ylim(0, 100)
+        if i % 3 == 0:
+            ax.set_ylabel(t("share_answered", lang))
+        if i >= 2:
+            ax.set_xlabel(t("response_days", lang), fontsize=9)
+    for ax in axes[: len(NEED_TYPE_KEYS)]:
+        ax.set_xlim(0.01, xmax * 1.2)
+    legend_ax = axes[-1]
+    legend_ax.axis("off")
+    for k in res.order:
+        legend_ax.plot([], [], color=colours[k], lw=2, label=res.short_name(k, lang))
+    legend_ax.legend(loc="center", frameon=False)
+    legend_ax.text(
+        0.5,
+        0.02,
+        t("ecdf_caption", lang),
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        wrap=True,
+        transform=legend_ax.transAxes,
+    )
+    fig.suptitle(t("response_ecdf", lang), fontsize=12)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+    _note(fig, res, lang)
+    return fig
+
+
+# ------------------------------------------------------------------ 3. paired differences (forest)
+def _unit_scale(key: str) -> tuple[float, str]:
+    unit = OUTCOMES[key][2]
+    if unit == "share":
+        return 100.0, "pp"
+    if unit == "h":
+        return 1 / 24.0, "days"
+    return 1.0, unit
+
+
+def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...] = HEADLINE):
+    colours = colour_order(res.order)
+    table = res.table()
+    ref = res.reference
+    others = [k for k in res.order if k != ref]
+    n = len(outcomes)
+    ncol = 4
+    nrow = math.ceil(n / ncol)
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(14, 2.2 + 1.0 * max(1, len(others)) * nrow), squeeze=False
+    )
+    base = table[table["scenario"] == ref].set_index("replicate")
+    for i, key in enumerate(outcomes):
+        ax = axes.ravel()[i]
+        scale, unit = _unit_scale(key)
+        for j, k in enumerate(others):
+            sub = table[table["scenario"] == k].set_index("replicate")
+            d = (sub[key].astype(float) - base[key].astype(float)).dropna().to_numpy() * scale
+            if not len(d):
+                continue
+            m, half = _interval(d[:, None])
+            y = len(others) - 1 - j
+            if np.isfinite(half[0]):
+                ax.errorbar(m[0], y, xerr=half[0], fmt="o", color=colours[k], capsize=3, lw=1.6)
+            else:
+                ax.plot(m[0], y, "o", color=colours[k])
+        ax.axvline(0, color="#555555", lw=1)
+        ax.set_yticks(range(len(others)))
+        ax.set_yticklabels(
+            [res.short_name(k, lang) for k in reversed(others)] if i % ncol == 0 else []
+        )
+        ax.set_ylim(-0.6, len(others) - 0.4)
+        unit_txt = {
+            "pp": "百分点" if lang == "zh" else "percentage points",
+            "days": t("days_unit", lang),
+            "yuan": "元" if lang == "zh" else "yuan",
+        }.get(unit, unit)
+        zh, en, _ = OUTCOMES[key]
+        ax.set_title(zh if lang == "zh" else en, fontsize=10)
+        ax.set_xlabel(f"{t('difference', lang)} ({unit_txt})", fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    title = t("paired", lang, ref=res.short_name(ref, lang))
+    if res.replicates < 2:
+        title += f" — {t('single_replicate', lang)}"
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    _note(fig, res, lang)
+    return fig
+
+
+# ------------------------------------------------------------------ 4. equity
+def equity(res: Results, lang: str = "en"):
+    table = res.table()
+    panels = [
+        ("participation_rate", 100.0, "%", "viridis"),
+        ("response_time_median_h", 1 / 24.0, "days", "viridis_r"),
+        ("unreported_share", 100.0, "%", "viridis_r"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 1.6 + 0.55 * len(res.order)))
+    for ax, (key, scale, unit, cmap) in zip(axes, panels, strict=True):
+        mat = np.array(
+            [
+                [
+                    table.loc[table["scenario"] == k, f"{g}.{key}"].astype(float).mean() * scale
+                    for g in EQUITY_GROUPS
+                ]
+                for k in res.order
+            ]
+        )
+        im = ax.imshow(mat, cmap=cmap, aspect="auto")
+        for (i, j), v in np.ndenumerate(mat):
+            if np.isfinite(v):
+                rgba = im.cmap(im.norm(v))
+                light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.5
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.1f}",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="black" if light else "white",
+                )
+        ax.set_xticks(range(len(EQUITY_GROUPS)))
+        ax.set_xticklabels([label(GROUPS, g, lang) for g in EQUITY_GROUPS], fontsize=9)
+        ax.set_yticks(range(len(res.order)))
+        ax.set_yticklabels([res.short_name(k, lang) for k in res.order] if ax is axes[0] else [])
+        unit_txt = t("days_unit", lang) if unit == "days" else unit
+        zh, en, _ = OUTCOMES[key]
+        ax.set_title(f"{zh if lang == 'zh' else en} ({unit_txt})", fontsize=10)
+        ax.set_xlabel(t("group_axis", lang), fontsize=9)
+        if ax is axes[0]:
+            ax.set_ylabel(t("structure_axis", lang), fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
+    fig.suptitle(t("equity", lang), fontsize=12)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.94))
+    _note(fig, res, lang)
+    return fig
+
+
+# ------------------------------------------------------------------ 5. cost against outcomes
+def cost_vs_outcomes(res: Results, lang: str = "en"):
+    colours = colour_order(res.order)
+    table = res.table()
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.4))
+    for ax, (key, scale, unit) in zip(
+        axes,
+        [("participation_rate", 100.0, "%"), ("response_time_median_h", 1 / 24.0, "days")],
+        strict=True,
+    ):
+        points = []
+        for k in res.order:
+            sub = table[table["scenario"] == k]
+            cx, chalf = _interval(sub["cost_per_resident_yuan"].to_numpy(dtype=float)[:, None])
+            oy, ohalf = _interval(sub[key].to_numpy(dtype=float)[:, None] * scale)
+            ax.errorbar(
+                cx[0],
+                oy[0],
+                xerr=None if not np.isfinite(chalf[0]) else chalf[0],
+                yerr=None if not np.isfinite(ohalf[0]) else ohalf[0],
+                fmt="o",
+                ms=8,
+                color=colours[k],
+                capsize=3,
+            )
+            points.append((k, cx[0], oy[0]))
+        ax.margins(x=0.15, y=0.15)
+        _label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
+        unit_txt = t("days_unit", lang) if unit == "days" else unit
+        zh, en, _ = OUTCOMES[key]
+        ax.set_ylabel(f"{zh if lang == 'zh' else en} ({unit_txt})")
+        ax.set_xlabel(t("cost_axis", lang))
+        ax.grid(alpha=0.3)
+    fig.suptitle(t("cost_vs", lang), fontsize=12)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    _note(fig, res, lang)
+    return fig
+
+
+def _label_points(ax, items) -> None:
+    """Name each point, moving a label to another side of its point when it would cover
+    one already placed."""
+    fig = ax.figure
+    fig.canvas.draw()
+    placed = []
+    offsets = [
+        (7, 5, "left"),
+        (7, -14, "left"),
+        (-7, 5, "right"),
+        (-7, -14, "right"),
+        (7, 16, "left"),
+        (7, -25, "left"),
+    ]
+    for text, x, y, colour in sorted(items, key=lambda it: -it[2]):
+        px, py = ax.transData.transform((x, y))
+        w = 8.5 * len(text) * (1.6 if any(ord(ch) > 0x2E80 for ch in text) else 1.0)
+        choice = offsets[0]
+        for dx, dy, ha in offsets:
+            x0 = px + dx if ha == "left" else px + dx - w
+            box = (x0, py + dy, x0 + w, py + dy + 12)
+            if not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
+            ):
+                choice = (dx, dy, ha)
+                placed.append(box)
+                break
+        else:
+            placed.append((px + 7, py + 5, px + 7 + w, py + 17))
+        dx, dy, ha = choice
+        ax.annotate(
+            text,
+            (x, y),
+            textcoords="offset points",
+            xytext=(dx, dy),
+            fontsize=9,
+            color=colour,
+            ha=ha,
+        )
+
+
+# ------------------------------------------------------------------ 6. organisation chart
+LEVEL_ROW = {"district": 3, "community": 2, "jurisdiction": 1, "grid": 0}
+SHORT_TYPES = {
+    "admin_service": ("行政", "admin"),
+    "public_service": ("公服", "care"),
+    "dispute": ("纠纷", "dispute"),
+    "public_space": ("公共空间", "space"),
+    "activity": ("活动", "activity"),
+}
+
+
+def _short(t_key: str, lang: str) -> str:
+    zh, en = SHORT_TYPES[t_key]
+    return zh if lang == "zh" else en
+
+
+def org_chart(sc: Scenario, lang: str = "en"):
+    """The structure as its scenario file states it: institutions by level (district at the
+    top), who relays to whom, what share of each need type each can settle, and where
+    residents go first."""
+    insts = sc.institutions
+    rows: dict[int, list[str]] = {}
+    for key, inst in insts.items():
+        rows.setdefault(LEVEL_ROW[inst.level], []).append(key)
+    slot, box_w, box_h, row_h = 3.5, 3.1, 1.25, 2.3
+    n_max = max(len(v) for v in rows.values())
+    width = max(n_max, 3) * slot
+    pos = {}
+    for row, keys in rows.items():
+        keys.sort(key=lambda k: (-len(insts[k].authority), k))
+        for i, k in enumerate(keys):
+            pos[k] = (0.7 + width / 2 + (i - (len(keys) - 1) / 2) * slot, row * row_h)
+    top = max(p[1] for p in pos.values())
+    res_y = min(p[1] for p in pos.values()) - row_h
+    fig, ax = plt.subplots(figsize=(max(10.0, width * 0.95), 1.6 * (len(rows) + 1) + 1.4))
+    for key, (x, y) in pos.items():
+        inst = insts[key]
+        staff = f"{t('staff', lang)} {inst.staff:g}" + (
+            f" · {t('windows', lang)} {inst.windows}" if inst.windows else ""
+        )
+        lines = [f"{label(ACTORS, inst.actor, lang)} [{key}]", staff]
+        auth = ", ".join(f"{_short(tk, lang)} {v:.0%}" for tk, v in inst.authority.items() if v > 0)
+        if auth:
+            lines.append(f"({auth})")
+        extras = []
+        if inst.admin_tasks:
+            extras.append(
+                ("下派任务 " if lang == "zh" else "admin tasks ") + f"{inst.admin_tasks:g}"
+            )
+        if inst.outreach is not None:
+            extras.append("主动发现" if lang == "zh" else "outreach")
+        if inst.backup:
+            extras.append("AB岗" if lang == "zh" else "AB backup")
+        if inst.time_limit_days is not None:
+            extras.append(
+                ("限时 " if lang == "zh" else "time limit ") + f"{inst.time_limit_days:g}d"
+            )
+        if inst.accept_first:
+            extras.append("信用在先" if lang == "zh" else "accept first")
+        if extras:
+            lines.append(" · ".join(extras))
+        full = any(v >= 1.0 for v in inst.authority.values())
+        colour = "#FDE9C9" if full else ("#DCEBF7" if inst.authority else "#F2F2F2")
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - box_w / 2, y - box_h / 2),
+                box_w,
+                box_h,
+                boxstyle="round,pad=0.06",
+                fc=colour,
+                ec="#333333",
+                lw=1,
+            )
+        )
+        ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=7.5)
+    res_w = min(width - 0.6, max(6.0, 1.6 * len(set(sc.routing.walk_in.values())) + 2))
+    ax.add_patch(
+        FancyBboxPatch(
+            (0.7 + width / 2 - res_w / 2, res_y - 0.4),
+            res_w,
+            0.8,
+            boxstyle="round,pad=0.06",
+            fc="#FFFFFF",
+            ec="#333333",
+            lw=1.2,
+        )
+    )
+    ax.text(
+        0.7 + width / 2 - res_w / 2 + 0.3,
+        res_y,
+        t("residents_box", lang),
+        ha="left",
+        va="center",
+        fontsize=10,
+    )
+
+    def edge(c, towards, half_w=box_w / 2 + 0.06, half_h=box_h / 2 + 0.06):
+        """Point where the line from box centre ``c`` towards ``towards`` leaves the box."""
+        dx, dy = towards[0] - c[0], towards[1] - c[1]
+        if dx == 0 and dy == 0:
+            return c
+        k = min(half_w / abs(dx) if dx else np.inf, half_h / abs(dy) if dy else np.inf)
+        return (c[0] + k * dx, c[1] + k * dy)
+
+    def arrow(a, b, style="-", colour="#333333", text=None, rad=0.0, at=0.5, from_box=True):
+        a_edge = edge(a, b) if from_box else a
+        b_edge = edge(b, a)
+        (x0, y0), (x1, y1) = a_edge, b_edge
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops=dict(
+                arrowstyle="-|>",
+                lw=1.2,
+                ls=style,
+                color=colour,
+                shrinkA=1,
+                shrinkB=1,
+                connectionstyle=f"arc3,rad={rad}",
+            ),
+        )
+        if text:
+            xm, ym = x0 + (x1 - x0) * at, y0 + (y1 - y0) * at
+            ax.text(
+                xm,
+                ym,
+                text,
+                fontsize=7,
+                color=colour,
+                ha="center",
+                va="center",
+                bbox=dict(fc="white", ec="none", alpha=0.85, pad=0.6),
+            )
+
+    for key, inst in insts.items():
+        if inst.forwards_to:
+            same = pos[key][1] == pos[inst.forwards_to][1]
+            arrow(pos[key], pos[inst.forwards_to], rad=0.35 if same else 0.0)
+        by_target: dict[str, list[str]] = {}
+        for tk, target in inst.forwards.items():
+            by_target.setdefault(target, []).append(_short(tk, lang))
+        for target, types in by_target.items():
+            same = pos[key][1] == pos[target][1]
+            arrow(
+                pos[key],
+                pos[target],
+                style="--",
+                colour="#7A4EAB",
+                text="/".join(types),
+                rad=0.35 if same else -0.12,
+                at=0.45,
+            )
+    entries: dict[str, list[str]] = {}
+    for tk, target in sc.routing.walk_in.items():
+        entries.setdefault(target, []).append(_short(tk, lang))
+    targets = sorted(entries, key=lambda k: pos[k][0])
+    starts = (
+        np.linspace(
+            0.7 + width / 2 - res_w / 2 + 1.6, 0.7 + width / 2 + res_w / 2 - 0.8, len(targets)
+        )
+        if len(targets) > 1
+        else [0.7 + width / 2 + 0.4]
+    )
+    for x0, target in zip(starts, targets, strict=True):
+        arrow(
+            (x0, res_y + 0.46),
+            pos[target],
+            colour="#0072B2",
+            text="/".join(entries[target]),
+            at=0.22,
+            from_box=False,
+        )
+    if sc.routing.remote is not None:
+        types = "/".join(_short(tk, lang) for tk in sc.routing.remote.types)
+        arrow(
+            (0.7 + width / 2 + res_w / 2 - 0.3, res_y + 0.46),
+            pos[sc.routing.remote.to],
+            style=":",
+            colour="#D55E00",
+            text=("网上/电话: " if lang == "zh" else "online/phone: ") + types,
+            rad=-0.25,
+            at=0.3,
+            from_box=False,
+        )
+    level_names = {
+        3: ("区/县", "district"),
+        2: ("社区/街道", "community"),
+        1: ("居委会辖区", "jurisdiction"),
+        0: ("网格", "grid"),
+    }
+    for row in rows:
+        ax.text(
+            0.05,
+            row * row_h,
+            level_names[row][0 if lang == "zh" else 1],
+            fontsize=8,
+            color="#777777",
+            rotation=90,
+            va="center",
+            ha="left",
+        )
+    ax.set_xlim(-0.2, width + 1.0)
+    ax.set_ylim(res_y - 0.9, top + 1.0)
+    ax.axis("off")
+    name = sc.scenario.name_zh if lang == "zh" else sc.scenario.name_en
+    ax.set_title(t("org_chart", lang, name=name), fontsize=12)
+    fig.text(0.01, 0.01, t("org_caption", lang), fontsize=8, color="#444444")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+# ------------------------------------------------------------------ 7. need flows
+FLOW_CATS = (
+    "resolved_walk_in",
+    "resolved_remote",
+    "resolved_discovered",
+    "resolved_unreported",
+    "pending",
+    "abandoned",
+    "never_reported",
+)
+FLOW_COLOURS = ("#009E73", "#56B4E9", "#0072B2", "#A6DBA0", "#F0E442", "#D55E00", "#999999")
+
+
+def flow_shares(res: Results) -> dict[str, dict[str, float]]:
+    horizon = (res.days - SETTLE_DAYS) * 24.0 if res.days > 2 * SETTLE_DAYS else res.days * 24.0
+    out = {}
+    for k in res.order:
+        f = res.needs(k, ["status", "channel", "reports", "t_arose_h"])
+        f = f[f["t_arose_h"] < horizon]
+        st, ch, rep = f["status"], f["channel"], f["reports"]
+        resolved = st == "resolved"
+        cats = {
+            "resolved_walk_in": resolved & (ch == "walk_in"),
+            "resolved_remote": resolved & (ch == "remote"),
+            "resolved_discovered": resolved & (ch == "discovered"),
+            "resolved_unreported": resolved & (ch == ""),
+            "pending": (st == "in_system") | ((st == "unreported") & (rep > 0)),
+            "abandoned": st == "abandoned",
+            "never_reported": (st == "never_reported") | ((st == "unreported") & (rep == 0)),
+        }
+        n = max(1, len(f))
+        out[k] = {c: float(v.sum()) / n * 100.0 for c, v in cats.items()}
+    return out
+
+
+LEVEL_TIERS = ("district", "above_community", "community", "jurisdiction", "grid", "taking_part")
+LEVEL_TIER_TEXT = {
+    "district": ("区/县部门", "district / county"),
+    "above_community": ("街道/镇", "street office / town"),
+    "community": ("社区一级", "community"),
+    "jurisdiction": ("居委会辖区/行政村", "committee jurisdiction / village"),
+    "grid": ("网格/楼道/自然村", "grid / stairwell / natural village"),
+    "taking_part": ("参与活动得到满足", "met by taking part"),
+}
+TIER_COLOURS = ("#000000", "#999999", "#E69F00", "#56B4E9", "#009E73", "#CC79A7")
+
+
+def tier_of(inst) -> str:
+    """How far from residents an institution sits: its level, with community-level bodies
+    built for several communities (a street office, a town) counted above the community."""
+    if inst.level == "community" and (inst.per > 1 or inst.design_residents is not None):
+        return "above_community"
+    return inst.level
+
+
+def resolver_shares(res: Results) -> dict[str, dict[str, float]]:
+    """Per structure, the share of answered needs settled at each level (closest last)."""
+    out = {}
+    for k in res.order:
+        sc = res.scenarios[k]
+        f = res.needs(k, ["status", "resolver"])
+        f = f[f["status"] == "resolved"]
+        keys = f["resolver"].str.split("#").str[0]
+        tiers = {key: tier_of(inst) for key, inst in sc.institutions.items()}
+        tier = keys.map(lambda x, tiers=tiers: tiers.get(x, "taking_part"))
+        out[k] = (tier.value_counts(normalize=True) * 100.0).to_dict()
+    return out
+
+
+def need_flows(res: Results, lang: str = "en"):
+    flows = flow_shares(res)
+    by_tier = resolver_shares(res)
+    names = [res.short_name(k, lang) for k in res.order]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 1.9 + 0.55 * len(res.order)))
+    y = np.arange(len(res.order))[::-1]
+    left = np.zeros(len(res.order))
+    for cat, colour in zip(FLOW_CATS, FLOW_COLOURS, strict=True):
+        vals = np.array([flows[k][cat] for k in res.order])
+        ax1.barh(y, vals, left=left, color=colour, edgecolor="white", lw=0.5, label=t(cat, lang))
+        for yi, l0, v in zip(y, left, vals, strict=True):
+            if v >= 6:
+                ax1.text(l0 + v / 2, yi, f"{v:.0f}", ha="center", va="center", fontsize=8)
+        left += vals
+    ax1.set_yticks(y)
+    ax1.set_yticklabels(names)
+    ax1.set_xlim(0, 100)
+    ax1.set_xlabel(t("share_of_needs", lang))
+    ax1.set_title(t("flows_path", lang), fontsize=10)
+    ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+    left = np.zeros(len(res.order))
+    for tier, colour in zip(LEVEL_TIERS, TIER_COLOURS, strict=True):
+        vals = np.array([by_tier[k].get(tier, 0.0) for k in res.order])
+        zh, en = LEVEL_TIER_TEXT[tier]
+        ax2.barh(
+            y,
+            vals,
+            left=left,
+            color=colour,
+            edgecolor="white",
+            lw=0.5,
+            label=zh if lang == "zh" else en,
+        )
+        for yi, l0, v in zip(y, left, vals, strict=True):
+            if v >= 6:
+                ax2.text(
+                    l0 + v / 2,
+                    yi,
+                    f"{v:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if colour == "#000000" else "black",
+                )
+        left += vals
+    ax2.set_yticks(y)
+    ax2.set_yticklabels([])
+    ax2.set_xlim(0, 100)
+    ax2.set_xlabel(t("share_of_needs", lang))
+    ax2.set_title(t("flows_resolver", lang), fontsize=10)
+    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
+    fig.suptitle(t("flows", lang), fontsize=12)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    _note(fig, res, lang)
+    return fig
+
+
+# ------------------------------------------------------------------ all charts
+CHARTS = (
+    "participation_over_time",
+    "response_time_ecdf",
+    "paired_differences",
+    "equity",
+    "cost_vs_outcomes",
+    "need_flows",
+)
+
+
+def all_figures(res: Results, lang: str = "en"):
+    """(name, figure) for every chart of a results directory, org charts last."""
+    for name in CHARTS:
+        yield name, globals()[name](res, lang)
+    for k in res.order:
+        yield f"org_chart_{k}", org_chart(res.scenarios[k], lang)
+
+
+def save_figures(
+    res: Results, out_dir: Path, lang: str = "en", dpi: int = 110
+) -> list[tuple[str, Path, Path]]:
+    """Save every chart as PNG and SVG in ``out_dir``; returns (name, png, svg)."""
+    from .outputs import atomic_write
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for name, fig in all_figures(res, lang):
+        png, svg = out_dir / f"{name}_{lang}.png", out_dir / f"{name}_{lang}.svg"
+        atomic_write(png, lambda tmp, fig=fig: fig.savefig(tmp, dpi=dpi, format="png"))
+        atomic_write(svg, lambda tmp, fig=fig: fig.savefig(tmp, format="svg"))
+        plt.close(fig)
+        saved.append((name, png, svg))
+    return saved
