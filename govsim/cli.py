@@ -10,18 +10,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .labels import OUTCOMES
+from .metrics import HEADLINE
 from .model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from .scenario import ScenarioError, list_scenarios, load_scenario
-
-TABLE_COLS = (
-    "participation_rate",
-    "response_time_median_h",
-    "response_time_p90_h",
-    "unreported_share",
-    "unresolved_share",
-    "trust_mean",
-    "cost_per_resident_yuan",
-)
 
 
 def _positive(v: str) -> int:
@@ -251,7 +242,7 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
         return s
 
     name_w = max(12, *(len(r["scenario"]) for r in rows))
-    for k in TABLE_COLS:
+    for k in HEADLINE:
         print(f"{head(k)}")
         for r in rows:
             print(f"  {r['scenario']:{name_w}s} {fmt(r, k)}")

@@ -23,7 +23,7 @@ from .model import GovernanceModel
 from .outputs import write_csv, write_json, write_run
 from .scenario import load_population, load_scenario
 
-HEADLINE = (
+OUTCOME_COLUMNS = (
     "participation_rate",
     "participation_activity",
     "participation_deliberation",
@@ -74,7 +74,7 @@ def run_job(job: Job) -> dict:
 
 
 def flat_row(summary: dict) -> dict:
-    row = {k: summary.get(k) for k in HEADLINE}
+    row = {k: summary.get(k) for k in OUTCOME_COLUMNS}
     for g, vals in summary["by_group"].items():
         for k in GROUP_OUTCOMES:
             row[f"{g}.{k}"] = vals.get(k)
@@ -191,7 +191,7 @@ def paired_differences(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
         if key == reference:
             continue
         sub = runs[runs["scenario"] == key].set_index("replicate")
-        for c in HEADLINE:
+        for c in OUTCOME_COLUMNS:
             d = (sub[c].astype(float) - ref[c].astype(float)).dropna().to_numpy()
             m, lo, hi = mean_ci(d)
             out.append(

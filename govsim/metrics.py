@@ -18,6 +18,16 @@ from .participation import KINDS, ONGOING
 from .population import CHILD
 
 SETTLE_DAYS = 30
+# the outcomes every summary, table and chart leads with (summary.json has them overall and by group)
+HEADLINE = (
+    "participation_rate",
+    "response_time_median_h",
+    "response_time_p90_h",
+    "unreported_share",
+    "unresolved_share",
+    "trust_mean",
+    "cost_per_resident_yuan",
+)
 
 
 def participation(model, day: int, mask: np.ndarray | None = None) -> dict[str, float]:

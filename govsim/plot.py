@@ -22,20 +22,11 @@ from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from .labels import ACTORS, GROUPS, NEED_TYPE_KEYS, NEED_TYPES, OUTCOMES, TEXT, label  # noqa: E402
-from .metrics import SETTLE_DAYS  # noqa: E402
+from .metrics import HEADLINE, SETTLE_DAYS  # noqa: E402
 from .results import Results, colour_order  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 
 CJK_FONT = "Noto Sans CJK SC"
-HEADLINE = (
-    "participation_rate",
-    "response_time_median_h",
-    "response_time_p90_h",
-    "unreported_share",
-    "unresolved_share",
-    "trust_mean",
-    "cost_per_resident_yuan",
-)
 EQUITY_GROUPS = ("elderly", "working_age", "migrant", "vulnerable")
 
 
