@@ -187,9 +187,10 @@ class Handling:
             )
         rest = ~act
         if rest.any():
-            self.deliver(ids[rest], t[rest], entry_nodes[rest], HOP_IN)
+            self.deliver(ids[rest], t[rest], entry_nodes[rest])
 
-    def deliver(self, ids, t, nodes, how) -> None:
+    def deliver(self, ids, t, nodes) -> None:
+        """Put requests into the inboxes of the institutions (global node ids) they reach."""
         order = np.argsort(nodes, kind="stable")
         ids, t, nodes = ids[order], t[order], nodes[order]
         cut = np.flatnonzero(np.diff(nodes)) + 1
@@ -305,7 +306,7 @@ class Handling:
             for k in np.unique(nk):
                 sel = nk == k
                 nodes[sel] = self.m.kinds[k].node_of_residents(res[sel])
-            self.deliver(gi, t_out[go], nodes, HOP_FORWARD)
+            self.deliver(gi, t_out[go], nodes)
 
     def _serve(self, day: int, a, ids: np.ndarray, t: np.ndarray) -> None:
         nd = self.m.needs

@@ -162,6 +162,10 @@ def summarize(model) -> dict:
         by_group[g] = s
     out["by_group"] = by_group
     out["institutions"] = institution_stats(model)
+    p = model.participation
+    out["sessions"] = {
+        k: {"held": int(p.sessions_held[k]), "attendances": int(p.attendance[k])} for k in KINDS
+    }
     out["needs_status"] = nd.counts()
     return out
 

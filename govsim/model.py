@@ -136,10 +136,6 @@ class GovernanceModel(mesa.Model):
         hi = np.searchsorted(hh_inst, np.arange(k.n_instances), side="right")
         return lo, hi
 
-    @property
-    def residents_count(self) -> int:
-        return self.residents.n
-
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         day = self.day_count

@@ -145,6 +145,7 @@ class Participation:
                 self._choose(day, wd, kind, by_kind[kind], base)
 
     def _choose(self, day, wd, kind, sessions, base) -> None:
+        self.sessions_held[kind] += len(sessions)
         r, beh = self.m.residents, self.m.population.behaviour
         n = r.n
         tu = r.time_use
@@ -216,7 +217,6 @@ class Participation:
                         taken[si] = taken.get(si, 0) + len(go)
                         attendees.append(go)
                         hosts_of.append(np.full(len(go), si))
-        self.sessions_held[kind] += len(sessions)
         if not attendees:
             return
         who = np.concatenate(attendees)

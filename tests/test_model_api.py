@@ -184,3 +184,12 @@ def test_every_builtin_scenario_runs(name):
     assert s["response_time_median_h"] > 0
     assert s["cost_per_resident_yuan"] > 0
     assert len(m.datacollector.get_model_vars_dataframe()) == DAYS
+
+
+def test_summary_counts_sessions_held_and_attended():
+    m = GovernanceModel("suzhou", residents=2000, seed=4).run(21)
+    s = m.summary()["sessions"]
+    assert s["activity"]["held"] > 50  # the liaison center alone runs 35 a week
+    assert 0 < s["activity"]["attendances"] <= s["activity"]["held"] * 30
+    last = m.residents.last_day["activity"]
+    assert (last >= 0).sum() <= s["activity"]["attendances"]
