@@ -50,7 +50,13 @@ class GovernanceModel(mesa.Model):
         seed: int = 0,
         population: Population | str | None = None,
         report_at_arising: bool = False,
+        rng: int | None = None,
     ):
+        # ``rng`` is Mesa's name for the seed (``mesa.batch_run(..., rng=[...])`` passes it)
+        if rng is not None:
+            if not isinstance(rng, (int, np.integer)):
+                raise TypeError(f"rng must be an integer seed, got {type(rng).__name__}")
+            seed = int(rng)
         super().__init__(rng=seed)
         # verification switch: every need is reported at its walk-in entry the moment it
         # arises (arrivals to the entry queues are then the Poisson need stream itself)
