@@ -36,8 +36,9 @@ from .needs import (
 from .population import TU_EMPLOYED, free_time_mask
 
 FEEDBACK_WAIT_H = 7 * 24.0  # assumption: a resident waits a week for an answer before trying again
-HOP_IN, HOP_FORWARD, HOP_LOST, HOP_SERVED = 0, 1, 2, 3
 # hop records: (need ids, institution node, t_in, t_out, event, t_start of service or NaN)
+HOP_EVENTS = ("forwarded", "lost", "served")
+HOP_FORWARD, HOP_LOST, HOP_SERVED = range(len(HOP_EVENTS))
 
 
 class Access:
@@ -87,6 +88,15 @@ class Handling:
         self.fixed_relay = sc.routing.relay == "fixed"
         self.hops: list[tuple[np.ndarray, ...]] = []
 
+    def nodes_of(self, kind_index: np.ndarray, residents: np.ndarray) -> np.ndarray:
+        """Global node of the instance of institution ``kind_index[i]`` that serves
+        ``residents[i]``."""
+        nodes = np.empty(len(residents), dtype=np.int64)
+        for ki in np.unique(kind_index):
+            sel = kind_index == ki
+            nodes[sel] = self.m.kinds[ki].node_of_residents(residents[sel])
+        return nodes
+
     # ---------------------------------------------------------------- reporting
     def expire(self, day: int) -> None:
         """Unreported needs past the resident's patience end: never reported (or abandoned
@@ -118,7 +128,6 @@ class Handling:
         # walk-in
         p_walk = np.zeros(len(ids))
         t_walk = np.full(len(ids), np.inf)
-        entry_walk = np.zeros(len(ids), dtype=np.int64)
         for ki in np.unique(self.walk_kind[typ]):
             sel = self.walk_kind[typ] == ki
             kind = m.kinds[ki]
@@ -138,7 +147,6 @@ class Handling:
             f_hours = np.where(ready[sel] > last, 0.0, f_hours)
             p_walk[sel] = base[sel] * f_hours * f_dist
             t_walk[sel] = np.maximum(when, ready[sel])
-            entry_walk[sel] = kind.node_of_residents(res[sel])
         # phone / online / proxy
         p_rem = np.zeros(len(ids))
         if self.remote_kind >= 0:
@@ -153,7 +161,8 @@ class Handling:
         use_rem = go & ~use_walk
         t_rem = np.maximum(ready, t0 + 8.0 + 14.0 * self.report_rng.random(len(ids)))
         if use_walk.any():
-            self.report(ids[use_walk], t_walk[use_walk], entry_walk[use_walk], WALK_IN)
+            entry = self.nodes_of(self.walk_kind[typ[use_walk]], res[use_walk])
+            self.report(ids[use_walk], t_walk[use_walk], entry, WALK_IN)
         if use_rem.any():
             entry = m.kinds[self.remote_kind].node_of_residents(res[use_rem])
             self.report(ids[use_rem], t_rem[use_rem], entry, REMOTE)
@@ -161,11 +170,7 @@ class Handling:
     def report_on_arising(self, ids: np.ndarray) -> None:
         """Verification: report needs at their walk-in entry the moment they arise."""
         nd = self.m.needs
-        typ = nd.type[ids].astype(np.int64)
-        entry = np.empty(len(ids), dtype=np.int64)
-        for ki in np.unique(self.walk_kind[typ]):
-            sel = self.walk_kind[typ] == ki
-            entry[sel] = self.m.kinds[ki].node_of_residents(nd.resident[ids[sel]])
+        entry = self.nodes_of(self.walk_kind[nd.type[ids].astype(np.int64)], nd.resident[ids])
         self.report(ids, nd.t_arose[ids], entry, WALK_IN)
 
     def report(self, ids: np.ndarray, t: np.ndarray, entry_nodes: np.ndarray, channel: int) -> None:
@@ -209,7 +214,7 @@ class Handling:
             return 0
         visited = np.full(r.n_households, np.inf)
         np.minimum.at(visited, households, t)
-        hh_invite = np.isin(r.household, households)
+        hh_invite = np.isfinite(visited)[r.household]
         r.invited_until[hh_invite] = np.maximum(
             r.invited_until[hh_invite], day + int(m.population.behaviour.invitation_days)
         )
@@ -300,13 +305,7 @@ class Handling:
         if go.any():
             gi = ids[go]
             nd.relay_up_h[gi] += t_out[go] - t[go]
-            res = nd.resident[gi]
-            nodes = np.empty(len(gi), dtype=np.int64)
-            nk = nxt[go]
-            for k in np.unique(nk):
-                sel = nk == k
-                nodes[sel] = self.m.kinds[k].node_of_residents(res[sel])
-            self.deliver(gi, t_out[go], nodes)
+            self.deliver(gi, t_out[go], self.nodes_of(nxt[go], nd.resident[gi]))
 
     def _serve(self, day: int, a, ids: np.ndarray, t: np.ndarray) -> None:
         nd = self.m.needs

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
+from .handling import HOP_EVENTS
 from .labels import NEED_TYPE_KEYS
 from .needs import CHANNEL_NAMES, STATUS_NAMES
 from .population import GROUP_CODES
@@ -98,7 +99,7 @@ def hops_frame(model) -> pd.DataFrame:
     left — relayed, lost, or served (``t_out_h``) — and when service started."""
     hops = model.handling.hops
     names = np.array([f"{a.key}#{a.instance}" for a in model.node_agents])
-    kinds = ("arrived", "forwarded", "lost", "served")
+    kinds = HOP_EVENTS
     cols = ("need_id", "institution", "t_in_h", "t_start_h", "t_out_h", "event")
     if not hops:
         return pd.DataFrame({c: [] for c in cols})
