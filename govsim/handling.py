@@ -186,10 +186,9 @@ class Handling:
         act = nd.type[ids] == ACTIVITY
         if act.any():
             res = nd.resident[ids[act]]
-            m.residents.invited_until[res] = np.maximum(
-                m.residents.invited_until[res],
-                int(t.min() // 24) + int(m.population.behaviour.invitation_days),
-            )
+            # the invitation runs from the day each wish was voiced
+            until = (t[act] // 24).astype(np.int32) + int(m.population.behaviour.invitation_days)
+            np.maximum.at(m.residents.invited_until, res, until)
         rest = ~act
         if rest.any():
             self.deliver(ids[rest], t[rest], entry_nodes[rest])

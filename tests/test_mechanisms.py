@@ -352,3 +352,20 @@ def test_visit_with_zero_detection_finds_nothing(pending):
     )
     assert found == 0
     assert (m.needs.col("status") == UNREPORTED).all()
+
+
+def test_a_voiced_wish_for_an_activity_invites_from_the_day_it_was_voiced():
+    m = tiny()
+    m.run(3)
+    nd = m.needs
+    pending = np.flatnonzero((nd.col("type") == ACTIVITY) & (nd.col("reports") == 0))
+    _, first = np.unique(nd.resident[pending], return_index=True)
+    wishes = pending[np.sort(first)][:2]  # two wishes of two different residents
+    assert len(wishes) == 2
+    r = m.residents
+    r.invited_until[nd.resident[wishes]] = -1
+    days = m.population.behaviour.invitation_days
+    t = np.array([at(0, 10.0), at(2, 10.0)])  # voiced on day 0 and on day 2
+    m.handling.report(wishes, t, np.zeros(2, dtype=np.int64), DISCOVERED)
+    assert r.invited_until[nd.resident[wishes[0]]] == days
+    assert r.invited_until[nd.resident[wishes[1]]] == 2 + days
