@@ -24,7 +24,7 @@ from mesa.discrete_space import Network
 from .handling import Handling
 from .institutions import Institution
 from .metrics import participation, summarize
-from .needs import IN_SYSTEM, UNREPORTED, NeedStream, NeedTable
+from .needs import IN_SYSTEM, STATUS_NAMES, UNREPORTED, NeedStream, NeedTable
 from .participation import Feedback, Participation
 from .population import make_population, stream
 from .scenario import Population, Scenario, load_population, load_scenario
@@ -32,6 +32,14 @@ from .structure import build_kinds, partition, street_network
 
 DEFAULT_RESIDENTS = 25_000  # 000/001: 2–3万人 per community
 DEFAULT_DAYS = 365
+DAILY_PARTICIPATION = (
+    "participation_rate",
+    "participation_activity",
+    "participation_deliberation",
+    "participation_volunteering",
+    "participation_election",
+    "participation_civic_year",
+)
 
 
 class GovernanceModel(mesa.Model):
@@ -108,32 +116,29 @@ class GovernanceModel(mesa.Model):
         self._outreach = [k for k in self.kinds if k.spec.outreach is not None]
         self._hh_range = {k.key: self._household_ranges(k) for k in self.kinds}
 
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "day": lambda m: m.day_count,
-                "participation_rate": lambda m: m._today["participation_rate"],
-                "participation_activity": lambda m: m._today["participation_activity"],
-                "participation_deliberation": lambda m: m._today["participation_deliberation"],
-                "participation_volunteering": lambda m: m._today["participation_volunteering"],
-                "participation_election": lambda m: m._today["participation_election"],
-                "participation_civic_year": lambda m: m._today["participation_civic_year"],
-                "needs_arisen": lambda m: m.needs.n,
-                "needs_unreported": lambda m: m._status_counts["unreported"],
-                "needs_in_system": lambda m: m._status_counts["in_system"],
-                "needs_resolved": lambda m: m._status_counts["resolved"],
-                "needs_never_reported": lambda m: m._status_counts["never_reported"],
-                "needs_abandoned": lambda m: m._status_counts["abandoned"],
-                "queue_length": lambda m: sum(len(a.queue) for a in m.queue_agents),
-                "trust_mean": lambda m: float(m.residents.trust.mean()),
-                "belonging_mean": lambda m: float(m.residents.belonging.mean()),
-                "selfgov_hours": lambda m: sum(a.selfgov_hours_today for a in m.node_agents),
-                "admin_hours": lambda m: sum(a.admin_hours_today for a in m.node_agents),
-            }
-        )
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._today: dict = {}
         self._status_counts: dict = {}
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _reporters() -> dict:
+        """Daily model-level outcomes for the ``DataCollector``."""
+        reporters = {"day": lambda m: m.day_count}
+        for k in DAILY_PARTICIPATION:
+            reporters[k] = lambda m, k=k: m._today[k]
+        reporters["needs_arisen"] = lambda m: m.needs.n
+        for status in STATUS_NAMES:
+            reporters[f"needs_{status}"] = lambda m, status=status: m._status_counts[status]
+        reporters.update(
+            queue_length=lambda m: sum(len(a.queue) for a in m.queue_agents),
+            trust_mean=lambda m: float(m.residents.trust.mean()),
+            belonging_mean=lambda m: float(m.residents.belonging.mean()),
+            selfgov_hours=lambda m: sum(a.selfgov_hours_today for a in m.node_agents),
+            admin_hours=lambda m: sum(a.admin_hours_today for a in m.node_agents),
+        )
+        return reporters
+
     def _household_ranges(self, k) -> tuple[np.ndarray, np.ndarray]:
         """First and one-past-last household served by each instance (catchments are
         contiguous runs of Hilbert-ordered buildings)."""
