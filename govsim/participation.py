@@ -16,6 +16,8 @@ capacity to their host for the next day; collected needs enter the structure.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .labels import SESSION_KINDS
@@ -28,6 +30,18 @@ KINDS = tuple(SESSION_KINDS)
 ONGOING = ("activity", "deliberation", "volunteering")
 VOLUNTEER_SHIFT_H = 3.0  # assumption: a volunteer gives about three hours a session
 SESSION_H = 2.0  # assumption: a committee's activity or meeting lasts about two hours
+
+
+class Session(NamedTuple):
+    """One session held today at a host's premises."""
+
+    host: object  # the Institution agent
+    kind: str
+    hour: int  # start hour
+    seats: int
+    collects_needs: bool
+    adds_capacity: bool
+    duration_h: float
 
 
 def free_during(free: np.ndarray, tu, wd: int, start: int, duration: float) -> np.ndarray:
@@ -90,7 +104,7 @@ class Participation:
                     starts.append(int(hours[0]))
                 for h in starts:
                     out.append(
-                        (
+                        Session(
                             a,
                             off.kind,
                             h,
@@ -115,7 +129,9 @@ class Participation:
                     for h in self.rng.choice(hours, size=n):
                         # meetings collect opinions and problems (001: 居民议事会 「负责收集来自各方面的意见建议」)
                         out.append(
-                            (a, kind, int(h), seats, kind == "deliberation", False, SESSION_H)
+                            Session(
+                                a, kind, int(h), seats, kind == "deliberation", False, SESSION_H
+                            )
                         )
         return out
 
@@ -139,7 +155,7 @@ class Participation:
         ).astype(np.float32)
         by_kind: dict[str, list] = {}
         for s in sessions:
-            by_kind.setdefault(s[1], []).append(s)
+            by_kind.setdefault(s.kind, []).append(s)
         for kind in KINDS:
             if kind in by_kind:
                 self._choose(day, wd, kind, by_kind[kind], base)
@@ -152,11 +168,11 @@ class Participation:
         # which host kinds offer this session kind today, and to whom
         host_kinds = {}
         for s in sessions:
-            a = s[0]
+            a = s.host
             avail = host_kinds.setdefault(
                 a.kind.key, (a.kind, np.zeros((a.kind.n_instances, 3), dtype=bool))
             )[1]
-            avail[a.instance] |= free_during(self.free, slice(None), wd, s[2], s[6])
+            avail[a.instance] |= free_during(self.free, slice(None), wd, s.hour, s.duration_h)
         p_list, k_list = [], []
         extra = beh.base_logit[kind] + beh.points * (self.points_per[kind] > 0)
         for key, (k, avail) in host_kinds.items():
@@ -186,7 +202,7 @@ class Participation:
         taken: dict[int, int] = {}
         sess_by_host: dict[tuple[str, int], list[int]] = {}
         for si, s in enumerate(sessions):
-            sess_by_host.setdefault((s[0].kind.key, s[0].instance), []).append(si)
+            sess_by_host.setdefault((s.host.kind.key, s.host.instance), []).append(si)
         for ci in range(len(k_list)):
             k = k_list[ci]
             mine = cand[choice == ci]
@@ -200,7 +216,9 @@ class Participation:
                     continue
                 ok = np.stack(
                     [
-                        free_during(self.free, tu[who], wd, sessions[si][2], sessions[si][6])
+                        free_during(
+                            self.free, tu[who], wd, sessions[si].hour, sessions[si].duration_h
+                        )
                         for si in opts
                     ],
                     axis=1,
@@ -211,7 +229,7 @@ class Participation:
                 idx = (np.cumsum(ok, axis=1) <= pick).sum(axis=1)
                 for j, si in enumerate(opts):
                     go = who[(idx == j) & ok[:, j]]
-                    room = sessions[si][3] - taken.get(si, 0)
+                    room = sessions[si].seats - taken.get(si, 0)
                     go = go[:room]
                     if len(go):
                         taken[si] = taken.get(si, 0) + len(go)
@@ -231,29 +249,24 @@ class Participation:
         if self.points_per[kind]:
             r.points[who] += self.points_per[kind]
             self.points_earned += self.points_per[kind] * len(who)
-        hours = np.array([s[2] for s in sessions], dtype=float)
-        t_att = day * 24.0 + hours[sess] + 0.5
+        t_att = day * 24.0 + np.array([s.hour for s in sessions], dtype=float)[sess] + 0.5
+        host_node = np.array([s.host.node for s in sessions])[sess]
         if kind == "volunteering":
-            host_idx = np.array([s[0].node for s in sessions])[sess]
-            r.member_of[who] = host_idx
+            r.member_of[who] = host_node
             for si in np.unique(sess):
-                a = sessions[si][0]
-                if sessions[si][5]:
+                s = sessions[si]
+                if s.adds_capacity:
                     nvol = int((sess == si).sum())
-                    a.extra_servers += int(
-                        round(nvol * VOLUNTEER_SHIFT_H / max(a.hours_per_open_day, 1.0))
+                    s.host.extra_servers += int(
+                        round(nvol * VOLUNTEER_SHIFT_H / max(s.host.hours_per_open_day, 1.0))
                     )
         # a wish for an activity is met by taking part in one
         if kind == "activity":
             self._meet_activity_wishes(who, t_att)
         # sessions that collect needs: attendees' pending needs reach the host
-        collects = np.array([s[4] for s in sessions], dtype=bool)[sess]
+        collects = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
         if collects.any():
-            self._collect(
-                who[collects],
-                t_att[collects],
-                np.array([s[0].node for s in sessions])[sess][collects],
-            )
+            self._collect(who[collects], t_att[collects], host_node[collects])
 
     def _meet_activity_wishes(self, who, t_att) -> None:
         nd = self.m.needs
@@ -263,9 +276,7 @@ class Participation:
         )
         if not len(ids):
             return
-        when = np.full(self.m.residents.n, np.inf)
-        when[who] = t_att
-        t = when[nd.resident[ids]]
+        t = self._by_resident(who, t_att, np.inf)[nd.resident[ids]]
         # met by a session after the wish arose (and after it was voiced, if it was)
         floor = np.where(nd.reports[ids] > 0, nd.t_reported[ids], nd.t_arose[ids])
         hit = np.isfinite(t) & (t >= floor)
@@ -281,14 +292,18 @@ class Participation:
         ids = np.flatnonzero((st == UNREPORTED) & (nd.col("type") != ACTIVITY))
         if not len(ids):
             return
-        when = np.full(self.m.residents.n, np.inf)
-        node = np.full(self.m.residents.n, -1, dtype=np.int64)
-        when[who] = t_att
-        node[who] = host_nodes
-        t = when[nd.resident[ids]]
+        res = nd.resident[ids]
+        t = self._by_resident(who, t_att, np.inf)[res]
         hit = np.isfinite(t) & (nd.t_ready[ids] <= t)
         if hit.any():
-            h.report(ids[hit], t[hit], node[nd.resident[ids[hit]]], DISCOVERED)
+            node = self._by_resident(who, host_nodes, -1)[res[hit]]
+            h.report(ids[hit], t[hit], node, DISCOVERED)
+
+    def _by_resident(self, who: np.ndarray, values: np.ndarray, fill) -> np.ndarray:
+        """A per-resident array: ``values`` for today's attendees ``who``, ``fill`` for the rest."""
+        out = np.full(self.m.residents.n, fill, dtype=np.asarray(values).dtype)
+        out[who] = values
+        return out
 
     def recent_any(self, day: int) -> np.ndarray:
         r = self.m.residents
@@ -311,24 +326,31 @@ class Feedback:
         self.slow = np.array([beh.slow_threshold_h[t] for t in NEED_TYPE_KEYS])
 
     def resolved(self, ids: np.ndarray) -> None:
-        nd, r, beh = self.m.needs, self.m.residents, self.m.population.behaviour
+        nd, beh = self.m.needs, self.m.population.behaviour
         if not len(ids):
             return
         rt = nd.t_resolved[ids] - nd.t_arose[ids]
         fast = rt <= self.slow[nd.type[ids].astype(np.int64)]
-        delta = np.where(fast, beh.trust_gain_resolved, -beh.trust_loss_slow).astype(np.float32)
-        np.add.at(r.trust, nd.resident[ids], delta)
-        np.clip(r.trust, 0.0, 1.0, out=r.trust)
+        self._move_trust(
+            nd.resident[ids], np.where(fast, beh.trust_gain_resolved, -beh.trust_loss_slow)
+        )
 
     def lost(self, residents: np.ndarray) -> None:
-        r, beh = self.m.residents, self.m.population.behaviour
-        np.add.at(r.trust, residents, np.float32(-beh.trust_loss_lost))
-        np.clip(r.trust, 0.0, 1.0, out=r.trust)
+        self._move_trust(residents, -self.m.population.behaviour.trust_loss_lost)
 
     def gave_up(self, residents: np.ndarray) -> None:
-        r, beh = self.m.residents, self.m.population.behaviour
-        np.add.at(r.trust, residents, np.float32(-beh.trust_loss_slow))
-        np.clip(r.trust, 0.0, 1.0, out=r.trust)
+        self._move_trust(residents, -self.m.population.behaviour.trust_loss_slow)
+
+    def _move_trust(self, residents: np.ndarray, delta) -> None:
+        """Add ``delta`` to each resident's trust (repeats add up), kept within [0, 1]."""
+        trust = self.m.residents.trust
+        np.add.at(
+            trust,
+            residents,
+            np.broadcast_to(np.float32(delta), np.shape(residents)).astype(np.float32),
+        )
+        touched = np.unique(residents)
+        trust[touched] = np.clip(trust[touched], 0.0, 1.0)
 
     def decay(self) -> None:
         r, beh = self.m.residents, self.m.population.behaviour
