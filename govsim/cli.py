@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .labels import OUTCOMES
+from .labels import outcome_text
 from .metrics import HEADLINE
 from .model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from .scenario import ScenarioError, list_scenarios, load_scenario
@@ -224,8 +224,7 @@ def cmd_params(args) -> int:
 
 def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
     def head(k):
-        zh, en, unit = OUTCOMES[k]
-        return f"{zh if lang == 'zh' else en} ({unit})"
+        return outcome_text(k, lang)
 
     def fmt(row, k):
         v = row.get(k)

@@ -84,6 +84,81 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
 }
 
 
+# short need-type names for crowded places (organisation charts)
+NEED_TYPES_SHORT: dict[str, tuple[str, str]] = {
+    "admin_service": ("行政", "admin"),
+    "public_service": ("公服", "care"),
+    "dispute": ("纠纷", "dispute"),
+    "public_space": ("公共空间", "space"),
+    "activity": ("活动", "activity"),
+}
+
+# how far from residents an institution sits (levels, and where needs get settled)
+LEVELS: dict[str, tuple[str, str]] = {
+    "district": ("区/县", "district / county"),
+    "above_community": ("街道/镇", "street office / town"),
+    "community": ("社区", "community"),
+    "jurisdiction": ("居委会辖区/行政村", "committee jurisdiction / village"),
+    "grid": ("网格/楼道/自然村", "grid / stairwell / natural village"),
+    "taking_part": ("参与活动得到满足", "met by taking part"),
+}
+
+UNITS: dict[str, tuple[str, str]] = {
+    "share": ("%", "%"),
+    "%": ("%", "%"),
+    "h": ("小时", "h"),
+    "days": ("天", "days"),
+    "yuan": ("元", "yuan"),
+    "yuan/yr": ("元/年", "yuan/yr"),
+    "pp": ("百分点", "percentage points"),
+    "0-1": ("0–1", "0–1"),
+}
+
+
+# what each chart shows, under it in the report
+CAPTIONS = {
+    "participation_over_time": (
+        "每条线是一种结构在各次重复中的均值,阴影为95%区间。前30天统计窗口尚未填满。",
+        "Each line is one structure's mean over replicates, the band its 95% interval. The first 30 days fill the 30-day window.",
+    ),
+    "response_time_ecdf": (
+        "横轴为从需求产生到得到解决的天数(对数刻度),纵轴为在此时间内已解决的需求比例;曲线终点低于100%的部分为未解决或从未反映的需求;竖线为已解决需求的中位数。",
+        "For each need type: the share of needs answered within a given number of days (log scale). Where a curve ends below 100%, the rest were never answered; the tick marks the median of answered needs.",
+    ),
+    "paired_differences": (
+        "每个点是某结构与参照结构在同一种子下的差异的均值;横线为95%区间;穿过零线表示差异不确定。",
+        "Each point is a structure's mean difference from the reference on the same seeds; bars are 95% intervals; a bar crossing zero means the difference is uncertain.",
+    ),
+    "equity": (
+        "老年人、劳动年龄人口、流动人口、弱势群体的参与率、响应时间中位数和未反映比例(群体有重叠)。",
+        "Participation, median response time and share never reported for the elderly, working-age, migrants and vulnerable residents (groups overlap).",
+    ),
+    "cost_vs_outcomes": (
+        "横轴为人均年成本(人员、场地、购买服务、补贴、积分兑换),纵轴为结果;误差线为95%区间。",
+        "Cost per resident per year (staff, premises, purchased services, subsidies, points redeemed) against outcomes; bars are 95% intervals.",
+    ),
+    "need_flows": (
+        "左:需求如何被反映、结果如何;右:已解决的需求在哪一级办结,越靠右越接近居民。",
+        "Left: how needs were reported and how they ended. Right: at which level answered needs were settled, nearer residents to the right.",
+    ),
+    "org_chart": (
+        "直接由情景文件绘制:机构按层级排列,箭头为请求转递路径,括号内为可办结比例,蓝色箭头为居民首先去的地方。",
+        "Drawn from the scenario file itself: institutions by level, arrows are the routes requests take, brackets the share each can settle, blue arrows where residents go first.",
+    ),
+}
+
+
+def pick(zh: str, en: str, lang: str) -> str:
+    """The Chinese or English one of a pair (scenario names and descriptions)."""
+    return label({"x": (zh, en)}, "x", lang)
+
+
+def outcome_text(key: str, lang: str, unit: str | None = None) -> str:
+    """ "name (unit)" of an outcome; ``unit`` (a key of UNITS) overrides its own."""
+    zh, en, own = OUTCOMES[key]
+    return f"{pick(zh, en, lang)} ({label(UNITS, unit or own, lang)})"
+
+
 def label(table: dict, key: str, lang: str = "en") -> str:
     """Label of ``key`` in ``table`` in ``lang`` ("zh" or "en")."""
     if lang not in ("zh", "en"):
@@ -155,7 +230,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "pending": ("已反映、尚未解决", "reported, not yet answered"),
     "abandoned": ("转递中丢失后放弃", "given up after being lost on the way"),
     "never_reported": ("从未反映", "never reported"),
-    "days_unit": ("天", "days"),
+    "admin_tasks": ("下派任务 {n:g}", "admin tasks {n:g}"),
+    "outreach": ("主动发现", "outreach"),
+    "ab_backup": ("AB岗", "AB backup"),
+    "time_limit": ("限时 {d:g}天", "time limit {d:g}d"),
+    "accept_first": ("信用在先", "accept first"),
+    "online_phone": ("网上/电话: {types}", "online/phone: {types}"),
+    "structure": ("结构", "structure"),
+    "seed_documents": ("来源文件", "seed documents"),
+    "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
+    "residents": ("居民人数", "residents"),
+    "days": ("模拟天数", "days"),
+    "replicates": ("重复次数", "replicates"),
+    "seeds": ("随机种子", "seeds"),
+    "population_profile": ("人口画像", "population profile"),
+    "reference_structure": ("参照结构", "reference structure"),
+    "results_directory": ("结果目录", "results directory"),
     "staff": ("人员", "staff"),
     "windows": ("窗口", "windows"),
     "instances": ("个", "instances"),

@@ -21,7 +21,20 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from .labels import ACTORS, GROUPS, NEED_TYPE_KEYS, NEED_TYPES, OUTCOMES, TEXT, label  # noqa: E402
+from .labels import (  # noqa: E402
+    ACTORS,
+    GROUPS,
+    LEVELS,
+    NEED_TYPE_KEYS,
+    NEED_TYPES,
+    NEED_TYPES_SHORT,
+    OUTCOMES,
+    TEXT,
+    UNITS,
+    label,
+    outcome_text,
+    pick,
+)
 from .metrics import HEADLINE, SETTLE_DAYS  # noqa: E402
 from .results import Results, colour_order  # noqa: E402
 from .scenario import Scenario  # noqa: E402
@@ -50,13 +63,6 @@ setup_fonts()
 def t(key: str, lang: str, **kw) -> str:
     text = label(TEXT, key, lang)
     return text.format(**kw) if kw else text
-
-
-def outcome_label(key: str, lang: str, unit_override: str | None = None) -> str:
-    zh, en, unit = OUTCOMES[key]
-    unit = unit_override or {"share": "%", "h": "h", "yuan": "yuan", "0-1": "0–1"}.get(unit, unit)
-    unit = {"yuan": "元", "h": "小时", "days": "天"}.get(unit, unit) if lang == "zh" else unit
-    return f"{zh if lang == 'zh' else en} ({unit})"
 
 
 def _note(fig, res: Results, lang: str) -> None:
@@ -116,7 +122,7 @@ def participation_over_time(res: Results, lang: str = "en", column: str = "parti
         color="#666666",
     )
     ax.set_xlabel(t("day", lang))
-    ax.set_ylabel(f"{outcome_label(column, lang).rsplit(' (', 1)[0]} (%)")
+    ax.set_ylabel(outcome_text(column, lang, "%"))
     ax.set_title(t("participation_over_time", lang), fontsize=12)
     ax.set_xlim(1, max(2, res.days))
     ax.set_ylim(bottom=0)
@@ -231,14 +237,9 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
             [res.short_name(k, lang) for k in reversed(others)] if i % ncol == 0 else []
         )
         ax.set_ylim(-0.6, len(others) - 0.4)
-        unit_txt = {
-            "pp": "百分点" if lang == "zh" else "percentage points",
-            "days": t("days_unit", lang),
-            "yuan": "元" if lang == "zh" else "yuan",
-        }.get(unit, unit)
         zh, en, _ = OUTCOMES[key]
-        ax.set_title(zh if lang == "zh" else en, fontsize=10)
-        ax.set_xlabel(f"{t('difference', lang)} ({unit_txt})", fontsize=9)
+        ax.set_title(pick(zh, en, lang), fontsize=10)
+        ax.set_xlabel(f"{t('difference', lang)} ({label(UNITS, unit, lang)})", fontsize=9)
         ax.grid(alpha=0.3, axis="x")
     for ax in axes.ravel()[n:]:
         ax.axis("off")
@@ -288,9 +289,7 @@ def equity(res: Results, lang: str = "en"):
         ax.set_xticklabels([label(GROUPS, g, lang) for g in EQUITY_GROUPS], fontsize=9)
         ax.set_yticks(range(len(res.order)))
         ax.set_yticklabels([res.short_name(k, lang) for k in res.order] if ax is axes[0] else [])
-        unit_txt = t("days_unit", lang) if unit == "days" else unit
-        zh, en, _ = OUTCOMES[key]
-        ax.set_title(f"{zh if lang == 'zh' else en} ({unit_txt})", fontsize=10)
+        ax.set_title(outcome_text(key, lang, unit), fontsize=10)
         ax.set_xlabel(t("group_axis", lang), fontsize=9)
         if ax is axes[0]:
             ax.set_ylabel(t("structure_axis", lang), fontsize=9)
@@ -329,9 +328,7 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
             points.append((k, cx[0], oy[0]))
         ax.margins(x=0.15, y=0.15)
         _label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
-        unit_txt = t("days_unit", lang) if unit == "days" else unit
-        zh, en, _ = OUTCOMES[key]
-        ax.set_ylabel(f"{zh if lang == 'zh' else en} ({unit_txt})")
+        ax.set_ylabel(outcome_text(key, lang, unit))
         ax.set_xlabel(t("cost_axis", lang))
         ax.grid(alpha=0.3)
     fig.suptitle(t("cost_vs", lang), fontsize=12)
@@ -383,18 +380,10 @@ def _label_points(ax, items) -> None:
 
 # ------------------------------------------------------------------ 6. organisation chart
 LEVEL_ROW = {"district": 3, "community": 2, "jurisdiction": 1, "grid": 0}
-SHORT_TYPES = {
-    "admin_service": ("行政", "admin"),
-    "public_service": ("公服", "care"),
-    "dispute": ("纠纷", "dispute"),
-    "public_space": ("公共空间", "space"),
-    "activity": ("活动", "activity"),
-}
 
 
 def _short(t_key: str, lang: str) -> str:
-    zh, en = SHORT_TYPES[t_key]
-    return zh if lang == "zh" else en
+    return label(NEED_TYPES_SHORT, t_key, lang)
 
 
 def org_chart(sc: Scenario, lang: str = "en"):
@@ -427,19 +416,15 @@ def org_chart(sc: Scenario, lang: str = "en"):
             lines.append(f"({auth})")
         extras = []
         if inst.admin_tasks:
-            extras.append(
-                ("下派任务 " if lang == "zh" else "admin tasks ") + f"{inst.admin_tasks:g}"
-            )
+            extras.append(t("admin_tasks", lang, n=inst.admin_tasks))
         if inst.outreach is not None:
-            extras.append("主动发现" if lang == "zh" else "outreach")
+            extras.append(t("outreach", lang))
         if inst.backup:
-            extras.append("AB岗" if lang == "zh" else "AB backup")
+            extras.append(t("ab_backup", lang))
         if inst.time_limit_days is not None:
-            extras.append(
-                ("限时 " if lang == "zh" else "time limit ") + f"{inst.time_limit_days:g}d"
-            )
+            extras.append(t("time_limit", lang, d=inst.time_limit_days))
         if inst.accept_first:
-            extras.append("信用在先" if lang == "zh" else "accept first")
+            extras.append(t("accept_first", lang))
         if extras:
             lines.append(" · ".join(extras))
         full = any(v >= 1.0 for v in inst.authority.values())
@@ -561,22 +546,17 @@ def org_chart(sc: Scenario, lang: str = "en"):
             pos[sc.routing.remote.to],
             style=":",
             colour="#D55E00",
-            text=("网上/电话: " if lang == "zh" else "online/phone: ") + types,
+            text=t("online_phone", lang, types=types),
             rad=-0.25,
             at=0.3,
             from_box=False,
         )
-    level_names = {
-        3: ("区/县", "district"),
-        2: ("社区/街道", "community"),
-        1: ("居委会辖区", "jurisdiction"),
-        0: ("网格", "grid"),
-    }
+    level_of_row = {row: level for level, row in LEVEL_ROW.items()}
     for row in rows:
         ax.text(
             0.05,
             row * row_h,
-            level_names[row][0 if lang == "zh" else 1],
+            label(LEVELS, level_of_row[row], lang),
             fontsize=8,
             color="#777777",
             rotation=90,
@@ -586,7 +566,7 @@ def org_chart(sc: Scenario, lang: str = "en"):
     ax.set_xlim(-0.2, width + 1.0)
     ax.set_ylim(res_y - 0.9, top + 1.0)
     ax.axis("off")
-    name = sc.scenario.name_zh if lang == "zh" else sc.scenario.name_en
+    name = pick(sc.scenario.name_zh, sc.scenario.name_en, lang)
     ax.set_title(t("org_chart", lang, name=name), fontsize=12)
     fig.text(0.01, 0.01, t("org_caption", lang), fontsize=8, color="#444444")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
@@ -629,14 +609,6 @@ def flow_shares(res: Results) -> dict[str, dict[str, float]]:
 
 
 LEVEL_TIERS = ("district", "above_community", "community", "jurisdiction", "grid", "taking_part")
-LEVEL_TIER_TEXT = {
-    "district": ("区/县部门", "district / county"),
-    "above_community": ("街道/镇", "street office / town"),
-    "community": ("社区一级", "community"),
-    "jurisdiction": ("居委会辖区/行政村", "committee jurisdiction / village"),
-    "grid": ("网格/楼道/自然村", "grid / stairwell / natural village"),
-    "taking_part": ("参与活动得到满足", "met by taking part"),
-}
 TIER_COLOURS = ("#000000", "#999999", "#E69F00", "#56B4E9", "#009E73", "#CC79A7")
 
 
@@ -685,7 +657,6 @@ def need_flows(res: Results, lang: str = "en"):
     left = np.zeros(len(res.order))
     for tier, colour in zip(LEVEL_TIERS, TIER_COLOURS, strict=True):
         vals = np.array([by_tier[k].get(tier, 0.0) for k in res.order])
-        zh, en = LEVEL_TIER_TEXT[tier]
         ax2.barh(
             y,
             vals,
@@ -693,7 +664,7 @@ def need_flows(res: Results, lang: str = "en"):
             color=colour,
             edgecolor="white",
             lw=0.5,
-            label=zh if lang == "zh" else en,
+            label=label(LEVELS, tier, lang),
         )
         for yi, l0, v in zip(y, left, vals, strict=True):
             if v >= 6:

@@ -14,46 +14,12 @@ import io
 import re
 from pathlib import Path
 
-import numpy as np
-
-from .labels import ACTORS, OUTCOMES, TEXT, label
+from .labels import ACTORS, CAPTIONS, OUTCOMES, TEXT, UNITS, label, pick
 from .metrics import HEADLINE as _LEAD
 from .results import Results, colour_order
 
 # the headline outcomes, with the yearly civic participation the reference is calibrated to
 HEADLINE = (_LEAD[0], "participation_civic_year", *_LEAD[1:])
-
-
-CAPTIONS = {
-    "participation_over_time": (
-        "每条线是一种结构在各次重复中的均值,阴影为95%区间。前30天统计窗口尚未填满。",
-        "Each line is one structure's mean over replicates, the band its 95% interval. The first 30 days fill the 30-day window.",
-    ),
-    "response_time_ecdf": (
-        "横轴为从需求产生到得到解决的天数(对数刻度),纵轴为在此时间内已解决的需求比例;曲线终点低于100%的部分为未解决或从未反映的需求;竖线为已解决需求的中位数。",
-        "For each need type: the share of needs answered within a given number of days (log scale). Where a curve ends below 100%, the rest were never answered; the tick marks the median of answered needs.",
-    ),
-    "paired_differences": (
-        "每个点是某结构与参照结构在同一种子下的差异的均值;横线为95%区间;穿过零线表示差异不确定。",
-        "Each point is a structure's mean difference from the reference on the same seeds; bars are 95% intervals; a bar crossing zero means the difference is uncertain.",
-    ),
-    "equity": (
-        "老年人、劳动年龄人口、流动人口、弱势群体的参与率、响应时间中位数和未反映比例(群体有重叠)。",
-        "Participation, median response time and share never reported for the elderly, working-age, migrants and vulnerable residents (groups overlap).",
-    ),
-    "cost_vs_outcomes": (
-        "横轴为人均年成本(人员、场地、购买服务、补贴、积分兑换),纵轴为结果;误差线为95%区间。",
-        "Cost per resident per year (staff, premises, purchased services, subsidies, points redeemed) against outcomes; bars are 95% intervals.",
-    ),
-    "need_flows": (
-        "左:需求如何被反映、结果如何;右:已解决的需求在哪一级办结,越靠右越接近居民。",
-        "Left: how needs were reported and how they ended. Right: at which level answered needs were settled, nearer residents to the right.",
-    ),
-    "org_chart": (
-        "直接由情景文件绘制:机构按层级排列,箭头为请求转递路径,括号内为可办结比例,蓝色箭头为居民首先去的地方。",
-        "Drawn from the scenario file itself: institutions by level, arrows are the routes requests take, brackets the share each can settle, blue arrows where residents go first.",
-    ),
-}
 
 
 def _fmt(key: str, m: float, lo: float, hi: float) -> str:
@@ -77,30 +43,24 @@ def headline_table(res: Results, lang: str) -> str:
     table = res.table()
     colours = colour_order(res.order)
     heads = []
+    # the table shows hours as days and cost per year (see _fmt)
+    shown_unit = {"share": "%", "h": "days", "yuan": "yuan/yr", "0-1": "0-1"}
     for k in HEADLINE:
         zh, en, unit = OUTCOMES[k]
-        unit_txt = {
-            "share": "%",
-            "h": "天" if lang == "zh" else "days",
-            "yuan": "元/年" if lang == "zh" else "yuan/yr",
-            "0-1": "0–1",
-        }[unit]
-        heads.append(
-            f"<th>{html.escape(zh if lang == 'zh' else en)}<br><small>({unit_txt})</small></th>"
-        )
+        unit_txt = label(UNITS, shown_unit[unit], lang)
+        heads.append(f"<th>{html.escape(pick(zh, en, lang))}<br><small>({unit_txt})</small></th>")
     rows = []
     for s in res.order:
         sub = table[table["scenario"] == s]
         cells = []
         for k in HEADLINE:
-            col = sub[k] if k in sub else sub.get(k, None)
-            m, lo, hi = mean_ci(col.to_numpy()) if col is not None else (np.nan, np.nan, np.nan)
+            m, lo, hi = mean_ci(sub[k].to_numpy())
             cells.append(f"<td>{_fmt(k, m, lo, hi)}</td>")
         swatch = f"<span class=sw style='background:{colours[s]}'></span>"
         rows.append(
             f"<tr><th class=name>{swatch}{html.escape(res.name(s, lang))}</th>{''.join(cells)}</tr>"
         )
-    first = "结构" if lang == "zh" else "structure"
+    first = label(TEXT, "structure", lang)
     return f"<table class=headline><tr><th class=name>{first}</th>{''.join(heads)}</tr>{''.join(rows)}</table>"
 
 
@@ -109,8 +69,8 @@ def structures_section(res: Results, lang: str) -> str:
     for k in res.order:
         sc = res.scenarios[k]
         meta = sc.scenario
-        name = meta.name_zh if lang == "zh" else meta.name_en
-        desc = meta.description_zh if lang == "zh" else meta.description_en
+        name = pick(meta.name_zh, meta.name_en, lang)
+        desc = pick(meta.description_zh, meta.description_en, lang)
         seeds = ", ".join(meta.seeds) or "—"
         items = []
         for key, inst in sc.institutions.items():
@@ -120,10 +80,8 @@ def structures_section(res: Results, lang: str) -> str:
             items.append(
                 f"<li><b>{html.escape(label(ACTORS, inst.actor, lang))}</b> [{key}] — {cites or '—'}</li>"
             )
-        seeds_label = "来源文件" if lang == "zh" else "seed documents"
-        sources_label = (
-            "各机构参数来源" if lang == "zh" else "sources of each institution's numbers"
-        )
+        seeds_label = label(TEXT, "seed_documents", lang)
+        sources_label = label(TEXT, "institution_sources", lang)
         out.append(
             f"<h3>{html.escape(name)}</h3><p>{html.escape(desc)}</p><p><small>{seeds_label}: {html.escape(seeds)}</small></p>"
             f"<details><summary>{sources_label}</summary><ul>{''.join(items)}</ul></details>"
@@ -134,14 +92,15 @@ def structures_section(res: Results, lang: str) -> str:
 def settings_section(res: Results, lang: str) -> str:
     rows = [
         ("govsim", res.version),
-        ("居民人数" if lang == "zh" else "residents", f"{res.residents:,}"),
-        ("模拟天数" if lang == "zh" else "days", str(res.days)),
-        ("重复次数" if lang == "zh" else "replicates", str(res.replicates)),
-        ("随机种子" if lang == "zh" else "seeds", ", ".join(map(str, res.seeds))),
-        ("人口画像" if lang == "zh" else "population profile", res.population),
-        ("参照结构" if lang == "zh" else "reference structure", res.name(res.reference, lang)),
-        ("结果目录" if lang == "zh" else "results directory", str(res.root)),
+        ("residents", f"{res.residents:,}"),
+        ("days", str(res.days)),
+        ("replicates", str(res.replicates)),
+        ("seeds", ", ".join(map(str, res.seeds))),
+        ("population_profile", res.population),
+        ("reference_structure", res.name(res.reference, lang)),
+        ("results_directory", str(res.root)),
     ]
+    rows = [rows[0], *((label(TEXT, k, lang), v) for k, v in rows[1:])]
     return (
         "<table class=settings>"
         + "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in rows)
@@ -197,7 +156,7 @@ def build_report(results_dir: str | Path, lang: str = "en", out: str | Path | No
     figures = []
     for name, png, svg in saved:
         base = "org_chart" if name.startswith("org_chart_") else name
-        cap = CAPTIONS[base][0 if lang == "zh" else 1]
+        cap = label(CAPTIONS, base, lang)
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         rel = f"figures/{svg.name}" if fig_dir.parent == out.parent else str(svg)
         figures.append(
