@@ -21,6 +21,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from .compare import mean_ci  # noqa: E402
 from .labels import (  # noqa: E402
     ACTORS,
     GROUPS,
@@ -86,8 +87,15 @@ def _note(fig, res: Results, lang: str) -> None:
     )
 
 
+def _mean_half(values) -> tuple[float, float | None]:
+    """Mean and 95% t half-width of replicate values (``None`` with one replicate)."""
+    m, lo, hi = mean_ci(np.asarray(values, dtype=float))
+    return m, (hi - m if np.isfinite(hi) else None)
+
+
 def _interval(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and 95% t half-width along ``axis`` (half-width NaN with one value)."""
+    """Mean and 95% t half-width along ``axis`` of a [replicates, time] array (half-width
+    NaN with one replicate)."""
     x = np.asarray(x, dtype=float)
     n = x.shape[axis]
     m = np.nanmean(x, axis=axis)
@@ -225,12 +233,9 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
             d = (sub[key].astype(float) - base[key].astype(float)).dropna().to_numpy() * scale
             if not len(d):
                 continue
-            m, half = _interval(d[:, None])
+            m, half = _mean_half(d)
             y = len(others) - 1 - j
-            if np.isfinite(half[0]):
-                ax.errorbar(m[0], y, xerr=half[0], fmt="o", color=colours[k], capsize=3, lw=1.6)
-            else:
-                ax.plot(m[0], y, "o", color=colours[k])
+            ax.errorbar(m, y, xerr=half, fmt="o", color=colours[k], capsize=3, lw=1.6)
         ax.axvline(0, color="#555555", lw=1)
         ax.set_yticks(range(len(others)))
         ax.set_yticklabels(
@@ -313,19 +318,10 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
         points = []
         for k in res.order:
             sub = table[table["scenario"] == k]
-            cx, chalf = _interval(sub["cost_per_resident_yuan"].to_numpy(dtype=float)[:, None])
-            oy, ohalf = _interval(sub[key].to_numpy(dtype=float)[:, None] * scale)
-            ax.errorbar(
-                cx[0],
-                oy[0],
-                xerr=None if not np.isfinite(chalf[0]) else chalf[0],
-                yerr=None if not np.isfinite(ohalf[0]) else ohalf[0],
-                fmt="o",
-                ms=8,
-                color=colours[k],
-                capsize=3,
-            )
-            points.append((k, cx[0], oy[0]))
+            cx, chalf = _mean_half(sub["cost_per_resident_yuan"])
+            oy, ohalf = _mean_half(sub[key] * scale)
+            ax.errorbar(cx, oy, xerr=chalf, yerr=ohalf, fmt="o", ms=8, color=colours[k], capsize=3)
+            points.append((k, cx, oy))
         ax.margins(x=0.15, y=0.15)
         _label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
         ax.set_ylabel(outcome_text(key, lang, unit))
