@@ -218,3 +218,17 @@ def test_mesa_batch_run_drives_the_model():
         same[0]["participation_rate"]
         == direct.datacollector.get_model_vars_dataframe()["participation_rate"].iloc[-1]
     )
+
+
+def test_social_graph_holds_ties_and_organisation_membership():
+    m = GovernanceModel("xinfeng", residents=1500, seed=3).run(30)
+    g = m.social_graph()
+    residents = [n for n in g if not isinstance(n, tuple)]
+    assert len(residents) == m.residents.n
+    assert g.number_of_edges() >= m.ties.nnz // 2  # every tie, plus memberships
+    i = int(np.flatnonzero(m.residents.member_of >= 0)[0])  # someone volunteered
+    host = m.node_agents[int(m.residents.member_of[i])]
+    assert g.has_edge(i, ("org", host.key, host.instance))
+    assert g.nodes[("org", host.key, host.instance)]["kind"] == host.spec.actor
+    j = int(m.ties[i].indices[0])
+    assert g.has_edge(i, j) and g.nodes[i]["migrant"] == bool(m.residents.migrant[i])
