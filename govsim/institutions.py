@@ -34,7 +34,15 @@ class Institution(FixedAgent):
     empty only when the backup is away too.
     """
 
-    def __init__(self, model, kind, instance: int, schedule: WeeklySchedule, cell=None):
+    def __init__(
+        self,
+        model,
+        kind,
+        instance: int,
+        schedule: WeeklySchedule,
+        cell=None,
+        clock: OpenClock | None = None,
+    ):
         super().__init__(model)
         self.kind = kind
         self.spec = kind.spec
@@ -45,14 +53,15 @@ class Institution(FixedAgent):
         self.windows = max(1, round(self.spec.windows * self.scale)) if self.spec.windows else 0
         self.staff = self.spec.staff * self.scale
         self.schedule = schedule
-        self.clock = OpenClock(schedule, days=800)
+        self.clock = (
+            clock if clock is not None else OpenClock(schedule, days=800)
+        )  # shared by a kind's instances
         self.open_days = sum(1 for w in range(7) if schedule.hours_on(w) > 0)
         self.hours_per_open_day = schedule.hours_per_week() / max(1, self.open_days)
         if cell is not None:
             self.cell = cell
-        self.queue: deque = (
-            deque()
-        )  # (arrival open-time, need id, service hours, arrival calendar time)
+        # waiting requests: (arrival open-time, need id, service hours, arrival calendar time)
+        self.queue: deque = deque()
         self.free = [0.0] * self.windows  # open-time each slot is next free
         self.inbox_ids: list[np.ndarray] = []
         self.inbox_t: list[np.ndarray] = []

@@ -28,6 +28,7 @@ from .needs import IN_SYSTEM, STATUS_NAMES, UNREPORTED, NeedStream, NeedTable
 from .participation import Feedback, Participation
 from .population import make_population, stream
 from .scenario import Population, Scenario, load_population, load_scenario
+from .schedule import OpenClock
 from .structure import build_kinds, partition, street_network
 
 DEFAULT_RESIDENTS = 25_000  # 000/001: 2–3万人 per community
@@ -96,8 +97,11 @@ class GovernanceModel(mesa.Model):
         self.node_agents: list[Institution] = []
         fac = iter(fac_nodes)
         for k in self.kinds:
+            clock = OpenClock(self.schedules[k.key], days=800)  # one per kind: same hours
             for i in range(k.n_instances):
-                a = Institution(self, k, i, self.schedules[k.key], cell=self.space[int(next(fac))])
+                a = Institution(
+                    self, k, i, self.schedules[k.key], cell=self.space[int(next(fac))], clock=clock
+                )
                 k.agents.append(a)
                 self.node_agents.append(a)
         self.queue_agents = [a for a in self.node_agents if a.windows]
