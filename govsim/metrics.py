@@ -66,33 +66,28 @@ def _rt_stats(rt: np.ndarray, prefix: str = "response_time") -> dict[str, float 
 
 
 def need_outcomes(model, need_mask: np.ndarray) -> dict:
+    """Response times and shares for the needs in ``need_mask``, overall and by type."""
     nd = model.needs
     day_end = model.day_count * 24.0
-    st = nd.col("status")
-    resolved = (st == RESOLVED) & need_mask
-    rt = (nd.col("t_resolved") - nd.col("t_arose"))[resolved]
-    out = _rt_stats(rt)
     horizon = day_end - SETTLE_DAYS * 24.0 if model.day_count > 2 * SETTLE_DAYS else day_end
-    settled = need_mask & (nd.col("t_arose") < horizon)
-    n = int(settled.sum())
-    unreported = settled & (nd.col("reports") == 0) & (st != RESOLVED)
-    out["needs"] = int(need_mask.sum())
-    out["unreported_share"] = float(unreported.sum() / n) if n else None
-    out["unresolved_share"] = float((settled & (st != RESOLVED)).sum() / n) if n else None
-    by_type = {}
+    resolved = nd.col("status") == RESOLVED
+    rt = nd.col("t_resolved") - nd.col("t_arose")
+    settled = nd.col("t_arose") < horizon
+    unreported = (nd.col("reports") == 0) & ~resolved
+
+    def outcomes(mask: np.ndarray) -> dict:
+        out = _rt_stats(rt[mask & resolved])
+        out["needs"] = int(mask.sum())
+        fair = mask & settled
+        out["unreported_share"] = _share(unreported, fair)
+        out["unresolved_share"] = _share(~resolved, fair)
+        return out
+
+    out = outcomes(need_mask)
     typ = nd.col("type")
-    for ti, t in enumerate(NEED_TYPE_KEYS):
-        sel = resolved & (typ == ti)
-        s = _rt_stats((nd.col("t_resolved") - nd.col("t_arose"))[sel])
-        st_t = settled & (typ == ti)
-        k = int(st_t.sum())
-        s["needs"] = int((need_mask & (typ == ti)).sum())
-        s["unresolved_share"] = float((st_t & (st != RESOLVED)).sum() / k) if k else None
-        s["unreported_share"] = (
-            float((st_t & (nd.col("reports") == 0) & (st != RESOLVED)).sum() / k) if k else None
-        )
-        by_type[t] = s
-    out["by_need_type"] = by_type
+    out["by_need_type"] = {
+        t: outcomes(need_mask & (typ == ti)) for ti, t in enumerate(NEED_TYPE_KEYS)
+    }
     return out
 
 
