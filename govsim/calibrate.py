@@ -201,12 +201,14 @@ def _reference(scenario) -> Scenario:
         return scenario
     if scenario is not None:
         return load_scenario(scenario)
-    from .scenario import list_scenarios
+    from .scenario import builtin_order
 
-    refs = [n for n in list_scenarios() if load_scenario(n).scenario.reference]
+    refs = [s for s in map(load_scenario, builtin_order()) if s.scenario.reference]
     if len(refs) != 1:
-        raise ValueError(f"exactly one built-in scenario must say reference = true, found {refs}")
-    return load_scenario(refs[0])
+        raise ValueError(
+            f"exactly one built-in scenario must say reference = true, found {[s.key for s in refs]}"
+        )
+    return refs[0]
 
 
 def report_markdown(fit: Fit) -> str:

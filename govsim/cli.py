@@ -12,7 +12,7 @@ from tqdm import tqdm
 from .labels import outcome_text
 from .metrics import HEADLINE
 from .model import DEFAULT_DAYS, DEFAULT_RESIDENTS
-from .scenario import ScenarioError, list_scenarios, load_scenario
+from .scenario import ScenarioError, builtin_order, list_scenarios, load_scenario
 
 
 def _positive(v: str) -> int:
@@ -99,12 +99,6 @@ def parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--out", type=Path, default=None, help="write to this file instead of printing")
     return p
-
-
-def builtin_order() -> list[str]:
-    """Built-in scenarios, the one marked ``reference = true`` first."""
-    names = list_scenarios()
-    return sorted(names, key=lambda n: (not load_scenario(n).scenario.reference, n))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .scenario import Scenario, list_scenarios, load_scenario
+from .scenario import Scenario, builtin_order, load_scenario
 
 
 @dataclass
@@ -172,8 +172,6 @@ def colour_order(keys: list[str]) -> dict[str, str]:
         "#999999",
         "#F0E442",
     ]
-    builtin = sorted(list_scenarios(), key=lambda n: (not load_scenario(n).scenario.reference, n))
-    known = [k for k in builtin]
-    extra = sorted(k for k in keys if k not in known)
-    ranked = known + extra
+    builtin = builtin_order()
+    ranked = builtin + sorted(k for k in keys if k not in builtin)
     return {k: palette[ranked.index(k) % len(palette)] for k in keys}

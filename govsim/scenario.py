@@ -633,6 +633,11 @@ def list_scenarios() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
+def builtin_order() -> list[str]:
+    """Built-in scenarios, the one marked ``reference = true`` first, then by name."""
+    return sorted(list_scenarios(), key=lambda n: (not load_scenario(n).scenario.reference, n))
+
+
 __all__ = [
     "Scenario",
     "Population",
