@@ -328,6 +328,18 @@ class Handling:
             )
         )
 
+    def hop_arrays(self) -> dict[str, np.ndarray]:
+        """The hop log as columns: need, node, t_in, t_out, event, t_start (NaN unless served)."""
+        names = ("need", "node", "t_in", "t_out", "event", "t_start")
+        if not self.hops:
+            return {
+                n: np.empty(0, dtype=np.int64 if n in ("need", "node", "event") else float)
+                for n in names
+            }
+        return {
+            n: np.concatenate(c) for n, c in zip(names, zip(*self.hops, strict=True), strict=True)
+        }
+
     def settle(self, day: int) -> np.ndarray:
         """Needs whose answer has reached the resident by the end of ``day`` are resolved."""
         nd = self.m.needs

@@ -97,21 +97,16 @@ def needs_frame(model) -> pd.DataFrame:
 def hops_frame(model) -> pd.DataFrame:
     """One row per hop of a need: the institution, when it arrived (``t_in_h``), when it
     left — relayed, lost, or served (``t_out_h``) — and when service started."""
-    hops = model.handling.hops
+    h = model.handling.hop_arrays()
     names = np.array([f"{a.key}#{a.instance}" for a in model.node_agents])
-    kinds = HOP_EVENTS
-    cols = ("need_id", "institution", "t_in_h", "t_start_h", "t_out_h", "event")
-    if not hops:
-        return pd.DataFrame({c: [] for c in cols})
-    ids, node, t_in, t_out, ev, t_start = (np.concatenate(c) for c in zip(*hops, strict=True))
     df = pd.DataFrame(
         {
-            "need_id": ids.astype(np.int64),
-            "institution": names[node.astype(np.int64)],
-            "t_in_h": t_in,
-            "t_start_h": t_start,
-            "t_out_h": t_out,
-            "event": np.array(kinds)[ev.astype(np.int64)],
+            "need_id": h["need"].astype(np.int64),
+            "institution": names[h["node"].astype(np.int64)],
+            "t_in_h": h["t_in"],
+            "t_start_h": h["t_start"],
+            "t_out_h": h["t_out"],
+            "event": np.array(HOP_EVENTS)[h["event"].astype(np.int64)],
         }
     )
     return df.sort_values(["need_id", "t_in_h"], kind="stable").reset_index(drop=True)

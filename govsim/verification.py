@@ -45,17 +45,12 @@ class QueueRecord:
 def queue_records(model) -> list[QueueRecord]:
     """Arrival, start and end of every request each queueing institution handled, plus
     those still waiting at the end (from the institution's own queue)."""
-    hops = model.handling.hops
+    h = model.handling.hop_arrays()
+    served = h["event"] == HOP_SERVED
     out = []
-    if hops:
-        ids, node, t_in, t_out, ev, t_start = (np.concatenate(c) for c in zip(*hops, strict=True))
-        served = ev == HOP_SERVED
     for a in model.queue_agents:
-        if hops:
-            sel = served & (node == a.node)
-            arr, st, en = t_in[sel], t_start[sel], t_out[sel]
-        else:
-            arr = st = en = np.empty(0)
+        sel = served & (h["node"] == a.node)
+        arr, st, en = h["t_in"][sel], h["t_start"][sel], h["t_out"][sel]
         waiting = np.array([q[3] for q in a.queue], dtype=float)
         out.append(
             QueueRecord(
