@@ -113,7 +113,7 @@ def committee_year(model: GovernanceModel) -> tuple[float, float]:
         if a.spec.actor != COMMITTEE_ACTOR:
             continue
         staff_h += a.staff * a.schedule.hours_per_week() * 52.0 * (1.0 - absence)
-        load_units += a.spec.admin_tasks * float(a.kind.catchment[a.instance]) / ref
+        load_units += a.admin_tasks_served(ref)
     return staff_h, load_units
 
 

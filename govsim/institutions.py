@@ -213,14 +213,15 @@ class Institution(FixedAgent):
         open_h = self.open_hours_on(day)
         if not open_h or not self.spec.admin_tasks:
             return 0.0
-        served = float(self.kind.catchment[self.instance]) / reference_residents
-        per_open_hour = (
-            self.spec.admin_tasks
-            * hours_per_task
-            * served
-            / (self.schedule.hours_per_week() * 52.0)
+        yearly = self.admin_tasks_served(reference_residents) * hours_per_task
+        return yearly / (self.schedule.hours_per_week() * 52.0) * open_h
+
+    def admin_tasks_served(self, reference_residents: float) -> float:
+        """Pushed-down tasks weighted by the residents served (tasks × catchment ÷ reference):
+        times the hours a task costs a reference committee, the admin staff-hours a year."""
+        return (
+            self.spec.admin_tasks * float(self.kind.catchment[self.instance]) / reference_residents
         )
-        return per_open_hour * open_h
 
     def staff_hours(self, day: int, absence: float) -> float:
         return self.staff * self.open_hours_on(day) * (1.0 - absence)
