@@ -385,6 +385,20 @@ def population_rows() -> tuple[list[str], list[tuple[str, dict, dict]]]:
     return names, [(k, *rows[k]) for k in rows]
 
 
+def _table(files: list[str], rows: list[tuple[str, dict, dict]]) -> list[str]:
+    """Markdown rows: parameter, meaning, unit, its value in each file, source."""
+    out = ["| parameter | meaning | unit | " + " | ".join(files) + " | source |"]
+    out.append("|---|---|---|" + "---|" * len(files) + "---|")
+    for key, vals, srcs in rows:
+        meaning, unit = field_doc(key)
+        cells = [_cell(_fmt(vals[n])) if n in vals else "" for n in files]
+        source = _cell(_source_cell(vals, srcs, files))
+        out.append(
+            f"| `{key}` | {_cell(meaning)} | {unit} | " + " | ".join(cells) + f" | {source} |"
+        )
+    return out
+
+
 def parameter_table_markdown() -> str:
     out = [
         "# Parameter table",
@@ -397,29 +411,9 @@ def parameter_table_markdown() -> str:
         "## Governance structures (scenario files)",
         "",
     ]
-    names, rows = scenario_rows()
-    out.append("| parameter | meaning | unit | " + " | ".join(names) + " | source |")
-    out.append("|---|---|---|" + "---|" * len(names) + "---|")
-    for key, vals, srcs in rows:
-        meaning, unit = field_doc(key)
-        cells = [_cell(_fmt(vals[n])) if n in vals else "" for n in names]
-        out.append(
-            f"| `{key}` | {_cell(meaning)} | {unit} | "
-            + " | ".join(cells)
-            + f" | {_cell(_source_cell(vals, srcs, names))} |"
-        )
+    out += _table(*scenario_rows())
     out += ["", "## Population profiles", ""]
-    pnames, prows = population_rows()
-    out.append("| parameter | meaning | unit | " + " | ".join(pnames) + " | source |")
-    out.append("|---|---|---|" + "---|" * len(pnames) + "---|")
-    for key, vals, srcs in prows:
-        meaning, unit = field_doc(key)
-        cells = [_cell(_fmt(vals[n])) if n in vals else "" for n in pnames]
-        out.append(
-            f"| `{key}` | {_cell(meaning)} | {unit} | "
-            + " | ".join(cells)
-            + f" | {_cell(_source_cell(vals, srcs, pnames))} |"
-        )
+    out += _table(*population_rows())
     out += [
         "",
         "## Model constants",
