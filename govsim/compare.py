@@ -19,17 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .model import GovernanceModel
+from .model import DAILY_PARTICIPATION, GovernanceModel
 from .outputs import write_csv, write_json, write_run
 from .scenario import load_population, load_scenario
 
 OUTCOME_COLUMNS = (
-    "participation_rate",
-    "participation_activity",
-    "participation_deliberation",
-    "participation_volunteering",
-    "participation_election",
-    "participation_civic_year",
+    *DAILY_PARTICIPATION,
     "response_time_median_h",
     "response_time_p90_h",
     "response_time_mean_h",
