@@ -6,8 +6,7 @@
 >>> model.run(60).summary()["participation_rate"]  # doctest: +SKIP
 """
 
-from .model import GovernanceModel
-from .scenario import (
+from govsim.config.scenario import (
     Population,
     Scenario,
     ScenarioError,
@@ -15,6 +14,7 @@ from .scenario import (
     load_population,
     load_scenario,
 )
+from govsim.core.model import GovernanceModel
 
 __version__ = "0.1.0"
 __all__ = [

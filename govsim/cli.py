@@ -9,10 +9,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .labels import outcome_text
-from .metrics import HEADLINE
-from .model import DEFAULT_DAYS, DEFAULT_RESIDENTS
-from .scenario import ScenarioError, builtin_order, list_scenarios, load_scenario
+from govsim.config.scenario import ScenarioError, builtin_order, list_scenarios, load_scenario
+from govsim.core.metrics import HEADLINE
+from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
+from govsim.labels import outcome_text
 
 
 def _positive(v: str) -> int:
@@ -128,8 +128,8 @@ def cmd_list() -> int:
 
 
 def cmd_run(args) -> int:
-    from .model import GovernanceModel
-    from .outputs import write_run
+    from govsim.core.model import GovernanceModel
+    from govsim.experiments.outputs import write_run
 
     sc = load_scenario(args.scenario)
     model = GovernanceModel(
@@ -150,7 +150,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare
+    from govsim.experiments.compare import compare
 
     names = args.scenarios or builtin_order()
     n_jobs = len(names) * args.replicates
@@ -172,9 +172,9 @@ def cmd_compare(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from .calibrate import apply_to_profile, calibrate, report_markdown
-    from .outputs import atomic_write
-    from .scenario import load_population
+    from govsim.config.scenario import load_population
+    from govsim.experiments.calibrate import apply_to_profile, calibrate, report_markdown
+    from govsim.experiments.outputs import atomic_write
 
     def show(logit, share):
         print(
@@ -193,7 +193,7 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import build_report
+    from govsim.presentation.report import build_report
 
     try:
         out = build_report(args.dir, args.lang, args.out)
@@ -205,8 +205,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from .outputs import atomic_write
-    from .params import parameter_table_markdown
+    from govsim.config.params import parameter_table_markdown
+    from govsim.experiments.outputs import atomic_write
 
     text = parameter_table_markdown()
     if args.out:

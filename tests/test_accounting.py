@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from govsim import GovernanceModel, list_scenarios
-from govsim.needs import (
+from govsim.core.needs import (
     ABANDONED,
     ACTIVITY,
     IN_SYSTEM,

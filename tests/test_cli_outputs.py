@@ -10,7 +10,7 @@ import pytest
 from conftest import GROUPS, SUMMARY_KEYS
 
 from govsim import cli
-from govsim.compare import compare
+from govsim.experiments.compare import compare
 
 SMALL = ["--residents", "1500", "--days", "40"]
 

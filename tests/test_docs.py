@@ -26,15 +26,20 @@ def _index() -> dict[str, list[object]]:
     """Every module, class and function of govsim by short and dotted name (a short name
     may stand for several, e.g. the scenario schema's and the agent's ``Institution``)."""
     names: dict[str, list[object]] = {}
-    for info in pkgutil.iter_modules(govsim.__path__):
-        mod = importlib.import_module(f"govsim.{info.name}")
-        names.setdefault(info.name, []).append(mod)
+    for info in pkgutil.walk_packages(govsim.__path__, prefix="govsim."):
+        mod = importlib.import_module(info.name)
+        # a module is known by its dotted path below govsim and by every shorter tail of it
+        parts = info.name.split(".")[1:]
+        tails = {".".join(parts[i:]) for i in range(len(parts))}
+        for tail in tails:
+            names.setdefault(tail, []).append(mod)
         for attr, obj in vars(mod).items():
             if (inspect.isclass(obj) or inspect.isfunction(obj)) and getattr(
                 obj, "__module__", ""
             ) == mod.__name__:
                 names.setdefault(attr, []).append(obj)
-                names.setdefault(f"{info.name}.{attr}", []).append(obj)
+                for tail in tails:
+                    names.setdefault(f"{tail}.{attr}", []).append(obj)
     return names
 
 

@@ -11,9 +11,9 @@ import pytest
 from scipy.special import ndtri
 
 from govsim import GovernanceModel, load_scenario
-from govsim.handling import HOP_SERVED
-from govsim.institutions import PROCESSING_SIGMA
-from govsim.needs import ACTIVITY, DISCOVERED, IN_SYSTEM, NO_CHANNEL, UNREPORTED
+from govsim.core.handling import HOP_SERVED
+from govsim.core.institutions import PROCESSING_SIGMA
+from govsim.core.needs import ACTIVITY, DISCOVERED, IN_SYSTEM, NO_CHANNEL, UNREPORTED
 
 OPEN_H_PER_DAY = 7.0
 

@@ -13,8 +13,8 @@ from conftest import GROUPS, SUMMARY_KEYS
 from mesa.discrete_space import Network
 
 from govsim import GovernanceModel, list_scenarios, load_scenario
-from govsim.institutions import Institution
-from govsim.population import AGE_GROUPS, ResidentView
+from govsim.core.institutions import Institution
+from govsim.core.population import AGE_GROUPS, ResidentView
 
 RESIDENTS = 3000
 DAYS = 30

@@ -10,17 +10,8 @@ import numpy as np
 import pytest
 
 from govsim import GovernanceModel, load_population, load_scenario
-from govsim.calibrate import (
-    TARGETS,
-    TURNOUT_TARGET,
-    Fit,
-    apply_to_profile,
-    civic_share,
-    committee_year,
-    structure_figures,
-)
-from govsim.params import FIELDS, field_doc, parameter_table_markdown
-from govsim.scenario import (
+from govsim.config.params import FIELDS, field_doc, parameter_table_markdown
+from govsim.config.scenario import (
     Behaviour,
     Costs,
     Demography,
@@ -34,6 +25,15 @@ from govsim.scenario import (
     Routing,
     SelfGovernance,
     Workload,
+)
+from govsim.experiments.calibrate import (
+    TARGETS,
+    TURNOUT_TARGET,
+    Fit,
+    apply_to_profile,
+    civic_share,
+    committee_year,
+    structure_figures,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,10 +11,10 @@ import pytest
 from matplotlib import font_manager
 
 from govsim import cli, list_scenarios, load_scenario
-from govsim import plot as gp
-from govsim.compare import compare
-from govsim.report import build_report
-from govsim.results import Results, colour_order
+from govsim.experiments.compare import compare
+from govsim.presentation import plot as gp
+from govsim.presentation.report import build_report
+from govsim.presentation.results import Results, colour_order
 
 LANGS = ("zh", "en")
 

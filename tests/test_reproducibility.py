@@ -21,8 +21,8 @@ import pytest
 
 import govsim
 from govsim import GovernanceModel, list_scenarios, load_scenario
-from govsim.needs import NeedTable
-from govsim.scenario import SCENARIO_DIR
+from govsim.config.scenario import SCENARIO_DIR
+from govsim.core.needs import NeedTable
 
 RESIDENTS = 3000
 DAYS = 40

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import govsim.scenario as scenario_mod
+import govsim.config.scenario as scenario_mod
 from govsim import ScenarioError, list_scenarios, load_population, load_scenario
-from govsim.scenario import SCENARIO_DIR, Institution
+from govsim.config.scenario import SCENARIO_DIR, Institution
 
 BASELINE = (SCENARIO_DIR / "baseline.toml").read_text(encoding="utf-8")
 ALL_DEPT_AUTHORITY = (

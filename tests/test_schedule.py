@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from govsim import load_scenario
-from govsim.schedule import WEEKDAYS, OpenClock, WeeklySchedule
+from govsim.config.schedule import WEEKDAYS, OpenClock, WeeklySchedule
 
 WORKDAYS = list(WEEKDAYS[:5])
 OFFICE = [(WORKDAYS, [(8.5, 12.0), (14.0, 17.5)])]

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .labels import NEED_TYPE_KEYS
-from .needs import (
+from govsim.core.needs import (
     ABANDONED,
     ACTIVITY,
     DISCOVERED,
@@ -33,7 +32,8 @@ from .needs import (
     UNREPORTED,
     WALK_IN,
 )
-from .population import TU_EMPLOYED, free_time_mask
+from govsim.core.population import TU_EMPLOYED, free_time_mask
+from govsim.labels import NEED_TYPE_KEYS
 
 FEEDBACK_WAIT_H = 7 * 24.0  # assumption: a resident waits a week for an answer before trying again
 # hop records: (need ids, institution node, t_in, t_out, event, t_start of service or NaN)

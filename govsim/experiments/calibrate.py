@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import GovernanceModel
-from .scenario import Population, Scenario, load_population, load_scenario
+from govsim.config.scenario import Population, Scenario, load_population, load_scenario
+from govsim.core.model import GovernanceModel
 
 TURNOUT_TARGET = 0.4789  # Shanghai Urban Neighborhood Survey 2017
 ADMIN_SHARE_TARGET = 0.80  # assumption: administrative work takes most of a committee's time
@@ -201,7 +201,7 @@ def _reference(scenario) -> Scenario:
         return scenario
     if scenario is not None:
         return load_scenario(scenario)
-    from .scenario import builtin_order
+    from govsim.config.scenario import builtin_order
 
     refs = [s for s in map(load_scenario, builtin_order()) if s.scenario.reference]
     if len(refs) != 1:

@@ -21,8 +21,10 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from .compare import mean_ci  # noqa: E402
-from .labels import (  # noqa: E402
+from govsim.config.scenario import Scenario  # noqa: E402
+from govsim.core.metrics import HEADLINE, SETTLE_DAYS  # noqa: E402
+from govsim.experiments.compare import mean_ci  # noqa: E402
+from govsim.labels import (  # noqa: E402
     ACTORS,
     GROUPS,
     LEVELS,
@@ -36,9 +38,7 @@ from .labels import (  # noqa: E402
     outcome_text,
     pick,
 )
-from .metrics import HEADLINE, SETTLE_DAYS  # noqa: E402
-from .results import Results, colour_order  # noqa: E402
-from .scenario import Scenario  # noqa: E402
+from govsim.presentation.results import Results, colour_order  # noqa: E402
 
 CJK_FONT = "Noto Sans CJK SC"
 EQUITY_GROUPS = ("elderly", "working_age", "migrant", "vulnerable")
@@ -709,7 +709,7 @@ def save_figures(
     res: Results, out_dir: Path, lang: str = "en", dpi: int = 110
 ) -> list[tuple[str, Path, Path]]:
     """Save every chart as PNG and SVG in ``out_dir``; returns (name, png, svg)."""
-    from .outputs import atomic_write
+    from govsim.experiments.outputs import atomic_write
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

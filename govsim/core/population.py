@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .labels import SESSION_KINDS
-from .scenario import Population
-from .schedule import WEEKDAYS
+from govsim.config.scenario import Population
+from govsim.config.schedule import WEEKDAYS
+from govsim.labels import SESSION_KINDS
 
 CHILD, WORKING, ELDERLY = 0, 1, 2
 AGE_GROUPS = ("child", "working_age", "elderly")
@@ -41,7 +41,7 @@ FREE_TIME_BLOCKS = {
 
 def free_time_mask() -> np.ndarray:
     """Boolean [3 classes, 7, 24]: free during that hour."""
-    from .schedule import WeeklySchedule
+    from govsim.config.schedule import WeeklySchedule
 
     return np.stack(
         [WeeklySchedule.from_blocks(FREE_TIME_BLOCKS[c]).hourly_mask() for c in (0, 1, 2)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .handling import HOP_SERVED
+from govsim.core.handling import HOP_SERVED
 
 
 def erlang_c(lam: float, mu: float, c: int) -> dict[str, float]:

@@ -21,15 +21,15 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from .handling import Handling
-from .institutions import Institution
-from .metrics import participation, summarize
-from .needs import IN_SYSTEM, STATUS_NAMES, UNREPORTED, NeedStream, NeedTable
-from .participation import Feedback, Participation
-from .population import make_population, stream
-from .scenario import Population, Scenario, load_population, load_scenario
-from .schedule import OpenClock
-from .structure import build_kinds, partition, street_network
+from govsim.config.scenario import Population, Scenario, load_population, load_scenario
+from govsim.config.schedule import OpenClock
+from govsim.core.handling import Handling
+from govsim.core.institutions import Institution
+from govsim.core.metrics import participation, summarize
+from govsim.core.needs import IN_SYSTEM, STATUS_NAMES, UNREPORTED, NeedStream, NeedTable
+from govsim.core.participation import Feedback, Participation
+from govsim.core.population import make_population, stream
+from govsim.core.structure import build_kinds, partition, street_network
 
 DEFAULT_RESIDENTS = 25_000  # 000/001: 2–3万人 per community
 DEFAULT_DAYS = 365

@@ -23,8 +23,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 
-from .population import Residents
-from .scenario import Institution, Scenario
+from govsim.config.scenario import Institution, Scenario
+from govsim.core.population import Residents
 
 LEVELS = ("district", "community", "jurisdiction", "grid")
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .labels import NEED_TYPE_KEYS
-from .population import ELDERLY, Residents, stream
-from .scenario import Population
+from govsim.config.scenario import Population
+from govsim.core.population import ELDERLY, Residents, stream
+from govsim.labels import NEED_TYPE_KEYS
 
 # status codes
 UNREPORTED, IN_SYSTEM, RESOLVED, NEVER_REPORTED, ABANDONED = 0, 1, 2, 3, 4

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .model import DAILY_PARTICIPATION, GovernanceModel
-from .outputs import write_csv, write_json, write_run
-from .scenario import load_population, load_scenario
+from govsim.config.scenario import load_population, load_scenario
+from govsim.core.model import DAILY_PARTICIPATION, GovernanceModel
+from govsim.experiments.outputs import write_csv, write_json, write_run
 
 OUTCOME_COLUMNS = (
     *DAILY_PARTICIPATION,

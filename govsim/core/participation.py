@@ -20,9 +20,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .labels import SESSION_KINDS
-from .needs import ACTIVITY, DISCOVERED, IN_SYSTEM, RESOLVED, UNREPORTED
-from .population import free_time_mask
+from govsim.core.needs import ACTIVITY, DISCOVERED, IN_SYSTEM, RESOLVED, UNREPORTED
+from govsim.core.population import free_time_mask
+from govsim.labels import SESSION_KINDS
 
 KINDS = tuple(SESSION_KINDS)
 # ongoing community life; an election is counted on its own (participation_election and
@@ -321,7 +321,7 @@ class Feedback:
     def __init__(self, model):
         self.m = model
         beh = model.population.behaviour
-        from .labels import NEED_TYPE_KEYS
+        from govsim.labels import NEED_TYPE_KEYS
 
         self.slow = np.array([beh.slow_threshold_h[t] for t in NEED_TYPE_KEYS])
 

@@ -17,11 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__
-from .handling import HOP_EVENTS
-from .labels import NEED_TYPE_KEYS
-from .needs import CHANNEL_NAMES, STATUS_NAMES
-from .population import GROUP_CODES
+from govsim import __version__
+from govsim.core.handling import HOP_EVENTS
+from govsim.core.needs import CHANNEL_NAMES, STATUS_NAMES
+from govsim.core.population import GROUP_CODES
+from govsim.labels import NEED_TYPE_KEYS
 
 
 def atomic_write(path: Path, write) -> None:

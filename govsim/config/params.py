@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .scenario import POPULATION_DIR, SCENARIO_DIR, list_scenarios
+from govsim.config.scenario import POPULATION_DIR, SCENARIO_DIR, list_scenarios
 
 # meaning and unit of every key a scenario or profile may set (a test checks coverage)
 FIELDS: dict[str, tuple[str, str]] = {
@@ -169,7 +169,7 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 def constants() -> list[tuple[str, Any, str, str, str]]:
     """(name, value, meaning, unit, source) of the model's built-in constants."""
-    from . import handling, institutions, metrics, participation, population
+    from govsim.core import handling, institutions, metrics, participation, population
 
     blocks = "; ".join(
         f"{name}: "

@@ -16,16 +16,18 @@ comes from (seed file and quote, public statistic, or "assumption: why").
 from __future__ import annotations
 
 import copy
+import importlib.resources
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .labels import ACTORS, NEED_TYPE_KEYS
-from .schedule import WEEKDAYS, WeeklySchedule
+from govsim.config.schedule import WEEKDAYS, WeeklySchedule
+from govsim.labels import ACTORS, NEED_TYPE_KEYS
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+# built-in files are package data (``govsim.scenarios``, the repository's ``scenarios/``)
+SCENARIO_DIR = Path(str(importlib.resources.files("govsim.scenarios")))
 POPULATION_DIR = SCENARIO_DIR / "populations"
 
 NeedType = Literal["admin_service", "public_service", "dispute", "public_space", "activity"]
@@ -493,7 +495,7 @@ def load_population(name_or_path: str | Path) -> Population:
         pop = Population.model_validate({**raw, "file": str(path), "key": path.stem})
     except ValidationError as err:
         raise _format_error(path, err, Population) from None
-    from .labels import SESSION_KINDS
+    from govsim.labels import SESSION_KINDS
 
     missing = [k for k in SESSION_KINDS if k not in pop.behaviour.base_logit]
     if missing:

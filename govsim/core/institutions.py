@@ -18,7 +18,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 from scipy.special import ndtri
 
-from .schedule import OpenClock, WeeklySchedule
+from govsim.config.schedule import OpenClock, WeeklySchedule
 
 PROCESSING_SIGMA = 0.75  # assumption: spread (lognormal sigma) of back-office processing times
 

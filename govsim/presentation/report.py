@@ -14,9 +14,9 @@ import io
 import re
 from pathlib import Path
 
-from .labels import ACTORS, CAPTIONS, OUTCOMES, TEXT, UNITS, label, pick
-from .metrics import HEADLINE as _LEAD
-from .results import Results, colour_order
+from govsim.core.metrics import HEADLINE as _LEAD
+from govsim.labels import ACTORS, CAPTIONS, OUTCOMES, TEXT, UNITS, label, pick
+from govsim.presentation.results import Results, colour_order
 
 # the headline outcomes, with the yearly civic participation the reference is calibrated to
 HEADLINE = (_LEAD[0], "participation_civic_year", *_LEAD[1:])
@@ -38,7 +38,7 @@ def _fmt(key: str, m: float, lo: float, hi: float) -> str:
 
 
 def headline_table(res: Results, lang: str) -> str:
-    from .compare import mean_ci
+    from govsim.experiments.compare import mean_ci
 
     table = res.table()
     colours = colour_order(res.order)
@@ -144,8 +144,8 @@ def embedded_font_css(text: str) -> str:
 
 def build_report(results_dir: str | Path, lang: str = "en", out: str | Path | None = None) -> Path:
     """Write the HTML report (and its figures as PNG and SVG in ``figures/`` beside it)."""
-    from .outputs import atomic_write
-    from .plot import save_figures
+    from govsim.experiments.outputs import atomic_write
+    from govsim.presentation.plot import save_figures
 
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")

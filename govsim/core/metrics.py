@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .labels import NEED_TYPE_KEYS
-from .needs import RESOLVED
-from .participation import KINDS, ONGOING
-from .population import CHILD
+from govsim.core.needs import RESOLVED
+from govsim.core.participation import KINDS, ONGOING
+from govsim.core.population import CHILD
+from govsim.labels import NEED_TYPE_KEYS
 
 SETTLE_DAYS = 30
 # the outcomes every summary, table and chart leads with (summary.json has them overall and by group)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .scenario import Scenario, builtin_order, load_scenario
+from govsim.config.scenario import Scenario, builtin_order, load_scenario
 
 
 @dataclass
@@ -130,7 +130,7 @@ class Results:
     # ---------------------------------------------------------------- tables
     def table(self) -> pd.DataFrame:
         """One row per run: structure, replicate, seed and every flat outcome."""
-        from .compare import flat_row
+        from govsim.experiments.compare import flat_row
 
         rows = [
             {"scenario": k, "replicate": r.replicate, "seed": r.seed, **flat_row(r.summary)}

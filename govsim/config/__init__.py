@@ -1,0 +1,1 @@
+"""What a run is made of: scenario and population files, schedules, the parameter table."""

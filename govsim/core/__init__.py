@@ -1,0 +1,1 @@
+"""The simulation core: residents, structure, institutions, mechanisms, the model."""

@@ -1,0 +1,1 @@
+"""Experiments on the model: paired comparisons, calibration, verification, run outputs."""

@@ -1,0 +1,1 @@
+"""What users see: results read back from disk, charts and reports (never runs the model)."""
