@@ -10,8 +10,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from govsim.config.scenario import ScenarioError, builtin_order, list_scenarios, load_scenario
-from govsim.core.metrics import HEADLINE
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
+from govsim.core.summary import headline
 from govsim.labels import outcome_text
 
 
@@ -235,7 +235,7 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
         return s
 
     name_w = max(12, *(len(r["scenario"]) for r in rows))
-    for k in HEADLINE:
+    for k in headline():
         print(f"{head(k)}")
         for r in rows:
             print(f"  {r['scenario']:{name_w}s} {fmt(r, k)}")

@@ -19,6 +19,7 @@ from mesa.discrete_space import FixedAgent
 from scipy.special import ndtri
 
 from govsim.config.schedule import OpenClock, WeeklySchedule
+from govsim.core.records import QueueEntry
 
 PROCESSING_SIGMA = 0.75  # assumption: spread (lognormal sigma) of back-office processing times
 
@@ -60,19 +61,16 @@ class Institution(FixedAgent):
         self.hours_per_open_day = schedule.hours_per_week() / max(1, self.open_days)
         if cell is not None:
             self.cell = cell
-        # waiting requests: (arrival open-time, need id, service hours, arrival calendar time)
-        self.queue: deque = deque()
+        # waiting requests, first come first served (ordered by open-time arrival)
+        self.queue: deque[QueueEntry] = deque()
         self.free = [0.0] * self.windows  # open-time each slot is next free
         self.inbox_ids: list[np.ndarray] = []
         self.inbox_t: list[np.ndarray] = []
-        self.extra_servers = 0  # volunteer slots for the coming day
+        self.extra_servers = 0  # volunteer slots for the coming day (set by Service)
         self.absent_today = 0
         self.busy_hours_today = 0.0
         self.selfgov_hours_today = 0.0
         self.admin_hours_today = 0.0
-        self.offer_acc = [0.0] * len(self.spec.offers)
-        self.selfgov_acc = {"activity": 0.0, "deliberation": 0.0}
-        self.visit_acc = 0.0
         # running totals for outputs and Little's-law checks
         self.arrivals = 0
         self.served = 0
@@ -131,14 +129,17 @@ class Institution(FixedAgent):
             self.served += len(ids)
             return ids, t_arrival, t_arrival, t_arrival
         if len(ids):
-            new = zip(
-                self.clock.to_open(t_arrival).tolist(),
-                ids.tolist(),
-                service_h.tolist(),
-                t_arrival.tolist(),
-                strict=True,
+            new = map(
+                QueueEntry._make,
+                zip(
+                    self.clock.to_open(t_arrival).tolist(),
+                    ids.tolist(),
+                    service_h.tolist(),
+                    t_arrival.tolist(),
+                    strict=True,
+                ),
             )
-            if self.queue and self.clock.to_open(t_arrival[:1])[0] < self.queue[-1][0]:
+            if self.queue and self.clock.to_open(t_arrival[:1])[0] < self.queue[-1].open_t:
                 self.queue = deque(sorted([*self.queue, *new]))
             else:
                 self.queue.extend(new)
@@ -193,6 +194,11 @@ class Institution(FixedAgent):
             days = np.minimum(days, spec.time_limit_days)
         oc = self.clock.to_open(t_done) + days * self.hours_per_open_day
         return self.clock.from_open(oc, side="left")
+
+    def count_relays(self, forwarded: int, lost: int) -> None:
+        """Running totals of requests passed on and lost without follow-up."""
+        self.forwarded += forwarded
+        self.lost += lost
 
     def relay(self, t: np.ndarray, u: np.ndarray, fixed: bool) -> np.ndarray:
         """Time a forwarded request leaves for the next level: a relay delay in this

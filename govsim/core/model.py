@@ -1,16 +1,18 @@
 """``GovernanceModel``: one district under one governance structure, stepped a day at a time.
 
-Data flow of a day (ODD process overview):
+A day (ODD process overview) is the ordered list of mechanisms in ``step``; each is one
+module of ``govsim.core.mechanisms`` and hands what it produces to the next through
+arguments and return values:
 
-1. needs arise (``needs.NeedStream``, common random numbers);
-2. needs past the resident's patience are given up;
-3. residents report what they can (``Handling.self_report``);
-4. institutions handle what reached them, relay the rest (``Handling.route_day``);
-5. answers that reached residents today settle; trust moves (``Feedback``);
-6. committees count the hours left after admin tasks and requests (``Institution.end_day``);
-7. proactive discovery: outreach visits, committee visits, party members' ties;
-8. sessions are held and residents choose to take part (``Participation.step``);
-9. belonging fades; the ``DataCollector`` records the day.
+1. needs arise (``NeedArising``, common random numbers);
+2. needs past the resident's patience are given up; residents report what they can
+   (``Reporting``); reports reach the structure (``Routing.intake``);
+3. institutions handle what reached them and relay the rest (``Routing`` with ``Service``);
+   answers that reached residents today settle;
+4. institutions count the staff-hours left after admin tasks and requests (``Workload``);
+5. proactive discovery: outreach visits, committee visits, party members' ties (``Discovery``);
+6. sessions are held and residents choose to take part (``Sessions``);
+7. trust, belonging and points move (``Feedback``); the ``DataCollector`` records the day.
 """
 
 from __future__ import annotations
@@ -23,24 +25,51 @@ from mesa.discrete_space import Network
 
 from govsim.config.scenario import Population, Scenario, load_population, load_scenario
 from govsim.config.schedule import OpenClock
-from govsim.core.handling import Handling
 from govsim.core.institutions import Institution
-from govsim.core.metrics import participation, summarize
-from govsim.core.needs import IN_SYSTEM, STATUS_NAMES, UNREPORTED, NeedStream, NeedTable
-from govsim.core.participation import Feedback, Participation
-from govsim.core.population import make_population, stream
+from govsim.core.mechanisms import MODULES
+from govsim.core.mechanisms.arising import NeedArising
+from govsim.core.mechanisms.costs import Costs
+from govsim.core.mechanisms.discovery import Discovery
+from govsim.core.mechanisms.feedback import Feedback
+from govsim.core.mechanisms.reporting import Reporting
+from govsim.core.mechanisms.routing import Routing
+from govsim.core.mechanisms.service import Service
+from govsim.core.mechanisms.sessions import Sessions
+from govsim.core.mechanisms.workload import Workload
+from govsim.core.module import declared
+from govsim.core.population import make_population
+from govsim.core.records import NeedTable
+from govsim.core.streams import stream
 from govsim.core.structure import build_kinds, partition, street_network
+from govsim.core.summary import daily_reporters, summarize
+from govsim.core.world import World
 
 DEFAULT_RESIDENTS = 25_000  # 000/001: 2–3万人 per community
 DEFAULT_DAYS = 365
-DAILY_PARTICIPATION = (
-    "participation_rate",
-    "participation_activity",
-    "participation_deliberation",
-    "participation_volunteering",
-    "participation_election",
-    "participation_civic_year",
-)
+OPEN_CLOCK_DAYS = 800  # the open clock is precomputed this far and extended on demand
+
+
+_LEG = {}
+LEGACY = {
+    ("arising", "arise"): "needs",
+    ("reporting", "self_report"): "reporting",
+    ("discovery", "detect"): "reporting",
+    ("discovery", "visits"): "outreach",
+    ("routing", "relay"): "routing",
+    ("service", "absence"): "routing",
+    ("sessions", "schedule"): "participation",
+    ("sessions", "choice"): "participation",
+}
+
+
+def module_streams(module, seed: int) -> dict[str, np.random.Generator]:
+    out = {}
+    for p in module.streams:
+        name = LEGACY[(module.name, p)]
+        if (seed, name) not in _LEG:
+            _LEG[(seed, name)] = stream(seed, name)
+        out[p] = _LEG[(seed, name)]
+    return out
 
 
 class GovernanceModel(mesa.Model):
@@ -77,17 +106,15 @@ class GovernanceModel(mesa.Model):
         self.population: Population = (
             load_population(population) if isinstance(population, str) else population
         )
-        self.streams = {
-            name: stream(self.seed, name)
-            for name in ("routing", "reporting", "participation", "outreach")
-        }
         self.day_count = 0
 
         # population → structure → network → institutions
-        self.residents, self.building_pos, self.ties = make_population(
-            self.population, int(residents), self.seed
+        self.residents, self.households, self.building_pos, self.ties = make_population(
+            self.population, int(residents), self.seed, declared(MODULES, "states")
         )
-        self.units = partition(self.spec, self.residents)
+        self.units = partition(self.spec, self.residents, self.households)
+        for level, arr in self.units.of_residents(self.residents).items():
+            setattr(self.residents, level, arr)
         self.kinds = build_kinds(self.spec, self.residents, self.units)
         self.schedules = {k.key: self.spec.schedule_of(k.spec) for k in self.kinds}
         graph, layout, fac_nodes = street_network(
@@ -97,125 +124,71 @@ class GovernanceModel(mesa.Model):
         self.node_agents: list[Institution] = []
         fac = iter(fac_nodes)
         for k in self.kinds:
-            clock = OpenClock(self.schedules[k.key], days=800)  # one per kind: same hours
+            clock = OpenClock(self.schedules[k.key], days=OPEN_CLOCK_DAYS)  # one per kind
             for i in range(k.n_instances):
                 a = Institution(
                     self, k, i, self.schedules[k.key], cell=self.space[int(next(fac))], clock=clock
                 )
                 k.agents.append(a)
                 self.node_agents.append(a)
-        self.queue_agents = [a for a in self.node_agents if a.windows]
-        self.has_party_tie = (
-            np.asarray(self.ties @ self.residents.party_member.astype(np.float32)).ravel() > 0
+
+        # the shared records, and the mechanisms in the order a day runs them
+        self.world = World(
+            spec=self.spec,
+            population=self.population,
+            residents=self.residents,
+            households=self.households,
+            ties=self.ties,
+            kinds=self.kinds,
+            agents=self.node_agents,
+            schedules=self.schedules,
+            needs=NeedTable(capacity=max(1024, int(residents) * 3)),
         )
-
-        # needs, handling, participation
-        self.needs = NeedTable(capacity=max(1024, int(residents) * 3))
-        self.need_stream = NeedStream(self.population, self.residents, self.seed)
-        self.feedback = Feedback(self)
-        self.handling = Handling(self)
-        self.participation = Participation(self)
-        self._hours_per_task = self.population.workload.admin_hours_per_task
-        self._reference_residents = self.population.workload.reference_residents
-        self._outreach = [k for k in self.kinds if k.spec.outreach is not None]
-        self._hh_range = {k.key: self._household_ranges(k) for k in self.kinds}
-
-        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
-        self._today: dict = {}
-        self._status_counts: dict = {}
-
-    # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _reporters() -> dict:
-        """Daily model-level outcomes for the ``DataCollector``."""
-        reporters = {"day": lambda m: m.day_count}
-        for k in DAILY_PARTICIPATION:
-            reporters[k] = lambda m, k=k: m._today[k]
-        reporters["needs_arisen"] = lambda m: m.needs.n
-        for status in STATUS_NAMES:
-            reporters[f"needs_{status}"] = lambda m, status=status: m._status_counts[status]
-        reporters.update(
-            queue_length=lambda m: sum(len(a.queue) for a in m.queue_agents),
-            trust_mean=lambda m: float(m.residents.trust.mean()),
-            belonging_mean=lambda m: float(m.residents.belonging.mean()),
-            selfgov_hours=lambda m: sum(a.selfgov_hours_today for a in m.node_agents),
-            admin_hours=lambda m: sum(a.admin_hours_today for a in m.node_agents),
-        )
-        return reporters
-
-    def _household_ranges(self, k) -> tuple[np.ndarray, np.ndarray]:
-        """First and one-past-last household served by each instance (catchments are
-        contiguous runs of Hilbert-ordered buildings)."""
-        hh_inst = k.building_instance[self.residents.hh_building]
-        lo = np.searchsorted(hh_inst, np.arange(k.n_instances), side="left")
-        hi = np.searchsorted(hh_inst, np.arange(k.n_instances), side="right")
-        return lo, hi
+        w, s = self.world, self.seed
+        _LEG.clear()
+        self.arising = NeedArising(w, module_streams(NeedArising, s))
+        self.reporting = Reporting(w, module_streams(Reporting, s))
+        self.service = Service(w, module_streams(Service, s))
+        self.routing = Routing(w, module_streams(Routing, s), service=self.service)
+        self.workload = Workload(w)
+        self.discovery = Discovery(w, module_streams(Discovery, s))
+        self.sessions = Sessions(w, module_streams(Sessions, s))
+        self.feedback = Feedback(w)
+        self.costs = Costs(w)
+        self.modules = [getattr(self, m.name) for m in MODULES]
+        self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self.modules))
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         day = self.day_count
-        h = self.handling
-        arising = self.need_stream.day(day)
+        needs = self.world.needs
+        # 1. needs arise
+        arising = self.arising.step(day)
         if arising:
-            ids = self.needs.add(**arising)
+            ids = needs.add(**arising)
             if self.report_at_arising:
-                h.report_on_arising(ids)
-        h.expire(day)
-        h.self_report(day)
-        h.route_day(day)
-        self.feedback.resolved(h.settle(day))
-        beh = self.population.behaviour
-        for a in self.node_agents:
-            a.end_day(day, self._hours_per_task, self._reference_residents, beh.staff_absence)
-        self._discover(day)
-        self.participation.step(day)
+                self.sessions.invite(self.routing.intake(self.reporting.at_arising(ids)))
+        # 2. needs given up; self-reports reach the structure
+        self.feedback.gave_up(self.reporting.expire(day))
+        for reports in self.reporting.step(day):
+            self.sessions.invite(self.routing.intake(reports))
+        # 3. routing, relays, queues and back office; answers settle
+        self.feedback.lost(self.routing.step(day))
+        self.feedback.resolved(self.service.settle(day))
+        # 4. staff-hours left after admin tasks and requests
+        spare = self.workload.step(day)
+        # 5. proactive discovery
+        for inv in self.discovery.step(day, spare, self.routing.intake):
+            self.sessions.invite(inv)
+        # 6. sessions and the choice to take part
+        today = self.sessions.step(day, spare, self.routing.intake)
+        self.service.set_volunteers(today.volunteer_slots)
+        self.feedback.attended(today.attendances)
+        self.feedback.resolved(today.wishes_met)
+        # 7. belonging fades; the day is recorded
         self.feedback.decay()
         self.day_count += 1
-        self._today = participation(self, day)
-        self._status_counts = self.needs.counts()
         self.datacollector.collect(self)
-
-    def _discover(self, day: int) -> None:
-        """Proactive discovery (mechanism 4): outreach visits, committee household visits
-        with spare hours (001: 「做好辖区基本情况入户调查」), party members' ties."""
-        rng = self.streams["outreach"]
-        beh = self.population.behaviour
-        for k in self._outreach:
-            o = k.spec.outreach
-            if o.mode == "ties":
-                if self.schedules[k.key].hours_on(day % 7) > 0:
-                    self.handling.discover_ties(day, k, o.ties_detect_per_day)
-                continue
-            if self.schedules[k.key].hours_on(day % 7) <= 0:
-                continue
-            staff = np.array([a.staff for a in k.agents])
-            lam = staff * (1 - o.vacancy) * (1 - beh.staff_absence) * o.visits_per_staff_day
-            visits = rng.poisson(lam, k.n_instances)
-            self._visit(day, k, visits, o.detect, rng)
-        for k in self.kinds:
-            sg = k.spec.self_governance
-            if sg is None or sg.visits <= 0:
-                continue
-            acc = np.array(
-                [
-                    a.visit_acc + a.selfgov_hours_today * sg.visits * sg.visits_per_hour
-                    for a in k.agents
-                ]
-            )
-            visits = acc.astype(np.int64)
-            for a, v in zip(k.agents, acc - visits, strict=True):
-                a.visit_acc = v
-            self._visit(day, k, visits, 1.0, rng)
-
-    def _visit(self, day, k, visits, detect, rng) -> None:
-        if not visits.sum():
-            return
-        lo, hi = self._hh_range[k.key]
-        inst = np.repeat(np.arange(k.n_instances), visits)
-        span = np.maximum(hi[inst] - lo[inst], 1)
-        hh = lo[inst] + (rng.random(len(inst)) * span).astype(np.int64)
-        t = day * 24.0 + 9.0 + 8.0 * rng.random(len(inst))
-        self.handling.discover_households(day, hh, t, detect, k)
 
     # ------------------------------------------------------------------ API
     def run(
@@ -227,6 +200,14 @@ class GovernanceModel(mesa.Model):
             if progress is not None:
                 progress(1)
         return self
+
+    @property
+    def needs(self) -> NeedTable:
+        return self.world.needs
+
+    @property
+    def queue_agents(self) -> list[Institution]:
+        return self.service.queue_agents
 
     def summary(self) -> dict:
         return summarize(self)
@@ -264,5 +245,4 @@ class GovernanceModel(mesa.Model):
         return c
 
     def pending(self) -> int:
-        st = self.needs.col("status")
-        return int(((st == UNREPORTED) | (st == IN_SYSTEM)).sum())
+        return self.needs.pending()

@@ -4,7 +4,7 @@ The population depends only on the population profile, the number of residents a
 seed — never on the governance structure — so every structure compared on one seed
 meets the same people (rule 3, common random numbers).  Structure-specific overlays
 (which 居委会 jurisdiction, community and grid a resident belongs to) are added later by
-``govsim.structure`` from building positions.
+``govsim.core.structure`` from building positions.
 
 Groups follow DOMAIN.md §1: elderly (usual participants), working-age (busy in office
 hours), children, migrants/new citizens (low belonging), vulnerable people who cannot
@@ -13,20 +13,24 @@ speak up for themselves (004: "自主表达能力较弱的特殊弱势群体").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
 
 from govsim.config.scenario import Population
 from govsim.config.schedule import WEEKDAYS
-from govsim.labels import SESSION_KINDS
-
-CHILD, WORKING, ELDERLY = 0, 1, 2
-AGE_GROUPS = ("child", "working_age", "elderly")
-# time-use classes: when a resident is free to go somewhere
-TU_FREE, TU_EMPLOYED, TU_STUDENT = 0, 1, 2
-NEVER = -1_000_000  # "day of last participation" for never
+from govsim.core.module import State
+from govsim.core.records import (
+    AGE_GROUPS,
+    CHILD,
+    ELDERLY,
+    TU_EMPLOYED,
+    TU_FREE,
+    TU_STUDENT,
+    WORKING,
+    Households,
+    Residents,
+)
+from govsim.core.streams import stream
 
 # Free hours by time-use class, [7 weekdays][24 h].  Assumption (no seed gives a time-use
 # survey): employed residents work 9–18 on weekdays; students are at school 8–16:30;
@@ -48,108 +52,11 @@ def free_time_mask() -> np.ndarray:
     )
 
 
-def stream(seed: int, name: str) -> np.random.Generator:
-    """An independent random stream per process (starsim style): the same ``(seed, name)``
-    gives the same numbers whatever else the model drew before."""
-    key = int.from_bytes(name.encode(), "little") % (2**63)
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
-
-
-@dataclass
-class ResidentView:
-    """One resident's attributes, for teaching (``model.residents[i]``)."""
-
-    index: int
-    age_group: str
-    migrant: bool
-    vulnerable: bool
-    employed: bool
-    party_member: bool
-    digital: bool
-    household: int
-    building: int
-    community: int
-    jurisdiction: int
-    grid: int
-    propensity: float
-    trust: float
-    belonging: float
-    free_hours_per_week: float
-    points: float
-    last_activity_day: int | None
-    last_deliberation_day: int | None
-    last_volunteering_day: int | None
-    last_election_day: int | None
-
-
-class Residents:
-    """Arrays of resident attributes; index ``i`` is one resident."""
-
-    def __init__(self, n: int):
-        self.n = n
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> ResidentView:
-        if not -self.n <= i < self.n:
-            raise IndexError(f"resident {i} out of range 0..{self.n - 1}")
-        i = int(i) % self.n
-
-        def day(a):
-            return None if a[i] == NEVER else int(a[i])
-
-        return ResidentView(
-            index=i,
-            age_group=AGE_GROUPS[self.age_group[i]],
-            migrant=bool(self.migrant[i]),
-            vulnerable=bool(self.vulnerable[i]),
-            employed=bool(self.employed[i]),
-            party_member=bool(self.party_member[i]),
-            digital=bool(self.digital[i]),
-            household=int(self.household[i]),
-            building=int(self.building[i]),
-            community=int(self.community[i]),
-            jurisdiction=int(self.jurisdiction[i]),
-            grid=int(self.grid[i]),
-            propensity=round(float(self.propensity[i]), 4),
-            trust=round(float(self.trust[i]), 4),
-            belonging=round(float(self.belonging[i]), 4),
-            free_hours_per_week=float(self.free_hours_week[i]),
-            points=float(self.points[i]),
-            last_activity_day=day(self.last_day["activity"]),
-            last_deliberation_day=day(self.last_day["deliberation"]),
-            last_volunteering_day=day(self.last_day["volunteering"]),
-            last_election_day=day(self.last_day["election"]),
-        )
-
-    # groups used for equity outcomes (they overlap: a migrant is often working-age)
-    def group_masks(self) -> dict[str, np.ndarray]:
-        return {
-            "all": np.ones(self.n, dtype=bool),
-            "elderly": self.age_group == ELDERLY,
-            "working_age": self.age_group == WORKING,
-            "migrant": self.migrant,
-            "vulnerable": self.vulnerable,
-        }
-
-    def group_code(self) -> np.ndarray:
-        """One label per resident for need records: vulnerable > migrant > age group."""
-        code = np.where(
-            self.age_group == ELDERLY, 0, np.where(self.age_group == WORKING, 1, 2)
-        ).astype(np.int8)
-        code[self.migrant] = 3
-        code[self.vulnerable] = 4
-        return code
-
-
-GROUP_CODES = ("elderly", "working_age", "child", "migrant", "vulnerable")
-
-
 def make_population(
-    profile: Population, n: int, seed: int
-) -> tuple[Residents, np.ndarray, sp.csr_matrix]:
-    """Residents, building positions (km, [B, 2]) and the social-tie matrix (CSR, symmetric).
+    profile: Population, n: int, seed: int, states: tuple[State, ...] | list[State] = ()
+) -> tuple[Residents, Households, np.ndarray, sp.csr_matrix]:
+    """Residents (with the run-time ``states`` the mechanisms declare, at their defaults),
+    households, building positions (km, [B, 2]) and the social-tie matrix (CSR, symmetric).
 
     Buildings are numbered along a Hilbert curve, households and residents follow, so any
     contiguous range of residents is a compact piece of the district: the structure cuts
@@ -157,7 +64,7 @@ def make_population(
     """
     d, beh = profile.demography, profile.behaviour
     rng = stream(seed, "population")
-    r = Residents(n)
+    r = Residents(n, states)
 
     # households: 1 + Poisson(size-1), so the mean matches the census figure
     sizes = 1 + rng.poisson(d.household_size - 1.0, size=int(1.3 * n / d.household_size) + 50)
@@ -167,7 +74,6 @@ def make_population(
     sizes = sizes[:h].copy()
     sizes[-1] -= ends[h - 1] - n
     r.household = np.repeat(np.arange(h, dtype=np.int32), sizes)
-    r.n_households = h
 
     # buildings: households in order, about households_per_building each
     n_build = max(1, int(round(h / d.households_per_building)))
@@ -178,8 +84,7 @@ def make_population(
     order = np.argsort(hilbert_index(pos / side, 10), kind="stable")
     pos = pos[order]
     r.building = hh_building[r.household]
-    r.n_buildings = n_build
-    r.hh_building = hh_building
+    hh = Households(n_households=h, n_buildings=n_build, hh_building=hh_building)
 
     # ages, employment, migrants, vulnerability, party membership, digital access
     u = rng.random(n)
@@ -217,21 +122,13 @@ def make_population(
     belong_mean = np.where(r.migrant, ini.belonging_mean_migrant, ini.belonging_mean)
     r.belonging = np.clip(rng.normal(belong_mean, ini.belonging_sd), 0, 1).astype(np.float32)
 
-    # state that changes during a run
-    r.points = np.zeros(n, dtype=np.float32)
-    r.last_day = {k: np.full(n, NEVER, dtype=np.int32) for k in SESSION_KINDS}
-    r.invited_until = np.full(n, NEVER, dtype=np.int32)
-    r.member_of = np.full(n, -1, dtype=np.int32)  # host institution instance last volunteered with
-    # structure overlays (set by govsim.structure)
-    r.community = np.zeros(n, dtype=np.int32)
-    r.jurisdiction = np.zeros(n, dtype=np.int32)
-    r.grid = np.zeros(n, dtype=np.int32)
-
-    ties = make_ties(r, beh.ties_per_resident, beh.long_tie_share, rng)
-    return r, pos, ties
+    ties = make_ties(r, n_build, beh.ties_per_resident, beh.long_tie_share, rng)
+    return r, hh, pos, ties
 
 
-def make_ties(r: Residents, ties_per_resident: float, long_share: float, rng) -> sp.csr_matrix:
+def make_ties(
+    r: Residents, n_buildings: int, ties_per_resident: float, long_share: float, rng
+) -> sp.csr_matrix:
     """Social ties: household members, people in the same building, next buildings, a few
     long ties.  Returned as a symmetric 0/1 CSR matrix (the hot path multiplies by it)."""
     n = r.n
@@ -244,7 +141,7 @@ def make_ties(r: Residents, ties_per_resident: float, long_share: float, rng) ->
         cols.append(i[same] + k)
     # building / neighbouring buildings / long: each resident draws ties_per_resident/2
     draws = max(0, int(round(ties_per_resident / 2.0)))
-    bstart = np.searchsorted(r.building, np.arange(r.n_buildings))
+    bstart = np.searchsorted(r.building, np.arange(n_buildings))
     bsize = np.diff(np.append(bstart, n))
     me = np.repeat(np.arange(n), draws)
     kind = rng.random(me.size)
@@ -254,7 +151,7 @@ def make_ties(r: Residents, ties_per_resident: float, long_share: float, rng) ->
         -1,
         np.where(kind < long_share + (1 - long_share) / 3, b + rng.choice([-1, 1], me.size), b),
     )
-    nb = np.clip(nb, 0, r.n_buildings - 1)
+    nb = np.clip(nb, 0, n_buildings - 1)
     other = bstart[nb] + (rng.random(me.size) * bsize[nb]).astype(np.int64)
     long = kind < long_share
     other[long] = rng.integers(0, n, long.sum())

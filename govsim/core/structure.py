@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 
 from govsim.config.scenario import Institution, Scenario
-from govsim.core.population import Residents
+from govsim.core.records import Households, Residents
 
 LEVELS = ("district", "community", "jurisdiction", "grid")
 
@@ -46,16 +46,23 @@ class Units:
     building_unit: dict[str, np.ndarray] = field(default_factory=dict)
     count: dict[str, int] = field(default_factory=dict)
 
+    def of_residents(self, r: Residents) -> dict[str, np.ndarray]:
+        """Community, jurisdiction and grid of every resident (the ``Residents`` overlays)."""
+        return {
+            lvl: self.building_unit[lvl][r.building].astype(np.int32)
+            for lvl in ("community", "jurisdiction", "grid")
+        }
 
-def partition(sc: Scenario, r: Residents) -> Units:
+
+def partition(sc: Scenario, r: Residents, hh: Households) -> Units:
     lay = sc.layout
-    pop_b = np.bincount(r.building, minlength=r.n_buildings).astype(float)
-    hh_b = np.bincount(r.hh_building, minlength=r.n_buildings).astype(float)
+    pop_b = np.bincount(r.building, minlength=hh.n_buildings).astype(float)
+    hh_b = np.bincount(hh.hh_building, minlength=hh.n_buildings).astype(float)
     u = Units()
-    u.building_unit["district"] = np.zeros(r.n_buildings, dtype=np.int64)
+    u.building_unit["district"] = np.zeros(hh.n_buildings, dtype=np.int64)
     comm = split_contiguous(pop_b, round(r.n / lay.residents_per_community) or 1)
-    jur = np.empty(r.n_buildings, dtype=np.int64)
-    grid = np.empty(r.n_buildings, dtype=np.int64)
+    jur = np.empty(hh.n_buildings, dtype=np.int64)
+    grid = np.empty(hh.n_buildings, dtype=np.int64)
     nj = ng = 0
     for c in range(comm.max() + 1):
         idx = np.flatnonzero(comm == c)
@@ -71,9 +78,6 @@ def partition(sc: Scenario, r: Residents) -> Units:
             nj += 1
     u.building_unit.update(community=comm, jurisdiction=jur, grid=grid)
     u.count = {"district": 1, "community": int(comm.max()) + 1, "jurisdiction": nj, "grid": ng}
-    r.community = comm[r.building].astype(np.int32)
-    r.jurisdiction = jur[r.building].astype(np.int32)
-    r.grid = grid[r.building].astype(np.int32)
     return u
 
 
@@ -95,6 +99,14 @@ class Kind:
 
     def node_of_residents(self, residents: np.ndarray) -> np.ndarray:
         return self.first_node + self.resident_instance[residents]
+
+    def household_ranges(self, hh: Households) -> tuple[np.ndarray, np.ndarray]:
+        """First and one-past-last household served by each instance (catchments are
+        contiguous runs of Hilbert-ordered buildings)."""
+        hh_inst = self.building_instance[hh.hh_building]
+        lo = np.searchsorted(hh_inst, np.arange(self.n_instances), side="left")
+        hi = np.searchsorted(hh_inst, np.arange(self.n_instances), side="right")
+        return lo, hi
 
 
 def instances_of(inst: Institution, units: Units) -> tuple[int, np.ndarray]:
@@ -128,7 +140,7 @@ def street_network(r: Residents, pos: np.ndarray, kinds: list[Kind], walking_kmh
 
     Returns the networkx graph and node positions for ``mesa.discrete_space.Network``.
     """
-    pop_b = np.bincount(r.building, minlength=r.n_buildings).astype(float)
+    pop_b = np.bincount(r.building, minlength=len(pos)).astype(float)
     fac_pos = []
     for k in kinds:
         w = np.bincount(k.building_instance, weights=pop_b, minlength=k.n_instances)

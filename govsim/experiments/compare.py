@@ -20,27 +20,13 @@ import pandas as pd
 from scipy import stats
 
 from govsim.config.scenario import load_population, load_scenario
-from govsim.core.model import DAILY_PARTICIPATION, GovernanceModel
+from govsim.core.model import GovernanceModel
+from govsim.core.summary import by_group, per_replicate
 from govsim.experiments.outputs import write_csv, write_json, write_run
 
-OUTCOME_COLUMNS = (
-    *DAILY_PARTICIPATION,
-    "response_time_median_h",
-    "response_time_p90_h",
-    "response_time_mean_h",
-    "unreported_share",
-    "unresolved_share",
-    "trust_mean",
-    "belonging_mean",
-    "cost_per_resident_yuan",
-)
-GROUP_OUTCOMES = (
-    "participation_rate",
-    "response_time_median_h",
-    "unreported_share",
-    "unresolved_share",
-    "trust_mean",
-)
+# generated from the modules' Outcome declarations
+OUTCOME_COLUMNS = per_replicate()
+GROUP_OUTCOMES = by_group()
 
 
 @dataclass(frozen=True)

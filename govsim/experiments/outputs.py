@@ -18,9 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govsim import __version__
-from govsim.core.handling import HOP_EVENTS
-from govsim.core.needs import CHANNEL_NAMES, STATUS_NAMES
-from govsim.core.population import GROUP_CODES
+from govsim.core.records import CHANNEL_NAMES, GROUP_CODES, HOP_EVENTS, STATUS_NAMES
 from govsim.labels import NEED_TYPE_KEYS
 
 
@@ -97,7 +95,7 @@ def needs_frame(model) -> pd.DataFrame:
 def hops_frame(model) -> pd.DataFrame:
     """One row per hop of a need: the institution, when it arrived (``t_in_h``), when it
     left — relayed, lost, or served (``t_out_h``) — and when service started."""
-    h = model.handling.hop_arrays()
+    h = model.world.hops.arrays()
     names = np.array([f"{a.key}#{a.instance}" for a in model.node_agents])
     df = pd.DataFrame(
         {

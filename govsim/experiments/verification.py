@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from govsim.core.handling import HOP_SERVED
+from govsim.core.records import HOP_SERVED
 
 
 def erlang_c(lam: float, mu: float, c: int) -> dict[str, float]:
@@ -45,13 +45,13 @@ class QueueRecord:
 def queue_records(model) -> list[QueueRecord]:
     """Arrival, start and end of every request each queueing institution handled, plus
     those still waiting at the end (from the institution's own queue)."""
-    h = model.handling.hop_arrays()
+    h = model.world.hops.arrays()
     served = h["event"] == HOP_SERVED
     out = []
     for a in model.queue_agents:
         sel = served & (h["node"] == a.node)
         arr, st, en = h["t_in"][sel], h["t_start"][sel], h["t_out"][sel]
-        waiting = np.array([q[3] for q in a.queue], dtype=float)
+        waiting = np.array([q.t_arrival for q in a.queue], dtype=float)
         out.append(
             QueueRecord(
                 a.node,

@@ -1,0 +1,24 @@
+"""Conventions of measurement shared by the modules' outcomes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govsim.core.records import NeedTable
+
+# needs younger than this at the end are left out of never-reported and unresolved shares:
+# they have not had a fair chance to be answered (assumption)
+SETTLE_DAYS = 30
+
+
+def share(flags: np.ndarray, sel: np.ndarray) -> float | None:
+    """Share of ``sel`` where ``flags`` holds (None for an empty selection)."""
+    n = int(sel.sum())
+    return float(flags[sel].sum() / n) if n else None
+
+
+def settled(needs: NeedTable, days_run: int) -> np.ndarray:
+    """Needs old enough at the end of ``days_run`` days to count in end-of-run shares."""
+    day_end = days_run * 24.0
+    horizon = day_end - SETTLE_DAYS * 24.0 if days_run > 2 * SETTLE_DAYS else day_end
+    return needs.col("t_arose") < horizon

@@ -1,0 +1,123 @@
+"""Needs arise (DOMAIN.md §4): who, what type, when, and each need's own draws.
+
+The need stream depends only on the population and the seed — common random numbers, so
+every structure on one seed faces the same needs (rule 3).  Types: administrative service
+(社保/计生/民政/低保/证明), basic public service (elderly, disabled, childcare), dispute
+(邻里矛盾), public-space or property issue, wish for an activity.  Each need carries its own
+uniform draws for the authority it requires, its work content, its back-office time and
+the resident's patience, so the same need is equally hard in every structure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govsim.core.module import Module, Outcome, Par
+from govsim.core.records import ELDERLY, NO_CHANNEL, STATUS_NAMES, UNREPORTED
+from govsim.core.world import World
+from govsim.labels import NEED_TYPE_KEYS
+
+
+class NeedArising(Module):
+    name = "arising"
+    pars = (
+        Par("needs.per_year"),
+        Par("needs.elderly_multiplier"),
+        Par("needs.vulnerable_multiplier"),
+        Par("needs.migrant_multiplier"),
+        Par("needs.patience_days"),
+    )
+    streams = ("arise",)
+    outcomes = (
+        Outcome(
+            "needs",
+            "需求数",
+            "needs",
+            "needs",
+            by_group=True,
+            by_need_type=True,
+            per_replicate=False,
+        ),
+        Outcome(
+            "needs_arisen",
+            "累计产生的需求",
+            "needs arisen so far",
+            "needs",
+            daily=True,
+            per_replicate=False,
+        ),
+        *(
+            Outcome(
+                f"needs_{s}",
+                f"需求状态:{s}",
+                f"needs {s.replace('_', ' ')}",
+                "needs",
+                daily=True,
+                per_replicate=False,
+            )
+            for s in STATUS_NAMES
+        ),
+    )
+
+    def __init__(self, world: World, rng: dict):
+        self.rng = rng
+        self.world_needs = world.needs
+        r, nr = world.residents, world.population.needs
+        elderly = r.age_group == ELDERLY
+        self.rates = []  # per type: cumulative per-resident rate per day
+        for t in NEED_TYPE_KEYS:
+            rate = np.full(r.n, nr.per_year[t] / 365.0)
+            rate = rate * np.where(elderly, nr.elderly_multiplier.get(t, 1.0), 1.0)
+            rate = rate * np.where(r.vulnerable, nr.vulnerable_multiplier.get(t, 1.0), 1.0)
+            rate = rate * np.where(r.migrant, nr.migrant_multiplier.get(t, 1.0), 1.0)
+            self.rates.append(np.cumsum(rate))
+        self.patience_h = np.array([nr.patience_days[t] * 24.0 for t in NEED_TYPE_KEYS])
+        self.group = r.group_code()
+
+    def __repr__(self) -> str:
+        return f"<NeedArising {len(self.rates)} types>"
+
+    def daily(self, day: int) -> dict[str, int]:
+        nd = self.world_needs
+        return {"needs_arisen": nd.n, **{f"needs_{k}": v for k, v in nd.counts().items()}}
+
+    def report(self, day, residents, needs) -> dict[str, int]:
+        return {"needs": int(needs.sum())}
+
+    def step(self, day: int) -> dict[str, np.ndarray]:
+        """Needs arising on ``day``: columns for ``NeedTable.add`` (empty dict if none)."""
+        rng = self.rng["arise"]
+        types, residents = [], []
+        for ti, cum in enumerate(self.rates):
+            k = rng.poisson(cum[-1])
+            if k:
+                who = np.searchsorted(cum, rng.random(k) * cum[-1], side="right")
+                residents.append(np.minimum(who, len(cum) - 1))
+                types.append(np.full(k, ti, dtype=np.int8))
+        if not types:
+            return {}
+        typ = np.concatenate(types)
+        res = np.concatenate(residents)
+        m = len(typ)
+        u = rng.random((m, 5))
+        t = day * 24.0 + u[:, 0] * 24.0
+        order = np.argsort(t, kind="stable")
+        typ, res, u, t = typ[order], res[order], u[order], t[order]
+        patience = -np.log1p(-u[:, 4]) * self.patience_h[typ]
+        return {
+            "type": typ,
+            "resident": res,
+            "group": self.group[res],
+            "t_arose": t,
+            "t_ready": t,
+            "deadline": t + patience,
+            "status": np.full(m, UNREPORTED, dtype=np.int8),
+            "channel": np.full(m, NO_CHANNEL, dtype=np.int8),
+            "hops": np.zeros(m, dtype=np.int16),
+            "lost": np.zeros(m, dtype=np.int16),
+            "reports": np.zeros(m, dtype=np.int16),
+            "relay_up_h": np.zeros(m),
+            "u_auth": u[:, 1],
+            "u_service": u[:, 2],
+            "u_process": u[:, 3],
+        }

@@ -1,0 +1,58 @@
+"""What a structure costs a year (DOMAIN.md §4): staff pay, premises, purchased services,
+subsidies and running costs of every institution instance (scaled down with the simulated
+catchment where an institution is built for more residents), plus points redeemed (002:
+grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pays everything).
+"""
+
+from __future__ import annotations
+
+from govsim.core.module import Module, Outcome, Par
+from govsim.core.world import World
+
+DAYS_PER_YEAR = 365.0
+
+
+class Costs(Module):
+    name = "costs"
+    pars = (
+        Par("institutions.*.costs"),
+        Par("institutions.*.staff"),
+        Par("incentives.points.yuan_per_point"),
+        Par("incentives.points.redeem_share"),
+    )
+    outcomes = (
+        Outcome(
+            "cost_per_resident_yuan",
+            "人均年成本",
+            "cost per resident per year",
+            "yuan",
+            headline=7,
+        ),
+    )
+
+    def __init__(self, world: World):
+        self.w = world
+
+    def yearly(self, days_run: int, points_earned: float) -> dict[str, float]:
+        """Yearly cost by part and in total (yuan); points redeemed scaled to a year."""
+        parts = {
+            "staff": 0.0,
+            "premises": 0.0,
+            "purchased_services": 0.0,
+            "subsidies": 0.0,
+            "running": 0.0,
+        }
+        for a in self.w.agents:
+            c = a.spec.costs
+            parts["staff"] += a.staff * c.salary_per_staff
+            parts["premises"] += c.premises * a.scale
+            parts["purchased_services"] += c.purchased_services * a.scale
+            parts["subsidies"] += c.subsidies * a.scale
+            parts["running"] += c.running * a.scale
+        pts = self.w.spec.incentives.points
+        years = max(days_run, 1) / DAYS_PER_YEAR
+        parts["points_redeemed"] = (
+            (points_earned * pts.redeem_share * pts.yuan_per_point / years) if pts else 0.0
+        )
+        parts["total"] = sum(parts.values())
+        return parts

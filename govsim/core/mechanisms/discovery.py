@@ -1,0 +1,126 @@
+"""Proactive discovery (DOMAIN.md mechanism 4): needs found before — or instead of — the
+resident reporting them.
+
+- Outreach visits: grid workers, building heads or liaison staff visit households of their
+  catchment (Poisson(staff · (1 − vacancy) · (1 − absence) · visits per day)); each pending
+  need in a visited household is noticed with probability ``detect`` (004:
+  「早發現、早干預、早化解」 fails without it, 「樓棟長更換頻繁甚至長期空缺」; 001: 网格员,
+  「做好辖区基本情况入户调查」).
+- Committee visits: a committee spends a share of its spare staff-hours visiting households.
+- Party members' ties: members notice the needs of residents they know (002:
+  「发动党员收集居民需求」).
+
+Visited households are invited to take part (returned as ``Invitations``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govsim.core.mechanisms.routing import Invitations
+from govsim.core.module import Module, Par
+from govsim.core.records import DISCOVERED, UNREPORTED, Reports
+from govsim.core.world import World
+
+# assumption: household visits happen in the daytime, 9:00–17:00
+VISIT_FROM_H, VISIT_SPAN_H = 9.0, 8.0
+# assumption: a party member passes on what they noticed in the evening, from 18:00
+TIES_REPORT_H = 18.0
+
+
+class Discovery(Module):
+    name = "discovery"
+    pars = (
+        Par("institutions.*.outreach"),
+        Par("institutions.*.self_governance"),
+        Par("behaviour.staff_absence"),
+        Par("behaviour.invitation_days"),
+    )
+    streams = ("visits", "detect")
+
+    def __init__(self, world: World, rng: dict):
+        self.w = world
+        self.rng = rng
+        pop = world.population
+        r = world.residents
+        self.absence = pop.behaviour.staff_absence
+        self.invitation_days = int(pop.behaviour.invitation_days)
+        self.outreach = [k for k in world.kinds if k.spec.outreach is not None]
+        self.hh_range = {k.key: k.household_ranges(world.households) for k in world.kinds}
+        self.visit_acc = np.zeros(len(world.agents))  # fractional committee visits carried over
+        self.has_party_tie = np.asarray(world.ties @ r.party_member.astype(np.float32)).ravel() > 0
+
+    def step(self, day: int, spare_hours: np.ndarray, intake) -> list[Invitations]:
+        """Today's outreach visits, ties and committee visits.  ``spare_hours``: each
+        institution's staff-hours left today (``Workload``); ``intake``: where found needs
+        go (``Routing.intake``), called at once so a need is found only once."""
+        rng = self.rng["visits"]
+        invited: list[Invitations] = []
+        for k in self.outreach:
+            o = k.spec.outreach
+            if self.w.schedules[k.key].hours_on(day % 7) <= 0:
+                continue
+            if o.mode == "ties":
+                invited += self._ties(day, k, o.ties_detect_per_day, intake)
+                continue
+            staff = np.array([a.staff for a in k.agents])
+            lam = staff * (1 - o.vacancy) * (1 - self.absence) * o.visits_per_staff_day
+            visits = rng.poisson(lam, k.n_instances)
+            invited += self._visit(day, k, visits, o.detect, intake)
+        for k in self.w.kinds:
+            sg = k.spec.self_governance
+            if sg is None or sg.visits <= 0:
+                continue
+            nodes = k.first_node + np.arange(k.n_instances)
+            acc = self.visit_acc[nodes] + spare_hours[nodes] * sg.visits * sg.visits_per_hour
+            visits = acc.astype(np.int64)
+            self.visit_acc[nodes] = acc - visits
+            invited += self._visit(day, k, visits, 1.0, intake)
+        return invited
+
+    def _visit(self, day, k, visits, detect, intake) -> list[Invitations]:
+        if not visits.sum():
+            return []
+        rng = self.rng["visits"]
+        lo, hi = self.hh_range[k.key]
+        inst = np.repeat(np.arange(k.n_instances), visits)
+        span = np.maximum(hi[inst] - lo[inst], 1)
+        hh = lo[inst] + (rng.random(len(inst)) * span).astype(np.int64)
+        t = day * 24.0 + VISIT_FROM_H + VISIT_SPAN_H * rng.random(len(inst))
+        return self._households(day, hh, t, detect, k, intake)
+
+    def _households(self, day, households, t, detect, kind, intake) -> list[Invitations]:
+        """Visits to ``households`` at times ``t`` find their members' pending needs."""
+        nd, r = self.w.needs, self.w.residents
+        if not len(households):
+            return []
+        visited = np.full(self.w.households.n_households, np.inf)
+        np.minimum.at(visited, households, t)
+        hh_invite = np.flatnonzero(np.isfinite(visited)[r.household])
+        out = [Invitations(hh_invite, np.full(len(hh_invite), day + self.invitation_days))]
+        st = nd.col("status")
+        ids = np.flatnonzero(st == UNREPORTED)
+        if not len(ids):
+            return out
+        tv = visited[r.household[nd.resident[ids]]]
+        hit = np.isfinite(tv) & (nd.t_ready[ids] <= tv)
+        hit &= self.rng["detect"].random(len(ids)) < detect
+        found = ids[hit]
+        if len(found):
+            nodes = kind.node_of_residents(nd.resident[found])
+            out.append(intake(Reports(found, tv[hit], nodes, DISCOVERED)))
+        return out
+
+    def _ties(self, day: int, kind, p: float, intake) -> list[Invitations]:
+        nd = self.w.needs
+        st = nd.col("status")
+        ids = np.flatnonzero((st == UNREPORTED) & (nd.col("t_ready") < day * 24.0 + 24.0))
+        if not len(ids):
+            return []
+        res = nd.resident[ids]
+        hit = self.has_party_tie[res] & (self.rng["detect"].random(len(ids)) < p)
+        found = ids[hit]
+        if not len(found):
+            return []
+        t = np.maximum(nd.t_ready[found], day * 24.0 + TIES_REPORT_H)
+        return [intake(Reports(found, t, kind.node_of_residents(nd.resident[found]), DISCOVERED))]

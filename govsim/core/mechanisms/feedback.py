@@ -1,0 +1,112 @@
+"""Trust, belonging and incentives (DOMAIN.md mechanism 8): experience feeds back.
+
+Good service raises trust, slow or lost requests lower it (004:
+「一轉了事…群眾不理解、不滿意」); a need given up lowers it too.  Taking part builds
+belonging, which fades slowly without contact.  Where the structure runs a points bank
+(002: 民生银行积分, 「积分兑换」), taking part earns points that are redeemed for services.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govsim.core.mechanisms.sessions import Attendance
+from govsim.core.module import Module, Outcome, Par, State
+from govsim.core.world import World
+from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
+
+
+class Feedback(Module):
+    name = "feedback"
+    pars = (
+        Par("behaviour.trust_gain_resolved"),
+        Par("behaviour.trust_loss_slow"),
+        Par("behaviour.trust_loss_lost"),
+        Par("behaviour.slow_threshold_h"),
+        Par("behaviour.belonging_gain"),
+        Par("behaviour.belonging_decay_per_day"),
+        Par("incentives.points"),
+    )
+    states = (State("points", np.float32, 0.0, "points earned (points bank)"),)
+    outcomes = (
+        Outcome(
+            "trust_mean",
+            "信任度均值",
+            "trust, mean",
+            "0-1",
+            headline=6,
+            by_group=True,
+            daily=True,
+        ),
+        Outcome(
+            "belonging_mean", "归属感均值", "belonging, mean", "0-1", by_group=True, daily=True
+        ),
+    )
+
+    def __init__(self, world: World):
+        self.w = world
+        self.beh = beh = world.population.behaviour
+        self.slow = np.array([beh.slow_threshold_h[t] for t in NEED_TYPE_KEYS])
+        pts = world.spec.incentives.points
+        self.points_per = {k: (pts.per_session.get(k, 0.0) if pts else 0.0) for k in SESSION_KINDS}
+        self.points_earned = 0.0
+
+    def resolved(self, ids: np.ndarray) -> None:
+        """Needs answered: trust rises if in time for their type, falls if slow."""
+        nd, beh = self.w.needs, self.beh
+        if not len(ids):
+            return
+        rt = nd.t_resolved[ids] - nd.t_arose[ids]
+        fast = rt <= self.slow[nd.type[ids].astype(np.int64)]
+        self._move_trust(
+            nd.resident[ids], np.where(fast, beh.trust_gain_resolved, -beh.trust_loss_slow)
+        )
+
+    def lost(self, residents: np.ndarray) -> None:
+        """Requests forwarded without follow-up (one entry per loss)."""
+        if len(residents):
+            self._move_trust(residents, -self.beh.trust_loss_lost)
+
+    def gave_up(self, residents: np.ndarray) -> None:
+        """Needs given up unreported."""
+        if len(residents):
+            self._move_trust(residents, -self.beh.trust_loss_slow)
+
+    def attended(self, attendances: list[Attendance]) -> None:
+        """Taking part builds belonging and earns points where a points bank exists."""
+        r = self.w.residents
+        for kind, who in attendances:
+            r.belonging[who] = np.minimum(1.0, r.belonging[who] + self.beh.belonging_gain)
+            if self.points_per[kind]:
+                r.points[who] += self.points_per[kind]
+                self.points_earned += self.points_per[kind] * len(who)
+
+    def _move_trust(self, residents: np.ndarray, delta) -> None:
+        """Add ``delta`` to each resident's trust (repeats add up), kept within [0, 1]."""
+        trust = self.w.residents.trust
+        np.add.at(
+            trust,
+            residents,
+            np.broadcast_to(np.float32(delta), np.shape(residents)).astype(np.float32),
+        )
+        touched = np.unique(residents)
+        trust[touched] = np.clip(trust[touched], 0.0, 1.0)
+
+    def decay(self) -> None:
+        r = self.w.residents
+        r.belonging -= np.float32(self.beh.belonging_decay_per_day)
+        np.maximum(r.belonging, 0.0, out=r.belonging)
+
+    def daily(self, day: int) -> dict[str, float]:
+        r = self.w.residents
+        return {"trust_mean": float(r.trust.mean()), "belonging_mean": float(r.belonging.mean())}
+
+    def report(self, day, residents, needs) -> dict[str, float | None]:
+        r = self.w.residents
+        if residents is None:
+            return self.daily(day)
+        any_ = residents.any()
+        return {
+            "trust_mean": float(r.trust[residents].mean()) if any_ else None,
+            "belonging_mean": float(r.belonging[residents].mean()) if any_ else None,
+        }

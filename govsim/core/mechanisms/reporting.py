@@ -1,0 +1,178 @@
+"""Reporting and channels (DOMAIN.md mechanisms 6 and 7): residents report what they can.
+
+A resident reports a pending need on a day when a channel fits — walk-in to the entry
+institution while it is open *and* the resident is free (office hours shut out working
+residents; 000: a liaison center open 9–21 every day, 「全年无休」), discounted by walking
+distance, raised by trust, lowered for vulnerable residents (004:
+「社區參與服務群眾的主要方式是群眾的自主表達」, 「自主表达能力较弱的特殊弱势群体」); or by
+phone / online / proxy where the structure offers it (000: 29 services
+「直接通过服务站或基层便民服务网页提交」).  Needs kept past the resident's patience end
+unreported (or abandoned, after being lost on the way).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govsim.core.measure import settled, share
+from govsim.core.module import Module, Outcome, Par
+from govsim.core.population import free_time_mask
+from govsim.core.records import (
+    ABANDONED,
+    NEVER_REPORTED,
+    REMOTE,
+    RESOLVED,
+    TU_EMPLOYED,
+    UNREPORTED,
+    WALK_IN,
+    Reports,
+)
+from govsim.core.world import World
+from govsim.labels import NEED_TYPE_KEYS
+
+# assumption: phone / online / proxy reports are made between 8:00 and 22:00
+REMOTE_FROM_H, REMOTE_SPAN_H = 8.0, 14.0
+# assumption: a working resident who takes leave to report goes at opening time and must
+# have the need by 17:00 that day
+LEAVE_LAST_H = 17.0
+
+
+class Access:
+    """When a resident of each time-use class can walk in to an institution kind."""
+
+    def __init__(self, schedule):
+        free = free_time_mask()  # [3, 7, 24]
+        open_ = schedule.hourly_mask()  # [7, 24]
+        both = free & open_[None]
+        self.overlap_h = both.sum(axis=2).astype(float)  # [3, 7]
+        self.first_h = np.where(both.any(axis=2), both.argmax(axis=2), 0).astype(float)
+        self.open_first_h = np.where(open_.any(axis=1), open_.argmax(axis=1), 0).astype(float)
+        self.open_today = open_.any(axis=1)  # [7]
+
+
+class Reporting(Module):
+    name = "reporting"
+    pars = (
+        Par("needs.report_per_day"),
+        Par("behaviour.trust_report"),
+        Par("behaviour.vulnerable_report_factor"),
+        Par("behaviour.working_leave_factor"),
+        Par("behaviour.distance_per_15min"),
+        Par("routing.walk_in"),
+        Par("routing.remote"),
+    )
+    streams = ("self_report",)
+    outcomes = (
+        Outcome(
+            "unreported_share",
+            "未被反映比例",
+            "share never reported",
+            "share",
+            headline=4,
+            by_group=True,
+            by_need_type=True,
+        ),
+    )
+
+    def __init__(self, world: World, rng: dict):
+        self.w = world
+        self.rng = rng
+        sc, pop = world.spec, world.population
+        nt = len(NEED_TYPE_KEYS)
+        key_index = {k.key: k.index for k in world.kinds}
+        self.report_p = np.array([pop.needs.report_per_day[t] for t in NEED_TYPE_KEYS])
+        self.walk_kind = np.array([key_index[sc.routing.walk_in[t]] for t in NEED_TYPE_KEYS])
+        self.remote_kind = -1
+        self.remote_types = np.zeros(nt, dtype=bool)
+        if sc.routing.remote is not None:
+            self.remote_kind = key_index[sc.routing.remote.to]
+            for t in sc.routing.remote.types:
+                self.remote_types[NEED_TYPE_KEYS.index(t)] = True
+        self.access = {k.index: Access(world.schedules[k.key]) for k in world.kinds}
+        self.beh = pop.behaviour
+
+    def expire(self, day: int) -> np.ndarray:
+        """Unreported needs past the resident's patience end: never reported (or abandoned
+        after being lost on the way).  Returns the residents who gave up."""
+        nd = self.w.needs
+        st = nd.col("status")
+        pend = np.flatnonzero((st == UNREPORTED) & (nd.col("deadline") < day * 24.0))
+        if not len(pend):
+            return np.empty(0, dtype=np.int32)
+        lost_before = nd.lost[pend] > 0
+        nd.status[pend] = np.where(lost_before, ABANDONED, NEVER_REPORTED)
+        nd.t_ended[pend] = nd.deadline[pend]
+        return nd.resident[pend]
+
+    def step(self, day: int) -> list[Reports]:
+        """Today's self-reports: walk-in and remote batches for the intake."""
+        w, nd, r, beh = self.w, self.w.needs, self.w.residents, self.beh
+        rng = self.rng["self_report"]
+        t0, t1 = day * 24.0, day * 24.0 + 24.0
+        st = nd.col("status")
+        ids = np.flatnonzero((st == UNREPORTED) & (nd.col("t_ready") < t1))
+        if not len(ids):
+            return []
+        typ = nd.type[ids].astype(np.int64)
+        res = nd.resident[ids]
+        ready = nd.t_ready[ids]
+        wd = day % 7
+        base = self.report_p[typ]
+        base = base * np.clip(1.0 + beh.trust_report * (r.trust[res] - 0.5), 0.1, 2.0)
+        base = base * np.where(r.vulnerable[res], beh.vulnerable_report_factor, 1.0)
+        tu = r.time_use[res].astype(np.int64)
+        # walk-in
+        p_walk = np.zeros(len(ids))
+        t_walk = np.full(len(ids), np.inf)
+        for ki in np.unique(self.walk_kind[typ]):
+            sel = self.walk_kind[typ] == ki
+            kind = w.kinds[ki]
+            acc = self.access[ki]
+            ov = acc.overlap_h[tu[sel], wd]
+            first = t0 + acc.first_h[tu[sel], wd]
+            leave = (ov < 1.0) & (tu[sel] == TU_EMPLOYED) & acc.open_today[wd]
+            f_hours = np.where(ov >= 1.0, 1.0, np.where(leave, beh.working_leave_factor, 0.0))
+            walk = kind.walk_min[r.building[res[sel]]]
+            f_dist = np.exp(beh.distance_per_15min * walk / 15.0)
+            when = np.where(
+                leave,
+                t0 + acc.open_first_h[wd],
+                first + rng.random(sel.sum()) * np.maximum(np.minimum(ov, 2.0), 0.5),
+            )
+            last = np.where(leave, t0 + LEAVE_LAST_H, first + ov)
+            f_hours = np.where(ready[sel] > last, 0.0, f_hours)
+            p_walk[sel] = base[sel] * f_hours * f_dist
+            t_walk[sel] = np.maximum(when, ready[sel])
+        # phone / online / proxy
+        p_rem = np.zeros(len(ids))
+        if self.remote_kind >= 0:
+            ok = self.remote_types[typ] & r.digital[res]
+            p_rem = np.where(ok, base, 0.0)
+        p_any = 1.0 - (1.0 - p_walk) * (1.0 - p_rem)
+        u = rng.random((len(ids), 2))
+        go = u[:, 0] < p_any
+        if not go.any():
+            return []
+        use_walk = go & (u[:, 1] < p_walk / np.maximum(p_walk + p_rem, 1e-12))
+        use_rem = go & ~use_walk
+        t_rem = np.maximum(ready, t0 + REMOTE_FROM_H + REMOTE_SPAN_H * rng.random(len(ids)))
+        out = []
+        if use_walk.any():
+            entry = w.nodes_of(self.walk_kind[typ[use_walk]], res[use_walk])
+            out.append(Reports(ids[use_walk], t_walk[use_walk], entry, WALK_IN))
+        if use_rem.any():
+            entry = w.kinds[self.remote_kind].node_of_residents(res[use_rem])
+            out.append(Reports(ids[use_rem], t_rem[use_rem], entry, REMOTE))
+        return out
+
+    def at_arising(self, ids: np.ndarray) -> Reports:
+        """Verification switch: needs reported at their walk-in entry the moment they arise."""
+        nd = self.w.needs
+        entry = self.w.nodes_of(self.walk_kind[nd.type[ids].astype(np.int64)], nd.resident[ids])
+        return Reports(ids, nd.t_arose[ids], entry, WALK_IN)
+
+    def report(self, day, residents, needs) -> dict[str, float | None]:
+        """Share of needs (old enough to count) never reported to any institution."""
+        nd = self.w.needs
+        unreported = (nd.col("reports") == 0) & (nd.col("status") != RESOLVED)
+        return {"unreported_share": share(unreported, needs & settled(nd, day + 1))}

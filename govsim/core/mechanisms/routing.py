@@ -1,0 +1,174 @@
+"""Intake, routing and relays (DOMAIN.md mechanism 1): where a request goes and how long
+it takes to get there.
+
+A report reaches its entry institution: a wish for an activity becomes an invitation to
+take part; anything else enters the institution's inbox.  At each institution a request
+is handled if the institution has authority for it (the need's own draw against the
+institution's authority share for its type), otherwise relayed up after a delay in the
+relayer's working hours and with a chance of being forwarded without follow-up (004:
+「對不屬于自己職責范圍內的問題大多一轉了事,及時反饋處理結果不足」; 001: the street as
+「传声筒」「二传手」).  A lost request goes back to its resident, who waits a while for an
+answer and may report it again.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from govsim.core.mechanisms.service import Service
+from govsim.core.module import Module, Par
+from govsim.core.records import (
+    ACTIVITY,
+    HOP_FORWARD,
+    HOP_LOST,
+    IN_SYSTEM,
+    UNREPORTED,
+    Hops,
+    Reports,
+)
+from govsim.core.world import World
+from govsim.labels import NEED_TYPE_KEYS
+
+FEEDBACK_WAIT_H = 7 * 24.0  # assumption: a resident waits a week for an answer before trying again
+LOST_PATIENCE_SHARE = 0.5  # assumption: after a loss a resident keeps trying half as long
+MAX_PASSES = 50  # relay passes within one day (a relay chain longer than this waits a day)
+
+
+class Invitations(NamedTuple):
+    """Residents invited to take part, until a day (a wish voiced, a household visited)."""
+
+    residents: np.ndarray
+    until: np.ndarray
+
+
+class Routing(Module):
+    name = "routing"
+    pars = (
+        Par("institutions.*.authority"),
+        Par("institutions.*.forwards_to"),
+        Par("institutions.*.forwards"),
+        Par("institutions.*.relay_delay_h"),
+        Par("institutions.*.relay_loss"),
+        Par("routing.relay"),
+        Par("needs.patience_days"),
+        Par("behaviour.invitation_days"),
+    )
+    streams = ("relay",)
+
+    def __init__(self, world: World, rng: dict, service: Service):
+        self.w = world
+        self.rng = rng
+        self.service = service
+        sc, pop = world.spec, world.population
+        kinds = world.kinds
+        nt = len(NEED_TYPE_KEYS)
+        self.auth = np.zeros((len(kinds), nt))
+        self.next_kind = np.full((len(kinds), nt), -1, dtype=np.int64)
+        key_index = {k.key: k.index for k in kinds}
+        for k in kinds:
+            for ti, t in enumerate(NEED_TYPE_KEYS):
+                self.auth[k.index, ti] = k.spec.authority.get(t, 0.0)
+                nxt = k.spec.forwards.get(t, k.spec.forwards_to)
+                self.next_kind[k.index, ti] = key_index[nxt] if nxt else -1
+        self.patience_h = np.array([pop.needs.patience_days[t] * 24.0 for t in NEED_TYPE_KEYS])
+        self.fixed_relay = sc.routing.relay == "fixed"
+        self.invitation_days = int(pop.behaviour.invitation_days)
+
+    # ---------------------------------------------------------------- intake
+    def intake(self, reports: Reports) -> Invitations:
+        """Needs reach an institution: first reports are stamped; wishes for an activity
+        become invitations (returned); other needs enter the entry institution's inbox."""
+        nd = self.w.needs
+        ids, t, entry_nodes, channel = reports
+        first = nd.reports[ids] == 0
+        nd.t_reported[ids[first]] = t[first]
+        nd.channel[ids[first]] = channel
+        nd.entry[ids[first]] = entry_nodes[first]
+        nd.reports[ids] += 1
+        nd.status[ids] = IN_SYSTEM
+        act = nd.type[ids] == ACTIVITY
+        rest = ~act
+        if rest.any():
+            self.deliver(ids[rest], t[rest], entry_nodes[rest])
+        # the invitation runs from the day each wish was voiced
+        until = (t[act] // 24).astype(np.int32) + self.invitation_days
+        return Invitations(nd.resident[ids[act]], until)
+
+    def deliver(self, ids, t, nodes) -> None:
+        """Put requests into the inboxes of the institutions (global node ids) they reach."""
+        order = np.argsort(nodes, kind="stable")
+        ids, t, nodes = ids[order], t[order], nodes[order]
+        cut = np.flatnonzero(np.diff(nodes)) + 1
+        for part_i, part_t, node in zip(
+            np.split(ids, cut), np.split(t, cut), nodes[np.r_[0, cut]], strict=True
+        ):
+            self.w.agents[int(node)].receive(part_i, part_t)
+
+    # ---------------------------------------------------------------- the day
+    def step(self, day: int) -> np.ndarray:
+        """Every institution takes what has reached it today, handles what it has authority
+        for and relays the rest, until nothing more arrives today.  Returns the residents
+        whose request was lost on the way (one entry per loss)."""
+        t_end = day * 24.0 + 24.0
+        self.service.begin_day(day)
+        lost: list[np.ndarray] = []
+        first = True
+        for _ in range(MAX_PASSES):
+            moved = False
+            for a in self.w.agents:
+                ids, t = a.take_inbox(t_end)
+                if len(ids):
+                    moved = True
+                    lost.append(self._arrive(day, a, ids, t))
+                elif first and a.queue:
+                    self.service.serve(day, a, ids, t)
+            first = False
+            if not moved:
+                break
+        return np.concatenate(lost) if lost else np.empty(0, dtype=np.int32)
+
+    def _arrive(self, day: int, a, ids: np.ndarray, t: np.ndarray) -> np.ndarray:
+        nd = self.w.needs
+        typ = nd.type[ids].astype(np.int64)
+        nd.hops[ids] += 1
+        own = nd.u_auth[ids] < self.auth[a.kind.index, typ]
+        if own.any() or a.queue:
+            self.service.serve(day, a, ids[own], t[own])
+        fwd = ~own
+        if not fwd.any():
+            return np.empty(0, dtype=np.int32)
+        ids, t, typ = ids[fwd], t[fwd], typ[fwd]
+        u = self.rng["relay"].random((len(ids), 2))
+        t_out = a.relay(t, u[:, 0], self.fixed_relay)
+        lost = u[:, 1] < a.spec.relay_loss
+        a.count_relays(forwarded=int((~lost).sum()), lost=int(lost.sum()))
+        nxt = self.next_kind[a.kind.index, typ]
+        self.w.hops.add(
+            Hops(
+                ids,
+                np.full(len(ids), a.node),
+                t,
+                t_out,
+                np.where(lost, HOP_LOST, HOP_FORWARD),
+                np.full(len(ids), np.nan),
+            )
+        )
+        out = np.empty(0, dtype=np.int32)
+        if lost.any():
+            li = ids[lost]
+            nd.status[li] = UNREPORTED
+            nd.lost[li] += 1
+            nd.t_ready[li] = t_out[lost] + FEEDBACK_WAIT_H
+            nd.deadline[li] = (
+                nd.t_ready[li] + LOST_PATIENCE_SHARE * self.patience_h[nd.type[li].astype(np.int64)]
+            )
+            nd.relay_up_h[li] = 0.0
+            out = nd.resident[li]
+        go = ~lost
+        if go.any():
+            gi = ids[go]
+            nd.relay_up_h[gi] += t_out[go] - t[go]
+            self.deliver(gi, t_out[go], self.w.nodes_of(nxt[go], nd.resident[gi]))
+        return out

@@ -1,0 +1,150 @@
+"""Queues and back office (DOMAIN.md mechanism 2): capacity and time at service points.
+
+Requests wait first-come-first-served for one of an institution's ``windows``, which work
+only in its opening hours (``Institution.serve``, computed in open time); a post whose
+holder is absent stays empty that day unless the structure keeps AB backup posts (001:
+「推行…AB岗服务制」); volunteers who signed up add slots for a day.  After the front desk,
+back-office processing takes working days, capped by a time-limit commitment where the
+structure has one (001: 「前台受理、后台限时办结」), or is skipped where requests are
+accepted on trust and checked later (000: 「信用在先、审核在后」).  Answers travel back the
+way the request came, so the resident has the answer after the relay time up again
+(DOMAIN.md §2), and the need is resolved when the answer has reached them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govsim.core.measure import settled, share
+from govsim.core.module import Module, Outcome, Par
+from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
+from govsim.core.world import World
+from govsim.labels import NEED_TYPE_KEYS
+
+
+class Service(Module):
+    name = "service"
+    pars = (
+        Par("institutions.*.windows"),
+        Par("institutions.*.backup"),
+        Par("institutions.*.processing_days"),
+        Par("institutions.*.time_limit_days"),
+        Par("institutions.*.accept_first"),
+        Par("needs.service_hours"),
+        Par("behaviour.staff_absence"),
+    )
+    streams = ("absence",)
+    outcomes = (
+        Outcome(
+            "response_time_median_h",
+            "响应时间中位数",
+            "response time, median",
+            "h",
+            headline=2,
+            by_group=True,
+            by_need_type=True,
+        ),
+        Outcome(
+            "response_time_p90_h",
+            "响应时间P90",
+            "response time, 90th percentile",
+            "h",
+            headline=3,
+            by_group=True,
+            by_need_type=True,
+        ),
+        Outcome(
+            "response_time_mean_h",
+            "响应时间均值",
+            "response time, mean",
+            "h",
+            by_group=True,
+            by_need_type=True,
+        ),
+        Outcome(
+            "unresolved_share",
+            "未解决比例",
+            "share unresolved at end",
+            "share",
+            headline=5,
+            by_group=True,
+            by_need_type=True,
+        ),
+        Outcome(
+            "queue_length",
+            "排队中的请求",
+            "requests waiting",
+            "requests",
+            daily=True,
+            per_replicate=False,
+        ),
+    )
+
+    def __init__(self, world: World, rng: dict):
+        self.w = world
+        self.rng = rng
+        pop = world.population
+        self.service_mean = np.array([pop.needs.service_hours[t] for t in NEED_TYPE_KEYS])
+        self.absence = pop.behaviour.staff_absence
+        self.queue_agents = [a for a in world.agents if a.windows]
+
+    def begin_day(self, day: int) -> None:
+        """Absences at every service point for ``day``."""
+        for a in self.queue_agents:
+            a.begin_day(day, self.rng["absence"], self.absence)
+
+    def set_volunteers(self, slots: np.ndarray) -> None:
+        """Volunteer slots per node (institution) for the coming day."""
+        for a, n in zip(self.w.agents, slots.tolist(), strict=True):
+            a.extra_servers = int(n)
+
+    def serve(self, day: int, a, ids: np.ndarray, t: np.ndarray) -> None:
+        """Queue requests at agent ``a`` and record what it finishes today."""
+        nd = self.w.needs
+        typ = nd.type[ids].astype(np.int64)
+        svc = self.service_mean[typ] * -np.log1p(-nd.u_service[ids])
+        done_ids, t_arr, t_start, t_end = a.serve(day, ids, t, svc)
+        if not len(done_ids):
+            return
+        t_done = a.processing_end(t_end, nd.u_process[done_ids])
+        nd.t_resolved[done_ids] = t_done + nd.relay_up_h[done_ids]
+        nd.resolver[done_ids] = a.node
+        # a hop at the handling institution: arrival, start and end of service
+        self.w.hops.add(
+            Hops(
+                done_ids,
+                np.full(len(done_ids), a.node),
+                t_arr,
+                t_end,
+                np.full(len(done_ids), HOP_SERVED),
+                t_start,
+            )
+        )
+
+    def settle(self, day: int) -> np.ndarray:
+        """Needs whose answer has reached the resident by the end of ``day`` are resolved;
+        returns their ids."""
+        nd = self.w.needs
+        st = nd.col("status")
+        tr = nd.col("t_resolved")
+        ids = np.flatnonzero((st == IN_SYSTEM) & (tr < day * 24.0 + 24.0))
+        nd.status[ids] = RESOLVED
+        nd.t_ended[ids] = nd.t_resolved[ids]
+        return ids
+
+    def daily(self, day: int) -> dict[str, float]:
+        return {"queue_length": sum(len(a.queue) for a in self.queue_agents)}
+
+    def report(self, day, residents, needs) -> dict[str, float | None]:
+        """Hours from a need arising to its answer reaching the resident, over answered
+        needs; the share of needs (old enough to count) not answered by the end."""
+        nd = self.w.needs
+        resolved = nd.col("status") == RESOLVED
+        rt = (nd.col("t_resolved") - nd.col("t_arose"))[needs & resolved]
+        out: dict[str, float | None] = {
+            "response_time_median_h": float(np.median(rt)) if len(rt) else None,
+            "response_time_p90_h": float(np.percentile(rt, 90)) if len(rt) else None,
+            "response_time_mean_h": float(rt.mean()) if len(rt) else None,
+        }
+        out["unresolved_share"] = share(~resolved, needs & settled(nd, day + 1))
+        return out

@@ -1,0 +1,475 @@
+"""Sessions and the choice to take part (DOMAIN.md mechanism 7).
+
+Sessions come from two sources: a committee's spare staff-hours after pushed-down tasks
+and requests (``self_governance``; 001: after 居政分离
+「居委会有时间、有精力、有条件…开展自治活动」), and fixed programmes (``offers``; 000: the
+liaison center's activities for each group, 9:00–21:00 every day; an election on its day).
+A session happens in its host's (or its own) hours and has a number of seats.
+
+A resident can join a session of their own catchment's host if they are free at its hour.
+The daily chance is a logistic function of propensity, trust, belonging, the share of ties
+who took part in the last 30 days, an invitation, points on offer (002: 民生银行积分) and
+walking time — coefficients from the population profile, the same for every structure.
+Taking part meets a wish for an activity; sessions that collect needs hand attendees'
+pending needs to the intake (001: 居民议事会 「负责收集来自各方面的意见建议」; 000:
+「搜集社情民意」); volunteers add service capacity to their host for the next day.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from govsim.core.measure import share
+from govsim.core.mechanisms.routing import Invitations
+from govsim.core.module import Module, Outcome, Par, State
+from govsim.core.population import free_time_mask
+from govsim.core.records import (
+    ACTIVITY,
+    CHILD,
+    DISCOVERED,
+    IN_SYSTEM,
+    NEVER,
+    RESOLVED,
+    UNREPORTED,
+    Reports,
+)
+from govsim.core.world import World
+from govsim.labels import SESSION_KINDS
+
+KINDS = tuple(SESSION_KINDS)
+# ongoing community life; an election is counted on its own (participation_election and
+# the yearly civic measure), so it does not make a one-day spike in the 30-day rate
+ONGOING = ("activity", "deliberation", "volunteering")
+RECENT_DAYS = 30  # the window of "taking part" (DOMAIN.md §4)
+CIVIC_DAYS = 365  # the window of the yearly civic measure (deliberation or election)
+VOLUNTEER_SHIFT_H = 3.0  # assumption: a volunteer gives about three hours a session
+SESSION_H = 2.0  # assumption: a committee's activity or meeting lasts about two hours
+ARRIVE_AFTER_H = 0.5  # a session's attendees are met half an hour after it starts
+
+
+class Session(NamedTuple):
+    """One session held today at a host's premises."""
+
+    host: object  # the Institution agent
+    kind: str
+    hour: int  # start hour
+    seats: int
+    collects_needs: bool
+    adds_capacity: bool
+    duration_h: float
+
+
+class Attendance(NamedTuple):
+    """Residents who took part in sessions of one kind today."""
+
+    kind: str
+    residents: np.ndarray
+
+
+class Day(NamedTuple):
+    """What today's sessions hand on: attendances (for feedback and incentives), wishes for
+    an activity met (need ids), and volunteer slots by institution node for tomorrow."""
+
+    attendances: list[Attendance]
+    wishes_met: np.ndarray
+    volunteer_slots: np.ndarray
+
+
+def free_during(free: np.ndarray, tu, wd: int, start: int, duration: float) -> np.ndarray:
+    """Whether residents of time-use class(es) ``tu`` are free at any hour of a session."""
+    end = min(24, start + max(1, int(np.ceil(duration))))
+    return free[tu, wd, start:end].any(axis=-1)
+
+
+class Sessions(Module):
+    name = "sessions"
+    pars = (
+        Par("institutions.*.self_governance"),
+        Par("institutions.*.offers"),
+        Par("incentives.points.per_session"),
+        Par("behaviour.base_logit"),
+        Par("behaviour.propensity"),
+        Par("behaviour.trust"),
+        Par("behaviour.belonging"),
+        Par("behaviour.peers"),
+        Par("behaviour.invited"),
+        Par("behaviour.points"),
+        Par("behaviour.distance_per_15min"),
+    )
+    states = (
+        State("last_day", np.int32, NEVER, "day of last taking part, by session kind", KINDS),
+        State("invited_until", np.int32, NEVER, "last day an invitation counts"),
+        State("member_of", np.int32, -1, "institution node last volunteered with (-1: none)"),
+    )
+    streams = ("schedule", "choice")
+    outcomes = (
+        Outcome(
+            "participation_rate",
+            "近30天参与率",
+            "participation, last 30 days",
+            "share",
+            headline=1,
+            by_group=True,
+            daily=True,
+        ),
+        Outcome(
+            "participation_activity",
+            "活动参与率",
+            "activity participation",
+            "share",
+            by_group=True,
+            daily=True,
+        ),
+        Outcome(
+            "participation_deliberation",
+            "议事参与率",
+            "deliberation participation",
+            "share",
+            by_group=True,
+            daily=True,
+        ),
+        Outcome(
+            "participation_volunteering",
+            "志愿参与率",
+            "volunteering participation",
+            "share",
+            by_group=True,
+            daily=True,
+        ),
+        Outcome(
+            "participation_election",
+            "近30天选举参与率",
+            "election participation, last 30 days",
+            "share",
+            by_group=True,
+            daily=True,
+        ),
+        Outcome(
+            "participation_civic_year",
+            "近一年议事/选举参与率(成年人)",
+            "deliberation or election in the last year, adults",
+            "share",
+            by_group=True,
+            daily=True,
+        ),
+    )
+
+    def __init__(self, world: World, rng: dict):
+        self.w = world
+        self.rng = rng
+        model_kinds = world.kinds
+        self.free = free_time_mask()  # [3, 7, 24]
+        self.hosts = [
+            a for a in world.agents if a.spec.offers or a.spec.self_governance is not None
+        ]
+        self.host_masks = {a.key: world.schedules[a.key].hourly_mask() for a in self.hosts}
+        # when each offer's sessions may start: its own hours, or its host's
+        self.offer_masks = {}
+        for a in self.hosts:
+            for j, off in enumerate(a.spec.offers):
+                mask = (
+                    world.spec.schedule_of(off).hourly_mask()
+                    if off.hours is not None
+                    else self.host_masks[a.key]
+                )
+                self.offer_masks[(a.key, j)] = (mask, max(1, int(mask.any(axis=1).sum())))
+        # sessions carried over between days (fractions of a session), per host
+        self.offer_acc = {a.node: [0.0] * len(a.spec.offers) for a in self.hosts}
+        self.selfgov_acc = {a.node: {"activity": 0.0, "deliberation": 0.0} for a in self.hosts}
+        self.beh = beh = world.population.behaviour
+        self.dist_logit = {
+            k.key: beh.distance_per_15min * k.walk_min[world.residents.building] / 15.0
+            for k in model_kinds
+            if any(a.kind is k for a in self.hosts)
+        }
+        pts = world.spec.incentives.points
+        self.points_per = {k: (pts.per_session.get(k, 0.0) if pts else 0.0) for k in KINDS}
+        deg = np.asarray(world.ties.sum(axis=1)).ravel()
+        self.inv_degree = np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0).astype(np.float32)
+        self.attendance = {k: 0 for k in KINDS}
+        self.sessions_held = {k: 0 for k in KINDS}
+
+    # ------------------------------------------------------------------ invitations
+    def invite(self, invitations: Invitations) -> None:
+        """Residents invited to take part until the given day (keeps the later one)."""
+        np.maximum.at(self.w.residents.invited_until, invitations.residents, invitations.until)
+
+    # ------------------------------------------------------------------ sessions
+    def sessions_today(self, day: int, spare_hours: np.ndarray) -> list[Session]:
+        """Every session held today."""
+        rng = self.rng["schedule"]
+        out = []
+        wd = day % 7
+        for a in self.hosts:
+            for j, off in enumerate(a.spec.offers):
+                mask, open_days = self.offer_masks[(a.key, j)]
+                hours = np.flatnonzero(mask[wd])
+                if not len(hours):
+                    continue
+                n = 0
+                if off.sessions_per_week > 0:
+                    acc = self.offer_acc[a.node]
+                    acc[j] += off.sessions_per_week / open_days
+                    n = int(acc[j])
+                    acc[j] -= n
+                starts = [int(h) for h in rng.choice(hours, size=n)]
+                if day % 365 in off.days_of_year:  # a fixed event starts when its hours open
+                    starts.append(int(hours[0]))
+                for h in starts:
+                    out.append(
+                        Session(
+                            a,
+                            off.kind,
+                            h,
+                            off.seats,
+                            off.collects_needs,
+                            off.adds_capacity,
+                            off.duration_h,
+                        )
+                    )
+            sg = a.spec.self_governance
+            hours = np.flatnonzero(self.host_masks[a.key][wd])
+            spare = float(spare_hours[a.node])
+            if sg is not None and spare > 0 and len(hours):
+                acc = self.selfgov_acc[a.node]
+                for kind, share, per, seats in (
+                    ("activity", sg.activity, sg.hours_per_activity, sg.activity_seats),
+                    ("deliberation", sg.deliberation, sg.hours_per_meeting, sg.meeting_seats),
+                ):
+                    if share <= 0 or per <= 0:
+                        continue
+                    acc[kind] += spare * share / per
+                    n = int(acc[kind])
+                    acc[kind] -= n
+                    for h in rng.choice(hours, size=n):
+                        # meetings collect opinions and problems (001: 居民议事会)
+                        out.append(
+                            Session(
+                                a, kind, int(h), seats, kind == "deliberation", False, SESSION_H
+                            )
+                        )
+        return out
+
+    # ------------------------------------------------------------------ choices
+    def step(self, day: int, spare_hours: np.ndarray, intake) -> Day:
+        """Hold today's sessions and let residents choose.  ``spare_hours``: each
+        institution's spare staff-hours today (``Workload``); ``intake``: where collected
+        needs go (``Routing.intake``), called at once."""
+        r, beh = self.w.residents, self.beh
+        slots = np.zeros(len(self.w.agents), dtype=np.int64)
+        day_out = Day([], np.empty(0, dtype=np.int64), slots)
+        sessions = self.sessions_today(day, spare_hours)
+        if not sessions:
+            return day_out
+        wd = day % 7
+        recent = self.recent_any(day)
+        peers = (self.w.ties @ recent.astype(np.float32)) * self.inv_degree
+        base = (
+            beh.propensity * r.propensity
+            + beh.trust * (r.trust - 0.5)
+            + beh.belonging * (r.belonging - 0.5)
+            + beh.peers * peers
+            + beh.invited * (r.invited_until >= day)
+        ).astype(np.float32)
+        by_kind: dict[str, list] = {}
+        for s in sessions:
+            by_kind.setdefault(s.kind, []).append(s)
+        met = []
+        for kind in KINDS:
+            if kind in by_kind:
+                got = self._choose(day, wd, kind, by_kind[kind], base, slots, intake)
+                if got is not None:
+                    day_out.attendances.append(Attendance(kind, got[0]))
+                    met.append(got[1])
+        if met:
+            day_out = day_out._replace(wishes_met=np.concatenate(met))
+        return day_out
+
+    def _choose(self, day, wd, kind, sessions, base, slots, intake):
+        self.sessions_held[kind] += len(sessions)
+        r, beh = self.w.residents, self.beh
+        rng = self.rng["choice"]
+        n = r.n
+        tu = r.time_use
+        # which host kinds offer this session kind today, and to whom
+        host_kinds = {}
+        for s in sessions:
+            a = s.host
+            avail = host_kinds.setdefault(
+                a.kind.key, (a.kind, np.zeros((a.kind.n_instances, 3), dtype=bool))
+            )[1]
+            avail[a.instance] |= free_during(self.free, slice(None), wd, s.hour, s.duration_h)
+        p_list, k_list = [], []
+        extra = beh.base_logit[kind] + beh.points * (self.points_per[kind] > 0)
+        for key, (k, avail) in host_kinds.items():
+            elig = avail[k.resident_instance, tu]
+            logit = base + np.float32(extra) + self.dist_logit[key]
+            p = np.where(elig, 1.0 / (1.0 + np.exp(-logit)), 0.0)
+            p_list.append(p)
+            k_list.append(k)
+        if len(p_list) == 1:
+            p_any = p_list[0]
+        else:
+            p_any = 1.0 - np.prod([1.0 - p for p in p_list], axis=0)
+        u = rng.random(n)
+        cand = np.flatnonzero(u < p_any)
+        if not len(cand):
+            return None
+        # which host kind each candidate goes to
+        choice = np.zeros(len(cand), dtype=np.int64)
+        if len(p_list) > 1:
+            w = np.stack([p[cand] for p in p_list], axis=1)
+            cum = np.cumsum(w, axis=1)
+            choice = (rng.random(len(cand))[:, None] * cum[:, -1:] > cum).sum(axis=1)
+        # assign to a session of their host instance they are free for, then seats
+        attendees, hosts_of = [], []
+        order = rng.permutation(len(cand))
+        cand, choice = cand[order], choice[order]
+        taken: dict[int, int] = {}
+        sess_by_host: dict[tuple[str, int], list[int]] = {}
+        for si, s in enumerate(sessions):
+            sess_by_host.setdefault((s.host.kind.key, s.host.instance), []).append(si)
+        for ci in range(len(k_list)):
+            k = k_list[ci]
+            mine = cand[choice == ci]
+            if not len(mine):
+                continue
+            inst = k.resident_instance[mine]
+            for instance in np.unique(inst):
+                who = mine[inst == instance]
+                opts = sess_by_host.get((k.key, int(instance)), [])
+                if not opts:
+                    continue
+                ok = np.stack(
+                    [
+                        free_during(
+                            self.free, tu[who], wd, sessions[si].hour, sessions[si].duration_h
+                        )
+                        for si in opts
+                    ],
+                    axis=1,
+                )
+                pick = (rng.random(len(who))[:, None] * ok.sum(axis=1, keepdims=True)).astype(
+                    np.int64
+                )
+                idx = (np.cumsum(ok, axis=1) <= pick).sum(axis=1)
+                for j, si in enumerate(opts):
+                    go = who[(idx == j) & ok[:, j]]
+                    room = sessions[si].seats - taken.get(si, 0)
+                    go = go[:room]
+                    if len(go):
+                        taken[si] = taken.get(si, 0) + len(go)
+                        attendees.append(go)
+                        hosts_of.append(np.full(len(go), si))
+        if not attendees:
+            return None
+        who = np.concatenate(attendees)
+        sess = np.concatenate(hosts_of)
+        met = self._attend(day, kind, who, sess, sessions, slots, intake)
+        return who, met
+
+    def _attend(self, day, kind, who, sess, sessions, slots, intake) -> np.ndarray:
+        """Record attendance; returns the wishes for an activity it met."""
+        r = self.w.residents
+        self.attendance[kind] += len(who)
+        r.last_day[kind][who] = day
+        t_att = day * 24.0 + np.array([s.hour for s in sessions], dtype=float)[sess]
+        t_att = t_att + ARRIVE_AFTER_H
+        host_node = np.array([s.host.node for s in sessions])[sess]
+        if kind == "volunteering":
+            r.member_of[who] = host_node
+            for si in np.unique(sess):
+                s = sessions[si]
+                if s.adds_capacity:
+                    nvol = int((sess == si).sum())
+                    slots[s.host.node] += int(
+                        round(nvol * VOLUNTEER_SHIFT_H / max(s.host.hours_per_open_day, 1.0))
+                    )
+        met = np.empty(0, dtype=np.int64)
+        # a wish for an activity is met by taking part in one
+        if kind == "activity":
+            met = self._meet_activity_wishes(who, t_att)
+        # sessions that collect needs: attendees' pending needs reach the host
+        collects = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
+        if collects.any():
+            self._collect(who[collects], t_att[collects], host_node[collects], intake)
+        return met
+
+    def _meet_activity_wishes(self, who, t_att) -> np.ndarray:
+        nd = self.w.needs
+        st = nd.col("status")
+        ids = np.flatnonzero(
+            (nd.col("type") == ACTIVITY) & ((st == UNREPORTED) | (st == IN_SYSTEM))
+        )
+        if not len(ids):
+            return np.empty(0, dtype=np.int64)
+        t = self._by_resident(who, t_att, np.inf)[nd.resident[ids]]
+        # met by a session after the wish arose (and after it was voiced, if it was)
+        floor = np.where(nd.reports[ids] > 0, nd.t_reported[ids], nd.t_arose[ids])
+        hit = np.isfinite(t) & (t >= floor)
+        met = ids[hit]
+        nd.status[met] = RESOLVED
+        nd.t_resolved[met] = t[hit]
+        nd.t_ended[met] = t[hit]
+        return met
+
+    def _collect(self, who, t_att, host_nodes, intake) -> None:
+        nd = self.w.needs
+        st = nd.col("status")
+        ids = np.flatnonzero((st == UNREPORTED) & (nd.col("type") != ACTIVITY))
+        if not len(ids):
+            return
+        res = nd.resident[ids]
+        t = self._by_resident(who, t_att, np.inf)[res]
+        hit = np.isfinite(t) & (nd.t_ready[ids] <= t)
+        if hit.any():
+            node = self._by_resident(who, host_nodes, -1)[res[hit]]
+            self.invite(intake(Reports(ids[hit], t[hit], node, DISCOVERED)))
+
+    def _by_resident(self, who: np.ndarray, values: np.ndarray, fill) -> np.ndarray:
+        """A per-resident array: ``values`` for today's attendees ``who``, ``fill`` for the rest."""
+        out = np.full(self.w.residents.n, fill, dtype=np.asarray(values).dtype)
+        out[who] = values
+        return out
+
+    def recent_any(self, day: int) -> np.ndarray:
+        r = self.w.residents
+        out = np.zeros(r.n, dtype=bool)
+        for k in ONGOING:
+            out |= r.last_day[k] >= day - (RECENT_DAYS - 1)
+        return out
+
+    # ------------------------------------------------------------------ outcomes
+    def daily(self, day: int) -> dict[str, float | None]:
+        return self.report(day, None, None)
+
+    def report(self, day, residents, needs) -> dict[str, float | None]:
+        """Shares taking part in the last 30 days (any ongoing kind — activity, deliberation,
+        volunteering — and each kind, elections included), and the share of adults who
+        deliberated or voted in the last 365 days (the measure calibrated to election
+        turnout)."""
+        r = self.w.residents
+        sel = np.ones(r.n, dtype=bool) if residents is None else residents
+        out = {}
+        anyp = np.zeros(r.n, dtype=bool)
+        for k in KINDS:
+            got = r.last_day[k] >= day - (RECENT_DAYS - 1)
+            if k in ONGOING:
+                anyp |= got
+            out[f"participation_{k}"] = share(got, sel)
+        out["participation_rate"] = share(anyp, sel)
+        civic = (r.last_day["deliberation"] >= day - (CIVIC_DAYS - 1)) | (
+            r.last_day["election"] >= day - (CIVIC_DAYS - 1)
+        )
+        out["participation_civic_year"] = share(civic, sel & (r.age_group != CHILD))
+        return out
+
+    def details(self) -> dict:
+        return {
+            "sessions": {
+                k: {"held": int(self.sessions_held[k]), "attendances": int(self.attendance[k])}
+                for k in KINDS
+            }
+        }

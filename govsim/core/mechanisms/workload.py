@@ -1,0 +1,68 @@
+"""Administrative crowding-out (DOMAIN.md mechanism 3): tasks pushed down from above eat
+the staff-hours a committee could spend on self-governance.
+
+Each open day an institution's staff-hours (staff × open hours × (1 − absence)) go first to
+pushed-down tasks (``Institution.admin_load``: tasks × hours a task costs a committee of
+reference size × residents served ÷ reference), then to the requests it served; what is
+left is spare for activities, meetings and visits where the structure gives it
+self-governance (004: 435 task types before the clean-up, 85 after; Chongqing survey: 73
+per community; 001: after 居政分离 「居委会有时间、有精力、有条件…开展自治活动」).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govsim.core.module import Module, Outcome, Par
+from govsim.core.world import World
+
+
+class Workload(Module):
+    name = "workload"
+    pars = (
+        Par("institutions.*.staff"),
+        Par("institutions.*.admin_tasks"),
+        Par("workload.admin_hours_per_task"),
+        Par("workload.reference_residents"),
+        Par("behaviour.staff_absence"),
+    )
+    outcomes = (
+        Outcome(
+            "selfgov_hours",
+            "自治工作时间",
+            "self-governance staff-hours",
+            "staff-h",
+            daily=True,
+            per_replicate=False,
+        ),
+        Outcome(
+            "admin_hours",
+            "行政事务时间",
+            "admin staff-hours",
+            "staff-h",
+            daily=True,
+            per_replicate=False,
+        ),
+    )
+
+    def __init__(self, world: World):
+        self.w = world
+        wl = world.population.workload
+        self.hours_per_task = wl.admin_hours_per_task
+        self.reference_residents = wl.reference_residents
+        self.absence = world.population.behaviour.staff_absence
+
+    def step(self, day: int) -> np.ndarray:
+        """Spare staff-hours of every institution today (by node; 0 without self-governance)."""
+        return np.array(
+            [
+                a.end_day(day, self.hours_per_task, self.reference_residents, self.absence)
+                for a in self.w.agents
+            ]
+        )
+
+    def daily(self, day: int) -> dict[str, float]:
+        return {
+            "selfgov_hours": sum(a.selfgov_hours_today for a in self.w.agents),
+            "admin_hours": sum(a.admin_hours_today for a in self.w.agents),
+        }

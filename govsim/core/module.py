@@ -1,0 +1,131 @@
+"""What a mechanism module declares, and the base class every mechanism derives from.
+
+A mechanism (starsim's ``Module``) says in one place:
+
+- ``pars``: the parameters it reads — each a ``Par`` naming the scenario or population key
+  the value comes from (``"behaviour.trust_report"``, ``"institutions.*.windows"``);
+  type, meaning and unit are declared once, with the key, in the file schema
+  (``govsim.config.scenario``), and the parameter table lists which mechanism reads it;
+- ``states``: the resident arrays it owns (``State``): created by ``Residents`` from the
+  declaration, written by this module only;
+- ``streams``: its named random streams (``"<module>.<process>"``), one per process;
+- ``outcomes``: what it reports (``Outcome``, bilingual, with unit and role) — the one outcome
+  list everything downstream (DataCollector, summary, CSV columns, CLI, charts, report,
+  tests) is generated from.
+
+Modules exchange data through arguments and return values: ``step`` functions take what
+they need (reports, resolved needs, spare hours …) and return what others use; the
+model (``govsim.core.model``) calls them in order and hands results on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from govsim.core.streams import stream
+
+
+@dataclass(frozen=True)
+class Par:
+    """A parameter a module owns: the dotted key of the scenario (``institutions.*.…``,
+    ``routing.…``, ``incentives.…``) or population profile (``behaviour.…``) it comes from,
+    its type (a Python/pydantic annotation), default (``REQUIRED`` if the file must give
+    it), meaning and unit.  The file schemas are built from these declarations."""
+
+    key: str
+    type: Any = None
+    default: Any = None
+    meaning: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class State:
+    """A per-resident array a module owns."""
+
+    name: str
+    dtype: Any
+    default: Any
+    meaning: str
+    by_kind: tuple[str, ...] = ()  # one array per kind (e.g. a last day per session kind)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome a module reports.
+
+    ``unit``: a key of ``govsim.labels.UNITS``; ``headline``: one of the outcomes every
+    table, chart and report leads with (in declaration order); ``by_group``: reported for
+    each resident group too; ``daily``: recorded every day by the DataCollector;
+    ``per_replicate``: a column of ``runs.csv`` / ``summary.csv`` / ``paired.csv``.
+    """
+
+    key: str
+    zh: str
+    en: str
+    unit: str
+    headline: bool = False
+    by_group: bool = False
+    daily: bool = False
+    per_replicate: bool = True
+    by_need_type: bool = False  # also reported for each need type (need outcomes)
+
+
+class Module:
+    """Base class of a mechanism: declarations plus the random streams it gets."""
+
+    name: ClassVar[str] = ""
+    pars: ClassVar[tuple[Par, ...]] = ()
+    states: ClassVar[tuple[State, ...]] = ()
+    streams: ClassVar[tuple[str, ...]] = ()
+    outcomes: ClassVar[tuple[Outcome, ...]] = ()
+
+    def __init__(self, seed: int):
+        # one independent generator per declared process, named "<module>.<process>"
+        self.rng = {name: stream(seed, f"{self.name}.{name}") for name in self.streams}
+
+    # outcome hooks (modules override those they declare)
+    def daily(self, day: int) -> dict[str, float]:
+        return {}
+
+    def report(self, day: int, residents: np.ndarray, needs: np.ndarray) -> dict[str, Any]:
+        """End-of-run outcomes over the residents (mask) and needs (mask) given."""
+        return {}
+
+
+def declared(modules: list[type[Module]], attr: str) -> list:
+    """Every declaration of one kind (``pars``, ``states``, ``outcomes``) in module order."""
+    out = []
+    for m in modules:
+        out.extend(getattr(m, attr))
+    return out
+
+
+def catalog(modules: list[type[Module]]) -> dict:
+    """The outcome catalogue written beside every run (``catalog.json``): presentation
+    reads labels, units and roles from it and never imports the simulator."""
+    from govsim.labels import CHANNELS
+
+    outs = declared(modules, "outcomes")
+    return {
+        "outcomes": {
+            o.key: {
+                "zh": o.zh,
+                "en": o.en,
+                "unit": o.unit,
+                "headline": o.headline,
+                "by_group": o.by_group,
+                "daily": o.daily,
+            }
+            for o in outs
+        },
+        "headline": [o.key for o in outs if o.headline],
+        "channels": {k: {"zh": zh, "en": en} for k, (zh, en) in CHANNELS.items()},
+    }
+
+
+Reporter = Callable[[Any], float]

@@ -1,0 +1,42 @@
+"""The shared records of one run that mechanisms read and write: residents, households,
+institution kinds and agents, the need table and the hop log.
+
+Mechanisms get the ``World`` (data, not other mechanisms) and their own parameters in
+their constructor; anything one mechanism produces for another travels as an argument or
+a return value through ``GovernanceModel.step``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from govsim.config.scenario import Population, Scenario
+from govsim.config.schedule import WeeklySchedule
+from govsim.core.records import HopLog, Households, NeedTable, Residents
+from govsim.core.structure import Kind
+
+
+@dataclass
+class World:
+    spec: Scenario
+    population: Population
+    residents: Residents
+    households: Households
+    ties: sp.csr_matrix
+    kinds: list[Kind]
+    agents: list  # every Institution agent, by global node id
+    schedules: dict[str, WeeklySchedule]
+    needs: NeedTable
+    hops: HopLog = field(default_factory=HopLog)
+
+    def nodes_of(self, kind_index: np.ndarray, residents: np.ndarray) -> np.ndarray:
+        """Global node of the instance of institution kind ``kind_index[i]`` that serves
+        ``residents[i]``."""
+        nodes = np.empty(len(residents), dtype=np.int64)
+        for ki in np.unique(kind_index):
+            sel = kind_index == ki
+            nodes[sel] = self.kinds[ki].node_of_residents(residents[sel])
+        return nodes
