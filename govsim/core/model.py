@@ -49,27 +49,9 @@ DEFAULT_DAYS = 365
 OPEN_CLOCK_DAYS = 800  # the open clock is precomputed this far and extended on demand
 
 
-_LEG = {}
-LEGACY = {
-    ("arising", "arise"): "needs",
-    ("reporting", "self_report"): "reporting",
-    ("discovery", "detect"): "reporting",
-    ("discovery", "visits"): "outreach",
-    ("routing", "relay"): "routing",
-    ("service", "absence"): "routing",
-    ("sessions", "schedule"): "participation",
-    ("sessions", "choice"): "participation",
-}
-
-
 def module_streams(module, seed: int) -> dict[str, np.random.Generator]:
-    out = {}
-    for p in module.streams:
-        name = LEGACY[(module.name, p)]
-        if (seed, name) not in _LEG:
-            _LEG[(seed, name)] = stream(seed, name)
-        out[p] = _LEG[(seed, name)]
-    return out
+    """The named random streams a module declares, each ``"<module>.<process>"``."""
+    return {p: stream(seed, f"{module.name}.{p}") for p in module.streams}
 
 
 class GovernanceModel(mesa.Model):
@@ -145,14 +127,13 @@ class GovernanceModel(mesa.Model):
             needs=NeedTable(capacity=max(1024, int(residents) * 3)),
         )
         w, s = self.world, self.seed
-        _LEG.clear()
         self.arising = NeedArising(w, module_streams(NeedArising, s))
-        self.reporting = Reporting(w, module_streams(Reporting, s))
+        self.reporting = Reporting(w, module_streams(Reporting, s), seed=s)
         self.service = Service(w, module_streams(Service, s))
-        self.routing = Routing(w, module_streams(Routing, s), service=self.service)
+        self.routing = Routing(w, module_streams(Routing, s), seed=s, service=self.service)
         self.workload = Workload(w)
-        self.discovery = Discovery(w, module_streams(Discovery, s))
-        self.sessions = Sessions(w, module_streams(Sessions, s))
+        self.discovery = Discovery(w, module_streams(Discovery, s), seed=s)
+        self.sessions = Sessions(w, module_streams(Sessions, s), seed=s)
         self.feedback = Feedback(w)
         self.costs = Costs(w)
         self.modules = [getattr(self, m.name) for m in MODULES]

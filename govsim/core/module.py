@@ -82,6 +82,7 @@ class Module:
     pars: ClassVar[tuple[Par, ...]] = ()
     states: ClassVar[tuple[State, ...]] = ()
     streams: ClassVar[tuple[str, ...]] = ()
+    keyed: ClassVar[tuple[str, ...]] = ()  # processes whose draws are keyed by need/resident
     outcomes: ClassVar[tuple[Outcome, ...]] = ()
 
     def __init__(self, seed: int):

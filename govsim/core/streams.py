@@ -14,3 +14,47 @@ def stream(seed: int, name: str) -> np.random.Generator:
     """The generator of process ``name`` for ``seed``."""
     key = int.from_bytes(name.encode(), "little") % (2**63)
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+
+
+_M1, _M2, _GOLD = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijective scramble of 64-bit integers."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(_M1)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(_M2)
+    return x ^ (x >> np.uint64(31))
+
+
+def _mix_int(x: int) -> int:
+    """``_mix`` for one Python integer."""
+    m = (1 << 64) - 1
+    x &= m
+    x ^= x >> 30
+    x = (x * _M1) & m
+    x ^= x >> 27
+    x = (x * _M2) & m
+    return x ^ (x >> 31)
+
+
+def keyed_uniform(seed: int, name: str, *keys) -> np.ndarray:
+    """Uniform draws in [0, 1) keyed by ``(seed, name, keys…)``: the draw that belongs to
+    one need or resident at one moment (e.g. need id and hop, resident and day) is the same
+    whatever else the model drew, in whatever order — so switching another mechanism on
+    never shifts it.  Integer keys are folded in first; array keys broadcast together."""
+    h = _mix_int(int(seed) * _GOLD + int.from_bytes(name.encode(), "little"))
+    arrays = []
+    for k in keys:
+        if np.ndim(k) == 0:
+            h = _mix_int(h ^ (int(k) + _GOLD))
+        else:
+            arrays.append(np.asarray(k, dtype=np.int64))
+    if not arrays:
+        return np.array([(h >> 11) * (1.0 / (1 << 53))])
+    with np.errstate(over="ignore"):
+        out = np.uint64(h)
+        for k in np.broadcast_arrays(*arrays):
+            out = _mix(out ^ (k.astype(np.uint64) + np.uint64(_GOLD)))
+    return (out >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))

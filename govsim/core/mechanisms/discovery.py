@@ -20,6 +20,7 @@ import numpy as np
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.module import Module, Par
 from govsim.core.records import DISCOVERED, UNREPORTED, Reports
+from govsim.core.streams import keyed_uniform
 from govsim.core.world import World
 
 # assumption: household visits happen in the daytime, 9:00–17:00
@@ -36,11 +37,13 @@ class Discovery(Module):
         Par("behaviour.staff_absence"),
         Par("behaviour.invitation_days"),
     )
-    streams = ("visits", "detect")
+    streams = ("visits",)
+    keyed = ("detect",)  # draws keyed by need, day and institution
 
-    def __init__(self, world: World, rng: dict):
+    def __init__(self, world: World, rng: dict, seed: int):
         self.w = world
         self.rng = rng
+        self.seed = seed
         pop = world.population
         r = world.residents
         self.absence = pop.behaviour.staff_absence
@@ -104,12 +107,16 @@ class Discovery(Module):
             return out
         tv = visited[r.household[nd.resident[ids]]]
         hit = np.isfinite(tv) & (nd.t_ready[ids] <= tv)
-        hit &= self.rng["detect"].random(len(ids)) < detect
+        hit &= self._detect(ids, day, kind) < detect
         found = ids[hit]
         if len(found):
             nodes = kind.node_of_residents(nd.resident[found])
             out.append(intake(Reports(found, tv[hit], nodes, DISCOVERED)))
         return out
+
+    def _detect(self, ids: np.ndarray, day: int, kind) -> np.ndarray:
+        """Whether a visit or tie notices a need: a draw keyed by need, day and institution."""
+        return keyed_uniform(self.seed, "discovery.detect", ids, day, kind.index)
 
     def _ties(self, day: int, kind, p: float, intake) -> list[Invitations]:
         nd = self.w.needs
@@ -118,7 +125,7 @@ class Discovery(Module):
         if not len(ids):
             return []
         res = nd.resident[ids]
-        hit = self.has_party_tie[res] & (self.rng["detect"].random(len(ids)) < p)
+        hit = self.has_party_tie[res] & (self._detect(ids, day, kind) < p)
         found = ids[hit]
         if not len(found):
             return []

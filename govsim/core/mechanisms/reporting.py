@@ -27,6 +27,7 @@ from govsim.core.records import (
     WALK_IN,
     Reports,
 )
+from govsim.core.streams import keyed_uniform
 from govsim.core.world import World
 from govsim.labels import NEED_TYPE_KEYS
 
@@ -61,7 +62,7 @@ class Reporting(Module):
         Par("routing.walk_in"),
         Par("routing.remote"),
     )
-    streams = ("self_report",)
+    keyed = ("self_report",)  # draws keyed by need and day (streams.keyed_uniform)
     outcomes = (
         Outcome(
             "unreported_share",
@@ -74,9 +75,10 @@ class Reporting(Module):
         ),
     )
 
-    def __init__(self, world: World, rng: dict):
+    def __init__(self, world: World, rng: dict, seed: int):
         self.w = world
         self.rng = rng
+        self.seed = seed
         sc, pop = world.spec, world.population
         nt = len(NEED_TYPE_KEYS)
         key_index = {k.key: k.index for k in world.kinds}
@@ -107,7 +109,6 @@ class Reporting(Module):
     def step(self, day: int) -> list[Reports]:
         """Today's self-reports: walk-in and remote batches for the intake."""
         w, nd, r, beh = self.w, self.w.needs, self.w.residents, self.beh
-        rng = self.rng["self_report"]
         t0, t1 = day * 24.0, day * 24.0 + 24.0
         st = nd.col("status")
         ids = np.flatnonzero((st == UNREPORTED) & (nd.col("t_ready") < t1))
@@ -121,6 +122,11 @@ class Reporting(Module):
         base = base * np.clip(1.0 + beh.trust_report * (r.trust[res] - 0.5), 0.1, 2.0)
         base = base * np.where(r.vulnerable[res], beh.vulnerable_report_factor, 1.0)
         tu = r.time_use[res].astype(np.int64)
+        # this need's draws today (report?, which channel, when): keyed by need and day
+        u = np.stack(
+            [keyed_uniform(self.seed, "reporting.self_report", ids, day, j) for j in range(4)],
+            axis=1,
+        )
         # walk-in
         p_walk = np.zeros(len(ids))
         t_walk = np.full(len(ids), np.inf)
@@ -137,7 +143,7 @@ class Reporting(Module):
             when = np.where(
                 leave,
                 t0 + acc.open_first_h[wd],
-                first + rng.random(sel.sum()) * np.maximum(np.minimum(ov, 2.0), 0.5),
+                first + u[sel, 2] * np.maximum(np.minimum(ov, 2.0), 0.5),
             )
             last = np.where(leave, t0 + LEAVE_LAST_H, first + ov)
             f_hours = np.where(ready[sel] > last, 0.0, f_hours)
@@ -149,13 +155,12 @@ class Reporting(Module):
             ok = self.remote_types[typ] & r.digital[res]
             p_rem = np.where(ok, base, 0.0)
         p_any = 1.0 - (1.0 - p_walk) * (1.0 - p_rem)
-        u = rng.random((len(ids), 2))
         go = u[:, 0] < p_any
         if not go.any():
             return []
         use_walk = go & (u[:, 1] < p_walk / np.maximum(p_walk + p_rem, 1e-12))
         use_rem = go & ~use_walk
-        t_rem = np.maximum(ready, t0 + REMOTE_FROM_H + REMOTE_SPAN_H * rng.random(len(ids)))
+        t_rem = np.maximum(ready, t0 + REMOTE_FROM_H + REMOTE_SPAN_H * u[:, 3])
         out = []
         if use_walk.any():
             entry = w.nodes_of(self.walk_kind[typ[use_walk]], res[use_walk])

@@ -28,6 +28,7 @@ from govsim.core.records import (
     Hops,
     Reports,
 )
+from govsim.core.streams import keyed_uniform
 from govsim.core.world import World
 from govsim.labels import NEED_TYPE_KEYS
 
@@ -55,11 +56,12 @@ class Routing(Module):
         Par("needs.patience_days"),
         Par("behaviour.invitation_days"),
     )
-    streams = ("relay",)
+    keyed = ("relay",)  # draws keyed by need and hop (streams.keyed_uniform)
 
-    def __init__(self, world: World, rng: dict, service: Service):
+    def __init__(self, world: World, rng: dict, seed: int, service: Service):
         self.w = world
         self.rng = rng
+        self.seed = seed
         self.service = service
         sc, pop = world.spec, world.population
         kinds = world.kinds
@@ -140,9 +142,11 @@ class Routing(Module):
         if not fwd.any():
             return np.empty(0, dtype=np.int32)
         ids, t, typ = ids[fwd], t[fwd], typ[fwd]
-        u = self.rng["relay"].random((len(ids), 2))
-        t_out = a.relay(t, u[:, 0], self.fixed_relay)
-        lost = u[:, 1] < a.spec.relay_loss
+        # the draws of this hop of this need (delay, loss): keyed, not order-dependent
+        hop = nd.hops[ids]
+        u_delay = keyed_uniform(self.seed, "routing.relay", ids, hop, 0)
+        t_out = a.relay(t, u_delay, self.fixed_relay)
+        lost = keyed_uniform(self.seed, "routing.relay", ids, hop, 1) < a.spec.relay_loss
         a.count_relays(forwarded=int((~lost).sum()), lost=int(lost.sum()))
         nxt = self.next_kind[a.kind.index, typ]
         self.w.hops.add(

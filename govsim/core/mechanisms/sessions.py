@@ -35,6 +35,7 @@ from govsim.core.records import (
     UNREPORTED,
     Reports,
 )
+from govsim.core.streams import keyed_uniform
 from govsim.core.world import World
 from govsim.labels import SESSION_KINDS
 
@@ -103,7 +104,8 @@ class Sessions(Module):
         State("invited_until", np.int32, NEVER, "last day an invitation counts"),
         State("member_of", np.int32, -1, "institution node last volunteered with (-1: none)"),
     )
-    streams = ("schedule", "choice")
+    streams = ("schedule", "assign")
+    keyed = ("choice",)  # whether to go: keyed by resident, day and kind
     outcomes = (
         Outcome(
             "participation_rate",
@@ -156,9 +158,10 @@ class Sessions(Module):
         ),
     )
 
-    def __init__(self, world: World, rng: dict):
+    def __init__(self, world: World, rng: dict, seed: int):
         self.w = world
         self.rng = rng
+        self.seed = seed
         model_kinds = world.kinds
         self.free = free_time_mask()  # [3, 7, 24]
         self.hosts = [
@@ -290,7 +293,7 @@ class Sessions(Module):
     def _choose(self, day, wd, kind, sessions, base, slots, intake):
         self.sessions_held[kind] += len(sessions)
         r, beh = self.w.residents, self.beh
-        rng = self.rng["choice"]
+        rng = self.rng["assign"]  # which host kind, order of arrival, which session
         n = r.n
         tu = r.time_use
         # which host kinds offer this session kind today, and to whom
@@ -313,7 +316,8 @@ class Sessions(Module):
             p_any = p_list[0]
         else:
             p_any = 1.0 - np.prod([1.0 - p for p in p_list], axis=0)
-        u = rng.random(n)
+        # whether each resident goes today: keyed by resident, day and session kind
+        u = keyed_uniform(self.seed, "sessions.choice", np.arange(n), day, KINDS.index(kind))
         cand = np.flatnonzero(u < p_any)
         if not len(cand):
             return None
