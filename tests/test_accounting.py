@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from govsim import GovernanceModel, list_scenarios
-from govsim.core.needs import (
+from govsim.core.records import (
     ABANDONED,
     ACTIVITY,
     IN_SYSTEM,

@@ -11,9 +11,16 @@ import pytest
 from scipy.special import ndtri
 
 from govsim import GovernanceModel, load_scenario
-from govsim.core.handling import HOP_SERVED
 from govsim.core.institutions import PROCESSING_SIGMA
-from govsim.core.needs import ACTIVITY, DISCOVERED, IN_SYSTEM, NO_CHANNEL, UNREPORTED
+from govsim.core.records import (
+    ACTIVITY,
+    DISCOVERED,
+    HOP_SERVED,
+    IN_SYSTEM,
+    NO_CHANNEL,
+    UNREPORTED,
+    Reports,
+)
 
 OPEN_H_PER_DAY = 7.0
 
@@ -178,7 +185,7 @@ def test_relay_delay_per_hop_in_a_run_is_the_fixed_delay():
     m = tiny({"routing.relay": "fixed"}, residents=3000).run(20)
     rc = agent(m, "rc")
     n = 0
-    for _ids, node, t_in, t_out, how, _start in m.handling.hops:
+    for _ids, node, t_in, t_out, how, _start in m.world.hops.batches:
         sel = node == rc.node
         if sel.any():
             d = rc.clock.to_open(t_out[sel]) - rc.clock.to_open(t_in[sel])
@@ -292,7 +299,7 @@ def pending():
     stream is added by hand; no step has run)."""
     m = GovernanceModel(load_scenario("baseline"), residents=3000, seed=2)
     for d in range(10):
-        m.needs.add(**m.need_stream.day(d))
+        m.needs.add(**m.arising.step(d))
     assert m.needs.n > 50
     assert (m.needs.col("status") == UNREPORTED).all()
     return m
@@ -302,6 +309,14 @@ def heads_kind(m):
     return next(k for k in m.kinds if k.key == "heads")
 
 
+def visit(m, day, households, t, detect):
+    """Building heads visit ``households`` at times ``t``; invitations are handed on."""
+    for inv in m.discovery.visit_households(
+        day, households, t, detect, heads_kind(m), m.routing.intake
+    ):
+        m.sessions.invite(inv)
+
+
 def test_visits_report_needs_of_visited_households_only(pending):
     m, nd = pending, pending.needs
     res = nd.col("resident")
@@ -309,7 +324,8 @@ def test_visits_report_needs_of_visited_households_only(pending):
     visited = np.unique(hh_of_need[::2])  # households of every other need
     day = 10
     t_visit = np.full(len(visited), at(day, 10.0))
-    found = m.handling.discover_households(day, visited, t_visit, 1.0, heads_kind(m))
+    visit(m, day, visited, t_visit, 1.0)
+    found = int((nd.col("status") == IN_SYSTEM).sum())
 
     in_visited = np.isin(hh_of_need, visited)
     assert in_visited.any() and (~in_visited).any()
@@ -336,7 +352,7 @@ def test_visit_does_not_find_needs_that_arise_after_it(pending):
     hh_of_need = m.residents.household[res]
     visited = np.unique(hh_of_need)  # every household with a need
     t_visit = at(5, 12.0)
-    m.handling.discover_households(5, visited, np.full(len(visited), t_visit), 1.0, heads_kind(m))
+    visit(m, 5, visited, np.full(len(visited), t_visit), 1.0)
     st = nd.col("status")
     before = nd.col("t_ready") <= t_visit
     assert before.any() and (~before).any()
@@ -347,15 +363,12 @@ def test_visit_does_not_find_needs_that_arise_after_it(pending):
 def test_visit_with_zero_detection_finds_nothing(pending):
     m = pending
     visited = np.unique(m.residents.household[m.needs.col("resident")])
-    found = m.handling.discover_households(
-        10, visited, np.full(len(visited), at(10, 10.0)), 0.0, heads_kind(m)
-    )
-    assert found == 0
+    visit(m, 10, visited, np.full(len(visited), at(10, 10.0)), 0.0)
     assert (m.needs.col("status") == UNREPORTED).all()
 
 
 def test_a_voiced_wish_for_an_activity_invites_from_the_day_it_was_voiced():
-    m = tiny()
+    m = tiny(residents=3000)
     m.run(3)
     nd = m.needs
     pending = np.flatnonzero((nd.col("type") == ACTIVITY) & (nd.col("reports") == 0))
@@ -366,6 +379,6 @@ def test_a_voiced_wish_for_an_activity_invites_from_the_day_it_was_voiced():
     r.invited_until[nd.resident[wishes]] = -1
     days = m.population.behaviour.invitation_days
     t = np.array([at(0, 10.0), at(2, 10.0)])  # voiced on day 0 and on day 2
-    m.handling.report(wishes, t, np.zeros(2, dtype=np.int64), DISCOVERED)
+    m.sessions.invite(m.routing.intake(Reports(wishes, t, np.zeros(2, dtype=np.int64), DISCOVERED)))
     assert r.invited_until[nd.resident[wishes[0]]] == days
     assert r.invited_until[nd.resident[wishes[1]]] == 2 + days

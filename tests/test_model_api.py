@@ -14,7 +14,7 @@ from mesa.discrete_space import Network
 
 from govsim import GovernanceModel, list_scenarios, load_scenario
 from govsim.core.institutions import Institution
-from govsim.core.population import AGE_GROUPS, ResidentView
+from govsim.core.records import AGE_GROUPS, ResidentView
 
 RESIDENTS = 3000
 DAYS = 30
@@ -167,7 +167,7 @@ def test_institutions_sit_on_cells_of_the_network(model):
     # each instance has its own premises
     assert len(seen) == len(model.node_agents)
     # the network also holds every building
-    assert len(cells) == model.residents.n_buildings + len(model.node_agents)
+    assert len(cells) == model.households.n_buildings + len(model.node_agents)
 
 
 # ------------------------------------------------------------------ every scenario runs

@@ -90,9 +90,9 @@ class Discovery(Module):
         span = np.maximum(hi[inst] - lo[inst], 1)
         hh = lo[inst] + (rng.random(len(inst)) * span).astype(np.int64)
         t = day * 24.0 + VISIT_FROM_H + VISIT_SPAN_H * rng.random(len(inst))
-        return self._households(day, hh, t, detect, k, intake)
+        return self.visit_households(day, hh, t, detect, k, intake)
 
-    def _households(self, day, households, t, detect, kind, intake) -> list[Invitations]:
+    def visit_households(self, day, households, t, detect, kind, intake) -> list[Invitations]:
         """Visits to ``households`` at times ``t`` find their members' pending needs."""
         nd, r = self.w.needs, self.w.residents
         if not len(households):
