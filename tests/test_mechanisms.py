@@ -299,7 +299,7 @@ def pending():
     stream is added by hand; no step has run)."""
     m = GovernanceModel(load_scenario("baseline"), residents=3000, seed=2)
     for d in range(10):
-        m.needs.add(**m.arising.step(d))
+        m.arising.step(d)
     assert m.needs.n > 50
     assert (m.needs.col("status") == UNREPORTED).all()
     return m
@@ -314,7 +314,7 @@ def visit(m, day, households, t, detect):
     for inv in m.discovery.visit_households(
         day, households, t, detect, heads_kind(m), m.routing.intake
     ):
-        m.sessions.invite(inv)
+        m.sessions.invite(day, inv)
 
 
 def test_visits_report_needs_of_visited_households_only(pending):
@@ -379,6 +379,8 @@ def test_a_voiced_wish_for_an_activity_invites_from_the_day_it_was_voiced():
     r.invited_until[nd.resident[wishes]] = -1
     days = m.population.behaviour.invitation_days
     t = np.array([at(0, 10.0), at(2, 10.0)])  # voiced on day 0 and on day 2
-    m.sessions.invite(m.routing.intake(Reports(wishes, t, np.zeros(2, dtype=np.int64), DISCOVERED)))
+    m.sessions.invite(
+        0, m.routing.intake(Reports(wishes, t, np.zeros(2, dtype=np.int64), DISCOVERED))
+    )
     assert r.invited_until[nd.resident[wishes[0]]] == days
     assert r.invited_until[nd.resident[wishes[1]]] == 2 + days

@@ -27,16 +27,7 @@ from govsim.config.scenario import Population, Scenario, load_population, load_s
 from govsim.config.schedule import OpenClock
 from govsim.core.institutions import Institution
 from govsim.core.mechanisms import MODULES
-from govsim.core.mechanisms.arising import NeedArising
-from govsim.core.mechanisms.costs import Costs
-from govsim.core.mechanisms.discovery import Discovery
-from govsim.core.mechanisms.feedback import Feedback
-from govsim.core.mechanisms.reporting import Reporting
-from govsim.core.mechanisms.routing import Routing
-from govsim.core.mechanisms.service import Service
-from govsim.core.mechanisms.sessions import Sessions
-from govsim.core.mechanisms.workload import Workload
-from govsim.core.module import declared
+from govsim.core.module import Module, Step, declared
 from govsim.core.population import make_population
 from govsim.core.records import NeedTable
 from govsim.core.streams import stream
@@ -52,6 +43,24 @@ OPEN_CLOCK_DAYS = 800  # the open clock is precomputed this far and extended on 
 def module_streams(module, seed: int) -> dict[str, np.random.Generator]:
     """The named random streams a module declares, each ``"<module>.<process>"``."""
     return {p: stream(seed, f"{module.name}.{p}") for p in module.streams}
+
+
+def day_plan(modules: list[Module]) -> list[tuple[Module, Step, object]]:
+    """Every step of every module, in the order of the day; each input must be returned
+    by an earlier step."""
+    plan = sorted(
+        ((m, s) for m in modules for s in m.steps), key=lambda ms: (ms[1].at, modules.index(ms[0]))
+    )
+    made: set[str] = set()
+    for m, s in plan:
+        missing = [k for k in s.inputs if k not in made]
+        if missing:
+            raise ValueError(
+                f"step {m.name}.{s.method} (at {s.at}) takes {missing}, "
+                "which no earlier step returns"
+            )
+        made.update(s.outputs)
+    return [(m, s, getattr(m, s.method)) for m, s in plan]
 
 
 class GovernanceModel(mesa.Model):
@@ -71,6 +80,7 @@ class GovernanceModel(mesa.Model):
         population: Population | str | None = None,
         report_at_arising: bool = False,
         rng: int | None = None,
+        modules: tuple[type[Module], ...] = (),
     ):
         # ``rng`` is Mesa's name for the seed (``mesa.batch_run(..., rng=[...])`` passes it)
         if rng is not None:
@@ -125,51 +135,38 @@ class GovernanceModel(mesa.Model):
             agents=self.node_agents,
             schedules=self.schedules,
             needs=NeedTable(capacity=max(1024, int(residents) * 3)),
+            report_at_arising=report_at_arising,
         )
-        w, s = self.world, self.seed
-        self.arising = NeedArising(w, module_streams(NeedArising, s))
-        self.reporting = Reporting(w, module_streams(Reporting, s), seed=s)
-        self.service = Service(w, module_streams(Service, s))
-        self.routing = Routing(w, module_streams(Routing, s), seed=s, service=self.service)
-        self.workload = Workload(w)
-        self.discovery = Discovery(w, module_streams(Discovery, s), seed=s)
-        self.sessions = Sessions(w, module_streams(Sessions, s), seed=s)
-        self.feedback = Feedback(w)
-        self.costs = Costs(w)
-        self.modules = [getattr(self, m.name) for m in MODULES]
+        self.modules: list[Module] = []
+        for cls in (*MODULES, *modules):
+            mod = cls(self.world, module_streams(cls, self.seed), self.seed)
+            if hasattr(self, cls.name):
+                raise ValueError(f"module name {cls.name!r} is taken; choose another")
+            setattr(self, cls.name, mod)  # model.routing, model.sessions, …
+            self.modules.append(mod)
+        services = {n: getattr(m, n) for m in self.modules for n in m.provides}
+        for m in self.modules:
+            m.connect(services)
+        self.plan = day_plan(self.modules)
         self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self.modules))
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
-        day = self.day_count
-        needs = self.world.needs
-        # 1. needs arise
-        arising = self.arising.step(day)
-        if arising:
-            ids = needs.add(**arising)
-            if self.report_at_arising:
-                self.sessions.invite(self.routing.intake(self.reporting.at_arising(ids)))
-        # 2. needs given up; self-reports reach the structure
-        self.feedback.gave_up(self.reporting.expire(day))
-        for reports in self.reporting.step(day):
-            self.sessions.invite(self.routing.intake(reports))
-        # 3. routing, relays, queues and back office; answers settle
-        self.feedback.lost(self.routing.step(day))
-        self.feedback.resolved(self.service.settle(day))
-        # 4. staff-hours left after admin tasks and requests
-        spare = self.workload.step(day)
-        # 5. proactive discovery
-        for inv in self.discovery.step(day, spare, self.routing.intake):
-            self.sessions.invite(inv)
-        # 6. sessions and the choice to take part
-        today = self.sessions.step(day, spare, self.routing.intake)
-        self.service.set_volunteers(today.volunteer_slots)
-        self.feedback.attended(today.attendances)
-        self.feedback.resolved(today.wishes_met)
-        # 7. belonging fades; the day is recorded
-        self.feedback.decay()
+        """One day: every module's steps in order (``self.plan``); what a step returns is
+        handed to the later steps that take it."""
+        day, board = self.day_count, {}
+        for _module, step, method in self.plan:
+            result = method(day, *(board[k] for k in step.inputs))
+            if len(step.outputs) == 1:
+                board[step.outputs[0]] = result
+            elif step.outputs:
+                board.update(zip(step.outputs, result, strict=True))
         self.day_count += 1
         self.datacollector.collect(self)
+
+    def plan_table(self) -> list[tuple[float, str, str, tuple[str, ...], tuple[str, ...]]]:
+        """The day as a table: (position, module, method, takes, returns) of every step."""
+        return [(s.at, m.name, s.method, s.inputs, s.outputs) for m, s, _ in self.plan]
 
     # ------------------------------------------------------------------ API
     def run(
@@ -188,6 +185,7 @@ class GovernanceModel(mesa.Model):
 
     @property
     def queue_agents(self) -> list[Institution]:
+        """The institutions with service windows (a queue)."""
         return self.service.queue_agents
 
     def summary(self) -> dict:

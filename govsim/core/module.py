@@ -13,9 +13,13 @@ A mechanism (starsim's ``Module``) says in one place:
   list everything downstream (DataCollector, summary, CSV columns, CLI, charts, report,
   tests) is generated from.
 
-Modules exchange data through arguments and return values: ``step`` functions take what
-they need (reports, resolved needs, spare hours …) and return what others use; the
-model (``govsim.core.model``) calls them in order and hands results on.
+- ``steps``: when in the day it acts (``Step``), what it takes and what it returns.
+
+Modules exchange data through arguments and return values: a step takes what earlier
+steps returned (reports, resolved needs, spare hours …) and returns what later ones use;
+the model (``govsim.core.model``) runs the steps of all modules in order and hands results
+on.  A new mechanism is one new module: its declarations and steps plug it into the day,
+the schema, the DataCollector, the summary and the parameter table.
 """
 
 from __future__ import annotations
@@ -25,8 +29,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-
-from govsim.core.streams import stream
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,29 @@ class Outcome:
     by_need_type: bool = False  # also reported for each need type (need outcomes)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of a module in the day: at position ``at`` (the day runs its steps in
+    order of ``at``; the phases are listed in ``govsim.core.model``), call
+    ``module.<method>(day, *inputs)`` and put what it returns under ``outputs``.
+
+    Inputs and outputs are names on the day's board: what one step returns, a later step
+    takes as an argument.  A step with one output returns the value; with several, a tuple.
+    """
+
+    at: float
+    method: str
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+
+
 class Module:
-    """Base class of a mechanism: declarations plus the random streams it gets."""
+    """Base class of a mechanism: its declarations, its random streams and its steps.
+
+    ``provides`` names methods other modules may call (``Routing.intake``: a found need
+    goes into the structure at once); ``uses`` names the ones this module calls, which it
+    finds in ``self.services`` — the only way a module reaches another.
+    """
 
     name: ClassVar[str] = ""
     pars: ClassVar[tuple[Par, ...]] = ()
@@ -84,18 +107,40 @@ class Module:
     streams: ClassVar[tuple[str, ...]] = ()
     keyed: ClassVar[tuple[str, ...]] = ()  # processes whose draws are keyed by need/resident
     outcomes: ClassVar[tuple[Outcome, ...]] = ()
+    steps: ClassVar[tuple[Step, ...]] = ()
+    provides: ClassVar[tuple[str, ...]] = ()
+    uses: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, seed: int):
-        # one independent generator per declared process, named "<module>.<process>"
-        self.rng = {name: stream(seed, f"{self.name}.{name}") for name in self.streams}
+    def __init__(self, world, rng: dict[str, np.random.Generator], seed: int):
+        self.w = world
+        self.rng = rng
+        self.seed = seed
+        self.services: dict[str, Callable] = {}
+        self.setup()
+
+    def setup(self) -> None:
+        """Build lookup tables from the world and the parameters (override)."""
+
+    def connect(self, services: dict[str, Callable]) -> None:
+        missing = [u for u in self.uses if u not in services]
+        if missing:
+            raise ValueError(f"module {self.name!r} uses {missing}, which no module provides")
+        self.services = {u: services[u] for u in self.uses}
 
     # outcome hooks (modules override those they declare)
     def daily(self, day: int) -> dict[str, float]:
         return {}
 
-    def report(self, day: int, residents: np.ndarray, needs: np.ndarray) -> dict[str, Any]:
-        """End-of-run outcomes over the residents (mask) and needs (mask) given."""
+    def report(self, day: int, residents, needs) -> dict[str, Any]:
+        """End-of-run outcomes over the residents (mask, None = all) and needs (mask)."""
         return {}
+
+    def details(self) -> dict[str, Any]:
+        """Extra sections of ``summary.json`` (e.g. sessions held)."""
+        return {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} module {self.name!r}>"
 
 
 def declared(modules: list[type[Module]], attr: str) -> list:
@@ -127,6 +172,3 @@ def catalog(modules: list[type[Module]]) -> dict:
         "headline": [o.key for o in outs if o.headline],
         "channels": {k: {"zh": zh, "en": en} for k, (zh, en) in CHANNELS.items()},
     }
-
-
-Reporter = Callable[[Any], float]

@@ -74,7 +74,7 @@ def summarize(model) -> dict:
     day = model.day_count - 1
     nd = model.needs
     mods = model.modules
-    cost = model.costs.yearly(model.day_count, model.feedback.points_earned)
+    cost = model.costs.yearly(model.day_count)
     out: dict = {
         "scenario": model.spec.key,
         "scenario_name_zh": model.spec.scenario.name_zh,
@@ -106,7 +106,7 @@ def summarize(model) -> dict:
     out["by_group"] = groups
     out["institutions"] = institution_stats(model)
     for mod in mods:
-        out.update(getattr(mod, "details", dict)())
+        out.update(mod.details())
     out["needs_status"] = nd.counts()
     # daily-only outcomes are not end-of-run outcomes
     for o in OUTCOMES.values():

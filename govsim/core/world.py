@@ -31,6 +31,7 @@ class World:
     schedules: dict[str, WeeklySchedule]
     needs: NeedTable
     hops: HopLog = field(default_factory=HopLog)
+    report_at_arising: bool = False  # verification: every need reported as it arises
 
     def nodes_of(self, kind_index: np.ndarray, residents: np.ndarray) -> np.ndarray:
         """Global node of the instance of institution kind ``kind_index[i]`` that serves

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from govsim.core.module import Module, Outcome, Par
+from govsim.core.module import Module, Outcome, Par, Step
 from govsim.core.records import ELDERLY, NO_CHANNEL, STATUS_NAMES, UNREPORTED
-from govsim.core.world import World
 from govsim.labels import NEED_TYPE_KEYS
 
 
@@ -59,9 +58,10 @@ class NeedArising(Module):
         ),
     )
 
-    def __init__(self, world: World, rng: dict):
-        self.rng = rng
-        self.world_needs = world.needs
+    steps = (Step(1.0, "step", outputs=("arisen",)),)
+
+    def setup(self) -> None:
+        world = self.w
         r, nr = world.residents, world.population.needs
         elderly = r.age_group == ELDERLY
         self.rates = []  # per type: cumulative per-resident rate per day
@@ -74,17 +74,19 @@ class NeedArising(Module):
         self.patience_h = np.array([nr.patience_days[t] * 24.0 for t in NEED_TYPE_KEYS])
         self.group = r.group_code()
 
-    def __repr__(self) -> str:
-        return f"<NeedArising {len(self.rates)} types>"
-
     def daily(self, day: int) -> dict[str, int]:
-        nd = self.world_needs
+        nd = self.w.needs
         return {"needs_arisen": nd.n, **{f"needs_{k}": v for k, v in nd.counts().items()}}
 
     def report(self, day, residents, needs) -> dict[str, int]:
         return {"needs": int(needs.sum())}
 
-    def step(self, day: int) -> dict[str, np.ndarray]:
+    def step(self, day: int) -> np.ndarray:
+        """Needs arising on ``day`` enter the need table; returns their ids."""
+        cols = self.draw(day)
+        return self.w.needs.add(**cols) if cols else np.empty(0, dtype=np.int64)
+
+    def draw(self, day: int) -> dict[str, np.ndarray]:
         """Needs arising on ``day``: columns for ``NeedTable.add`` (empty dict if none)."""
         rng = self.rng["arise"]
         types, residents = [], []

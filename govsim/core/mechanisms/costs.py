@@ -7,7 +7,6 @@ grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pay
 from __future__ import annotations
 
 from govsim.core.module import Module, Outcome, Par
-from govsim.core.world import World
 
 DAYS_PER_YEAR = 365.0
 
@@ -30,10 +29,9 @@ class Costs(Module):
         ),
     )
 
-    def __init__(self, world: World):
-        self.w = world
+    uses = ("points_earned",)
 
-    def yearly(self, days_run: int, points_earned: float) -> dict[str, float]:
+    def yearly(self, days_run: int) -> dict[str, float]:
         """Yearly cost by part and in total (yuan); points redeemed scaled to a year."""
         parts = {
             "staff": 0.0,
@@ -50,6 +48,7 @@ class Costs(Module):
             parts["subsidies"] += c.subsidies * a.scale
             parts["running"] += c.running * a.scale
         pts = self.w.spec.incentives.points
+        points_earned = self.services["points_earned"]()
         years = max(days_run, 1) / DAYS_PER_YEAR
         parts["points_redeemed"] = (
             (points_earned * pts.redeem_share * pts.yuan_per_point / years) if pts else 0.0

@@ -18,10 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from govsim.core.mechanisms.routing import Invitations
-from govsim.core.module import Module, Par
+from govsim.core.module import Module, Par, Step
 from govsim.core.records import DISCOVERED, UNREPORTED, Reports
 from govsim.core.streams import keyed_uniform
-from govsim.core.world import World
 
 # assumption: household visits happen in the daytime, 9:00–17:00
 VISIT_FROM_H, VISIT_SPAN_H = 9.0, 8.0
@@ -40,10 +39,11 @@ class Discovery(Module):
     streams = ("visits",)
     keyed = ("detect",)  # draws keyed by need, day and institution
 
-    def __init__(self, world: World, rng: dict, seed: int):
-        self.w = world
-        self.rng = rng
-        self.seed = seed
+    steps = (Step(5.0, "step", ("spare_hours",), ("invitations",)),)
+    uses = ("intake",)
+
+    def setup(self) -> None:
+        world = self.w
         pop = world.population
         r = world.residents
         self.absence = pop.behaviour.staff_absence
@@ -53,10 +53,11 @@ class Discovery(Module):
         self.visit_acc = np.zeros(len(world.agents))  # fractional committee visits carried over
         self.has_party_tie = np.asarray(world.ties @ r.party_member.astype(np.float32)).ravel() > 0
 
-    def step(self, day: int, spare_hours: np.ndarray, intake) -> list[Invitations]:
+    def step(self, day: int, spare_hours: np.ndarray) -> Invitations:
         """Today's outreach visits, ties and committee visits.  ``spare_hours``: each
-        institution's staff-hours left today (``Workload``); ``intake``: where found needs
-        go (``Routing.intake``), called at once so a need is found only once."""
+        institution's staff-hours left today (``Workload``).  Found needs go to the intake
+        (``Routing.intake``) at once, so a need is found only once."""
+        intake = self.services["intake"]
         rng = self.rng["visits"]
         invited: list[Invitations] = []
         for k in self.outreach:
@@ -79,7 +80,7 @@ class Discovery(Module):
             visits = acc.astype(np.int64)
             self.visit_acc[nodes] = acc - visits
             invited += self._visit(day, k, visits, 1.0, intake)
-        return invited
+        return Invitations.join(invited)
 
     def _visit(self, day, k, visits, detect, intake) -> list[Invitations]:
         if not visits.sum():

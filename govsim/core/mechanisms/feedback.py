@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from govsim.core.mechanisms.sessions import Attendance
-from govsim.core.module import Module, Outcome, Par, State
-from govsim.core.world import World
+from govsim.core.module import Module, Outcome, Par, State, Step
 from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
 
 
@@ -43,15 +42,29 @@ class Feedback(Module):
         ),
     )
 
-    def __init__(self, world: World):
-        self.w = world
+    steps = (
+        Step(2.1, "gave_up", ("gave_up",)),
+        Step(3.1, "lost", ("lost",)),
+        Step(3.3, "resolved", ("resolved",)),
+        Step(6.2, "attended", ("attendances",)),
+        Step(6.3, "resolved", ("wishes_met",)),
+        Step(7.0, "decay"),
+    )
+    provides = ("points_earned",)
+
+    def setup(self) -> None:
+        world = self.w
         self.beh = beh = world.population.behaviour
         self.slow = np.array([beh.slow_threshold_h[t] for t in NEED_TYPE_KEYS])
         pts = world.spec.incentives.points
         self.points_per = {k: (pts.per_session.get(k, 0.0) if pts else 0.0) for k in SESSION_KINDS}
-        self.points_earned = 0.0
+        self.earned = 0.0
 
-    def resolved(self, ids: np.ndarray) -> None:
+    def points_earned(self) -> float:
+        """Points earned so far by everyone."""
+        return self.earned
+
+    def resolved(self, day: int, ids: np.ndarray) -> None:
         """Needs answered: trust rises if in time for their type, falls if slow."""
         nd, beh = self.w.needs, self.beh
         if not len(ids):
@@ -62,24 +75,24 @@ class Feedback(Module):
             nd.resident[ids], np.where(fast, beh.trust_gain_resolved, -beh.trust_loss_slow)
         )
 
-    def lost(self, residents: np.ndarray) -> None:
+    def lost(self, day: int, residents: np.ndarray) -> None:
         """Requests forwarded without follow-up (one entry per loss)."""
         if len(residents):
             self._move_trust(residents, -self.beh.trust_loss_lost)
 
-    def gave_up(self, residents: np.ndarray) -> None:
+    def gave_up(self, day: int, residents: np.ndarray) -> None:
         """Needs given up unreported."""
         if len(residents):
             self._move_trust(residents, -self.beh.trust_loss_slow)
 
-    def attended(self, attendances: list[Attendance]) -> None:
+    def attended(self, day: int, attendances: list[Attendance]) -> None:
         """Taking part builds belonging and earns points where a points bank exists."""
         r = self.w.residents
         for kind, who in attendances:
             r.belonging[who] = np.minimum(1.0, r.belonging[who] + self.beh.belonging_gain)
             if self.points_per[kind]:
                 r.points[who] += self.points_per[kind]
-                self.points_earned += self.points_per[kind] * len(who)
+                self.earned += self.points_per[kind] * len(who)
 
     def _move_trust(self, residents: np.ndarray, delta) -> None:
         """Add ``delta`` to each resident's trust (repeats add up), kept within [0, 1]."""
@@ -92,7 +105,7 @@ class Feedback(Module):
         touched = np.unique(residents)
         trust[touched] = np.clip(trust[touched], 0.0, 1.0)
 
-    def decay(self) -> None:
+    def decay(self, day: int) -> None:
         r = self.w.residents
         r.belonging -= np.float32(self.beh.belonging_decay_per_day)
         np.maximum(r.belonging, 0.0, out=r.belonging)

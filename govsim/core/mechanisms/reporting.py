@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from govsim.core.measure import settled, share
-from govsim.core.module import Module, Outcome, Par
+from govsim.core.module import Module, Outcome, Par, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
     ABANDONED,
@@ -28,7 +28,6 @@ from govsim.core.records import (
     Reports,
 )
 from govsim.core.streams import keyed_uniform
-from govsim.core.world import World
 from govsim.labels import NEED_TYPE_KEYS
 
 # assumption: phone / online / proxy reports are made between 8:00 and 22:00
@@ -75,10 +74,14 @@ class Reporting(Module):
         ),
     )
 
-    def __init__(self, world: World, rng: dict, seed: int):
-        self.w = world
-        self.rng = rng
-        self.seed = seed
+    steps = (
+        Step(1.1, "at_arising", ("arisen",), ("reports",)),
+        Step(2.0, "expire", outputs=("gave_up",)),
+        Step(2.2, "step", outputs=("reports",)),
+    )
+
+    def setup(self) -> None:
+        world = self.w
         sc, pop = world.spec, world.population
         nt = len(NEED_TYPE_KEYS)
         key_index = {k.key: k.index for k in world.kinds}
@@ -170,11 +173,14 @@ class Reporting(Module):
             out.append(Reports(ids[use_rem], t_rem[use_rem], entry, REMOTE))
         return out
 
-    def at_arising(self, ids: np.ndarray) -> Reports:
-        """Verification switch: needs reported at their walk-in entry the moment they arise."""
+    def at_arising(self, day: int, ids: np.ndarray) -> list[Reports]:
+        """Verification switch (``GovernanceModel(report_at_arising=True)``): needs are
+        reported at their walk-in entry the moment they arise."""
+        if not self.w.report_at_arising or not len(ids):
+            return []
         nd = self.w.needs
         entry = self.w.nodes_of(self.walk_kind[nd.type[ids].astype(np.int64)], nd.resident[ids])
-        return Reports(ids, nd.t_arose[ids], entry, WALK_IN)
+        return [Reports(ids, nd.t_arose[ids], entry, WALK_IN)]
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
         """Share of needs (old enough to count) never reported to any institution."""

@@ -17,8 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from govsim.core.mechanisms.service import Service
-from govsim.core.module import Module, Par
+from govsim.core.module import Module, Par, Step
 from govsim.core.records import (
     ACTIVITY,
     HOP_FORWARD,
@@ -29,7 +28,6 @@ from govsim.core.records import (
     Reports,
 )
 from govsim.core.streams import keyed_uniform
-from govsim.core.world import World
 from govsim.labels import NEED_TYPE_KEYS
 
 FEEDBACK_WAIT_H = 7 * 24.0  # assumption: a resident waits a week for an answer before trying again
@@ -42,6 +40,14 @@ class Invitations(NamedTuple):
 
     residents: np.ndarray
     until: np.ndarray
+
+    @classmethod
+    def join(cls, parts: list[Invitations]) -> Invitations:
+        if not parts:
+            return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        return cls(
+            np.concatenate([p.residents for p in parts]), np.concatenate([p.until for p in parts])
+        )
 
 
 class Routing(Module):
@@ -58,11 +64,16 @@ class Routing(Module):
     )
     keyed = ("relay",)  # draws keyed by need and hop (streams.keyed_uniform)
 
-    def __init__(self, world: World, rng: dict, seed: int, service: Service):
-        self.w = world
-        self.rng = rng
-        self.seed = seed
-        self.service = service
+    steps = (
+        Step(1.2, "intake_all", ("reports",), ("invitations",)),
+        Step(2.3, "intake_all", ("reports",), ("invitations",)),
+        Step(3.0, "step", outputs=("lost",)),
+    )
+    provides = ("intake",)
+    uses = ("serve", "open_day")
+
+    def setup(self) -> None:
+        world = self.w
         sc, pop = world.spec, world.population
         kinds = world.kinds
         nt = len(NEED_TYPE_KEYS)
@@ -79,6 +90,10 @@ class Routing(Module):
         self.invitation_days = int(pop.behaviour.invitation_days)
 
     # ---------------------------------------------------------------- intake
+    def intake_all(self, day: int, reports: list[Reports]) -> Invitations:
+        """``intake`` for each batch of today's reports; the invitations they make."""
+        return Invitations.join([self.intake(r) for r in reports])
+
     def intake(self, reports: Reports) -> Invitations:
         """Needs reach an institution: first reports are stamped; wishes for an activity
         become invitations (returned); other needs enter the entry institution's inbox."""
@@ -114,7 +129,7 @@ class Routing(Module):
         for and relays the rest, until nothing more arrives today.  Returns the residents
         whose request was lost on the way (one entry per loss)."""
         t_end = day * 24.0 + 24.0
-        self.service.begin_day(day)
+        self.services["open_day"](day)
         lost: list[np.ndarray] = []
         first = True
         for _ in range(MAX_PASSES):
@@ -125,7 +140,7 @@ class Routing(Module):
                     moved = True
                     lost.append(self._arrive(day, a, ids, t))
                 elif first and a.queue:
-                    self.service.serve(day, a, ids, t)
+                    self.services["serve"](day, a, ids, t)
             first = False
             if not moved:
                 break
@@ -137,7 +152,7 @@ class Routing(Module):
         nd.hops[ids] += 1
         own = nd.u_auth[ids] < self.auth[a.kind.index, typ]
         if own.any() or a.queue:
-            self.service.serve(day, a, ids[own], t[own])
+            self.services["serve"](day, a, ids[own], t[own])
         fwd = ~own
         if not fwd.any():
             return np.empty(0, dtype=np.int32)

@@ -16,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from govsim.core.measure import settled, share
-from govsim.core.module import Module, Outcome, Par
+from govsim.core.module import Module, Outcome, Par, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
-from govsim.core.world import World
 from govsim.labels import NEED_TYPE_KEYS
 
 
@@ -80,20 +79,25 @@ class Service(Module):
         ),
     )
 
-    def __init__(self, world: World, rng: dict):
-        self.w = world
-        self.rng = rng
+    steps = (
+        Step(3.2, "settle", outputs=("resolved",)),
+        Step(6.1, "set_volunteers", ("volunteer_slots",)),
+    )
+    provides = ("serve", "open_day")
+
+    def setup(self) -> None:
+        world = self.w
         pop = world.population
         self.service_mean = np.array([pop.needs.service_hours[t] for t in NEED_TYPE_KEYS])
         self.absence = pop.behaviour.staff_absence
         self.queue_agents = [a for a in world.agents if a.windows]
 
-    def begin_day(self, day: int) -> None:
+    def open_day(self, day: int) -> None:
         """Absences at every service point for ``day``."""
         for a in self.queue_agents:
             a.begin_day(day, self.rng["absence"], self.absence)
 
-    def set_volunteers(self, slots: np.ndarray) -> None:
+    def set_volunteers(self, day: int, slots: np.ndarray) -> None:
         """Volunteer slots per node (institution) for the coming day."""
         for a, n in zip(self.w.agents, slots.tolist(), strict=True):
             a.extra_servers = int(n)

@@ -23,7 +23,7 @@ import numpy as np
 
 from govsim.core.measure import share
 from govsim.core.mechanisms.routing import Invitations
-from govsim.core.module import Module, Outcome, Par, State
+from govsim.core.module import Module, Outcome, Par, State, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
     ACTIVITY,
@@ -36,7 +36,6 @@ from govsim.core.records import (
     Reports,
 )
 from govsim.core.streams import keyed_uniform
-from govsim.core.world import World
 from govsim.labels import SESSION_KINDS
 
 KINDS = tuple(SESSION_KINDS)
@@ -158,10 +157,16 @@ class Sessions(Module):
         ),
     )
 
-    def __init__(self, world: World, rng: dict, seed: int):
-        self.w = world
-        self.rng = rng
-        self.seed = seed
+    steps = (
+        Step(1.3, "invite", ("invitations",)),
+        Step(2.4, "invite", ("invitations",)),
+        Step(5.1, "invite", ("invitations",)),
+        Step(6.0, "step", ("spare_hours",), ("attendances", "wishes_met", "volunteer_slots")),
+    )
+    uses = ("intake",)
+
+    def setup(self) -> None:
+        world = self.w
         model_kinds = world.kinds
         self.free = free_time_mask()  # [3, 7, 24]
         self.hosts = [
@@ -195,7 +200,7 @@ class Sessions(Module):
         self.sessions_held = {k: 0 for k in KINDS}
 
     # ------------------------------------------------------------------ invitations
-    def invite(self, invitations: Invitations) -> None:
+    def invite(self, day: int, invitations: Invitations) -> None:
         """Residents invited to take part until the given day (keeps the later one)."""
         np.maximum.at(self.w.residents.invited_until, invitations.residents, invitations.until)
 
@@ -256,10 +261,11 @@ class Sessions(Module):
         return out
 
     # ------------------------------------------------------------------ choices
-    def step(self, day: int, spare_hours: np.ndarray, intake) -> Day:
+    def step(self, day: int, spare_hours: np.ndarray) -> Day:
         """Hold today's sessions and let residents choose.  ``spare_hours``: each
-        institution's spare staff-hours today (``Workload``); ``intake``: where collected
-        needs go (``Routing.intake``), called at once."""
+        institution's spare staff-hours today (``Workload``).  Collected needs go to the
+        intake (``Routing.intake``) at once."""
+        intake = self.services["intake"]
         r, beh = self.w.residents, self.beh
         slots = np.zeros(len(self.w.agents), dtype=np.int64)
         day_out = Day([], np.empty(0, dtype=np.int64), slots)
@@ -430,7 +436,7 @@ class Sessions(Module):
         hit = np.isfinite(t) & (nd.t_ready[ids] <= t)
         if hit.any():
             node = self._by_resident(who, host_nodes, -1)[res[hit]]
-            self.invite(intake(Reports(ids[hit], t[hit], node, DISCOVERED)))
+            self.invite(0, intake(Reports(ids[hit], t[hit], node, DISCOVERED)))
 
     def _by_resident(self, who: np.ndarray, values: np.ndarray, fill) -> np.ndarray:
         """A per-resident array: ``values`` for today's attendees ``who``, ``fill`` for the rest."""

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from govsim.core.module import Module, Outcome, Par
-from govsim.core.world import World
+from govsim.core.module import Module, Outcome, Par, Step
 
 
 class Workload(Module):
@@ -45,12 +44,13 @@ class Workload(Module):
         ),
     )
 
-    def __init__(self, world: World):
-        self.w = world
-        wl = world.population.workload
+    steps = (Step(4.0, "step", outputs=("spare_hours",)),)
+
+    def setup(self) -> None:
+        wl = self.w.population.workload
         self.hours_per_task = wl.admin_hours_per_task
         self.reference_residents = wl.reference_residents
-        self.absence = world.population.behaviour.staff_absence
+        self.absence = self.w.population.behaviour.staff_absence
 
     def step(self, day: int) -> np.ndarray:
         """Spare staff-hours of every institution today (by node; 0 without self-governance)."""
