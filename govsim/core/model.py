@@ -48,9 +48,13 @@ def module_streams(module, seed: int) -> dict[str, np.random.Generator]:
 def day_plan(modules: list[Module]) -> list[tuple[Module, Step, object]]:
     """Every step of every module, in the order of the day; each input must be returned
     by an earlier step."""
-    plan = sorted(
-        ((m, s) for m in modules for s in m.steps), key=lambda ms: (ms[1].at, modules.index(ms[0]))
-    )
+    plan = sorted(((m, s) for m in modules for s in m.steps), key=lambda ms: ms[1].at)
+    for (m1, s1), (m2, s2) in zip(plan, plan[1:]):
+        if s1.at == s2.at:
+            raise ValueError(
+                f"steps {m1.name}.{s1.method} and {m2.name}.{s2.method} are both at {s1.at}; "
+                "give one another position in the day"
+            )
     made: set[str] = set()
     for m, s in plan:
         missing = [k for k in s.inputs if k not in made]

@@ -2,10 +2,11 @@
 
 A mechanism (starsim's ``Module``) says in one place:
 
-- ``pars``: the parameters it reads — each a ``Par`` naming the scenario or population key
-  the value comes from (``"behaviour.trust_report"``, ``"institutions.*.windows"``);
-  type, meaning and unit are declared once, with the key, in the file schema
-  (``govsim.config.scenario``), and the parameter table lists which mechanism reads it;
+- ``pars``: the parameters it owns — each a ``Par`` with the scenario or population key the
+  value comes from (``"behaviour.trust_report"``, ``"institutions.*.windows"``), its type,
+  default, meaning and unit; the file schemas and the parameter table are built from these
+  (``govsim.core.spec``); a ``Par`` with only a key marks a parameter it reads that
+  another owner declares;
 - ``states``: the resident arrays it owns (``State``): created by ``Residents`` from the
   declaration, written by this module only;
 - ``streams``: its named random streams (``"<module>.<process>"``), one per process;
@@ -30,19 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Par:
-    """A parameter a module owns: the dotted key of the scenario (``institutions.*.…``,
-    ``routing.…``, ``incentives.…``) or population profile (``behaviour.…``) it comes from,
-    its type (a Python/pydantic annotation), default (``REQUIRED`` if the file must give
-    it), meaning and unit.  The file schemas are built from these declarations."""
-
-    key: str
-    type: Any = None
-    default: Any = None
-    meaning: str = ""
-    unit: str = ""
+from govsim.config.declare import Par
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,13 @@ speak up for themselves (004: "自主表达能力较弱的特殊弱势群体").
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import numpy as np
 import scipy.sparse as sp
+from pydantic import Field
 
+from govsim.config.declare import REQUIRED, NonNeg, Par, Share
 from govsim.config.scenario import Population
 from govsim.config.schedule import WEEKDAYS
 from govsim.core.module import State
@@ -31,6 +35,100 @@ from govsim.core.records import (
     Residents,
 )
 from govsim.core.streams import stream
+
+_D, _I = "demography.", "initial."
+_pos = Annotated[float, Field(gt=0)]
+# the people of a place (owner: population)
+PARS = (
+    Par(_D + "share_children", Share, REQUIRED, "share aged 0–17", "share"),
+    Par(_D + "share_elderly", Share, REQUIRED, "share aged 60+", "share"),
+    Par(
+        _D + "employment_working_age",
+        Share,
+        REQUIRED,
+        "share of 18–59 in work with fixed hours",
+        "share",
+    ),
+    Par(_D + "migrant_share", Share, REQUIRED, "share of migrants / new citizens", "share"),
+    Par(
+        _D + "vulnerable_share_elderly",
+        Share,
+        REQUIRED,
+        "share of elderly who are vulnerable",
+        "share",
+    ),
+    Par(
+        _D + "vulnerable_share_other",
+        Share,
+        REQUIRED,
+        "share of under-60s who are vulnerable",
+        "share",
+    ),
+    Par(
+        _D + "party_member_share", Share, REQUIRED, "share of the population in the party", "share"
+    ),
+    Par(
+        _D + "household_size",
+        Annotated[float, Field(ge=1.0, le=8.0)],
+        REQUIRED,
+        "mean persons per household",
+        "persons",
+    ),
+    Par(
+        _D + "households_per_building",
+        Annotated[float, Field(ge=1.0)],
+        REQUIRED,
+        "mean households per building",
+        "households",
+    ),
+    Par(_D + "residents_per_km2", _pos, REQUIRED, "residential density", "residents/km²"),
+    Par(
+        _D + "digital_access_elderly",
+        Share,
+        REQUIRED,
+        "share of elderly using online services",
+        "share",
+    ),
+    Par(
+        _D + "digital_access_other",
+        Share,
+        REQUIRED,
+        "share of under-60s using online services",
+        "share",
+    ),
+    Par(
+        _I + "propensity_beta",
+        dict[Literal[AGE_GROUPS], tuple[_pos, _pos]],  # type: ignore[valid-type]
+        REQUIRED,
+        "Beta(a, b) of the propensity to take part, by age group",
+        "—",
+    ),
+    Par(
+        _I + "party_propensity_bonus", Share, REQUIRED, "propensity added for party members", "0–1"
+    ),
+    Par(_I + "trust_mean", Share, REQUIRED, "mean starting trust", "0–1"),
+    Par(_I + "trust_sd", NonNeg, REQUIRED, "spread of starting trust", "0–1"),
+    Par(_I + "belonging_mean", Share, REQUIRED, "mean starting belonging", "0–1"),
+    Par(
+        _I + "belonging_mean_migrant", Share, REQUIRED, "mean starting belonging of migrants", "0–1"
+    ),
+    Par(_I + "belonging_sd", NonNeg, REQUIRED, "spread of starting belonging", "0–1"),
+    Par(
+        "behaviour.ties_per_resident",
+        NonNeg,
+        REQUIRED,
+        "ties drawn per resident besides the household",
+        "ties",
+    ),
+    Par(
+        "behaviour.long_tie_share",
+        Share,
+        REQUIRED,
+        "share of drawn ties that reach across the district",
+        "share",
+    ),
+    Par("behaviour.walking_kmh", _pos, REQUIRED, "walking speed", "km/h"),
+)
 
 # Free hours by time-use class, [7 weekdays][24 h].  Assumption (no seed gives a time-use
 # survey): employed residents work 9–18 on weekdays; students are at school 8–16:30;

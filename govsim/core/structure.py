@@ -16,17 +16,97 @@ which is the Mesa ``Network`` the institutions sit on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from pydantic import AfterValidator, Field
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 
+from govsim.config.declare import REQUIRED, Hours, Level, NonNeg, Par
 from govsim.config.scenario import Institution, Scenario
 from govsim.core.records import Households, Residents
+from govsim.labels import ACTORS
 
 LEVELS = ("district", "community", "jurisdiction", "grid")
+
+
+def _actor(v: str) -> str:
+    if v not in ACTORS:
+        raise ValueError(f"actor must be one of {', '.join(sorted(ACTORS))}, got {v!r}")
+    return v
+
+
+# the structure a scenario lays over the population (owner: structure)
+PARS = (
+    Par(
+        "layout.residents_per_community",
+        Annotated[int, Field(ge=100)],
+        25_000,
+        "residents of a community (the 2–3万 service unit)",
+        "residents",
+    ),
+    Par(
+        "layout.residents_per_jurisdiction",
+        Annotated[int, Field(ge=50)],
+        8_000,
+        "residents of a 居委会 jurisdiction",
+        "residents",
+    ),
+    Par(
+        "layout.households_per_grid",
+        Annotated[int, Field(ge=5)],
+        300,
+        "households of a grid",
+        "households",
+    ),
+    Par(
+        "institutions.*.actor",
+        Annotated[str, AfterValidator(_actor)],
+        REQUIRED,
+        "kind of actor (label only; behaviour comes from the capabilities)",
+        "—",
+    ),
+    Par("institutions.*.level", Level, REQUIRED, "unit one instance serves", "level"),
+    Par(
+        "institutions.*.per",
+        Annotated[int, Field(ge=1)],
+        1,
+        "one instance per this many units of its level",
+        "units",
+    ),
+    Par(
+        "institutions.*.design_residents",
+        Annotated[int, Field(ge=1)] | None,
+        None,
+        "residents one instance is built for (capacity and cost scale down to the simulated catchment)",
+        "residents",
+    ),
+    Par("institutions.*.staff", NonNeg, 0.0, "staff per instance", "persons"),
+    Par(
+        "institutions.*.members",
+        NonNeg | None,
+        None,
+        "elected committee members among the staff (委员); the rest are hired",
+        "persons",
+    ),
+    Par(
+        "institutions.*.organisations",
+        NonNeg | None,
+        None,
+        "organisations this entry stands for",
+        "organisations",
+    ),
+    Par(
+        "institutions.*.hours",
+        Hours,
+        "office",
+        "opening hours (a schedule's name or blocks)",
+        "schedule",
+    ),
+)
 
 
 def split_contiguous(weights: np.ndarray, k: int) -> np.ndarray:

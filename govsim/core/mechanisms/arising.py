@@ -10,21 +10,49 @@ the resident's patience, so the same need is equally hard in every structure.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
-from govsim.core.module import Module, Outcome, Par, Step
+import numpy as np
+from pydantic import AfterValidator
+
+from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par
+from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import ELDERLY, NO_CHANNEL, STATUS_NAMES, UNREPORTED
 from govsim.labels import NEED_TYPE_KEYS
+
+
+def _every_type(v: dict) -> dict:
+    missing = [t for t in NEED_TYPE_KEYS if t not in v]
+    if missing:
+        raise ValueError(f"must give every need type; missing: {', '.join(missing)}")
+    return v
+
+
+ByType = dict[NeedType, NonNeg]
+# a value for every need type
+AllTypes = Annotated[ByType, AfterValidator(_every_type)]
 
 
 class NeedArising(Module):
     name = "arising"
     pars = (
-        Par("needs.per_year"),
-        Par("needs.elderly_multiplier"),
-        Par("needs.vulnerable_multiplier"),
-        Par("needs.migrant_multiplier"),
-        Par("needs.patience_days"),
+        Par("needs.per_year", AllTypes, REQUIRED, "needs per resident per year, by type", "1/yr"),
+        Par("needs.elderly_multiplier", ByType, REQUIRED, "rate multiplier for the elderly", "×"),
+        Par(
+            "needs.vulnerable_multiplier",
+            ByType,
+            REQUIRED,
+            "rate multiplier for vulnerable residents",
+            "×",
+        ),
+        Par("needs.migrant_multiplier", ByType, REQUIRED, "rate multiplier for migrants", "×"),
+        Par(
+            "needs.patience_days",
+            AllTypes,
+            REQUIRED,
+            "mean days a resident keeps an unreported need (exponential)",
+            "days",
+        ),
     )
     streams = ("arise",)
     outcomes = (

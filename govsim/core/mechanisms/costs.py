@@ -6,18 +6,32 @@ grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pay
 
 from __future__ import annotations
 
-from govsim.core.module import Module, Outcome, Par
+from govsim.config.declare import NonNeg, Par, Strict, field
+from govsim.core.module import Module, Outcome
 
 DAYS_PER_YEAR = 365.0
+
+
+class CostItems(Strict):
+    """Yearly money per instance (yuan)."""
+
+    salary_per_staff: NonNeg = field(0.0, "pay and on-costs per staff member", "yuan/yr")
+    premises: NonNeg = field(0.0, "rent or upkeep of premises", "yuan/yr")
+    purchased_services: NonNeg = field(
+        0.0, "services bought from others (政府购买服务, 费随事转)", "yuan/yr"
+    )
+    subsidies: NonNeg = field(
+        0.0, "subsidies paid to residents (meal, helper allowances)", "yuan/yr"
+    )
+    running: NonNeg = field(0.0, "running costs", "yuan/yr")
 
 
 class Costs(Module):
     name = "costs"
     pars = (
-        Par("institutions.*.costs"),
+        Par("institutions.*.costs", CostItems, CostItems(), "yearly money per instance", "yuan/yr"),
         Par("institutions.*.staff"),
-        Par("incentives.points.yuan_per_point"),
-        Par("incentives.points.redeem_share"),
+        Par("incentives.points"),
     )
     outcomes = (
         Outcome(

@@ -15,10 +15,13 @@ Visited households are invited to take part (returned as ``Invitations``).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
+from govsim.config.declare import NonNeg, Par, Share, Strict, field
 from govsim.core.mechanisms.routing import Invitations
-from govsim.core.module import Module, Par, Step
+from govsim.core.module import Module, Step
 from govsim.core.records import DISCOVERED, UNREPORTED, Reports
 from govsim.core.streams import keyed_uniform
 
@@ -28,10 +31,26 @@ VISIT_FROM_H, VISIT_SPAN_H = 9.0, 8.0
 TIES_REPORT_H = 18.0
 
 
+class Outreach(Strict):
+    """Proactive discovery: visits to households, or needs noticed among party members' ties."""
+
+    mode: Literal["visits", "ties"] = field(
+        "visits", "visits to households, or party members noticing needs among their ties", "—"
+    )
+    visits_per_staff_day: NonNeg = field(
+        0.0, "households visited per staff member per open day", "visits/day"
+    )
+    vacancy: Share = field(0.0, "share of posts empty (楼栋长更换频繁甚至长期空缺, 004)", "share")
+    detect: Share = field(0.8, "chance a visit notices a pending need", "probability")
+    ties_detect_per_day: Share = field(
+        0.0, "daily chance a mobilised member notices a tie's pending need", "probability/day"
+    )
+
+
 class Discovery(Module):
     name = "discovery"
     pars = (
-        Par("institutions.*.outreach"),
+        Par("institutions.*.outreach", Outreach | None, None, "proactive discovery", "—"),
         Par("institutions.*.self_governance"),
         Par("behaviour.staff_absence"),
         Par("behaviour.invitation_days"),

@@ -8,23 +8,74 @@ belonging, which fades slowly without contact.  Where the structure runs a point
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
+import numpy as np
+from pydantic import AfterValidator
+
+from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par, SessionKind, Share, Strict, field
+from govsim.core.mechanisms.arising import _every_type
 from govsim.core.mechanisms.sessions import Attendance
-from govsim.core.module import Module, Outcome, Par, State, Step
+from govsim.core.module import Module, Outcome, State, Step
 from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
+
+
+class Points(Strict):
+    """A points bank (积分): taking part earns points redeemable for services."""
+
+    per_session: dict[SessionKind, NonNeg] = field(
+        meaning="points earned per session, by kind", unit="points"
+    )
+    yuan_per_point: NonNeg = field(meaning="value of a point when redeemed", unit="yuan")
+    redeem_share: Share = field(0.8, "share of points redeemed", "share")
 
 
 class Feedback(Module):
     name = "feedback"
     pars = (
-        Par("behaviour.trust_gain_resolved"),
-        Par("behaviour.trust_loss_slow"),
-        Par("behaviour.trust_loss_lost"),
-        Par("behaviour.slow_threshold_h"),
-        Par("behaviour.belonging_gain"),
-        Par("behaviour.belonging_decay_per_day"),
-        Par("incentives.points"),
+        Par(
+            "behaviour.trust_gain_resolved",
+            NonNeg,
+            REQUIRED,
+            "trust gained when a need is answered in time",
+            "0–1",
+        ),
+        Par(
+            "behaviour.trust_loss_slow",
+            NonNeg,
+            REQUIRED,
+            "trust lost when an answer is slow or a need is given up",
+            "0–1",
+        ),
+        Par(
+            "behaviour.trust_loss_lost",
+            NonNeg,
+            REQUIRED,
+            "trust lost when a request is forwarded without follow-up",
+            "0–1",
+        ),
+        Par(
+            "behaviour.slow_threshold_h",
+            Annotated[dict[NeedType, NonNeg], AfterValidator(_every_type)],
+            REQUIRED,
+            "response time residents call slow, by type",
+            "h",
+        ),
+        Par(
+            "behaviour.belonging_gain",
+            NonNeg,
+            REQUIRED,
+            "belonging gained per session attended",
+            "0–1",
+        ),
+        Par(
+            "behaviour.belonging_decay_per_day",
+            NonNeg,
+            REQUIRED,
+            "belonging lost per day",
+            "0–1/day",
+        ),
+        Par("incentives.points", Points | None, None, "a points bank (积分)", "—"),
     )
     states = (State("points", np.float32, 0.0, "points earned (points bank)"),)
     outcomes = (

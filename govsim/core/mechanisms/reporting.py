@@ -12,10 +12,15 @@ unreported (or abandoned, after being lost on the way).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
+import numpy as np
+from pydantic import AfterValidator
+
+from govsim.config.declare import REQUIRED, NeedType, Par, Share, Strict, field
 from govsim.core.measure import settled, share
-from govsim.core.module import Module, Outcome, Par, Step
+from govsim.core.mechanisms.arising import _every_type
+from govsim.core.module import Module, Outcome, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
     ABANDONED,
@@ -37,6 +42,15 @@ REMOTE_FROM_H, REMOTE_SPAN_H = 8.0, 14.0
 LEAVE_LAST_H = 17.0
 
 
+class RemoteChannel(Strict):
+    """Phone / online / proxy reporting: where it goes and for which need types."""
+
+    to: str = field(meaning="institution remote reports reach", unit="institution")
+    types: list[NeedType] = field(
+        meaning="need types that can be reported remotely", unit="need types"
+    )
+
+
 class Access:
     """When a resident of each time-use class can walk in to an institution kind."""
 
@@ -53,13 +67,51 @@ class Access:
 class Reporting(Module):
     name = "reporting"
     pars = (
-        Par("needs.report_per_day"),
-        Par("behaviour.trust_report"),
-        Par("behaviour.vulnerable_report_factor"),
-        Par("behaviour.working_leave_factor"),
-        Par("behaviour.distance_per_15min"),
-        Par("routing.walk_in"),
-        Par("routing.remote"),
+        Par(
+            "needs.report_per_day",
+            Annotated[dict[NeedType, Share], AfterValidator(_every_type)],
+            REQUIRED,
+            "daily chance of reporting when a channel fits",
+            "probability/day",
+        ),
+        Par(
+            "behaviour.trust_report", float, REQUIRED, "reporting rises by this × (trust − ½)", "×"
+        ),
+        Par(
+            "behaviour.vulnerable_report_factor",
+            Share,
+            REQUIRED,
+            "reporting factor for vulnerable residents (自主表达能力较弱)",
+            "×",
+        ),
+        Par(
+            "behaviour.working_leave_factor",
+            Share,
+            REQUIRED,
+            "reporting factor for a working resident when office hours shut them out",
+            "×",
+        ),
+        Par(
+            "behaviour.distance_per_15min",
+            float,
+            REQUIRED,
+            "weight of walking time per 15 minutes (logit for sessions, log-rate for reporting)",
+            "per 15 min",
+        ),
+        Par(
+            "routing.walk_in",
+            dict[NeedType, str],
+            REQUIRED,
+            "institution residents walk in to, by need type",
+            "institution",
+        ),
+        Par(
+            "routing.remote",
+            RemoteChannel | None,
+            None,
+            "phone / online / proxy channel: where it goes and for which need types",
+            "—",
+        ),
     )
     keyed = ("self_report",)  # draws keyed by need and day (streams.keyed_uniform)
     outcomes = (

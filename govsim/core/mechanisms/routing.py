@@ -13,11 +13,12 @@ answer and may report it again.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 
-from govsim.core.module import Module, Par, Step
+from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par, Share
+from govsim.core.module import Module, Step
 from govsim.core.records import (
     ACTIVITY,
     HOP_FORWARD,
@@ -53,14 +54,50 @@ class Invitations(NamedTuple):
 class Routing(Module):
     name = "routing"
     pars = (
-        Par("institutions.*.authority"),
-        Par("institutions.*.forwards_to"),
-        Par("institutions.*.forwards"),
-        Par("institutions.*.relay_delay_h"),
-        Par("institutions.*.relay_loss"),
-        Par("routing.relay"),
+        Par(
+            "institutions.*.authority",
+            dict[NeedType, Share],
+            {},
+            "share of requests of each need type it can settle",
+            "share",
+        ),
+        Par(
+            "institutions.*.forwards_to",
+            str | None,
+            None,
+            "where it relays what it cannot settle",
+            "institution",
+        ),
+        Par(
+            "institutions.*.forwards",
+            dict[NeedType, str],
+            {},
+            "relay target by need type, overriding forwards_to",
+            "institution",
+        ),
+        Par(
+            "institutions.*.relay_delay_h",
+            NonNeg,
+            0.0,
+            "mean delay before a relayed request leaves, in working hours",
+            "h (open)",
+        ),
+        Par(
+            "institutions.*.relay_loss",
+            Share,
+            0.0,
+            "chance a relayed request is forwarded without follow-up (一转了事)",
+            "probability",
+        ),
+        Par(
+            "routing.relay",
+            Literal["exponential", "fixed"],
+            "exponential",
+            "relay delay: random (exponential) or fixed",
+            "—",
+        ),
+        Par("behaviour.invitation_days", NonNeg, REQUIRED, "days an invitation counts", "days"),
         Par("needs.patience_days"),
-        Par("behaviour.invitation_days"),
     )
     keyed = ("relay",)  # draws keyed by need and hop (streams.keyed_uniform)
 

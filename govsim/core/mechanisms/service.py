@@ -13,24 +13,73 @@ way the request came, so the resident has the answer after the relay time up aga
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
+import numpy as np
+from pydantic import AfterValidator, Field
+
+from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par, Share
 from govsim.core.measure import settled, share
-from govsim.core.module import Module, Outcome, Par, Step
+from govsim.core.mechanisms.arising import _every_type
+from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
 from govsim.labels import NEED_TYPE_KEYS
+
+MAX_WINDOWS = 10_000  # a sanity bound: no service hall has more parallel slots
 
 
 class Service(Module):
     name = "service"
     pars = (
-        Par("institutions.*.windows"),
-        Par("institutions.*.backup"),
-        Par("institutions.*.processing_days"),
-        Par("institutions.*.time_limit_days"),
-        Par("institutions.*.accept_first"),
-        Par("needs.service_hours"),
-        Par("behaviour.staff_absence"),
+        Par(
+            "institutions.*.windows",
+            Annotated[int, Field(ge=0, le=MAX_WINDOWS)],
+            0,
+            "service slots working the queue in parallel",
+            "slots",
+        ),
+        Par(
+            "institutions.*.backup",
+            bool,
+            False,
+            "AB backup posts: an absent post is covered",
+            "yes/no",
+        ),
+        Par(
+            "institutions.*.processing_days",
+            NonNeg,
+            0.0,
+            "median back-office processing after the front desk",
+            "working days",
+        ),
+        Par(
+            "institutions.*.time_limit_days",
+            NonNeg | None,
+            None,
+            "time-limit commitment capping back-office processing (限时办结)",
+            "working days",
+        ),
+        Par(
+            "institutions.*.accept_first",
+            bool,
+            False,
+            "resolved when accepted, checked later (信用在先、审核在后)",
+            "yes/no",
+        ),
+        Par(
+            "needs.service_hours",
+            Annotated[dict[NeedType, NonNeg], AfterValidator(_every_type)],
+            REQUIRED,
+            "mean staff-hours of front-line work per request (exponential)",
+            "staff-h",
+        ),
+        Par(
+            "behaviour.staff_absence",
+            Share,
+            REQUIRED,
+            "chance a post's holder is away on a day",
+            "probability",
+        ),
     )
     streams = ("absence",)
     outcomes = (

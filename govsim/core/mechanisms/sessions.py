@@ -17,13 +17,24 @@ pending needs to the intake (001: 居民议事会 「负责收集来自各方面
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
 import numpy as np
+from pydantic import AfterValidator, Field, model_validator
 
+from govsim.config.declare import (
+    REQUIRED,
+    Hours,
+    NonNeg,
+    Par,
+    SessionKind,
+    Share,
+    Strict,
+    field,
+)
 from govsim.core.measure import share
 from govsim.core.mechanisms.routing import Invitations
-from govsim.core.module import Module, Outcome, Par, State, Step
+from govsim.core.module import Module, Outcome, State, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
     ACTIVITY,
@@ -77,6 +88,64 @@ class Day(NamedTuple):
     volunteer_slots: np.ndarray
 
 
+def _every_kind(v: dict) -> dict:
+    missing = [k for k in KINDS if k not in v]
+    if missing:
+        raise ValueError(f"must give every session kind; missing: {', '.join(missing)}")
+    return v
+
+
+class SelfGovernance(Strict):
+    """How a committee spends the staff-hours left after admin tasks and requests."""
+
+    activity: Share = field(0.0, "share of spare hours on activities", "share")
+    deliberation: Share = field(0.0, "share of spare hours on meetings (议事)", "share")
+    visits: Share = field(0.0, "share of spare hours on household visits", "share")
+    hours_per_activity: NonNeg = field(6.0, "staff-hours to prepare and run an activity", "staff-h")
+    activity_seats: int = field(30, "seats at an activity", "seats", ge=1)
+    hours_per_meeting: NonNeg = field(8.0, "staff-hours to prepare and chair a meeting", "staff-h")
+    meeting_seats: int = field(40, "seats at a meeting", "seats", ge=1)
+    visits_per_hour: NonNeg = field(2.0, "households visited per staff-hour", "visits/h")
+
+    @model_validator(mode="after")
+    def _shares(self):
+        total = self.activity + self.deliberation + self.visits
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"activity + deliberation + visits must be <= 1, got {total:g}")
+        return self
+
+
+class Offer(Strict):
+    """A fixed programme of sessions residents can join at the institution's premises:
+    ``sessions_per_week`` spread over open days, and/or events on ``days_of_year``
+    (0–364, repeating every 365 days; day 0 is a Monday), e.g. an election."""
+
+    kind: SessionKind = field(meaning="kind of session", unit="—")
+    sessions_per_week: NonNeg = field(0.0, "sessions a week, spread over open days", "1/wk")
+    days_of_year: list[Annotated[int, Field(ge=0, le=364)]] = field(
+        [], "days of a fixed event (0–364; day 0 is a Monday)", "day"
+    )
+    seats: int = field(meaning="seats at a session", unit="seats", ge=1, le=10_000_000)
+    duration_h: Annotated[float, Field(gt=0, le=24)] = field(
+        2.0, "length: a resident free at any hour of it can come", "h"
+    )
+    hours: Hours | None = field(
+        None, "when sessions may start (default: the institution's hours)", "schedule"
+    )
+    collects_needs: bool = field(
+        False, "attendees' unreported needs are collected (搜集社情民意)", "yes/no"
+    )
+    adds_capacity: bool = field(
+        False, "volunteer attendees add service capacity (volunteering only)", "yes/no"
+    )
+
+    @model_validator(mode="after")
+    def _some_sessions(self):
+        if self.sessions_per_week <= 0 and not self.days_of_year:
+            raise ValueError("an offer needs sessions_per_week > 0 or days_of_year")
+        return self
+
+
 def free_during(free: np.ndarray, tu, wd: int, start: int, duration: float) -> np.ndarray:
     """Whether residents of time-use class(es) ``tu`` are free at any hour of a session."""
     end = min(24, start + max(1, int(np.ceil(duration))))
@@ -86,17 +155,41 @@ def free_during(free: np.ndarray, tu, wd: int, start: int, duration: float) -> n
 class Sessions(Module):
     name = "sessions"
     pars = (
-        Par("institutions.*.self_governance"),
-        Par("institutions.*.offers"),
-        Par("incentives.points.per_session"),
-        Par("behaviour.base_logit"),
-        Par("behaviour.propensity"),
-        Par("behaviour.trust"),
-        Par("behaviour.belonging"),
-        Par("behaviour.peers"),
-        Par("behaviour.invited"),
-        Par("behaviour.points"),
+        Par(
+            "institutions.*.self_governance",
+            SelfGovernance | None,
+            None,
+            "how spare staff-hours are spent",
+            "—",
+        ),
+        Par(
+            "institutions.*.offers",
+            list[Offer],
+            [],
+            "fixed programmes of sessions (kind, sessions a week or days of the year, seats)",
+            "—",
+        ),
+        Par(
+            "behaviour.base_logit",
+            Annotated[dict[SessionKind, float], AfterValidator(_every_kind)],
+            REQUIRED,
+            "logit of joining an available session, by kind",
+            "logit",
+        ),
+        Par("behaviour.propensity", float, REQUIRED, "logit weight of propensity", "logit"),
+        Par("behaviour.trust", float, REQUIRED, "logit weight of trust − ½", "logit"),
+        Par("behaviour.belonging", float, REQUIRED, "logit weight of belonging − ½", "logit"),
+        Par(
+            "behaviour.peers",
+            float,
+            REQUIRED,
+            "logit weight of the share of ties active in 30 days",
+            "logit",
+        ),
+        Par("behaviour.invited", float, REQUIRED, "logit weight of an invitation", "logit"),
+        Par("behaviour.points", float, REQUIRED, "logit weight of points on offer", "logit"),
         Par("behaviour.distance_per_15min"),
+        Par("incentives.points"),
     )
     states = (
         State("last_day", np.int32, NEVER, "day of last taking part, by session kind", KINDS),

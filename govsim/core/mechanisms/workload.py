@@ -11,18 +11,40 @@ per community; 001: after 居政分离 「居委会有时间、有精力、有�
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
-from govsim.core.module import Module, Outcome, Par, Step
+import numpy as np
+from pydantic import Field
+
+from govsim.config.declare import REQUIRED, NonNeg, Par
+from govsim.core.module import Module, Outcome, Step
 
 
 class Workload(Module):
     name = "workload"
     pars = (
+        Par(
+            "institutions.*.admin_tasks",
+            NonNeg,
+            0.0,
+            "task types pushed down onto it from above",
+            "tasks",
+        ),
+        Par(
+            "workload.admin_hours_per_task",
+            NonNeg,
+            REQUIRED,
+            "staff-hours a year one pushed-down task costs a committee of reference size",
+            "staff-h/yr",
+        ),
+        Par(
+            "workload.reference_residents",
+            Annotated[float, Field(gt=0)],
+            REQUIRED,
+            "committee size the task figures describe",
+            "residents",
+        ),
         Par("institutions.*.staff"),
-        Par("institutions.*.admin_tasks"),
-        Par("workload.admin_hours_per_task"),
-        Par("workload.reference_residents"),
         Par("behaviour.staff_absence"),
     )
     outcomes = (

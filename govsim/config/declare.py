@@ -1,0 +1,108 @@
+"""Parameter declarations and the file schemas built from them.
+
+Every parameter a scenario or population file may set is declared once, as a ``Par``, by
+the part of the model that owns it (a mechanism module, the structure, the population):
+its dotted key, type, default, meaning and unit.  ``section_model`` turns the declarations
+under one key prefix (``institutions.*.``, ``behaviour.``, ``routing.`` …) into a strict
+pydantic model, so the schema, the validation messages and the parameter table all come
+from the one declaration.  Nested tables (``outreach``, ``offers`` …) are pydantic models
+declared beside their owner, with ``meaning``/``unit`` on each field (``field``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
+
+REQUIRED: Any = ...  # a Par whose value every file must give
+
+NeedType = Literal[NEED_TYPE_KEYS]  # type: ignore[valid-type]
+SessionKind = Literal[tuple(SESSION_KINDS)]  # type: ignore[valid-type]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Level = Literal["district", "community", "jurisdiction", "grid"]
+Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]  # finite
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class Strict(BaseModel):
+    """A table of a file: unknown keys are errors, values are frozen once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Par:
+    """A parameter: the dotted key it has in a file (``institutions.*.windows``,
+    ``behaviour.trust_report``), its type, default (``REQUIRED``: the file must give it),
+    meaning and unit.  A ``Par`` without a type is a reference: the module reads a
+    parameter declared elsewhere (shown as "used by" in the parameter table)."""
+
+    key: str
+    type: Any = None
+    default: Any = REQUIRED
+    meaning: str = ""
+    unit: str = ""
+
+    @property
+    def declares(self) -> bool:
+        return self.type is not None
+
+
+def field(default: Any = REQUIRED, meaning: str = "", unit: str = "", **constraints) -> Any:
+    """A field of a nested table model with its meaning and unit (for the parameter table)."""
+    return Field(default, description=meaning, json_schema_extra={"unit": unit}, **constraints)
+
+
+def section_model(name: str, pars: list[tuple[str, Par]], base: type[BaseModel] = Strict):
+    """A strict pydantic model named ``name`` with one field per ``(field name, Par)``."""
+    fields = {}
+    for fname, p in pars:
+        fields[fname] = (
+            p.type,
+            Field(p.default, description=p.meaning, json_schema_extra={"unit": p.unit}),
+        )
+    return create_model(name, __base__=base, **fields)
+
+
+def under(pars: list[Par], prefix: str) -> list[tuple[str, Par]]:
+    """Declarations directly under ``prefix`` (``"institutions.*."``), as (field, Par)."""
+    out = []
+    for p in pars:
+        if p.declares and p.key.startswith(prefix):
+            rest = p.key[len(prefix) :]
+            if "." not in rest:
+                out.append((rest, p))
+    return out
+
+
+def check_unique(pars: list[tuple[str, Par]]) -> None:
+    """Each key is declared once (by one owner)."""
+    seen: dict[str, str] = {}
+    for owner, p in pars:
+        if p.declares:
+            if p.key in seen:
+                raise ValueError(f"parameter {p.key!r} is declared by {seen[p.key]} and {owner}")
+            seen[p.key] = owner
+
+
+class HoursBlock(Strict):
+    """Open hours on some weekdays, e.g. ``{days = ["mon","tue"], open = [[9, 12], [14, 17.5]]}``."""
+
+    days: list[Weekday] = Field(min_length=1)
+    open: list[tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]]]
+
+    def model_post_init(self, _context) -> None:
+        for a, b in self.open:
+            if not a < b:
+                raise ValueError(
+                    f"each open span must be [start, end] with start < end, got [{a}, {b}]"
+                )
+
+
+# opening hours: the name of a schedule of the file, or blocks written in place
+Hours = str | list[HoursBlock]
