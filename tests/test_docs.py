@@ -102,3 +102,22 @@ def test_readme_quick_start_is_two_make_commands_and_ci_runs_the_test_one():
     assert "make test" in ci
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^results:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_the_odd_day_plan_is_the_models_plan():
+    """The table in ODD §3 is the plan the modules' Step declarations make."""
+    from govsim import GovernanceModel
+
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    block = text.split("<!-- day plan:", 1)[1].split("<!-- end day plan -->", 1)[0]
+    rows = [r for r in block.splitlines() if r.startswith("| ") and not r.startswith("| at ")]
+    shown = [tuple(c.strip() for c in r.strip("|").split("|")) for r in rows]
+    model = GovernanceModel("baseline", residents=500, seed=0)
+    want = []
+    for at, name, method, takes, gives in model.plan_table():
+        cls = type(getattr(model, name)).__name__
+        want.append(
+            (f"{at:g}", name, f"`{cls}.{method}`", ", ".join(takes) or "—", ", ".join(gives) or "—")
+        )
+    want = [(a if "." in a else f"{a}.0", *rest) for a, *rest in want]
+    assert shown == want
