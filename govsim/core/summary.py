@@ -16,27 +16,29 @@ from govsim.core.mechanisms import MODULES
 from govsim.core.module import Outcome, declared
 from govsim.labels import NEED_TYPE_KEYS
 
-OUTCOMES: dict[str, Outcome] = {o.key: o for o in declared(MODULES, "outcomes")}
+
+def outcomes(modules=MODULES) -> dict[str, Outcome]:
+    """Every outcome the modules declare, by key (classes or instances)."""
+    return {o.key: o for o in declared(list(modules), "outcomes")}
 
 
-def headline() -> tuple[str, ...]:
+OUTCOMES: dict[str, Outcome] = outcomes()
+
+
+def headline(modules=MODULES) -> tuple[str, ...]:
     """The outcomes every table, chart and report leads with, in their declared order."""
-    return tuple(sorted((o.key for o in OUTCOMES.values() if o.headline), key=_rank))
+    outs = outcomes(modules)
+    return tuple(sorted((k for k, o in outs.items() if o.headline), key=lambda k: outs[k].headline))
 
 
-def _rank(key: str) -> int:
-    return int(OUTCOMES[key].headline)
-
-
-def per_replicate() -> tuple[str, ...]:
+def per_replicate(modules=MODULES) -> tuple[str, ...]:
     """Columns of ``runs.csv``, ``summary.csv`` and ``paired.csv``."""
-    return tuple(o.key for o in OUTCOMES.values() if o.per_replicate)
+    return tuple(o.key for o in outcomes(modules).values() if o.per_replicate)
 
 
-def by_group() -> tuple[str, ...]:
-    """Outcomes per resident group in ``runs.csv`` and the charts: the headline ones that
-    are reported by group."""
-    return tuple(k for k in headline() if OUTCOMES[k].by_group)
+def by_group(modules=MODULES) -> tuple[str, ...]:
+    """Outcomes per resident group in ``runs.csv`` (``<group>.<outcome>`` columns)."""
+    return tuple(o.key for o in outcomes(modules).values() if o.by_group and o.per_replicate)
 
 
 def daily_reporters(modules) -> dict:
@@ -85,7 +87,7 @@ def summarize(model) -> dict:
         "seed": model.seed,
     }
     all_needs = np.ones(nd.n, dtype=bool)
-    out.update(_outcomes(mods, day, None, all_needs, lambda o: o.key in OUTCOMES))
+    out.update(_outcomes(mods, day, None, all_needs, lambda o: True))
     out["cost_per_resident_yuan"] = cost["total"] / r.n
     out["cost_breakdown_yuan_per_year"] = cost
     typ = nd.col("type")
@@ -109,7 +111,7 @@ def summarize(model) -> dict:
         out.update(mod.details())
     out["needs_status"] = nd.counts()
     # daily-only outcomes are not end-of-run outcomes
-    for o in OUTCOMES.values():
+    for o in outcomes(mods).values():
         if o.daily and not o.per_replicate:
             out.pop(o.key, None)
     return out
