@@ -11,8 +11,8 @@ from tqdm import tqdm
 
 from govsim.config.scenario import ScenarioError, builtin_order, list_scenarios, load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
-from govsim.core.summary import headline
-from govsim.labels import outcome_text
+from govsim.core.summary import OUTCOMES, headline
+from govsim.labels import UNITS, label, pick
 
 
 def _positive(v: str) -> int:
@@ -218,7 +218,8 @@ def cmd_params(args) -> int:
 
 def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
     def head(k):
-        return outcome_text(k, lang)
+        o = OUTCOMES[k]
+        return f"{pick(o.zh, o.en, lang)} ({label(UNITS, o.unit, lang)})"
 
     def fmt(row, k):
         v = row.get(k)
