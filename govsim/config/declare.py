@@ -106,3 +106,14 @@ class HoursBlock(Strict):
 
 # opening hours: the name of a schedule of the file, or blocks written in place
 Hours = str | list[HoursBlock]
+
+
+@dataclass(frozen=True)
+class Const:
+    """A number fixed in the code (not a file key), declared with its meaning, unit and
+    source so the parameter table lists it; the value is the module global ``name``."""
+
+    name: str
+    meaning: str
+    unit: str
+    source: str

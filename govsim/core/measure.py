@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from govsim.config.declare import Const
 from govsim.core.records import NeedTable
 
 # needs younger than this at the end are left out of never-reported and unresolved shares:
 # they have not had a fair chance to be answered (assumption)
 SETTLE_DAYS = 30
+CONSTANTS = (
+    Const(
+        "SETTLE_DAYS",
+        "needs younger than this at the end are left out of never-reported and unresolved shares",
+        "days",
+        "assumption: a fair chance to be answered",
+    ),
+)
 
 
 def share(flags: np.ndarray, sel: np.ndarray) -> float | None:

@@ -49,7 +49,7 @@ def day_plan(modules: list[Module]) -> list[tuple[Module, Step, object]]:
     """Every step of every module, in the order of the day; each input must be returned
     by an earlier step."""
     plan = sorted(((m, s) for m in modules for s in m.steps), key=lambda ms: ms[1].at)
-    for (m1, s1), (m2, s2) in zip(plan, plan[1:]):
+    for (m1, s1), (m2, s2) in zip(plan, plan[1:], strict=False):
         if s1.at == s2.at:
             raise ValueError(
                 f"steps {m1.name}.{s1.method} and {m2.name}.{s2.method} are both at {s1.at}; "

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from govsim.config.declare import Par
+from govsim.config.declare import Const, Par
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ class Module:
     outcomes: ClassVar[tuple[Outcome, ...]] = ()
     steps: ClassVar[tuple[Step, ...]] = ()
     provides: ClassVar[tuple[str, ...]] = ()
+    constants: ClassVar[tuple[Const, ...]] = ()  # numbers fixed in the module's code
     uses: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, world, rng: dict[str, np.random.Generator], seed: int):

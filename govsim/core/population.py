@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import Field
 
-from govsim.config.declare import REQUIRED, NonNeg, Par, Share
+from govsim.config.declare import REQUIRED, Const, NonNeg, Par, Share
 from govsim.config.scenario import Population
 from govsim.config.schedule import WEEKDAYS
 from govsim.core.module import State
@@ -139,6 +139,16 @@ FREE_TIME_BLOCKS = {
     TU_EMPLOYED: [(list(WEEKDAYS[:5]), [(7, 8.5), (18.5, 22)]), (list(WEEKDAYS[5:]), _AWAKE)],
     TU_STUDENT: [(list(WEEKDAYS[:5]), [(7, 7.5), (16.5, 22)]), (list(WEEKDAYS[5:]), _AWAKE)],
 }
+
+
+CONSTANTS = (
+    Const(
+        "FREE_TIME_BLOCKS",
+        "hours residents are free, by time-use class",
+        "h",
+        "assumption: work 9–18 on weekdays, school 8–16:30, sleep 22–7 (no time-use survey in the seeds)",
+    ),
+)
 
 
 def free_time_mask() -> np.ndarray:

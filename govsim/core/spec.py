@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from govsim.config.declare import HoursBlock, Par, Strict, check_unique, section_model, under
 from govsim.config.schedule import WeeklySchedule
@@ -43,6 +43,22 @@ class Meta(Strict):
     reference: bool = Field(False, description="the structure others are compared against")
 
 
+class Loaded(Strict):
+    """What the loader adds to a validated file."""
+
+    sources: dict[str, str] = {}  # dotted key → its source, as the file gives it
+    file: str = ""
+    key: str = ""
+
+
+class ScenarioBase(Loaded):
+    def schedule_of(self, item) -> WeeklySchedule:
+        """The weekly hours of an institution or offer (a named schedule or blocks)."""
+        hours = item.hours
+        blocks = self.schedules[hours] if isinstance(hours, str) else hours
+        return WeeklySchedule.from_blocks([(list(b.days), list(b.open)) for b in blocks])
+
+
 def declarations(extra: tuple = ()) -> list[tuple[str, Par]]:
     """Every (owner, Par) of the structure, the population and the modules."""
     out = [("structure", p) for p in structure.PARS]
@@ -64,45 +80,26 @@ class Schemas:
             s: section_model(s.capitalize(), under(pars, f"{s}.")) for s in SCENARIO_SECTIONS
         }
         self.sections = sections
-        inst = self.InstitutionSpec
-
-        class Scenario(Strict):
-            scenario: Meta
-            layout: sections["layout"] = sections["layout"]()  # type: ignore[valid-type]
-            schedules: dict[str, list[HoursBlock]] = {}
-            routing: sections["routing"]  # type: ignore[valid-type]
-            institutions: dict[str, inst]  # type: ignore[valid-type]
-            incentives: sections["incentives"] = sections["incentives"]()  # type: ignore[valid-type]
-            # filled in by the loader (not from the file)
-            sources: dict[str, str] = {}
-            file: str = ""
-            key: str = ""
-
-            def schedule_of(self, item) -> WeeklySchedule:
-                """The weekly hours of an institution or offer (a named schedule or blocks)."""
-                hours = item.hours
-                blocks = self.schedules[hours] if isinstance(hours, str) else hours
-                return WeeklySchedule.from_blocks([(list(b.days), list(b.open)) for b in blocks])
-
-        psections = {
+        self.Scenario = create_model(
+            "Scenario",
+            __base__=ScenarioBase,
+            scenario=(Meta, ...),
+            layout=(sections["layout"], sections["layout"]()),
+            schedules=(dict[str, list[HoursBlock]], {}),
+            routing=(sections["routing"], ...),
+            institutions=(dict[str, self.InstitutionSpec], ...),
+            incentives=(sections["incentives"], sections["incentives"]()),
+        )
+        self.population_sections = psections = {
             s: section_model(s.capitalize(), under(pars, f"{s}.")) for s in POPULATION_SECTIONS
         }
-        self.population_sections = psections
-
-        class Population(Strict):
-            name_zh: str
-            name_en: str
-            demography: psections["demography"]  # type: ignore[valid-type]
-            initial: psections["initial"]  # type: ignore[valid-type]
-            needs: psections["needs"]  # type: ignore[valid-type]
-            behaviour: psections["behaviour"]  # type: ignore[valid-type]
-            workload: psections["workload"]  # type: ignore[valid-type]
-            sources: dict[str, str] = {}
-            file: str = ""
-            key: str = ""
-
-        self.Scenario = Scenario
-        self.Population = Population
+        self.Population = create_model(
+            "Population",
+            __base__=Loaded,
+            name_zh=(str, ...),
+            name_en=(str, ...),
+            **{s: (psections[s], ...) for s in POPULATION_SECTIONS},
+        )
 
 
 @cache

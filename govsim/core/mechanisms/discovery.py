@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from govsim.config.declare import NonNeg, Par, Share, Strict, field
+from govsim.config.declare import Const, NonNeg, Par, Share, Strict, field
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.module import Module, Step
 from govsim.core.records import DISCOVERED, UNREPORTED, Reports
@@ -57,6 +57,21 @@ class Discovery(Module):
     )
     streams = ("visits",)
     keyed = ("detect",)  # draws keyed by need, day and institution
+    constants = (
+        Const(
+            "VISIT_FROM_H",
+            "household visits start from this hour …",
+            "h of day",
+            "assumption: 9:00",
+        ),
+        Const("VISIT_SPAN_H", "… and spread over this many hours", "h", "assumption: until 17:00"),
+        Const(
+            "TIES_REPORT_H",
+            "a party member passes on what they noticed from this hour",
+            "h of day",
+            "assumption: in the evening, 18:00",
+        ),
+    )
 
     steps = (Step(5.0, "step", ("spare_hours",), ("invitations",)),)
     uses = ("intake",)

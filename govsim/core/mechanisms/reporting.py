@@ -17,7 +17,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import AfterValidator
 
-from govsim.config.declare import REQUIRED, NeedType, Par, Share, Strict, field
+from govsim.config.declare import REQUIRED, Const, NeedType, Par, Share, Strict, field
 from govsim.core.measure import settled, share
 from govsim.core.mechanisms.arising import _every_type
 from govsim.core.module import Module, Outcome, Step
@@ -113,7 +113,22 @@ class Reporting(Module):
             "—",
         ),
     )
-    keyed = ("self_report",)  # draws keyed by need and day (streams.keyed_uniform)
+    keyed = ("self_report",)
+    constants = (
+        Const(
+            "REMOTE_FROM_H",
+            "phone / online / proxy reports are made from this hour …",
+            "h of day",
+            "assumption: 8:00",
+        ),
+        Const("REMOTE_SPAN_H", "… for this many hours", "h", "assumption: until 22:00 (14 h)"),
+        Const(
+            "LEAVE_LAST_H",
+            "a working resident taking leave to report must have the need by this hour",
+            "h of day",
+            "assumption: 17:00, near the end of office hours",
+        ),
+    )  # draws keyed by need and day (streams.keyed_uniform)
     outcomes = (
         Outcome(
             "unreported_share",

@@ -17,7 +17,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par, Share
+from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share
 from govsim.core.module import Module, Step
 from govsim.core.records import (
     ACTIVITY,
@@ -107,6 +107,26 @@ class Routing(Module):
         Step(3.0, "step", outputs=("lost",)),
     )
     provides = ("intake",)
+    constants = (
+        Const(
+            "FEEDBACK_WAIT_H",
+            "wait for an answer before a resident whose request was lost may try again",
+            "h",
+            "assumption: a week",
+        ),
+        Const(
+            "LOST_PATIENCE_SHARE",
+            "after a loss, the share of the usual patience a resident keeps trying",
+            "share",
+            "assumption: half as long",
+        ),
+        Const(
+            "MAX_PASSES",
+            "relay passes within one day (a longer chain goes on the next day)",
+            "passes",
+            "numerical bound; no built-in route is longer than 5",
+        ),
+    )
     uses = ("serve", "open_day")
 
     def setup(self) -> None:

@@ -18,7 +18,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import AfterValidator, Field
 
-from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par, Share
+from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share
 from govsim.core.measure import settled, share
 from govsim.core.mechanisms.arising import _every_type
 from govsim.core.module import Module, Outcome, Step
@@ -133,6 +133,20 @@ class Service(Module):
         Step(6.1, "set_volunteers", ("volunteer_slots",)),
     )
     provides = ("serve", "open_day")
+    constants = (
+        Const(
+            "PROCESSING_SIGMA",
+            "spread (lognormal σ) of back-office processing times",
+            "—",
+            "assumption: a long right tail of processing times",
+        ),
+        Const(
+            "MAX_WINDOWS",
+            "upper bound on windows a file may give",
+            "slots",
+            "sanity bound: no service hall has more parallel slots",
+        ),
+    )
 
     def setup(self) -> None:
         world = self.w

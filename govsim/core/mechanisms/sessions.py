@@ -24,6 +24,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from govsim.config.declare import (
     REQUIRED,
+    Const,
     Hours,
     NonNeg,
     Par,
@@ -198,6 +199,28 @@ class Sessions(Module):
     )
     streams = ("schedule", "assign")
     keyed = ("choice",)  # whether to go: keyed by resident, day and kind
+    constants = (
+        Const(
+            "RECENT_DAYS",
+            "window of taking part (participation rate)",
+            "days",
+            "DOMAIN.md §4: the last 30 days",
+        ),
+        Const(
+            "CIVIC_DAYS",
+            "window of the yearly civic measure (deliberation or election)",
+            "days",
+            "a year: committees are elected for terms of years (《城市居民委员会组织法》)",
+        ),
+        Const("VOLUNTEER_SHIFT_H", "hours a volunteer gives in a session", "h", "assumption"),
+        Const("SESSION_H", "length of a committee activity or meeting", "h", "assumption"),
+        Const(
+            "ARRIVE_AFTER_H",
+            "attendees are met this long after a session starts",
+            "h",
+            "assumption: half an hour",
+        ),
+    )
     outcomes = (
         Outcome(
             "participation_rate",
