@@ -4,17 +4,15 @@
 >>> sc = govsim.load_scenario("scenarios/baseline.toml")
 >>> model = govsim.GovernanceModel(sc, residents=5000, seed=1)
 >>> model.run(60).summary()["participation_rate"]  # doctest: +SKIP
+
+The names below are imported on first use (PEP 562), so ``import govsim.presentation.plot``
+does not load the simulator (``govsim.core``, Mesa).
 """
 
-from govsim.config.scenario import (
-    Population,
-    Scenario,
-    ScenarioError,
-    list_scenarios,
-    load_population,
-    load_scenario,
-)
-from govsim.core.model import GovernanceModel
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 __all__ = [
@@ -27,3 +25,32 @@ __all__ = [
     "load_scenario",
     "__version__",
 ]
+
+# public name -> module that defines it
+_LAZY = {
+    "GovernanceModel": "govsim.core.model",
+    "Population": "govsim.core.load",
+    "Scenario": "govsim.core.load",
+    "ScenarioError": "govsim.config.reading",
+    "list_scenarios": "govsim.config.scenario",
+    "load_population": "govsim.core.load",
+    "load_scenario": "govsim.core.load",
+}
+
+if TYPE_CHECKING:
+    from govsim.config.reading import ScenarioError
+    from govsim.config.scenario import list_scenarios
+    from govsim.core.load import Population, Scenario, load_population, load_scenario
+    from govsim.core.model import GovernanceModel
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module 'govsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__} - {"annotations", "importlib", "TYPE_CHECKING"})

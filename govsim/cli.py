@@ -9,7 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from govsim.config.scenario import ScenarioError, builtin_order, list_scenarios, load_scenario
+from govsim.config.reading import ScenarioError
+from govsim.config.scenario import builtin_order, list_scenarios
+from govsim.core.load import load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from govsim.core.summary import OUTCOMES, headline
 from govsim.labels import UNITS, label, pick
@@ -172,7 +174,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from govsim.config.scenario import load_population
+    from govsim.core.load import load_population
     from govsim.experiments.calibrate import apply_to_profile, calibrate, report_markdown
     from govsim.experiments.outputs import atomic_write
 
@@ -205,7 +207,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from govsim.config.params import parameter_table_markdown
+    from govsim.core.params import parameter_table_markdown
     from govsim.experiments.outputs import atomic_write
 
     text = parameter_table_markdown()

@@ -10,22 +10,7 @@ import numpy as np
 import pytest
 
 from govsim import GovernanceModel, load_population, load_scenario
-from govsim.config.params import FIELDS, field_doc, parameter_table_markdown
-from govsim.config.scenario import (
-    Behaviour,
-    Costs,
-    Demography,
-    Initial,
-    Institution,
-    Layout,
-    NeedRates,
-    Offer,
-    Outreach,
-    Points,
-    Routing,
-    SelfGovernance,
-    Workload,
-)
+from govsim.core.params import constants, declared_rows, parameter_table_markdown
 from govsim.experiments.calibrate import (
     TARGETS,
     TURNOUT_TARGET,
@@ -46,36 +31,28 @@ def test_parameter_table_is_up_to_date():
     )
 
 
-@pytest.mark.parametrize(
-    "model,prefix",
-    [
-        (Institution, ""),
-        (Layout, ""),
-        (Routing, ""),
-        (SelfGovernance, "self_governance."),
-        (Outreach, "outreach."),
-        (Costs, "costs."),
-        (Points, "points."),
-        (Demography, "demography."),
-        (Initial, "initial."),
-        (NeedRates, "needs."),
-        (Behaviour, "behaviour."),
-        (Workload, "workload."),
-    ],
-)
-def test_every_field_has_a_meaning_and_unit(model, prefix):
-    missing = [
-        f
-        for f in model.model_fields
-        if f != "sources" and f"{prefix}{f}" not in FIELDS and f not in FIELDS
-    ]
-    assert not missing, f"add to govsim.params.FIELDS: {missing}"
+def test_every_declared_parameter_and_constant_has_a_meaning_and_unit():
+    rows = declared_rows()
+    assert len(rows) > 100
+    for r in rows:
+        assert r["meaning"].strip(), f"no meaning declared for {r['key']}"
+        assert r["unit"].strip(), f"no unit declared for {r['key']}"
+    for name, _value, c in constants():
+        assert c.meaning and c.unit and c.source, name
 
 
-def test_offer_fields_are_described_in_the_offers_row():
-    # offers are shown in one cell; the row's meaning names what the cell holds
-    assert set(Offer.model_fields) >= {"kind", "sessions_per_week", "days_of_year", "seats"}
-    assert "seats" in FIELDS["offers"][0]
+def test_every_key_of_a_file_is_declared_once():
+    """The schema is built from the declarations: every field of a validated scenario and
+    profile has exactly one declaration row (nested tables by their fields)."""
+    keys = [r["key"] for r in declared_rows()]
+    assert len(keys) == len(set(keys))
+    sc = load_scenario("baseline")
+    for name in type(sc.institutions["rc"]).model_fields:
+        assert f"institutions.*.{name}" in keys, name
+    pop = load_population("urban")
+    for section in ("demography", "initial", "needs", "behaviour", "workload"):
+        for name in type(getattr(pop, section)).model_fields:
+            assert f"{section}.{name}" in keys, f"{section}.{name}"
 
 
 def test_every_row_of_the_table_has_meaning_and_unit():
@@ -87,7 +64,6 @@ def test_every_row_of_the_table_has_meaning_and_unit():
         key = cells[0].strip("`")
         assert cells[1], f"no meaning for {key}"
         assert cells[2], f"no unit for {key}"
-        assert field_doc(key) != ("", "") or "." in key
 
 
 def test_every_number_in_the_table_has_a_source():
@@ -97,7 +73,9 @@ def test_every_number_in_the_table_has_a_source():
             continue
         cells = [c.strip() for c in line.split("|")[1:-1]]
         key = cells[0].strip("`")
-        values = cells[3:-1]
+        if len(cells) < 6 or cells[3] in ("required",) or "*" in key:
+            continue  # the declarations table: defaults, not values of a file
+        values = cells[4:-1]
         numeric = any(any(ch.isdigit() for ch in v) for v in values)
         if numeric and not key.endswith(
             (".actor", ".level", ".forwards_to", ".forwards", ".hours")
@@ -144,9 +122,11 @@ def test_admin_hours_per_task_gives_the_target_share(reference):
 
 
 def test_yearly_civic_participation_near_election_turnout(reference):
+    """At the size it was calibrated at (25,000 residents; smaller runs are not yet
+    size-invariant, see the ODD's limitations)."""
     pop = load_population(reference.scenario.population)
-    shares = civic_share(reference, pop, residents=8000, seeds=[11, 12])
-    assert abs(np.mean(shares) - TURNOUT_TARGET) < 0.05, shares
+    shares = civic_share(reference, pop, residents=25_000, seeds=[11])
+    assert abs(np.mean(shares) - TURNOUT_TARGET) < 0.03, shares
 
 
 def test_apply_writes_only_the_fitted_values(tmp_path):
@@ -157,13 +137,14 @@ def test_apply_writes_only_the_fitted_values(tmp_path):
     apply_to_profile(Fit(admin_hours_per_task=123.4, election_logit=-1.25), copy)
     after = copy.read_text(encoding="utf-8")
     data = tomllib.loads(after)
-    assert data["workload"]["admin_hours_per_task"] == 123.4
-    assert data["behaviour"]["base_logit"]["election"] == -1.25
+    assert data["workload"]["admin_hours_per_task"]["value"] == 123.4
+    assert data["behaviour"]["base_logit"]["value"]["election"] == -1.25
+    assert "calibrate" in data["workload"]["admin_hours_per_task"]["source"]  # source kept
     changed = [
         (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
     ]
     assert len(changed) == 2
     assert (
-        tomllib.loads(before)["behaviour"]["base_logit"]["activity"]
-        == data["behaviour"]["base_logit"]["activity"]
+        tomllib.loads(before)["behaviour"]["base_logit"]["value"]["activity"]
+        == data["behaviour"]["base_logit"]["value"]["activity"]
     )

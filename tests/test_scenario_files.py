@@ -8,21 +8,17 @@ from pathlib import Path
 
 import pytest
 
-import govsim.config.scenario as scenario_mod
+import govsim.config.reading as reading_mod
 from govsim import ScenarioError, list_scenarios, load_population, load_scenario
-from govsim.config.scenario import SCENARIO_DIR, Institution
+from govsim.config.scenario import SCENARIO_DIR
 
 BASELINE = (SCENARIO_DIR / "baseline.toml").read_text(encoding="utf-8")
-ALL_DEPT_AUTHORITY = (
-    "authority = { admin_service = 1.0, public_service = 1.0, dispute = 1.0, public_space = 1.0 }"
-)
 
 
-def variant(tmp_path: Path, old: str, new: str, name: str = "broken") -> Path:
-    """The baseline file with the first ``old`` replaced by ``new``, written to tmp_path."""
-    assert old in BASELINE, old
+def child(tmp_path: Path, body: str, name: str = "broken") -> Path:
+    """A file that extends the baseline with ``body`` (what it changes)."""
     path = tmp_path / f"{name}.toml"
-    path.write_text(BASELINE.replace(old, new, 1), encoding="utf-8")
+    path.write_text('extends = "baseline"\n' + body, encoding="utf-8")
     return path
 
 
@@ -71,7 +67,7 @@ def test_scenario_loads_from_a_path(tmp_path):
 
 # ------------------------------------------------------------------ malformed files
 def test_unknown_key_lists_allowed_keys(tmp_path):
-    p = variant(tmp_path, "staff = 14.4\n", "staff = 14.4\nstaf = 3\n")
+    p = child(tmp_path, "[institutions.rc]\nstaf = 3\n")
     err = error_of(p)
     assert_names(err, p, "institutions.rc.staf")
     assert "unknown key" in err.message
@@ -81,8 +77,7 @@ def test_unknown_key_lists_allowed_keys(tmp_path):
 
 
 def test_unknown_top_level_table_lists_allowed_tables(tmp_path):
-    p = tmp_path / "extra.toml"
-    p.write_text(BASELINE + "\n[extras]\nx = 1\n", encoding="utf-8")
+    p = child(tmp_path, "[extras]\nx = 1\n")
     err = error_of(p)
     assert_names(err, p, "extras")
     for allowed in ("scenario", "layout", "schedules", "routing", "institutions", "incentives"):
@@ -90,9 +85,7 @@ def test_unknown_top_level_table_lists_allowed_tables(tmp_path):
 
 
 def test_unknown_nested_key_lists_allowed_keys(tmp_path):
-    p = variant(
-        tmp_path, "self_governance = { activity = 0.5,", "self_governance = { activiti = 0.5,"
-    )
+    p = child(tmp_path, "[institutions.rc]\nself_governance = { activiti = 0.5 }\n")
     err = error_of(p)
     assert_names(err, p, "institutions.rc.self_governance.activiti")
     assert "unknown key" in err.message
@@ -101,28 +94,28 @@ def test_unknown_nested_key_lists_allowed_keys(tmp_path):
 
 
 def test_wrong_type(tmp_path):
-    p = variant(tmp_path, "windows = 1\n", 'windows = "two"\n')
+    p = child(tmp_path, '[institutions.rc]\nwindows = "two"\n')
     err = error_of(p)
     assert_names(err, p, "institutions.rc.windows")
     assert "integer" in err.message and "'two'" in err.message
 
 
 def test_value_out_of_range(tmp_path):
-    p = variant(tmp_path, "relay_loss = 0.10\n", "relay_loss = 1.5\n")
+    p = child(tmp_path, "[institutions.rc]\nrelay_loss = { value = 1.5, source = 'x' }\n")
     err = error_of(p)
     assert_names(err, p, "institutions.rc.relay_loss")
     assert "less than or equal to 1" in err.message and "1.5" in err.message
 
 
 def test_negative_value_out_of_range(tmp_path):
-    p = variant(tmp_path, "staff = 14.4\n", "staff = -2\n")
+    p = child(tmp_path, "[institutions.rc]\nstaff = -2\n")
     err = error_of(p)
     assert_names(err, p, "institutions.rc.staff")
     assert "greater than or equal to 0" in err.message
 
 
 def test_unknown_actor(tmp_path):
-    p = variant(tmp_path, 'actor = "residents_committee"', 'actor = "mayor"')
+    p = child(tmp_path, '[institutions.rc]\nactor = "mayor"\n')
     err = error_of(p)
     assert str(p) in str(err)
     assert "'mayor'" in err.message
@@ -131,7 +124,7 @@ def test_unknown_actor(tmp_path):
 
 
 def test_unknown_institution_in_forwards_to(tmp_path):
-    p = variant(tmp_path, 'forwards_to = "street"', 'forwards_to = "nowhere"')
+    p = child(tmp_path, '[institutions.rc]\nforwards_to = "nowhere"\n')
     err = error_of(p)
     assert_names(err, p, "institutions.rc.forwards_to")
     assert "'nowhere'" in err.message
@@ -139,17 +132,17 @@ def test_unknown_institution_in_forwards_to(tmp_path):
 
 
 def test_unknown_institution_in_forwards_by_type(tmp_path):
-    p = variant(
-        tmp_path, 'forwards_to = "street"', 'forwards_to = "street"\nforwards = { dispute = "x" }'
-    )
+    p = child(tmp_path, '[institutions.rc]\nforwards = { dispute = "x" }\n')
     err = error_of(p)
     assert_names(err, p, "institutions.rc.forwards.dispute")
     assert "'x'" in err.message
 
 
 def test_unknown_institution_in_walk_in(tmp_path):
-    p = variant(
-        tmp_path, 'admin_service = "rc", public_service', 'admin_service = "town", public_service'
+    p = child(
+        tmp_path,
+        '[routing]\nwalk_in = { admin_service = "town", public_service = "rc", dispute = "rc",'
+        ' public_space = "rc", activity = "rc" }\n',
     )
     err = error_of(p)
     assert_names(err, p, "routing.walk_in.admin_service")
@@ -157,7 +150,11 @@ def test_unknown_institution_in_walk_in(tmp_path):
 
 
 def test_missing_walk_in_entry(tmp_path):
-    p = variant(tmp_path, ', activity = "rc" }', " }")
+    p = child(
+        tmp_path,
+        '[routing]\nwalk_in = { admin_service = "rc", public_service = "rc", dispute = "rc",'
+        ' public_space = "rc" }\n',
+    )
     err = error_of(p)
     assert_names(err, p, "routing.walk_in.activity")
 
@@ -165,13 +162,12 @@ def test_missing_walk_in_entry(tmp_path):
 def test_routing_loop(tmp_path):
     # the department loses full authority for administrative errands and hands them back
     # to the committee: rc -> street -> dept -> rc
-    p = tmp_path / "loop.toml"
-    text = BASELINE.replace(
-        ALL_DEPT_AUTHORITY,
-        'authority = { admin_service = 0.5, public_service = 1.0, dispute = 1.0, public_space = 1.0 }\nforwards_to = "rc"',
+    p = child(
+        tmp_path,
+        "[institutions.dept]\nauthority = { admin_service = 0.5, public_service = 1.0,"
+        ' dispute = 1.0, public_space = 1.0 }\nforwards_to = "rc"\n',
+        "loop",
     )
-    assert text != BASELINE
-    p.write_text(text, encoding="utf-8")
     err = error_of(p)
     assert str(p) in str(err) and f"'{err.key}'" in str(err)
     assert err.key.startswith(("institutions.", "routing."))
@@ -181,10 +177,10 @@ def test_routing_loop(tmp_path):
 
 def test_need_type_without_full_authority_on_its_route(tmp_path):
     # nobody has full authority for public services any more
-    p = variant(
+    p = child(
         tmp_path,
-        ALL_DEPT_AUTHORITY,
-        "authority = { admin_service = 1.0, public_service = 0.9, dispute = 1.0, public_space = 1.0 }",
+        "[institutions.dept]\nauthority = { admin_service = 1.0, public_service = 0.9,"
+        " dispute = 1.0, public_space = 1.0 }\n",
     )
     err = error_of(p)
     assert_names(err, p, "institutions.dept.forwards_to")
@@ -192,7 +188,7 @@ def test_need_type_without_full_authority_on_its_route(tmp_path):
 
 
 def test_toml_syntax_error(tmp_path):
-    p = variant(tmp_path, "windows = 1\n", "windows = = 1\n")
+    p = child(tmp_path, "[institutions.rc]\nwindows = = 1\n")
     err = error_of(p)
     assert_names(err, p, "(syntax)")
     assert "not valid TOML" in err.message and "line" in err.message
@@ -214,7 +210,7 @@ def test_unknown_scenario_name_lists_known_ones():
 
 
 def test_unknown_schedule_name(tmp_path):
-    p = variant(tmp_path, 'hours = "office"', 'hours = "night_shift"')
+    p = child(tmp_path, '[institutions.rc]\nhours = "night_shift"\n')
     err = error_of(p)
     assert_names(err, p, "institutions.rc.hours")
     assert "'night_shift'" in err.message and "daily_day, election_day, office" in err.message
@@ -226,12 +222,107 @@ def test_bad_change_is_reported_like_a_file_error():
     assert str(SCENARIO_DIR / "baseline.toml") in str(err)
 
 
-def test_source_citing_an_unknown_key(tmp_path):
-    p = variant(
-        tmp_path, "[institutions.rc.sources]\n", '[institutions.rc.sources]\nwindowz = "x"\n'
-    )
+def test_a_separate_sources_table_is_refused_with_the_new_form(tmp_path):
+    p = child(tmp_path, '[institutions.rc]\nstaff = 3\n[institutions.rc.sources]\nstaff = "x"\n')
     err = error_of(p)
-    assert_names(err, p, "institutions.rc.sources.windowz")
+    assert_names(err, p, "institutions.rc.sources")
+    assert "value = ..., source" in err.message
+
+
+def test_a_source_without_a_value_is_refused(tmp_path):
+    p = child(tmp_path, '[institutions.rc]\nstaff = { source = "x" }\n')
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff.source")
+
+
+def test_a_file_that_is_not_utf8_or_has_a_bom_is_one_clear_error(tmp_path):
+    p = tmp_path / "latin.toml"
+    p.write_bytes('extends = "baseline"\n[scenario]\nname_zh = "caf\xe9"\n'.encode("latin-1"))
+    err = error_of(p)
+    assert_names(err, p, "(file)")
+    assert "UTF-8" in err.message
+    q = tmp_path / "bom.toml"
+    q.write_bytes(b"\xef\xbb\xbf" + (SCENARIO_DIR / "baseline.toml").read_bytes())
+    err = error_of(q)
+    assert "byte-order mark" in err.message
+
+
+# ------------------------------------------------------------------ inheritance
+def test_an_extending_file_changes_only_what_it_names(tmp_path):
+    p = child(
+        tmp_path,
+        '[institutions.rc]\nwindows = { value = 2, source = "assumption: two on duty" }\n',
+        "two_windows",
+    )
+    sc, base = load_scenario(p), load_scenario("baseline")
+    assert sc.institutions["rc"].windows == 2
+    assert sc.sources["institutions.rc.windows"] == "assumption: two on duty"
+    # everything else, and its source, is the baseline's
+    assert sc.institutions["rc"].staff == base.institutions["rc"].staff
+    assert sc.sources["institutions.rc.staff"] == base.sources["institutions.rc.staff"]
+    assert sc.institutions["street"] == base.institutions["street"]
+    assert list(sc.institutions) == list(base.institutions)
+    assert sc.schedules == base.schedules
+
+
+def test_a_field_is_replaced_whole_and_remove_deletes(tmp_path):
+    p = child(
+        tmp_path,
+        'remove = ["institutions.heads", "institutions.rc.offers"]\n'
+        "[institutions.rc]\nauthority = { dispute = 1.0 }\n",
+    )
+    sc = load_scenario(p)
+    assert "heads" not in sc.institutions
+    assert sc.institutions["rc"].offers == []  # back to the declared default
+    assert sc.institutions["rc"].authority == {"dispute": 1.0}  # not merged with the parent's
+    assert not any(k.startswith("institutions.heads") for k in sc.sources)
+
+
+def test_remove_of_a_key_the_parent_does_not_have_is_an_error(tmp_path):
+    p = child(tmp_path, 'remove = ["institutions.town"]\n')
+    err = error_of(p)
+    assert_names(err, p, "remove")
+    assert "'institutions.town'" in err.message
+
+
+def test_chains_and_changes_and_loops(tmp_path):
+    a = child(tmp_path, "[institutions.rc]\nwindows = 2\n", "a")
+    b = tmp_path / "b.toml"
+    b.write_text('extends = "a"\n[institutions.rc]\nstaff = 20\n', encoding="utf-8")
+    sc = load_scenario(b, changes={"institutions.street.windows": 7})
+    assert (sc.institutions["rc"].windows, sc.institutions["rc"].staff) == (2, 20)
+    assert sc.institutions["street"].windows == 7
+    a.write_text('extends = "b"\n', encoding="utf-8")
+    err = error_of(b)
+    assert err.key == "extends" and "loop" in err.message and "b.toml -> a.toml" in err.message
+
+
+def test_an_unknown_parent_is_named_with_the_known_ones(tmp_path):
+    p = tmp_path / "orphan.toml"
+    p.write_text('extends = "atlantis"\n', encoding="utf-8")
+    err = error_of(p)
+    assert_names(err, p, "extends")
+    assert "'atlantis'" in err.message and "baseline" in err.message
+
+
+def test_a_bad_value_in_an_extending_file_names_that_file_and_the_key(tmp_path):
+    p = child(tmp_path, "[institutions.heads]\noutreach = { detect = 2.0 }\n")
+    err = error_of(p)
+    assert_names(err, p, "institutions.heads.outreach.detect")
+
+
+def test_builtin_structures_extend_the_baseline_and_keep_their_order():
+    order = {
+        "suzhou": ["liaison", "rc", "street", "dept", "heads", "orgs"],
+        "chengdong": ["center", "masswork", "rc", "grid", "dept", "orgs"],
+        "qingyuan": ["branch", "council", "rc", "station", "town", "county"],
+    }
+    for name, want in order.items():
+        assert list(load_scenario(name).institutions) == want
+    for name in list_scenarios():
+        text = (SCENARIO_DIR / f"{name}.toml").read_text(encoding="utf-8")
+        assert ("extends" in text) == (name != "baseline"), name
+        assert "[institutions.rc.sources]" not in text
 
 
 # ------------------------------------------------------------------ data only
@@ -248,61 +339,50 @@ def test_python_code_in_a_scenario_file_is_a_syntax_error_and_never_runs(tmp_pat
 
 def test_scenario_files_are_read_with_tomllib(monkeypatch):
     calls = []
-    real = tomllib.load
+    real = tomllib.loads
 
-    def spy(fh, *a, **kw):
-        calls.append(fh.name)
-        return real(fh, *a, **kw)
+    def spy(text, *a, **kw):
+        calls.append(text[:20])
+        return real(text, *a, **kw)
 
-    assert scenario_mod.tomllib is tomllib
-    monkeypatch.setattr(scenario_mod.tomllib, "load", spy)
-    load_scenario("baseline")
-    assert calls == [str(SCENARIO_DIR / "baseline.toml")]
+    assert reading_mod.tomllib is tomllib
+    monkeypatch.setattr(reading_mod.tomllib, "loads", spy)
+    load_scenario("suzhou")
+    assert len(calls) == 2  # the file and the one it extends
 
 
 # ------------------------------------------------------------------ every number has a source
-NOT_NUMBERS = {"actor", "level", "hours", "forwards_to", "forwards", "sources"}
-AS_BASELINE = "as the baseline"
+NOT_NUMBERS = {"actor", "level", "hours", "forwards_to", "forwards"}
 
 
-def raw_institutions(name: str) -> dict:
-    with open(SCENARIO_DIR / f"{name}.toml", "rb") as fh:
-        return tomllib.load(fh)["institutions"]
+def _numbers(v) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float)):
+        return True
+    if isinstance(v, dict):
+        return any(_numbers(x) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return any(_numbers(x) for x in v)
+    return False
 
 
-def unsourced_keys() -> list[str]:
-    """Keys set in a scenario institution without a ``sources`` entry.  A key counts as
-    sourced without an entry only when the institution's sources say it is kept "as the
-    baseline", the baseline has the same institution with the same value, and the
-    baseline cites it."""
-    base = raw_institutions("baseline")
+def test_every_number_of_every_structure_has_a_source():
+    """Inherited values count with the source their own file gives (nearest table up)."""
     missing = []
     for scen in list_scenarios():
-        for name, inst in raw_institutions(scen).items():
-            sources = inst.get("sources", {})
-            says_as_baseline = any(AS_BASELINE in v for v in sources.values())
+        sc = load_scenario(scen)
+        raw = sc.model_dump(exclude={"sources", "file", "key"})
+        for name, inst in raw["institutions"].items():
             for key, value in inst.items():
-                if key in NOT_NUMBERS or key in sources:
+                path = f"institutions.{name}.{key}"
+                if key in NOT_NUMBERS or not _numbers(value):
                     continue
-                b = base.get(name, {})
-                if (
-                    scen != "baseline"
-                    and says_as_baseline
-                    and b.get(key) == value
-                    and key in b.get("sources", {})
+                field = type(sc.institutions[name]).model_fields[key]
+                if not field.is_required() and field.default == getattr(sc.institutions[name], key):
+                    continue  # the declared default, not set by any file
+                if not any(
+                    sc.sources.get(path.rsplit(".", i)[0]) for i in range(0, path.count("."))
                 ):
-                    continue
-                missing.append(f"{scen}: institutions.{name}.{key}")
-    return missing
-
-
-def test_source_keys_are_institution_fields():
-    for scen in list_scenarios():
-        for name, inst in raw_institutions(scen).items():
-            for key in inst.get("sources", {}):
-                assert key in Institution.model_fields, (scen, name, key)
-
-
-def test_every_number_in_an_institution_has_a_source():
-    missing = unsourced_keys()
+                    missing.append(f"{scen}: {path}")
     assert not missing, "keys without a source:\n" + "\n".join(missing)

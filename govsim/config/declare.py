@@ -93,8 +93,15 @@ def check_unique(pars: list[tuple[str, Par]]) -> None:
 class HoursBlock(Strict):
     """Open hours on some weekdays, e.g. ``{days = ["mon","tue"], open = [[9, 12], [14, 17.5]]}``."""
 
-    days: list[Weekday] = Field(min_length=1)
-    open: list[tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]]]
+    days: list[Weekday] = Field(
+        min_length=1, description="weekdays these hours hold on", json_schema_extra={"unit": "days"}
+    )
+    open: list[
+        tuple[Annotated[float, Field(ge=0, le=24)], Annotated[float, Field(ge=0, le=24)]]
+    ] = Field(
+        description="open spans [start, end] in hours of the day",
+        json_schema_extra={"unit": "h of day"},
+    )
 
     def model_post_init(self, _context) -> None:
         for a, b in self.open:

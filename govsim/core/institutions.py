@@ -18,10 +18,19 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 from scipy.special import ndtri
 
+from govsim.config.declare import Const
 from govsim.config.schedule import OpenClock, WeeklySchedule
 from govsim.core.records import QueueEntry
 
 PROCESSING_SIGMA = 0.75  # assumption: spread (lognormal sigma) of back-office processing times
+CONSTANTS = (
+    Const(
+        "PROCESSING_SIGMA",
+        "spread (lognormal σ) of back-office processing times",
+        "—",
+        "assumption: a long right tail of processing times",
+    ),
+)
 
 
 class Institution(FixedAgent):

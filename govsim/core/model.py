@@ -18,14 +18,15 @@ arguments and return values:
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from govsim.config.scenario import Population, Scenario, load_population, load_scenario
 from govsim.config.schedule import OpenClock
 from govsim.core.institutions import Institution
+from govsim.core.load import Population, Scenario, load_population, load_scenario
 from govsim.core.mechanisms import MODULES
 from govsim.core.module import Module, Step, declared
 from govsim.core.population import make_population
@@ -96,11 +97,15 @@ class GovernanceModel(mesa.Model):
         # arises (arrivals to the entry queues are then the Poisson need stream itself)
         self.report_at_arising = report_at_arising
         self.seed = int(seed)
-        self.spec: Scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
+        if isinstance(scenario, (str, Path)):
+            scenario = load_scenario(scenario, modules=modules)
+        self.spec: Scenario = scenario
         if population is None:
             population = self.spec.scenario.population
         self.population: Population = (
-            load_population(population) if isinstance(population, str) else population
+            load_population(population, modules=modules)
+            if isinstance(population, (str, Path))
+            else population
         )
         self.day_count = 0
 

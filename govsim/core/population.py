@@ -20,7 +20,6 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from govsim.config.declare import REQUIRED, Const, NonNeg, Par, Share
-from govsim.config.scenario import Population
 from govsim.config.schedule import WEEKDAYS
 from govsim.core.module import State
 from govsim.core.records import (
@@ -161,7 +160,7 @@ def free_time_mask() -> np.ndarray:
 
 
 def make_population(
-    profile: Population, n: int, seed: int, states: tuple[State, ...] | list[State] = ()
+    profile, n: int, seed: int, states: tuple[State, ...] | list[State] = ()
 ) -> tuple[Residents, Households, np.ndarray, sp.csr_matrix]:
     """Residents (with the run-time ``states`` the mechanisms declare, at their defaults),
     households, building positions (km, [B, 2]) and the social-tie matrix (CSR, symmetric).

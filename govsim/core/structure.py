@@ -16,7 +16,7 @@ which is the Mesa ``Network`` the institutions sit on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import networkx as nx
 import numpy as np
@@ -26,7 +26,6 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 
 from govsim.config.declare import REQUIRED, Hours, Level, NonNeg, Par
-from govsim.config.scenario import Institution, Scenario
 from govsim.core.records import Households, Residents
 from govsim.labels import ACTORS
 
@@ -134,7 +133,7 @@ class Units:
         }
 
 
-def partition(sc: Scenario, r: Residents, hh: Households) -> Units:
+def partition(sc, r: Residents, hh: Households) -> Units:
     lay = sc.layout
     pop_b = np.bincount(r.building, minlength=hh.n_buildings).astype(float)
     hh_b = np.bincount(hh.hh_building, minlength=hh.n_buildings).astype(float)
@@ -166,7 +165,7 @@ class Kind:
     """One institution of the scenario (e.g. ``street``) and its instances."""
 
     key: str
-    spec: Institution
+    spec: Any  # its InstitutionSpec
     index: int
     n_instances: int
     building_instance: np.ndarray  # instance serving each building
@@ -189,14 +188,14 @@ class Kind:
         return lo, hi
 
 
-def instances_of(inst: Institution, units: Units) -> tuple[int, np.ndarray]:
+def instances_of(inst, units: Units) -> tuple[int, np.ndarray]:
     n_units = units.count[inst.level]
     n = max(1, round(n_units / inst.per))
     unit_of_b = units.building_unit[inst.level]
     return n, (unit_of_b * n // n_units).astype(np.int64)
 
 
-def build_kinds(sc: Scenario, r: Residents, units: Units) -> list[Kind]:
+def build_kinds(sc, r: Residents, units: Units) -> list[Kind]:
     kinds = []
     node = 0
     for i, (key, inst) in enumerate(sc.institutions.items()):

@@ -9,11 +9,11 @@ a return value through ``GovernanceModel.step``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from govsim.config.scenario import Population, Scenario
 from govsim.config.schedule import WeeklySchedule
 from govsim.core.records import HopLog, Households, NeedTable, Residents
 from govsim.core.structure import Kind
@@ -21,8 +21,8 @@ from govsim.core.structure import Kind
 
 @dataclass
 class World:
-    spec: Scenario
-    population: Population
+    spec: Any  # the validated scenario (govsim.core.load.Scenario)
+    population: Any  # the validated population profile
     residents: Residents
     households: Households
     ties: sp.csr_matrix

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from govsim.config.scenario import Population, Scenario, load_population, load_scenario
+from govsim.core.load import Population, Scenario, load_population, load_scenario
 from govsim.core.model import GovernanceModel
 
 TURNOUT_TARGET = 0.4789  # Shanghai Urban Neighborhood Survey 2017
@@ -201,7 +201,7 @@ def _reference(scenario) -> Scenario:
         return scenario
     if scenario is not None:
         return load_scenario(scenario)
-    from govsim.config.scenario import builtin_order
+    from govsim.core.load import builtin_order
 
     refs = [s for s in map(load_scenario, builtin_order()) if s.scenario.reference]
     if len(refs) != 1:
@@ -248,7 +248,7 @@ def apply_to_profile(fit: Fit, path: Path) -> None:
     """Write the fitted values into the population profile, leaving the rest untouched."""
     text = Path(path).read_text(encoding="utf-8")
     text, n1 = re.subn(
-        r"(?m)^(admin_hours_per_task\s*=\s*)[-0-9.eE+]+",
+        r"(?m)^(admin_hours_per_task\s*=\s*(?:\{\s*value\s*=\s*)?)[-0-9.eE+]+",
         lambda m: f"{m.group(1)}{fit.admin_hours_per_task:g}",
         text,
     )

@@ -135,12 +135,6 @@ class Service(Module):
     provides = ("serve", "open_day")
     constants = (
         Const(
-            "PROCESSING_SIGMA",
-            "spread (lognormal σ) of back-office processing times",
-            "—",
-            "assumption: a long right tail of processing times",
-        ),
-        Const(
             "MAX_WINDOWS",
             "upper bound on windows a file may give",
             "slots",
