@@ -9,7 +9,7 @@ it, its value in each file (inherited values included) and its source as the fil
 
 from __future__ import annotations
 
-import importlib
+import sys
 from typing import Any
 
 from pydantic import BaseModel
@@ -128,21 +128,30 @@ def _nested_model(t: Any) -> type[BaseModel] | None:
 
 
 def constants(modules: tuple = ()) -> list[tuple[str, Any, Const]]:
-    """(qualified name, value, declaration) of every number fixed in code."""
+    """(qualified name, value, declaration) of every number fixed in code: the ``CONSTANTS``
+    of the structure, population, institutions and measurement modules, and the
+    ``constants`` of each mechanism (value: the global of its module, or its class)."""
     out = []
-    owners = [structure, population, institutions, measure]
-    owners += [importlib.import_module(m.__module__) for m in (*MODULES, *modules)]
     seen = set()
-    for mod in owners:
-        consts = list(getattr(mod, "CONSTANTS", ()))
-        for m in (*MODULES, *modules):
-            if m.__module__ == mod.__name__:
-                consts += list(m.constants)
+
+    def add(owner: str, where: list, consts) -> None:
         for c in consts:
-            name = f"{mod.__name__.rsplit('.', 1)[-1]}.{c.name}"
-            if name not in seen:
-                seen.add(name)
-                out.append((name, getattr(mod, c.name), c))
+            name = f"{owner}.{c.name}"
+            if name in seen:
+                continue
+            for w in where:
+                if hasattr(w, c.name):
+                    seen.add(name)
+                    out.append((name, getattr(w, c.name), c))
+                    break
+            else:
+                raise ValueError(f"constant {name} is declared but not defined")
+
+    for mod in (structure, population, institutions, measure):
+        add(mod.__name__.rsplit(".", 1)[-1], [mod], getattr(mod, "CONSTANTS", ()))
+    for m in (*MODULES, *modules):
+        mod = sys.modules.get(m.__module__)
+        add(m.name, [x for x in (mod, m) if x is not None], m.constants)
     return out
 
 
