@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -108,11 +107,7 @@ def test_bad_scenario_is_one_clear_error_and_keeps_old_outputs(tmp_path, capsys)
     )
     before = (out / "summary.json").read_bytes()
     bad = tmp_path / "bad.toml"
-    shutil.copy(cli.load_scenario("baseline").file, bad)
-    bad.write_text(
-        bad.read_text(encoding="utf-8").replace("windows = 1\n", 'windows = "one"\n', 1),
-        encoding="utf-8",
-    )
+    bad.write_text('extends = "baseline"\n[institutions.rc]\nwindows = "one"\n', encoding="utf-8")
     capsys.readouterr()
     assert cli.main(["run", str(bad), "--residents", "800", "--days", "5", "--out", str(out)]) == 2
     err = capsys.readouterr().err

@@ -44,6 +44,11 @@ def _index() -> dict[str, list[object]]:
 
 
 def resolve(ref: str, names: dict) -> bool:
+    try:  # a package or module by its full name (e.g. the package data govsim.scenarios)
+        importlib.import_module(ref)
+        return True
+    except ImportError:
+        pass
     parts = ref.removeprefix("govsim.").split(".")
     for i in range(len(parts), 0, -1):
         for obj in names.get(".".join(parts[:i]), []):

@@ -194,6 +194,8 @@ def _file_rows(specs: dict[str, Any], rows: list[dict], prefixes: tuple[str, ...
                 value = _get(sc, path)
                 src = _source(sc.sources, key)
                 shown = _fmt(value)
+                if value is None and not sc.sources.get(key):
+                    continue  # not set (e.g. a field of a table the institution lacks)
                 if shown == r["default"] and not sc.sources.get(key):
                     continue  # the declared default, not set by the file
                 vals, srcs, meta = out.setdefault(key, ({}, {}, r))
