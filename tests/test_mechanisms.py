@@ -6,6 +6,8 @@ All institutions used here keep office hours: Monday–Friday 8:30–12:00 and 1
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.special import ndtri
@@ -29,8 +31,14 @@ def at(day: int, hour: float) -> float:
     return day * 24.0 + hour
 
 
-def tiny(changes: dict | None = None, residents: int = 1000) -> GovernanceModel:
-    return GovernanceModel(load_scenario("baseline", changes=changes), residents=residents, seed=1)
+DATA = Path(__file__).resolve().parent / "data"
+STRUCTURE = DATA / "mechanisms.toml"  # a four-level structure frozen for these tests
+PEOPLE = DATA / "population.toml"
+
+
+def tiny(changes: dict | None = None, residents: int = 1000, seed: int = 1) -> GovernanceModel:
+    sc = load_scenario(STRUCTURE, changes=changes)
+    return GovernanceModel(sc, residents=residents, seed=seed, population=PEOPLE)
 
 
 def agent(model: GovernanceModel, key: str):
@@ -297,7 +305,7 @@ def test_no_back_office_returns_front_desk_time():
 def pending():
     """A model whose need table holds ten days of needs nobody has reported yet (the need
     stream is added by hand; no step has run)."""
-    m = GovernanceModel(load_scenario("baseline"), residents=3000, seed=2)
+    m = tiny(residents=3000, seed=2)
     for d in range(10):
         m.arising.step(d)
     assert m.needs.n > 50
