@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from govsim.core.module import State
+from govsim.labels import CHANNELS
 
 CHILD, WORKING, ELDERLY = 0, 1, 2
 AGE_GROUPS = ("child", "working_age", "elderly")
@@ -169,9 +170,11 @@ class Households:
 # status codes
 UNREPORTED, IN_SYSTEM, RESOLVED, NEVER_REPORTED, ABANDONED = 0, 1, 2, 3, 4
 STATUS_NAMES = ("unreported", "in_system", "resolved", "never_reported", "abandoned")
-# channels (labels in govsim.labels.CHANNELS)
-NO_CHANNEL, WALK_IN, REMOTE, DISCOVERED = -1, 0, 1, 2
-CHANNEL_NAMES = ("walk_in", "remote", "discovered")
+# channels: declared once, with their labels, in govsim.labels.CHANNELS; a need's code is
+# the channel's place there
+CHANNEL_NAMES: tuple[str, ...] = tuple(CHANNELS)
+NO_CHANNEL = -1
+WALK_IN, REMOTE, DISCOVERED = (CHANNEL_NAMES.index(c) for c in ("walk_in", "remote", "discovered"))
 
 
 class NeedTable:
