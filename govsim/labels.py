@@ -93,7 +93,10 @@ NEED_TYPES_SHORT: dict[str, tuple[str, str]] = {
     "activity": ("活动", "activity"),
 }
 
-# how far from residents an institution sits (levels, and where needs get settled)
+# the units an institution instance can serve (``level`` in a scenario file), largest first
+UNIT_LEVELS: tuple[str, ...] = ("district", "community", "jurisdiction", "grid")
+
+# how far from residents an institution sits (the unit levels, plus the tiers charts show)
 LEVELS: dict[str, tuple[str, str]] = {
     "district": ("区/县", "district / county"),
     "above_community": ("街道/镇", "street office / town"),

@@ -16,14 +16,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
+from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS, UNIT_LEVELS
 
 REQUIRED: Any = ...  # a Par whose value every file must give
 
 NeedType = Literal[NEED_TYPE_KEYS]  # type: ignore[valid-type]
 SessionKind = Literal[tuple(SESSION_KINDS)]  # type: ignore[valid-type]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Level = Literal["district", "community", "jurisdiction", "grid"]
+Level = Literal[UNIT_LEVELS]  # type: ignore[valid-type]
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]  # finite
 Positive = Annotated[float, Field(gt=0.0)]

@@ -29,7 +29,6 @@ from govsim.config.declare import REQUIRED, Hours, Level, NonNeg, Par
 from govsim.core.records import Households, Residents
 from govsim.labels import ACTORS
 
-LEVELS = ("district", "community", "jurisdiction", "grid")
 
 
 def _actor(v: str) -> str:
