@@ -30,7 +30,6 @@ from govsim.core.records import Households, Residents
 from govsim.labels import ACTORS
 
 
-
 def _actor(v: str) -> str:
     if v not in ACTORS:
         raise ValueError(f"actor must be one of {', '.join(sorted(ACTORS))}, got {v!r}")
