@@ -146,7 +146,7 @@ def read_spec(path: Path, builtin_dir: Path, _chain: tuple[Path, ...] = ()) -> t
             raise ScenarioError(path, "remove", "only a file that extends another can remove")
         return data, sources
     if not isinstance(parent_name, str) or not parent_name:
-        raise ScenarioError(path, "extends", "must name a file, e.g. extends = \"baseline\"")
+        raise ScenarioError(path, "extends", 'must name a file, e.g. extends = "baseline"')
     parent = _find(parent_name, path, builtin_dir)
     if parent.resolve() in {p.resolve() for p in (*_chain, path)}:
         names = " -> ".join(p.name for p in (*_chain, path, parent))
@@ -157,7 +157,9 @@ def read_spec(path: Path, builtin_dir: Path, _chain: tuple[Path, ...] = ()) -> t
         _drop(psources, key)
     psources.update(sources)
     if not isinstance(remove, list) or not all(isinstance(r, str) for r in remove):
-        raise ScenarioError(path, "remove", 'must be a list of dotted keys, e.g. ["institutions.street"]')
+        raise ScenarioError(
+            path, "remove", 'must be a list of dotted keys, e.g. ["institutions.street"]'
+        )
     for key in remove:
         node, parts = merged, key.split(".")
         for part in parts[:-1]:
