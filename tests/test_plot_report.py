@@ -1,49 +1,56 @@
-"""Charts in both languages without missing glyphs, and the HTML report."""
+"""Charts in both languages without missing glyphs, and the HTML report.
+
+Rendering is most of the cost of this file, so each chart of the comparison is built and
+drawn once per language: by the report of that language, built in another process
+(``background``, started when the module starts, runs on the other core while this process
+works).  The report process records each figure's words and lines as built and the
+warnings raised while saving it (PNG and SVG); the chart tests check those.
+"""
 
 from __future__ import annotations
 
 import io
+import json
 import re
+import subprocess
+import sys
+import textwrap
 import warnings
+from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib import font_manager
 
 from govsim import cli, list_scenarios, load_scenario
 from govsim.experiments.compare import compare
 from govsim.presentation import plot as gp
-from govsim.presentation.report import build_report
+from govsim.presentation import report as gr
+from govsim.presentation.report import headline_table
 from govsim.presentation.results import Results, colour_order
 
 LANGS = ("zh", "en")
+RESIDENTS, DAYS, SEED, REPLICATES = 1500, 75, 3, 2
+
+# build one report and record, per figure, its words as built and the warnings raised while
+# saving it (PNG and SVG); the English report goes through the command line (``govsim
+# report``), the Chinese one through ``build_report`` at a low resolution
+REPORT = r"""
+import json, sys, warnings
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from govsim.presentation import plot as gp
+from govsim.presentation.report import build_report
+
+result_file, how, results_dir, lang, out = sys.argv[1:]
+order, names, saving, described = [], {}, {}, {}
+all_figures, savefig = gp.all_figures, Figure.savefig
 
 
-@pytest.fixture(scope="module")
-def many(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cmp")
-    compare(list_scenarios(), 1500, 75, 3, 2, out, workers=2)
-    return Results.load(out)
-
-
-@pytest.fixture(scope="module")
-def single(tmp_path_factory):
-    out = tmp_path_factory.mktemp("one")
-    compare(["baseline", "chengdong"], 1000, 45, 1, 1, out, workers=1)
-    return Results.load(out)
-
-
-def render(fig) -> list[str]:
-    """Draw a figure to PNG and SVG; return the warnings raised while drawing."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.savefig(io.BytesIO(), format="png", dpi=60)
-        fig.savefig(io.BytesIO(), format="svg")
-    matplotlib.pyplot.close(fig)
-    return [str(w.message) for w in caught]
-
-
-def texts(fig) -> str:
+def describe(fig):
+    # the words of a figure as built (before it is drawn), and its first panel's lines
     parts = [t.get_text() for t in fig.texts]
     if fig._suptitle is not None:
         parts.append(fig._suptitle.get_text())
@@ -53,65 +60,229 @@ def texts(fig) -> str:
         parts += [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels()]
         if ax.get_legend():
             parts += [t.get_text() for t in ax.get_legend().get_texts()]
-    return "\n".join(parts)
+    return {
+        "suptitle": None if fig._suptitle is None else fig._suptitle.get_text(),
+        "axes": [
+            {"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel()}
+            for ax in fig.axes
+        ],
+        "figtexts": [t.get_text() for t in fig.texts],
+        "content": "\n".join(parts),
+        "lines": [[ln.get_label(), to_hex(ln.get_color())] for ln in fig.axes[0].get_lines()],
+    }
+
+
+def recording_all_figures(res, lang="en"):
+    for name, fig in all_figures(res, lang):
+        order.append(name)
+        names[id(fig)] = name
+        described[name] = describe(fig)
+        yield name, fig
+
+
+def recording_savefig(self, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        done = savefig(self, *args, **kwargs)
+    saving.setdefault(names[id(self)], []).extend(str(w.message) for w in caught)
+    return done
+
+
+gp.all_figures, Figure.savefig = recording_all_figures, recording_savefig
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    if how == "cli":
+        from govsim import cli
+
+        code = cli.main(["report", results_dir, "--lang", lang, "--out", out])
+    else:
+        code = 0 if build_report(results_dir, lang, out, dpi=50) else 1
+with open(result_file, "w", encoding="utf-8") as f:
+    json.dump(
+        {"code": code, "figures": order, "saving": saving, "described": described,
+         "warnings": [str(w.message) for w in caught]},
+        f,
+    )
+"""
+
+# a user's own matplotlib session: their backend, settings and a pyplot figure; then govsim's
+# modules are imported and charts drawn
+ISOLATION = r"""
+import io, json, sys, warnings
+import matplotlib
+matplotlib.use("svg")
+matplotlib.rcParams["font.family"] = "serif"
+matplotlib.rcParams["font.size"] = 13.0
+matplotlib.rcParams["axes.unicode_minus"] = True
+matplotlib.rcParams["svg.fonttype"] = "none"
+import matplotlib.pyplot as plt
+plt.figure()
+before, backend, nums = dict(matplotlib.rcParams), matplotlib.get_backend(), plt.get_fignums()
+SIMULATOR = ("govsim.core", "govsim.experiments", "mesa")
+
+import govsim.presentation.plot, govsim.presentation.report, govsim.presentation.results
+out = {"after_import": sorted(m for m in sys.modules if m.startswith(SIMULATOR))}
+out["changed_by_import"] = sorted(
+    k for k, v in matplotlib.rcParams.items() if before[k] != v
+)
+
+from govsim.presentation import plot as gp
+from govsim.presentation.report import headline_table
+from govsim.presentation.results import Results
+
+res = Results.load(sys.argv[1])
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    fig = gp.participation_over_time(res, "zh")
+    fig.savefig(io.BytesIO(), format="png", dpi=30)
+    fig.savefig(io.BytesIO(), format="svg")
+    org = gp.org_chart(res.scenarios[res.order[0]], "zh")
+    org.savefig(io.BytesIO(), format="png", dpi=30)
+    headline_table(res, "zh")
+out["missing_glyphs"] = [str(w.message) for w in caught if "missing from" in str(w.message)]
+out["changed"] = {
+    k: [repr(before[k]), repr(v)] for k, v in matplotlib.rcParams.items() if before[k] != v
+}
+out["backend"] = [backend, matplotlib.get_backend()]
+out["fignums"] = [nums, plt.get_fignums()]
+out["after_drawing"] = sorted(m for m in sys.modules if m.startswith(SIMULATOR))
+
+import govsim  # the package's names still resolve, on first use
+from govsim import GovernanceModel, load_scenario
+out["lazy_names"] = govsim.GovernanceModel is GovernanceModel and callable(load_scenario)
+print(json.dumps(out))
+"""
+
+
+class Background:
+    """Python processes started at once and read when a test needs what they found."""
+
+    def __init__(self):
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.done: dict[str, subprocess.CompletedProcess] = {}
+        self.dirs: dict[str, Path] = {}
+
+    def start(self, key: str, code: str, *args: str) -> None:
+        self.procs[key] = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(code), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def result(self, key: str) -> subprocess.CompletedProcess:
+        if key not in self.done:
+            p = self.procs[key]
+            out, err = p.communicate(timeout=900)
+            self.done[key] = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+        return self.done[key]
+
+    def stop(self) -> None:
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp")
+    compare(list_scenarios(), RESIDENTS, DAYS, SEED, REPLICATES, out, workers=2)
+    return Results.load(out)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def background(request, tmp_path_factory):
+    """Start the slow renders in other processes as soon as this module starts (if a test
+    that reads them is selected): the report in each language and a user's matplotlib
+    session."""
+    bg = Background()
+    wanted = {
+        f
+        for item in request.session.items
+        if item.module is request.module
+        for f in item.fixturenames
+    }
+    if wanted & {"reports", "isolation"}:
+        many = request.getfixturevalue("many")
+        for lang in LANGS:
+            where = bg.dirs[lang] = tmp_path_factory.mktemp(f"report_{lang}")
+            how = "cli" if lang == "en" else "build_report"
+            args = (
+                str(where / "found.json"),
+                how,
+                str(many.root),
+                lang,
+                str(where / "report.html"),
+            )
+            bg.start(f"report_{lang}", REPORT, *args)
+        bg.start("isolation", ISOLATION, str(many.root))
+    yield bg
+    bg.stop()
+
+
+@pytest.fixture(scope="module")
+def reports(background, many):
+    """Per language: the page, its directory, the figures in order, the warnings raised
+    while saving each figure and all warnings raised while building."""
+    built = {}
+    for lang in LANGS:
+        done = background.result(f"report_{lang}")
+        assert done.returncode == 0, done.stderr
+        where = background.dirs[lang]
+        found = json.loads((where / "found.json").read_text(encoding="utf-8"))
+        assert found["code"] == 0
+        built[lang] = {
+            **found,
+            "page": (where / "report.html").read_text(encoding="utf-8"),
+            "dir": where,
+        }
+    return built
+
+
+@pytest.fixture(scope="module")
+def isolation(background):
+    done = background.result("isolation")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    out = tmp_path_factory.mktemp("one")
+    compare(["baseline", "chengdong"], 1000, 45, 1, 1, out, workers=1)
+    return Results.load(out)
+
+
+def render(fig, dpi: int = 30, svg: bool = True) -> list[str]:
+    """Draw a figure to PNG (and SVG); return the warnings raised while drawing."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=dpi)
+        if svg:
+            fig.savefig(io.BytesIO(), format="svg")
+    return [str(w.message) for w in caught]
+
+
+def glyph_problems(messages: list[str]) -> list[str]:
+    return [w for w in messages if "missing from" in w or "Glyph" in w]
+
+
+# ---------------------------------------------------------------- work done in this process
+# (first, while the reports render elsewhere)
 
 
 def test_cjk_font_ships_with_a_package():
+    assert gp.register_font().endswith("NotoSansCJKsc-Regular.otf")
     path = font_manager.findfont(
         font_manager.FontProperties(family=gp.CJK_FONT), fallback_to_default=False
     )
     assert path.endswith("NotoSansCJKsc-Regular.otf")
-    assert matplotlib.rcParams["font.sans-serif"][0] == gp.CJK_FONT
-
-
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("name", gp.CHARTS)
-def test_every_chart_renders_without_missing_glyphs(many, name, lang):
-    fig = getattr(gp, name)(many, lang)
-    content = texts(fig)
-    problems = [w for w in render(fig) if "missing from" in w or "Glyph" in w]
-    assert not problems, problems
-    # a title, labelled axes with units, and the note of residents, days and replicates
-    assert fig._suptitle is not None or any(ax.get_title() for ax in fig.axes)
-    labelled = [ax for ax in fig.axes if ax.get_xlabel() or ax.get_ylabel()]
-    assert labelled, f"{name}: no axis labels"
-    for ax in labelled:  # units in brackets, in the axis labels or the panel title
-        assert "(" in ax.get_xlabel() + ax.get_ylabel() + ax.get_title(), (
-            name,
-            ax.get_xlabel(),
-            ax.get_ylabel(),
-        )
-    assert "1,500" in content and "75" in content and "2" in content
-    has_cjk = bool(re.search(r"[\u4e00-\u9fff]", content))
-    assert has_cjk == (lang == "zh"), f"{name} {lang}: language of the labels"
-
-
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("scenario", list_scenarios())
-def test_org_chart_of_every_structure(scenario, lang):
-    sc = load_scenario(scenario)
-    fig = gp.org_chart(sc, lang)
-    content = texts(fig)
-    assert not [w for w in render(fig) if "missing from" in w or "Glyph" in w]
-    for key in sc.institutions:
-        assert f"[{key}]" in content  # every institution is drawn
-    assert (sc.scenario.name_zh if lang == "zh" else sc.scenario.name_en) in content
-
-
-def test_one_colour_per_structure_in_every_chart(many):
-    colours = colour_order(many.order)
-    assert len(set(colours.values())) == len(many.order)
-    fig = gp.participation_over_time(many, "en")
-    lines = {
-        line.get_label(): matplotlib.colors.to_hex(line.get_color())
-        for line in fig.axes[0].get_lines()
-    }
-    for k in many.order:
-        assert lines[many.short_name(k, "en")].lower() == colours[k].lower()
-    matplotlib.pyplot.close(fig)
-    # a structure keeps its colour when compared with fewer others
-    sub = colour_order(many.order[:2])
-    assert all(sub[k] == colours[k] for k in many.order[:2])
+    # charts put it first for sans-serif text, inside their own settings only
+    assert gp.STYLE["font.sans-serif"][0] == gp.CJK_FONT
+    with matplotlib.rc_context(gp.STYLE):
+        found = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+    assert found.endswith("NotoSansCJKsc-Regular.otf")
 
 
 def test_flow_shares_add_up_to_all_needs(many):
@@ -121,45 +292,66 @@ def test_flow_shares_add_up_to_all_needs(many):
         assert sum(shares.values()) == pytest.approx(100.0), k
 
 
+def test_results_read_the_catalog_the_runs_were_written_with(many):
+    from govsim.core.measure import SETTLE_DAYS
+    from govsim.core.summary import headline, outcomes, per_replicate
+
+    for k in many.order:
+        for run in many.runs[k]:
+            cat = json.loads((run.path / "catalog.json").read_text(encoding="utf-8"))
+            assert {"outcomes", "headline", "channels", "settle_days"} <= set(cat)
+            for o in cat["outcomes"].values():
+                assert {"zh", "en", "unit", "headline", "by_group"} <= set(o)
+    assert many.headline == headline()
+    assert list(many.outcomes) == list(outcomes())
+    assert many.columns == list(per_replicate())
+    assert many.settle_days == SETTLE_DAYS
+    assert set(many.channels) >= {"walk_in", "remote", "discovered"}
+    # the report's table: the headline outcomes with yearly civic participation second
+    lead = headline()
+    assert gr.headline(many) == (lead[0], "participation_civic_year", *lead[1:])
+    # the table charts read is the one compare wrote
+    runs = pd.read_csv(many.root / "runs.csv").sort_values(["scenario", "replicate"])
+    table = many.table().sort_values(["scenario", "replicate"])
+    assert list(table.columns) == list(runs.columns)
+    assert table["scenario"].tolist() == runs["scenario"].tolist()
+    for c in table.columns.drop("scenario"):
+        np.testing.assert_allclose(
+            table[c].astype(float), runs[c].astype(float), rtol=1e-8, equal_nan=True, err_msg=c
+        )
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_single_replicate_charts_and_report(single, tmp_path, lang):
+def test_single_replicate_charts_and_headline(single, lang):
     for name in gp.CHARTS:
         fig = getattr(gp, name)(single, lang)
         assert not [w for w in render(fig) if "missing from" in w]
-    out = build_report(single.root, lang, tmp_path / f"r_{lang}.html")
-    assert out.exists()
+    # one replicate: means without intervals, a row per structure
+    table = headline_table(single, lang)
+    assert "class=ci" not in table
+    for k in single.order:
+        assert single.name(k, lang) in table
+    assert table.count("<td>") == len(single.order) * len(gr.headline(single))
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_report_is_self_contained_and_complete(many, tmp_path, lang):
-    out = build_report(many.root, lang, tmp_path / "report.html")
-    page = out.read_text(encoding="utf-8")
-    # every chart embedded, and saved beside it as PNG and SVG
-    expected = [*gp.CHARTS, *(f"org_chart_{k}" for k in many.order)]
-    for name in expected:
-        assert f"id='{name}'" in page
-        assert (tmp_path / "figures" / f"{name}_{lang}.png").stat().st_size > 1000
-        assert (tmp_path / "figures" / f"{name}_{lang}.svg").stat().st_size > 1000
-    assert page.count("data:image/png;base64,") == len(expected)
-    assert not re.search(r"<(img|script|link)[^>]+(src|href)=['\"]https?:", page)
-    # headline table with intervals, the structures with their seeds, the settings
-    assert "class=headline" in page and "class=ci" in page
-    for k in many.order:
-        sc = many.scenarios[k].scenario
-        assert (sc.name_zh if lang == "zh" else sc.name_en) in page
-        for seed_file in sc.seeds:
-            assert seed_file in page
-    assert "1,500" in page and ">75<" in page and "3, 4" in page
-    assert many.version in page
-
-
-def test_report_cli_and_bad_directory(many, tmp_path, capsys):
-    assert (
-        cli.main(["report", str(many.root), "--lang", "en", "--out", str(tmp_path / "x.html")]) == 0
-    )
-    assert (tmp_path / "x.html").exists()
-    assert cli.main(["report", str(tmp_path / "nothing"), "--out", str(tmp_path / "y.html")]) == 2
-    assert "no such results directory" in capsys.readouterr().err
+def test_any_daily_outcome_over_time(single, lang):
+    """Any outcome recorded daily, named and with its unit from the catalogue: a 0–1 score,
+    a count whose unit the label table does not know, a share (in %); not an end-of-run
+    outcome."""
+    for key, unit in (("trust_mean", "0–1"), ("queue_length", "requests")):
+        fig = gp.outcome_over_time(single, key, lang)
+        ax = fig.axes[0]
+        assert ax.get_title() == single.outcome_name(key, lang)
+        assert ax.get_ylabel() == f"{single.outcome_name(key, lang)} ({unit})"
+        assert [line.get_label() for line in ax.get_lines()] == [
+            single.short_name(k, lang) for k in single.order
+        ]
+        assert not glyph_problems(render(fig, svg=False))
+    fig = gp.outcome_over_time(single, "participation_rate", lang)
+    assert fig.axes[0].get_ylabel().endswith("(%)")
+    with pytest.raises(ValueError, match="not recorded daily"):
+        gp.outcome_over_time(single, "cost_per_resident_yuan", lang)
 
 
 def test_results_load_a_single_run(tmp_path):
@@ -169,3 +361,103 @@ def test_results_load_a_single_run(tmp_path):
     assert res.order == ["suzhou"] and res.replicates == 1 and res.days == 20
     fig = gp.equity(res, "zh")
     assert not [w for w in render(fig) if "missing from" in w]
+
+
+# ---------------------------------------------------------------- what the other processes found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", gp.CHARTS)
+def test_every_chart_renders_without_missing_glyphs(reports, name, lang):
+    fig = reports[lang]["described"][name]
+    problems = glyph_problems(reports[lang]["saving"][name])
+    assert not problems, problems
+    # a title, labelled axes with units, and the note of residents, days and replicates
+    assert fig["suptitle"] is not None or any(ax["title"] for ax in fig["axes"])
+    labelled = [ax for ax in fig["axes"] if ax["xlabel"] or ax["ylabel"]]
+    assert labelled, f"{name}: no axis labels"
+    for ax in labelled:  # units in brackets, in the axis labels or the panel title
+        assert "(" in ax["xlabel"] + ax["ylabel"] + ax["title"], (name, ax)
+    note = gp.t("note", lang, residents=RESIDENTS, days=DAYS, replicates=REPLICATES, seeds="3, 4")
+    assert note in fig["figtexts"], (name, fig["figtexts"])
+    has_cjk = bool(re.search(r"[\u4e00-\u9fff]", fig["content"]))
+    assert has_cjk == (lang == "zh"), f"{name} {lang}: language of the labels"
+
+
+def test_one_colour_per_structure_in_every_chart(many, reports):
+    colours = colour_order(many.order)
+    assert len(set(colours.values())) == len(many.order)
+    lines = dict(reports["en"]["described"]["participation_over_time"]["lines"])
+    for k in many.order:
+        assert lines[many.short_name(k, "en")].lower() == colours[k].lower()
+    # a structure keeps its colour when compared with fewer others
+    sub = colour_order(many.order[:2])
+    assert all(sub[k] == colours[k] for k in many.order[:2])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("scenario", list_scenarios())
+def test_org_chart_of_every_structure(reports, many, scenario, lang):
+    # every built-in structure is in the comparison, so its chart is in the report
+    assert scenario in many.order
+    sc = load_scenario(scenario)
+    content = reports[lang]["described"][f"org_chart_{scenario}"]["content"]
+    assert not glyph_problems(reports[lang]["saving"][f"org_chart_{scenario}"])
+    for key in sc.institutions:
+        assert f"[{key}]" in content  # every institution is drawn
+    assert (sc.scenario.name_zh if lang == "zh" else sc.scenario.name_en) in content
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_report_is_self_contained_and_complete(many, reports, lang):
+    built = reports[lang]
+    page, where = built["page"], built["dir"]
+    # every chart embedded, and saved beside it as PNG and SVG
+    expected = [*gp.CHARTS, *(f"org_chart_{k}" for k in many.order)]
+    assert built["figures"] == expected
+    for name in expected:
+        assert f"id='{name}'" in page
+        assert (where / "figures" / f"{name}_{lang}.png").stat().st_size > 1000
+        assert (where / "figures" / f"{name}_{lang}.svg").stat().st_size > 1000
+    assert page.count("data:image/png;base64,") == len(expected)
+    assert not re.search(r"<(img|script|link)[^>]+(src|href)=['\"]https?:", page)
+    assert not glyph_problems(built["warnings"]), glyph_problems(built["warnings"])
+    # headline table with intervals, the structures with their seeds, the settings
+    assert "class=headline" in page and "class=ci" in page
+    for k in many.order:
+        sc = many.scenarios[k].scenario
+        assert (sc.name_zh if lang == "zh" else sc.name_en) in page
+        for seed_file in sc.seeds:
+            assert seed_file in page
+    assert "1,500" in page and ">75<" in page and "3, 4" in page
+    assert many.version in page
+    # the Chinese font is embedded, cut down to the page's characters
+    assert "@font-face{font-family:'govsim-cjk'" in page
+
+
+def test_report_cli_and_bad_directory(reports, tmp_path, capsys):
+    # the English report of ``reports`` was written by ``govsim report`` (exit code 0)
+    assert reports["en"]["code"] == 0 and (reports["en"]["dir"] / "report.html").exists()
+    assert cli.main(["report", str(tmp_path / "nothing"), "--out", str(tmp_path / "y.html")]) == 2
+    assert "no such results directory" in capsys.readouterr().err
+    assert not (tmp_path / "y.html").exists()
+
+
+def test_presentation_does_not_import_the_simulator(isolation):
+    """In a fresh interpreter, importing the presentation modules loads neither the
+    simulator (``govsim.core``), the experiments nor Mesa; ``govsim``'s names still work."""
+    assert isolation["after_import"] == []
+    assert isolation["after_drawing"] == []
+    assert isolation["lazy_names"] is True
+
+
+def test_charts_leave_matplotlib_settings_alone(isolation):
+    """A user's backend, settings and pyplot figures are the same after govsim is imported
+    and charts are drawn; the charts still draw Chinese with the CJK font."""
+    assert isolation["changed_by_import"] == []
+    assert isolation["changed"] == {}
+    before, after = isolation["backend"]
+    assert after == before and before.lower() == "svg"
+    before, after = isolation["fignums"]
+    assert after == before == [1]
+    assert isolation["missing_glyphs"] == []

@@ -58,3 +58,13 @@ def keyed_uniform(seed: int, name: str, *keys) -> np.ndarray:
         for k in np.broadcast_arrays(*arrays):
             out = _mix(out ^ (k.astype(np.uint64) + np.uint64(_GOLD)))
     return (out >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+
+def stream_at(seed: int, name: str, *counter: int) -> np.random.Generator:
+    """A counter-based generator (Philox) for one moment of one process, e.g.
+    ``stream_at(seed, "sessions.choice", day, kind)``: its ``i``-th draw belongs to element
+    ``i`` (a resident), whatever was drawn before — keyed draws at the speed of a stream."""
+    key = _mix_int(int(seed) * _GOLD + int.from_bytes(name.encode(), "little"))
+    ctr = [int(c) & ((1 << 64) - 1) for c in counter][:4]
+    ctr += [0] * (4 - len(ctr))
+    return np.random.Generator(np.random.Philox(key=key, counter=ctr))

@@ -9,20 +9,19 @@ not depend on the number of workers.
 
 from __future__ import annotations
 
-import math
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from govsim.config.scenario import load_population, load_scenario
+from govsim.core.load import load_population, load_scenario
 from govsim.core.model import GovernanceModel
 from govsim.core.summary import by_group, per_replicate
-from govsim.experiments.outputs import write_csv, write_json, write_run
+from govsim.experiments.outputs import write_run
+from govsim.io import write_csv, write_json
+from govsim.tables import flat_row, mean_ci, paired_differences, summarize_runs  # noqa: F401
 
 # generated from the modules' Outcome declarations
 OUTCOME_COLUMNS = per_replicate()
@@ -52,31 +51,6 @@ def run_job(job: Job) -> dict:
         "population": job.population,
     }
     return write_run(model, Path(job.out), settings)
-
-
-def flat_row(summary: dict) -> dict:
-    row = {k: summary.get(k) for k in OUTCOME_COLUMNS}
-    for g, vals in summary["by_group"].items():
-        for k in GROUP_OUTCOMES:
-            row[f"{g}.{k}"] = vals.get(k)
-    for t, vals in summary["by_need_type"].items():
-        row[f"{t}.response_time_median_h"] = vals.get("response_time_median_h")
-        row[f"{t}.unresolved_share"] = vals.get("unresolved_share")
-    return row
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    v = np.asarray(
-        [x for x in values if x is not None and not (isinstance(x, float) and math.isnan(x))],
-        dtype=float,
-    )
-    if not len(v):
-        return (math.nan, math.nan, math.nan)
-    m = float(v.mean())
-    if len(v) < 2:
-        return (m, math.nan, math.nan)
-    half = float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
-    return (m, m - half, m + half)
 
 
 def compare(
@@ -121,11 +95,16 @@ def compare(
     rows = []
     for job, s in zip(jobs, results, strict=True):
         rows.append(
-            {"scenario": s["scenario"], "replicate": job.replicate, "seed": job.seed, **flat_row(s)}
+            {
+                "scenario": s["scenario"],
+                "replicate": job.replicate,
+                "seed": job.seed,
+                **flat_row(s, OUTCOME_COLUMNS, GROUP_OUTCOMES),
+            }
         )
     runs = pd.DataFrame(rows)
     table = summarize_runs(runs, keys)
-    paired = paired_differences(runs, keys[0])
+    paired = paired_differences(runs, keys[0], OUTCOME_COLUMNS)
     write_csv(out / "runs.csv", runs)
     write_csv(out / "summary.csv", table)
     write_csv(out / "paired.csv", paired)
@@ -146,44 +125,3 @@ def compare(
         },
     )
     return table
-
-
-def summarize_runs(runs: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    """Per structure: mean and 95% t-interval across replicates of each outcome."""
-    cols = [c for c in runs.columns if c not in ("scenario", "replicate", "seed")]
-    out = []
-    for key in order:
-        sub = runs[runs["scenario"] == key]
-        row = {"scenario": key, "replicates": len(sub)}
-        for c in cols:
-            m, lo, hi = mean_ci(sub[c].to_numpy())
-            row[c] = m
-            row[f"{c}_ci_low"] = lo
-            row[f"{c}_ci_high"] = hi
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-def paired_differences(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Structure minus reference, replicate by replicate (same seed), with 95% intervals."""
-    ref = runs[runs["scenario"] == reference].set_index("replicate")
-    out = []
-    for key in runs["scenario"].unique():
-        if key == reference:
-            continue
-        sub = runs[runs["scenario"] == key].set_index("replicate")
-        for c in OUTCOME_COLUMNS:
-            d = (sub[c].astype(float) - ref[c].astype(float)).dropna().to_numpy()
-            m, lo, hi = mean_ci(d)
-            out.append(
-                {
-                    "scenario": key,
-                    "reference": reference,
-                    "outcome": c,
-                    "difference": m,
-                    "ci_low": lo,
-                    "ci_high": hi,
-                    "replicates": len(d),
-                }
-            )
-    return pd.DataFrame(out)

@@ -1,54 +1,25 @@
-"""Writing a run's outputs: ``summary.json``, ``daily.csv``, ``needs.parquet``, ``hops.parquet``.
+"""Writing a run's outputs: ``summary.json``, ``daily.csv``, ``needs.parquet``,
+``hops.parquet``, ``scenario.json`` and ``catalog.json``.
 
-Every file is written to a temporary name in the same directory and renamed into place,
-so an interrupted run never leaves a half-written file and never clobbers a good one
-with a broken one.
+Every file is written to a temporary name in the same directory and renamed into place
+(``govsim.io``), so an interrupted run never leaves a half-written file and never clobbers
+a good one with a broken one.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from govsim import __version__
+from govsim.core.measure import SETTLE_DAYS
+from govsim.core.module import catalog as module_catalog
 from govsim.core.records import CHANNEL_NAMES, GROUP_CODES, HOP_EVENTS, STATUS_NAMES
+from govsim.core.summary import headline, outcomes
+from govsim.io import atomic_write, write_csv, write_json, write_parquet  # noqa: F401
 from govsim.labels import NEED_TYPE_KEYS
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move the result to ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, obj) -> None:
-    def w(tmp: Path):
-        tmp.write_text(
-            json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable), encoding="utf-8"
-        )
-
-    atomic_write(path, w)
-
-
-def _jsonable(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(f"not JSON serialisable: {type(x)}")
 
 
 def daily_frame(model) -> pd.DataFrame:
@@ -110,14 +81,18 @@ def hops_frame(model) -> pd.DataFrame:
     return df.sort_values(["need_id", "t_in_h"], kind="stable").reset_index(drop=True)
 
 
-def write_parquet(path: Path, df: pd.DataFrame) -> None:
-    atomic_write(
-        path, lambda tmp: pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
-    )
-
-
-def write_csv(path: Path, df: pd.DataFrame) -> None:
-    atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g"))
+def catalog(model) -> dict:
+    """``catalog.json``: what charts and reports need to know about a run's outcomes without
+    importing the simulator — the modules' outcome catalogue (names, units, roles, the
+    channels), with the headline outcomes in their declared order, whether each outcome is a
+    column of ``runs.csv`` (``per_replicate``), and how old a need must be to count in
+    end-of-run shares (``settle_days``)."""
+    cat = module_catalog(model.modules)
+    for key, o in outcomes(model.modules).items():
+        cat["outcomes"][key]["per_replicate"] = o.per_replicate
+    cat["headline"] = list(headline(model.modules))
+    cat["settle_days"] = SETTLE_DAYS
+    return cat
 
 
 def write_run(model, out: Path, settings: dict | None = None) -> dict:
@@ -133,5 +108,6 @@ def write_run(model, out: Path, settings: dict | None = None) -> dict:
     write_csv(out / "daily.csv", daily_frame(model))
     write_parquet(out / "needs.parquet", needs_frame(model))
     write_parquet(out / "hops.parquet", hops_frame(model))
+    write_json(out / "catalog.json", catalog(model))
     write_json(out / "summary.json", summary)
     return summary

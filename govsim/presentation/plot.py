@@ -4,66 +4,122 @@ residents, days and replicates.
 
 One colour per structure, the same in every chart (``results.colour_order``, Okabe–Ito).
 Chinese renders without system fonts: the Noto Sans CJK font shipped by the ``mplfonts``
-package is registered with matplotlib here.
+package is registered with matplotlib's font manager on the first chart.
+
+Importing this module changes nothing in matplotlib: no backend is chosen and no global
+``rcParams`` are set.  Every chart is built, and drawn whenever it is drawn, inside
+``matplotlib.rc_context(STYLE)``; figures are plain ``Figure`` objects with their own Agg
+canvas, outside pyplot's list of figures (in Jupyter a returned figure still displays).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+from scipy import stats
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.patches import FancyBboxPatch  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from govsim.config.scenario import Scenario  # noqa: E402
-from govsim.core.metrics import HEADLINE, SETTLE_DAYS  # noqa: E402
-from govsim.experiments.compare import mean_ci  # noqa: E402
-from govsim.labels import (  # noqa: E402
+from govsim.io import atomic_write
+from govsim.labels import (
     ACTORS,
     GROUPS,
     LEVELS,
     NEED_TYPE_KEYS,
     NEED_TYPES,
     NEED_TYPES_SHORT,
-    OUTCOMES,
     TEXT,
     UNITS,
     label,
-    outcome_text,
     pick,
 )
-from govsim.presentation.results import Results, colour_order  # noqa: E402
+from govsim.presentation.results import Results, Spec, colour_order
+from govsim.tables import mean_ci
+
+if TYPE_CHECKING:
+    from govsim.core.load import Scenario
 
 CJK_FONT = "Noto Sans CJK SC"
 EQUITY_GROUPS = ("elderly", "working_age", "migrant", "vulnerable")
 
+# the settings every chart is built and drawn with (the rest is the user's own)
+STYLE = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [CJK_FONT, "DejaVu Sans"],
+    "axes.unicode_minus": False,
+    "svg.fonttype": "path",
+}
 
-def setup_fonts() -> str:
-    """Register the CJK font that ``mplfonts`` ships and put it first for sans-serif text."""
+
+@functools.cache
+def register_font() -> str:
+    """Register the CJK font that ``mplfonts`` ships with matplotlib's font manager (once;
+    this makes the font available, it does not change any setting).  Returns its path."""
     from mplfonts.conf import FONT_DIR
 
     path = Path(FONT_DIR) / "NotoSansCJKsc-Regular.otf"
     if path.exists() and CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(path))
-    matplotlib.rcParams["font.family"] = "sans-serif"
-    matplotlib.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
-    matplotlib.rcParams["axes.unicode_minus"] = False
-    matplotlib.rcParams["svg.fonttype"] = "path"
     return str(path)
 
 
-setup_fonts()
+class ChartFigure(Figure):
+    """A ``Figure`` that draws itself with ``STYLE`` (on screen, in Jupyter, in ``savefig``),
+    whatever the global settings are at the time."""
+
+    def draw(self, renderer):
+        with matplotlib.rc_context(STYLE):
+            return super().draw(renderer)
+
+
+def _figure(**kw) -> ChartFigure:
+    """A new chart figure with its own Agg canvas (not registered with pyplot)."""
+    fig = ChartFigure(**kw)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def chart(fn):
+    """Build the chart inside ``rc_context(STYLE)``, so the global settings are unchanged
+    after the call."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        register_font()
+        with matplotlib.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def t(key: str, lang: str, **kw) -> str:
     text = label(TEXT, key, lang)
     return text.format(**kw) if kw else text
+
+
+def _unit(unit: str, lang: str) -> str:
+    """A unit's label (a key of UNITS), or the unit itself when UNITS does not have it (an
+    extra module's ``needs``, ``staff-h`` …)."""
+    return label(UNITS, unit, lang) if unit in UNITS else unit
+
+
+def _outcome_text(res: Results, key: str, lang: str, unit: str | None = None) -> str:
+    """ "name (unit)" of an outcome; ``unit`` overrides its own."""
+    return f"{res.outcome_name(key, lang)} ({_unit(unit or res.outcomes[key]['unit'], lang)})"
+
+
+def _horizon_h(res: Results) -> float:
+    """Needs that arose before this hour count in end-of-run shares: those younger than the
+    runs' settling days at the end are left out, unless the run is too short."""
+    settle = res.settle_days
+    return (res.days - settle) * 24.0 if res.days > 2 * settle else res.days * 24.0
 
 
 def _note(fig, res: Results, lang: str) -> None:
@@ -106,17 +162,28 @@ def _interval(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------ 1. participation over time
-def participation_over_time(res: Results, lang: str = "en", column: str = "participation_rate"):
+def _daily_lines(ax, res: Results, column: str, scale: float, lang: str) -> float:
+    """Per structure, the mean over replicates of a daily column (times ``scale``) with its
+    95% band; returns the lowest value drawn."""
     colours = colour_order(res.order)
     data = res.daily(column)
-    fig, ax = plt.subplots(figsize=(10, 5.2))
+    low = math.inf
     for k in res.order:
-        arr = data[k] * 100.0
+        arr = data[k] * scale
         days = np.arange(1, arr.shape[1] + 1)
         m, half = _interval(arr)
         ax.plot(days, m, color=colours[k], lw=2, label=res.short_name(k, lang))
         if np.isfinite(half).any():
             ax.fill_between(days, m - half, m + half, color=colours[k], alpha=0.18, lw=0)
+        low = min(low, float(np.nanmin(m)) if np.isfinite(m).any() else low)
+    return low
+
+
+@chart
+def participation_over_time(res: Results, lang: str = "en", column: str = "participation_rate"):
+    fig = _figure(figsize=(10, 5.2))
+    ax = fig.subplots()
+    _daily_lines(ax, res, column, 100.0, lang)
     warm = min(30, res.days)
     ax.axvspan(1, warm, color="#EEEEEE", zorder=0)
     ax.text(
@@ -130,7 +197,7 @@ def participation_over_time(res: Results, lang: str = "en", column: str = "parti
         color="#666666",
     )
     ax.set_xlabel(t("day", lang))
-    ax.set_ylabel(outcome_text(column, lang, "%"))
+    ax.set_ylabel(_outcome_text(res, column, lang, "%"))
     ax.set_title(t("participation_over_time", lang), fontsize=12)
     ax.set_xlim(1, max(2, res.days))
     ax.set_ylim(bottom=0)
@@ -141,11 +208,38 @@ def participation_over_time(res: Results, lang: str = "en", column: str = "parti
     return fig
 
 
+@chart
+def outcome_over_time(res: Results, key: str, lang: str = "en"):
+    """Any outcome recorded every day (declared ``daily``, an extra module's too), per
+    structure: the mean over replicates with its 95% band.  Its name and unit come from the
+    runs' ``catalog.json``; shares are drawn in %."""
+    if not res.outcomes[key].get("daily", True):
+        raise ValueError(f"{key!r} is not recorded daily (not a column of daily.csv)")
+    unit = res.outcomes[key]["unit"]
+    scale, shown = (100.0, "%") if unit == "share" else (1.0, unit)
+    fig = _figure(figsize=(10, 5.2))
+    ax = fig.subplots()
+    low = _daily_lines(ax, res, key, scale, lang)
+    ax.set_xlabel(t("day", lang))
+    ax.set_ylabel(_outcome_text(res, key, lang, shown))
+    ax.set_title(res.outcome_name(key, lang), fontsize=12)
+    ax.set_xlim(1, max(2, res.days))
+    if low >= 0:
+        ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    _note(fig, res, lang)
+    return fig
+
+
 # ------------------------------------------------------------------ 2. response-time distributions
+@chart
 def response_time_ecdf(res: Results, lang: str = "en"):
     colours = colour_order(res.order)
-    horizon = (res.days - SETTLE_DAYS) * 24.0 if res.days > 2 * SETTLE_DAYS else res.days * 24.0
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7.6), sharey=True)
+    horizon = _horizon_h(res)
+    fig = _figure(figsize=(13, 7.6))
+    axes = fig.subplots(2, 3, sharey=True)
     axes = axes.ravel()
     cols = ["type", "t_arose_h", "response_time_h"]
     frames = {k: res.needs(k, cols) for k in res.order}
@@ -204,8 +298,8 @@ def response_time_ecdf(res: Results, lang: str = "en"):
 
 
 # ------------------------------------------------------------------ 3. paired differences (forest)
-def _unit_scale(key: str) -> tuple[float, str]:
-    unit = OUTCOMES[key][2]
+def _unit_scale(res: Results, key: str) -> tuple[float, str]:
+    unit = res.outcomes[key]["unit"]
     if unit == "share":
         return 100.0, "pp"
     if unit == "h":
@@ -213,7 +307,11 @@ def _unit_scale(key: str) -> tuple[float, str]:
     return 1.0, unit
 
 
-def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...] = HEADLINE):
+@chart
+def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...] | None = None):
+    """Forest plot of each structure minus the reference on the same seeds, for ``outcomes``
+    (default: the headline outcomes)."""
+    outcomes = res.headline if outcomes is None else tuple(outcomes)
     colours = colour_order(res.order)
     table = res.table()
     ref = res.reference
@@ -221,13 +319,12 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
     n = len(outcomes)
     ncol = 4
     nrow = math.ceil(n / ncol)
-    fig, axes = plt.subplots(
-        nrow, ncol, figsize=(14, 2.2 + 1.0 * max(1, len(others)) * nrow), squeeze=False
-    )
+    fig = _figure(figsize=(14, 2.2 + 1.0 * max(1, len(others)) * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
     base = table[table["scenario"] == ref].set_index("replicate")
     for i, key in enumerate(outcomes):
         ax = axes.ravel()[i]
-        scale, unit = _unit_scale(key)
+        scale, unit = _unit_scale(res, key)
         for j, k in enumerate(others):
             sub = table[table["scenario"] == k].set_index("replicate")
             d = (sub[key].astype(float) - base[key].astype(float)).dropna().to_numpy() * scale
@@ -242,8 +339,7 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
             [res.short_name(k, lang) for k in reversed(others)] if i % ncol == 0 else []
         )
         ax.set_ylim(-0.6, len(others) - 0.4)
-        zh, en, _ = OUTCOMES[key]
-        ax.set_title(pick(zh, en, lang), fontsize=10)
+        ax.set_title(res.outcome_name(key, lang), fontsize=10)
         ax.set_xlabel(f"{t('difference', lang)} ({label(UNITS, unit, lang)})", fontsize=9)
         ax.grid(alpha=0.3, axis="x")
     for ax in axes.ravel()[n:]:
@@ -258,6 +354,7 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
 
 
 # ------------------------------------------------------------------ 4. equity
+@chart
 def equity(res: Results, lang: str = "en"):
     table = res.table()
     panels = [
@@ -265,7 +362,8 @@ def equity(res: Results, lang: str = "en"):
         ("response_time_median_h", 1 / 24.0, "days", "viridis_r"),
         ("unreported_share", 100.0, "%", "viridis_r"),
     ]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 1.6 + 0.55 * len(res.order)))
+    fig = _figure(figsize=(15, 1.6 + 0.55 * len(res.order)))
+    axes = fig.subplots(1, 3)
     for ax, (key, scale, unit, cmap) in zip(axes, panels, strict=True):
         mat = np.array(
             [
@@ -294,7 +392,7 @@ def equity(res: Results, lang: str = "en"):
         ax.set_xticklabels([label(GROUPS, g, lang) for g in EQUITY_GROUPS], fontsize=9)
         ax.set_yticks(range(len(res.order)))
         ax.set_yticklabels([res.short_name(k, lang) for k in res.order] if ax is axes[0] else [])
-        ax.set_title(outcome_text(key, lang, unit), fontsize=10)
+        ax.set_title(_outcome_text(res, key, lang, unit), fontsize=10)
         ax.set_xlabel(t("group_axis", lang), fontsize=9)
         if ax is axes[0]:
             ax.set_ylabel(t("structure_axis", lang), fontsize=9)
@@ -306,10 +404,12 @@ def equity(res: Results, lang: str = "en"):
 
 
 # ------------------------------------------------------------------ 5. cost against outcomes
+@chart
 def cost_vs_outcomes(res: Results, lang: str = "en"):
     colours = colour_order(res.order)
     table = res.table()
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.4))
+    fig = _figure(figsize=(13, 5.4))
+    axes = fig.subplots(1, 2)
     for ax, (key, scale, unit) in zip(
         axes,
         [("participation_rate", 100.0, "%"), ("response_time_median_h", 1 / 24.0, "days")],
@@ -324,7 +424,7 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
             points.append((k, cx, oy))
         ax.margins(x=0.15, y=0.15)
         _label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
-        ax.set_ylabel(outcome_text(key, lang, unit))
+        ax.set_ylabel(_outcome_text(res, key, lang, unit))
         ax.set_xlabel(t("cost_axis", lang))
         ax.grid(alpha=0.3)
     fig.suptitle(t("cost_vs", lang), fontsize=12)
@@ -382,10 +482,11 @@ def _short(t_key: str, lang: str) -> str:
     return label(NEED_TYPES_SHORT, t_key, lang)
 
 
-def org_chart(sc: Scenario, lang: str = "en"):
+@chart
+def org_chart(sc: Scenario | Spec, lang: str = "en"):
     """The structure as its scenario file states it: institutions by level (district at the
     top), who relays to whom, what share of each need type each can settle, and where
-    residents go first."""
+    residents go first.  ``sc``: a loaded scenario, or a run's (``Results.scenarios``)."""
     insts = sc.institutions
     rows: dict[int, list[str]] = {}
     for key, inst in insts.items():
@@ -400,7 +501,8 @@ def org_chart(sc: Scenario, lang: str = "en"):
             pos[k] = (0.7 + width / 2 + (i - (len(keys) - 1) / 2) * slot, row * row_h)
     top = max(p[1] for p in pos.values())
     res_y = min(p[1] for p in pos.values()) - row_h
-    fig, ax = plt.subplots(figsize=(max(10.0, width * 0.95), 1.6 * (len(rows) + 1) + 1.4))
+    fig = _figure(figsize=(max(10.0, width * 0.95), 1.6 * (len(rows) + 1) + 1.4))
+    ax = fig.subplots()
     for key, (x, y) in pos.items():
         inst = insts[key]
         staff = f"{t('staff', lang)} {inst.staff:g}" + (
@@ -583,7 +685,7 @@ FLOW_COLOURS = ("#009E73", "#56B4E9", "#0072B2", "#A6DBA0", "#F0E442", "#D55E00"
 
 
 def flow_shares(res: Results) -> dict[str, dict[str, float]]:
-    horizon = (res.days - SETTLE_DAYS) * 24.0 if res.days > 2 * SETTLE_DAYS else res.days * 24.0
+    horizon = _horizon_h(res)
     out = {}
     for k in res.order:
         f = res.needs(k, ["status", "channel", "reports", "t_arose_h"])
@@ -630,11 +732,13 @@ def resolver_shares(res: Results) -> dict[str, dict[str, float]]:
     return out
 
 
+@chart
 def need_flows(res: Results, lang: str = "en"):
     flows = flow_shares(res)
     by_tier = resolver_shares(res)
     names = [res.short_name(k, lang) for k in res.order]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 1.9 + 0.55 * len(res.order)))
+    fig = _figure(figsize=(15, 1.9 + 0.55 * len(res.order)))
+    ax1, ax2 = fig.subplots(1, 2)
     y = np.arange(len(res.order))[::-1]
     left = np.zeros(len(res.order))
     for cat, colour in zip(FLOW_CATS, FLOW_COLOURS, strict=True):
@@ -708,9 +812,7 @@ def all_figures(res: Results, lang: str = "en"):
 def save_figures(
     res: Results, out_dir: Path, lang: str = "en", dpi: int = 110
 ) -> list[tuple[str, Path, Path]]:
-    """Save every chart as PNG and SVG in ``out_dir``; returns (name, png, svg)."""
-    from govsim.experiments.outputs import atomic_write
-
+    """Save every chart as PNG (at ``dpi``) and SVG in ``out_dir``; returns (name, png, svg)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -718,6 +820,5 @@ def save_figures(
         png, svg = out_dir / f"{name}_{lang}.png", out_dir / f"{name}_{lang}.svg"
         atomic_write(png, lambda tmp, fig=fig: fig.savefig(tmp, dpi=dpi, format="png"))
         atomic_write(svg, lambda tmp, fig=fig: fig.savefig(tmp, format="svg"))
-        plt.close(fig)
         saved.append((name, png, svg))
     return saved

@@ -14,16 +14,25 @@ import io
 import re
 from pathlib import Path
 
-from govsim.core.metrics import HEADLINE as _LEAD
-from govsim.labels import ACTORS, CAPTIONS, OUTCOMES, TEXT, UNITS, label, pick
+from govsim.io import atomic_write
+from govsim.labels import ACTORS, CAPTIONS, TEXT, UNITS, label, pick
 from govsim.presentation.results import Results, colour_order
+from govsim.tables import mean_ci
 
-# the headline outcomes, with the yearly civic participation the reference is calibrated to
-HEADLINE = (_LEAD[0], "participation_civic_year", *_LEAD[1:])
+# shown after the first headline outcome: the yearly civic participation the reference is
+# calibrated to
+CALIBRATED = "participation_civic_year"
 
 
-def _fmt(key: str, m: float, lo: float, hi: float) -> str:
-    unit = OUTCOMES[key][2]
+def headline(res: Results) -> tuple[str, ...]:
+    """The columns of the headline table: the runs' headline outcomes, with the yearly
+    civic participation after the first."""
+    lead = [k for k in res.headline if k != CALIBRATED]
+    extra = (CALIBRATED,) if CALIBRATED in res.outcomes else ()
+    return (*lead[:1], *extra, *lead[1:])
+
+
+def _fmt(unit: str, m: float, lo: float, hi: float) -> str:
     if m != m:
         return "–"
     if unit == "share":
@@ -38,24 +47,25 @@ def _fmt(key: str, m: float, lo: float, hi: float) -> str:
 
 
 def headline_table(res: Results, lang: str) -> str:
-    from govsim.experiments.compare import mean_ci
-
     table = res.table()
+    columns = headline(res)
     colours = colour_order(res.order)
     heads = []
     # the table shows hours as days and cost per year (see _fmt)
     shown_unit = {"share": "%", "h": "days", "yuan": "yuan/yr", "0-1": "0-1"}
-    for k in HEADLINE:
-        zh, en, unit = OUTCOMES[k]
-        unit_txt = label(UNITS, shown_unit[unit], lang)
-        heads.append(f"<th>{html.escape(pick(zh, en, lang))}<br><small>({unit_txt})</small></th>")
+    for k in columns:
+        unit = res.outcomes[k]["unit"]
+        unit_txt = label(UNITS, shown_unit.get(unit, unit), lang)
+        heads.append(
+            f"<th>{html.escape(res.outcome_name(k, lang))}<br><small>({unit_txt})</small></th>"
+        )
     rows = []
     for s in res.order:
         sub = table[table["scenario"] == s]
         cells = []
-        for k in HEADLINE:
+        for k in columns:
             m, lo, hi = mean_ci(sub[k].to_numpy())
-            cells.append(f"<td>{_fmt(k, m, lo, hi)}</td>")
+            cells.append(f"<td>{_fmt(res.outcomes[k]['unit'], m, lo, hi)}</td>")
         swatch = f"<span class=sw style='background:{colours[s]}'></span>"
         rows.append(
             f"<tr><th class=name>{swatch}{html.escape(res.name(s, lang))}</th>{''.join(cells)}</tr>"
@@ -73,12 +83,16 @@ def structures_section(res: Results, lang: str) -> str:
         desc = pick(meta.description_zh, meta.description_en, lang)
         seeds = ", ".join(meta.seeds) or "—"
         items = []
+        sources = dict(sc.sources) if hasattr(sc, "sources") else {}
         for key, inst in sc.institutions.items():
+            prefix = f"institutions.{key}."
             cites = "; ".join(
-                f"<b>{html.escape(f)}</b>: {html.escape(v)}" for f, v in inst.sources.items()
+                f"<b>{html.escape(f.removeprefix(prefix))}</b>: {html.escape(v)}"
+                for f, v in sources.items()
+                if f.startswith(prefix)
             )
             items.append(
-                f"<li><b>{html.escape(label(ACTORS, inst.actor, lang))}</b> [{key}] — {cites or '—'}</li>"
+                f"<li><b>{html.escape(label(ACTORS, inst.actor, lang))}</b> [{html.escape(key)}] — {cites or '—'}</li>"
             )
         seeds_label = label(TEXT, "seed_documents", lang)
         sources_label = label(TEXT, "institution_sources", lang)
@@ -142,9 +156,11 @@ def embedded_font_css(text: str) -> str:
     return f"@font-face{{font-family:'govsim-cjk';src:url(data:font/otf;base64,{data}) format('opentype');}}"
 
 
-def build_report(results_dir: str | Path, lang: str = "en", out: str | Path | None = None) -> Path:
-    """Write the HTML report (and its figures as PNG and SVG in ``figures/`` beside it)."""
-    from govsim.experiments.outputs import atomic_write
+def build_report(
+    results_dir: str | Path, lang: str = "en", out: str | Path | None = None, dpi: int = 110
+) -> Path:
+    """Write the HTML report (and its figures as PNG at ``dpi`` and SVG in ``figures/``
+    beside it)."""
     from govsim.presentation.plot import save_figures
 
     if lang not in ("zh", "en"):
@@ -152,7 +168,7 @@ def build_report(results_dir: str | Path, lang: str = "en", out: str | Path | No
     res = Results.load(results_dir)
     out = Path(out) if out else Path(results_dir) / f"report_{lang}.html"
     fig_dir = out.parent / "figures"
-    saved = save_figures(res, fig_dir, lang)
+    saved = save_figures(res, fig_dir, lang, dpi=dpi)
     figures = []
     for name, png, svg in saved:
         base = "org_chart" if name.startswith("org_chart_") else name

@@ -4,6 +4,10 @@
 ``summary.json`` (one run), the output of ``govsim compare`` (``runs/<structure>/rep<k>/``), or
 any deeper tree of runs such as a future batch — and groups the runs by structure.  Charts
 take a ``Results`` and never look at paths, so new kinds of batches plug in here only.
+
+What the outcomes are called, their units, which lead and which are reported by group come
+from each run's ``catalog.json`` (written with the run from the modules' declarations), so
+this package never imports the simulator.
 """
 
 from __future__ import annotations
@@ -16,7 +20,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim.config.scenario import Scenario, builtin_order, load_scenario
+from govsim.config.scenario import builtin_order
+from govsim.tables import flat_row
+
+
+class Spec(dict):
+    """A structure as its run wrote it (``scenario.json``), read without the simulator: a
+    dict whose keys are also attributes, nested tables likewise — ``sc.scenario.name_en``,
+    ``sc.institutions["rc"].staff``, ``sc.routing.walk_in`` — so charts and reports read it
+    as they read a loaded ``Scenario``."""
+
+    def __init__(self, data: dict):
+        super().__init__({k: _spec(v) for k, v in data.items()})
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _spec(value):
+    if isinstance(value, dict):
+        return Spec(value)
+    if isinstance(value, list):
+        return [_spec(v) for v in value]
+    return value
 
 
 @dataclass
@@ -42,13 +71,22 @@ class Run:
     def needs(self, columns: list[str] | None = None) -> pd.DataFrame:
         return pd.read_parquet(self.path / "needs.parquet", columns=columns)
 
-    def scenario(self) -> Scenario:
+    def catalog(self) -> dict:
+        """The run's ``catalog.json``: outcomes (names, unit, headline, by_group), the headline
+        order, the channels and the settling days."""
+        p = self.path / "catalog.json"
+        if not p.exists():
+            raise FileNotFoundError(
+                f"{self.path}: no catalog.json (written by newer govsim versions); run it again"
+            )
+        return json.loads(p.read_text(encoding="utf-8"))
+
+    def scenario(self) -> Spec:
+        """The structure exactly as this run used it."""
         p = self.path / "scenario.json"
-        if p.exists():
-            return Scenario.model_validate(json.loads(p.read_text(encoding="utf-8")))
-        return load_scenario(
-            self.summary.get("scenario_file", self.structure).removesuffix(".toml")
-        )
+        if not p.exists():
+            raise FileNotFoundError(f"{self.path}: no scenario.json; run it again")
+        return Spec(json.loads(p.read_text(encoding="utf-8")))
 
 
 @dataclass
@@ -124,16 +162,65 @@ class Results:
         return n.strip()
 
     @cached_property
-    def scenarios(self) -> dict[str, Scenario]:
+    def scenarios(self) -> dict[str, Spec]:
         return {k: self.first(k).scenario() for k in self.order}
+
+    # ---------------------------------------------------------------- the outcomes' catalog
+    @cached_property
+    def catalog(self) -> dict:
+        """The reference run's ``catalog.json``, with the outcomes of every structure's
+        (structures may run extra modules, which declare more outcomes)."""
+        first = self.first(self.reference if self.reference in self.runs else self.order[0])
+        cat = first.catalog()
+        outcomes = dict(cat["outcomes"])
+        for k in self.order:
+            for key, o in self.first(k).catalog()["outcomes"].items():
+                outcomes.setdefault(key, o)
+        return {**cat, "outcomes": outcomes}
+
+    @property
+    def outcomes(self) -> dict[str, dict]:
+        """Outcome key -> {"zh", "en", "unit", "headline", "by_group", …}: every outcome the
+        runs' modules declare, in declaration order."""
+        return self.catalog["outcomes"]
+
+    @property
+    def columns(self) -> list[str]:
+        """The outcomes of ``table()`` (those of ``runs.csv``): every outcome but those
+        marked ``"per_replicate": false`` (daily-only and count outcomes)."""
+        return [k for k, o in self.outcomes.items() if o.get("per_replicate", True)]
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """The outcomes every chart and report leads with, in order."""
+        return tuple(self.catalog["headline"])
+
+    @property
+    def channels(self) -> dict[str, dict]:
+        """Channel key -> {"zh", "en"}: how a need reached the structure."""
+        return self.catalog["channels"]
+
+    @property
+    def settle_days(self) -> int:
+        """Needs younger than this at the end are left out of end-of-run shares."""
+        return int(self.catalog["settle_days"])
+
+    def outcome_name(self, key: str, lang: str) -> str:
+        o = self.outcomes[key]
+        return o["zh"] if lang == "zh" else o["en"]
 
     # ---------------------------------------------------------------- tables
     def table(self) -> pd.DataFrame:
         """One row per run: structure, replicate, seed and every flat outcome."""
-        from govsim.experiments.compare import flat_row
-
+        columns = self.columns
+        groups = [k for k in columns if self.outcomes[k]["by_group"]]
         rows = [
-            {"scenario": k, "replicate": r.replicate, "seed": r.seed, **flat_row(r.summary)}
+            {
+                "scenario": k,
+                "replicate": r.replicate,
+                "seed": r.seed,
+                **flat_row(r.summary, columns, groups),
+            }
             for k in self.order
             for r in self.runs[k]
         ]

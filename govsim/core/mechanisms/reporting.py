@@ -193,10 +193,7 @@ class Reporting(Module):
         base = base * np.where(r.vulnerable[res], beh.vulnerable_report_factor, 1.0)
         tu = r.time_use[res].astype(np.int64)
         # this need's draws today (report?, which channel, when): keyed by need and day
-        u = np.stack(
-            [keyed_uniform(self.seed, "reporting.self_report", ids, day, j) for j in range(4)],
-            axis=1,
-        )
+        u = keyed_uniform(self.seed, "reporting.self_report", ids[:, None], day, np.arange(4))
         # walk-in
         p_walk = np.zeros(len(ids))
         t_walk = np.full(len(ids), np.inf)

@@ -215,10 +215,9 @@ class Routing(Module):
             return np.empty(0, dtype=np.int32)
         ids, t, typ = ids[fwd], t[fwd], typ[fwd]
         # the draws of this hop of this need (delay, loss): keyed, not order-dependent
-        hop = nd.hops[ids]
-        u_delay = keyed_uniform(self.seed, "routing.relay", ids, hop, 0)
-        t_out = a.relay(t, u_delay, self.fixed_relay)
-        lost = keyed_uniform(self.seed, "routing.relay", ids, hop, 1) < a.spec.relay_loss
+        u = keyed_uniform(self.seed, "routing.relay", ids[:, None], nd.hops[ids][:, None], [0, 1])
+        t_out = a.relay(t, u[:, 0], self.fixed_relay)
+        lost = u[:, 1] < a.spec.relay_loss
         a.count_relays(forwarded=int((~lost).sum()), lost=int(lost.sum()))
         nxt = self.next_kind[a.kind.index, typ]
         self.w.hops.add(

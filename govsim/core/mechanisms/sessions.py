@@ -47,7 +47,7 @@ from govsim.core.records import (
     UNREPORTED,
     Reports,
 )
-from govsim.core.streams import keyed_uniform
+from govsim.core.streams import stream_at
 from govsim.labels import SESSION_KINDS
 
 KINDS = tuple(SESSION_KINDS)
@@ -439,7 +439,7 @@ class Sessions(Module):
         else:
             p_any = 1.0 - np.prod([1.0 - p for p in p_list], axis=0)
         # whether each resident goes today: keyed by resident, day and session kind
-        u = keyed_uniform(self.seed, "sessions.choice", np.arange(n), day, KINDS.index(kind))
+        u = stream_at(self.seed, "sessions.choice", day, KINDS.index(kind)).random(n)
         cand = np.flatnonzero(u < p_any)
         if not len(cand):
             return None

@@ -1,0 +1,61 @@
+"""Writing files safely: every file is written to a temporary name in the same directory
+and renamed into place, so an interrupted write never leaves a half-written file and never
+clobbers a good one with a broken one.
+
+Used by the experiments (run outputs) and by the presentation (figures, reports) alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then move the result to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj) -> None:
+    def w(tmp: Path):
+        tmp.write_text(
+            json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable), encoding="utf-8"
+        )
+
+    atomic_write(path, w)
+
+
+def _jsonable(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(f"not JSON serialisable: {type(x)}")
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    atomic_write(
+        path, lambda tmp: pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+    )
+
+
+def write_csv(path: Path, df: pd.DataFrame) -> None:
+    atomic_write(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g"))
