@@ -14,10 +14,8 @@ import numpy as np
 import pandas as pd
 
 from govsim import __version__
-from govsim.core.measure import SETTLE_DAYS
 from govsim.core.module import catalog as module_catalog
 from govsim.core.records import CHANNEL_NAMES, GROUP_CODES, HOP_EVENTS, STATUS_NAMES
-from govsim.core.summary import headline, outcomes
 from govsim.io import atomic_write, write_csv, write_json, write_parquet  # noqa: F401
 from govsim.labels import NEED_TYPE_KEYS
 
@@ -82,17 +80,8 @@ def hops_frame(model) -> pd.DataFrame:
 
 
 def catalog(model) -> dict:
-    """``catalog.json``: what charts and reports need to know about a run's outcomes without
-    importing the simulator — the modules' outcome catalogue (names, units, roles, the
-    channels), with the headline outcomes in their declared order, whether each outcome is a
-    column of ``runs.csv`` (``per_replicate``), and how old a need must be to count in
-    end-of-run shares (``settle_days``)."""
-    cat = module_catalog(model.modules)
-    for key, o in outcomes(model.modules).items():
-        cat["outcomes"][key]["per_replicate"] = o.per_replicate
-    cat["headline"] = list(headline(model.modules))
-    cat["settle_days"] = SETTLE_DAYS
-    return cat
+    """``catalog.json`` of a run: the catalogue of its own modules' outcomes."""
+    return module_catalog(model.modules)
 
 
 def write_run(model, out: Path, settings: dict | None = None) -> dict:
