@@ -1,8 +1,10 @@
-"""One bilingual table of names: actors, need types, groups, outcomes.
+"""One bilingual table of names: actors, need types, groups, session kinds, channels, units.
 
 Everything the user sees (CLI tables, charts, the app) takes its Chinese and English
-labels from here, so a term is translated once.  Scenario names and descriptions live
-in the scenario files themselves (``[scenario] name_zh / name_en``).
+labels from here, so a term is translated once.  Outcomes are named where they are
+declared (``Outcome`` in each mechanism module) and reach charts through
+``catalog.json``; scenario names and descriptions live in the scenario files themselves
+(``[scenario] name_zh / name_en``).
 """
 
 from __future__ import annotations
@@ -60,29 +62,6 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "remote": ("电话/网上/代办", "phone / online / proxy"),
     "discovered": ("主动发现", "discovered proactively"),
 }
-
-OUTCOMES: dict[str, tuple[str, str, str]] = {
-    # key: (中文, English, unit)
-    "participation_rate": ("近30天参与率", "participation, last 30 days", "share"),
-    "participation_activity": ("活动参与率", "activity participation", "share"),
-    "participation_deliberation": ("议事参与率", "deliberation participation", "share"),
-    "participation_volunteering": ("志愿参与率", "volunteering participation", "share"),
-    "participation_election": ("近30天选举参与率", "election participation, last 30 days", "share"),
-    "participation_civic_year": (
-        "近一年议事/选举参与率(成年人)",
-        "deliberation or election in the last year, adults",
-        "share",
-    ),
-    "response_time_median_h": ("响应时间中位数", "response time, median", "h"),
-    "response_time_p90_h": ("响应时间P90", "response time, 90th percentile", "h"),
-    "response_time_mean_h": ("响应时间均值", "response time, mean", "h"),
-    "unreported_share": ("未被反映比例", "share never reported", "share"),
-    "unresolved_share": ("未解决比例", "share unresolved at end", "share"),
-    "trust_mean": ("信任度均值", "trust, mean", "0-1"),
-    "belonging_mean": ("归属感均值", "belonging, mean", "0-1"),
-    "cost_per_resident_yuan": ("人均年成本", "cost per resident per year", "yuan"),
-}
-
 
 # short need-type names for crowded places (organisation charts)
 NEED_TYPES_SHORT: dict[str, tuple[str, str]] = {
@@ -154,12 +133,6 @@ CAPTIONS = {
 def pick(zh: str, en: str, lang: str) -> str:
     """The Chinese or English one of a pair (scenario names and descriptions)."""
     return label({"x": (zh, en)}, "x", lang)
-
-
-def outcome_text(key: str, lang: str, unit: str | None = None) -> str:
-    """ "name (unit)" of an outcome; ``unit`` (a key of UNITS) overrides its own."""
-    zh, en, own = OUTCOMES[key]
-    return f"{pick(zh, en, lang)} ({label(UNITS, unit or own, lang)})"
 
 
 def label(table: dict, key: str, lang: str = "en") -> str:
