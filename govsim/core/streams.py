@@ -17,6 +17,8 @@ def stream(seed: int, name: str) -> np.random.Generator:
 
 
 _M1, _M2, _GOLD = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15
+# odd multipliers that spread each array key over the 64 bits before the mix
+_ODD = (0xD6E8FEB86659FD93, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -54,17 +56,19 @@ def keyed_uniform(seed: int, name: str, *keys) -> np.ndarray:
     if not arrays:
         return np.array([(h >> 11) * (1.0 / (1 << 53))])
     with np.errstate(over="ignore"):
-        out = np.uint64(h)
-        for k in np.broadcast_arrays(*arrays):
-            out = _mix(out ^ (k.astype(np.uint64) + np.uint64(_GOLD)))
+        # array keys are combined (each times its own odd constant), then mixed once
+        k = np.uint64(h)
+        for i, a in enumerate(arrays):
+            k = k + a.astype(np.uint64) * np.uint64(_ODD[i % len(_ODD)])
+        out = _mix(k)
     return (out >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
 
 def stream_at(seed: int, name: str, *counter: int) -> np.random.Generator:
-    """A counter-based generator (Philox) for one moment of one process, e.g.
+    """A generator for one moment of one process, e.g.
     ``stream_at(seed, "sessions.choice", day, kind)``: its ``i``-th draw belongs to element
     ``i`` (a resident), whatever was drawn before — keyed draws at the speed of a stream."""
     key = _mix_int(int(seed) * _GOLD + int.from_bytes(name.encode(), "little"))
-    ctr = [int(c) & ((1 << 64) - 1) for c in counter][:4]
-    ctr += [0] * (4 - len(ctr))
-    return np.random.Generator(np.random.Philox(key=key, counter=ctr))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence([key, *(int(c) for c in counter)]))
+    )
