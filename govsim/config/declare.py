@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS, UNIT_LEVELS
 
@@ -51,6 +51,31 @@ class Par:
     @property
     def declares(self) -> bool:
         return self.type is not None
+
+
+def every(keys, what: str) -> AfterValidator:
+    """A validator: a mapping must give a value for each of ``keys`` (e.g. every need type)."""
+
+    def check(v: dict) -> dict:
+        missing = [k for k in keys if k not in v]
+        if missing:
+            raise ValueError(f"must give every {what}; missing: {', '.join(missing)}")
+        return v
+
+    return AfterValidator(check)
+
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (``Outreach | None`` → ``Outreach``)."""
+    from typing import get_args
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = nested_model(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def field(default: Any = REQUIRED, meaning: str = "", unit: str = "", **constraints) -> Any:

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from govsim.config.declare import nested_model
 from govsim.config.reading import ScenarioError
 from govsim.config.schedule import WEEKDAYS
 from govsim.labels import NEED_TYPE_KEYS
@@ -67,7 +68,7 @@ def _allowed_keys(model: Any, loc: list[str]) -> list[str]:
         )
         if field is None:
             return []
-        model = _inner_model(field.annotation)
+        model = nested_model(field.annotation)
         skip = _is_container(field.annotation)
     if isinstance(model, type) and issubclass(model, BaseModel):
         return [k for k in model.model_fields if k not in INTERNAL_FIELDS]
@@ -80,18 +81,6 @@ def _is_container(annotation: Any) -> bool:
     if get_origin(annotation) in (dict, list):
         return True
     return any(_is_container(a) for a in get_args(annotation) if a is not type(None))
-
-
-def _inner_model(annotation: Any) -> Any:
-    from typing import get_args
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def resolve_path(name_or_path: str | Path, directory: Path, what: str) -> Path:

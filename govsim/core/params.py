@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govsim.config.declare import Const, Par
+from govsim.config.declare import Const, Par, nested_model
 from govsim.core import institutions, measure, population, structure
 from govsim.core.mechanisms import MODULES
 from govsim.core.spec import declarations
@@ -83,7 +83,7 @@ def declared_rows(modules: tuple = ()) -> list[dict]:
     for owner, p in decls:
         if not p.declares:
             continue
-        model = _nested_model(p.type)
+        model = nested_model(p.type)
         row = _row(p.key, p.meaning, p.unit, p.default, owner, readers.get(p.key, []))
         row["table"] = model is not None and not _is_list(p.type)  # shown by its fields
         rows.append(row)
@@ -113,18 +113,6 @@ def _is_list(t: Any) -> bool:
     from typing import get_origin
 
     return get_origin(t) is list
-
-
-def _nested_model(t: Any) -> type[BaseModel] | None:
-    from typing import get_args
-
-    if isinstance(t, type) and issubclass(t, BaseModel):
-        return t
-    for a in get_args(t):
-        m = _nested_model(a)
-        if m is not None:
-            return m
-    return None
 
 
 def constants(modules: tuple = ()) -> list[tuple[str, Any, Const]]:

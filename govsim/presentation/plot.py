@@ -196,16 +196,29 @@ def participation_over_time(res: Results, lang: str = "en", column: str = "parti
         fontsize=8,
         color="#666666",
     )
+    _finish_over_time(
+        fig,
+        ax,
+        res,
+        lang,
+        _outcome_text(res, column, lang, "%"),
+        t("participation_over_time", lang),
+    )
+    return fig
+
+
+def _finish_over_time(fig, ax, res: Results, lang: str, ylabel: str, title: str, floor=True):
+    """Axes, title, legend and note of a chart of days against a daily outcome."""
     ax.set_xlabel(t("day", lang))
-    ax.set_ylabel(_outcome_text(res, column, lang, "%"))
-    ax.set_title(t("participation_over_time", lang), fontsize=12)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=12)
     ax.set_xlim(1, max(2, res.days))
-    ax.set_ylim(bottom=0)
+    if floor:
+        ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     _note(fig, res, lang)
-    return fig
 
 
 @chart
@@ -220,16 +233,15 @@ def outcome_over_time(res: Results, key: str, lang: str = "en"):
     fig = _figure(figsize=(10, 5.2))
     ax = fig.subplots()
     low = _daily_lines(ax, res, key, scale, lang)
-    ax.set_xlabel(t("day", lang))
-    ax.set_ylabel(_outcome_text(res, key, lang, shown))
-    ax.set_title(res.outcome_name(key, lang), fontsize=12)
-    ax.set_xlim(1, max(2, res.days))
-    if low >= 0:
-        ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    _note(fig, res, lang)
+    _finish_over_time(
+        fig,
+        ax,
+        res,
+        lang,
+        _outcome_text(res, key, lang, shown),
+        res.outcome_name(key, lang),
+        floor=low >= 0,
+    )
     return fig
 
 

@@ -13,24 +13,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator
 
-from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par
+from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par, every
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import ELDERLY, NO_CHANNEL, STATUS_NAMES, UNREPORTED
 from govsim.labels import NEED_TYPE_KEYS
 
-
-def _every_type(v: dict) -> dict:
-    missing = [t for t in NEED_TYPE_KEYS if t not in v]
-    if missing:
-        raise ValueError(f"must give every need type; missing: {', '.join(missing)}")
-    return v
-
-
 ByType = dict[NeedType, NonNeg]
 # a value for every need type
-AllTypes = Annotated[ByType, AfterValidator(_every_type)]
+AllTypes = Annotated[ByType, every(NEED_TYPE_KEYS, "need type")]
 
 
 class NeedArising(Module):

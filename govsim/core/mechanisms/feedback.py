@@ -11,10 +11,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator
 
-from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par, SessionKind, Share, Strict, field
-from govsim.core.mechanisms.arising import _every_type
+from govsim.config.declare import (
+    REQUIRED,
+    NeedType,
+    NonNeg,
+    Par,
+    SessionKind,
+    Share,
+    Strict,
+    every,
+    field,
+)
 from govsim.core.mechanisms.sessions import Attendance
 from govsim.core.module import Module, Outcome, State, Step
 from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
@@ -56,7 +64,7 @@ class Feedback(Module):
         ),
         Par(
             "behaviour.slow_threshold_h",
-            Annotated[dict[NeedType, NonNeg], AfterValidator(_every_type)],
+            Annotated[dict[NeedType, NonNeg], every(NEED_TYPE_KEYS, "need type")],
             REQUIRED,
             "response time residents call slow, by type",
             "h",

@@ -15,11 +15,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator
 
-from govsim.config.declare import REQUIRED, Const, NeedType, Par, Share, Strict, field
+from govsim.config.declare import REQUIRED, Const, NeedType, Par, Share, Strict, every, field
 from govsim.core.measure import settled, share
-from govsim.core.mechanisms.arising import _every_type
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
@@ -69,7 +67,7 @@ class Reporting(Module):
     pars = (
         Par(
             "needs.report_per_day",
-            Annotated[dict[NeedType, Share], AfterValidator(_every_type)],
+            Annotated[dict[NeedType, Share], every(NEED_TYPE_KEYS, "need type")],
             REQUIRED,
             "daily chance of reporting when a channel fits",
             "probability/day",

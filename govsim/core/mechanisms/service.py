@@ -16,11 +16,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
-from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share
+from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share, every
 from govsim.core.measure import settled, share
-from govsim.core.mechanisms.arising import _every_type
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
 from govsim.labels import NEED_TYPE_KEYS
@@ -68,7 +67,7 @@ class Service(Module):
         ),
         Par(
             "needs.service_hours",
-            Annotated[dict[NeedType, NonNeg], AfterValidator(_every_type)],
+            Annotated[dict[NeedType, NonNeg], every(NEED_TYPE_KEYS, "need type")],
             REQUIRED,
             "mean staff-hours of front-line work per request (exponential)",
             "staff-h",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Annotated, NamedTuple
 
 import numpy as np
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from govsim.config.declare import (
     REQUIRED,
@@ -31,6 +31,7 @@ from govsim.config.declare import (
     SessionKind,
     Share,
     Strict,
+    every,
     field,
 )
 from govsim.core.measure import share
@@ -87,13 +88,6 @@ class Day(NamedTuple):
     attendances: list[Attendance]
     wishes_met: np.ndarray
     volunteer_slots: np.ndarray
-
-
-def _every_kind(v: dict) -> dict:
-    missing = [k for k in KINDS if k not in v]
-    if missing:
-        raise ValueError(f"must give every session kind; missing: {', '.join(missing)}")
-    return v
 
 
 class SelfGovernance(Strict):
@@ -172,7 +166,7 @@ class Sessions(Module):
         ),
         Par(
             "behaviour.base_logit",
-            Annotated[dict[SessionKind, float], AfterValidator(_every_kind)],
+            Annotated[dict[SessionKind, float], every(KINDS, "session kind")],
             REQUIRED,
             "logit of joining an available session, by kind",
             "logit",
