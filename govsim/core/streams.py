@@ -7,6 +7,8 @@ another (common random numbers across structures and levers).
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 
@@ -41,27 +43,36 @@ def _mix_int(x: int) -> int:
     return x ^ (x >> 31)
 
 
+@cache
+def _base(seed: int, name: str) -> int:
+    return _mix_int(int(seed) * _GOLD + int.from_bytes(name.encode(), "little"))
+
+
+_ODD_U64 = np.array(_ODD, dtype=np.uint64)
+_SHIFT11 = np.uint64(11)
+_TO_UNIT = 1.0 / (1 << 53)
+
+
 def keyed_uniform(seed: int, name: str, *keys) -> np.ndarray:
     """Uniform draws in [0, 1) keyed by ``(seed, name, keys…)``: the draw that belongs to
     one need or resident at one moment (e.g. need id and hop, resident and day) is the same
     whatever else the model drew, in whatever order — so switching another mechanism on
-    never shifts it.  Integer keys are folded in first; array keys broadcast together."""
-    h = _mix_int(int(seed) * _GOLD + int.from_bytes(name.encode(), "little"))
-    arrays = []
-    for k in keys:
-        if np.ndim(k) == 0:
-            h = _mix_int(h ^ (int(k) + _GOLD))
-        else:
-            arrays.append(np.asarray(k, dtype=np.int64))
-    if not arrays:
-        return np.array([(h >> 11) * (1.0 / (1 << 53))])
-    with np.errstate(over="ignore"):
-        # array keys are combined (each times its own odd constant), then mixed once
-        k = np.uint64(h)
-        for i, a in enumerate(arrays):
-            k = k + a.astype(np.uint64) * np.uint64(_ODD[i % len(_ODD)])
-        out = _mix(k)
-    return (out >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+    never shifts it.  Integer keys are folded in first; array keys broadcast together,
+    each times its own odd constant, and are mixed once."""
+    h = _base(seed, name)
+    k = None
+    i = 0
+    for key in keys:
+        if isinstance(key, (int, np.integer)):
+            h = _mix_int(h ^ (int(key) + _GOLD))
+            continue
+        a = np.asarray(key).astype(np.uint64, copy=False) * _ODD_U64[i % len(_ODD)]
+        k = a if k is None else k + a
+        i += 1
+    if k is None:
+        return np.array([(h >> 11) * _TO_UNIT])
+    out = _mix(k + np.uint64(h))
+    return (out >> _SHIFT11).astype(np.float64) * _TO_UNIT
 
 
 def stream_at(seed: int, name: str, *counter: int) -> np.random.Generator:
