@@ -104,8 +104,8 @@ CAPTIONS = {
         "Each line is one structure's mean over replicates, the band its 95% interval. The first 30 days fill the 30-day window.",
     ),
     "response_time_ecdf": (
-        "横轴为从需求产生到得到解决的天数(对数刻度),纵轴为在此时间内已解决的需求比例;曲线终点低于100%的部分为未解决或从未反映的需求;竖线为已解决需求的中位数。",
-        "For each need type: the share of needs answered within a given number of days (log scale). Where a curve ends below 100%, the rest were never answered; the tick marks the median of answered needs.",
+        "横轴为从需求产生到得到解决的天数(对数刻度),纵轴为在此时间内已解决的需求比例;曲线终点低于100%的部分为未解决或从未反映的需求;竖线为已解决需求的中位数。活动愿望不由机构办理:其时间为居民参加任一活动之时。",
+        "For each need type: the share of needs answered within a given number of days (log scale). Where a curve ends below 100%, the rest were never answered; the tick marks the median of answered needs. Wishes for an activity are not handled by an institution: their time is until the resident took part in any activity.",
     ),
     "paired_differences": (
         "每个点是某结构与参照结构在同一种子下的差异的均值;横线为95%区间;穿过零线表示差异不确定。",

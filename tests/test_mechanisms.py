@@ -212,9 +212,9 @@ def test_admin_load_crowds_out_self_governance_hours():
     loaded = agent(tiny({"institutions.rc.admin_tasks": 73}), "rc")
     free = agent(tiny({"institutions.rc.admin_tasks": 0}), "rc")
     day = 0  # Monday: 7 open hours
-    served = loaded.kind.catchment[loaded.instance] / REFERENCE
+    served = loaded.kind.design / REFERENCE
     load = loaded.admin_load(day, HOURS_PER_TASK, REFERENCE)
-    # 73 tasks × 100 h a year (for 8,000 residents, scaled to the catchment) spread over
+    # 73 tasks × 100 h a year (for 8,000 residents, scaled to the design catchment) over
     # 35 open hours × 52 weeks, times 7 hours today
     assert load == pytest.approx(73 * 100 * served / (35 * 52) * 7)
     assert free.admin_load(day, HOURS_PER_TASK, REFERENCE) == 0.0

@@ -189,7 +189,9 @@ def test_every_builtin_scenario_runs(name):
 def test_summary_counts_sessions_held_and_attended():
     m = GovernanceModel("suzhou", residents=2000, seed=4).run(21)
     s = m.summary()["sessions"]
-    assert s["activity"]["held"] > 50  # the liaison center alone runs 35 a week
+    # the liaison center alone runs 35 a week, whatever the residents simulated (a small
+    # run opens the sample's share of each session's seats: ODD §2)
+    assert s["activity"]["held"] > 50
     assert 0 < s["activity"]["attendances"] <= s["activity"]["held"] * 30
     last = m.residents.last_day["activity"]
     assert (last >= 0).sum() <= s["activity"]["attendances"]

@@ -151,7 +151,7 @@ def test_switching_a_mechanism_on_leaves_the_other_draws_alone():
     off = small(changes={"institutions.heads.outreach": None}).run(30)
     on = small().run(30)
     n = min(off.needs.n, on.needs.n)
-    for col in ("type", "resident", "t_arose", "u_auth", "u_service", "u_process"):
+    for col in ("type", "resident", "t_arose", "u_service", "u_process"):
         a, b = off.needs.col(col)[:n], on.needs.col(col)[:n]
         np.testing.assert_array_equal(a, b, err_msg=col)
     assert off.needs.n == on.needs.n

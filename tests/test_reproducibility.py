@@ -166,7 +166,7 @@ POPULATION_ATTRS = (
     "belonging",
     "time_use",
 )
-NEED_STREAM_COLS = ("type", "resident", "group", "t_arose", "u_auth", "u_service", "u_process")
+NEED_STREAM_COLS = ("type", "resident", "group", "t_arose", "u_service", "u_process")
 
 
 COMMON = load_scenario("baseline").scenario.population

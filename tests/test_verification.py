@@ -132,6 +132,34 @@ def test_littles_law_holds_for_every_queue(name):
         tol = max(3 * row["L_se"], 0.05 * row["lambda_W"], 1e-3)
         assert abs(row["L"] - row["lambda_W"]) <= tol, row
     assert checked >= 1
-    # every request a queue received is either served or still waiting
+    # every request that reached a queue was served, relayed, lost or is still waiting
+    # (background requests of the residents not simulated are not counted: need id −1)
     for a in model.queue_agents:
-        assert a.arrivals == a.served + len(a.queue)
+        waiting = sum(e.need >= 0 for e in a.queue)
+        assert a.arrivals == a.served + a.forwarded + a.lost + waiting
+
+
+def test_an_institution_settles_its_declared_share_of_what_reaches_it():
+    """Authority is a share of the requests that reach an institution, drawn at each
+    institution on its own: a lower institution's share acts whatever the others declare
+    (a → b → c, settling 30%, 60% and all of what reaches each)."""
+    sc = load_scenario(
+        DATA / "relay_chain.toml",
+        changes={
+            "institutions.a.authority": {t: 0.3 for t in ("admin_service", "dispute")},
+            "institutions.a.windows": 50,
+            "institutions.b.authority": {t: 0.6 for t in ("admin_service", "dispute")},
+            "institutions.b.windows": 50,
+        },
+    )
+    pop = poisson_population(2.0, 1.0, 1000)
+    model = GovernanceModel(sc, residents=1000, seed=5, population=pop, report_at_arising=True)
+    stats = model.run(120).summary()["institutions"]
+    for key, declared in (("a", 0.3), ("b", 0.6)):
+        st = stats[key]
+        assert st["arrivals"] > 1000, (key, st)
+        settled = st["served"] / (st["served"] + st["forwarded"] + st["lost"])
+        half = 3 * np.sqrt(declared * (1 - declared) / st["arrivals"])
+        assert abs(settled - declared) < half, (key, settled, declared)
+    # b gets what a could not settle (but for the few relays still on the way at the end)
+    assert 0 <= stats["a"]["forwarded"] - stats["b"]["arrivals"] < 20

@@ -143,6 +143,13 @@ def check_references(sc, path: Path) -> None:
 
     for name, inst in insts.items():
         known_schedule(f"institutions.{name}.hours", inst.hours)
+        if inst.level == "district" and not inst.design_residents:
+            raise ScenarioError(
+                path,
+                f"institutions.{name}.design_residents",
+                "a district-level institution needs the residents it is built for "
+                "(e.g. design_residents = 400000); a run simulates a sample of them",
+            )
         for j, off in enumerate(inst.offers):
             if off.hours is not None:
                 known_schedule(f"institutions.{name}.offers.{j}.hours", off.hours)

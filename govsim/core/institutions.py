@@ -59,9 +59,11 @@ class Institution(FixedAgent):
         self.key = kind.key
         self.instance = instance
         self.node = kind.first_node + instance
+        # simulated at full design size; ``scale`` is the share of its people simulated
+        # (structure.design_catchment)
         self.scale = float(kind.scale[instance])
-        self.windows = max(1, round(self.spec.windows * self.scale)) if self.spec.windows else 0
-        self.staff = self.spec.staff * self.scale
+        self.windows = int(self.spec.windows)
+        self.staff = float(self.spec.staff)
         self.schedule = schedule
         self.clock = (
             clock if clock is not None else OpenClock(schedule, days=800)
@@ -125,6 +127,7 @@ class Institution(FixedAgent):
         self.inbox_ids = [ids[later]] if later.any() else []
         self.inbox_t = [t[later]] if later.any() else []
         order = np.argsort(t[now], kind="stable")
+        self.arrivals += int(now.sum())  # every request that reaches it, settled here or not
         return ids[now][order], t[now][order]
 
     def serve(self, day: int, ids: np.ndarray, t_arrival: np.ndarray, service_h: np.ndarray):
@@ -133,7 +136,6 @@ class Institution(FixedAgent):
         Returns need ids, calendar arrival, start and end of service of the requests
         started today.
         """
-        self.arrivals += len(ids)
         if not self.windows and self.spec.accept_first:  # accepted on the spot, checked later
             self.served += len(ids)
             return ids, t_arrival, t_arrival, t_arrival
@@ -181,15 +183,32 @@ class Institution(FixedAgent):
         self.free = heap
         self.busy_hours_today += busy
         self.busy_hours_total += busy
-        self.served += len(out_i)
         if not out_i:
             return empty
         t_arr = np.asarray(out_t)
         t_start = np.maximum(self.clock.from_open(np.asarray(out_s), side="right"), t_arr)
         t_end = self.clock.from_open(np.asarray(out_e), side="left")
         t_end = np.maximum(t_end, t_start)
-        self.wait_hours_total += float((t_start - t_arr).sum())
+        real = np.asarray(out_i) >= 0  # counters describe the simulated residents' requests
+        self.served += int(real.sum())
+        self.wait_hours_total += float((t_start - t_arr)[real].sum())
         return np.asarray(out_i, dtype=np.int64), t_arr, t_start, t_end
+
+    def add_background(self, t_arrival: np.ndarray, service_h: np.ndarray) -> None:
+        """Requests of the residents of the catchment who are not simulated (need id −1):
+        they take a window like any other and leave no record (``Service``)."""
+        if not len(t_arrival):
+            return
+        new = [
+            QueueEntry(o, -1, s, t)
+            for o, s, t in zip(
+                self.clock.to_open(t_arrival).tolist(),
+                service_h.tolist(),
+                t_arrival.tolist(),
+                strict=True,
+            )
+        ]
+        self.queue = deque(sorted([*self.queue, *new]))
 
     def processing_end(self, t_done: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Back office (后台): a lognormal number of working days after the front desk,
@@ -232,11 +251,10 @@ class Institution(FixedAgent):
         return yearly / (self.schedule.hours_per_week() * 52.0) * open_h
 
     def admin_tasks_served(self, reference_residents: float) -> float:
-        """Pushed-down tasks weighted by the residents served (tasks × catchment ÷ reference):
-        times the hours a task costs a reference committee, the admin staff-hours a year."""
-        return (
-            self.spec.admin_tasks * float(self.kind.catchment[self.instance]) / reference_residents
-        )
+        """Pushed-down tasks weighted by the residents the instance is built for (tasks ×
+        design catchment ÷ reference): times the hours a task costs a reference committee,
+        the admin staff-hours a year."""
+        return self.spec.admin_tasks * self.kind.design / reference_residents
 
     def staff_hours(self, day: int, absence: float) -> float:
         return self.staff * self.open_hours_on(day) * (1.0 - absence)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from govsim.config.declare import Const
-from govsim.core.records import NeedTable
+from govsim.core.records import ACTIVITY, NeedTable
 
 # needs younger than this at the end are left out of never-reported and unresolved shares:
 # they have not had a fair chance to be answered (assumption)
@@ -31,3 +31,11 @@ def settled(needs: NeedTable, days_run: int) -> np.ndarray:
     day_end = days_run * 24.0
     horizon = day_end - SETTLE_DAYS * 24.0 if days_run > 2 * SETTLE_DAYS else day_end
     return needs.col("t_arose") < horizon
+
+
+def service_cases(needs: NeedTable) -> np.ndarray:
+    """Needs that are service cases — administrative errands, public services, disputes,
+    public-space problems — which an institution answers.  Wishes for an activity are not:
+    they are met by taking part in any activity, with no report and no resolver, and have
+    their own outcomes (``Sessions``: wishes met, time to be met)."""
+    return needs.col("type") != ACTIVITY

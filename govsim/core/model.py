@@ -116,7 +116,7 @@ class GovernanceModel(mesa.Model):
         self.units = partition(self.spec, self.residents, self.households)
         for level, arr in self.units.of_residents(self.residents).items():
             setattr(self.residents, level, arr)
-        self.kinds = build_kinds(self.spec, self.residents, self.units)
+        self.kinds = build_kinds(self.spec, self.residents, self.units, self.households)
         self.schedules = {k.key: self.spec.schedule_of(k.spec) for k in self.kinds}
         graph, layout, fac_nodes = street_network(
             self.residents, self.building_pos, self.kinds, self.population.behaviour.walking_kmh

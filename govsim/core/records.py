@@ -188,7 +188,6 @@ class NeedTable:
         "t_resolved",
         "t_ended",
         "relay_up_h",
-        "u_auth",
         "u_service",
         "u_process",
     )

@@ -78,7 +78,8 @@ PARS = (
         "institutions.*.design_residents",
         Annotated[int, Field(ge=1)] | None,
         None,
-        "residents one instance is built for (capacity and cost scale down to the simulated catchment)",
+        "residents one instance is built for (its design catchment); by default the layout's "
+        "size of its level times `per`; required at the district level",
         "residents",
     ),
     Par("institutions.*.staff", NonNeg, 0.0, "staff per instance", "persons"),
@@ -131,24 +132,32 @@ class Units:
         }
 
 
+def _units_needed(amount: float, size: float) -> int:
+    """Fewest units of ``size`` that hold ``amount``: no unit serves more than it is built
+    for (a small tolerance absorbs the cut between buildings)."""
+    return max(1, int(np.ceil(amount / size - 1e-9)))
+
+
 def partition(sc, r: Residents, hh: Households) -> Units:
+    """Communities, jurisdictions and grids, each no larger than the layout's size (the
+    simulated residents are a sample of full-size units: see ``design_catchment``)."""
     lay = sc.layout
     pop_b = np.bincount(r.building, minlength=hh.n_buildings).astype(float)
     hh_b = np.bincount(hh.hh_building, minlength=hh.n_buildings).astype(float)
     u = Units()
     u.building_unit["district"] = np.zeros(hh.n_buildings, dtype=np.int64)
-    comm = split_contiguous(pop_b, round(r.n / lay.residents_per_community) or 1)
+    comm = split_contiguous(pop_b, _units_needed(r.n, lay.residents_per_community))
     jur = np.empty(hh.n_buildings, dtype=np.int64)
     grid = np.empty(hh.n_buildings, dtype=np.int64)
     nj = ng = 0
     for c in range(comm.max() + 1):
         idx = np.flatnonzero(comm == c)
-        k = round(pop_b[idx].sum() / lay.residents_per_jurisdiction) or 1
+        k = _units_needed(pop_b[idx].sum(), lay.residents_per_jurisdiction)
         jl = split_contiguous(pop_b[idx], k)
         for j in range(jl.max() + 1):
             jdx = idx[jl == j]
             jur[jdx] = nj
-            kg = round(hh_b[jdx].sum() / lay.households_per_grid) or 1
+            kg = _units_needed(hh_b[jdx].sum(), lay.households_per_grid)
             gl = split_contiguous(hh_b[jdx], kg)
             grid[jdx] = ng + gl
             ng += gl.max() + 1
@@ -171,8 +180,9 @@ class Kind:
     first_node: int = 0  # global node id of instance 0
     walk_min: np.ndarray | None = None  # [B] minutes from each building to its instance
     agents: list = field(default_factory=list)
-    catchment: np.ndarray | None = None  # residents served by each instance
-    scale: np.ndarray | None = None  # catchment / design_residents, at most 1
+    catchment: np.ndarray | None = None  # simulated residents served by each instance
+    design: float = 0.0  # residents one instance is built for
+    scale: np.ndarray | None = None  # catchment / design: the share of its people simulated
 
     def node_of_residents(self, residents: np.ndarray) -> np.ndarray:
         return self.first_node + self.resident_instance[residents]
@@ -188,25 +198,43 @@ class Kind:
 
 def instances_of(inst, units: Units) -> tuple[int, np.ndarray]:
     n_units = units.count[inst.level]
-    n = max(1, round(n_units / inst.per))
+    n = _units_needed(n_units, inst.per)
     unit_of_b = units.building_unit[inst.level]
     return n, (unit_of_b * n // n_units).astype(np.int64)
 
 
-def build_kinds(sc, r: Residents, units: Units) -> list[Kind]:
+def design_catchment(inst, layout, residents_per_household: float) -> float:
+    """Residents one instance of ``inst`` is built for: its ``design_residents``, or the
+    layout's size of its level times ``per`` (a grid's households times the mean household).
+
+    Size invariance (rule 5, docs/ODD.md §2): every instance is simulated at its full design
+    size — full staff, windows, pushed-down tasks, costs — and the simulated residents of its
+    catchment are a sample, ``scale = catchment / design`` of the people it serves.  What it
+    gives residents one at a time (sessions, visits, cost per resident) reaches the sample in
+    proportion to ``scale``; its queues also carry the requests of the residents not
+    simulated (``Service``).  So per-resident outcomes do not depend on the run's size."""
+    if inst.design_residents:
+        return float(inst.design_residents)
+    size = {
+        "community": layout.residents_per_community,
+        "jurisdiction": layout.residents_per_jurisdiction,
+        "grid": layout.households_per_grid * residents_per_household,
+    }
+    if inst.level not in size:
+        raise ValueError("a district-level institution needs design_residents")
+    return float(size[inst.level] * inst.per)
+
+
+def build_kinds(sc, r: Residents, units: Units, hh: Households) -> list[Kind]:
     kinds = []
     node = 0
+    per_household = r.n / max(1, hh.n_households)
     for i, (key, inst) in enumerate(sc.institutions.items()):
         n, b_inst = instances_of(inst, units)
         k = Kind(key, inst, i, n, b_inst, b_inst[r.building].astype(np.int32), first_node=node)
         k.catchment = np.bincount(k.resident_instance, minlength=n)
-        # an institution built for more residents than the simulated catchment (a district
-        # department simulated with one community) keeps the same staff and cost per resident
-        k.scale = (
-            np.minimum(1.0, k.catchment / inst.design_residents)
-            if inst.design_residents
-            else np.ones(n)
-        )
+        k.design = design_catchment(inst, sc.layout, per_household)
+        k.scale = k.catchment / k.design
         node += n
         kinds.append(k)
     return kinds
@@ -249,7 +277,11 @@ def street_network(r: Residents, pos: np.ndarray, kinds: list[Kind], walking_kmh
     start = 0
     for k in kinds:
         d = dist[start : start + k.n_instances, :nb]  # [instances, B]
-        k.walk_min = (d[k.building_instance, np.arange(nb)] / walking_kmh * 60.0).astype(np.float32)
+        # a sampled instance stands for a full-size one: its sample's area is ``scale`` of
+        # the area it serves, so distances stretch by 1/sqrt(scale) (size invariance)
+        stretch = 1.0 / np.sqrt(np.maximum(k.scale, 1e-9))[k.building_instance]
+        km = d[k.building_instance, np.arange(nb)] * stretch
+        k.walk_min = (km / walking_kmh * 60.0).astype(np.float32)
         start += k.n_instances
     g = nx.Graph()
     g.add_nodes_from(range(n_pts))

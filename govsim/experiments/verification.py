@@ -51,7 +51,8 @@ def queue_records(model) -> list[QueueRecord]:
     for a in model.queue_agents:
         sel = served & (h["node"] == a.node)
         arr, st, en = h["t_in"][sel], h["t_start"][sel], h["t_out"][sel]
-        waiting = np.array([q.t_arrival for q in a.queue], dtype=float)
+        # requests of simulated residents (background requests have no need id)
+        waiting = np.array([q.t_arrival for q in a.queue if q.need >= 0], dtype=float)
         out.append(
             QueueRecord(
                 a.node,

@@ -4,8 +4,9 @@ The need stream depends only on the population and the seed — common random nu
 every structure on one seed faces the same needs (rule 3).  Types: administrative service
 (社保/计生/民政/低保/证明), basic public service (elderly, disabled, childcare), dispute
 (邻里矛盾), public-space or property issue, wish for an activity.  Each need carries its own
-uniform draws for the authority it requires, its work content, its back-office time and
-the resident's patience, so the same need is equally hard in every structure.
+uniform draws for its work content, its back-office time and the resident's patience, so
+the same need takes the same work in every structure.  Whether an institution can settle it
+is drawn where it arrives (``Routing``), keyed by need and hop.
 """
 
 from __future__ import annotations
@@ -120,11 +121,11 @@ class NeedArising(Module):
         typ = np.concatenate(types)
         res = np.concatenate(residents)
         m = len(typ)
-        u = rng.random((m, 5))
+        u = rng.random((m, 4))
         t = day * 24.0 + u[:, 0] * 24.0
         order = np.argsort(t, kind="stable")
         typ, res, u, t = typ[order], res[order], u[order], t[order]
-        patience = -np.log1p(-u[:, 4]) * self.patience_h[typ]
+        patience = -np.log1p(-u[:, 3]) * self.patience_h[typ]
         return {
             "type": typ,
             "resident": res,
@@ -138,7 +139,6 @@ class NeedArising(Module):
             "lost": np.zeros(m, dtype=np.int16),
             "reports": np.zeros(m, dtype=np.int16),
             "relay_up_h": np.zeros(m),
-            "u_auth": u[:, 1],
-            "u_service": u[:, 2],
-            "u_process": u[:, 3],
+            "u_service": u[:, 1],
+            "u_process": u[:, 2],
         }

@@ -39,7 +39,7 @@ class Costs(Module):
             "人均年成本",
             "cost per resident per year",
             "yuan",
-            headline=7,
+            headline=8,
         ),
     )
 
@@ -57,7 +57,8 @@ class Costs(Module):
         }
         for a in self.w.agents:
             c = a.spec.costs
-            parts["staff"] += a.staff * c.salary_per_staff
+            # an instance's cost, the simulated residents' share of it (a.scale)
+            parts["staff"] += a.staff * c.salary_per_staff * a.scale
             parts["premises"] += c.premises * a.scale
             parts["purchased_services"] += c.purchased_services * a.scale
             parts["subsidies"] += c.subsidies * a.scale

@@ -102,7 +102,9 @@ class Discovery(Module):
                 invited += self._ties(day, k, o.ties_detect_per_day, intake)
                 continue
             staff = np.array([a.staff for a in k.agents])
-            lam = staff * (1 - o.vacancy) * (1 - self.absence) * o.visits_per_staff_day
+            # visits spread over the whole catchment: the sample's share reaches simulated homes
+            scale = np.array([a.scale for a in k.agents])
+            lam = staff * (1 - o.vacancy) * (1 - self.absence) * o.visits_per_staff_day * scale
             visits = rng.poisson(lam, k.n_instances)
             invited += self._visit(day, k, visits, o.detect, intake)
         for k in self.w.kinds:
@@ -110,7 +112,9 @@ class Discovery(Module):
             if sg is None or sg.visits <= 0:
                 continue
             nodes = k.first_node + np.arange(k.n_instances)
-            acc = self.visit_acc[nodes] + spare_hours[nodes] * sg.visits * sg.visits_per_hour
+            acc = self.visit_acc[nodes] + (
+                spare_hours[nodes] * sg.visits * sg.visits_per_hour * k.scale
+            )
             visits = acc.astype(np.int64)
             self.visit_acc[nodes] = acc - visits
             invited += self._visit(day, k, visits, 1.0, intake)

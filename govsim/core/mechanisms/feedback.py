@@ -92,7 +92,7 @@ class Feedback(Module):
             "信任度均值",
             "trust, mean",
             "0-1",
-            headline=6,
+            headline=7,
             by_group=True,
             daily=True,
         ),

@@ -17,7 +17,7 @@ from typing import Annotated
 import numpy as np
 
 from govsim.config.declare import REQUIRED, Const, NeedType, Par, Share, Strict, every, field
-from govsim.core.measure import settled, share
+from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
@@ -130,10 +130,10 @@ class Reporting(Module):
     outcomes = (
         Outcome(
             "unreported_share",
-            "未被反映比例",
-            "share never reported",
+            "事项未被反映比例",
+            "cases never reported",
             "share",
-            headline=4,
+            headline=5,
             by_group=True,
             by_need_type=True,
         ),
@@ -245,7 +245,8 @@ class Reporting(Module):
         return [Reports(ids, nd.t_arose[ids], entry, WALK_IN)]
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
-        """Share of needs (old enough to count) never reported to any institution."""
+        """Share of service cases (old enough to count) never reported to any institution."""
         nd = self.w.needs
         unreported = (nd.col("reports") == 0) & (nd.col("status") != RESOLVED)
-        return {"unreported_share": share(unreported, needs & settled(nd, day + 1))}
+        counted = needs & service_cases(nd) & settled(nd, day + 1)
+        return {"unreported_share": share(unreported, counted)}

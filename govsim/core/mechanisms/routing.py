@@ -3,8 +3,10 @@ it takes to get there.
 
 A report reaches its entry institution: a wish for an activity becomes an invitation to
 take part; anything else enters the institution's inbox.  At each institution a request
-is handled if the institution has authority for it (the need's own draw against the
-institution's authority share for its type), otherwise relayed up after a delay in the
+is handled if the institution can settle it — with probability its ``authority`` share
+for the need's type, *of the requests of that type that reach it*, drawn independently at
+each institution on the path (keyed by need and hop, so paired across structures) —
+otherwise relayed up after a delay in the
 relayer's working hours and with a chance of being forwarded without follow-up (004:
 「對不屬于自己職責范圍內的問題大多一轉了事,及時反饋處理結果不足」; 001: the street as
 「传声筒」「二传手」).  A lost request goes back to its resident, who waits a while for an
@@ -58,7 +60,7 @@ class Routing(Module):
             "institutions.*.authority",
             dict[NeedType, Share],
             {},
-            "share of requests of each need type it can settle",
+            "share of the requests of each need type reaching it that it settles",
             "share",
         ),
         Par(
@@ -99,7 +101,7 @@ class Routing(Module):
         Par("behaviour.invitation_days", NonNeg, REQUIRED, "days an invitation counts", "days"),
         Par("needs.patience_days"),
     )
-    keyed = ("relay",)  # draws keyed by need and hop (streams.keyed_uniform)
+    keyed = ("authority", "relay")  # draws keyed by need and hop (streams.keyed_uniform)
 
     steps = (
         Step(1.2, "intake_all", ("reports",), ("invitations",)),
@@ -207,7 +209,10 @@ class Routing(Module):
         nd = self.w.needs
         typ = nd.type[ids].astype(np.int64)
         nd.hops[ids] += 1
-        own = nd.u_auth[ids] < self.auth[a.kind.index, typ]
+        # can it settle the request?  Its authority share of what reaches it, drawn
+        # independently at each institution (keyed by need and hop: paired across structures)
+        u_own = keyed_uniform(self.seed, "routing.authority", ids, nd.hops[ids])
+        own = u_own < self.auth[a.kind.index, typ]
         if own.any() or a.queue:
             self.services["serve"](day, a, ids[own], t[own])
         fwd = ~own

@@ -9,6 +9,15 @@ structure has one (001: 「前台受理、后台限时办结」), or is skipped 
 accepted on trust and checked later (000: 「信用在先、审核在后」).  Answers travel back the
 way the request came, so the resident has the answer after the relay time up again
 (DOMAIN.md §2), and the need is resolved when the answer has reached them.
+
+A run simulates a sample of the residents an institution serves (``scale`` of its design
+catchment, ``structure.design_catchment``), but its windows are full size, so its queue
+also carries the requests of the residents not simulated: each day, for every instance,
+Poisson(rate × unsimulated residents) background requests, where the rate is the kind's
+requests per simulated resident on the same weekday over the last ``BACKGROUND_WEEKS`` weeks,
+and their hour and service time are drawn from those requests.  They take a window like
+any other and leave no record, so waits are those of the full-size institution whatever
+the run's size (rule 5).
 """
 
 from __future__ import annotations
@@ -19,12 +28,14 @@ import numpy as np
 from pydantic import Field
 
 from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share, every
-from govsim.core.measure import settled, share
+from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
+from govsim.core.streams import stream_at
 from govsim.labels import NEED_TYPE_KEYS
 
 MAX_WINDOWS = 10_000  # a sanity bound: no service hall has more parallel slots
+BACKGROUND_WEEKS = 8  # weeks of requests the background load is drawn from
 
 
 class Service(Module):
@@ -81,39 +92,40 @@ class Service(Module):
         ),
     )
     streams = ("absence",)
+    keyed = ("background",)  # per (day, institution kind): streams.stream_at
     outcomes = (
         Outcome(
             "response_time_median_h",
-            "响应时间中位数",
-            "response time, median",
-            "h",
-            headline=2,
-            by_group=True,
-            by_need_type=True,
-        ),
-        Outcome(
-            "response_time_p90_h",
-            "响应时间P90",
-            "response time, 90th percentile",
+            "事项响应时间中位数",
+            "case response time, median",
             "h",
             headline=3,
             by_group=True,
             by_need_type=True,
         ),
         Outcome(
+            "response_time_p90_h",
+            "事项响应时间P90",
+            "case response time, 90th percentile",
+            "h",
+            headline=4,
+            by_group=True,
+            by_need_type=True,
+        ),
+        Outcome(
             "response_time_mean_h",
-            "响应时间均值",
-            "response time, mean",
+            "事项响应时间均值",
+            "case response time, mean",
             "h",
             by_group=True,
             by_need_type=True,
         ),
         Outcome(
             "unresolved_share",
-            "未解决比例",
-            "share unresolved at end",
+            "事项未解决比例",
+            "cases unresolved at end",
             "share",
-            headline=5,
+            headline=6,
             by_group=True,
             by_need_type=True,
         ),
@@ -139,6 +151,12 @@ class Service(Module):
             "slots",
             "sanity bound: no service hall has more parallel slots",
         ),
+        Const(
+            "BACKGROUND_WEEKS",
+            "weeks of requests the load of residents not simulated is drawn from",
+            "weeks",
+            "assumption: long enough for a stable rate, short enough to follow the run",
+        ),
     )
 
     def setup(self) -> None:
@@ -147,11 +165,46 @@ class Service(Module):
         self.service_mean = np.array([pop.needs.service_hours[t] for t in NEED_TYPE_KEYS])
         self.absence = pop.behaviour.staff_absence
         self.queue_agents = [a for a in world.agents if a.windows]
+        # kinds whose queues carry background load, and their recent requests:
+        # day → (hour of day, service hours) of the requests of simulated residents
+        self.sampled = {
+            k.index: k
+            for k in world.kinds
+            if k.spec.windows and (k.scale < 1.0).any() and not k.spec.accept_first
+        }
+        self.recent: dict[int, dict[int, list[tuple[np.ndarray, np.ndarray]]]] = {
+            i: {} for i in self.sampled
+        }
 
     def open_day(self, day: int) -> None:
-        """Absences at every service point for ``day``."""
+        """Absences at every service point for ``day``; the day's background requests."""
         for a in self.queue_agents:
             a.begin_day(day, self.rng["absence"], self.absence)
+        for k in self.sampled.values():
+            self._background(day, k)
+
+    def _background(self, day: int, k) -> None:
+        """Requests of the residents of ``k``'s catchments who are not simulated."""
+        recent = self.recent[k.index]
+        for d in [d for d in recent if d < day - 7 * BACKGROUND_WEEKS]:
+            del recent[d]
+        days = [d for d in recent if d % 7 == day % 7] or list(recent)
+        if not days:
+            return
+        parts = [p for d in days for p in recent[d]]
+        hour = np.concatenate([p[0] for p in parts])
+        svc = np.concatenate([p[1] for p in parts])
+        # requests per simulated resident on such a day, times the residents not simulated
+        rate = len(hour) / len(days) / max(1.0, float(k.catchment.sum()))
+        unsimulated = np.maximum(0.0, k.design - k.catchment)
+        rng = stream_at(self.seed, "service.background", day, k.index)
+        counts = rng.poisson(rate * unsimulated)
+        if not len(hour):
+            return
+        for a, n in zip(k.agents, counts.tolist(), strict=True):
+            if n:
+                pick = rng.integers(0, len(hour), n)
+                a.add_background(day * 24.0 + hour[pick], svc[pick])
 
     def set_volunteers(self, day: int, slots: np.ndarray) -> None:
         """Volunteer slots per node (institution) for the coming day."""
@@ -163,7 +216,19 @@ class Service(Module):
         nd = self.w.needs
         typ = nd.type[ids].astype(np.int64)
         svc = self.service_mean[typ] * -np.log1p(-nd.u_service[ids])
+        if len(ids) and a.kind.index in self.recent:
+            self.recent[a.kind.index].setdefault(day, []).append(
+                (np.clip(t - day * 24.0, 0.0, 23.99), svc)
+            )
         done_ids, t_arr, t_start, t_end = a.serve(day, ids, t, svc)
+        real = done_ids >= 0  # background requests leave no record
+        if not real.all():
+            done_ids, t_arr, t_start, t_end = (
+                done_ids[real],
+                t_arr[real],
+                t_start[real],
+                t_end[real],
+            )
         if not len(done_ids):
             return
         t_done = a.processing_end(t_end, nd.u_process[done_ids])
@@ -196,9 +261,11 @@ class Service(Module):
         return {"queue_length": sum(len(a.queue) for a in self.queue_agents)}
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
-        """Hours from a need arising to its answer reaching the resident, over answered
-        needs; the share of needs (old enough to count) not answered by the end."""
+        """Hours from a service case arising to its answer reaching the resident, over
+        answered cases; the share of cases (old enough to count) not answered by the end.
+        Wishes for an activity are not service cases (``measure.service_cases``)."""
         nd = self.w.needs
+        needs = needs & service_cases(nd)
         resolved = nd.col("status") == RESOLVED
         rt = (nd.col("t_resolved") - nd.col("t_arose"))[needs & resolved]
         out: dict[str, float | None] = {

@@ -34,7 +34,7 @@ from govsim.config.declare import (
     every,
     field,
 )
-from govsim.core.measure import share
+from govsim.core.measure import settled, share
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.module import Module, Outcome, State, Step
 from govsim.core.population import free_time_mask
@@ -147,6 +147,14 @@ def free_during(free: np.ndarray, tu, wd: int, start: int, duration: float) -> n
     return free[tu, wd, start:end].any(axis=-1)
 
 
+def sample_seats(seats: int, scale: float, rng: np.random.Generator) -> int:
+    """Seats of a full-size session open to the simulated residents: the sample's share
+    (``scale``, ODD §2) of them, rounded at random so that the expectation is exact.  Every
+    session of the host's programme is held, so a small run offers the same times."""
+    want = seats * scale
+    return int(want) + int(rng.random() < want - int(want))
+
+
 class Sessions(Module):
     name = "sessions"
     pars = (
@@ -224,6 +232,21 @@ class Sessions(Module):
             headline=1,
             by_group=True,
             daily=True,
+        ),
+        Outcome(
+            "wishes_met_share",
+            "活动愿望实现比例",
+            "activity wishes met",
+            "share",
+            headline=2,
+            by_group=True,
+        ),
+        Outcome(
+            "wish_met_median_h",
+            "愿望实现时间中位数",
+            "time to a wish met, median",
+            "h",
+            by_group=True,
         ),
         Outcome(
             "participation_activity",
@@ -341,7 +364,7 @@ class Sessions(Module):
                             a,
                             off.kind,
                             h,
-                            off.seats,
+                            sample_seats(off.seats, a.scale, rng),
                             off.collects_needs,
                             off.adds_capacity,
                             off.duration_h,
@@ -365,7 +388,13 @@ class Sessions(Module):
                         # meetings collect opinions and problems (001: 居民议事会)
                         out.append(
                             Session(
-                                a, kind, int(h), seats, kind == "deliberation", False, SESSION_H
+                                a,
+                                kind,
+                                int(h),
+                                sample_seats(seats, a.scale, rng),
+                                kind == "deliberation",
+                                False,
+                                SESSION_H,
                             )
                         )
         return out
@@ -503,7 +532,8 @@ class Sessions(Module):
             for si in np.unique(sess):
                 s = sessions[si]
                 if s.adds_capacity:
-                    nvol = int((sess == si).sum())
+                    # the simulated volunteers stand for nvol / scale of the host's people
+                    nvol = int((sess == si).sum()) / max(s.host.scale, 1e-9)
                     slots[s.host.node] += int(
                         round(nvol * VOLUNTEER_SHIFT_H / max(s.host.hours_per_open_day, 1.0))
                     )
@@ -584,6 +614,15 @@ class Sessions(Module):
             r.last_day["election"] >= day - (CIVIC_DAYS - 1)
         )
         out["participation_civic_year"] = share(civic, sel & (r.age_group != CHILD))
+        if needs is None:  # the daily record: participation only
+            return out
+        # wishes for an activity (not service cases): met by taking part in one
+        nd = self.w.needs
+        wishes = needs & (nd.col("type") == ACTIVITY)
+        met = nd.col("status") == RESOLVED
+        out["wishes_met_share"] = share(met, wishes & settled(nd, day + 1))
+        wait = (nd.col("t_resolved") - nd.col("t_arose"))[wishes & met]
+        out["wish_met_median_h"] = float(np.median(wait)) if len(wait) else None
         return out
 
     def details(self) -> dict:

@@ -85,6 +85,7 @@ class Workload(Module):
 
     def daily(self, day: int) -> dict[str, float]:
         return {
-            "selfgov_hours": sum(a.selfgov_hours_today for a in self.w.agents),
-            "admin_hours": sum(a.admin_hours_today for a in self.w.agents),
+            # the simulated residents' share of each institution's hours
+            "selfgov_hours": sum(a.selfgov_hours_today * a.scale for a in self.w.agents),
+            "admin_hours": sum(a.admin_hours_today * a.scale for a in self.w.agents),
         }
