@@ -64,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--population",
         default=None,
-        help="population profile for every structure (default: the first scenario's)",
+        help="population profile for every structure (default: each structure's own; the reference also runs on every other one, to pair with)",
     )
     c.add_argument("--workers", type=_positive, default=min(os.cpu_count() or 1, 8))
     c.add_argument("--out", type=Path, required=True)
@@ -152,10 +152,15 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from govsim.experiments.compare import compare
+    from govsim.core.load import load_scenario
+    from govsim.experiments.compare import compare, plan
 
     names = args.scenarios or builtin_order()
-    n_jobs = len(names) * args.replicates
+    specs = [load_scenario(n) for n in names]
+    runs, _ = plan(
+        names, [s.key for s in specs], [s.scenario.population for s in specs], args.population
+    )
+    n_jobs = len(runs) * args.replicates
     with tqdm(total=n_jobs, desc="runs", unit="run", file=sys.stderr, disable=None) as bar:
         table = compare(
             names,

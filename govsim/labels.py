@@ -130,6 +130,13 @@ CAPTIONS = {
 }
 
 
+# the shipped population profiles (scenarios/populations/*.toml)
+POPULATIONS: dict[str, tuple[str, str]] = {
+    "urban": ("城市", "urban"),
+    "rural": ("农村", "rural"),
+}
+
+
 def pick(zh: str, en: str, lang: str) -> str:
     """The Chinese or English one of a pair (scenario names and descriptions)."""
     return label({"x": (zh, en)}, "x", lang)

@@ -63,15 +63,21 @@ def summarize_runs(runs: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def paired_differences(runs: pd.DataFrame, reference: str, columns: Iterable[str]) -> pd.DataFrame:
+def paired_differences(
+    runs: pd.DataFrame, reference: str | dict[str, str], columns: Iterable[str]
+) -> pd.DataFrame:
     """Structure minus reference, replicate by replicate (same seed), with 95% intervals,
-    for each outcome of ``columns``."""
+    for each outcome of ``columns``.  ``reference``: the reference's key, or each run key's
+    reference key (the reference run on the same population)."""
     columns = tuple(columns)
-    ref = runs[runs["scenario"] == reference].set_index("replicate")
+    keys = list(runs["scenario"].unique())
+    reference_of = reference if isinstance(reference, dict) else {k: reference for k in keys}
     out = []
-    for key in runs["scenario"].unique():
-        if key == reference:
+    for key in keys:
+        ref_key = reference_of.get(key, key)
+        if key == ref_key:
             continue
+        ref = runs[runs["scenario"] == ref_key].set_index("replicate")
         sub = runs[runs["scenario"] == key].set_index("replicate")
         for c in columns:
             d = (sub[c].astype(float) - ref[c].astype(float)).dropna().to_numpy()
@@ -79,7 +85,7 @@ def paired_differences(runs: pd.DataFrame, reference: str, columns: Iterable[str
             out.append(
                 {
                     "scenario": key,
-                    "reference": reference,
+                    "reference": ref_key,
                     "outcome": c,
                     "difference": m,
                     "ci_low": lo,

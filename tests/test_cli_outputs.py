@@ -10,6 +10,7 @@ from conftest import GROUPS, SUMMARY_KEYS
 
 from govsim import cli
 from govsim.experiments.compare import compare
+from govsim.presentation.results import Results
 
 SMALL = ["--residents", "1500", "--days", "40"]
 
@@ -90,8 +91,38 @@ def test_compare_cli_defaults_to_all_builtin(tmp_path, capsys):
     )
     table = pd.read_csv(tmp_path / "c" / "summary.csv")
     assert table["scenario"].iloc[0] == "baseline"
-    assert set(table["scenario"]) == set(cli.builtin_order())
+    # every structure on its own population; the reference also on the rural one, to pair
+    # the rural structure with
+    assert set(table["scenario"]) == {*cli.builtin_order(), "baseline@rural"}
     assert "baseline" in capsys.readouterr().out
+
+
+def test_compare_runs_each_structure_on_its_own_population(tmp_path):
+    out = tmp_path / "p"
+    compare(["baseline", "qingyuan", "chengdong"], 800, 10, 3, 2, out, workers=1)
+    meta = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    assert meta["populations"] == {
+        "baseline": "urban",
+        "chengdong": "urban",
+        "baseline@rural": "rural",
+        "qingyuan": "rural",
+    }
+    assert meta["scenarios"] == ["baseline", "chengdong", "baseline@rural", "qingyuan"]
+    for key, pop in meta["populations"].items():
+        s = json.loads((out / "runs" / key / "rep0" / "summary.json").read_text(encoding="utf-8"))
+        assert s["population"] == pop
+    # Qingyuan is paired with the reference on the rural people: the same residents and needs
+    paired = pd.read_csv(out / "paired.csv")
+    refs = paired.drop_duplicates("scenario").set_index("scenario")["reference"].to_dict()
+    assert refs == {"chengdong": "baseline", "qingyuan": "baseline@rural"}
+    a = pd.read_parquet(out / "runs" / "baseline@rural" / "rep1" / "needs.parquet")
+    b = pd.read_parquet(out / "runs" / "qingyuan" / "rep1" / "needs.parquet")
+    assert a["t_arose_h"].tolist() == b["t_arose_h"].tolist()
+    # and the report names the extra reference run by its population
+    res = Results.load(out)
+    assert res.short_name("baseline@rural", "en").endswith("(rural population)")
+    assert res.short_name("baseline@rural", "zh").endswith("(农村人口)")
+    assert res.reference_of("qingyuan") == "baseline@rural"
 
 
 def test_list_shows_bilingual_names(capsys):

@@ -1,10 +1,12 @@
 """Paired comparison of structures (rule 3, common random numbers).
 
-Replicate ``k`` of every structure uses seed ``seed + k`` and the same population profile,
-so it meets the same residents and the same stream of needs: differences between
-structures within a replicate come from structure alone.  Runs are independent jobs,
-executed in worker processes; each is deterministic given its inputs, so the results do
-not depend on the number of workers.
+Each structure runs on the population its file declares (or every structure on one profile,
+``population=``).  Replicate ``k`` uses seed ``seed + k``: on one population it meets the same
+residents and the same stream of needs in every structure, so differences within a replicate
+come from structure alone.  A structure on another population than the reference's is paired
+with the reference run on *its* population (run key ``<reference>@<population>``), never with
+the reference on other people.  Runs are independent jobs, executed in worker processes; each
+is deterministic given its inputs, so the results do not depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ GROUP_OUTCOMES = by_group()
 @dataclass(frozen=True)
 class Job:
     scenario: str  # name or path
+    key: str  # the run's key: the structure's, or ``<reference>@<population>``
     replicate: int
     seed: int
     residents: int
@@ -49,8 +52,30 @@ def run_job(job: Job) -> dict:
         "residents": job.residents,
         "days": job.days,
         "population": job.population,
+        "key": job.key,
     }
     return write_run(model, Path(job.out), settings)
+
+
+def plan(
+    scenarios: list[str], keys: list[str], declared: list[str], population: str | None
+) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+    """Which runs a comparison needs: (scenario, run key, population) in report order, and
+    each run key's paired reference key.  Every structure runs on ``population`` or on its
+    own declared one; the reference also runs on every other population in use."""
+    pops = [population or d for d in declared]
+    ref, ref_pop = keys[0], pops[0]
+    runs = [(scenarios[0], ref, ref_pop)]
+    reference_of = {ref: ref}
+    for p in dict.fromkeys(pops):
+        if p != ref_pop:
+            runs.append((scenarios[0], f"{ref}@{p}", p))
+            reference_of[f"{ref}@{p}"] = f"{ref}@{p}"
+        for s, k, kp in zip(scenarios[1:], keys[1:], pops[1:], strict=True):
+            if kp == p:
+                runs.append((s, k, kp))
+                reference_of[k] = ref if p == ref_pop else f"{ref}@{p}"
+    return runs, reference_of
 
 
 def compare(
@@ -71,12 +96,14 @@ def compare(
     keys = [sc.key for sc in specs]
     if len(set(keys)) != len(keys):
         raise ValueError(f"scenario names must be distinct, got {keys}")
-    population = population or specs[0].scenario.population
-    load_population(population)
+    declared = [sc.scenario.population for sc in specs]
+    runs_planned, reference_of = plan(scenarios, keys, declared, population)
+    for p in {p for _, _, p in runs_planned}:
+        load_population(p)
     jobs = [
-        Job(s, k, seed + k, residents, days, population, str(out / "runs" / key / f"rep{k}"))
+        Job(s, key, k, seed + k, residents, days, pop, str(out / "runs" / key / f"rep{k}"))
         for k in range(replicates)
-        for s, key in zip(scenarios, keys, strict=True)
+        for s, key, pop in runs_planned
     ]
     results: list[dict] = []
     if workers <= 1:
@@ -96,31 +123,34 @@ def compare(
     for job, s in zip(jobs, results, strict=True):
         rows.append(
             {
-                "scenario": s["scenario"],
+                "scenario": job.key,
                 "replicate": job.replicate,
                 "seed": job.seed,
                 **flat_row(s, OUTCOME_COLUMNS, GROUP_OUTCOMES),
             }
         )
     runs = pd.DataFrame(rows)
-    table = summarize_runs(runs, keys)
-    paired = paired_differences(runs, keys[0], OUTCOME_COLUMNS)
+    order = [key for _, key, _ in runs_planned]
+    table = summarize_runs(runs, order)
+    paired = paired_differences(runs, reference_of, OUTCOME_COLUMNS)
     write_csv(out / "runs.csv", runs)
     write_csv(out / "summary.csv", table)
     write_csv(out / "paired.csv", paired)
     write_json(
         out / "compare.json",
         {
-            "scenarios": keys,
+            "scenarios": order,
             "scenario_names": {
                 sc.key: {"zh": sc.scenario.name_zh, "en": sc.scenario.name_en} for sc in specs
             },
             "reference": keys[0],
+            "reference_of": reference_of,
+            "populations": {key: pop for _, key, pop in runs_planned},
             "residents": residents,
             "days": days,
             "seed": seed,
             "replicates": replicates,
-            "population": population,
+            "population": population or "declared",
             "seeds": [seed + k for k in range(replicates)],
         },
     )

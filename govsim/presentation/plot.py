@@ -327,17 +327,18 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
     colours = colour_order(res.order)
     table = res.table()
     ref = res.reference
-    others = [k for k in res.order if k != ref]
+    # every run but the reference runs, each against the reference on its own population
+    others = [k for k in res.order if res.reference_of(k) != k]
     n = len(outcomes)
     ncol = 4
     nrow = math.ceil(n / ncol)
     fig = _figure(figsize=(14, 2.2 + 1.0 * max(1, len(others)) * nrow))
     axes = fig.subplots(nrow, ncol, squeeze=False)
-    base = table[table["scenario"] == ref].set_index("replicate")
     for i, key in enumerate(outcomes):
         ax = axes.ravel()[i]
         scale, unit = _unit_scale(res, key)
         for j, k in enumerate(others):
+            base = table[table["scenario"] == res.reference_of(k)].set_index("replicate")
             sub = table[table["scenario"] == k].set_index("replicate")
             d = (sub[key].astype(float) - base[key].astype(float)).dropna().to_numpy() * scale
             if not len(d):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.config.scenario import builtin_order
+from govsim.labels import POPULATIONS, label
 from govsim.tables import flat_row
 
 
@@ -55,7 +56,13 @@ class Run:
 
     @property
     def structure(self) -> str:
-        return self.summary["scenario"]
+        """The run's key: its structure, or ``<structure>@<population>`` for the reference
+        run again on another structure's population (``compare``)."""
+        return self.summary.get("settings", {}).get("key") or self.summary["scenario"]
+
+    @property
+    def population(self) -> str:
+        return self.summary.get("population", "")
 
     @property
     def replicate(self) -> int:
@@ -109,7 +116,8 @@ class Results:
             s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
             if "scenario" not in s or not (d / "daily.csv").exists():
                 continue
-            res.runs.setdefault(s["scenario"], []).append(Run(d, s))
+            run = Run(d, s)
+            res.runs.setdefault(run.structure, []).append(run)
         for runs in res.runs.values():
             runs.sort(key=lambda r: (r.replicate, r.seed))
         meta_file = root / "compare.json"
@@ -142,9 +150,23 @@ class Results:
     def seeds(self) -> list[int]:
         return sorted({r.seed for v in self.runs.values() for r in v})
 
+    def reference_of(self, key: str) -> str:
+        """The reference run ``key`` is paired with: the reference on the same population."""
+        ref = self.meta.get("reference_of", {}).get(key)
+        if ref in self.runs:
+            return ref
+        return self.reference
+
+    def population_of(self, key: str) -> str:
+        return self.first(key).population
+
     @property
     def population(self) -> str:
-        return self.first(self.order[0]).summary.get("population", "")
+        """The population profile the runs used: one name, or each structure's."""
+        pops = {k: self.population_of(k) for k in self.order}
+        if len(set(pops.values())) <= 1:
+            return next(iter(pops.values()), "")
+        return "; ".join(f"{k}: {p}" for k, p in pops.items())
 
     @property
     def version(self) -> str:
@@ -152,14 +174,24 @@ class Results:
 
     def name(self, key: str, lang: str) -> str:
         s = self.first(key).summary
-        return s.get("scenario_name_zh" if lang == "zh" else "scenario_name_en", key)
+        name = s.get("scenario_name_zh" if lang == "zh" else "scenario_name_en", key)
+        return name + self._population_suffix(key, lang)
 
     def short_name(self, key: str, lang: str) -> str:
-        """The name up to its first colon or bracket, for axis labels."""
-        n = self.name(key, lang)
+        """The name up to its first colon or bracket, for axis labels (with the population
+        of a reference run on another structure's population)."""
+        s = self.first(key).summary
+        n = s.get("scenario_name_zh" if lang == "zh" else "scenario_name_en", key)
         for sep in (":", ":", "(", "("):
             n = n.split(sep)[0]
-        return n.strip()
+        return n.strip() + self._population_suffix(key, lang)
+
+    def _population_suffix(self, key: str, lang: str) -> str:
+        if "@" not in key:  # only the reference again, on another structure's population
+            return ""
+        pop = self.population_of(key)
+        name = label(POPULATIONS, pop, lang) if pop in POPULATIONS else pop
+        return f"({name}人口)" if lang == "zh" else f" ({name} population)"
 
     @cached_property
     def scenarios(self) -> dict[str, Spec]:
