@@ -86,6 +86,20 @@ def test_removing_admin_load_raises_participation():
         )
         assert b["participation_rate"] > a["participation_rate"] + 0.03
         assert b["participation_deliberation"] > a["participation_deliberation"] + 0.02
+        # the committee outcomes say the same: no time on admin tasks, more self-governance
+        assert a["committee_admin_share"] > 0.7 and b["committee_admin_share"] == 0.0
+        assert b["committee_selfgov_h_per_10k"] > 2 * a["committee_selfgov_h_per_10k"]
+
+
+def test_authority_in_the_community_keeps_cases_in_the_community():
+    """小事不出社区: a committee that may settle every dispute that reaches it settles them
+    inside the community; without authority they go to the street office."""
+    full = {"institutions.rc.authority": {"dispute": 1.0}}
+    none = {"institutions.rc.authority": {"dispute": 0.0}}
+    for a, b in paired("baseline", none, full, days=120):
+        inside_a = a["by_need_type"]["dispute"]["settled_in_community_share"]
+        inside_b = b["by_need_type"]["dispute"]["settled_in_community_share"]
+        assert inside_a == 0.0 and inside_b == 1.0, (inside_a, inside_b)
 
 
 # ------------------------------------------------------------------ proactive discovery

@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from govsim.core.load import Population, Scenario, load_population, load_scenario
+from govsim.core.mechanisms.workload import COMMITTEE_ACTOR
 from govsim.core.model import GovernanceModel
 
 TURNOUT_TARGET = 0.4789  # Shanghai Urban Neighborhood Survey 2017
 ADMIN_SHARE_TARGET = 0.80  # assumption: administrative work takes most of a committee's time
-COMMITTEE_ACTOR = "residents_committee"
 ORG_ACTOR = "social_organisation"
 TARGETS = {
     "residents_per_committee": (

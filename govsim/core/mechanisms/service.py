@@ -130,6 +130,14 @@ class Service(Module):
             by_need_type=True,
         ),
         Outcome(
+            "settled_in_community_share",
+            "社区内解决比例",
+            "answered cases settled inside the community",
+            "share",
+            by_group=True,
+            by_need_type=True,
+        ),
+        Outcome(
             "queue_length",
             "排队中的请求",
             "requests waiting",
@@ -165,6 +173,11 @@ class Service(Module):
         self.service_mean = np.array([pop.needs.service_hours[t] for t in NEED_TYPE_KEYS])
         self.absence = pop.behaviour.staff_absence
         self.queue_agents = [a for a in world.agents if a.windows]
+        # inside the community (小事不出社区): an institution built for no more residents
+        # than a community of the layout — committee, workstation, center, grid, workshop —
+        # not a street office, town or district department
+        inside = [k.design <= world.spec.layout.residents_per_community + 1e-9 for k in world.kinds]
+        self.inside_node = np.array([inside[a.kind.index] for a in world.agents], dtype=bool)
         # kinds whose queues carry background load, and their recent requests:
         # day → (hour of day, service hours) of the requests of simulated residents
         self.sampled = {
@@ -274,4 +287,9 @@ class Service(Module):
             "response_time_mean_h": float(rt.mean()) if len(rt) else None,
         }
         out["unresolved_share"] = share(~resolved, needs & settled(nd, day + 1))
+        res = nd.col("resolver")
+        inside = np.zeros(len(res), dtype=bool)
+        ok = res >= 0
+        inside[ok] = self.inside_node[res[ok]]
+        out["settled_in_community_share"] = share(inside, needs & resolved)
         return out

@@ -19,6 +19,9 @@ from pydantic import Field
 from govsim.config.declare import REQUIRED, NonNeg, Par
 from govsim.core.module import Module, Outcome, Step
 
+COMMITTEE_ACTOR = "residents_committee"  # the 居委会 (村委会) of every structure
+DAYS_PER_YEAR = 365.0
+
 
 class Workload(Module):
     name = "workload"
@@ -64,6 +67,18 @@ class Workload(Module):
             daily=True,
             per_replicate=False,
         ),
+        Outcome(
+            "committee_admin_share",
+            "居委会行政事务占比",
+            "committee time on admin tasks",
+            "share",
+        ),
+        Outcome(
+            "committee_selfgov_h_per_10k",
+            "每万人居委会自治工时",
+            "committee self-governance hours per 10,000 residents a year",
+            "staff-h",
+        ),
     )
 
     steps = (Step(4.0, "step", outputs=("spare_hours",)),)
@@ -82,6 +97,23 @@ class Workload(Module):
                 for a in self.w.agents
             ]
         )
+
+    def report(self, day, residents, needs) -> dict[str, float | None]:
+        """The residents' committees' (居委会) time: the share of their staff-hours used
+        that went to pushed-down tasks (the rest served requests or went to
+        self-governance), and their self-governance hours per 10,000 residents a year —
+        what 居政分离 is meant to free (001) — for the simulated residents' share of each."""
+        com = [a for a in self.w.agents if a.spec.actor == COMMITTEE_ACTOR]
+        if not com:
+            return {"committee_admin_share": None, "committee_selfgov_h_per_10k": None}
+        admin = sum(a.admin_hours_total * a.scale for a in com)
+        used = admin + sum((a.busy_hours_total + a.selfgov_hours_total) * a.scale for a in com)
+        selfgov = sum(a.selfgov_hours_total * a.scale for a in com)
+        years = (day + 1) / DAYS_PER_YEAR
+        return {
+            "committee_admin_share": admin / used if used else None,
+            "committee_selfgov_h_per_10k": selfgov / years / self.w.residents.n * 1e4,
+        }
 
     def daily(self, day: int) -> dict[str, float]:
         return {
