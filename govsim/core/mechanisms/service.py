@@ -201,10 +201,13 @@ class Service(Module):
         recent = self.recent[k.index]
         for d in [d for d in recent if d < day - 7 * BACKGROUND_WEEKS]:
             del recent[d]
+        # every past day counts, those without a request too (a rare need type reaches a
+        # small sample's institution on few days)
         days = [d for d in recent if d % 7 == day % 7] or list(recent)
-        if not days:
-            return
+        recent[day] = []  # today's requests are recorded as they are served
         parts = [p for d in days for p in recent[d]]
+        if not parts:
+            return
         hour = np.concatenate([p[0] for p in parts])
         svc = np.concatenate([p[1] for p in parts])
         # requests per simulated resident on such a day, times the residents not simulated
@@ -230,9 +233,7 @@ class Service(Module):
         typ = nd.type[ids].astype(np.int64)
         svc = self.service_mean[typ] * -np.log1p(-nd.u_service[ids])
         if len(ids) and a.kind.index in self.recent:
-            self.recent[a.kind.index].setdefault(day, []).append(
-                (np.clip(t - day * 24.0, 0.0, 23.99), svc)
-            )
+            self.recent[a.kind.index][day].append((np.clip(t - day * 24.0, 0.0, 23.99), svc))
         done_ids, t_arr, t_start, t_end = a.serve(day, ids, t, svc)
         real = done_ids >= 0  # background requests leave no record
         if not real.all():
