@@ -180,7 +180,12 @@ def cmd_compare(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from govsim.core.load import load_population
-    from govsim.experiments.calibrate import apply_to_profile, calibrate, report_markdown
+    from govsim.experiments.calibrate import (
+        apply_to_profile,
+        apply_to_scenario,
+        calibrate,
+        report_markdown,
+    )
     from govsim.experiments.outputs import atomic_write
 
     def show(logit, share):
@@ -189,13 +194,23 @@ def cmd_calibrate(args) -> int:
             file=sys.stderr,
         )
 
-    fit = calibrate(residents=args.residents, seeds=args.seeds, progress=show)
+    def show_time(factor, p90):
+        print(f"  time scale ×{factor:.3f} -> errands p90 {p90:.1f} days", file=sys.stderr)
+
+    fit = calibrate(
+        residents=args.residents, seeds=args.seeds, progress=show, time_progress=show_time
+    )
     text = report_markdown(fit)
     atomic_write(args.report, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     print(text)
     if args.apply:
         apply_to_profile(fit, load_population(fit.settings["population"]).file)
         print(f"wrote the fitted values into {load_population(fit.settings['population']).file}")
+        from govsim.core.load import load_scenario
+
+        ref = load_scenario(fit.settings["scenario"]).file
+        apply_to_scenario(fit, ref)
+        print(f"wrote the fitted time scale into {ref}")
     return 0
 
 

@@ -9,16 +9,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from govsim import GovernanceModel, load_population, load_scenario
+from govsim import GovernanceModel, list_scenarios, load_population, load_scenario
 from govsim.core.params import constants, declared_rows, parameter_table_markdown
 from govsim.experiments.calibrate import (
+    ERRAND_LIMIT_DAYS,
+    STREET_LIMIT_DAYS,
     TARGETS,
     TURNOUT_TARGET,
     Fit,
     apply_to_profile,
+    apply_to_scenario,
     civic_share,
     committee_year,
+    errand_figures,
     structure_figures,
+    time_values,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,3 +153,52 @@ def test_apply_writes_only_the_fitted_values(tmp_path):
         tomllib.loads(before)["behaviour"]["base_logit"]["value"]["activity"]
         == data["behaviour"]["base_logit"]["value"]["activity"]
     )
+
+
+def test_apply_writes_the_time_scale_into_the_reference_only_where_fitted(tmp_path):
+    sc = load_scenario("baseline")
+    copy = tmp_path / "baseline.toml"
+    shutil.copy(sc.file, copy)
+    before = copy.read_text(encoding="utf-8")
+    values = time_values(sc, 2.0)
+    apply_to_scenario(Fit(time_values=values), copy)
+    after = copy.read_text(encoding="utf-8")
+    data = tomllib.loads(after)["institutions"]
+    for change, v in values.items():
+        _, key, par = change.split(".")
+        assert data[key][par]["value"] == v
+        assert v == round(2.0 * getattr(sc.institutions[key], par), 2)
+    changed = [
+        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
+    ]
+    assert len(changed) == len(values)
+
+
+@pytest.mark.parametrize("name", list_scenarios())
+def test_times_declared_as_the_baselines_follow_its_fitted_time_scale(name):
+    """A reformed file that gives an institution the baseline street office's (or district
+    departments') relay delay or back-office time says so in its source, and then has the
+    value the calibration wrote into the baseline — not a stale copy of an older one."""
+    base = load_scenario("baseline").institutions
+    sc = load_scenario(name)
+    for key, text in sc.sources.items():
+        par = key.rsplit(".", 1)[-1]
+        if not key.startswith("institutions.") or par not in ("relay_delay_h", "processing_days"):
+            continue
+        for phrase, ref in (
+            ("as the baseline street office", "street"),
+            ("as at the baseline street office", "street"),
+            ("as the baseline district departments", "dept"),
+        ):
+            if phrase in text:
+                inst = key.split(".")[1]
+                assert getattr(sc.institutions[inst], par) == getattr(base[ref], par), key
+
+
+def test_reference_errand_times_match_the_statutory_limits(reference):
+    """The fitted time scale: nine in ten errands the district department settles are
+    answered within 30 days (低保); the street's, checked not fitted, within about 15."""
+    pop = load_population(reference.scenario.population)
+    got = errand_figures(reference, pop, 25_000, [5])
+    assert got["errand_p90_district_days"] == pytest.approx(ERRAND_LIMIT_DAYS, rel=0.1), got
+    assert got["errand_p90_street_days"] == pytest.approx(STREET_LIMIT_DAYS, rel=0.2), got
