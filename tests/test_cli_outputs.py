@@ -123,6 +123,7 @@ def test_compare_runs_each_structure_on_its_own_population(tmp_path):
     assert res.short_name("baseline@rural", "en").endswith("(rural population)")
     assert res.short_name("baseline@rural", "zh").endswith("(农村人口)")
     assert res.reference_of("qingyuan") == "baseline@rural"
+    assert res.structures == ["baseline", "chengdong", "qingyuan"]  # org charts: each once
 
 
 def test_list_shows_bilingual_names(capsys):

@@ -319,6 +319,17 @@ def _unit_scale(res: Results, key: str) -> tuple[float, str]:
     return 1.0, unit
 
 
+def _paired_label(res: Results, key: str, ref: str, lang: str) -> str:
+    """A structure's name, and the reference run it is paired with when that is the
+    reference on another population."""
+    name = res.short_name(key, lang)
+    other = res.reference_of(key)
+    if other == ref:
+        return name
+    vs = res.short_name(other, lang)
+    return f"{name}\n(对照:{vs})" if lang == "zh" else f"{name}\n(vs {vs})"
+
+
 @chart
 def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...] | None = None):
     """Forest plot of each structure minus the reference on the same seeds, for ``outcomes``
@@ -349,7 +360,7 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
         ax.axvline(0, color="#555555", lw=1)
         ax.set_yticks(range(len(others)))
         ax.set_yticklabels(
-            [res.short_name(k, lang) for k in reversed(others)] if i % ncol == 0 else []
+            [_paired_label(res, k, ref, lang) for k in reversed(others)] if i % ncol == 0 else []
         )
         ax.set_ylim(-0.6, len(others) - 0.4)
         ax.set_title(res.outcome_name(key, lang), fontsize=10)
@@ -818,7 +829,7 @@ def all_figures(res: Results, lang: str = "en"):
     """(name, figure) for every chart of a results directory, org charts last."""
     for name in CHARTS:
         yield name, globals()[name](res, lang)
-    for k in res.order:
+    for k in res.structures:
         yield f"org_chart_{k}", org_chart(res.scenarios[k], lang)
 
 

@@ -76,7 +76,7 @@ def headline_table(res: Results, lang: str) -> str:
 
 def structures_section(res: Results, lang: str) -> str:
     out = []
-    for k in res.order:
+    for k in res.structures:
         sc = res.scenarios[k]
         meta = sc.scenario
         name = pick(meta.name_zh, meta.name_en, lang)

@@ -150,6 +150,11 @@ class Results:
     def seeds(self) -> list[int]:
         return sorted({r.seed for v in self.runs.values() for r in v})
 
+    @property
+    def structures(self) -> list[str]:
+        """Each structure once (without the reference's runs on other populations)."""
+        return [k for k in self.order if self.first(k).summary["scenario"] == k]
+
     def reference_of(self, key: str) -> str:
         """The reference run ``key`` is paired with: the reference on the same population."""
         ref = self.meta.get("reference_of", {}).get(key)
