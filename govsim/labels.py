@@ -33,6 +33,9 @@ ACTORS: dict[str, tuple[str, str]] = {
     "resident_unit": ("驻区单位", "resident unit"),
 }
 
+# government above the community: what they settle leaves the community (小事不出社区)
+ABOVE_COMMUNITY_ACTORS = frozenset({"street_office", "town_service_center", "district_department"})
+
 NEED_TYPES: dict[str, tuple[str, str]] = {
     "admin_service": ("行政事务(社保/计生/民政/低保/证明)", "administrative service"),
     "public_service": ("基本公共服务(养老/助残/托育)", "basic public service"),
@@ -238,7 +241,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "structures": ("治理结构及其来源", "The structures and their sources"),
     "charts": ("图表", "Charts"),
     "paired_design": (
-        "每次重复中所有结构使用同一随机种子:同样的居民、同样的需求流,差异只来自结构本身。区间为重复间t分布95%区间。",
-        "In each replicate every structure uses the same seed — the same residents and the same stream of needs — so differences come from structure alone. Intervals are 95% t-intervals across replicates.",
+        "每次重复中所有结构使用同一随机种子:同一人口画像上,同样的居民、同样的需求流,差异只来自结构本身;人口画像不同的结构与参照结构在其人口画像上的运行配对。区间为重复间t分布95%区间。",
+        "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; a structure on another profile is paired with the reference run on that profile. Intervals are 95% t-intervals across replicates.",
     ),
 }

@@ -413,7 +413,7 @@ def test_report_is_self_contained_and_complete(many, reports, lang):
     built = reports[lang]
     page, where = built["page"], built["dir"]
     # every chart embedded, and saved beside it as PNG and SVG
-    expected = [*gp.CHARTS, *(f"org_chart_{k}" for k in many.order)]
+    expected = [*gp.CHARTS, *(f"org_chart_{k}" for k in many.structures)]
     assert built["figures"] == expected
     for name in expected:
         assert f"id='{name}'" in page

@@ -214,3 +214,17 @@ def test_different_seeds_different_populations():
     b.run(10)
     n = min(a.needs.n, b.needs.n)
     assert not np.array_equal(a.needs.col("t_arose")[:n], b.needs.col("t_arose")[:n])
+
+
+def test_stream_names_sharing_a_prefix_draw_independently():
+    """Names are hashed whole: ``routing.authority`` and ``routing.relay`` (or
+    ``sessions.schedule`` and ``sessions.assign``) are different streams."""
+    from govsim.core.streams import keyed_uniform, stream
+
+    ids = np.arange(1000)
+    a = keyed_uniform(3, "routing.authority", ids, 1)
+    b = keyed_uniform(3, "routing.relay", ids[:, None], 1, [0, 1])[:, 0]
+    assert abs(np.corrcoef(a, b)[0, 1]) < 0.1
+    assert not np.allclose(
+        stream(3, "sessions.schedule").random(5), stream(3, "sessions.assign").random(5)
+    )

@@ -163,3 +163,26 @@ def test_an_institution_settles_its_declared_share_of_what_reaches_it():
         assert abs(settled - declared) < half, (key, settled, declared)
     # b gets what a could not settle (but for the few relays still on the way at the end)
     assert 0 <= stats["a"]["forwarded"] - stats["b"]["arrivals"] < 20
+
+
+def test_random_relay_delays_have_the_declared_mean_whatever_the_authority():
+    """The exponential relay delay is drawn apart from the authority draw: the requests an
+    institution forwards (those it could not settle) wait the declared mean, not a tail."""
+    sc = load_scenario(
+        DATA / "relay_chain.toml",
+        changes={
+            "routing.relay": "exponential",
+            "institutions.a.authority": {t: 0.8 for t in ("admin_service", "dispute")},
+            "institutions.a.windows": 50,
+        },
+    )
+    pop = poisson_population(2.0, 1.0, 1000)
+    model = GovernanceModel(sc, residents=1000, seed=9, population=pop, report_at_arising=True)
+    model.run(200)
+    h = model.world.hops.arrays()
+    a = next(x for x in model.node_agents if x.key == "a")
+    fwd = (h["node"] == a.node) & (h["event"] == 0)
+    delays = h["t_out"][fwd] - h["t_in"][fwd]
+    assert len(delays) > 300
+    se = delays.std() / np.sqrt(len(delays))
+    assert abs(delays.mean() - 3.0) < 3 * se, (delays.mean(), se)

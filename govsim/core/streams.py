@@ -7,15 +7,22 @@ another (common random numbers across structures and levers).
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 import numpy as np
 
 
+@cache
+def name_key(name: str) -> int:
+    """A 63-bit integer for a stream name, from a hash of the *whole* name (names that
+    share a prefix, like ``routing.authority`` and ``routing.relay``, get unrelated keys)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little") >> 1
+
+
 def stream(seed: int, name: str) -> np.random.Generator:
     """The generator of process ``name`` for ``seed``."""
-    key = int.from_bytes(name.encode(), "little") % (2**63)
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(name_key(name),)))
 
 
 _M1, _M2, _GOLD = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0x9E3779B97F4A7C15
@@ -45,7 +52,7 @@ def _mix_int(x: int) -> int:
 
 @cache
 def _base(seed: int, name: str) -> int:
-    return _mix_int(int(seed) * _GOLD + int.from_bytes(name.encode(), "little"))
+    return _mix_int(int(seed) * _GOLD + name_key(name))
 
 
 _ODD_U64 = np.array(_ODD, dtype=np.uint64)
@@ -79,7 +86,7 @@ def stream_at(seed: int, name: str, *counter: int) -> np.random.Generator:
     """A generator for one moment of one process, e.g.
     ``stream_at(seed, "sessions.choice", day, kind)``: its ``i``-th draw belongs to element
     ``i`` (a resident), whatever was drawn before — keyed draws at the speed of a stream."""
-    key = _mix_int(int(seed) * _GOLD + int.from_bytes(name.encode(), "little"))
+    key = _mix_int(int(seed) * _GOLD + name_key(name))
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence([key, *(int(c) for c in counter)]))
     )

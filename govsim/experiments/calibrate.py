@@ -126,9 +126,12 @@ def errand_figures(sc: Scenario, pop: Population, residents: int, seeds: list[in
         errand_p90_days(GovernanceModel(sc, residents=residents, seed=s, population=pop).run(365))
         for s in seeds
     ]
+    # nan where a run's department or street settled no errand (a very small run)
     return {
-        "errand_p90_district_days": float(np.mean([g["district_department"] for g in got])),
-        "errand_p90_street_days": float(np.mean([g.get("street_office", np.nan) for g in got])),
+        "errand_p90_district_days": float(
+            np.nanmean([g.get("district_department", np.nan) for g in got])
+        ),
+        "errand_p90_street_days": float(np.nanmean([g.get("street_office", np.nan) for g in got])),
     }
 
 

@@ -29,6 +29,7 @@ from scipy import stats
 
 from govsim.io import atomic_write
 from govsim.labels import (
+    ABOVE_COMMUNITY_ACTORS,
     ACTORS,
     GROUPS,
     LEVELS,
@@ -339,7 +340,7 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
     table = res.table()
     ref = res.reference
     # every run but the reference runs, each against the reference on its own population
-    others = [k for k in res.order if res.reference_of(k) != k]
+    others = [k for k in res.order if res.reference_of(k) not in (k, None)]
     n = len(outcomes)
     ncol = 4
     nrow = math.ceil(n / ncol)
@@ -735,9 +736,10 @@ TIER_COLOURS = ("#000000", "#999999", "#E69F00", "#56B4E9", "#009E73", "#CC79A7"
 
 
 def tier_of(inst) -> str:
-    """How far from residents an institution sits: its level, with community-level bodies
-    built for several communities (a street office, a town) counted above the community."""
-    if inst.level == "community" and (inst.per > 1 or inst.design_residents is not None):
+    """How far from residents an institution sits: its level, with the government above the
+    community (street office, town, district department) counted above the community — the
+    same rule as the outcome ``settled_in_community_share``."""
+    if inst.actor in ABOVE_COMMUNITY_ACTORS and inst.level != "district":
         return "above_community"
     return inst.level
 

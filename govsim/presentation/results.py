@@ -155,12 +155,14 @@ class Results:
         """Each structure once (without the reference's runs on other populations)."""
         return [k for k in self.order if self.first(k).summary["scenario"] == k]
 
-    def reference_of(self, key: str) -> str:
-        """The reference run ``key`` is paired with: the reference on the same population."""
+    def reference_of(self, key: str) -> str | None:
+        """The reference run ``key`` is paired with: the reference on the same population
+        (None when that run is missing — never the reference on other people)."""
         ref = self.meta.get("reference_of", {}).get(key)
-        if ref in self.runs:
-            return ref
-        return self.reference
+        if ref is None:  # a directory without the pairing (one population)
+            same = self.population_of(key) == self.population_of(self.reference)
+            ref = self.reference if same else None
+        return ref if ref in self.runs else None
 
     def population_of(self, key: str) -> str:
         return self.first(key).population

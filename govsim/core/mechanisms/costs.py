@@ -1,6 +1,6 @@
 """What a structure costs a year (DOMAIN.md §4): staff pay, premises, purchased services,
-subsidies and running costs of every institution instance (scaled down with the simulated
-catchment where an institution is built for more residents), plus points redeemed (002:
+subsidies and running costs of every full-size institution instance, times the share of its
+people the run simulates (``scale``, ODD §2), plus points redeemed (002:
 grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pays everything).
 """
 

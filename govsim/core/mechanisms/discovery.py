@@ -2,11 +2,13 @@
 resident reporting them.
 
 - Outreach visits: grid workers, building heads or liaison staff visit households of their
-  catchment (Poisson(staff · (1 − vacancy) · (1 − absence) · visits per day)); each pending
+  simulated catchment (Poisson(staff · (1 − vacancy) · (1 − absence) · visits per day ·
+  ``scale``): the full-size post's visits that reach the sample, ODD §2); each pending
   need in a visited household is noticed with probability ``detect`` (004:
   「早發現、早干預、早化解」 fails without it, 「樓棟長更換頻繁甚至長期空缺」; 001: 网格员,
   「做好辖区基本情况入户调查」).
-- Committee visits: a committee spends a share of its spare staff-hours visiting households.
+- Committee visits: a committee spends a share of its spare staff-hours visiting households
+  (× ``scale`` likewise).
 - Party members' ties: members notice the needs of residents they know (002:
   「发动党员收集居民需求」).
 

@@ -32,7 +32,7 @@ from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
 from govsim.core.streams import stream_at
-from govsim.labels import NEED_TYPE_KEYS
+from govsim.labels import ABOVE_COMMUNITY_ACTORS, NEED_TYPE_KEYS
 
 MAX_WINDOWS = 10_000  # a sanity bound: no service hall has more parallel slots
 BACKGROUND_WEEKS = 8  # weeks of requests the background load is drawn from
@@ -181,11 +181,11 @@ class Service(Module):
         self.service_mean = np.array([pop.needs.service_hours[t] for t in NEED_TYPE_KEYS])
         self.absence = pop.behaviour.staff_absence
         self.queue_agents = [a for a in world.agents if a.windows]
-        # inside the community (小事不出社区): an institution built for no more residents
-        # than a community of the layout — committee, workstation, center, grid, workshop —
-        # not a street office, town or district department
-        inside = [k.design <= world.spec.layout.residents_per_community + 1e-9 for k in world.kinds]
-        self.inside_node = np.array([inside[a.kind.index] for a in world.agents], dtype=bool)
+        # inside the community (小事不出社区): any institution but the government above it
+        # (street office, town, district department: labels.ABOVE_COMMUNITY_ACTORS)
+        self.inside_node = np.array(
+            [a.spec.actor not in ABOVE_COMMUNITY_ACTORS for a in world.agents], dtype=bool
+        )
         # kinds whose queues carry background load, and their recent requests:
         # day → (hour of day, service hours) of the requests of simulated residents
         self.sampled = {
