@@ -476,10 +476,14 @@ class Sessions(Module):
         attendees, hosts_of = [], []
         order = rng.permutation(len(cand))
         cand, choice = cand[order], choice[order]
-        taken: dict[int, int] = {}
         sess_by_host: dict[tuple[str, int], list[int]] = {}
         for si, s in enumerate(sessions):
             sess_by_host.setdefault((s.host.kind.key, s.host.instance), []).append(si)
+        # which time-use classes are free at each session; seats of each session
+        sess_free = np.stack(
+            [free_during(self.free, slice(None), wd, s.hour, s.duration_h) for s in sessions]
+        )
+        seats = np.array([s.seats for s in sessions], dtype=np.int64)
         for ci in range(len(k_list)):
             k = k_list[ci]
             mine = cand[choice == ci]
@@ -488,30 +492,27 @@ class Sessions(Module):
             inst = k.resident_instance[mine]
             for instance in np.unique(inst):
                 who = mine[inst == instance]
-                opts = sess_by_host.get((k.key, int(instance)), [])
-                if not opts:
+                opts = np.asarray(sess_by_host.get((k.key, int(instance)), []), dtype=np.int64)
+                if not len(opts):
                     continue
-                ok = np.stack(
-                    [
-                        free_during(
-                            self.free, tu[who], wd, sessions[si].hour, sessions[si].duration_h
-                        )
-                        for si in opts
-                    ],
-                    axis=1,
-                )
+                ok = sess_free[opts][:, tu[who]].T  # [who, opts]: free at that session
                 pick = (rng.random(len(who))[:, None] * ok.sum(axis=1, keepdims=True)).astype(
                     np.int64
                 )
                 idx = (np.cumsum(ok, axis=1) <= pick).sum(axis=1)
-                for j, si in enumerate(opts):
-                    go = who[(idx == j) & ok[:, j]]
-                    room = sessions[si].seats - taken.get(si, 0)
-                    go = go[:room]
-                    if len(go):
-                        taken[si] = taken.get(si, 0) + len(go)
-                        attendees.append(go)
-                        hosts_of.append(np.full(len(go), si))
+                # each candidate's session (if free for any), then seats in arrival order:
+                # by session, the first ``seats`` candidates to arrive get in
+                rows = np.flatnonzero(
+                    (idx < len(opts)) & ok[np.arange(len(who)), np.minimum(idx, len(opts) - 1)]
+                )
+                j = idx[rows]
+                order = np.argsort(j, kind="stable")
+                rows, j = rows[order], j[order]
+                rank = np.arange(len(j)) - np.searchsorted(j, j, side="left")
+                keep = rank < seats[opts[j]]
+                if keep.any():
+                    attendees.append(who[rows[keep]])
+                    hosts_of.append(opts[j[keep]])
         if not attendees:
             return None
         who = np.concatenate(attendees)
