@@ -22,7 +22,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
-from scipy import stats
 
 
 def run_one(job: tuple[str, int, int, int]) -> tuple[str, int, int, dict, float]:
@@ -38,9 +37,11 @@ def run_one(job: tuple[str, int, int, int]) -> tuple[str, int, int, dict, float]
 
 
 def _ci(v: np.ndarray) -> tuple[float, float]:
-    if len(v) < 2:
-        return float(v.mean()), 0.0
-    return float(v.mean()), float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    """Mean and half-width of the 95% interval (``govsim.tables.mean_ci``; 0 for one value)."""
+    from govsim.tables import mean_ci
+
+    m, lo, hi = mean_ci(v)
+    return m, (hi - lo) / 2 if len(v) > 1 else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     sizes = [int(x) for x in a.sizes.split(",")]
     names = a.structures.split(",")
-    for n in names:
-        govsim.load_scenario(n)  # a bad name fails before any work
+    try:
+        for n in names:
+            govsim.load_scenario(n)  # a bad name fails before any work
+    except (ValueError, OSError) as e:
+        ap.error(str(e))
     jobs = [
         (n, size, a.days, seed) for n in names for size in sizes for seed in range(a.replicates)
     ]

@@ -152,14 +152,10 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from govsim.core.load import load_scenario
-    from govsim.experiments.compare import compare, plan
+    from govsim.experiments.compare import compare, planned_runs
 
     names = args.scenarios or builtin_order()
-    specs = [load_scenario(n) for n in names]
-    runs, _ = plan(
-        names, [s.key for s in specs], [s.scenario.population for s in specs], args.population
-    )
+    _, runs, _ = planned_runs(names, args.population)
     n_jobs = len(runs) * args.replicates
     with tqdm(total=n_jobs, desc="runs", unit="run", file=sys.stderr, disable=None) as bar:
         table = compare(

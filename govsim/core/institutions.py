@@ -140,16 +140,7 @@ class Institution(FixedAgent):
             self.served += len(ids)
             return ids, t_arrival, t_arrival, t_arrival
         if len(ids):
-            new = map(
-                QueueEntry._make,
-                zip(
-                    self.clock.to_open(t_arrival).tolist(),
-                    ids.tolist(),
-                    service_h.tolist(),
-                    t_arrival.tolist(),
-                    strict=True,
-                ),
-            )
+            new = self._entries(ids, t_arrival, service_h)
             if self.queue and self.clock.to_open(t_arrival[:1])[0] < self.queue[-1].open_t:
                 self.queue = deque(sorted([*self.queue, *new]))
             else:
@@ -199,16 +190,21 @@ class Institution(FixedAgent):
         they take a window like any other and leave no record (``Service``)."""
         if not len(t_arrival):
             return
-        new = [
-            QueueEntry(o, -1, s, t)
-            for o, s, t in zip(
+        new = self._entries(np.full(len(t_arrival), -1), t_arrival, service_h)
+        self.queue = deque(sorted([*self.queue, *new]))
+
+    def _entries(self, ids: np.ndarray, t_arrival: np.ndarray, service_h: np.ndarray):
+        """Queue entries for requests arriving at calendar hours ``t_arrival``."""
+        return map(
+            QueueEntry._make,
+            zip(
                 self.clock.to_open(t_arrival).tolist(),
+                ids.tolist(),
                 service_h.tolist(),
                 t_arrival.tolist(),
                 strict=True,
-            )
-        ]
-        self.queue = deque(sorted([*self.queue, *new]))
+            ),
+        )
 
     def processing_end(self, t_done: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Back office (后台): a lognormal number of working days after the front desk,

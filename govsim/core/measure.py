@@ -10,7 +10,9 @@ from govsim.core.records import ACTIVITY, NeedTable
 # needs younger than this at the end are left out of never-reported and unresolved shares:
 # they have not had a fair chance to be answered (assumption)
 SETTLE_DAYS = 30
+DAYS_PER_YEAR = 365.0
 CONSTANTS = (
+    Const("DAYS_PER_YEAR", "days in a year, to state costs and hours a year", "days", "calendar"),
     Const(
         "SETTLE_DAYS",
         "needs younger than this at the end are left out of never-reported and unresolved shares",

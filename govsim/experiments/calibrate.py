@@ -241,11 +241,10 @@ def calibrate(
     pop = with_values(pop, admin_hours_per_task=fit.admin_hours_per_task)
     seed_list = list(range(seeds))
     # the time scale (the time grows with the factor): bisection on log2(factor)
-    base = sc
     t_lo, t_hi = -3.0, 2.0
     for _ in range(max_iter):
         mid = (t_lo + t_hi) / 2.0
-        trial = load_scenario(base.file, changes=time_values(base, 2.0**mid))
+        trial = load_scenario(sc.file, changes=time_values(sc, 2.0**mid))
         p90 = errand_figures(trial, pop, residents, seed_list)["errand_p90_district_days"]
         fit.time_iterations.append((2.0**mid, p90))
         if time_progress:
@@ -255,8 +254,8 @@ def calibrate(
         t_lo, t_hi = (t_lo, mid) if p90 > ERRAND_LIMIT_DAYS else (mid, t_hi)
     fit.time_scale, _ = min(fit.time_iterations, key=lambda it: abs(it[1] - ERRAND_LIMIT_DAYS))
     fit.time_scale = round(fit.time_scale, 3)
-    fit.time_values = time_values(base, fit.time_scale)
-    sc = load_scenario(base.file, changes=fit.time_values)
+    fit.time_values = time_values(sc, fit.time_scale)
+    sc = load_scenario(sc.file, changes=fit.time_values)
     fit.figures.update(errand_figures(sc, pop, residents, seed_list))
     for _ in range(max_iter):
         mid = (lo + hi) / 2.0
@@ -338,14 +337,20 @@ def report_markdown(fit: Fit) -> str:
     return "\n".join(lines)
 
 
+def _set_value(text: str, key_pattern: str, value: float) -> tuple[str, int]:
+    """Replace the number of ``key = N`` or ``key = { value = N, …`` lines whose start
+    matches ``key_pattern``; returns the text and how many were replaced."""
+    return re.subn(
+        rf"(?m)^({key_pattern}\s*=\s*(?:\{{\s*value\s*=\s*)?)[-0-9.eE+]+",
+        lambda m: f"{m.group(1)}{value:g}",
+        text,
+    )
+
+
 def apply_to_profile(fit: Fit, path: Path) -> None:
     """Write the fitted values into the population profile, leaving the rest untouched."""
     text = Path(path).read_text(encoding="utf-8")
-    text, n1 = re.subn(
-        r"(?m)^(admin_hours_per_task\s*=\s*(?:\{\s*value\s*=\s*)?)[-0-9.eE+]+",
-        lambda m: f"{m.group(1)}{fit.admin_hours_per_task:g}",
-        text,
-    )
+    text, n1 = _set_value(text, "admin_hours_per_task", fit.admin_hours_per_task)
     text, n2 = re.subn(
         r"(?m)^(base_logit\s*=\s*\{.*?\belection\s*=\s*)[-0-9.eE+]+",
         lambda m: f"{m.group(1)}{fit.election_logit:g}",
@@ -369,12 +374,7 @@ def apply_to_scenario(fit: Fit, path: Path) -> None:
             raise ValueError(f"{path}: no [institutions.{key}] table to update")
         end = re.search(r"(?m)^\[", text[head.end() :])
         stop = head.end() + (end.start() if end else len(text) - head.end())
-        body = text[head.end() : stop]
-        body, n = re.subn(
-            rf"(?m)^({re.escape(par)}\s*=\s*(?:\{{\s*value\s*=\s*)?)[-0-9.eE+]+",
-            lambda m, v=value: f"{m.group(1)}{v:g}",
-            body,
-        )
+        body, n = _set_value(text[head.end() : stop], re.escape(par), value)
         if n != 1:
             raise ValueError(f"{path}: could not find institutions.{key}.{par} to update")
         text = text[: head.end()] + body + text[stop:]

@@ -78,6 +78,21 @@ def plan(
     return runs, reference_of
 
 
+def planned_runs(
+    scenarios: list[str], population: str | None = None
+) -> tuple[list, list[tuple[str, str, str]], dict[str, str]]:
+    """Load and check the structures (and their populations) before any work, then ``plan``:
+    the loaded scenarios, the runs per replicate and each run key's paired reference."""
+    specs = [load_scenario(s) for s in scenarios]
+    keys = [sc.key for sc in specs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"scenario names must be distinct, got {keys}")
+    runs, reference_of = plan(scenarios, keys, [sc.scenario.population for sc in specs], population)
+    for p in {p for _, _, p in runs}:
+        load_population(p)
+    return specs, runs, reference_of
+
+
 def compare(
     scenarios: list[str],
     residents: int,
@@ -92,14 +107,8 @@ def compare(
     """Run every structure × replicate; write ``runs/``, ``runs.csv``, ``summary.csv``,
     ``paired.csv`` and ``compare.json`` under ``out``; return the summary table."""
     out = Path(out)
-    specs = [load_scenario(s) for s in scenarios]  # validate everything before running anything
+    specs, runs_planned, reference_of = planned_runs(scenarios, population)
     keys = [sc.key for sc in specs]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"scenario names must be distinct, got {keys}")
-    declared = [sc.scenario.population for sc in specs]
-    runs_planned, reference_of = plan(scenarios, keys, declared, population)
-    for p in {p for _, _, p in runs_planned}:
-        load_population(p)
     jobs = [
         Job(s, key, k, seed + k, residents, days, pop, str(out / "runs" / key / f"rep{k}"))
         for k in range(replicates)

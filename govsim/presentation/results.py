@@ -179,16 +179,17 @@ class Results:
     def version(self) -> str:
         return self.first(self.order[0]).summary.get("govsim_version", "")
 
-    def name(self, key: str, lang: str) -> str:
+    def _structure_name(self, key: str, lang: str) -> str:
         s = self.first(key).summary
-        name = s.get("scenario_name_zh" if lang == "zh" else "scenario_name_en", key)
-        return name + self._population_suffix(key, lang)
+        return s.get("scenario_name_zh" if lang == "zh" else "scenario_name_en", key)
+
+    def name(self, key: str, lang: str) -> str:
+        return self._structure_name(key, lang) + self._population_suffix(key, lang)
 
     def short_name(self, key: str, lang: str) -> str:
         """The name up to its first colon or bracket, for axis labels (with the population
         of a reference run on another structure's population)."""
-        s = self.first(key).summary
-        n = s.get("scenario_name_zh" if lang == "zh" else "scenario_name_en", key)
+        n = self._structure_name(key, lang)
         for sep in (":", ":", "(", "("):
             n = n.split(sep)[0]
         return n.strip() + self._population_suffix(key, lang)

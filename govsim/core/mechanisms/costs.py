@@ -6,10 +6,9 @@ grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pay
 
 from __future__ import annotations
 
-from govsim.config.declare import Const, NonNeg, Par, Strict, field
+from govsim.config.declare import NonNeg, Par, Strict, field
+from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome
-
-DAYS_PER_YEAR = 365.0
 
 
 class CostItems(Strict):
@@ -44,7 +43,6 @@ class Costs(Module):
     )
 
     uses = ("points_earned",)
-    constants = (Const("DAYS_PER_YEAR", "days in a year, to scale costs", "days", "calendar"),)
 
     def yearly(self, days_run: int) -> dict[str, float]:
         """Yearly cost by part and in total (yuan); points redeemed scaled to a year."""

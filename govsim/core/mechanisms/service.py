@@ -223,8 +223,6 @@ class Service(Module):
         unsimulated = np.maximum(0.0, k.design - k.catchment)
         rng = stream_at(self.seed, "service.background", day, k.index)
         counts = rng.poisson(rate * unsimulated)
-        if not len(hour):
-            return
         for a, n in zip(k.agents, counts.tolist(), strict=True):
             if n:
                 pick = rng.integers(0, len(hour), n)
@@ -245,12 +243,7 @@ class Service(Module):
         done_ids, t_arr, t_start, t_end = a.serve(day, ids, t, svc)
         real = done_ids >= 0  # background requests leave no record
         if not real.all():
-            done_ids, t_arr, t_start, t_end = (
-                done_ids[real],
-                t_arr[real],
-                t_start[real],
-                t_end[real],
-            )
+            done_ids, t_arr, t_start, t_end = (x[real] for x in (done_ids, t_arr, t_start, t_end))
         if not len(done_ids):
             return
         t_done = a.processing_end(t_end, nd.u_process[done_ids])
@@ -300,9 +293,7 @@ class Service(Module):
             "handling_time_median_h": float(np.median(ht)) if len(ht) else None,
         }
         out["unresolved_share"] = share(~resolved, needs & settled(nd, day + 1))
-        res = nd.col("resolver")
-        inside = np.zeros(len(res), dtype=bool)
-        ok = res >= 0
-        inside[ok] = self.inside_node[res[ok]]
+        res = nd.col("resolver")  # −1 until resolved by an institution
+        inside = (res >= 0) & self.inside_node[np.maximum(res, 0)]
         out["settled_in_community_share"] = share(inside, needs & resolved)
         return out

@@ -17,10 +17,10 @@ import numpy as np
 from pydantic import Field
 
 from govsim.config.declare import REQUIRED, NonNeg, Par
+from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome, Step
 
 COMMITTEE_ACTOR = "residents_committee"  # the 居委会 (村委会) of every structure
-DAYS_PER_YEAR = 365.0
 
 
 class Workload(Module):
