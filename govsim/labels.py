@@ -97,6 +97,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "yuan/yr": ("元/年", "yuan/yr"),
     "pp": ("百分点", "percentage points"),
     "0-1": ("0–1", "0–1"),
+    "per10k": ("每万人", "per 10,000"),
 }
 
 

@@ -224,10 +224,11 @@ class Institution(FixedAgent):
         self.forwarded += forwarded
         self.lost += lost
 
-    def relay(self, t: np.ndarray, u: np.ndarray, fixed: bool) -> np.ndarray:
+    def relay(self, t: np.ndarray, u: np.ndarray, fixed: bool, factor: float = 1.0) -> np.ndarray:
         """Time a forwarded request leaves for the next level: a relay delay in this
-        institution's working hours (「传声筒」「二传手」, 001), exponential or fixed."""
-        d = self.spec.relay_delay_h
+        institution's working hours (「传声筒」「二传手」, 001), exponential or fixed;
+        ``factor`` is the share of the delay left after follow-up (``Evaluation``)."""
+        d = self.spec.relay_delay_h * factor
         if d <= 0:
             return t
         delay = np.full(len(t), d) if fixed else -np.log1p(-u) * d

@@ -8,7 +8,7 @@ and builds the strict pydantic models files are validated with:
   ``[schedules]``, ``[routing]``, ``[institutions.<key>]`` (one ``InstitutionSpec`` each) and
   ``[incentives]``;
 - a population profile: ``[demography]``, ``[initial]``, ``[needs]``, ``[behaviour]``,
-  ``[workload]``.
+  ``[workload]``, ``[organisations]``.
 
 ``schemas(extra)`` builds them for the built-in modules plus any extra modules (a new
 mechanism passed to ``GovernanceModel(modules=...)`` brings its own keys).
@@ -26,7 +26,7 @@ from govsim.core import population, structure
 from govsim.core.mechanisms import MODULES
 
 SCENARIO_SECTIONS = ("layout", "routing", "incentives")
-POPULATION_SECTIONS = ("demography", "initial", "needs", "behaviour", "workload")
+POPULATION_SECTIONS = ("demography", "initial", "needs", "behaviour", "workload", "organisations")
 
 
 class Meta(Strict):

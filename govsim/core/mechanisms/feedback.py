@@ -1,7 +1,12 @@
 """Trust, belonging and incentives (DOMAIN.md mechanism 8): experience feeds back.
 
 Good service raises trust, slow or lost requests lower it (004:
-「一轉了事…群眾不理解、不滿意」); a need given up lowers it too.  Taking part builds
+「一轉了事…群眾不理解、不滿意」); a need given up lowers it too.  Besides a resident's
+trust, which drives their choices, trust is kept apart for the community's own bodies
+(committee, workstation, centers, organisations) and for the government above it (street
+office, town, district departments): an answer or a loss moves the trust in the level of
+the institution that gave or lost it (001: 「提升了群众对社区党组织和社区干部的公认度」
+is about the community's own bodies; 004: 「一轉了事」 about the offices above).  Taking part builds
 belonging, which fades slowly without contact.  Where the structure runs a points bank
 (002: 民生银行积分, 「积分兑换」), taking part earns points that are redeemed for services.
 """
@@ -23,9 +28,10 @@ from govsim.config.declare import (
     every,
     field,
 )
+from govsim.core.mechanisms.routing import Lost
 from govsim.core.mechanisms.sessions import Attendance
 from govsim.core.module import Module, Outcome, State, Step
-from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
+from govsim.labels import ABOVE_COMMUNITY_ACTORS, NEED_TYPE_KEYS, SESSION_KINDS
 
 
 class Points(Strict):
@@ -85,7 +91,11 @@ class Feedback(Module):
         ),
         Par("incentives.points", Points | None, None, "a points bank (积分)", "—"),
     )
-    states = (State("points", np.float32, 0.0, "points earned (points bank)"),)
+    states = (
+        State("points", np.float32, 0.0, "points earned (points bank)"),
+        State("trust_committee", np.float32, 0.0, "trust in the community's own bodies"),
+        State("trust_government", np.float32, 0.0, "trust in the government above"),
+    )
     outcomes = (
         Outcome(
             "trust_mean",
@@ -93,6 +103,22 @@ class Feedback(Module):
             "trust, mean",
             "0-1",
             headline=7,
+            by_group=True,
+            daily=True,
+        ),
+        Outcome(
+            "trust_committee_mean",
+            "对社区组织的信任",
+            "trust in the community's bodies, mean",
+            "0-1",
+            by_group=True,
+            daily=True,
+        ),
+        Outcome(
+            "trust_government_mean",
+            "对政府的信任",
+            "trust in the government above, mean",
+            "0-1",
             by_group=True,
             daily=True,
         ),
@@ -118,6 +144,13 @@ class Feedback(Module):
         pts = world.spec.incentives.points
         self.points_per = {k: (pts.per_session.get(k, 0.0) if pts else 0.0) for k in SESSION_KINDS}
         self.earned = 0.0
+        r = world.residents
+        r.trust_committee[:] = r.trust  # both start at the resident's trust
+        r.trust_government[:] = r.trust
+        # by institution node: is it above the community (street, town, district)?
+        self.above = np.array(
+            [a.spec.actor in ABOVE_COMMUNITY_ACTORS for a in world.agents], dtype=bool
+        )
 
     def points_earned(self) -> float:
         """Points earned so far by everyone."""
@@ -130,14 +163,18 @@ class Feedback(Module):
             return
         rt = nd.t_resolved[ids] - nd.t_arose[ids]
         fast = rt <= self.slow[nd.type[ids].astype(np.int64)]
-        self._move_trust(
-            nd.resident[ids], np.where(fast, beh.trust_gain_resolved, -beh.trust_loss_slow)
-        )
+        delta = np.where(fast, beh.trust_gain_resolved, -beh.trust_loss_slow)
+        self._move_trust(nd.resident[ids], delta)
+        # a wish met by taking part has no resolver: community life, the community's bodies
+        res = nd.resolver[ids]
+        self._move_level(nd.resident[ids], delta, (res >= 0) & self.above[np.maximum(res, 0)])
 
-    def lost(self, day: int, residents: np.ndarray) -> None:
+    def lost(self, day: int, lost: Lost) -> None:
         """Requests forwarded without follow-up (one entry per loss)."""
-        if len(residents):
-            self._move_trust(residents, -self.beh.trust_loss_lost)
+        if len(lost.residents):
+            self._move_trust(lost.residents, -self.beh.trust_loss_lost)
+            delta = np.full(len(lost.residents), -self.beh.trust_loss_lost)
+            self._move_level(lost.residents, delta, self.above[lost.nodes])
 
     def gave_up(self, day: int, residents: np.ndarray) -> None:
         """Needs given up unreported."""
@@ -153,9 +190,16 @@ class Feedback(Module):
                 r.points[who] += self.points_per[kind]
                 self.earned += self.points_per[kind] * len(who)
 
-    def _move_trust(self, residents: np.ndarray, delta) -> None:
+    def _move_level(self, residents: np.ndarray, delta: np.ndarray, above: np.ndarray) -> None:
+        """Move the trust in the level (community or above) of the institution concerned."""
+        r = self.w.residents
+        self._move_trust(residents[~above], delta[~above], r.trust_committee)
+        self._move_trust(residents[above], delta[above], r.trust_government)
+
+    def _move_trust(self, residents: np.ndarray, delta, trust: np.ndarray | None = None) -> None:
         """Add ``delta`` to each resident's trust (repeats add up), kept within [0, 1]."""
-        trust = self.w.residents.trust
+        if trust is None:
+            trust = self.w.residents.trust
         np.add.at(
             trust,
             residents,
@@ -171,7 +215,12 @@ class Feedback(Module):
 
     def daily(self, day: int) -> dict[str, float]:
         r = self.w.residents
-        return {"trust_mean": float(r.trust.mean()), "belonging_mean": float(r.belonging.mean())}
+        return {
+            "trust_mean": float(r.trust.mean()),
+            "trust_committee_mean": float(r.trust_committee.mean()),
+            "trust_government_mean": float(r.trust_government.mean()),
+            "belonging_mean": float(r.belonging.mean()),
+        }
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
         r = self.w.residents
@@ -180,5 +229,7 @@ class Feedback(Module):
         any_ = residents.any()
         return {
             "trust_mean": float(r.trust[residents].mean()) if any_ else None,
+            "trust_committee_mean": float(r.trust_committee[residents].mean()) if any_ else None,
+            "trust_government_mean": float(r.trust_government[residents].mean()) if any_ else None,
             "belonging_mean": float(r.belonging[residents].mean()) if any_ else None,
         }

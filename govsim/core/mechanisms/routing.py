@@ -38,6 +38,18 @@ LOST_PATIENCE_SHARE = 0.5  # assumption: after a loss a resident keeps trying ha
 MAX_PASSES = 50  # relay passes within one day (a relay chain longer than this waits a day)
 
 
+class Lost(NamedTuple):
+    """Requests forwarded without follow-up today: the resident and the institution (node)
+    that lost each one (one entry per loss)."""
+
+    residents: np.ndarray
+    nodes: np.ndarray
+
+    @classmethod
+    def none(cls) -> Lost:
+        return cls(np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64))
+
+
 class Invitations(NamedTuple):
     """Residents invited to take part, until a day (a wish voiced, a household visited)."""
 
@@ -106,9 +118,9 @@ class Routing(Module):
     steps = (
         Step(1.2, "intake_all", ("reports",), ("invitations",)),
         Step(2.3, "intake_all", ("reports",), ("invitations",)),
-        Step(3.0, "step", outputs=("lost",)),
+        Step(3.0, "step", ("follow_up",), ("lost",)),
     )
-    provides = ("intake",)
+    provides = ("intake", "stamp")
     constants = (
         Const(
             "FEEDBACK_WAIT_H",
@@ -158,12 +170,7 @@ class Routing(Module):
         become invitations (returned); other needs enter the entry institution's inbox."""
         nd = self.w.needs
         ids, t, entry_nodes, channel = reports
-        first = nd.reports[ids] == 0
-        nd.t_reported[ids[first]] = t[first]
-        nd.channel[ids[first]] = channel
-        nd.entry[ids[first]] = entry_nodes[first]
-        nd.reports[ids] += 1
-        nd.status[ids] = IN_SYSTEM
+        self.stamp(reports)
         act = nd.type[ids] == ACTIVITY
         rest = ~act
         if rest.any():
@@ -171,6 +178,18 @@ class Routing(Module):
         # the invitation runs from the day each wish was voiced
         until = (t[act] // 24).astype(np.int32) + self.invitation_days
         return Invitations(nd.resident[ids[act]], until)
+
+    def stamp(self, reports: Reports) -> None:
+        """Needs have reached the structure: first reports get their time, channel and
+        entry institution; every report is counted; the needs are in the system."""
+        nd = self.w.needs
+        ids, t, entry_nodes, channel = reports
+        first = nd.reports[ids] == 0
+        nd.t_reported[ids[first]] = t[first]
+        nd.channel[ids[first]] = channel
+        nd.entry[ids[first]] = entry_nodes[first]
+        nd.reports[ids] += 1
+        nd.status[ids] = IN_SYSTEM
 
     def deliver(self, ids, t, nodes) -> None:
         """Put requests into the inboxes of the institutions (global node ids) they reach."""
@@ -183,13 +202,15 @@ class Routing(Module):
             self.w.agents[int(node)].receive(part_i, part_t)
 
     # ---------------------------------------------------------------- the day
-    def step(self, day: int) -> np.ndarray:
+    def step(self, day: int, follow_up: np.ndarray) -> Lost:
         """Every institution takes what has reached it today, handles what it has authority
-        for and relays the rest, until nothing more arrives today.  Returns the residents
-        whose request was lost on the way (one entry per loss)."""
+        for and relays the rest, until nothing more arrives today.  ``follow_up``: by
+        institution node, the share of its relay delay and losses its staff remove because
+        residents' ratings count in their review (``Evaluation``; 0 without).  Returns the
+        requests lost on the way (resident and institution, one entry per loss)."""
         t_end = day * 24.0 + 24.0
         self.services["open_day"](day)
-        lost: list[np.ndarray] = []
+        lost: list[Lost] = []
         first = True
         for _ in range(MAX_PASSES):
             moved = False
@@ -197,15 +218,17 @@ class Routing(Module):
                 ids, t = a.take_inbox(t_end)
                 if len(ids):
                     moved = True
-                    lost.append(self._arrive(day, a, ids, t))
+                    lost.append(self._arrive(day, a, ids, t, float(follow_up[a.node])))
                 elif first and a.queue:
                     self.services["serve"](day, a, ids, t)
             first = False
             if not moved:
                 break
-        return np.concatenate(lost) if lost else np.empty(0, dtype=np.int32)
+        if not lost:
+            return Lost.none()
+        return Lost(*(np.concatenate(x) for x in zip(*lost, strict=True)))
 
-    def _arrive(self, day: int, a, ids: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def _arrive(self, day: int, a, ids: np.ndarray, t: np.ndarray, follow_up: float) -> Lost:
         nd = self.w.needs
         typ = nd.type[ids].astype(np.int64)
         nd.hops[ids] += 1
@@ -217,12 +240,12 @@ class Routing(Module):
             self.services["serve"](day, a, ids[own], t[own])
         fwd = ~own
         if not fwd.any():
-            return np.empty(0, dtype=np.int32)
+            return Lost.none()
         ids, t, typ = ids[fwd], t[fwd], typ[fwd]
         # the draws of this hop of this need (delay, loss): keyed, not order-dependent
         u = keyed_uniform(self.seed, "routing.relay", ids[:, None], nd.hops[ids][:, None], [0, 1])
-        t_out = a.relay(t, u[:, 0], self.fixed_relay)
-        lost = u[:, 1] < a.spec.relay_loss
+        t_out = a.relay(t, u[:, 0], self.fixed_relay, 1.0 - follow_up)
+        lost = u[:, 1] < a.spec.relay_loss * (1.0 - follow_up)
         a.count_relays(forwarded=int((~lost).sum()), lost=int(lost.sum()))
         nxt = self.next_kind[a.kind.index, typ]
         self.w.hops.add(
@@ -235,7 +258,7 @@ class Routing(Module):
                 np.full(len(ids), np.nan),
             )
         )
-        out = np.empty(0, dtype=np.int32)
+        out = Lost.none()
         if lost.any():
             li = ids[lost]
             nd.status[li] = UNREPORTED
@@ -245,7 +268,7 @@ class Routing(Module):
                 nd.t_ready[li] + LOST_PATIENCE_SHARE * self.patience_h[nd.type[li].astype(np.int64)]
             )
             nd.relay_up_h[li] = 0.0
-            out = nd.resident[li]
+            out = Lost(nd.resident[li], np.full(len(li), a.node, dtype=np.int64))
         go = ~lost
         if go.any():
             gi = ids[go]

@@ -294,9 +294,14 @@ class Sessions(Module):
         Step(1.3, "invite", ("invitations",)),
         Step(2.4, "invite", ("invitations",)),
         Step(5.1, "invite", ("invitations",)),
-        Step(6.0, "step", ("spare_hours",), ("attendances", "wishes_met", "volunteer_slots")),
+        Step(
+            6.0,
+            "step",
+            ("spare_hours", "org_factor"),
+            ("attendances", "wishes_met", "volunteer_slots"),
+        ),
     )
-    uses = ("intake",)
+    uses = ("intake", "deliberate")
 
     def setup(self) -> None:
         world = self.w
@@ -338,8 +343,11 @@ class Sessions(Module):
         np.maximum.at(self.w.residents.invited_until, invitations.residents, invitations.until)
 
     # ------------------------------------------------------------------ sessions
-    def sessions_today(self, day: int, spare_hours: np.ndarray) -> list[Session]:
-        """Every session held today."""
+    def sessions_today(
+        self, day: int, spare_hours: np.ndarray, org_factor: np.ndarray
+    ) -> list[Session]:
+        """Every session held today; ``org_factor``: by node, how many times its initial
+        organisations are active (``Organisations``), which multiplies its programmes."""
         rng = self.rng["schedule"]
         out = []
         wd = day % 7
@@ -352,7 +360,7 @@ class Sessions(Module):
                 n = 0
                 if off.sessions_per_week > 0:
                     acc = self.offer_acc[a.node]
-                    acc[j] += off.sessions_per_week / open_days
+                    acc[j] += off.sessions_per_week * float(org_factor[a.node]) / open_days
                     n = int(acc[j])
                     acc[j] -= n
                 starts = [int(h) for h in rng.choice(hours, size=n)]
@@ -400,15 +408,17 @@ class Sessions(Module):
         return out
 
     # ------------------------------------------------------------------ choices
-    def step(self, day: int, spare_hours: np.ndarray) -> Day:
+    def step(self, day: int, spare_hours: np.ndarray, org_factor: np.ndarray) -> Day:
         """Hold today's sessions and let residents choose.  ``spare_hours``: each
-        institution's spare staff-hours today (``Workload``).  Collected needs go to the
-        intake (``Routing.intake``) at once."""
+        institution's spare staff-hours today (``Workload``); ``org_factor``: its active
+        organisations against the initial number (``Organisations``).  Collected needs go
+        to a council that can settle them (``Deliberation``) or to the intake
+        (``Routing.intake``) at once."""
         intake = self.services["intake"]
         r, beh = self.w.residents, self.beh
         slots = np.zeros(len(self.w.agents), dtype=np.int64)
         day_out = Day([], np.empty(0, dtype=np.int64), slots)
-        sessions = self.sessions_today(day, spare_hours)
+        sessions = self.sessions_today(day, spare_hours, org_factor)
         if not sessions:
             return day_out
         wd = day % 7
@@ -545,7 +555,14 @@ class Sessions(Module):
         # sessions that collect needs: attendees' pending needs reach the host
         collects = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
         if collects.any():
-            self._collect(who[collects], t_att[collects], host_node[collects], intake)
+            # how many came to each meeting, at full size (a council decides with a quorum)
+            scale = np.array([max(s.host.scale, 1e-9) for s in sessions])
+            size = (np.bincount(sess, minlength=len(sessions)) / scale)[sess]
+            if kind != "deliberation":
+                size = np.zeros(len(sess))  # only meetings decide
+            self._collect(
+                who[collects], t_att[collects], host_node[collects], size[collects], intake
+            )
         return met
 
     def _meet_activity_wishes(self, who, t_att) -> np.ndarray:
@@ -566,7 +583,7 @@ class Sessions(Module):
         nd.t_ended[met] = t[hit]
         return met
 
-    def _collect(self, who, t_att, host_nodes, intake) -> None:
+    def _collect(self, who, t_att, host_nodes, meeting_size, intake) -> None:
         nd = self.w.needs
         st = nd.col("status")
         ids = np.flatnonzero((st == UNREPORTED) & (nd.col("type") != ACTIVITY))
@@ -577,7 +594,11 @@ class Sessions(Module):
         hit = np.isfinite(t) & (nd.t_ready[ids] <= t)
         if hit.any():
             node = self._by_resident(who, host_nodes, -1)[res[hit]]
-            self.invite(0, intake(Reports(ids[hit], t[hit], node, DISCOVERED)))
+            size = self._by_resident(who, meeting_size, 0.0)[res[hit]]
+            # a council settles what it can at the meeting (``Deliberation``), the rest
+            # goes into the structure
+            rest = self.services["deliberate"](Reports(ids[hit], t[hit], node, DISCOVERED), size)
+            self.invite(0, intake(rest))
 
     def _by_resident(self, who: np.ndarray, values: np.ndarray, fill) -> np.ndarray:
         """A per-resident array: ``values`` for today's attendees ``who``, ``fill`` for the rest."""

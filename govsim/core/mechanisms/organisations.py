@@ -1,0 +1,153 @@
+"""Social organisations are founded and fold (DOMAIN.md mechanism 9): the N of a structure
+is not fixed, it grows where the structure incubates organisations and residents take part.
+
+An entry that stands for ``organisations`` (a community's social organisations) starts
+with that many.  Every day, at each instance (counted at full size, ODD §2):
+
+- new organisations are founded among the residents taking part in community life:
+  Poisson(founding rate per 1,000 residents active in the last 30 days × active ÷ 1,000 ÷
+  365) — founders come from people already active;
+- each organisation folds with its daily share of the yearly folding rate.
+
+The rates are the population's (``organisations`` in its profile: organisations that
+float without a platform, 004: 「未建立供社會組織、志愿者組織成長、調度、孵化和推廣的平臺,
+部分志愿者組織依靠個人或企業的支撐在民間“游離”」) unless the structure gives the entry an
+``incubator`` — a platform that lowers the threshold and nurtures new organisations (003:
+「南山降低登记备案门槛…依托社会组织服务中心培育、管理和服务社区社会组织。这年,全区新备案
+的社区社会组织就达240家」, 「747家,同比增42%」) — which sets its own rates.
+
+What the organisations do grows with their number: the entry's programmes of sessions
+(``offers``) are held ``active ÷ initial`` times as often, and its yearly costs (small
+grants, purchased projects) follow the same factor.  More sessions draw more residents,
+who found more organisations: participation and organisations feed each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govsim.config.declare import REQUIRED, NonNeg, Par, Share, Strict, field
+from govsim.core.measure import DAYS_PER_YEAR
+from govsim.core.mechanisms.sessions import ONGOING, RECENT_DAYS
+from govsim.core.module import Module, Outcome, Step
+from govsim.core.streams import stream_at
+
+
+class Growth(Strict):
+    """How organisations are founded and fold."""
+
+    founding_per_1k_active_year: NonNeg = field(
+        meaning="organisations founded a year per 1,000 residents active in the last 30 days",
+        unit="1/yr",
+    )
+    folding_per_year: Share = field(
+        meaning="share of organisations that fold in a year", unit="1/yr"
+    )
+
+
+class Organisations(Module):
+    name = "organisations"
+    pars = (
+        Par(
+            "organisations.founding_per_1k_active_year",
+            NonNeg,
+            REQUIRED,
+            "organisations founded a year per 1,000 residents active in the last 30 days, "
+            "without an incubator",
+            "1/yr",
+        ),
+        Par(
+            "organisations.folding_per_year",
+            Share,
+            REQUIRED,
+            "share of organisations that fold in a year, without an incubator",
+            "1/yr",
+        ),
+        Par(
+            "institutions.*.incubator",
+            Growth | None,
+            None,
+            "a platform incubating the organisations of this entry (孵化), with its own rates",
+            "—",
+        ),
+        Par("institutions.*.organisations"),
+    )
+    streams = ()
+    outcomes = (
+        Outcome(
+            "organisations_per_10k",
+            "活跃社会组织(每万人)",
+            "social organisations active at the end, per 10,000 residents",
+            "per10k",
+        ),
+        Outcome(
+            "organisations_founded_per_10k",
+            "新成立社会组织(每万人每年)",
+            "social organisations founded, per 10,000 residents a year",
+            "per10k",
+        ),
+    )
+    steps = (Step(5.9, "step", outputs=("org_factor",)),)
+    provides = ("organisation_factor",)
+
+    def setup(self) -> None:
+        world = self.w
+        base = world.population.organisations
+        self.entries = [a for a in world.agents if a.spec.organisations]
+        self.rates = {
+            a.node: a.spec.incubator if a.spec.incubator is not None else base for a in self.entries
+        }
+        self.count = {a.node: float(a.spec.organisations) for a in self.entries}
+        self.founded = 0.0  # the simulated residents' share of the foundings
+        self.factor = np.ones(len(world.agents))
+        self.factor_sum = np.zeros(len(world.agents))
+        self.days = 0
+
+    def step(self, day: int) -> np.ndarray:
+        """Foundings and foldings of today; by institution node, how many times its
+        initial number of organisations is active (1 for entries without organisations)."""
+        r = self.w.residents
+        if self.entries:
+            active = np.zeros(r.n, dtype=bool)
+            for k in ONGOING:
+                active |= r.last_day[k] >= day - (RECENT_DAYS - 1)
+        for a in self.entries:
+            g = self.rates[a.node]
+            mine = a.kind.resident_instance == a.instance
+            # residents active in the instance's catchment, at full size
+            n_active = float(active[mine].sum()) / max(a.scale, 1e-9)
+            rng = stream_at(self.seed, "organisations.growth", day, a.node)
+            born = rng.poisson(g.founding_per_1k_active_year * n_active / 1000.0 / DAYS_PER_YEAR)
+            folded = min(
+                self.count[a.node],
+                rng.poisson(self.count[a.node] * g.folding_per_year / DAYS_PER_YEAR),
+            )
+            self.count[a.node] += born - folded
+            self.founded += born * a.scale
+            self.factor[a.node] = self.count[a.node] / a.spec.organisations
+        self.factor_sum += self.factor
+        self.days += 1
+        return self.factor
+
+    def organisation_factor(self) -> np.ndarray:
+        """By institution node, the mean over the run of its active ÷ initial organisations
+        (1 for entries without organisations): what its costs are multiplied by."""
+        return self.factor_sum / self.days if self.days else np.ones(len(self.factor))
+
+    def report(self, day, residents, needs) -> dict[str, float | None]:
+        n = self.w.residents.n
+        years = (day + 1) / DAYS_PER_YEAR
+        active = sum(self.count[a.node] * a.scale for a in self.entries)
+        return {
+            "organisations_per_10k": active / n * 1e4,
+            "organisations_founded_per_10k": self.founded / n * 1e4 / years,
+        }
+
+    def details(self) -> dict:
+        return {
+            "organisations": {
+                a.key: {"initial": float(a.spec.organisations), "end": self.count[a.node]}
+                for a in self.entries
+                if a.instance == 0
+            }
+        }
