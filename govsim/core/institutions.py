@@ -64,6 +64,7 @@ class Institution(FixedAgent):
         self.scale = float(kind.scale[instance])
         self.windows = int(self.spec.windows)
         self.staff = float(self.spec.staff)
+        self.vacant = 0.0  # posts empty after staff left, until refilled (``Workload``)
         self.schedule = schedule
         self.clock = (
             clock if clock is not None else OpenClock(schedule, days=800)
@@ -254,7 +255,8 @@ class Institution(FixedAgent):
         return self.spec.admin_tasks * self.kind.design / reference_residents
 
     def staff_hours(self, day: int, absence: float) -> float:
-        return self.staff * self.open_hours_on(day) * (1.0 - absence)
+        """Working hours of the staff in post today (posts left vacant do not work)."""
+        return (self.staff - self.vacant) * self.open_hours_on(day) * (1.0 - absence)
 
     def end_day(
         self, day: int, hours_per_task: float, reference_residents: float, absence: float

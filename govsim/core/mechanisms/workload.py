@@ -7,6 +7,14 @@ reference size × residents served ÷ reference), then to the requests it served
 left is spare for activities, meetings and visits where the structure gives it
 self-governance (004: 435 task types before the clean-up, 85 after; Chongqing survey: 73
 per community; 001: after 居政分离 「居委会有时间、有精力、有条件…开展自治活动」).
+
+Committee staff leave, and the more of their time goes to pushed-down tasks the more of
+them leave (000: 「社区自治组织工作负担愈加沉重,社区自治事务无法顾及」, departments
+「只派活不给钱」; 000 again: a team 「工作积极性强」 is the key): each day a
+committee's staff in post leave at a yearly rate running from ``turnover_low`` (no admin
+work) to ``turnover_high`` (all admin work) with the share of its used hours that went to
+pushed-down tasks so far; an empty post stays vacant ``hiring_days`` and works no hours,
+so vacancies come out of the time left for self-governance.  Counted at full size (ODD §2).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from pydantic import Field
 from govsim.config.declare import REQUIRED, NonNeg, Par
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome, Step
+from govsim.core.streams import stream_at
 
 COMMITTEE_ACTOR = "residents_committee"  # the 居委会 (村委会) of every structure
 
@@ -46,6 +55,27 @@ class Workload(Module):
             REQUIRED,
             "committee size the task figures describe",
             "residents",
+        ),
+        Par(
+            "workload.turnover_low",
+            Annotated[float, Field(ge=0, le=5)],
+            REQUIRED,
+            "committee staff leaving a year when none of their time goes to admin tasks",
+            "1/yr",
+        ),
+        Par(
+            "workload.turnover_high",
+            Annotated[float, Field(ge=0, le=5)],
+            REQUIRED,
+            "committee staff leaving a year when all of their time goes to admin tasks",
+            "1/yr",
+        ),
+        Par(
+            "workload.hiring_days",
+            Annotated[float, Field(ge=0, le=3650)],
+            REQUIRED,
+            "days a committee post stays empty after its holder leaves",
+            "days",
         ),
         Par("institutions.*.staff"),
         Par("behaviour.staff_absence"),
@@ -79,6 +109,18 @@ class Workload(Module):
             "committee self-governance hours per 10,000 residents a year",
             "staff-h",
         ),
+        Outcome(
+            "committee_turnover_per_year",
+            "居委会人员年流失率",
+            "committee staff leaving a year, share of posts",
+            "share",
+        ),
+        Outcome(
+            "committee_vacancy_share",
+            "居委会岗位空缺率",
+            "committee posts vacant, mean share",
+            "share",
+        ),
     )
 
     steps = (Step(4.0, "step", outputs=("spare_hours",)),)
@@ -88,9 +130,37 @@ class Workload(Module):
         self.hours_per_task = wl.admin_hours_per_task
         self.reference_residents = wl.reference_residents
         self.absence = self.w.population.behaviour.staff_absence
+        self.turnover = (wl.turnover_low, wl.turnover_high)
+        self.hiring_days = wl.hiring_days
+        self.committees = [a for a in self.w.agents if a.spec.actor == COMMITTEE_ACTOR]
+        self.refills: dict[int, list[tuple[float, float]]] = {a.node: [] for a in self.committees}
+        self.left = 0.0  # staff who left, the simulated residents' share
+        self.vacant_sum = 0.0  # vacant posts × days, the simulated residents' share
+
+    def _turnover(self, day: int) -> None:
+        """Committee staff leave and posts are refilled (full size: ODD §2)."""
+        low, high = self.turnover
+        for a in self.committees:
+            if a.staff <= 0:
+                continue
+            back = [v for d, v in self.refills[a.node] if d <= day]
+            self.refills[a.node] = [(d, v) for d, v in self.refills[a.node] if d > day]
+            a.vacant = max(0.0, a.vacant - sum(back))
+            used = a.admin_hours_total + a.busy_hours_total + a.selfgov_hours_total
+            admin = a.admin_hours_total / used if used else 0.0
+            rate = low + (high - low) * admin
+            in_post = a.staff - a.vacant
+            rng = stream_at(self.seed, "workload.turnover", day, a.node)
+            gone = min(in_post, float(rng.poisson(in_post * rate / DAYS_PER_YEAR)))
+            if gone:
+                a.vacant += gone
+                self.refills[a.node].append((day + self.hiring_days, gone))
+                self.left += gone * a.scale
+            self.vacant_sum += a.vacant * a.scale
 
     def step(self, day: int) -> np.ndarray:
         """Spare staff-hours of every institution today (by node; 0 without self-governance)."""
+        self._turnover(day)
         return np.array(
             [
                 a.end_day(day, self.hours_per_task, self.reference_residents, self.absence)
@@ -103,16 +173,26 @@ class Workload(Module):
         that went to pushed-down tasks (the rest served requests or went to
         self-governance), and their self-governance hours per 10,000 residents a year —
         what 居政分离 is meant to free (001) — for the simulated residents' share of each."""
-        com = [a for a in self.w.agents if a.spec.actor == COMMITTEE_ACTOR]
+        com = self.committees
         if not com:
-            return {"committee_admin_share": None, "committee_selfgov_h_per_10k": None}
+            return dict.fromkeys(
+                (
+                    "committee_admin_share",
+                    "committee_selfgov_h_per_10k",
+                    "committee_turnover_per_year",
+                    "committee_vacancy_share",
+                )
+            )
         admin = sum(a.admin_hours_total * a.scale for a in com)
         used = admin + sum((a.busy_hours_total + a.selfgov_hours_total) * a.scale for a in com)
         selfgov = sum(a.selfgov_hours_total * a.scale for a in com)
         years = (day + 1) / DAYS_PER_YEAR
+        posts = sum(a.staff * a.scale for a in com)
         return {
             "committee_admin_share": admin / used if used else None,
             "committee_selfgov_h_per_10k": selfgov / years / self.w.residents.n * 1e4,
+            "committee_turnover_per_year": self.left / years / posts if posts else None,
+            "committee_vacancy_share": self.vacant_sum / (day + 1) / posts if posts else None,
         }
 
     def daily(self, day: int) -> dict[str, float]:

@@ -1,0 +1,171 @@
+"""The mechanisms the documents credit to the reforms (issue 8 §5): councils that decide,
+organisations founded and folding, residents' ratings (下评上), committee turnover, and
+trust in the community's bodies apart from trust in the government above."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from govsim import GovernanceModel, load_scenario
+from govsim.core.load import load_population
+from govsim.core.mechanisms.routing import Lost
+from govsim.core.records import RESOLVED
+from govsim.core.streams import keyed_uniform
+from govsim.labels import NEED_TYPE_KEYS
+
+PUBLIC_SPACE = NEED_TYPE_KEYS.index("public_space")
+
+
+def model(name, changes=None, residents=3000, seed=5, population=None):
+    return GovernanceModel(
+        load_scenario(name, changes=changes), residents=residents, seed=seed, population=population
+    )
+
+
+def with_population(section: str, **values):
+    pop = load_population("urban")
+    part = getattr(pop, section).model_copy(update=values)
+    return pop.model_copy(update={section: part})
+
+
+# ---------------------------------------------------------------- councils
+def council_runs(council, days=240, residents=3000):
+    """Xinfeng's committee with the given council; the model and what its council saw."""
+    m = model("xinfeng", {"institutions.rc.council": council}, residents=residents)
+    seen = []
+    deliberate = m.deliberation.deliberate
+
+    def spy(reports, size):
+        rest = deliberate(reports, size)
+        seen.append((reports, rest))
+        return rest
+
+    m.sessions.services["deliberate"] = spy
+    m.run(days)
+    return m, seen
+
+
+def test_a_council_settles_its_share_of_the_problems_raised_at_its_meetings():
+    settles = dict.fromkeys(("admin_service", "dispute", "public_space"), 0.6)
+    council = {"settles": settles, "quorum": 1, "carry_out_days": 10}
+    m, seen = council_runs(council, days=330, residents=9000)
+    nd = m.needs
+    host = {a.node for a in m.node_agents if a.key == "rc"}
+    raised = np.concatenate([r.ids for r, _ in seen])
+    at_host = np.isin(np.concatenate([r.nodes for r, _ in seen]), list(host))
+    kept = np.concatenate([rest.ids for _, rest in seen])
+    adopted = np.setdiff1d(raised, kept)
+    eligible = raised[at_host & (nd.type[raised] != NEED_TYPE_KEYS.index("public_service"))]
+    assert m.deliberation.raised == len(eligible) >= 20
+    # only problems raised at its own meetings, of a type it settles, each with its share:
+    # the draw is the need's own (paired across structures)
+    u = keyed_uniform(m.seed, "deliberation.adopt", eligible)
+    assert np.array_equal(np.sort(adopted), np.sort(eligible[u < 0.6]))
+    assert 0 < len(adopted) < len(eligible)
+    # answered by the host, carry_out_days after the meeting
+    assert set(nd.resolver[adopted].tolist()) <= host
+    t_meeting = np.concatenate([r.t for r, _ in seen])
+    when = dict(zip(raised.tolist(), t_meeting.tolist(), strict=True))
+    assert np.allclose(nd.t_resolved[adopted] - [when[i] for i in adopted.tolist()], 240.0)
+    assert (nd.status[adopted[nd.t_resolved[adopted] < 329 * 24]] == RESOLVED).all()
+    out = m.summary()
+    assert out["proposals_adopted_per_10k"] == pytest.approx(
+        len(adopted) / m.residents.n * 1e4 / (330 / 365)
+    )
+
+
+def test_a_meeting_without_a_quorum_decides_nothing():
+    m, seen = council_runs({"settles": {"public_space": 1.0}, "quorum": 100_000})
+    assert sum(len(r.ids) for r, _ in seen) > 0
+    assert all(len(r.ids) == len(rest.ids) for r, rest in seen)
+    assert m.deliberation.adopted == 0
+
+
+def test_a_council_decides_only_while_its_fund_lasts():
+    rich = {"settles": {"public_space": 1.0}, "quorum": 1, "fund_yuan_per_year": 1e9}
+    poor = {**rich, "fund_yuan_per_year": 3000, "yuan_per_decision": 1000}
+    m_rich, _ = council_runs({**rich, "yuan_per_decision": 1000}, days=200)
+    m_poor, _ = council_runs(poor, days=200)
+    host = next(a for a in m_poor.node_agents if a.key == "rc")
+    assert m_rich.deliberation.adopted > m_poor.deliberation.adopted
+    # the simulated share of a 3,000-yuan fund buys at most 3 × scale decisions (+ rounding)
+    assert m_poor.deliberation.adopted <= int(3 * host.scale) + 1
+    spent = m_poor.costs.yearly(m_poor.day_count)["council_decisions"]
+    assert spent == pytest.approx(m_poor.deliberation.adopted * 1000 / (200 / 365))
+
+
+# ---------------------------------------------------------------- organisations
+def test_an_incubator_grows_organisations_and_their_programmes():
+    grow = {"founding_per_1k_active_year": 40.0, "folding_per_year": 0.0}
+    still = {"founding_per_1k_active_year": 0.0, "folding_per_year": 0.0}
+    m_grow = model("nanshan", {"institutions.orgs.incubator": grow}).run(200)
+    m_still = model("nanshan", {"institutions.orgs.incubator": still}).run(200)
+    g, s = m_grow.summary(), m_still.summary()
+    assert s["organisations"]["orgs"] == {"initial": 10.0, "end": 10.0}
+    assert g["organisations"]["orgs"]["end"] > 20
+    assert g["organisations_founded_per_10k"] > 0 == s["organisations_founded_per_10k"]
+    held = lambda m: m.sessions.details()["sessions"]["activity"]["held"]  # noqa: E731
+    assert held(m_grow) > 1.2 * held(m_still)
+    assert g["cost_per_resident_yuan"] > s["cost_per_resident_yuan"]
+
+
+def test_organisations_fold_without_foundings():
+    pop = with_population("organisations", founding_per_1k_active_year=0.0, folding_per_year=1.0)
+    m = model("baseline", population=pop).run(365)
+    end = m.summary()["organisations"]["orgs"]["end"]
+    assert end < 16 * 0.6  # about 16 × e^−1 ≈ 5.9 left
+
+
+# ---------------------------------------------------------------- ratings (下评上)
+def test_ratings_make_staff_follow_up_in_proportion_to_dissatisfaction():
+    m = model("chengdong", {"institutions.center.evaluation": {"weight": 0.8}})
+    m.run(1)
+    r = m.residents
+    for a in m.node_agents:
+        if a.key == "center":
+            mine = a.kind.resident_instance == a.instance
+            want = 0.8 * (1 - r.trust_committee[mine].mean())
+            assert m.evaluation.follow[a.node] == pytest.approx(want, rel=1e-5)
+        elif a.spec.evaluation is None:
+            assert m.evaluation.follow[a.node] == 0.0
+
+
+def test_follow_up_cuts_what_is_lost_on_the_way():
+    lost = {}
+    for w in (0.0, 1.0):
+        changes = {f"institutions.{k}.evaluation": {"weight": w} for k in ("center", "rc")}
+        m = model("chengdong", changes, residents=4000).run(150)
+        lost[w] = sum(a.lost for a in m.node_agents if a.key in ("center", "rc"))
+    assert lost[1.0] < 0.8 * lost[0.0]
+
+
+# ---------------------------------------------------------------- turnover
+def test_committee_staff_leave_more_under_admin_load_and_posts_stay_vacant():
+    pop = with_population("workload", turnover_low=0.0, turnover_high=3.0, hiring_days=60.0)
+    m = model("baseline", population=pop, residents=4000).run(365)
+    out = m.summary()
+    share = out["committee_admin_share"]
+    # leaving at about 3 × admin share a year, each post empty 60 days
+    assert out["committee_turnover_per_year"] == pytest.approx(3.0 * share, rel=0.35)
+    assert out["committee_vacancy_share"] == pytest.approx(3.0 * share * 60 / 365, rel=0.35)
+    calm = with_population("workload", turnover_low=0.0, turnover_high=0.0)
+    m0 = model("baseline", population=calm, residents=4000).run(365)
+    assert m0.summary()["committee_vacancy_share"] == 0.0
+    assert out["committee_selfgov_h_per_10k"] < m0.summary()["committee_selfgov_h_per_10k"]
+
+
+# ---------------------------------------------------------------- trust by level
+def test_a_loss_moves_the_trust_in_the_level_that_lost_it():
+    m = model("baseline", residents=1000)
+    r = m.residents
+    street = next(a for a in m.node_agents if a.key == "street")
+    rc = next(a for a in m.node_agents if a.key == "rc")
+    before = (r.trust_committee.copy(), r.trust_government.copy())
+    m.feedback.lost(0, Lost(np.array([1, 2]), np.array([street.node, rc.node])))
+    dc = r.trust_committee - before[0]
+    dg = r.trust_government - before[1]
+    loss = m.population.behaviour.trust_loss_lost
+    assert dg[1] == pytest.approx(-loss) and dc[1] == 0
+    assert dc[2] == pytest.approx(-loss) and dg[2] == 0
+    assert not dc[3:].any() and not dg[3:].any()
