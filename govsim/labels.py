@@ -98,6 +98,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "pp": ("百分点", "percentage points"),
     "0-1": ("0–1", "0–1"),
     "per10k": ("每万人", "per 10,000"),
+    "staff-h": ("工时", "staff-h"),
 }
 
 
@@ -241,6 +242,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "settings": ("运行设置", "Run settings"),
     "structures": ("治理结构及其来源", "The structures and their sources"),
     "charts": ("图表", "Charts"),
+    "governance": (
+        "社区如何自治:议事、组织、居委会工作与信任(均值 [95%区间])",
+        "How the community governs itself: councils, organisations, committee work and trust (mean [95% interval])",
+    ),
     "paired_design": (
         "每次重复中所有结构使用同一随机种子:同一人口画像上,同样的居民、同样的需求流,差异只来自结构本身;人口画像不同的结构与参照结构在其人口画像上的运行配对。区间为重复间t分布95%区间。",
         "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; a structure on another profile is paired with the reference run on that profile. Intervals are 95% t-intervals across replicates.",

@@ -9,6 +9,7 @@ warnings raised while saving it (PNG and SVG); the chart tests check those.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from matplotlib import font_manager
 
 from govsim import cli, list_scenarios, load_scenario
 from govsim.experiments.compare import compare
+from govsim.labels import TEXT, label
 from govsim.presentation import plot as gp
 from govsim.presentation import report as gr
 from govsim.presentation.report import headline_table
@@ -424,6 +426,11 @@ def test_report_is_self_contained_and_complete(many, reports, lang):
     assert not glyph_problems(built["warnings"]), glyph_problems(built["warnings"])
     # headline table with intervals, the structures with their seeds, the settings
     assert "class=headline" in page and "class=ci" in page
+    # the second table: how the community governs itself, every outcome declared for it
+    gov = page.split(html.escape(label(TEXT, "governance", lang)), 1)[1].split("</table>", 1)[0]
+    for key in many.governance:
+        assert html.escape(many.outcome_name(key, lang)) in gov
+    assert {"proposals_adopted_per_10k", "trust_government_mean"} <= set(many.governance)
     for k in many.order:
         sc = many.scenarios[k].scenario
         assert (sc.name_zh if lang == "zh" else sc.name_en) in page

@@ -64,6 +64,7 @@ class Outcome:
     daily: bool = False
     per_replicate: bool = True
     by_need_type: bool = False  # also reported for each need type (need outcomes)
+    governance: bool = False  # in the report's table of how the community governs itself
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ def catalog(modules) -> dict:
                 "by_group": o.by_group,
                 "daily": o.daily,
                 "per_replicate": o.per_replicate,
+                "governance": o.governance,
             }
             for o in outs
         },

@@ -39,16 +39,19 @@ def _fmt(unit: str, m: float, lo: float, hi: float) -> str:
         f = lambda v: f"{100 * v:.1f}%"  # noqa: E731
     elif unit == "h":
         f = lambda v: f"{v / 24:.1f}"  # noqa: E731
-    elif unit == "yuan":
-        f = lambda v: f"{v:.0f}"  # noqa: E731
+    elif unit in ("yuan", "staff-h"):
+        f = lambda v: f"{v:,.0f}"  # noqa: E731
+    elif unit == "per10k":
+        f = lambda v: f"{v:.1f}"  # noqa: E731
     else:
         f = lambda v: f"{v:.3f}"  # noqa: E731
     return f(m) if lo != lo else f"{f(m)} <span class=ci>[{f(lo)}, {f(hi)}]</span>"
 
 
-def headline_table(res: Results, lang: str) -> str:
+def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = None) -> str:
+    """Means and 95% intervals of ``columns`` (default: the headline outcomes) by structure."""
     table = res.table()
-    columns = headline(res)
+    columns = headline(res) if columns is None else columns
     colours = colour_order(res.order)
     heads = []
     # the table shows hours as days and cost per year (see _fmt)
@@ -72,6 +75,15 @@ def headline_table(res: Results, lang: str) -> str:
         )
     first = label(TEXT, "structure", lang)
     return f"<table class=headline><tr><th class=name>{first}</th>{''.join(heads)}</tr>{''.join(rows)}</table>"
+
+
+def governance_section(res: Results, lang: str) -> str:
+    """How the community governs itself: the outcomes declared ``governance``."""
+    if not res.governance:
+        return ""
+    return f"<h2>{html.escape(label(TEXT, 'governance', lang))}</h2>" + headline_table(
+        res, lang, res.governance
+    )
 
 
 def structures_section(res: Results, lang: str) -> str:
@@ -187,6 +199,7 @@ def build_report(
 <h2>{html.escape(label(TEXT, "headline", lang))}</h2>
 {headline_table(res, lang)}
 <p><small>{html.escape(label(TEXT, "paired_design", lang))}</small></p>
+{governance_section(res, lang)}
 <h2>{html.escape(label(TEXT, "charts", lang))}</h2>
 {"".join(figures)}
 <h2>{html.escape(label(TEXT, "structures", lang))}</h2>

@@ -236,6 +236,13 @@ class Results:
         return tuple(self.catalog["headline"])
 
     @property
+    def governance(self) -> tuple[str, ...]:
+        """The outcomes of how the community governs itself (the report's second table)."""
+        return tuple(
+            k for k, o in self.outcomes.items() if o.get("governance") and k in self.columns
+        )
+
+    @property
     def channels(self) -> dict[str, dict]:
         """Channel key -> {"zh", "en"}: how a need reached the structure."""
         return self.catalog["channels"]

@@ -78,6 +78,7 @@ class Deliberation(Module):
             "议事会决定办理的提议(每万人每年)",
             "problems settled by a council's decision, per 10,000 residents a year",
             "per10k",
+            governance=True,
         ),
     )
     provides = ("deliberate", "council_spent")

@@ -113,6 +113,7 @@ class Feedback(Module):
             "0-1",
             by_group=True,
             daily=True,
+            governance=True,
         ),
         Outcome(
             "trust_government_mean",
@@ -121,6 +122,7 @@ class Feedback(Module):
             "0-1",
             by_group=True,
             daily=True,
+            governance=True,
         ),
         Outcome(
             "belonging_mean", "归属感均值", "belonging, mean", "0-1", by_group=True, daily=True

@@ -79,6 +79,7 @@ class Organisations(Module):
             "活跃社会组织(每万人)",
             "social organisations active at the end, per 10,000 residents",
             "per10k",
+            governance=True,
         ),
         Outcome(
             "organisations_founded_per_10k",

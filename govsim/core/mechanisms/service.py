@@ -144,6 +144,7 @@ class Service(Module):
             "share",
             by_group=True,
             by_need_type=True,
+            governance=True,
         ),
         Outcome(
             "queue_length",

@@ -102,18 +102,21 @@ class Workload(Module):
             "居委会行政事务占比",
             "committee time on admin tasks",
             "share",
+            governance=True,
         ),
         Outcome(
             "committee_selfgov_h_per_10k",
             "每万人居委会自治工时",
             "committee self-governance hours per 10,000 residents a year",
             "staff-h",
+            governance=True,
         ),
         Outcome(
             "committee_turnover_per_year",
             "居委会人员年流失率",
             "committee staff leaving a year, share of posts",
             "share",
+            governance=True,
         ),
         Outcome(
             "committee_vacancy_share",
