@@ -177,6 +177,7 @@ def cmd_compare(args) -> int:
 def cmd_calibrate(args) -> int:
     from govsim.core.load import load_population
     from govsim.experiments.calibrate import (
+        apply_to_copies,
         apply_to_profile,
         apply_to_scenario,
         calibrate,
@@ -207,6 +208,9 @@ def cmd_calibrate(args) -> int:
         ref = load_scenario(fit.settings["scenario"]).file
         apply_to_scenario(fit, ref)
         print(f"wrote the fitted time scale into {ref}")
+        others = [p for p in sorted(Path(ref).parent.glob("*.toml")) if p != Path(ref)]
+        for line in apply_to_copies(fit, others):
+            print(f"wrote the baseline's fitted value into {line}")
     return 0
 
 

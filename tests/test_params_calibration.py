@@ -12,16 +12,19 @@ import pytest
 from govsim import GovernanceModel, list_scenarios, load_population, load_scenario
 from govsim.core.params import constants, declared_rows, parameter_table_markdown
 from govsim.experiments.calibrate import (
+    COPY_PHRASES,
     ERRAND_LIMIT_DAYS,
     STREET_LIMIT_DAYS,
     TARGETS,
     TURNOUT_TARGET,
     Fit,
+    apply_to_copies,
     apply_to_profile,
     apply_to_scenario,
     civic_share,
     committee_year,
     errand_figures,
+    filled_share,
     structure_figures,
     time_values,
 )
@@ -115,12 +118,18 @@ def test_admin_hours_per_task_gives_the_target_share(reference):
     staff_h, load_units = committee_year(model)
     share = model.population.workload.admin_hours_per_task * load_units / staff_h
     assert share == pytest.approx(TARGETS["admin_time_share"][0], abs=0.01)
-    # and in a run the committees really spend that share (absences and closed days included)
+    # and in a run the committees really spend that share of the hours of the posts filled
+    # on average (absences and closed days included)
     model.run(28)
     committees = [a for a in model.node_agents if a.spec.actor == "residents_committee"]
     admin = sum(a.admin_hours_total for a in committees)
+    filled = filled_share(model.population.workload)
     possible = sum(
-        a.staff * a.schedule.hours_per_week() * 4 * (1 - model.population.behaviour.staff_absence)
+        a.staff
+        * filled
+        * a.schedule.hours_per_week()
+        * 4
+        * (1 - model.population.behaviour.staff_absence)
         for a in committees
     )
     assert admin / possible == pytest.approx(share, rel=0.02)
@@ -185,11 +194,7 @@ def test_times_declared_as_the_baselines_follow_its_fitted_time_scale(name):
         par = key.rsplit(".", 1)[-1]
         if not key.startswith("institutions.") or par not in ("relay_delay_h", "processing_days"):
             continue
-        for phrase, ref in (
-            ("as the baseline street office", "street"),
-            ("as at the baseline street office", "street"),
-            ("as the baseline district departments", "dept"),
-        ):
+        for phrase, ref in COPY_PHRASES:
             if phrase in text:
                 inst = key.split(".")[1]
                 assert getattr(sc.institutions[inst], par) == getattr(base[ref], par), key
@@ -202,3 +207,31 @@ def test_reference_errand_times_match_the_statutory_limits(reference):
     got = errand_figures(reference, pop, 25_000, [5])
     assert got["errand_p90_district_days"] == pytest.approx(ERRAND_LIMIT_DAYS, rel=0.1), got
     assert got["errand_p90_street_days"] == pytest.approx(STREET_LIMIT_DAYS, rel=0.2), got
+
+
+def test_apply_writes_the_fitted_time_into_the_copies_that_say_so(tmp_path):
+    """``--apply`` keeps the copies of the baseline's times in other files in step: a line
+    whose source says "as the baseline street office" takes the fitted value; a line with
+    its own source is left alone."""
+    f = tmp_path / "x.toml"
+    f.write_text(
+        "[institutions.a]\n"
+        'processing_days = { value = 1.87, source = "as the baseline street office" }\n'
+        'relay_delay_h = { value = 13.05, source = "assumption: its own" }\n'
+        "[institutions.b]\n"
+        'processing_days = { value = 3.73, source = "assumption: as the baseline district departments" }\n',
+        encoding="utf-8",
+    )
+    fit = Fit(
+        time_values={
+            "institutions.street.processing_days": 1.5,
+            "institutions.street.relay_delay_h": 10.0,
+            "institutions.dept.processing_days": 3.0,
+        }
+    )
+    done = apply_to_copies(fit, [f])
+    text = f.read_text(encoding="utf-8")
+    assert "processing_days = { value = 1.5, source" in text
+    assert "relay_delay_h = { value = 13.05," in text
+    assert "processing_days = { value = 3, source" in text
+    assert len(done) == 2

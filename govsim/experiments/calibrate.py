@@ -43,6 +43,13 @@ ERRAND_LIMIT_DAYS = 30.0  # 《城市居民最低生活保障条例》 art. 8: �
 STREET_LIMIT_DAYS = 15.0  # 《居住证暂行条例》 art. 9: a residence permit within 15 days
 WITHIN_SHARE = 0.9  # assumption: nine in ten errands answered within the statutory limit
 TIME_PARS = ("relay_delay_h", "processing_days")  # what the time scale multiplies
+# a reformed file's relay delay or back-office time whose source says it is the baseline's
+# takes the fitted value of that baseline institution (``apply_to_copies``)
+COPY_PHRASES = (
+    ("as the baseline street office", "street"),
+    ("as at the baseline street office", "street"),
+    ("as the baseline district departments", "dept"),
+)
 ADMIN_SHARE_TARGET = 0.80  # assumption: administrative work takes most of a committee's time
 ORG_ACTOR = "social_organisation"
 TARGETS = {
@@ -174,6 +181,16 @@ def is_community_worker_post(spec) -> bool:
     return local and spec.costs.salary_per_staff > 0 and spec.actor != ORG_ACTOR
 
 
+def filled_share(workload) -> float:
+    """Share of committee posts filled on average at the target admin share: staff leave at
+    ``turnover_low + (turnover_high − turnover_low) × target`` a year and each post stays
+    empty ``hiring_days`` (``Workload``)."""
+    rate = workload.turnover_low + (workload.turnover_high - workload.turnover_low) * (
+        ADMIN_SHARE_TARGET
+    )
+    return 1.0 - min(1.0, rate * workload.hiring_days / 365.0)
+
+
 def committee_year(model: GovernanceModel) -> tuple[float, float]:
     """Σ staff-hours and Σ (tasks × residents-served share) of the committees, per year.
     Staff-hours are those of the posts filled on average: at the target admin share, posts
@@ -181,10 +198,8 @@ def committee_year(model: GovernanceModel) -> tuple[float, float]:
     empty ``hiring_days`` (``Workload``)."""
     staff_h = load_units = 0.0
     absence = model.population.behaviour.staff_absence
-    wl = model.population.workload
-    ref = wl.reference_residents
-    rate = wl.turnover_low + (wl.turnover_high - wl.turnover_low) * ADMIN_SHARE_TARGET
-    filled = 1.0 - min(1.0, rate * wl.hiring_days / 365.0)
+    ref = model.population.workload.reference_residents
+    filled = filled_share(model.population.workload)
     for a in model.node_agents:
         if a.spec.actor != COMMITTEE_ACTOR:
             continue
@@ -407,3 +422,30 @@ def apply_to_scenario(fit: Fit, path: Path) -> None:
             raise ValueError(f"{path}: could not find institutions.{key}.{par} to update")
         text = text[: head.end()] + body + text[stop:]
     Path(path).write_text(text, encoding="utf-8")
+
+
+def apply_to_copies(fit: Fit, paths: list[Path]) -> list[str]:
+    """Write the fitted time values into the lines of other scenario files that declare an
+    institution's relay delay or back-office time "as the baseline street office" (or
+    district departments, ``COPY_PHRASES``); returns "file: key" of every line updated."""
+    done = []
+    for path in paths:
+        text = Path(path).read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        for i, line in enumerate(lines):
+            m = re.match(
+                r"(relay_delay_h|processing_days)\s*=\s*\{\s*value\s*=\s*[-0-9.eE+]+", line
+            )
+            if not m:
+                continue
+            src = line.split("source", 1)[-1]
+            for phrase, ref in COPY_PHRASES:
+                key = f"institutions.{ref}.{m.group(1)}"
+                if phrase in src and key in fit.time_values:
+                    lines[i], _ = _set_value(line, m.group(1), fit.time_values[key])
+                    done.append(f"{Path(path).name}: {m.group(1)} = {fit.time_values[key]:g}")
+                    break
+        new = "".join(lines)
+        if new != text:
+            Path(path).write_text(new, encoding="utf-8")
+    return done

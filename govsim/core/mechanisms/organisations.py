@@ -112,11 +112,14 @@ class Organisations(Module):
             active = np.zeros(r.n, dtype=bool)
             for k in ONGOING:
                 active |= r.last_day[k] >= day - (RECENT_DAYS - 1)
+        by_kind = {}  # residents active in each instance's catchment, by kind
         for a in self.entries:
             g = self.rates[a.node]
-            mine = a.kind.resident_instance == a.instance
-            # residents active in the instance's catchment, at full size
-            n_active = float(active[mine].sum()) / max(a.scale, 1e-9)
+            k = a.kind
+            if k.index not in by_kind:
+                by_kind[k.index] = np.bincount(k.resident_instance[active], minlength=k.n_instances)
+            # at full size
+            n_active = float(by_kind[k.index][a.instance]) / max(a.scale, 1e-9)
             rng = stream_at(self.seed, "organisations.growth", day, a.node)
             born = rng.poisson(g.founding_per_1k_active_year * n_active / 1000.0 / DAYS_PER_YEAR)
             folded = min(
