@@ -1,5 +1,5 @@
 # govsim — two commands on a fresh machine:
-#   make results   runs the five-structure comparison and writes results/compare/
+#   make results   runs the comparison of every built-in structure and writes results/compare/
 #   make test      installs what the tests need and runs lint + the test suite
 VENV := .venv
 PY := $(VENV)/bin/python

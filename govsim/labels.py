@@ -243,7 +243,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "structures": ("治理结构及其来源", "The structures and their sources"),
     "charts": ("图表", "Charts"),
     "governance": (
-        "社区如何自治:议事、组织、居委会工作与信任(均值 [95%区间])",
+        "社区如何自治：议事、组织、居委会工作与信任（均值［95%区间］）",
         "How the community governs itself: councils, organisations, committee work and trust (mean [95% interval])",
     ),
     "paired_design": (

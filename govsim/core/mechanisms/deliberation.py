@@ -69,13 +69,13 @@ class Deliberation(Module):
     outcomes = (
         Outcome(
             "proposals_raised_per_10k",
-            "议事会收到的提议(每万人每年)",
+            "议事会每年收到的提议",
             "problems raised at deciding councils, per 10,000 residents a year",
             "per10k",
         ),
         Outcome(
             "proposals_adopted_per_10k",
-            "议事会决定办理的提议(每万人每年)",
+            "议事会每年决定办理的提议",
             "problems settled by a council's decision, per 10,000 residents a year",
             "per10k",
             governance=True,

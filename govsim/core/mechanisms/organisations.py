@@ -76,14 +76,14 @@ class Organisations(Module):
     outcomes = (
         Outcome(
             "organisations_per_10k",
-            "活跃社会组织(每万人)",
+            "年末活跃的社会组织",
             "social organisations active at the end, per 10,000 residents",
             "per10k",
             governance=True,
         ),
         Outcome(
             "organisations_founded_per_10k",
-            "新成立社会组织(每万人每年)",
+            "每年新成立的社会组织",
             "social organisations founded, per 10,000 residents a year",
             "per10k",
         ),

@@ -282,7 +282,7 @@ class Sessions(Module):
         ),
         Outcome(
             "participation_civic_year",
-            "近一年议事/选举参与率(成年人)",
+            "近一年议事/选举参与率（成年人）",
             "deliberation or election in the last year, adults",
             "share",
             by_group=True,
