@@ -148,16 +148,18 @@ def test_apply_writes_only_the_fitted_values(tmp_path):
     copy = tmp_path / "urban.toml"
     shutil.copy(src, copy)
     before = copy.read_text(encoding="utf-8")
-    apply_to_profile(Fit(admin_hours_per_task=123.4, election_logit=-1.25), copy)
+    fit = Fit(admin_hours_per_task=123.4, election_logit=-1.25, founding_per_1k_active_year=0.7)
+    apply_to_profile(fit, copy)
     after = copy.read_text(encoding="utf-8")
     data = tomllib.loads(after)
     assert data["workload"]["admin_hours_per_task"]["value"] == 123.4
+    assert data["organisations"]["founding_per_1k_active_year"]["value"] == 0.7
     assert data["behaviour"]["base_logit"]["value"]["election"] == -1.25
     assert "calibrate" in data["workload"]["admin_hours_per_task"]["source"]  # source kept
     changed = [
         (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
     ]
-    assert len(changed) == 2
+    assert len(changed) == 3
     assert (
         tomllib.loads(before)["behaviour"]["base_logit"]["value"]["activity"]
         == data["behaviour"]["base_logit"]["value"]["activity"]

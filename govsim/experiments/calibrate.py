@@ -107,6 +107,7 @@ class Fit:
     figures: dict[str, float] = field(default_factory=dict)
     admin_hours_per_task: float = 0.0
     election_logit: float = 0.0
+    founding_per_1k_active_year: float = 0.0
     civic_by_seed: list[float] = field(default_factory=list)
     iterations: list[tuple[float, float]] = field(default_factory=list)
     time_scale: float = 1.0
@@ -208,14 +209,47 @@ def committee_year(model: GovernanceModel) -> tuple[float, float]:
     return staff_h, load_units
 
 
+def founding_for_stationary(
+    sc: Scenario, pop: Population, residents: int, seeds: list[int], days: int = 365
+) -> float:
+    """Founding rate per 1,000 active residents a year at which the reference's
+    organisations are stationary: folding rate × initial organisations ÷ thousands of its
+    catchment's residents active in the last 30 days, averaged over the days of a year
+    (``Organisations``; the reference has no incubator)."""
+    rates = []
+    for s in seeds:
+        m = GovernanceModel(sc, residents=residents, seed=s, population=pop)
+        entries = [a for a in m.node_agents if a.spec.organisations]
+        if not entries:
+            return pop.organisations.founding_per_1k_active_year
+        m.run(days)
+        active = float(m.datacollector.get_model_vars_dataframe()["participation_rate"].mean())
+        initial = sum(a.spec.organisations * a.scale for a in entries)  # the sample's share
+        rates.append(
+            pop.organisations.folding_per_year * initial / (active * m.residents.n / 1000.0)
+        )
+    return round(float(np.mean(rates)), 3)
+
+
 def with_values(
-    pop: Population, admin_hours_per_task: float | None = None, election_logit: float | None = None
+    pop: Population,
+    admin_hours_per_task: float | None = None,
+    election_logit: float | None = None,
+    founding: float | None = None,
 ) -> Population:
     if admin_hours_per_task is not None:
         pop = pop.model_copy(
             update={
                 "workload": pop.workload.model_copy(
                     update={"admin_hours_per_task": admin_hours_per_task}
+                )
+            }
+        )
+    if founding is not None:
+        pop = pop.model_copy(
+            update={
+                "organisations": pop.organisations.model_copy(
+                    update={"founding_per_1k_active_year": founding}
                 )
             }
         )
@@ -303,13 +337,17 @@ def calibrate(
         lo, hi = (mid, hi) if m < TURNOUT_TARGET else (lo, mid)
     fit.election_logit, _ = min(fit.iterations, key=lambda it: abs(it[1] - TURNOUT_TARGET))
     fit.election_logit = round(fit.election_logit, 3)
-    final = year_summaries(
-        sc, with_values(pop, election_logit=fit.election_logit), residents, seed_list
-    )
+    # organisations: the founding rate (without an incubator) at which the reference's
+    # count is stationary at its file's number, over the residents active in a day of the
+    # year (closed form: folding × initial ÷ active thousands)
+    pop = with_values(pop, election_logit=fit.election_logit)
+    fit.founding_per_1k_active_year = founding_for_stationary(sc, pop, residents, seed_list)
+    pop = with_values(pop, founding=fit.founding_per_1k_active_year)
+    final = year_summaries(sc, pop, residents, seed_list)
     fit.civic_by_seed = [x["participation_civic_year"] for x in final]
     fit.figures["civic_participation_year"] = float(np.mean(fit.civic_by_seed))
-    # checked, not fitted: organisations after a year (the population's founding rate is
-    # set so that the reference's count is stationary), the committee's admin share
+    # checked: organisations after a year with the fitted founding rate, and the
+    # committee's admin share in the runs
     fit.figures["social_organisations_per_10k_after_a_year"] = float(
         np.mean([x["organisations_per_10k"] for x in final])
     )
@@ -358,6 +396,10 @@ def report_markdown(fit: Fit) -> str:
         f"- `behaviour.base_logit.election` = **{fit.election_logit:g}** (bisection; yearly civic participation by seed: "
         + ", ".join(f"{x:.4f}" for x in fit.civic_by_seed)
         + f"; sd {sd:.4f})",
+        f"- `organisations.founding_per_1k_active_year` = **{fit.founding_per_1k_active_year:g}** "
+        "(closed form: folding rate × the reference's organisations ÷ thousands of residents "
+        "active in 30 days, averaged over the days of a year — the rate at which its count is "
+        "stationary; checked after a year in the table above)",
         "",
         "Bisection steps (logit → share):",
         "",
@@ -394,14 +436,16 @@ def apply_to_profile(fit: Fit, path: Path) -> None:
     """Write the fitted values into the population profile, leaving the rest untouched."""
     text = Path(path).read_text(encoding="utf-8")
     text, n1 = _set_value(text, "admin_hours_per_task", fit.admin_hours_per_task)
+    text, n3 = _set_value(text, "founding_per_1k_active_year", fit.founding_per_1k_active_year)
     text, n2 = re.subn(
         r"(?m)^(base_logit\s*=\s*\{.*?\belection\s*=\s*)[-0-9.eE+]+",
         lambda m: f"{m.group(1)}{fit.election_logit:g}",
         text,
     )
-    if n1 != 1 or n2 != 1:
+    if n1 != 1 or n2 != 1 or n3 != 1:
         raise ValueError(
-            f"{path}: could not find admin_hours_per_task and base_logit.election to update"
+            f"{path}: could not find admin_hours_per_task, base_logit.election and "
+            "founding_per_1k_active_year to update"
         )
     Path(path).write_text(text, encoding="utf-8")
 

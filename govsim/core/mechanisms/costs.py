@@ -1,8 +1,7 @@
 """What a structure costs a year (DOMAIN.md §4): staff pay, premises, purchased services,
 subsidies and running costs of every full-size institution instance, times the share of its
-people the run simulates (``scale``, ODD §2) — for social organisations, times how many
-are active against the file's number — plus what councils spent on their decisions and
-points redeemed (002:
+people the run simulates (``scale``, ODD §2), grants per social organisation for as many
+as are active on average, what councils spent on their decisions, and points redeemed (002:
 grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pays everything).
 """
 
@@ -25,6 +24,9 @@ class CostItems(Strict):
         0.0, "subsidies paid to residents (meal, helper allowances)", "yuan/yr"
     )
     running: NonNeg = field(0.0, "running costs", "yuan/yr")
+    per_organisation: NonNeg = field(
+        0.0, "grants per active organisation (an entry of social organisations)", "yuan/yr"
+    )
 
 
 class Costs(Module):
@@ -44,7 +46,7 @@ class Costs(Module):
         ),
     )
 
-    uses = ("points_earned", "council_spent", "organisation_factor")
+    uses = ("points_earned", "council_spent", "organisations_active")
 
     def yearly(self, days_run: int) -> dict[str, float]:
         """Yearly cost by part and in total (yuan); points redeemed scaled to a year."""
@@ -55,18 +57,18 @@ class Costs(Module):
             "subsidies": 0.0,
             "running": 0.0,
         }
-        orgs = self.services["organisation_factor"]()
+        orgs = self.services["organisations_active"]()
         for a in self.w.agents:
             c = a.spec.costs
-            # an instance's cost, the simulated residents' share of it (a.scale); an entry
-            # of organisations costs as many times its file's money as it has organisations
-            # against the initial number, on average over the run (``Organisations``)
-            f = a.scale * float(orgs[a.node])
-            parts["staff"] += a.staff * c.salary_per_staff * f
-            parts["premises"] += c.premises * f
-            parts["purchased_services"] += c.purchased_services * f
-            parts["subsidies"] += c.subsidies * f
-            parts["running"] += c.running * f
+            # an instance's cost, the simulated residents' share of it (a.scale); grants per
+            # organisation for as many as were active on average (``Organisations``)
+            parts["staff"] += a.staff * c.salary_per_staff * a.scale
+            parts["premises"] += c.premises * a.scale
+            parts["purchased_services"] += c.purchased_services * a.scale
+            parts["subsidies"] += c.subsidies * a.scale
+            parts["running"] += c.running * a.scale
+            if c.per_organisation:
+                parts["running"] += c.per_organisation * float(orgs[a.node]) * a.scale
         pts = self.w.spec.incentives.points
         points_earned = self.services["points_earned"]()
         years = max(days_run, 1) / DAYS_PER_YEAR

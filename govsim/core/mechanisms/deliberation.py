@@ -9,9 +9,15 @@ collect attendees' unreported needs) can be settled by the meeting itself instea
 being passed into the offices: the meeting agrees what is done and who does it, and the
 problem is fixed ``carry_out_days`` later.  A meeting decides only if enough people came
 (``quorum``, counted at full size: ODD §2); a decision that costs money is taken only
-while the council's fund for the year lasts.  Each raised problem of a type the council
-can settle is adopted with its ``settles`` share (keyed by need: paired across
-structures).  The rest go into the structure as before (``Routing.intake``).
+while the council's fund for the year lasts (the sample's share of it, ODD §2; when what is
+left does not cover a whole decision, the decision is taken with probability left ÷ cost,
+so that small runs spend the same in expectation).  Each raised problem of a type the
+council can settle is adopted with its ``settles`` share (keyed by need and report: paired
+across structures).  The rest go into the structure as before (``Routing.intake``).
+
+The quorum is checked on the meeting's attendance at full size, estimated as its simulated
+attendees ÷ ``scale``: an unbiased but noisy estimate in a small run.  In the built-in files
+meetings fill their seats, so the quorum does not bind there.
 
 A council without the power to decide (one that only collects opinions, 001: 居民议事会
 「负责收集来自各方面的意见建议」) is simply a meeting that collects needs, with no
@@ -69,8 +75,9 @@ class Deliberation(Module):
     outcomes = (
         Outcome(
             "proposals_raised_per_10k",
-            "议事会每年收到的提议",
-            "problems raised at deciding councils, per 10,000 residents a year",
+            "议事会每年可议决的提议",
+            "problems a council could decide on (its types, a quorate meeting), per 10,000 "
+            "residents a year",
             "per10k",
         ),
         Outcome(
@@ -113,10 +120,14 @@ class Deliberation(Module):
         self.raised += int(can.sum())
         if not can.any():
             return reports
-        u = keyed_uniform(self.seed, "deliberation.adopt", ids)
-        adopt = can & (u < share)
+        # the need's own draws at this report (paired across structures): adopted?, and
+        # the chance draw for a decision the fund covers only in part
+        u = keyed_uniform(
+            self.seed, "deliberation.adopt", ids[:, None], nd.reports[ids][:, None], [0, 1]
+        )
+        adopt = can & (u[:, 0] < share)
         for i in np.flatnonzero(adopt):  # a decision that costs money needs the fund
-            if not self._afford(self.w.agents[int(nodes[i])], t[i]):
+            if not self._afford(self.w.agents[int(nodes[i])], t[i], u[i, 1]):
                 adopt[i] = False
         if adopt.any():
             self.adopted += int(adopt.sum())
@@ -129,9 +140,11 @@ class Deliberation(Module):
         keep = ~adopt
         return Reports(ids[keep], t[keep], nodes[keep], channel)
 
-    def _afford(self, host, t: float) -> bool:
+    def _afford(self, host, t: float, u: float) -> bool:
         """Whether the host's council can still pay for a decision this year (its fund, the
-        simulated residents' share of it: ODD §2); pays if so."""
+        simulated residents' share of it: ODD §2); pays if so.  When what is left covers
+        only part of a decision it is taken with probability left ÷ cost (``u``: the need's
+        draw), and the fund is then spent."""
         c = host.spec.council
         if c.yuan_per_decision <= 0:
             return True
@@ -140,8 +153,10 @@ class Deliberation(Module):
         if got_year != year:
             left = c.fund_yuan_per_year * host.scale
         if left < c.yuan_per_decision:
-            self.fund_left[host.node] = (year, left)
-            return False
+            self.fund_left[host.node] = (year, 0.0)
+            if u >= left / c.yuan_per_decision:
+                return False
+            left = c.yuan_per_decision
         self.fund_left[host.node] = (year, left - c.yuan_per_decision)
         self.spent += c.yuan_per_decision
         return True

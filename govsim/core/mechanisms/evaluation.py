@@ -13,7 +13,10 @@ rating and the more it weighs, the more its staff follow up what they pass on:
 
 removes that share of its relay delay and of the requests it forwards without follow-up
 (一转了事).  Better answers raise trust, which lowers the pressure: the loop is negative
-feedback, and its strength is the structure's ``weight``, not an outcome.
+feedback, and its strength is the structure's ``weight``, not an outcome.  Trust moves
+slowly (its mean stays near its start within a year), so over a run the effect is mostly
+the level ``weight`` × (1 − starting trust), renewed once a rating period (a year by
+default, 001's 「年终考核」).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ class Rating(Strict):
     weight: Share = field(
         meaning="weight of residents' ratings in the review of its staff", unit="share"
     )
-    every_days: Annotated[int, Field(ge=1, le=365)] = field(30, "days between ratings", "days")
+    every_days: Annotated[int, Field(ge=1, le=365)] = field(
+        365, "days between ratings (001: 「年终考核」, a yearly review)", "days"
+    )
 
 
 class Evaluation(Module):

@@ -7,7 +7,7 @@ with that many.  Every day, at each instance (counted at full size, ODD §2):
 - new organisations are founded among the residents taking part in community life:
   Poisson(founding rate per 1,000 residents active in the last 30 days × active ÷ 1,000 ÷
   365) — founders come from people already active;
-- each organisation folds with its daily share of the yearly folding rate.
+- organisations fold at their yearly rate (a hazard: Poisson(active × rate ÷ 365) a day).
 
 The rates are the population's (``organisations`` in its profile: organisations that
 float without a platform, 004: 「未建立供社會組織、志愿者組織成長、調度、孵化和推廣的平臺,
@@ -17,16 +17,19 @@ float without a platform, 004: 「未建立供社會組織、志愿者組織成�
 的社区社会组织就达240家」, 「747家,同比增42%」) — which sets its own rates.
 
 What the organisations do grows with their number: the entry's programmes of sessions
-(``offers``) are held ``active ÷ initial`` times as often, and its yearly costs (small
-grants, purchased projects) follow the same factor.  More sessions draw more residents,
+(``offers``) are held ``active ÷ initial`` times as often, and grants per organisation
+(``costs.per_organisation``) are paid for as many as are active; its other costs are fixed.  More sessions draw more residents,
 who found more organisations: participation and organisations feed each other.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
-from govsim.config.declare import REQUIRED, NonNeg, Par, Share, Strict, field
+import numpy as np
+from pydantic import Field
+
+from govsim.config.declare import REQUIRED, NonNeg, Par, Strict, field
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.mechanisms.sessions import ONGOING, RECENT_DAYS
 from govsim.core.module import Module, Outcome, Step
@@ -40,8 +43,9 @@ class Growth(Strict):
         meaning="organisations founded a year per 1,000 residents active in the last 30 days",
         unit="1/yr",
     )
-    folding_per_year: Share = field(
-        meaning="share of organisations that fold in a year", unit="1/yr"
+    folding_per_year: Annotated[float, Field(ge=0, le=10)] = field(
+        meaning="rate at which an organisation folds (per year; 0.1 ≈ one in ten a year)",
+        unit="1/yr",
     )
 
 
@@ -58,9 +62,9 @@ class Organisations(Module):
         ),
         Par(
             "organisations.folding_per_year",
-            Share,
+            Annotated[float, Field(ge=0, le=10)],
             REQUIRED,
-            "share of organisations that fold in a year, without an incubator",
+            "rate at which an organisation folds without an incubator (per year)",
             "1/yr",
         ),
         Par(
@@ -89,7 +93,7 @@ class Organisations(Module):
         ),
     )
     steps = (Step(5.9, "step", outputs=("org_factor",)),)
-    provides = ("organisation_factor",)
+    provides = ("organisations_active",)
 
     def setup(self) -> None:
         world = self.w
@@ -101,7 +105,7 @@ class Organisations(Module):
         self.count = {a.node: float(a.spec.organisations) for a in self.entries}
         self.founded = 0.0  # the simulated residents' share of the foundings
         self.factor = np.ones(len(world.agents))
-        self.factor_sum = np.zeros(len(world.agents))
+        self.count_sum = np.zeros(len(world.agents))
         self.days = 0
 
     def step(self, day: int) -> np.ndarray:
@@ -129,14 +133,16 @@ class Organisations(Module):
             self.count[a.node] += born - folded
             self.founded += born * a.scale
             self.factor[a.node] = self.count[a.node] / a.spec.organisations
-        self.factor_sum += self.factor
+        for a in self.entries:
+            self.count_sum[a.node] += self.count[a.node]
         self.days += 1
         return self.factor
 
-    def organisation_factor(self) -> np.ndarray:
-        """By institution node, the mean over the run of its active ÷ initial organisations
-        (1 for entries without organisations): what its costs are multiplied by."""
-        return self.factor_sum / self.days if self.days else np.ones(len(self.factor))
+    def organisations_active(self) -> np.ndarray:
+        """By institution node, its organisations active on average over the run, at full
+        size (0 for institutions that are not an entry of organisations): what grants per
+        organisation are paid for."""
+        return self.count_sum / self.days if self.days else self.count_sum
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
         n = self.w.residents.n

@@ -10,7 +10,7 @@ per community; 001: after 居政分离 「居委会有时间、有精力、有�
 
 Committee staff leave, and the more of their time goes to pushed-down tasks the more of
 them leave (000: 「社区自治组织工作负担愈加沉重,社区自治事务无法顾及」, departments
-「只派活不给钱」; 000 again: a team 「工作积极性强」 is the key): each day a
+「只派活不给钱」): each day a
 committee's staff in post leave at a yearly rate running from ``turnover_low`` (no admin
 work) to ``turnover_high`` (all admin work) with the share of its used hours that went to
 pushed-down tasks so far; an empty post stays vacant ``hiring_days`` and works no hours,
