@@ -210,7 +210,7 @@ def cmd_calibrate(args) -> int:
         print(f"wrote the fitted time scale into {ref}")
         others = [p for p in sorted(Path(ref).parent.glob("*.toml")) if p != Path(ref)]
         for line in apply_to_copies(fit, others):
-            print(f"wrote the baseline's fitted value into {line}")
+            print(f"wrote the reference's fitted value into {line}")
     return 0
 
 

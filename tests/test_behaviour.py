@@ -146,8 +146,9 @@ def test_longer_opening_hours_raise_working_age_participation():
             a["by_group"]["working_age"]["participation_rate"],
             b["by_group"]["working_age"]["participation_rate"],
         )
-        assert wb > wa + 0.01, (wa, wb)
+        assert wb > wa, (wa, wb)
         diffs.append(wb - wa)
-    # measured +0.023 to +0.029 per seed (about +14%) at 12,000 residents; +0.019 to +0.021
-    # at 25,000
-    assert np.mean(diffs) > 0.015, diffs
+    # measured +0.006 to +0.026 per seed (+0.016 on average, about +9%) at 12,000 residents
+    # since committee turnover and organisations' growth came in (issue 8 §5); +0.023 to
+    # +0.029 before
+    assert np.mean(diffs) > 0.01, diffs
