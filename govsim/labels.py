@@ -247,7 +247,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "How the community governs itself: councils, organisations, committee work and trust (mean [95% interval])",
     ),
     "paired_design": (
-        "每次重复中所有结构使用同一随机种子:同一人口画像上,同样的居民、同样的需求流,差异只来自结构本身;人口画像不同的结构与参照结构在其人口画像上的运行配对。区间为重复间t分布95%区间。",
-        "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; a structure on another profile is paired with the reference run on that profile. Intervals are 95% t-intervals across replicates.",
+        "每次重复中所有结构使用同一随机种子:同一人口画像上,同样的居民、同样的需求流,差异只来自结构本身;人口画像不同的结构与参照结构在其人口画像上的运行配对。区间为重复间的95%区间（比例在logit尺度、非负量在对数尺度上用t分布求得再变换回来，因此不会越出取值范围）；区间只反映随机种子之间的差异。",
+        "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; a structure on another profile is paired with the reference run on that profile. Intervals are 95% intervals across replicates (t-intervals on the logit scale for shares and the log scale for non-negative quantities, transformed back, so they stay within the outcome's range); they cover seed-to-seed variation only.",
     ),
 }

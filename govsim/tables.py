@@ -1,5 +1,11 @@
-"""Tables of runs: one flat row per run, means with 95% t-intervals across replicates, and
+"""Tables of runs: one flat row per run, means with 95% intervals across replicates, and
 paired differences from a reference structure.
+
+Intervals respect the outcome's range (``UNIT_RANGE``, by the outcome's unit): for a share
+the t-interval of the mean is built on the logit scale, for a non-negative quantity (hours,
+yuan, counts per 10,000) on the log scale (delta method), and transformed back, so it never
+leaves the range (``149 h [−12, 311]`` cannot happen).  Paired differences have no range and
+keep the plain t-interval.
 
 Shared by the experiments (``runs.csv``, ``summary.csv``, ``paired.csv``) and the
 presentation (charts and reports read back from disk); imports nothing of the simulator —
@@ -31,9 +37,33 @@ def flat_row(summary: dict, columns: Iterable[str], group_columns: Iterable[str]
     return row
 
 
-def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t-interval of the values that are not None or NaN (NaN bounds with
-    fewer than two values, all NaN with none)."""
+# the range of an outcome, by its unit (``Outcome.unit``); units not listed are unbounded
+UNIT_RANGE: dict[str, tuple[float, float]] = {
+    "share": (0.0, 1.0),
+    "0-1": (0.0, 1.0),
+    "h": (0.0, math.inf),
+    "days": (0.0, math.inf),
+    "yuan": (0.0, math.inf),
+    "yuan/yr": (0.0, math.inf),
+    "per10k": (0.0, math.inf),
+    "staff-h": (0.0, math.inf),
+}
+UNBOUNDED = (-math.inf, math.inf)
+
+
+def column_range(column: str, units: dict[str, str]) -> tuple[float, float]:
+    """The range of a column of ``runs.csv`` (``<group>.<outcome>`` and
+    ``<need type>.<outcome>`` columns take their outcome's), from the outcomes' units."""
+    return UNIT_RANGE.get(units.get(column.rsplit(".", 1)[-1], ""), UNBOUNDED)
+
+
+def mean_ci(
+    values: np.ndarray, bounds: tuple[float, float] = UNBOUNDED
+) -> tuple[float, float, float]:
+    """Mean and 95% interval of the values that are not None or NaN (NaN bounds with
+    fewer than two values, all NaN with none).  Unbounded: the t-interval.  Within
+    ``bounds`` (0–1, or ≥ 0): the t-interval of the mean on the logit (or log) scale by the
+    delta method, transformed back; a mean on a bound, or no spread, gives a point."""
     v = np.asarray(
         [x for x in values if x is not None and not (isinstance(x, float) and math.isnan(x))],
         dtype=float,
@@ -43,19 +73,35 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
     m = float(v.mean())
     if len(v) < 2:
         return (m, math.nan, math.nan)
-    half = float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
-    return (m, m - half, m + half)
+    se = float(v.std(ddof=1) / math.sqrt(len(v)))
+    t = float(stats.t.ppf(0.975, len(v) - 1))
+    lo_b, hi_b = bounds
+    if lo_b == 0.0 and hi_b == 1.0:  # a share: logit scale
+        if se == 0.0 or m <= 0.0 or m >= 1.0:
+            return (m, m, m)
+        z, dz = math.log(m / (1.0 - m)), t * se / (m * (1.0 - m))
+        return (m, 1.0 / (1.0 + math.exp(-(z - dz))), 1.0 / (1.0 + math.exp(-(z + dz))))
+    if lo_b == 0.0 and hi_b == math.inf:  # non-negative: log scale
+        if se == 0.0 or m <= 0.0:
+            return (m, m, m)
+        dz = t * se / m
+        return (m, m * math.exp(-dz), m * math.exp(dz))
+    return (m, m - t * se, m + t * se)
 
 
-def summarize_runs(runs: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    """Per structure: mean and 95% t-interval across replicates of each outcome."""
+def summarize_runs(
+    runs: pd.DataFrame, order: list[str], units: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Per structure: mean and 95% interval across replicates of each outcome, within the
+    outcome's range (``units``: outcome → unit; ``mean_ci``)."""
+    units = units or {}
     cols = [c for c in runs.columns if c not in ("scenario", "replicate", "seed")]
     out = []
     for key in order:
         sub = runs[runs["scenario"] == key]
         row = {"scenario": key, "replicates": len(sub)}
         for c in cols:
-            m, lo, hi = mean_ci(sub[c].to_numpy())
+            m, lo, hi = mean_ci(sub[c].to_numpy(), column_range(c, units))
             row[c] = m
             row[f"{c}_ci_low"] = lo
             row[f"{c}_ci_high"] = hi

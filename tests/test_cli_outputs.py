@@ -159,3 +159,30 @@ def test_bad_numbers_rejected(args):
     with pytest.raises(SystemExit) as e:
         cli.main(args)
     assert e.value.code == 2
+
+
+def test_intervals_stay_within_the_outcomes_range():
+    """A share's interval stays in [0, 1] and a time's at or above 0, where the t-interval
+    would cross them; far from the bounds it is close to the t-interval; unbounded
+    quantities (paired differences) keep the t-interval."""
+    import numpy as np
+
+    from govsim.tables import UNBOUNDED, UNIT_RANGE, column_range, mean_ci
+
+    shares = np.array([0.0, 0.0, 0.3, 0.01, 0.0])
+    m, lo, hi = mean_ci(shares)
+    assert lo < 0  # the plain t-interval is impossible here
+    m2, lo2, hi2 = mean_ci(shares, UNIT_RANGE["share"])
+    assert m2 == m and 0 < lo2 < m < hi2 < 1
+    hours = np.array([149.0, 10.0, 300.0])
+    assert mean_ci(hours)[1] < 0 < mean_ci(hours, UNIT_RANGE["h"])[1]
+    far = np.array([0.48, 0.50, 0.52, 0.49, 0.51])
+    t_lo, t_hi = mean_ci(far)[1:]
+    l_lo, l_hi = mean_ci(far, UNIT_RANGE["share"])[1:]
+    assert abs(l_lo - t_lo) < 0.002 and abs(l_hi - t_hi) < 0.002
+    assert mean_ci(np.zeros(4), UNIT_RANGE["share"]) == (0.0, 0.0, 0.0)
+    assert mean_ci(np.array([-1.0, 1.0, 3.0]), UNBOUNDED)[1] < -1
+    units = {"participation_rate": "share", "response_time_median_h": "h"}
+    assert column_range("elderly.participation_rate", units) == (0.0, 1.0)
+    assert column_range("dispute.response_time_median_h", units) == (0.0, np.inf)
+    assert column_range("seed", units) == UNBOUNDED

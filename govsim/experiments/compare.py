@@ -20,7 +20,7 @@ import pandas as pd
 
 from govsim.core.load import load_population, load_scenario
 from govsim.core.model import GovernanceModel
-from govsim.core.summary import by_group, per_replicate
+from govsim.core.summary import OUTCOMES, by_group, per_replicate
 from govsim.experiments.outputs import write_run
 from govsim.io import write_csv, write_json
 from govsim.tables import flat_row, mean_ci, paired_differences, summarize_runs  # noqa: F401
@@ -28,6 +28,7 @@ from govsim.tables import flat_row, mean_ci, paired_differences, summarize_runs 
 # generated from the modules' Outcome declarations
 OUTCOME_COLUMNS = per_replicate()
 GROUP_OUTCOMES = by_group()
+UNITS = {k: o.unit for k, o in OUTCOMES.items()}  # each outcome's range comes from its unit
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def compare(
         )
     runs = pd.DataFrame(rows)
     order = [key for _, key, _ in runs_planned]
-    table = summarize_runs(runs, order)
+    table = summarize_runs(runs, order, UNITS)
     paired = paired_differences(runs, reference_of, OUTCOME_COLUMNS)
     write_csv(out / "runs.csv", runs)
     write_csv(out / "summary.csv", table)

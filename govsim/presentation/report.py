@@ -17,7 +17,7 @@ from pathlib import Path
 from govsim.io import atomic_write
 from govsim.labels import ACTORS, CAPTIONS, TEXT, UNITS, label, pick
 from govsim.presentation.results import Results, colour_order
-from govsim.tables import mean_ci
+from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
 # shown after the first headline outcome: the yearly civic participation the reference is
 # calibrated to
@@ -67,8 +67,9 @@ def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = No
         sub = table[table["scenario"] == s]
         cells = []
         for k in columns:
-            m, lo, hi = mean_ci(sub[k].to_numpy())
-            cells.append(f"<td>{_fmt(res.outcomes[k]['unit'], m, lo, hi)}</td>")
+            unit = res.outcomes[k]["unit"]
+            m, lo, hi = mean_ci(sub[k].to_numpy(), UNIT_RANGE.get(unit, UNBOUNDED))
+            cells.append(f"<td>{_fmt(unit, m, lo, hi)}</td>")
         swatch = f"<span class=sw style='background:{colours[s]}'></span>"
         rows.append(
             f"<tr><th class=name>{swatch}{html.escape(res.name(s, lang))}</th>{''.join(cells)}</tr>"
