@@ -12,6 +12,7 @@ from govsim.core.load import load_population
 from govsim.core.mechanisms.routing import Lost
 from govsim.core.records import RESOLVED
 from govsim.core.streams import keyed_uniform
+from govsim.experiments.calibrate import with_section
 from govsim.labels import NEED_TYPE_KEYS
 
 PUBLIC_SPACE = NEED_TYPE_KEYS.index("public_space")
@@ -24,9 +25,7 @@ def model(name, changes=None, residents=3000, seed=5, population=None):
 
 
 def with_population(section: str, **values):
-    pop = load_population("urban")
-    part = getattr(pop, section).model_copy(update=values)
-    return pop.model_copy(update={section: part})
+    return with_section(load_population("urban"), section, **values)
 
 
 # ---------------------------------------------------------------- councils

@@ -9,6 +9,7 @@ a return value through ``GovernanceModel.step``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import scipy.sparse as sp
 from govsim.config.schedule import WeeklySchedule
 from govsim.core.records import HopLog, Households, NeedTable, Residents
 from govsim.core.structure import Kind
+from govsim.labels import ABOVE_COMMUNITY_ACTORS
 
 
 @dataclass
@@ -32,6 +34,13 @@ class World:
     needs: NeedTable
     hops: HopLog = field(default_factory=HopLog)
     report_at_arising: bool = False  # verification: every need reported as it arises
+
+    @cached_property
+    def above_community(self) -> np.ndarray:
+        """By institution node: is it government above the community (street office, town,
+        district department: ``labels.ABOVE_COMMUNITY_ACTORS``)?  The rest are the
+        community's own bodies (小事不出社区; trust in the committee vs the government)."""
+        return np.array([a.spec.actor in ABOVE_COMMUNITY_ACTORS for a in self.agents], dtype=bool)
 
     def nodes_of(self, kind_index: np.ndarray, residents: np.ndarray) -> np.ndarray:
         """Global node of the instance of institution kind ``kind_index[i]`` that serves

@@ -216,19 +216,22 @@ def founding_for_stationary(
     organisations are stationary: folding rate × initial organisations ÷ thousands of its
     catchment's residents active in the last 30 days, averaged over the days of a year
     (``Organisations``; the reference has no incubator)."""
+    if not any(inst.organisations for inst in sc.institutions.values()):
+        return pop.organisations.founding_per_1k_active_year
     rates = []
-    for s in seeds:
-        m = GovernanceModel(sc, residents=residents, seed=s, population=pop)
+    for m in year_runs(sc, pop, residents, seeds, days):
         entries = [a for a in m.node_agents if a.spec.organisations]
-        if not entries:
-            return pop.organisations.founding_per_1k_active_year
-        m.run(days)
         active = float(m.datacollector.get_model_vars_dataframe()["participation_rate"].mean())
         initial = sum(a.spec.organisations * a.scale for a in entries)  # the sample's share
         rates.append(
             pop.organisations.folding_per_year * initial / (active * m.residents.n / 1000.0)
         )
     return round(float(np.mean(rates)), 3)
+
+
+def with_section(pop: Population, section: str, **values) -> Population:
+    """The profile with ``values`` replacing keys of one of its sections."""
+    return pop.model_copy(update={section: getattr(pop, section).model_copy(update=values)})
 
 
 def with_values(
@@ -238,26 +241,12 @@ def with_values(
     founding: float | None = None,
 ) -> Population:
     if admin_hours_per_task is not None:
-        pop = pop.model_copy(
-            update={
-                "workload": pop.workload.model_copy(
-                    update={"admin_hours_per_task": admin_hours_per_task}
-                )
-            }
-        )
+        pop = with_section(pop, "workload", admin_hours_per_task=admin_hours_per_task)
     if founding is not None:
-        pop = pop.model_copy(
-            update={
-                "organisations": pop.organisations.model_copy(
-                    update={"founding_per_1k_active_year": founding}
-                )
-            }
-        )
+        pop = with_section(pop, "organisations", founding_per_1k_active_year=founding)
     if election_logit is not None:
         logits = {**pop.behaviour.base_logit, "election": election_logit}
-        pop = pop.model_copy(
-            update={"behaviour": pop.behaviour.model_copy(update={"base_logit": logits})}
-        )
+        pop = with_section(pop, "behaviour", base_logit=logits)
     return pop
 
 
@@ -267,13 +256,16 @@ def civic_share(
     return [x["participation_civic_year"] for x in year_summaries(sc, pop, residents, seeds, days)]
 
 
+def year_runs(sc: Scenario, pop: Population, residents: int, seeds: list[int], days: int = 365):
+    """The reference run for ``days`` on each seed (one model at a time)."""
+    for s in seeds:
+        yield GovernanceModel(sc, residents=residents, seed=s, population=pop).run(days)
+
+
 def year_summaries(
     sc: Scenario, pop: Population, residents: int, seeds: list[int], days: int = 365
 ) -> list[dict]:
-    return [
-        GovernanceModel(sc, residents=residents, seed=s, population=pop).run(days).summary()
-        for s in seeds
-    ]
+    return [m.summary() for m in year_runs(sc, pop, residents, seeds, days)]
 
 
 def calibrate(

@@ -28,7 +28,6 @@ from pydantic import Field
 
 from govsim.config.declare import Par, Share, Strict, field
 from govsim.core.module import Module, Outcome, Step
-from govsim.labels import ABOVE_COMMUNITY_ACTORS
 
 
 class Rating(Strict):
@@ -77,9 +76,7 @@ class Evaluation(Module):
             ev = a.spec.evaluation
             if day % ev.every_days:
                 continue
-            trust = (
-                r.trust_government if a.spec.actor in ABOVE_COMMUNITY_ACTORS else r.trust_committee
-            )
+            trust = r.trust_government if self.w.above_community[a.node] else r.trust_committee
             mine = a.kind.resident_instance == a.instance
             rating = float(trust[mine].mean()) if mine.any() else 1.0
             self.follow[a.node] = ev.weight * (1.0 - rating)

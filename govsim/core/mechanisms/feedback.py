@@ -31,7 +31,7 @@ from govsim.config.declare import (
 from govsim.core.mechanisms.routing import Lost
 from govsim.core.mechanisms.sessions import Attendance
 from govsim.core.module import Module, Outcome, State, Step
-from govsim.labels import ABOVE_COMMUNITY_ACTORS, NEED_TYPE_KEYS, SESSION_KINDS
+from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
 
 
 class Points(Strict):
@@ -149,10 +149,7 @@ class Feedback(Module):
         r = world.residents
         r.trust_committee[:] = r.trust  # both start at the resident's trust
         r.trust_government[:] = r.trust
-        # by institution node: is it above the community (street, town, district)?
-        self.above = np.array(
-            [a.spec.actor in ABOVE_COMMUNITY_ACTORS for a in world.agents], dtype=bool
-        )
+        self.above = world.above_community  # by institution node
 
     def points_earned(self) -> float:
         """Points earned so far by everyone."""

@@ -13,12 +13,13 @@ The rates are the population's (``organisations`` in its profile: organisations 
 float without a platform, 004: 「未建立供社會組織、志愿者組織成長、調度、孵化和推廣的平臺,
 部分志愿者組織依靠個人或企業的支撐在民間“游離”」) unless the structure gives the entry an
 ``incubator`` — a platform that lowers the threshold and nurtures new organisations (003:
-「南山降低登记备案门槛…依托社会组织服务中心培育、管理和服务社区社会组织。这年,全区新备案
-的社区社会组织就达240家」, 「747家,同比增42%」) — which sets its own rates.
+「降低登记备案门槛…依托社会组织服务中心培育、管理和服务社区社会组织。这年,全区新备案的
+社区社会组织就达240家」) — which sets its own rates.
 
 What the organisations do grows with their number: the entry's programmes of sessions
 (``offers``) are held ``active ÷ initial`` times as often, and grants per organisation
-(``costs.per_organisation``) are paid for as many as are active; its other costs are fixed.  More sessions draw more residents,
+(``costs.per_organisation``) are paid for as many as are active; its other costs are fixed.
+More sessions draw more residents,
 who found more organisations: participation and organisations feed each other.
 """
 
@@ -31,7 +32,6 @@ from pydantic import Field
 
 from govsim.config.declare import REQUIRED, NonNeg, Par, Strict, field
 from govsim.core.measure import DAYS_PER_YEAR
-from govsim.core.mechanisms.sessions import ONGOING, RECENT_DAYS
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.streams import stream_at
 
@@ -94,6 +94,7 @@ class Organisations(Module):
     )
     steps = (Step(5.9, "step", outputs=("org_factor",)),)
     provides = ("organisations_active",)
+    uses = ("recent_any",)
 
     def setup(self) -> None:
         world = self.w
@@ -111,11 +112,8 @@ class Organisations(Module):
     def step(self, day: int) -> np.ndarray:
         """Foundings and foldings of today; by institution node, how many times its
         initial number of organisations is active (1 for entries without organisations)."""
-        r = self.w.residents
         if self.entries:
-            active = np.zeros(r.n, dtype=bool)
-            for k in ONGOING:
-                active |= r.last_day[k] >= day - (RECENT_DAYS - 1)
+            active = self.services["recent_any"](day)
         by_kind = {}  # residents active in each instance's catchment, by kind
         for a in self.entries:
             g = self.rates[a.node]
@@ -133,7 +131,6 @@ class Organisations(Module):
             self.count[a.node] += born - folded
             self.founded += born * a.scale
             self.factor[a.node] = self.count[a.node] / a.spec.organisations
-        for a in self.entries:
             self.count_sum[a.node] += self.count[a.node]
         self.days += 1
         return self.factor

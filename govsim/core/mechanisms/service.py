@@ -32,7 +32,7 @@ from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
 from govsim.core.streams import stream_at
-from govsim.labels import ABOVE_COMMUNITY_ACTORS, NEED_TYPE_KEYS
+from govsim.labels import NEED_TYPE_KEYS
 
 MAX_WINDOWS = 10_000  # a sanity bound: no service hall has more parallel slots
 BACKGROUND_WEEKS = 8  # weeks of requests the background load is drawn from
@@ -183,10 +183,7 @@ class Service(Module):
         self.absence = pop.behaviour.staff_absence
         self.queue_agents = [a for a in world.agents if a.windows]
         # inside the community (小事不出社区): any institution but the government above it
-        # (street office, town, district department: labels.ABOVE_COMMUNITY_ACTORS)
-        self.inside_node = np.array(
-            [a.spec.actor not in ABOVE_COMMUNITY_ACTORS for a in world.agents], dtype=bool
-        )
+        self.inside_node = ~world.above_community
         # kinds whose queues carry background load, and their recent requests:
         # day → (hour of day, service hours) of the requests of simulated residents
         self.sampled = {

@@ -302,6 +302,7 @@ class Sessions(Module):
         ),
     )
     uses = ("intake", "deliberate")
+    provides = ("recent_any",)
 
     def setup(self) -> None:
         world = self.w
@@ -555,11 +556,12 @@ class Sessions(Module):
         # sessions that collect needs: attendees' pending needs reach the host
         collects = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
         if collects.any():
-            # how many came to each meeting, at full size (a council decides with a quorum)
-            scale = np.array([max(s.host.scale, 1e-9) for s in sessions])
-            size = (np.bincount(sess, minlength=len(sessions)) / scale)[sess]
-            if kind != "deliberation":
-                size = np.zeros(len(sess))  # only meetings decide
+            # how many came to each meeting, at full size (a council decides with a quorum);
+            # only meetings decide
+            size = np.zeros(len(sess))
+            if kind == "deliberation":
+                scale = np.array([max(s.host.scale, 1e-9) for s in sessions])
+                size = (np.bincount(sess, minlength=len(sessions)) / scale)[sess]
             self._collect(
                 who[collects], t_att[collects], host_node[collects], size[collects], intake
             )
@@ -607,6 +609,8 @@ class Sessions(Module):
         return out
 
     def recent_any(self, day: int) -> np.ndarray:
+        """Who took part in ongoing community life (activity, deliberation, volunteering)
+        in the last 30 days up to ``day``: the participation rate's residents."""
         r = self.w.residents
         out = np.zeros(r.n, dtype=bool)
         for k in ONGOING:
