@@ -71,10 +71,17 @@ def load_scenario(
     return scenario_from_dict(raw, path, sources, modules)
 
 
-def load_population(name_or_path: str | Path, modules: tuple = ()):
-    """Load a population profile by name (``scenarios/populations/``) or path."""
+def load_population(
+    name_or_path: str | Path, modules: tuple = (), changes: dict[str, Any] | None = None
+):
+    """Load a population profile by name (``scenarios/populations/``) or path; ``changes``
+    as for ``load_scenario`` (``{"behaviour.base_logit": -2.5}``)."""
     path = resolve_path(name_or_path, POPULATION_DIR, "population profile")
     raw, sources = read_spec(path, POPULATION_DIR)
+    if changes:
+        raw = apply_changes(raw, changes, path)
+        for key in changes:
+            sources.pop(key, None)
     model = schemas(tuple(modules)).Population
     try:
         return model.model_validate(
