@@ -56,7 +56,7 @@ def compare(a: Path, b: Path) -> int:
             bad += 1
             continue
         ja, jb = (json.loads(p.read_text(encoding="utf-8")) for p in (sa, sb))
-        for k in ("govsim_version", "scenario_file"):
+        for k in ("govsim_version", "scenario_file", "files"):
             ja.pop(k, None)
             jb.pop(k, None)
         diffs: list[str] = []
@@ -64,15 +64,39 @@ def compare(a: Path, b: Path) -> int:
         for f in ("needs.parquet", "hops.parquet"):
             if not pd.read_parquet(a / run / f).equals(pd.read_parquet(b / run / f)):
                 diffs.append(f"{f} differs")
-        da, db = (pd.read_csv(d / run / "daily.csv") for d in (a, b))
-        if set(da.columns) != set(db.columns) or not da[sorted(da.columns)].equals(
-            db[sorted(db.columns)]
+        da, db = (_daily(d / run) for d in (a, b))
+        if set(da.columns) != set(db.columns) or not _same(
+            da[sorted(da.columns)], db[sorted(db.columns)], exact=_kind(a / run) == _kind(b / run)
         ):
-            diffs.append("daily.csv differs")
+            diffs.append("daily table differs")
         bad += bool(diffs)
         print(run, "IDENTICAL" if not diffs else "DIFF " + "; ".join(diffs[:6]))
     print("all identical" if not bad else f"{bad} runs differ")
     return 1 if bad else 0
+
+
+def _kind(run: Path) -> str:
+    return "parquet" if (run / "daily.parquet").exists() else "csv"
+
+
+def _daily(run: Path):
+    """The daily table (``daily.parquet``; older snapshots wrote ``daily.csv``)."""
+    import pandas as pd
+
+    if _kind(run) == "parquet":
+        return pd.read_parquet(run / "daily.parquet")
+    return pd.read_csv(run / "daily.csv")
+
+
+def _same(x, y, exact: bool) -> bool:
+    """Equal tables; across formats, equal to the 10 significant digits CSV kept."""
+    import numpy as np
+
+    if exact:
+        return x.equals(y)
+    return x.shape == y.shape and bool(
+        np.allclose(x.to_numpy(float), y.to_numpy(float), rtol=1e-9, atol=0, equal_nan=True)
+    )
 
 
 def main() -> None:

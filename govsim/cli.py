@@ -147,7 +147,9 @@ def cmd_run(args) -> int:
     }
     s = write_run(model, args.out, settings)
     print_table([s], args.lang)
-    print(f"wrote {args.out}/summary.json, daily.csv, needs.parquet, hops.parquet")
+    print(
+        f"wrote {args.out}/summary.json, outcomes.parquet, daily.parquet, needs.parquet, hops.parquet"
+    )
     return 0
 
 

@@ -23,7 +23,7 @@ def test_run_writes_summary_daily_needs(tmp_path, capsys):
         assert key in summary
         for group in GROUPS:
             assert key in summary["by_group"][group], (group, key)
-    daily = pd.read_csv(out / "daily.csv")
+    daily = pd.read_parquet(out / "daily.parquet")
     assert len(daily) == 40
     assert daily["day"].tolist() == list(range(1, 41))
     needs = pd.read_parquet(out / "needs.parquet")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,7 +39,7 @@ def test_the_worked_example_runs_and_the_mechanism_shows_everywhere(tmp_path, mo
     assert re.search(r"`institutions\.heads\.chat_group\.joined` .*\| 0\.4 \|.*QQ群", ns["table"])
     # … in the run's outputs and in a chart
     assert "chat_share" in (tmp_path / "out" / "chat" / "summary.json").read_text(encoding="utf-8")
-    assert "chat_passed_on" in (tmp_path / "out" / "chat" / "daily.csv").read_text().splitlines()[0]
+    assert "chat_passed_on" in pd.read_parquet(tmp_path / "out" / "chat" / "daily.parquet").columns
     assert (tmp_path / "out" / "chat_passed_on.png").stat().st_size > 10_000
 
 

@@ -1,13 +1,15 @@
-"""Writing a run's outputs: ``summary.json``, ``daily.csv``, ``needs.parquet``,
-``hops.parquet``, ``scenario.json`` and ``catalog.json``.
+"""A run's outputs: ``summary.json``, ``outcomes.parquet``, ``daily.parquet``,
+``needs.parquet``, ``hops.parquet``, ``scenario.json`` and ``catalog.json``.
 
-Every file is written to a temporary name in the same directory and renamed into place
-(``govsim.io``), so an interrupted run never leaves a half-written file and never clobbers
-a good one with a broken one.
+``run_files`` makes them as bytes (in the worker that ran the model, so a batch's parent
+process writes every file and a cluster needs no shared disk); ``write_run`` writes one run
+into a directory, each file to a temporary name renamed into place (``govsim.io``).
 """
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ import pandas as pd
 from govsim import __version__
 from govsim.core.module import catalog as module_catalog
 from govsim.core.records import CHANNEL_NAMES, GROUP_CODES, HOP_EVENTS, STATUS_NAMES
-from govsim.io import atomic_write, write_csv, write_json, write_parquet  # noqa: F401
+from govsim.io import _jsonable, atomic_write, write_csv, write_json, write_parquet  # noqa: F401
 from govsim.labels import NEED_TYPE_KEYS
 
 
@@ -84,19 +86,68 @@ def catalog(model) -> dict:
     return module_catalog(model.modules)
 
 
-def write_run(model, out: Path, settings: dict | None = None) -> dict:
-    """Write a finished run to ``out``; returns the summary written."""
-    out = Path(out)
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf)
+    return buf.getvalue()
+
+
+def _json_bytes(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable).encode("utf-8")
+
+
+def _with_columns(df: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """``df`` with the run's identifying columns first (a batch's partition columns)."""
+    lead = pd.DataFrame({k: [v] * len(df) for k, v in columns.items()}, index=df.index)
+    return pd.concat([lead, df], axis=1)
+
+
+def run_files(
+    model,
+    settings: dict | None = None,
+    columns: dict | None = None,
+    outputs: tuple[str, ...] = ("daily", "needs", "hops"),
+) -> tuple[dict[str, bytes], dict]:
+    """A finished run's files as bytes (name -> content) and its summary.
+
+    Always ``summary.json`` (every outcome, nested), ``outcomes.parquet`` (one flat row),
+    ``scenario.json`` (the structure exactly as run) and ``catalog.json`` (what the outcomes
+    are); of ``outputs``: ``daily.parquet``, ``needs.parquet``, ``hops.parquet``.
+    ``columns`` (a batch run's partition: structure, variant, population, rep) are put
+    first in every table, so one glob reads a whole batch.
+    """
+    from govsim.core.summary import by_group, per_replicate
+    from govsim.tables import flat_row
+
+    columns = dict(columns or {})
     summary = model.summary()
     summary["govsim_version"] = __version__
     summary["scenario_file"] = Path(model.spec.file).name
     if settings:
         summary["settings"] = settings
-    # the exact structure this run used, for org charts and audits
-    write_json(out / "scenario.json", model.spec.model_dump(mode="json"))
-    write_csv(out / "daily.csv", daily_frame(model))
-    write_parquet(out / "needs.parquet", needs_frame(model))
-    write_parquet(out / "hops.parquet", hops_frame(model))
-    write_json(out / "catalog.json", catalog(model))
-    write_json(out / "summary.json", summary)
+    flat = flat_row(summary, per_replicate(), by_group())
+    outcomes = _with_columns(pd.DataFrame([{"seed": model.seed, **flat}]), columns)
+    files = {
+        "scenario.json": _json_bytes(model.spec.model_dump(mode="json")),
+        "catalog.json": _json_bytes(catalog(model)),
+        "outcomes.parquet": _parquet_bytes(outcomes),
+    }
+    frames = {"daily": daily_frame, "needs": needs_frame, "hops": hops_frame}
+    for name in outputs:
+        files[f"{name}.parquet"] = _parquet_bytes(_with_columns(frames[name](model), columns))
+    files["summary.json"] = _json_bytes({**summary, "files": sorted(files)})
+    return files, summary
+
+
+def write_run(model, out: Path, settings: dict | None = None) -> dict:
+    """Write a finished run to ``out`` (each file atomically); returns the summary."""
+    out = Path(out)
+    files, summary = run_files(model, settings)
+    # summary.json last: a directory with it holds a whole run
+    for name in sorted(files, key=lambda n: n == "summary.json"):
+        data = files[name]
+        atomic_write(out / name, lambda tmp, data=data: tmp.write_bytes(data))
     return summary

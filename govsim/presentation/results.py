@@ -73,7 +73,7 @@ class Run:
         return int(self.summary.get("seed", 0))
 
     def daily(self) -> pd.DataFrame:
-        return pd.read_csv(self.path / "daily.csv")
+        return pd.read_parquet(self.path / "daily.parquet")
 
     def needs(self, columns: list[str] | None = None) -> pd.DataFrame:
         return pd.read_parquet(self.path / "needs.parquet", columns=columns)
@@ -114,7 +114,7 @@ class Results:
         res = cls(root)
         for d in found:
             s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
-            if "scenario" not in s or not (d / "daily.csv").exists():
+            if "scenario" not in s or not (d / "daily.parquet").exists():
                 continue
             run = Run(d, s)
             res.runs.setdefault(run.structure, []).append(run)
