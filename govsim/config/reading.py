@@ -1,7 +1,7 @@
 """Reading scenario and population files: TOML, inheritance, sources beside values.
 
-A file is TOML, read with ``tomllib`` (data only: nothing in a file can run code).  Three
-conventions on top of plain TOML:
+A file is TOML in UTF-8 (a leading byte-order mark is dropped), read with ``tomllib`` (data
+only: nothing in a file can run code).  Three conventions on top of plain TOML:
 
 - **Sourced values.** Any value may be written with its source beside it, as
   ``key = { value = ..., source = "..." }`` (or, the same TOML data, ``key.value = …`` and
@@ -44,15 +44,17 @@ def read_toml(path: Path) -> dict:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ScenarioError(path, "(file)", f"cannot be read: {exc.strerror}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise ScenarioError(
-            path, "(file)", "starts with a byte-order mark; save it as UTF-8 without BOM"
-        )
     try:
-        text = data.decode("utf-8")
+        text = data.decode(
+            "utf-8-sig"
+        )  # UTF-8; a byte-order mark (some editors add one) is dropped
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         raise ScenarioError(
-            path, "(file)", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            path,
+            "(file)",
+            f"is not UTF-8 text (line {line}, byte {exc.start}); files must be UTF-8 — "
+            "save it as UTF-8 (e.g. from GBK: iconv -f GBK -t UTF-8)",
         ) from None
     try:
         return tomllib.loads(text)

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import copy
 import importlib.resources
-from pathlib import Path
+import math
+import re
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from govsim.config.declare import nested_model
+from govsim.config.declare import allowed_range, nested_model, range_text
 from govsim.config.reading import ScenarioError
 from govsim.config.schedule import WEEKDAYS
 from govsim.labels import NEED_TYPE_KEYS
@@ -48,7 +50,68 @@ def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> S
         msg = e["msg"]
         if "input" in e and not isinstance(e["input"], dict):
             msg += f" (got {e['input']!r})"
+        unit = _unit_at(model, loc)
+        if e["type"] in NUMBER_ERRORS and unit is not None:
+            msg += f"; allowed: {range_text(unit)}"
     return ScenarioError(path, key, msg)
+
+
+# pydantic's errors about a number: the message then says the range the unit allows
+NUMBER_ERRORS = {
+    "finite_number",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "float_parsing",
+    "float_type",
+    "int_parsing",
+    "int_type",
+    "int_from_float",
+}
+
+
+def _unit_at(model: Any, loc: list[str]) -> str | None:
+    """The declared unit of the field at ``loc`` (its values too, for a table by type)."""
+    unit, skip = None, False
+    for part in loc:
+        if skip:
+            skip = False
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            break
+        field = model.model_fields.get(part)
+        if field is None:
+            return unit
+        unit = (field.json_schema_extra or {}).get("unit", unit)
+        model = nested_model(field.annotation)
+        skip = _is_container(field.annotation)
+    return unit if isinstance(unit, str) else None
+
+
+def check_ranges(obj: BaseModel, path: Path | str, prefix: str = "") -> None:
+    """Every number of a validated file is finite and within the range its unit allows
+    (``govsim.config.declare.RANGES``); the first that is not is one ``ScenarioError``."""
+    for name, field in type(obj).model_fields.items():
+        if name in INTERNAL_FIELDS:
+            continue
+        unit = (field.json_schema_extra or {}).get("unit", "")
+        _check_value(getattr(obj, name), f"{prefix}{name}", unit, path)
+
+
+def _check_value(v: Any, key: str, unit: str, path: Path | str) -> None:
+    if isinstance(v, BaseModel):
+        check_ranges(v, path, key + ".")
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            _check_value(x, f"{key}.{k}", unit, path)
+    elif isinstance(v, (list, tuple)):
+        for i, x in enumerate(v):
+            _check_value(x, f"{key}.{i}", unit, path)
+    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+        lo, hi = allowed_range(unit)
+        if not ((isinstance(v, int) or math.isfinite(v)) and lo <= v <= hi):
+            raise ScenarioError(path, key, f"must be {range_text(unit)}, got {v!r}")
 
 
 INTERNAL_FIELDS = ("file", "key", "sources")
@@ -98,6 +161,62 @@ def resolve_path(name_or_path: str | Path, directory: Path, what: str) -> Path:
     return candidate
 
 
+def file_population(value: Any, path: Path) -> Any:
+    """The population profile a scenario FILE names (``[scenario] population``), as the
+    loader keeps it: a profile's name (``"urban"``, a file of ``scenarios/populations/``),
+    or a relative path to a file inside that directory or beside the scenario file, kept as
+    the path of that file.  Absolute paths and ``..`` are refused, so a file cannot make a
+    run read (or ``calibrate --apply`` write) a file elsewhere; the command line's
+    ``--population PATH`` may name any file."""
+    if not isinstance(value, str):
+        return value  # the schema names the type
+    key = "scenario.population"
+    known = ", ".join(list_populations())
+    allowed = (
+        f"a profile's name ({known}) or a relative path to a .toml file in "
+        f"{POPULATION_DIR} or beside this file"
+    )
+    windows = PureWindowsPath(value)
+    if (
+        PurePosixPath(value).is_absolute()
+        or windows.is_absolute()
+        or windows.drive
+        or ".." in windows.parts
+    ):
+        raise ScenarioError(path, key, f"{value!r} is not allowed in a file; must be {allowed}")
+    if "/" not in value and "\\" not in value and not value.endswith(".toml"):
+        if not (POPULATION_DIR / f"{value}.toml").is_file():
+            raise ScenarioError(path, key, f"no population profile named {value!r}; known: {known}")
+        return value
+    for base in (Path(path).parent, POPULATION_DIR):
+        cand = base / value
+        if cand.suffix == ".toml" and cand.is_file():
+            if not cand.resolve().is_relative_to(base.resolve()):
+                raise ScenarioError(path, key, f"{value!r} links outside {base}; must be {allowed}")
+            return str(cand.absolute())
+    raise ScenarioError(path, key, f"no file {value!r}; must be {allowed}")
+
+
+def check_population(pop, path: Path | str) -> None:
+    """Cross-checks of a validated population profile: the shares that split the people
+    into groups fit in one (``govsim.core.population.make_population``)."""
+    d = pop.demography
+    total = d.share_children + d.share_elderly
+    if total > 1.0 + 1e-9:
+        raise ScenarioError(
+            path,
+            "demography.share_children + demography.share_elderly",
+            f"the age groups' shares must sum to at most 1 (the rest are 18–59), got {total:g}",
+        )
+    if d.party_member_share > 1.0 - d.share_children + 1e-9:
+        raise ScenarioError(
+            path,
+            "demography.party_member_share",
+            "party members are adults: must be at most 1 − demography.share_children "
+            f"= {1.0 - d.share_children:g}, got {d.party_member_share:g}",
+        )
+
+
 def apply_changes(raw: dict, changes: dict[str, Any], path: Path | str) -> dict:
     raw = copy.deepcopy(raw)
     for dotted, value in changes.items():
@@ -117,13 +236,52 @@ def apply_changes(raw: dict, changes: dict[str, Any], path: Path | str) -> dict:
     return raw
 
 
+# a name from a file that becomes part of a file name, a run's key or a page: a scenario
+# or profile file's name, an institution's key (letters of any script, digits, _ - .)
+NAME_PATTERN = re.compile(r"\w[\w.-]*")
+NAME_RULE = "letters, digits, '_', '-' and '.' only, starting with a letter, digit or '_', no '..'"
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` is safe as a key, a file name and text of a page (``NAME_RULE``)."""
+    return bool(NAME_PATTERN.fullmatch(name)) and ".." not in name
+
+
+def check_file_name(path: Path | str, what: str) -> None:
+    """The name of a scenario or profile file (its key in runs and reports) is valid."""
+    stem = Path(path).stem
+    if not valid_name(stem):
+        raise ScenarioError(
+            path, "(file name)", f"the {what} file's name {stem!r} must use {NAME_RULE}"
+        )
+
+
 def check_references(sc, path: Path) -> None:
     """Cross-checks of a validated scenario: names it refers to exist, schedules are
-    defined, every request can reach full authority without a loop."""
+    defined and open some time, every request can reach full authority without a loop."""
     insts = sc.institutions
     names = sorted(insts)
     if not insts:
         raise ScenarioError(path, "institutions", "at least one institution is required")
+    for name in insts:
+        if not valid_name(name):
+            raise ScenarioError(
+                path, f"institutions.{name}", f"an institution's key must use {NAME_RULE}"
+            )
+    for name, blocks in sc.schedules.items():
+        if not blocks:
+            raise ScenarioError(
+                path,
+                f"schedules.{name}",
+                "a schedule needs at least one block of open hours, "
+                'e.g. [{ days = ["mon", "tue"], open = [[9, 17]] }]',
+            )
+    if sc.routing.remote is not None and not sc.routing.remote.types:
+        raise ScenarioError(
+            path,
+            "routing.remote.types",
+            "must name at least one need type (or leave out [routing.remote])",
+        )
 
     def known(key: str, value: str):
         if value not in insts:
@@ -141,8 +299,18 @@ def check_references(sc, path: Path) -> None:
                 f"unknown schedule {hours!r}; define it under [schedules] (defined: {', '.join(sorted(schedules)) or 'none'}) or give blocks",
             )
 
+    def open_some_time(key: str, hours) -> None:
+        if isinstance(hours, list) and not hours:
+            raise ScenarioError(
+                path,
+                key,
+                "needs at least one block of open hours, e.g. "
+                '[{ days = ["mon"], open = [[9, 17]] }], or the name of a schedule',
+            )
+
     for name, inst in insts.items():
         known_schedule(f"institutions.{name}.hours", inst.hours)
+        open_some_time(f"institutions.{name}.hours", inst.hours)
         if inst.level == "district" and not inst.design_residents:
             raise ScenarioError(
                 path,
@@ -153,6 +321,7 @@ def check_references(sc, path: Path) -> None:
         for j, off in enumerate(inst.offers):
             if off.hours is not None:
                 known_schedule(f"institutions.{name}.offers.{j}.hours", off.hours)
+                open_some_time(f"institutions.{name}.offers.{j}.hours", off.hours)
             sched = sc.schedule_of(off if off.hours is not None else inst)
             for d in off.days_of_year:
                 if sched.hours_on(d % 7) <= 0:

@@ -21,7 +21,11 @@ from govsim.config.scenario import (
     _format_error,
     apply_changes,
     builtin_order,
+    check_file_name,
+    check_population,
+    check_ranges,
     check_references,
+    file_population,
     list_populations,
     list_scenarios,
     resolve_path,
@@ -42,12 +46,16 @@ def scenario_from_dict(
     """Validate a scenario mapping (plain values, as ``read_spec`` returns them)."""
     path = Path(path)
     model = schemas(tuple(modules)).Scenario
+    meta = raw.get("scenario")
+    if isinstance(meta, dict) and "population" in meta:
+        raw = {**raw, "scenario": {**meta, "population": file_population(meta["population"], path)}}
     try:
         sc = model.model_validate(
             {**raw, "sources": sources or {}, "file": str(path), "key": path.stem}
         )
     except ValidationError as err:
         raise _format_error(path, err, model) from None
+    check_ranges(sc, path)
     check_references(sc, path)
     return sc
 
@@ -63,6 +71,7 @@ def load_scenario(
     file may use.
     """
     path = resolve_path(name_or_path, SCENARIO_DIR, "scenario")
+    check_file_name(path, "scenario")
     raw, sources = read_spec(path, SCENARIO_DIR)
     if changes:
         raw = apply_changes(raw, changes, path)
@@ -77,6 +86,7 @@ def load_population(
     """Load a population profile by name (``scenarios/populations/``) or path; ``changes``
     as for ``load_scenario`` (``{"behaviour.base_logit": -2.5}``)."""
     path = resolve_path(name_or_path, POPULATION_DIR, "population profile")
+    check_file_name(path, "population profile")
     raw, sources = read_spec(path, POPULATION_DIR)
     if changes:
         raw = apply_changes(raw, changes, path)
@@ -84,11 +94,12 @@ def load_population(
             sources.pop(key, None)
     model = schemas(tuple(modules)).Population
     try:
-        return model.model_validate(
-            {**raw, "sources": sources, "file": str(path), "key": path.stem}
-        )
+        pop = model.model_validate({**raw, "sources": sources, "file": str(path), "key": path.stem})
     except ValidationError as err:
         raise _format_error(path, err, model) from None
+    check_ranges(pop, path)
+    check_population(pop, path)
+    return pop
 
 
 __all__ = [

@@ -1,0 +1,235 @@
+"""Bad input: every bad file, argument or results directory gives ONE clear line naming the
+file and key (or the argument) and what is allowed, before any work starts; nothing is lost."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from govsim import ScenarioError, load_population, load_scenario
+from govsim.cli import main
+from govsim.config.declare import RANGES
+from govsim.config.scenario import POPULATION_DIR, SCENARIO_DIR
+
+URBAN = (POPULATION_DIR / "urban.toml").read_text(encoding="utf-8")
+
+
+def child(tmp_path: Path, body: str, name: str = "bad", parent: str = "baseline") -> Path:
+    """A scenario file extending the baseline (a profile extending urban) with ``body``."""
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'extends = "{parent}"\n' + body, encoding="utf-8")
+    return path
+
+
+def one_line_error(load, path: Path, key: str) -> ScenarioError:
+    """``load(path)`` fails with one ScenarioError naming the file and the key, on one line."""
+    with pytest.raises(ScenarioError) as info:
+        load(path)
+    err = info.value
+    assert err.file == str(path) and err.key == key, (err.file, err.key, str(err))
+    assert str(err).startswith(f"{path}: key '{key}': ")
+    assert "\n" not in str(err)
+    return err
+
+
+def cli_error(capsys, argv: list[str]) -> str:
+    """``govsim argv`` exits with 2 and prints one error line (no traceback)."""
+    code = main(argv)
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("govsim: error: ") and "\n" not in err, err
+    assert "Traceback" not in err
+    return err
+
+
+# ------------------------------------------------------------------ 1. numbers
+@pytest.mark.parametrize(
+    ("line", "key", "allowed"),
+    [
+        ("relay_delay_h = inf", "relay_delay_h", "from 0 to 8,760 (h (open))"),
+        ("relay_delay_h = 1e9", "relay_delay_h", "from 0 to 8,760 (h (open))"),
+        ("processing_days = inf", "processing_days", "from 0 to 3,650 (working days)"),
+        ("processing_days = nan", "processing_days", "from 0 to 3,650 (working days)"),
+        ("processing_days = 1e5", "processing_days", "from 0 to 3,650 (working days)"),
+        ("windows = 1e12", "windows", "from 0 to 10,000 (slots)"),
+        ("staff = 1e15", "staff", "from 0 to 10,000 (persons)"),
+        ("admin_tasks = 1e18", "admin_tasks", "from 0 to 10,000 (tasks)"),
+        ("per = 1000000000000", "per", "from 0 to 10,000 (units)"),
+        ("design_residents = 9000000000", "design_residents", "from 0 to 50,000,000 (residents)"),
+    ],
+)
+def test_non_finite_and_absurd_institution_numbers_are_refused_at_load(
+    tmp_path, line, key, allowed
+):
+    p = child(tmp_path, f"[institutions.rc]\n{line}\n")
+    err = one_line_error(load_scenario, p, f"institutions.rc.{key}")
+    assert f"a finite number {allowed}" in err.message, err.message
+
+
+def test_numbers_inside_tables_and_by_type_are_checked_with_their_full_key(tmp_path):
+    p = child(tmp_path, "[institutions.rc.costs]\nrunning = inf\n")
+    err = one_line_error(load_scenario, p, "institutions.rc.costs.running")
+    assert "(yuan/yr)" in err.message
+    p = child(tmp_path, "[needs]\nper_year.dispute = inf\n", parent="urban")
+    err = one_line_error(load_population, p, "needs.per_year.dispute")
+    assert "from 0 to 1,000 (1/yr)" in err.message
+    p = child(tmp_path, "[behaviour]\ntrust = -1e300\n", parent="urban")
+    err = one_line_error(load_population, p, "behaviour.trust")
+    assert "from -50 to 50 (logit)" in err.message and "-1e+300" in err.message
+
+
+def test_population_numbers_are_bounded(tmp_path):
+    p = child(tmp_path, "[behaviour]\nties_per_resident = 1e9\n", parent="urban")
+    err = one_line_error(load_population, p, "behaviour.ties_per_resident")
+    assert "from 0 to 200 (ties)" in err.message
+    p = child(tmp_path, "[initial]\npropensity_beta.elderly = [inf, 2]\n", parent="urban")
+    err = one_line_error(load_population, p, "initial.propensity_beta.elderly.0")
+    assert "finite" in err.message
+
+
+def test_every_declared_unit_of_a_number_has_a_range():
+    """A new unit gets a deliberate bound (``RANGES``), not the catch-all one."""
+    from govsim.core.params import declared_rows
+
+    numeric = {"0–1", "1/yr", "days", "h", "h (open)", "households", "logit", "persons"}
+    units = {r["unit"] for r in declared_rows()}
+    assert numeric <= units
+    labels = {"institution", "level", "need types", "schedule", "yes/no"}
+    assert units - labels <= set(RANGES), units - labels - set(RANGES)
+    assert all(math.isfinite(hi) and lo < hi for lo, hi in RANGES.values())
+
+
+def test_bad_number_through_the_cli_is_one_line_and_nothing_is_written(tmp_path, capsys):
+    p = child(tmp_path, "[institutions.rc]\nrelay_delay_h = inf\n")
+    out = tmp_path / "out"
+    err = cli_error(capsys, ["run", str(p), "--residents", "200", "--days", "2", "--out", str(out)])
+    assert str(p) in err and "institutions.rc.relay_delay_h" in err and "8,760" in err
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------ 3. empty lists
+def test_an_empty_schedule_is_refused_at_load(tmp_path):
+    p = child(tmp_path, "[schedules]\noffice = []\n")
+    err = one_line_error(load_scenario, p, "schedules.office")
+    assert "at least one block of open hours" in err.message
+
+
+def test_empty_hours_and_open_spans_and_remote_types_are_refused_at_load(tmp_path):
+    p = child(tmp_path, "[institutions.rc]\nhours = []\n")
+    err = one_line_error(load_scenario, p, "institutions.rc.hours")
+    assert "at least one block of open hours" in err.message
+    p = child(tmp_path, '[schedules]\noffice = [{ days = ["mon"], open = [] }]\n')
+    err = one_line_error(load_scenario, p, "schedules.office.0.open")
+    assert "at least 1 item" in err.message
+    p = child(tmp_path, '[routing.remote]\nto = "rc"\ntypes = []\n')
+    err = one_line_error(load_scenario, p, "routing.remote.types")
+    assert "at least one need type" in err.message
+
+
+# ------------------------------------------------------------------ 4. encoding
+def test_a_gbk_file_is_one_line_naming_the_file_and_utf8(tmp_path):
+    p = tmp_path / "gbk.toml"
+    p.write_bytes('extends = "baseline"\n[scenario]\nname_zh = "基线"\n'.encode("gbk"))
+    err = one_line_error(load_scenario, p, "(file)")
+    assert "must be UTF-8" in err.message and "line 3" in err.message
+
+
+def test_a_utf8_file_with_a_byte_order_mark_loads(tmp_path):
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + (SCENARIO_DIR / "baseline.toml").read_bytes())
+    assert load_scenario(p).institutions == load_scenario("baseline").institutions
+    q = tmp_path / "bompop.toml"
+    q.write_bytes(b"\xef\xbb\xbf" + URBAN.encode("utf-8"))
+    assert load_population(q).demography == load_population("urban").demography
+
+
+# ------------------------------------------------------------------ 5. shares
+def test_age_group_shares_over_one_name_both_keys_and_the_sum(tmp_path):
+    p = child(tmp_path, "[demography]\nshare_children = 0.6\nshare_elderly = 0.5\n", parent="urban")
+    err = one_line_error(load_population, p, "demography.share_children + demography.share_elderly")
+    assert "at most 1" in err.message and "got 1.1" in err.message
+
+
+def test_party_members_cannot_outnumber_the_adults(tmp_path):
+    p = child(
+        tmp_path, "[demography]\nshare_children = 0.5\nparty_member_share = 0.6\n", parent="urban"
+    )
+    err = one_line_error(load_population, p, "demography.party_member_share")
+    assert "at most 1 − demography.share_children = 0.5" in err.message
+
+
+# ------------------------------------------------------------------ 6. profile paths
+@pytest.mark.parametrize("value", ["/etc/passwd", "../urban.toml", "populations/../../x.toml"])
+def test_a_file_cannot_name_a_profile_outside_the_project(tmp_path, value):
+    p = child(tmp_path, f'[scenario]\npopulation = "{value}"\n')
+    err = one_line_error(load_scenario, p, "scenario.population")
+    assert "is not allowed in a file" in err.message
+    assert "rural, urban" in err.message and "beside this file" in err.message
+
+
+def test_a_file_may_name_a_profile_by_name_or_beside_it(tmp_path):
+    assert load_scenario(
+        child(tmp_path, '[scenario]\npopulation = "rural"\n')
+    ).scenario.population == ("rural")
+    (tmp_path / "mine.toml").write_text(URBAN, encoding="utf-8")
+    sc = load_scenario(child(tmp_path, '[scenario]\npopulation = "mine.toml"\n'))
+    assert Path(sc.scenario.population) == (tmp_path / "mine.toml").absolute()
+    assert load_population(sc.scenario.population).key == "mine"
+    err = one_line_error(
+        load_scenario,
+        child(tmp_path, '[scenario]\npopulation = "nowhere"\n'),
+        "scenario.population",
+    )
+    assert "known: rural, urban" in err.message
+
+
+def test_the_command_line_may_name_any_profile_path(tmp_path):
+    """``--population PATH`` is the user's own choice: any readable file."""
+    elsewhere = tmp_path / "a" / "b"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "people.toml").write_text(URBAN, encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            "baseline",
+            "--residents",
+            "200",
+            "--days",
+            "2",
+            "--population",
+            str(elsewhere / "people.toml"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0 and (out / "summary.json").exists()
+
+
+# ------------------------------------------------------------------ 9. names from files
+def test_an_institution_key_that_is_markup_is_refused_at_load(tmp_path):
+    p = child(
+        tmp_path,
+        '[institutions."<img src=x onerror=alert(3)>"]\nactor = "residents_committee"\n'
+        'level = "grid"\n',
+    )
+    err = one_line_error(load_scenario, p, "institutions.<img src=x onerror=alert(3)>")
+    assert "letters, digits" in err.message
+
+
+def test_a_scenario_file_name_that_is_markup_is_refused_at_load(tmp_path, capsys):
+    p = tmp_path / "q'><svg onload=alert(4)>.toml"
+    p.write_text('extends = "baseline"\n', encoding="utf-8")
+    err = one_line_error(load_scenario, p, "(file name)")
+    assert "letters, digits" in err.message
+    out = tmp_path / "out"
+    line = cli_error(capsys, ["run", str(p), "--days", "2", "--out", str(out)])
+    assert str(p) in line and not out.exists()
+
+
+def test_a_name_in_another_script_is_a_valid_name(tmp_path):
+    p = tmp_path / "我的方案.toml"
+    p.write_text('extends = "baseline"\n', encoding="utf-8")
+    assert load_scenario(p).key == "我的方案"
