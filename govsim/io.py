@@ -19,14 +19,33 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _umask() -> int:
+    """The process's umask: from ``/proc/self/status`` where there is one (Linux; reading
+    it changes nothing, so it is safe while other threads create files), else by setting
+    it and setting it back (there is no getter)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move the result to ``path``."""
+    """Call ``write(tmp_path)`` then move the result to ``path``.  The file gets the
+    permissions an ordinary ``open`` would give it (0666 less the umask), not the 0600 of
+    ``mkstemp``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

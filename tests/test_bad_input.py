@@ -4,6 +4,8 @@ file and key (or the argument) and what is allowed, before any work starts; noth
 from __future__ import annotations
 
 import math
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -233,3 +235,19 @@ def test_a_name_in_another_script_is_a_valid_name(tmp_path):
     p = tmp_path / "我的方案.toml"
     p.write_text('extends = "baseline"\n', encoding="utf-8")
     assert load_scenario(p).key == "我的方案"
+
+
+# ------------------------------------------------------------------ 8. file permissions
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_respect_the_umask(tmp_path, umask, mode):
+    from govsim.io import atomic_write, write_json
+
+    old = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "a.txt", lambda tmp: tmp.write_text("x", encoding="utf-8"))
+        write_json(tmp_path / "b.json", {"a": 1})
+    finally:
+        os.umask(old)
+    for name in ("a.txt", "b.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.json"]  # no temp left
