@@ -17,18 +17,44 @@ from govsim.core.summary import OUTCOMES, headline
 from govsim.labels import UNITS, label, pick
 
 
-def _positive(v: str) -> int:
-    n = int(v)
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {v}")
+def _integer(v: str, lo: int, hi: int | None, what: str, why: str = "") -> int:
+    """``v`` as an integer in [lo, hi], else an ``ArgumentTypeError`` argparse prints as
+    ``argument --x: expected ..., got 'v'`` (not the name of this function)."""
+    try:
+        n = int(v)
+    except ValueError:
+        n = None
+    if n is None or n < lo or (hi is not None and n > hi):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {v!r}{why}")
     return n
+
+
+def _positive(v: str) -> int:
+    return _integer(v, 1, None, "a positive integer")
 
 
 def _nonneg(v: str) -> int:
-    n = int(v)
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
-    return n
+    return _integer(v, 0, None, "an integer >= 0")
+
+
+# A run keeps every resident and every need in memory: about 1.2 kB a resident for a year
+# (README, Performance: 458 MB for 378,800 residents), so 5 million residents is ~6 GB.
+MAX_RESIDENTS = 5_000_000
+MAX_DAYS = 3650  # ten years; outputs and memory grow with the days (files' day ranges too)
+
+
+def _residents(v: str) -> int:
+    return _integer(
+        v,
+        1,
+        MAX_RESIDENTS,
+        f"an integer from 1 to {MAX_RESIDENTS:,}",
+        " (memory: about 1.2 kB a resident-year)",
+    )
+
+
+def _days(v: str) -> int:
+    return _integer(v, 1, MAX_DAYS, f"an integer from 1 to {MAX_DAYS:,} (ten years)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,8 +68,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run one scenario and write its outputs")
     r.add_argument("scenario", help="built-in name or path to a .toml scenario file")
-    r.add_argument("--residents", type=_positive, default=DEFAULT_RESIDENTS)
-    r.add_argument("--days", type=_positive, default=DEFAULT_DAYS)
+    r.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
+    r.add_argument("--days", type=_days, default=DEFAULT_DAYS)
     r.add_argument("--seed", type=_nonneg, default=0)
     r.add_argument(
         "--population", default=None, help="population profile (default: the scenario's own)"
@@ -57,8 +83,8 @@ def parser() -> argparse.ArgumentParser:
         nargs="*",
         help="names or paths (default: all built-in, the reference structure first)",
     )
-    c.add_argument("--residents", type=_positive, default=DEFAULT_RESIDENTS)
-    c.add_argument("--days", type=_positive, default=DEFAULT_DAYS)
+    c.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
+    c.add_argument("--days", type=_days, default=DEFAULT_DAYS)
     c.add_argument("--seed", type=_nonneg, default=0)
     c.add_argument("--replicates", type=_positive, default=1)
     c.add_argument(
@@ -73,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser(
         "calibrate", help="fit the reference structure to public figures and report the fit"
     )
-    k.add_argument("--residents", type=_positive, default=DEFAULT_RESIDENTS)
+    k.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
     k.add_argument("--seeds", type=_positive, default=3)
     k.add_argument(
         "--report", type=Path, default=Path("docs/calibration.md"), help="markdown report to write"

@@ -251,3 +251,52 @@ def test_written_files_respect_the_umask(tmp_path, umask, mode):
     for name in ("a.txt", "b.json"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.json"]  # no temp left
+
+
+# ------------------------------------------------------------------ 2. arguments
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["run", "baseline", "--residents", "abc"],
+            "govsim run: error: argument --residents: expected an integer from 1 to 5,000,000, "
+            "got 'abc' (memory: about 1.2 kB a resident-year)",
+        ),
+        (
+            ["run", "baseline", "--residents", "3000000000"],
+            "govsim run: error: argument --residents: expected an integer from 1 to 5,000,000, "
+            "got '3000000000' (memory: about 1.2 kB a resident-year)",
+        ),
+        (
+            ["compare", "--days", "100000"],
+            "govsim compare: error: argument --days: expected an integer from 1 to 3,650 "
+            "(ten years), got '100000'",
+        ),
+        (
+            ["run", "baseline", "--days", "0"],
+            "govsim run: error: argument --days: expected an integer from 1 to 3,650 "
+            "(ten years), got '0'",
+        ),
+        (
+            ["run", "baseline", "--seed", "-1"],
+            "govsim run: error: argument --seed: expected an integer >= 0, got '-1'",
+        ),
+        (
+            ["compare", "--replicates", "two"],
+            "govsim compare: error: argument --replicates: expected a positive integer, got 'two'",
+        ),
+        (
+            ["calibrate", "--residents", "1e6"],
+            "govsim calibrate: error: argument --residents: expected an integer from 1 to "
+            "5,000,000, got '1e6' (memory: about 1.2 kB a resident-year)",
+        ),
+    ],
+)
+def test_bad_arguments_name_the_argument_and_the_allowed_range(tmp_path, capsys, argv, line):
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--out", str(tmp_path / "out")] if argv[0] != "calibrate" else argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == line
+    assert "_positive" not in err and "_residents" not in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
