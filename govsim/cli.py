@@ -102,7 +102,11 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
     k.add_argument("--seeds", type=_positive, default=3)
     k.add_argument(
-        "--report", type=Path, default=Path("docs/calibration.md"), help="markdown report to write"
+        "--report",
+        type=Path,
+        default=None,
+        help="markdown report to write (default: docs/calibration.md of the repository, "
+        "when govsim runs from it)",
     )
     k.add_argument(
         "--apply", action="store_true", help="write the fitted values into the population profile"
@@ -203,15 +207,37 @@ def cmd_compare(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    from govsim.config.scenario import SCENARIO_DIR
     from govsim.core.load import load_population
+    from govsim.experiments import calibrate as cal
     from govsim.experiments.calibrate import (
         apply_to_copies,
         apply_to_profile,
         apply_to_scenario,
-        calibrate,
         report_markdown,
     )
     from govsim.experiments.outputs import atomic_write
+
+    def fail(message: str) -> int:
+        print(f"govsim calibrate: error: {message}", file=sys.stderr)
+        return 2
+
+    # before any work: where the report goes, and what --apply would write
+    report = args.report or cal.default_report()
+    if report is None:
+        return fail(
+            "argument --report: required when govsim does not run from its repository "
+            "(no docs/ beside the package)"
+        )
+    if args.apply:
+        ref = cal._reference(None)
+        pop_file = load_population(ref.scenario.population).file
+        own = Path(SCENARIO_DIR).resolve()
+        for f in cal.files_to_apply(ref.file, pop_file):
+            if not Path(f).resolve().is_relative_to(own):
+                return fail(
+                    f"--apply writes only the project's own files in {own}; {f} is outside it"
+                )
 
     def show(logit, share):
         print(
@@ -222,21 +248,28 @@ def cmd_calibrate(args) -> int:
     def show_time(factor, p90):
         print(f"  time scale ×{factor:.3f} -> errands p90 {p90:.1f} days", file=sys.stderr)
 
-    fit = calibrate(
+    fit = cal.calibrate(
         residents=args.residents, seeds=args.seeds, progress=show, time_progress=show_time
     )
     text = report_markdown(fit)
-    atomic_write(args.report, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(report, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     print(text)
+    misses = fit.misses()
+    if misses and args.apply:
+        return fail(
+            f"the fit did not reach its tolerance, nothing written into {pop_file} or "
+            f"{ref.file} (report: {report}): " + "; ".join(misses)
+        )
+    if misses:
+        print(
+            f"govsim calibrate: warning: not within tolerance: {'; '.join(misses)}", file=sys.stderr
+        )
     if args.apply:
-        apply_to_profile(fit, load_population(fit.settings["population"]).file)
-        print(f"wrote the fitted values into {load_population(fit.settings['population']).file}")
-        from govsim.core.load import load_scenario
-
-        ref = load_scenario(fit.settings["scenario"]).file
-        apply_to_scenario(fit, ref)
-        print(f"wrote the fitted time scale into {ref}")
-        others = [p for p in sorted(Path(ref).parent.glob("*.toml")) if p != Path(ref)]
+        profile, scenario, *others = cal.files_to_apply(ref.file, pop_file)
+        apply_to_profile(fit, profile)
+        print(f"wrote the fitted values into {profile}")
+        apply_to_scenario(fit, scenario)
+        print(f"wrote the fitted time scale into {scenario}")
         for line in apply_to_copies(fit, others):
             print(f"wrote the reference's fitted value into {line}")
     return 0

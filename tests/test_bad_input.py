@@ -300,3 +300,93 @@ def test_bad_arguments_name_the_argument_and_the_allowed_range(tmp_path, capsys,
     assert err.strip().splitlines()[-1] == line
     assert "_positive" not in err and "_residents" not in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ 7. calibrate --apply
+def unconverged_fit():
+    from govsim.experiments.calibrate import ERRAND_LIMIT_DAYS, TARGETS, TURNOUT_TARGET, Fit
+
+    return Fit(
+        admin_hours_per_task=250.0,
+        election_logit=-2.0,
+        founding_per_1k_active_year=0.5,
+        civic_by_seed=[0.40, 0.41],
+        iterations=[(-2.0, 0.405)],
+        time_iterations=[(1.0, 33.2)],
+        figures={k: target for k, (target, _) in TARGETS.items()},
+        settings={"scenario": "ref", "population": "pop", "residents": 500, "seeds": [0, 1]},
+        fitted={
+            "admin_time_share": (0.8, 0.8, 0.005),
+            "errand_p90_district_days": (33.2, ERRAND_LIMIT_DAYS, 0.5),
+            "civic_participation_year": (0.405, TURNOUT_TARGET, 0.004),
+        },
+    )
+
+
+@pytest.fixture
+def fake_calibration(monkeypatch):
+    """``calibrate`` returns a prepared fit at once; the apply functions only record."""
+    import govsim.experiments.calibrate as cal
+
+    state = {"fit": unconverged_fit(), "applied": []}
+    monkeypatch.setattr(cal, "calibrate", lambda **kw: state["fit"])
+    for name in ("apply_to_profile", "apply_to_scenario", "apply_to_copies"):
+        monkeypatch.setattr(
+            cal, name, lambda fit, path, name=name: state["applied"].append((name, path)) or []
+        )
+    return state
+
+
+def test_calibrate_apply_refuses_an_unconverged_fit(tmp_path, capsys, fake_calibration):
+    files = [POPULATION_DIR / "urban.toml", *sorted(SCENARIO_DIR.glob("*.toml"))]
+    before = {f: f.read_bytes() for f in files}
+    report = tmp_path / "calibration.md"
+    line = cli_error_prefixed(capsys, ["calibrate", "--apply", "--report", str(report)])
+    assert line.startswith("govsim calibrate: error: the fit did not reach its tolerance")
+    assert "errand_p90_district_days = 33.2, target 30: missed by 3.2 (tolerance 0.5)" in line
+    assert "civic_participation_year = 0.405, target 0.4789: missed by 0.0739" in line
+    assert "admin_time_share" not in line  # within its tolerance
+    assert fake_calibration["applied"] == []
+    assert {f: f.read_bytes() for f in files} == before
+    # nothing is lost: the report is written, and says why nothing was applied
+    assert "did not reach its tolerance" in report.read_text(encoding="utf-8")
+
+
+def test_calibrate_apply_writes_a_converged_fit_into_the_projects_files(
+    tmp_path, capsys, fake_calibration
+):
+    fit = fake_calibration["fit"]
+    fit.fitted = {k: (t, t, tol) for k, (_, t, tol) in fit.fitted.items()}
+    assert main(["calibrate", "--apply", "--report", str(tmp_path / "c.md")]) == 0
+    written = [Path(p) for _, p in fake_calibration["applied"] if not isinstance(p, list)]
+    assert [n for n, _ in fake_calibration["applied"]] == [
+        "apply_to_profile",
+        "apply_to_scenario",
+        "apply_to_copies",
+    ]
+    assert written[0] == POPULATION_DIR / "urban.toml"
+    assert written[1].parent == SCENARIO_DIR
+    assert all(Path(p).parent == SCENARIO_DIR for p in fake_calibration["applied"][2][1])
+
+
+def test_calibrate_report_defaults_to_the_repository_docs_only(
+    tmp_path, capsys, monkeypatch, fake_calibration
+):
+    import govsim.experiments.calibrate as cal
+
+    assert cal.default_report() == SCENARIO_DIR.parent / "docs" / "calibration.md"
+    monkeypatch.setattr(cal, "default_report", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    line = cli_error_prefixed(capsys, ["calibrate"])
+    assert line == (
+        "govsim calibrate: error: argument --report: required when govsim does not run from "
+        "its repository (no docs/ beside the package)"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing written in the working directory
+
+
+def cli_error_prefixed(capsys, argv: list[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    return err

@@ -51,6 +51,8 @@ COPY_PHRASES = (
     ("as the baseline district departments", "dept"),
 )
 ADMIN_SHARE_TARGET = 0.80  # assumption: administrative work takes most of a committee's time
+TIME_TOL_DAYS = 0.5  # the time scale's bisection stops within half a day of the limit
+ADMIN_SHARE_TOL = 0.005  # the closed form is exact up to rounding the hours to 0.1
 ORG_ACTOR = "social_organisation"
 TARGETS = {
     "residents_per_committee": (
@@ -114,6 +116,20 @@ class Fit:
     time_iterations: list[tuple[float, float]] = field(default_factory=list)
     time_values: dict[str, float] = field(default_factory=dict)  # "institutions.K.par" -> value
     settings: dict = field(default_factory=dict)
+    # each fitted target: (the model's value at the fitted value, target, tolerance)
+    fitted: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+
+    def misses(self) -> list[str]:
+        """The fitted targets the fit did not bring within their tolerance (also when a
+        target was never reached: no step, or no value), one phrase each."""
+        out = []
+        for key, (got, target, tol) in self.fitted.items():
+            off = abs(got - target)
+            if not off <= tol:  # nan: never reached
+                out.append(
+                    f"{key} = {got:.4g}, target {target:g}: missed by {off:.4g} (tolerance {tol:g})"
+                )
+        return out
 
 
 def time_values(sc: Scenario, factor: float) -> dict[str, float]:
@@ -285,6 +301,8 @@ def calibrate(
         settings={
             "scenario": sc.key,
             "population": pop.key,
+            "scenario_file": sc.file,
+            "population_file": pop.file,
             "residents": residents,
             "seeds": list(range(seeds)),
         }
@@ -298,6 +316,11 @@ def calibrate(
     fit.figures["admin_time_share"] = (
         fit.admin_hours_per_task * load_units / staff_h if staff_h else 0.0
     )
+    fit.fitted["admin_time_share"] = (
+        fit.figures["admin_time_share"],
+        ADMIN_SHARE_TARGET,
+        ADMIN_SHARE_TOL,
+    )
     pop = with_values(pop, admin_hours_per_task=fit.admin_hours_per_task)
     seed_list = list(range(seeds))
     # the time scale (the time grows with the factor): bisection on log2(factor)
@@ -309,10 +332,13 @@ def calibrate(
         fit.time_iterations.append((2.0**mid, p90))
         if time_progress:
             time_progress(2.0**mid, p90)
-        if abs(p90 - ERRAND_LIMIT_DAYS) <= 0.5:
+        if abs(p90 - ERRAND_LIMIT_DAYS) <= TIME_TOL_DAYS:
             break
         t_lo, t_hi = (t_lo, mid) if p90 > ERRAND_LIMIT_DAYS else (mid, t_hi)
-    fit.time_scale, _ = min(fit.time_iterations, key=lambda it: abs(it[1] - ERRAND_LIMIT_DAYS))
+    fit.time_scale, best = min(
+        fit.time_iterations, key=lambda it: abs(it[1] - ERRAND_LIMIT_DAYS), default=(1.0, np.nan)
+    )
+    fit.fitted["errand_p90_district_days"] = (best, ERRAND_LIMIT_DAYS, TIME_TOL_DAYS)
     fit.time_scale = round(fit.time_scale, 3)
     fit.time_values = time_values(sc, fit.time_scale)
     sc = load_scenario(sc.file, changes=fit.time_values)
@@ -327,7 +353,10 @@ def calibrate(
         if abs(m - TURNOUT_TARGET) <= tol:
             break
         lo, hi = (mid, hi) if m < TURNOUT_TARGET else (lo, mid)
-    fit.election_logit, _ = min(fit.iterations, key=lambda it: abs(it[1] - TURNOUT_TARGET))
+    fit.election_logit, best = min(
+        fit.iterations, key=lambda it: abs(it[1] - TURNOUT_TARGET), default=(lo, np.nan)
+    )
+    fit.fitted["civic_participation_year"] = (best, TURNOUT_TARGET, tol)
     fit.election_logit = round(fit.election_logit, 3)
     # organisations: the founding rate (without an incubator) at which the reference's
     # count is stationary at its file's number, over the residents active in a day of the
@@ -411,7 +440,32 @@ def report_markdown(fit: Fit) -> str:
         "files' own, so their response times are predictions of their structure.",
         "",
     ]
+    misses = fit.misses()
+    if misses:
+        lines += [
+            "**The fit did not reach its tolerance** — `govsim calibrate --apply` writes nothing "
+            "into the files while it does not:",
+            "",
+            *[f"- {m}" for m in misses],
+            "",
+        ]
     return "\n".join(lines)
+
+
+def default_report() -> Path | None:
+    """Where ``govsim calibrate`` writes its report by default: the project's
+    ``docs/calibration.md`` when govsim runs from its repository (the package's parent
+    has ``docs/``), else ``None`` (then ``--report`` is required)."""
+    docs = Path(__file__).resolve().parent.parent.parent / "docs"
+    return docs / "calibration.md" if docs.is_dir() else None
+
+
+def files_to_apply(scenario_file: str | Path, population_file: str | Path) -> list[Path]:
+    """The files ``--apply`` writes: the population profile, the reference scenario and
+    the other scenario files beside it."""
+    ref = Path(scenario_file)
+    others = [p for p in sorted(ref.parent.glob("*.toml")) if p != ref]
+    return [Path(population_file), ref, *others]
 
 
 def _set_value(text: str, key_pattern: str, value: float) -> tuple[str, int]:
