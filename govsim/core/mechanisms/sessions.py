@@ -147,6 +147,14 @@ def free_during(free: np.ndarray, tu, wd: int, start: int, duration: float) -> n
     return free[tu, wd, start:end].any(axis=-1)
 
 
+def _stable_order(values: np.ndarray, bound: int) -> np.ndarray:
+    """``argsort(values, kind="stable")`` of integers in ``[0, bound)``; 16-bit keys when
+    they fit, which numpy sorts by radix in linear time."""
+    if bound <= np.iinfo(np.int16).max:
+        values = values.astype(np.int16)
+    return np.argsort(values, kind="stable")
+
+
 def sample_seats(seats: int, scale: float, rng: np.random.Generator) -> int:
     """Seats of a full-size session open to the simulated residents: the sample's share
     (``scale``, ODD §2) of them, rounded at random so that the expectation is exact.  Every
@@ -337,6 +345,8 @@ class Sessions(Module):
         self.inv_degree = np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0).astype(np.float32)
         self.attendance = {k: 0 for k in KINDS}
         self.sessions_held = {k: 0 for k in KINDS}
+        self._free_cache: dict[tuple[int, int, float], np.ndarray] = {}
+        self._flat_cache: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ invitations
     def invite(self, day: int, invitations: Invitations) -> None:
@@ -448,32 +458,24 @@ class Sessions(Module):
 
     def _choose(self, day, wd, kind, sessions, base, slots, intake):
         self.sessions_held[kind] += len(sessions)
-        r, beh = self.w.residents, self.beh
+        r = self.w.residents
         rng = self.rng["assign"]  # which host kind, order of arrival, which session
-        n = r.n
-        tu = r.time_use
-        # which host kinds offer this session kind today, and to whom
-        host_kinds = {}
+        # which time-use classes are free at each session; which host kinds offer this
+        # session kind today, and to whom
+        sess_free = self._free_at(wd, sessions)
+        host = np.array([s.host.node for s in sessions], dtype=np.int64)
+        host_kinds: dict[str, object] = {}
         for s in sessions:
-            a = s.host
-            avail = host_kinds.setdefault(
-                a.kind.key, (a.kind, np.zeros((a.kind.n_instances, 3), dtype=bool))
-            )[1]
-            avail[a.instance] |= free_during(self.free, slice(None), wd, s.hour, s.duration_h)
-        p_list, k_list = [], []
-        extra = beh.base_logit[kind] + beh.points * (self.points_per[kind] > 0)
-        for key, (k, avail) in host_kinds.items():
-            elig = avail[k.resident_instance, tu]
-            logit = base + np.float32(extra) + self.dist_logit[key]
-            p = np.where(elig, 1.0 / (1.0 + np.exp(-logit)), 0.0)
-            p_list.append(p)
-            k_list.append(k)
+            host_kinds.setdefault(s.host.kind.key, s.host.kind)
+        k_list = list(host_kinds.values())
+        # each resident's chance to go to a session of each host kind (0 if not free for one)
+        p_list = self._chances(kind, k_list, host, sess_free, base)
         if len(p_list) == 1:
             p_any = p_list[0]
         else:
             p_any = 1.0 - np.prod([1.0 - p for p in p_list], axis=0)
         # whether each resident goes today: keyed by resident, day and session kind
-        u = stream_at(self.seed, "sessions.choice", day, KINDS.index(kind)).random(n)
+        u = stream_at(self.seed, "sessions.choice", day, KINDS.index(kind)).random(r.n)
         cand = np.flatnonzero(u < p_any)
         if not len(cand):
             return None
@@ -484,52 +486,110 @@ class Sessions(Module):
             cum = np.cumsum(w, axis=1)
             choice = (rng.random(len(cand))[:, None] * cum[:, -1:] > cum).sum(axis=1)
         # assign to a session of their host instance they are free for, then seats
-        attendees, hosts_of = [], []
         order = rng.permutation(len(cand))
         cand, choice = cand[order], choice[order]
-        sess_by_host: dict[tuple[str, int], list[int]] = {}
-        for si, s in enumerate(sessions):
-            sess_by_host.setdefault((s.host.kind.key, s.host.instance), []).append(si)
-        # which time-use classes are free at each session; seats of each session
-        sess_free = np.stack(
-            [free_during(self.free, slice(None), wd, s.hour, s.duration_h) for s in sessions]
-        )
         seats = np.array([s.seats for s in sessions], dtype=np.int64)
-        for ci in range(len(k_list)):
-            k = k_list[ci]
-            mine = cand[choice == ci]
-            if not len(mine):
-                continue
-            inst = k.resident_instance[mine]
-            for instance in np.unique(inst):
-                who = mine[inst == instance]
-                opts = np.asarray(sess_by_host.get((k.key, int(instance)), []), dtype=np.int64)
-                if not len(opts):
-                    continue
-                ok = sess_free[opts][:, tu[who]].T  # [who, opts]: free at that session
-                pick = (rng.random(len(who))[:, None] * ok.sum(axis=1, keepdims=True)).astype(
-                    np.int64
-                )
-                idx = (np.cumsum(ok, axis=1) <= pick).sum(axis=1)
-                # each candidate's session (if free for any), then seats in arrival order:
-                # by session, the first ``seats`` candidates to arrive get in
-                rows = np.flatnonzero(
-                    (idx < len(opts)) & ok[np.arange(len(who)), np.minimum(idx, len(opts) - 1)]
-                )
-                j = idx[rows]
-                order = np.argsort(j, kind="stable")
-                rows, j = rows[order], j[order]
-                rank = np.arange(len(j)) - np.searchsorted(j, j, side="left")
-                keep = rank < seats[opts[j]]
-                if keep.any():
-                    attendees.append(who[rows[keep]])
-                    hosts_of.append(opts[j[keep]])
+        attendees, hosts_of = [], []
+        for ci, k in enumerate(k_list):
+            got = self._seat(k, cand[choice == ci], host, sess_free, seats, rng)
+            if got is not None:
+                attendees.append(got[0])
+                hosts_of.append(got[1])
         if not attendees:
             return None
         who = np.concatenate(attendees)
         sess = np.concatenate(hosts_of)
         met = self._attend(day, kind, who, sess, sessions, slots, intake)
         return who, met
+
+    def _free_at(self, wd: int, sessions: list[Session]) -> np.ndarray:
+        """[session, time-use class]: free at any hour of the session."""
+        cache = self._free_cache
+        rows = []
+        for s in sessions:
+            key = (wd, s.hour, s.duration_h)
+            row = cache.get(key)
+            if row is None:
+                row = cache[key] = free_during(self.free, slice(None), wd, s.hour, s.duration_h)
+            rows.append(row)
+        return np.array(rows, dtype=bool).reshape(len(sessions), 3)
+
+    def _chances(self, kind, k_list, host, sess_free, base) -> list[np.ndarray]:
+        """For each host kind, each resident's chance to go to one of its sessions today:
+        logistic in ``base`` + the session kind's base logit and points + walking distance
+        if free for a session of their instance of it, else 0."""
+        beh, tu = self.beh, self.w.residents.time_use
+        extra = np.float32(beh.base_logit[kind] + beh.points * (self.points_per[kind] > 0))
+        base = base + extra
+        p_list = []
+        for k in k_list:
+            # which instances hold a session each time-use class is free for
+            mine = (host >= k.first_node) & (host < k.first_node + k.n_instances)
+            avail = np.zeros((k.n_instances, 3), dtype=bool)
+            np.logical_or.at(avail, host[mine] - k.first_node, sess_free[mine])
+            p = base + self.dist_logit[k.key]  # the logit, then in place 1 / (1 + e^-logit)
+            np.negative(p, out=p)
+            np.exp(p, out=p)
+            p += 1.0
+            np.divide(1.0, p, out=p)
+            p[~avail.ravel().take(self._instance_tu(k, tu))] = 0.0
+            p_list.append(p)
+        return p_list
+
+    def _instance_tu(self, k, tu) -> np.ndarray:
+        """Each resident's cell of an [instance, time-use class] table of kind ``k``."""
+        flat = self._flat_cache.get(k.key)
+        if flat is None:
+            flat = self._flat_cache[k.key] = k.resident_instance.astype(np.intp) * 3 + tu
+        return flat
+
+    def _seat(self, k, mine, host, sess_free, seats, rng):
+        """Candidates ``mine`` (in order of arrival) for host kind ``k`` pick a session of
+        their instance they are free for; by session, the first ``seats`` to arrive get in.
+        Returns attendees and their sessions (by session, then arrival), or None.
+
+        Draws: one uniform per candidate whose instance holds a session, by instance in
+        ascending order, candidates in order of arrival.  Sessions are listed host by host
+        in node order (``sessions_today``), so session order is instance order."""
+        if not len(mine):
+            return None
+        tu = self.w.residents.time_use
+        inst = k.resident_instance[mine]
+        by_inst = _stable_order(inst, k.n_instances)
+        mine, inst = mine[by_inst], inst[by_inst]
+        # the kind's sessions (ascending, so by instance); for each time-use class, the
+        # sessions of each instance it is free for: table[instance, class, p] is the
+        # (p+1)-th of them, -1 past the last
+        ours = np.flatnonzero((host >= k.first_node) & (host < k.first_node + k.n_instances))
+        s_inst = host[ours] - k.first_node
+        held = np.zeros(k.n_instances, dtype=bool)
+        held[s_inst] = True
+        has = held[inst]
+        mine, inst = mine[has], inst[has]
+        if not len(mine):
+            return None
+        count = np.zeros((k.n_instances, 3), dtype=np.int64)
+        width = int(np.bincount(s_inst).max()) + 1
+        table = np.full((k.n_instances, 3, width), -1, dtype=np.int64)
+        for c in range(3):
+            free = sess_free[ours, c]
+            si, i = ours[free], s_inst[free]
+            first = np.searchsorted(i, i, side="left")
+            table[i, c, np.arange(len(i)) - first] = si
+            count[:, c] = np.bincount(i, minlength=k.n_instances)
+        c = tu[mine]
+        pick = (rng.random(len(mine)) * count[inst, c]).astype(np.int64)
+        sess = table[inst, c, np.minimum(pick, width - 1)]
+        rows = np.flatnonzero(sess >= 0)
+        # by session (so by instance), in order of arrival: the first ``seats`` get in
+        j = sess[rows]
+        order = _stable_order(j, len(seats))
+        rows, j = rows[order], j[order]
+        rank = np.arange(len(j)) - np.searchsorted(j, j, side="left")
+        keep = rank < seats[j]
+        if not keep.any():
+            return None
+        return mine[rows[keep]], j[keep]
 
     def _attend(self, day, kind, who, sess, sessions, slots, intake) -> np.ndarray:
         """Record attendance; returns the wishes for an activity it met."""
