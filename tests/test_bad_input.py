@@ -3,9 +3,13 @@ file and key (or the argument) and what is allowed, before any work starts; noth
 
 from __future__ import annotations
 
+import html
+import json
 import math
 import os
+import shutil
 import stat
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -390,3 +394,77 @@ def cli_error_prefixed(capsys, argv: list[str]) -> str:
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err, err
     return err
+
+
+# ------------------------------------------------------------------ 9. the HTML report
+@pytest.fixture(scope="module")
+def one_run(tmp_path_factory):
+    """A small run's outputs (``govsim run``), copied by each test that alters them."""
+    out = tmp_path_factory.mktemp("run") / "baseline"
+    assert main(["run", "baseline", "--residents", "500", "--days", "30", "--out", str(out)]) == 0
+    return out
+
+
+def altered(one_run: Path, tmp_path: Path, summary=None, scenario=None) -> Path:
+    """A copy of the run (``tmp_path/results/run``) with its JSON files changed."""
+    d = tmp_path / "results" / "run"
+    shutil.copytree(one_run, d)
+    for name, change in (("summary.json", summary), ("scenario.json", scenario)):
+        if change:
+            data = json.loads((d / name).read_text(encoding="utf-8"))
+            change(data)
+            (d / name).write_text(json.dumps(data), encoding="utf-8")
+    return d
+
+
+class Markup(HTMLParser):
+    """The tags and attribute names of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attrs: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attrs |= {a for a, _ in attrs}
+
+
+def test_report_escapes_every_text_from_the_files(one_run, tmp_path):
+    evil = "<img src=x onerror=alert(3)>"
+
+    def summary(s):
+        s["scenario_name_en"] = "<script>alert(1)</script>"
+        s["population"] = "<svg onload=alert(2)>"
+
+    def scenario(sc):
+        sc["scenario"]["description_en"] = "<iframe src=javascript:alert(6)>"
+        sc["scenario"]["seeds"] = ["<b onmouseover=alert(7)>seed</b>"]
+        sc["institutions"][evil] = dict(sc["institutions"]["rc"])
+        sc["sources"][f"institutions.{evil}.staff"] = "<script>alert(5)</script>"
+
+    results = altered(one_run, tmp_path, summary, scenario)
+    out = tmp_path / "report.html"
+    assert main(["report", str(results), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    parsed = Markup()
+    parsed.feed(page)
+    assert not parsed.tags & {"script", "svg", "iframe"}, parsed.tags
+    assert not [a for a in parsed.attrs if a.startswith("on")], parsed.attrs
+    for text in (evil, "<script>alert(1)</script>", "<svg onload=alert(2)>"):
+        assert html.escape(text) in page, text
+    assert html.escape("<script>alert(5)</script>") in page
+
+
+@pytest.mark.parametrize("key", ["../../../x", "q'><svg onload=alert(4)>", "a/b"])
+def test_report_refuses_a_structure_key_that_is_not_a_name(one_run, tmp_path, capsys, key):
+    run = altered(one_run, tmp_path, summary=lambda s: s.update(scenario=key))
+    files = sorted(p.name for p in run.iterdir())
+    line = cli_error_prefixed(capsys, ["report", str(run)])
+    summary = run / "summary.json"
+    assert line.startswith(f"govsim: error: {summary}: key 'scenario': {key!r} is not")
+    assert "letters, digits" in line
+    # nothing written: no figures, no report, nothing beside or above the results
+    assert sorted(p.name for p in run.iterdir()) == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    assert sorted(p.name for p in run.parent.iterdir()) == ["run"]

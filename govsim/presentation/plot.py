@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -835,15 +836,43 @@ def all_figures(res: Results, lang: str = "en"):
         yield f"org_chart_{k}", org_chart(res.scenarios[k], lang)
 
 
+# a structure's key as it may appear in a file name: a run's key (``<structure>`` or
+# ``<structure>@<population>``) — letters of any script, digits, _ - . @, no ``..``
+FIGURE_KEY = re.compile(r"\w[\w.@-]*")
+
+
+def check_figure_keys(res: Results) -> None:
+    """Every key a figure's file name is built from is a plain name, so that a crafted
+    ``summary.json`` cannot make ``save_figures`` write outside its directory; else one
+    ``ScenarioError`` naming that ``summary.json``."""
+    from govsim.config.reading import ScenarioError
+
+    for k in res.structures:
+        if not FIGURE_KEY.fullmatch(k) or ".." in k:
+            run = res.first(k)
+            key = "settings.key" if run.summary.get("settings", {}).get("key") else "scenario"
+            raise ScenarioError(
+                Path(run.path) / "summary.json",
+                key,
+                f"{k!r} is not a structure's name: letters, digits, '_', '-', '.' and '@' only, "
+                "no '..'",
+            )
+
+
 def save_figures(
     res: Results, out_dir: Path, lang: str = "en", dpi: int = 110
 ) -> list[tuple[str, Path, Path]]:
     """Save every chart as PNG (at ``dpi``) and SVG in ``out_dir``; returns (name, png, svg)."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    check_figure_keys(res)  # before any figure is drawn
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = []
     for name, fig in all_figures(res, lang):
         png, svg = out_dir / f"{name}_{lang}.png", out_dir / f"{name}_{lang}.svg"
+        if png.parent != out_dir or svg.parent != out_dir:  # defence in depth
+            raise ValueError(f"figure {name!r}: its file would be outside {out_dir}")
         atomic_write(png, lambda tmp, fig=fig: fig.savefig(tmp, dpi=dpi, format="png"))
         atomic_write(svg, lambda tmp, fig=fig: fig.savefig(tmp, format="svg"))
         saved.append((name, png, svg))

@@ -60,7 +60,7 @@ def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = No
         unit = res.outcomes[k]["unit"]
         unit_txt = label(UNITS, shown_unit.get(unit, unit), lang)
         heads.append(
-            f"<th>{html.escape(res.outcome_name(k, lang))}<br><small>({unit_txt})</small></th>"
+            f"<th>{html.escape(res.outcome_name(k, lang))}<br><small>({html.escape(unit_txt)})</small></th>"
         )
     rows = []
     for s in res.order:
@@ -70,11 +70,11 @@ def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = No
             unit = res.outcomes[k]["unit"]
             m, lo, hi = mean_ci(sub[k].to_numpy(), UNIT_RANGE.get(unit, UNBOUNDED))
             cells.append(f"<td>{_fmt(unit, m, lo, hi)}</td>")
-        swatch = f"<span class=sw style='background:{colours[s]}'></span>"
+        swatch = f"<span class=sw style='background:{html.escape(colours[s])}'></span>"
         rows.append(
             f"<tr><th class=name>{swatch}{html.escape(res.name(s, lang))}</th>{''.join(cells)}</tr>"
         )
-    first = label(TEXT, "structure", lang)
+    first = html.escape(label(TEXT, "structure", lang))
     return f"<table class=headline><tr><th class=name>{first}</th>{''.join(heads)}</tr>{''.join(rows)}</table>"
 
 
@@ -107,8 +107,8 @@ def structures_section(res: Results, lang: str) -> str:
             items.append(
                 f"<li><b>{html.escape(label(ACTORS, inst.actor, lang))}</b> [{html.escape(key)}] — {cites or '—'}</li>"
             )
-        seeds_label = label(TEXT, "seed_documents", lang)
-        sources_label = label(TEXT, "institution_sources", lang)
+        seeds_label = html.escape(label(TEXT, "seed_documents", lang))
+        sources_label = html.escape(label(TEXT, "institution_sources", lang))
         out.append(
             f"<h3>{html.escape(name)}</h3><p>{html.escape(desc)}</p><p><small>{seeds_label}: {html.escape(seeds)}</small></p>"
             f"<details><summary>{sources_label}</summary><ul>{''.join(items)}</ul></details>"
@@ -178,7 +178,10 @@ def build_report(
 
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    from govsim.presentation.plot import check_figure_keys
+
     res = Results.load(results_dir)
+    check_figure_keys(res)  # before any work: figure files are named after the structures
     out = Path(out) if out else Path(results_dir) / f"report_{lang}.html"
     fig_dir = out.parent / "figures"
     saved = save_figures(res, fig_dir, lang, dpi=dpi)
@@ -189,7 +192,7 @@ def build_report(
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         rel = f"figures/{svg.name}" if fig_dir.parent == out.parent else str(svg)
         figures.append(
-            f"<figure id='{name}'><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
+            f"<figure id='{html.escape(name)}'><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
             f"<figcaption>{html.escape(cap)} <a href='{html.escape(rel)}'>SVG</a></figcaption></figure>"
         )
     title = label(TEXT, "report_title", lang)
