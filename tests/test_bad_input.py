@@ -468,3 +468,9 @@ def test_report_refuses_a_structure_key_that_is_not_a_name(one_run, tmp_path, ca
     assert sorted(p.name for p in run.iterdir()) == files
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
     assert sorted(p.name for p in run.parent.iterdir()) == ["run"]
+
+
+def test_a_table_by_age_group_must_give_every_group(tmp_path):
+    p = child(tmp_path, "[initial]\npropensity_beta = {}\n", parent="urban")
+    err = one_line_error(load_population, p, "initial.propensity_beta")
+    assert "every age group (child, working_age, elderly)" in err.message

@@ -200,6 +200,17 @@ def file_population(value: Any, path: Path) -> Any:
 def check_population(pop, path: Path | str) -> None:
     """Cross-checks of a validated population profile: the shares that split the people
     into groups fit in one (``govsim.core.population.make_population``)."""
+    from typing import get_args
+
+    beta = pop.initial.propensity_beta
+    groups = get_args(get_args(type(pop.initial).model_fields["propensity_beta"].annotation)[0])
+    missing = [g for g in groups if g not in beta]
+    if missing:
+        raise ScenarioError(
+            path,
+            "initial.propensity_beta",
+            f"must give every age group ({', '.join(groups)}); missing: {', '.join(missing)}",
+        )
     d = pop.demography
     total = d.share_children + d.share_elderly
     if total > 1.0 + 1e-9:
