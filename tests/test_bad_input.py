@@ -378,7 +378,8 @@ def test_calibrate_report_defaults_to_the_repository_docs_only(
 ):
     import govsim.experiments.calibrate as cal
 
-    assert cal.default_report() == SCENARIO_DIR.parent / "docs" / "calibration.md"
+    repo = Path(cal.__file__).resolve().parent.parent.parent
+    assert cal.default_report() == repo / "docs" / "calibration.md"
     monkeypatch.setattr(cal, "default_report", lambda: None)
     monkeypatch.chdir(tmp_path)
     line = cli_error_prefixed(capsys, ["calibrate"])
