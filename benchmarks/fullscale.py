@@ -4,6 +4,15 @@ Runs each configuration in a fresh process pinned to one core (so peak memory is
 run's own) and prints wall seconds, resident-days per second and peak memory.  Targets
 (issue 2): 378,800 residents in 12 communities for 365 days in ≤ 60 s and ≤ 1.5 GB on one
 core of a 2-core machine.  Usage: ``python benchmarks/fullscale.py [--days D] [--seed S]``.
+
+``--scaling`` instead prints the model's cost per resident-day at 10,000, 30,000, 300,000 and
+1,000,000 residents (``--sizes``), by default Chengdong for 200 days (``--scenario``,
+``--days``), each size in a fresh pinned process after a small warm-up model (imports and
+first-use set-up excluded, as in a batch's worker): the stepping time (``run ns``) and the
+whole run with building the model (``total ns``).  Targets (issue 9 §7): stepping ≤ 120 ns per
+resident-day, flat within ±25% of the mean over 30,000–1,000,000 residents, and 10,000
+residents ≤ 1.5× the 30,000 figure (a small fixed per-run overhead, so checked with building
+included too).  About three minutes on this machine.
 """
 
 from __future__ import annotations
@@ -17,15 +26,20 @@ import sys
 import time
 
 CONFIGS = [("chengdong", 378_800), ("chengdong", 25_000)]
+SCALING_SIZES = (10_000, 30_000, 300_000, 1_000_000)
+SCALING_DAYS = 200
+TARGET_NS, FLAT, SMALL = 120.0, 0.25, 1.5  # issue 9 §7
 
 
-def child(scenario: str, residents: int, days: int, seed: int) -> None:
+def child(scenario: str, residents: int, days: int, seed: int, warm: bool = False) -> None:
     try:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     except (AttributeError, OSError):
         pass
     import govsim
 
+    if warm:  # imports and first-use set-up out of the timing, as in a batch's worker
+        govsim.GovernanceModel(scenario, residents=1_000, seed=seed + 1).run(2)
     t0 = time.perf_counter()
     model = govsim.GovernanceModel(scenario, residents=residents, seed=seed)
     t1 = time.perf_counter()
@@ -44,6 +58,8 @@ def child(scenario: str, residents: int, days: int, seed: int) -> None:
                 "run_s": t2 - t1,
                 "wall_s": t2 - t0,
                 "resident_days_per_s": residents * days / (t2 - t0),
+                "run_ns": 1e9 * (t2 - t1) / (residents * days),
+                "total_ns": 1e9 * (t2 - t0) / (residents * days),
                 "peak_mb": peak_mb,
                 "needs": model.needs.n,
                 "participation_rate": s["participation_rate"],
@@ -53,43 +69,88 @@ def child(scenario: str, residents: int, days: int, seed: int) -> None:
     )
 
 
+ENV = {
+    **os.environ,
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+def run_child(scenario: str, residents: int, days: int, seed: int, warm: bool = False) -> dict:
+    """One configuration in a fresh process; its JSON line."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", scenario, str(residents)]
+        + ["--days", str(days), "--seed", str(seed)]
+        + (["--warm"] if warm else []),
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def scaling(scenario: str, sizes: list[int], days: int, seed: int) -> None:
+    """ns per resident-day at each size, and whether the targets are met."""
+    print(f"{scenario}, {days} days, seed {seed}; one pinned process per size")
+    print(
+        f"{'residents':>9s} {'comm.':>5s} {'init s':>7s} {'run s':>7s} {'run ns':>7s} "
+        f"{'total ns':>8s} {'peak MB':>8s}"
+    )
+    rows = {}
+    for n in sizes:
+        r = rows[n] = run_child(scenario, n, days, seed, warm=True)
+        print(
+            f"{n:9,d} {r['communities']:5d} {r['init_s']:7.1f} {r['run_s']:7.1f} "
+            f"{r['run_ns']:7.0f} {r['total_ns']:8.0f} {r['peak_mb']:8.0f}",
+            flush=True,
+        )
+    run_ns = {n: r["run_ns"] for n, r in rows.items()}
+    worst = max(run_ns.values())
+    print(
+        f"stepping <= {TARGET_NS:.0f} ns per resident-day: {worst:.0f} -> {_ok(worst <= TARGET_NS)}"
+    )
+    big = [v for n, v in run_ns.items() if n >= 30_000]
+    if len(big) > 1:
+        mean = sum(big) / len(big)
+        dev = max(abs(v / mean - 1.0) for v in big)
+        print(
+            f"flat within ±{FLAT:.0%} from 30,000 up: ±{dev:.0%} of the mean -> {_ok(dev <= FLAT)}"
+        )
+    if 10_000 in rows and 30_000 in rows:
+        for col, what in (("run_ns", "stepping"), ("total_ns", "with building")):
+            ratio = rows[10_000][col] / rows[30_000][col]
+            print(f"10,000 <= {SMALL:g}x 30,000 ({what}): {ratio:.2f}x -> {_ok(ratio <= SMALL)}")
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "NOT met"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--days", type=int, default=None, help="365; with --scaling 200")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--child", nargs=2, metavar=("SCENARIO", "RESIDENTS"))
+    ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--scaling", action="store_true", help="ns per resident-day by size")
+    ap.add_argument("--scenario", default="chengdong", help="with --scaling")
+    ap.add_argument("--sizes", default=",".join(map(str, SCALING_SIZES)), help="with --scaling")
     a = ap.parse_args()
+    if a.days is None:
+        a.days = SCALING_DAYS if a.scaling else 365
     if a.child:
-        child(a.child[0], int(a.child[1]), a.days, a.seed)
+        child(a.child[0], int(a.child[1]), a.days, a.seed, a.warm)
         return
-    env = {
-        **os.environ,
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
+    if a.scaling:
+        scaling(a.scenario, [int(x) for x in a.sizes.split(",")], a.days, a.seed)
+        return
     print(
         f"{'scenario':10s} {'residents':>9s} {'comm.':>5s} {'days':>4s} {'init s':>7s} {'wall s':>7s} {'res-days/s':>11s} {'peak MB':>8s}"
     )
     for scenario, residents in CONFIGS:
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--child",
-                scenario,
-                str(residents),
-                "--days",
-                str(a.days),
-                "--seed",
-                str(a.seed),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = run_child(scenario, residents, a.days, a.seed)
         print(
             f"{r['scenario']:10s} {r['residents']:9d} {r['communities']:5d} {r['days']:4d} {r['init_s']:7.1f} "
             f"{r['wall_s']:7.1f} {r['resident_days_per_s']:11,.0f} {r['peak_mb']:8.0f}"
