@@ -28,7 +28,7 @@ Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 # (a number's upper bound comes from its unit: ``RANGES``, checked at load by
 # ``govsim.config.scenario.check_ranges``)
 NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]  # finite
-Positive = Annotated[float, Field(gt=0.0)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]  # finite
 
 
 _YEAR_H = 8760.0  # hours in a year
