@@ -1,4 +1,4 @@
-"""Command line: ``govsim list | run | compare``."""
+"""Command line: ``govsim list | run | compare | batch | report | calibrate | params``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from govsim.config.scenario import builtin_order, list_scenarios
 from govsim.core.load import load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from govsim.core.summary import OUTCOMES, headline
+from govsim.experiments.batch import BatchInterrupted
 from govsim.labels import UNITS, label, pick
+from govsim.presentation.results import ResultsError
+from govsim.store import OutputError
 
 
 def _integer(v: str, lo: int, hi: int | None, what: str, why: str = "") -> int:
@@ -57,6 +60,30 @@ def _days(v: str) -> int:
     return _integer(v, 1, MAX_DAYS, f"an integer from 1 to {MAX_DAYS:,} (ten years)")
 
 
+def _batch_arguments(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--out", type=Path, required=True, help="results directory")
+    c.add_argument(
+        "--workers",
+        type=_positive,
+        default=min(os.cpu_count() or 1, 8),
+        help="worker processes (default: the cores, at most 8)",
+    )
+    c.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes, or Dask distributed (a LocalCluster unless --scheduler)",
+    )
+    c.add_argument(
+        "--scheduler", default=None, help="address of a running Dask scheduler (tcp://HOST:PORT)"
+    )
+    c.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the results of another experiment in --out",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="govsim",
@@ -92,9 +119,16 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="population profile for every structure (default: each structure's own; the reference also runs on every other one, to pair with)",
     )
-    c.add_argument("--workers", type=_positive, default=min(os.cpu_count() or 1, 8))
-    c.add_argument("--out", type=Path, required=True)
+    _batch_arguments(c)
     c.add_argument("--lang", choices=("zh", "en"), default="en")
+
+    b = sub.add_parser(
+        "batch",
+        help="run an experiment file (resumable: the same command again skips finished runs)",
+    )
+    b.add_argument("experiment", help="experiment name (experiments/) or path to a .toml file")
+    _batch_arguments(b)
+    b.add_argument("--lang", choices=("zh", "en"), default="en")
 
     k = sub.add_parser(
         "calibrate", help="fit the reference structure to public figures and report the fit"
@@ -146,10 +180,15 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_params(args)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "batch":
+            return cmd_batch(args)
         return cmd_compare(args)
-    except ScenarioError as e:
+    except (ScenarioError, OutputError, ResultsError) as e:
         print(f"govsim: error: {e}", file=sys.stderr)
         return 2
+    except BatchInterrupted as e:
+        print(f"govsim: {e}", file=sys.stderr)
+        return 130
 
 
 def cmd_list() -> int:
@@ -183,27 +222,64 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _scheduler_ok(args) -> None:
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        raise OutputError(
+            f"--scheduler {args.scheduler!r}: give the scheduler's address, tcp://HOST:PORT"
+        )
+
+
+def _run_experiment(exp, args) -> int:
+    """Plan (validating everything), check --out, run, report: shared by batch and compare."""
+    from govsim.experiments.batch import plan_batch, run_batch
+    from govsim.store import check_out
+
+    _scheduler_ok(args)
+    runs = plan_batch(exp)
+    check_out(args.out)
+    report = run_batch(
+        exp,
+        args.out,
+        min(args.workers, len(runs)),
+        args.executor,
+        args.scheduler,
+        force=args.force,
+        progress=True,
+        runs=runs,
+    )
+    print(
+        f"{report.planned} runs: {report.skipped} already finished, {report.ran} run now, "
+        f"{len(report.failed)} failed"
+    )
+    if report.failed:
+        print(
+            f"govsim: error: {len(report.failed)} runs failed; tracebacks in "
+            f"{args.out / 'failures'}; run the same command again to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    import pandas as pd
+
+    table = pd.read_csv(args.out / "summary.csv")
+    print_table(table.to_dict("records"), args.lang, with_ci=exp.settings.replicates > 1)
+    print(f"wrote {args.out}/summary.csv, paired.csv, runs.csv, manifest.json and runs/")
+    return 0
+
+
 def cmd_compare(args) -> int:
-    from govsim.experiments.compare import compare, planned_runs
+    from govsim.experiments.experiment import compare_experiment
 
     names = args.scenarios or builtin_order()
-    _, runs, _ = planned_runs(names, args.population)
-    n_jobs = len(runs) * args.replicates
-    with tqdm(total=n_jobs, desc="runs", unit="run", file=sys.stderr, disable=None) as bar:
-        table = compare(
-            names,
-            args.residents,
-            args.days,
-            args.seed,
-            args.replicates,
-            args.out,
-            args.population,
-            min(args.workers, n_jobs),
-            bar.update,
-        )
-    print_table(table.to_dict("records"), args.lang, with_ci=args.replicates > 1)
-    print(f"wrote {args.out}/summary.csv, paired.csv, runs.csv, compare.json and runs/")
-    return 0
+    exp = compare_experiment(
+        names, args.residents, args.days, args.seed, args.replicates, args.population
+    )
+    return _run_experiment(exp, args)
+
+
+def cmd_batch(args) -> int:
+    from govsim.experiments.experiment import load_experiment
+
+    return _run_experiment(load_experiment(args.experiment), args)
 
 
 def cmd_calibrate(args) -> int:
@@ -277,8 +353,17 @@ def cmd_calibrate(args) -> int:
 
 def cmd_report(args) -> int:
     from govsim.presentation.report import build_report
+    from govsim.presentation.results import Results
 
     try:
+        res = Results.load(args.dir)
+        if res.unfinished:
+            print(
+                f"govsim: warning: {args.dir} is unfinished: {len(res.unfinished)} planned runs "
+                f"are missing or incomplete (first: {res.unfinished[0]}); the report shows the "
+                f"finished ones — run the batch again to complete it",
+                file=sys.stderr,
+            )
         out = build_report(args.dir, args.lang, args.out)
     except FileNotFoundError as e:
         print(f"govsim: error: {e}", file=sys.stderr)

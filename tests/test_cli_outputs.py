@@ -45,6 +45,10 @@ def test_run_writes_summary_daily_needs(tmp_path, capsys):
     assert "participation" in capsys.readouterr().out
 
 
+def run_dir(structure: str, rep: int, population: str = "urban", variant: str = "base") -> str:
+    return f"structure={structure}/variant={variant}/population={population}/rep={rep}"
+
+
 def test_compare_is_paired_and_independent_of_workers(tmp_path):
     a = compare(["baseline", "chengdong"], 1200, 30, 5, 2, tmp_path / "a", workers=1)
     b = compare(["baseline", "chengdong"], 1200, 30, 5, 2, tmp_path / "b", workers=2)
@@ -54,8 +58,8 @@ def test_compare_is_paired_and_independent_of_workers(tmp_path):
     pd.testing.assert_frame_equal(ra, rb)
     # replicate k of every structure used the same seed and met the same needs
     for k in range(2):
-        n0 = pd.read_parquet(tmp_path / "a" / "runs" / "baseline" / f"rep{k}" / "needs.parquet")
-        n1 = pd.read_parquet(tmp_path / "a" / "runs" / "chengdong" / f"rep{k}" / "needs.parquet")
+        n0 = pd.read_parquet(tmp_path / "a" / "runs" / run_dir("baseline", k) / "needs.parquet")
+        n1 = pd.read_parquet(tmp_path / "a" / "runs" / run_dir("chengdong", k) / "needs.parquet")
         for col in ("type", "resident", "group", "t_arose_h"):
             assert n0[col].tolist() == n1[col].tolist()
     assert sorted(ra["seed"].unique()) == [5, 6]
@@ -68,8 +72,9 @@ def test_compare_is_paired_and_independent_of_workers(tmp_path):
     )
     paired = pd.read_csv(tmp_path / "a" / "paired.csv")
     assert set(paired["scenario"]) == {"chengdong"}
-    meta = json.loads((tmp_path / "a" / "compare.json").read_text(encoding="utf-8"))
-    assert meta["reference"] == "baseline" and meta["seeds"] == [5, 6]
+    meta = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
+    assert meta["comparison"]["reference"] == "baseline"
+    assert meta["comparison"]["seeds"] == [5, 6] and meta["seed"] == 5
 
 
 def test_compare_cli_defaults_to_all_builtin(tmp_path, capsys):
@@ -100,7 +105,7 @@ def test_compare_cli_defaults_to_all_builtin(tmp_path, capsys):
 def test_compare_runs_each_structure_on_its_own_population(tmp_path):
     out = tmp_path / "p"
     compare(["baseline", "qingyuan", "chengdong"], 800, 10, 3, 2, out, workers=1)
-    meta = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    meta = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["comparison"]
     assert meta["populations"] == {
         "baseline": "urban",
         "chengdong": "urban",
@@ -109,14 +114,15 @@ def test_compare_runs_each_structure_on_its_own_population(tmp_path):
     }
     assert meta["scenarios"] == ["baseline", "chengdong", "baseline@rural", "qingyuan"]
     for key, pop in meta["populations"].items():
-        s = json.loads((out / "runs" / key / "rep0" / "summary.json").read_text(encoding="utf-8"))
-        assert s["population"] == pop
+        d = out / "runs" / run_dir(meta["structures"][key], 0, pop)
+        s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        assert s["population"] == pop and s["settings"]["key"] == key
     # Qingyuan is paired with the reference on the rural people: the same residents and needs
     paired = pd.read_csv(out / "paired.csv")
     refs = paired.drop_duplicates("scenario").set_index("scenario")["reference"].to_dict()
     assert refs == {"chengdong": "baseline", "qingyuan": "baseline@rural"}
-    a = pd.read_parquet(out / "runs" / "baseline@rural" / "rep1" / "needs.parquet")
-    b = pd.read_parquet(out / "runs" / "qingyuan" / "rep1" / "needs.parquet")
+    a = pd.read_parquet(out / "runs" / run_dir("baseline", 1, "rural") / "needs.parquet")
+    b = pd.read_parquet(out / "runs" / run_dir("qingyuan", 1, "rural") / "needs.parquet")
     assert a["t_arose_h"].tolist() == b["t_arose_h"].tolist()
     # and the report names the extra reference run by its population
     res = Results.load(out)

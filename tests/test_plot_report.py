@@ -317,7 +317,8 @@ def test_results_read_the_catalog_the_runs_were_written_with(many):
     table = many.table().sort_values(["scenario", "replicate"])
     assert list(table.columns) == list(runs.columns)
     assert table["scenario"].tolist() == runs["scenario"].tolist()
-    for c in table.columns.drop("scenario"):
+    assert table["structure"].tolist() == runs["structure"].tolist()
+    for c in table.columns.drop(["scenario", "structure", "variant", "population"]):
         np.testing.assert_allclose(
             table[c].astype(float), runs[c].astype(float), rtol=1e-8, equal_nan=True, err_msg=c
         )

@@ -124,6 +124,7 @@ def test_the_installed_wheel_runs_a_comparison(wheel, tmp_path):
         capture_output=True,
         text=True,
     )
-    meta = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    meta = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["comparison"]
     assert meta["scenarios"] == ["baseline", "chengdong"]
-    assert (out / "runs" / "chengdong" / "rep0" / "summary.json").exists()
+    run = "structure=chengdong/variant=base/population=urban/rep=0"
+    assert (out / "runs" / run / "summary.json").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +130,8 @@ def run_files(
     if settings:
         summary["settings"] = settings
     flat = flat_row(summary, per_replicate(), by_group())
+    # every outcome a float (None as NaN), so all runs' rows share one schema
+    flat = {k: (math.nan if v is None else float(v)) for k, v in flat.items()}
     outcomes = _with_columns(pd.DataFrame([{"seed": model.seed, **flat}]), columns)
     files = {
         "scenario.json": _json_bytes(model.spec.model_dump(mode="json")),

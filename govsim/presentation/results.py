@@ -1,9 +1,11 @@
 """Reading run outputs for charts and reports.
 
-``Results.load(path)`` accepts any directory that holds run directories — a directory with a
-``summary.json`` (one run), the output of ``govsim compare`` (``runs/<structure>/rep<k>/``), or
-any deeper tree of runs such as a future batch — and groups the runs by structure.  Charts
-take a ``Results`` and never look at paths, so new kinds of batches plug in here only.
+``Results.load(path)`` reads one batch (``govsim batch`` or ``govsim compare``: a directory
+with ``manifest.json``) or one run (``govsim run``: a directory with ``summary.json``).  Of a
+batch it reads only the runs its manifest plans that are finished and whole — never stray
+or stale run directories — and lists the others in ``unfinished``; a truncated or foreign
+file is a ``ResultsError`` naming it.  Runs are grouped by run key (structure, variant,
+population).  Charts take a ``Results`` and never look at paths.
 
 What the outcomes are called, their units, which lead and which are reported by group come
 from each run's ``catalog.json`` (written with the run from the modules' declarations), so
@@ -22,7 +24,6 @@ import pandas as pd
 
 from govsim.config.scenario import builtin_order
 from govsim.labels import POPULATIONS, label
-from govsim.tables import flat_row
 
 
 class Spec(dict):
@@ -49,6 +50,31 @@ def _spec(value):
     return value
 
 
+class ResultsError(ValueError):
+    """A results directory cannot be read as it is: names the file and the problem."""
+
+
+def _read_summary(p: Path) -> dict:
+    try:
+        s = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ResultsError(f"{p}: not readable JSON ({e})") from None
+    if not isinstance(s, dict) or "scenario" not in s:
+        raise ResultsError(f"{p}: not a run summary (no 'scenario')")
+    return s
+
+
+def check_run_dir(d: Path) -> str | None:
+    """Why a single run's directory is not whole (None when it is)."""
+    from govsim.store import _check_tables
+
+    summary = _read_summary(d / "summary.json")
+    for f in summary.get("files", []):
+        if not (d / f).exists():
+            return f"{d / f}: missing"
+    return _check_tables(d, summary)
+
+
 @dataclass
 class Run:
     path: Path
@@ -56,9 +82,13 @@ class Run:
 
     @property
     def structure(self) -> str:
-        """The run's key: its structure, or ``<structure>@<population>`` for the reference
-        run again on another structure's population (``compare``)."""
+        """The run's key: its structure, ``<structure>--<variant>`` for a variant, and
+        ``…@<population>`` for a run on another population than its file declares."""
         return self.summary.get("settings", {}).get("key") or self.summary["scenario"]
+
+    @property
+    def variant(self) -> str:
+        return self.summary.get("settings", {}).get("variant", "base")
 
     @property
     def population(self) -> str:
@@ -103,28 +133,56 @@ class Results:
     order: list[str] = field(default_factory=list)  # reference first
     meta: dict = field(default_factory=dict)
 
+    unfinished: list[str] = field(default_factory=list)  # planned runs not (wholly) there
+
     @classmethod
     def load(cls, path: str | Path) -> Results:
+        """The runs of one batch (a directory with ``manifest.json``: only its planned runs
+        that are finished and whole, see ``unfinished``) or one run (``summary.json``)."""
+        from govsim.store import OutputError, check_run, read_manifest
+
         root = Path(path)
         if not root.is_dir():
             raise FileNotFoundError(f"{root}: no such results directory")
-        found = sorted(p.parent for p in root.rglob("summary.json"))
-        if not found:
-            raise FileNotFoundError(f"{root}: no run outputs (summary.json) below it")
         res = cls(root)
-        for d in found:
-            s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
-            if "scenario" not in s or not (d / "daily.parquet").exists():
+        try:
+            manifest = read_manifest(root)
+        except OutputError as e:
+            raise ResultsError(str(e)) from None
+        if manifest is None:
+            if not (root / "summary.json").exists():
+                raise FileNotFoundError(
+                    f"{root}: neither a batch (no manifest.json) nor a run (no summary.json)"
+                )
+            why = check_run_dir(root)
+            if why:
+                raise ResultsError(f"{root}: {why}")
+            run = Run(root, _read_summary(root / "summary.json"))
+            res.runs[run.structure] = [run]
+            res.order = [run.structure]
+            return res
+        for entry in manifest["runs"]:
+            why = check_run(root, entry)
+            if why is not None:
+                res.unfinished.append(f"{entry['partition']}: {why}")
                 continue
-            run = Run(d, s)
-            res.runs.setdefault(run.structure, []).append(run)
+            d = root / "runs" / entry["partition"]
+            res.runs.setdefault(entry["key"], []).append(Run(d, _read_summary(d / "summary.json")))
+        if not res.runs:
+            raise ResultsError(
+                f"{root}: none of its {len(manifest['runs'])} planned runs is finished; "
+                "run the batch again to go on"
+            )
         for runs in res.runs.values():
             runs.sort(key=lambda r: (r.replicate, r.seed))
-        meta_file = root / "compare.json"
-        res.meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+        res.meta = manifest.get("comparison", {})
         listed = [k for k in res.meta.get("scenarios", []) if k in res.runs]
         res.order = listed + sorted(k for k in res.runs if k not in listed)
         return res
+
+    @property
+    def finished(self) -> bool:
+        return not self.unfinished
 
     # ---------------------------------------------------------------- settings
     @property
@@ -183,8 +241,19 @@ class Results:
         s = self.first(key).summary
         return s.get("scenario_name_zh" if lang == "zh" else "scenario_name_en", key)
 
+    def _variant_suffix(self, key: str, lang: str) -> str:
+        v = self.first(key).variant
+        if v == "base":
+            return ""
+        vname = self.meta.get("variant_names", {}).get(v, {}).get(lang) or v
+        return f"({vname})" if lang == "zh" else f" ({vname})"
+
     def name(self, key: str, lang: str) -> str:
-        return self._structure_name(key, lang) + self._population_suffix(key, lang)
+        return (
+            self._structure_name(key, lang)
+            + self._variant_suffix(key, lang)
+            + self._population_suffix(key, lang)
+        )
 
     def short_name(self, key: str, lang: str) -> str:
         """The name up to its first colon or bracket, for axis labels (with the population
@@ -192,7 +261,7 @@ class Results:
         n = self._structure_name(key, lang)
         for sep in (":", ":", "(", "("):
             n = n.split(sep)[0]
-        return n.strip() + self._population_suffix(key, lang)
+        return n.strip() + self._variant_suffix(key, lang) + self._population_suffix(key, lang)
 
     def _population_suffix(self, key: str, lang: str) -> str:
         if "@" not in key:  # only the reference again, on another structure's population
@@ -258,20 +327,15 @@ class Results:
 
     # ---------------------------------------------------------------- tables
     def table(self) -> pd.DataFrame:
-        """One row per run: structure, replicate, seed and every flat outcome."""
-        columns = self.columns
-        groups = [k for k in columns if self.outcomes[k]["by_group"]]
-        rows = [
-            {
-                "scenario": k,
-                "replicate": r.replicate,
-                "seed": r.seed,
-                **flat_row(r.summary, columns, groups),
-            }
-            for k in self.order
-            for r in self.runs[k]
-        ]
-        return pd.DataFrame(rows)
+        """One row per run (``runs.csv``): run key, partition columns, replicate, seed and
+        every flat outcome, as each run's ``outcomes.parquet`` holds them."""
+        from govsim.store import read_outcomes
+
+        frames = [read_outcomes(r.path, k) for k in self.order for r in self.runs[k]]
+        table = pd.concat(frames, ignore_index=True)
+        if "replicate" not in table:  # a single run's directory
+            table.insert(1, "replicate", [r.replicate for k in self.order for r in self.runs[k]])
+        return table
 
     def daily(self, column: str) -> dict[str, np.ndarray]:
         """Per structure, an array [replicates, days] of one daily column."""

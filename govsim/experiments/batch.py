@@ -1,0 +1,383 @@
+"""``govsim batch``: run an experiment's runs, resumably, on this machine or a Dask cluster.
+
+Every run is an independent, deterministic job (``execute``): it loads its structure and
+population with their changes, runs the model and returns its files as bytes; the batch
+writes each finished run at once (``store.write_run_dir``), so a batch killed at any moment
+loses only the runs in flight, and the same command started again skips every finished run
+whose configuration hash matches.  A run that raises is recorded with its traceback under
+``failures/`` and the batch goes on.  SIGINT and SIGTERM stop the workers and leave the
+directory resumable.
+
+Executors: ``local`` (one process, or a pool of ``workers`` processes) and ``dask`` (a
+``distributed.LocalCluster`` of ``workers`` processes, or an existing cluster at
+``scheduler``).  Results do not depend on the executor or the number of workers: each run's
+outputs depend on its inputs only, and the tables are built from the files in planned order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from govsim import store
+from govsim.experiments.experiment import BASE, Experiment, RunSpec, resolve
+from govsim.io import write_csv, write_json
+
+
+class BatchInterrupted(Exception):
+    """SIGINT or SIGTERM: the workers were stopped; finished runs are kept."""
+
+
+@dataclass
+class BatchReport:
+    out: Path
+    planned: int
+    skipped: int  # finished before this start
+    ran: int = 0
+    failed: list[str] = field(default_factory=list)  # run partitions
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed and self.skipped + self.ran == self.planned
+
+
+# ---------------------------------------------------------------- one run (in a worker)
+
+
+def execute(run: RunSpec) -> tuple[dict[str, bytes], dict]:
+    """Run one planned run and return its files (name -> bytes) and its summary."""
+    from govsim.core.load import load_population, load_scenario
+    from govsim.core.model import GovernanceModel
+    from govsim.experiments.outputs import run_files
+
+    sc = load_scenario(run.scenario, changes=dict(run.scenario_changes) or None)
+    pop = load_population(run.profile, changes=dict(run.population_changes) or None)
+    model = GovernanceModel(sc, residents=run.residents, seed=run.seed, population=pop)
+    model.run(run.days)
+    settings = {
+        "key": run.key,
+        "reference": run.reference,
+        "structure": run.structure,
+        "variant": run.variant,
+        "population": run.population,
+        "replicate": run.replicate,
+        "seed": run.seed,
+        "residents": run.residents,
+        "days": run.days,
+        "scenario_changes": dict(run.scenario_changes),
+        "population_changes": dict(run.population_changes),
+        "config_hash": run.config_hash,
+    }
+    return run_files(model, settings, run.columns, run.outputs)
+
+
+def execute_safely(run: RunSpec) -> tuple[str, object]:
+    """``("ok", files)`` or ``("error", traceback)``: a run that raises does not stop the
+    batch."""
+    try:
+        files, _ = execute(run)
+        return "ok", files
+    except Exception:
+        return "error", traceback.format_exc()
+
+
+# ---------------------------------------------------------------- executors
+
+
+def _init_worker(batch_pid: int) -> None:
+    """Workers leave Ctrl-C to the batch, and end when the batch's process is gone (killed
+    with SIGKILL, it cannot stop them): a thread checks it once a second."""
+    import os
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch():
+        import time
+
+        while True:
+            try:
+                os.kill(batch_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, daemon=True, name="govsim-parent-watch").start()
+
+
+class LocalPool:
+    """A pool of worker processes (forkserver where available)."""
+
+    def __init__(self, workers: int):
+        methods = mp.get_all_start_methods()
+        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        self.ex = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+        )
+
+    def results(self, runs: list[RunSpec]) -> Iterator[tuple[RunSpec, tuple[str, object]]]:
+        futures = {self.ex.submit(execute_safely, r): r for r in runs}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                yield futures[f], f.result()
+
+    def stop(self) -> None:
+        # stop at once: pending runs are cancelled, runs in flight are killed
+        procs = list(getattr(self.ex, "_processes", {}).values())
+        self.ex.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.terminate()
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.join(timeout=5)
+
+    def close(self) -> None:
+        self.ex.shutdown(wait=True)
+
+
+class Serial:
+    """Runs in this process, one after another."""
+
+    def results(self, runs):
+        for r in runs:
+            yield r, execute_safely(r)
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class DaskPool:
+    """Runs on Dask distributed: a ``LocalCluster`` of ``workers`` processes, or the
+    cluster whose scheduler is at ``scheduler`` (``tcp://host:port``).  Workers need govsim
+    installed; they return the files, so no shared disk is needed."""
+
+    def __init__(self, workers: int, scheduler: str | None = None):
+        import logging
+
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler:
+            self.client = Client(scheduler, timeout="30s")
+        else:
+            self.cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+        self.futures = []
+
+    def results(self, runs):
+        from distributed import as_completed
+
+        by_key = {}
+        for r in runs:
+            f = self.client.submit(execute_safely, r, pure=False, retries=0)
+            by_key[f.key] = r
+            self.futures.append(f)
+        for f in as_completed(self.futures):
+            yield by_key[f.key], f.result()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.cancel(self.futures)
+        self.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close()
+
+
+def make_executor(executor: str, workers: int, scheduler: str | None, n_runs: int):
+    if executor == "dask" or scheduler:
+        return DaskPool(max(1, min(workers, n_runs)), scheduler)
+    if executor != "local":
+        raise ValueError(f"executor must be 'local' or 'dask', got {executor!r}")
+    if workers <= 1 or n_runs <= 1:
+        return Serial()
+    return LocalPool(min(workers, n_runs))
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+    """SIGTERM is handled like Ctrl-C (KeyboardInterrupt) while the batch runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def comparison_meta(exp: Experiment, runs: list[RunSpec]) -> dict:
+    """What charts and reports need to know about the runs (kept in the manifest)."""
+    from govsim.core.load import load_scenario
+
+    order = list(dict.fromkeys(r.key for r in runs))
+    first = {}
+    for r in runs:
+        first.setdefault(r.key, r)
+    names = {}
+    vnames = exp.variant_names()
+    for k, r in first.items():
+        sc = load_scenario(r.scenario).scenario
+        names[k] = {"zh": sc.name_zh, "en": sc.name_en}
+    return {
+        "experiment": exp.key,
+        "name": {"zh": exp.settings.name_zh, "en": exp.settings.name_en},
+        "scenarios": order,
+        "scenario_names": names,
+        "reference": order[0],
+        "reference_of": {k: r.reference for k, r in first.items()},
+        "structures": {k: r.structure for k, r in first.items()},
+        "variants": {k: r.variant for k, r in first.items()},
+        "variant_names": {r.variant: vnames.get(r.variant, {}) for r in first.values()},
+        "populations": {k: r.population for k, r in first.items()},
+        "residents": exp.settings.residents,
+        "days": exp.settings.days,
+        "seed": exp.settings.seed,
+        "replicates": exp.settings.replicates,
+        "population": ", ".join(exp.settings.populations),
+        "seeds": [exp.settings.seed + k for k in range(exp.settings.replicates)],
+    }
+
+
+def plan_batch(exp: Experiment) -> list[RunSpec]:
+    """Every run, validated (structures, populations and changes load) before any work."""
+    return resolve(exp)
+
+
+def run_batch(
+    exp: Experiment,
+    out: Path,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    runs: list[RunSpec] | None = None,
+) -> BatchReport:
+    """Run every unfinished run of ``exp`` into ``out``; write the tables when all are done.
+
+    Raises ``store.OutputError`` (before any work) for an unusable or foreign ``out`` and
+    ``BatchInterrupted`` on SIGINT/SIGTERM (finished runs kept)."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    runs = runs if runs is not None else plan_batch(exp)
+    store.prepare(out, exp, force)
+    m = store.manifest(exp, runs, comparison_meta(exp, runs))
+    write_json(out / store.MANIFEST, m)
+    entries = m["runs"]
+    todo = [r for r, e in zip(runs, entries, strict=True) if store.check_run(out, e) is not None]
+    report = BatchReport(out, len(runs), len(runs) - len(todo))
+    if todo:
+        pool = make_executor(executor, workers, scheduler, len(todo))
+        bar = tqdm(
+            total=len(runs),
+            initial=report.skipped,
+            desc=exp.key,
+            unit="run",
+            file=sys.stderr,
+            disable=None if progress else True,
+            smoothing=0.1,
+        )
+        try:
+            with _stop_on_signals():
+                for run, (status, payload) in pool.results(todo):
+                    if status == "ok":
+                        store.write_run_dir(out, run.partition, payload)
+                        store.clear_failure(out, run.partition)
+                        report.ran += 1
+                    else:
+                        store.record_failure(out, run, payload)
+                        report.failed.append(run.partition)
+                        bar.write(
+                            f"govsim: run {run.partition} failed; traceback in "
+                            f"{store.failure_path(out, run.partition)}",
+                            file=sys.stderr,
+                        )
+                    bar.update(1)
+        except KeyboardInterrupt:
+            pool.stop()
+            bar.close()
+            import shutil
+
+            shutil.rmtree(out / store.INFLIGHT, ignore_errors=True)
+            raise BatchInterrupted(
+                f"stopped: {report.skipped + report.ran} of {len(runs)} runs finished in {out}; "
+                "run the same command again to go on"
+            ) from None
+        else:
+            pool.close()
+            bar.close()
+            import shutil
+
+            shutil.rmtree(out / store.INFLIGHT, ignore_errors=True)
+    if report.complete:
+        write_tables(out, runs, m["comparison"])
+    return report
+
+
+def outcome_rows(out: Path, runs: list[RunSpec]) -> pd.DataFrame:
+    """One row per run (planned order): key, partition columns, seed and every outcome."""
+    frames = [store.read_outcomes(Path(out) / "runs" / r.partition, r.key) for r in runs]
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
+    """``runs.csv``, ``summary.csv`` (means and intervals by run key) and ``paired.csv``
+    (each run key minus its reference, replicate by replicate); returns the summary."""
+    from govsim.core.summary import OUTCOMES, per_replicate
+    from govsim.tables import paired_differences, summarize_runs
+
+    table = outcome_rows(out, runs)
+    units = {k: o.unit for k, o in OUTCOMES.items()}
+    ident = ["structure", "variant", "population"]
+    summary = summarize_runs(table.drop(columns=ident), meta["scenarios"], units)
+    paired = paired_differences(table.drop(columns=ident), meta["reference_of"], per_replicate())
+    write_csv(Path(out) / "runs.csv", table)
+    write_csv(Path(out) / "summary.csv", summary)
+    write_csv(Path(out) / "paired.csv", paired)
+    return summary
+
+
+def variant_label(meta: dict, key: str, lang: str) -> str:
+    """The name of a run key's variant (empty for the structure as its file describes)."""
+    v = meta.get("variants", {}).get(key, BASE)
+    if v == BASE:
+        return ""
+    return meta.get("variant_names", {}).get(v, {}).get(lang) or v

@@ -1,0 +1,511 @@
+"""Experiment files: which runs a batch makes (``experiments/*.toml``).
+
+An experiment names structures (the first is the reference), the population profiles they
+run on, lever changes as named **variants** or as **ranges** sampled on a grid or a Latin
+hypercube, the number of replicates, residents and days, and which outputs to keep::
+
+    [experiment]
+    name_zh = "…"
+    name_en = "…"
+    structures = ["baseline", "chengdong"]
+    populations = ["declared"]    # each structure's own; or profile names
+    replicates = 5
+    residents = 25000
+    days = 365
+    seed = 0
+    outputs = ["daily", "needs", "hops"]
+
+    [variants.open_late]          # one lever moved, on the structures named
+    name_zh = "…"
+    name_en = "…"
+    structures = ["baseline"]
+    scenario = { "institutions.rc.hours" = "extended" }
+    population = { "behaviour.base_logit" = -2.5 }
+
+    [[ranges]]                    # a lever or an assumption over a range
+    key = "institutions.service.staff"
+    file = "scenario"             # or "population"
+    structures = ["chengdong"]
+    factor = [0.5, 1.5]           # relative to the file's value; or low/high absolute
+    source = "assumption: …"
+
+    [sampling]                    # how ``govsim batch`` samples the ranges
+    method = "lhs"                # or "grid"
+    points = 16                   # lhs: points; grid: levels per range
+
+Validated like a scenario file: every problem is one ``ScenarioError`` naming the file and
+the key.  ``resolve(experiment)`` turns it into the list of runs; each run carries a hash of
+everything that determines its outputs (the loaded structure and population after changes,
+residents, days, seed, outputs), which is how a restarted batch knows a run is done.
+
+Common random numbers (rule 3): replicate ``k`` uses seed ``seed + k`` in every structure,
+variant and sampled point, so within a replicate they meet the same residents and the same
+stream of needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from govsim import __version__
+from govsim.config.reading import ScenarioError, read_toml
+from govsim.config.scenario import _format_error, builtin_order
+
+EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
+BASE = "base"  # the variant with no changes
+OUTPUTS = ("daily", "needs", "hops")  # optional outputs; summary, outcomes, scenario always
+NAME = re.compile(r"^[A-Za-z0-9_]+$")  # names that become directory names
+MAX_RESIDENTS = 5_000_000  # ~9 GB at the measured ~1.8 kB per resident
+MAX_DAYS = 3_650  # ten years: the open clock and the need tables grow with days
+MAX_RUNS = 100_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Settings(_Strict):
+    name_zh: str = ""
+    name_en: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+    structures: list[str] = Field(default_factory=builtin_order, min_length=1)
+    populations: list[str] = Field(default_factory=lambda: ["declared"], min_length=1)
+    replicates: int = Field(5, ge=1, le=10_000)
+    residents: int = Field(25_000, ge=50, le=MAX_RESIDENTS)
+    days: int = Field(365, ge=1, le=MAX_DAYS)
+    seed: int = Field(0, ge=0, le=2**31)
+    outputs: list[Literal["daily", "needs", "hops"]] = Field(default_factory=lambda: [*OUTPUTS])
+
+    @field_validator("structures", "populations")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"each name at most once, got {v}")
+        return v
+
+
+class Variant(_Strict):
+    name_zh: str = ""
+    name_en: str = ""
+    structures: list[str] | None = None  # default: every structure
+    scenario: dict[str, Any] = Field(default_factory=dict)
+    population: dict[str, Any] = Field(default_factory=dict)
+    source: str = ""
+
+
+class Range(_Strict):
+    key: str
+    file: Literal["scenario", "population"] = "population"
+    structures: list[str] | None = None  # scenario keys: the structures whose file has it
+    low: float | None = None
+    high: float | None = None
+    factor: tuple[float, float] | None = None
+    integer: bool = False
+    source: str = ""
+
+    def model_post_init(self, _):
+        absolute = self.low is not None or self.high is not None
+        if absolute == (self.factor is not None):
+            raise ValueError("give either low and high, or factor = [low, high]")
+        lo, hi = self.factor if self.factor is not None else (self.low, self.high)
+        if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError("low and high must both be finite numbers")
+        if not lo < hi:
+            raise ValueError(f"low must be below high, got [{lo}, {hi}]")
+
+    @property
+    def name(self) -> str:
+        where = f"[{','.join(self.structures)}]" if self.structures else ""
+        return f"{self.file}.{self.key}{where}"
+
+
+class Sampling(_Strict):
+    method: Literal["grid", "lhs"] = "lhs"
+    points: int = Field(8, ge=1, le=10_000)
+    seed: int = Field(0, ge=0)
+
+
+class ExperimentFile(_Strict):
+    experiment: Settings = Field(default_factory=Settings)
+    variants: dict[str, Variant] = Field(default_factory=dict)
+    ranges: list[Range] = Field(default_factory=list)
+    sampling: Sampling = Field(default_factory=Sampling)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a batch: where it goes and everything that determines its outputs."""
+
+    structure: str  # the scenario's key
+    scenario: str  # name or path, as loaded
+    variant: str
+    population: str  # the profile's name (its file's stem)
+    profile: str  # the profile as loaded: a name or a path
+    replicate: int
+    seed: int
+    residents: int
+    days: int
+    scenario_changes: tuple[tuple[str, Any], ...]
+    population_changes: tuple[tuple[str, Any], ...]
+    outputs: tuple[str, ...]
+    key: str  # the run's key in tables and charts
+    reference: str  # the run key it is paired with (itself for the reference)
+    config_hash: str = ""
+
+    @property
+    def partition(self) -> str:
+        """The run's directory below ``runs/`` (hive partitioning)."""
+        return (
+            f"structure={self.structure}/variant={self.variant}/"
+            f"population={self.population}/rep={self.replicate}"
+        )
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        """The partition columns, also stored inside the run's files."""
+        return {
+            "structure": self.structure,
+            "variant": self.variant,
+            "population": self.population,
+            "rep": self.replicate,
+        }
+
+
+@dataclass
+class Experiment:
+    """A validated experiment: its file (or ``<compare>``), settings, variants and ranges."""
+
+    file: str
+    settings: Settings
+    variants: dict[str, Variant] = field(default_factory=dict)
+    ranges: list[Range] = field(default_factory=list)
+    sampling: Sampling = field(default_factory=Sampling)
+    points: list[dict[str, float]] = field(default_factory=list)  # sampled range values
+
+    @property
+    def key(self) -> str:
+        return Path(self.file).stem
+
+    def config(self) -> dict:
+        """Everything that defines the experiment (not its file's path): what a results
+        directory's manifest records, and what ``config_hash`` hashes."""
+        return {
+            "settings": self.settings.model_dump(mode="json"),
+            "variants": {k: v.model_dump(mode="json") for k, v in self.variants.items()},
+            "ranges": [r.model_dump(mode="json") for r in self.ranges],
+            "sampling": self.sampling.model_dump(mode="json"),
+            "points": self.points,
+        }
+
+    def config_hash(self) -> str:
+        return digest(self.config())
+
+    def variant_names(self) -> dict[str, dict[str, str]]:
+        names = {k: {"zh": v.name_zh or k, "en": v.name_en or k} for k, v in self.variants.items()}
+        return {BASE: {"zh": "", "en": ""}, **names}
+
+
+def digest(obj) -> str:
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _error(path, err: ValidationError) -> ScenarioError:
+    return _format_error(Path(path), err, ExperimentFile)
+
+
+def resolve_experiment_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        if not p.is_file():
+            raise ScenarioError(p, "(file)", "no such experiment file")
+        return p
+    candidate = EXPERIMENT_DIR / f"{name_or_path}.toml"
+    if not candidate.is_file():
+        known = sorted(f.stem for f in EXPERIMENT_DIR.glob("*.toml"))
+        raise ScenarioError(
+            candidate,
+            "(file)",
+            f"no experiment named {str(name_or_path)!r}; known: {', '.join(known) or 'none'}",
+        )
+    return candidate
+
+
+def load_experiment(name_or_path: str | Path) -> Experiment:
+    """Read and validate an experiment file (a name in ``experiments/`` or a path)."""
+    path = resolve_experiment_path(name_or_path)
+    raw = read_toml(path)
+    try:
+        f = ExperimentFile.model_validate(raw)
+    except ValidationError as err:
+        raise _error(path, err) from None
+    return build(str(path), f.experiment, f.variants, f.ranges, f.sampling)
+
+
+def build(
+    file: str,
+    settings: Settings,
+    variants: dict[str, Variant] | None = None,
+    ranges: list[Range] | None = None,
+    sampling: Sampling | None = None,
+) -> Experiment:
+    """Cross-check an experiment and sample its ranges (``points``)."""
+    variants = dict(variants or {})
+    ranges = list(ranges or [])
+    sampling = sampling or Sampling()
+    for name, v in variants.items():
+        if not NAME.match(name) or name == BASE:
+            raise ScenarioError(
+                file, f"variants.{name}", f"names are letters, digits and _ (not {BASE!r})"
+            )
+        for s in v.structures or []:
+            if s not in settings.structures:
+                raise ScenarioError(
+                    file,
+                    f"variants.{name}.structures",
+                    f"{s!r} is not one of experiment.structures ({', '.join(settings.structures)})",
+                )
+    for i, r in enumerate(ranges):
+        for s in r.structures or []:
+            if s not in settings.structures:
+                raise ScenarioError(
+                    file,
+                    f"ranges[{i}].structures",
+                    f"{s!r} is not one of experiment.structures",
+                )
+    if ranges and variants:
+        raise ScenarioError(
+            file, "ranges", "an experiment has either named variants or sampled ranges"
+        )
+    exp = Experiment(file, settings, variants, ranges, sampling)
+    exp.points = sample_points(exp) if ranges else []
+    return exp
+
+
+def sample_points(exp: Experiment) -> list[dict[str, float]]:
+    """The sampled values of the ranges: a full grid of ``points`` levels per range, or a
+    Latin hypercube of ``points`` points (``scipy.stats.qmc``, seeded)."""
+    from scipy.stats import qmc
+
+    bounds = [(r.factor if r.factor else (r.low, r.high)) for r in exp.ranges]
+    n = exp.sampling.points
+    if exp.sampling.method == "grid":
+        levels = [np.linspace(lo, hi, n) for lo, hi in bounds]
+        unit = list(itertools.product(*levels))
+        values = np.array(unit, dtype=float)
+    else:
+        u = qmc.LatinHypercube(d=len(bounds), seed=exp.sampling.seed).random(n)
+        lo = np.array([b[0] for b in bounds])
+        hi = np.array([b[1] for b in bounds])
+        values = lo + u * (hi - lo)
+    return [{r.name: float(v) for r, v in zip(exp.ranges, row, strict=True)} for row in values]
+
+
+def point_changes(exp: Experiment, point: dict[str, float], structure: str, scenario, population):
+    """The scenario and population changes of one sampled point for one structure (ranges
+    that name other structures are left out; ``factor`` multiplies the file's value)."""
+    sc_changes: dict[str, Any] = {}
+    pop_changes: dict[str, Any] = {}
+    for r in exp.ranges:
+        if r.structures and structure not in r.structures:
+            continue
+        v = point[r.name]
+        target = scenario if r.file == "scenario" else population
+        if r.factor:
+            v = v * float(_get(target, r.key, exp.file, r))
+        if r.integer:
+            v = int(round(v))
+        (sc_changes if r.file == "scenario" else pop_changes)[r.key] = v
+    return sc_changes, pop_changes
+
+
+def _get(obj, dotted: str, file: str, r: Range):
+    node = obj
+    for part in dotted.split("."):
+        if isinstance(node, dict):
+            if part not in node:
+                break
+            node = node[part]
+        elif hasattr(node, part):
+            node = getattr(node, part)
+        else:
+            break
+    else:
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            return node
+    raise ScenarioError(
+        file, f"ranges: {r.name}", "factor needs a number at this key in the file it changes"
+    )
+
+
+# ---------------------------------------------------------------- the runs
+
+
+def _run_key(structure: str, variant: str, population: str, declared: str) -> str:
+    key = structure if variant == BASE else f"{structure}--{variant}"
+    return key if population == declared else f"{key}@{population}"
+
+
+def resolve(exp: Experiment) -> list[RunSpec]:
+    """Every run of the experiment, in report order, with its pairing and its hash; loads
+    (and so validates) every structure and population with its changes first."""
+    from govsim.core.load import load_population, load_scenario
+
+    st = exp.settings
+    specs = {}
+    for s in st.structures:
+        try:
+            specs[s] = load_scenario(s)
+        except ScenarioError as e:
+            raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: structures)") from None
+    keys = [specs[s].key for s in st.structures]
+    if len(set(keys)) != len(keys):
+        raise ScenarioError(
+            exp.file,
+            "experiment.structures",
+            f"two files give the same structure name; names: {', '.join(keys)}",
+        )
+    declared = {s: specs[s].scenario.population for s in st.structures}
+    ref = st.structures[0]
+
+    # (structure, population) pairs in report order: each structure on each population
+    # asked for; the reference also on every population another structure uses
+    pairs: list[tuple[str, str]] = []
+    for p in st.populations:
+        pops = {s: (declared[s] if p == "declared" else p) for s in st.structures}
+        for pop in dict.fromkeys(pops.values()):
+            for s in st.structures:
+                if pops[s] == pop or s == ref:
+                    if (s, pop) not in pairs:
+                        pairs.append((s, pop))
+
+    # variants: (name, scenario changes, population changes, structures)
+    variants: list[tuple[str, dict | None]] = [(BASE, None)]
+    if exp.points:
+        variants += [(f"p{i:04d}", pt) for i, pt in enumerate(exp.points)]
+    else:
+        variants += [(k, v) for k, v in exp.variants.items()]
+
+    loaded_pop: dict[tuple, Any] = {}
+
+    def population_of(name: str, changes: dict, where: str):
+        k = (name, digest(changes))
+        if k not in loaded_pop:
+            try:
+                loaded_pop[k] = load_population(name, changes=changes or None)
+            except ScenarioError as e:
+                raise ScenarioError(
+                    e.file, e.key, f"{e.message} (in {exp.file}: {where})"
+                ) from None
+        return loaded_pop[k]
+
+    runs: list[RunSpec] = []
+    template: list[tuple] = []
+    for vname, v in variants:
+        for s, pop in pairs:
+            if vname == BASE:
+                sc_ch, pop_ch, where = {}, {}, "structures"
+            elif exp.points:
+                sc_ch, pop_ch = point_changes(
+                    exp, v, s, specs[s].model_dump(), population_of(pop, {}, "ranges")
+                )
+                where = "ranges"
+            else:
+                if v.structures is not None and s not in v.structures:
+                    continue
+                sc_ch, pop_ch, where = dict(v.scenario), dict(v.population), f"variants.{vname}"
+            try:
+                sc = load_scenario(s, changes=sc_ch or None)
+            except ScenarioError as e:
+                raise ScenarioError(
+                    e.file, e.key, f"{e.message} (in {exp.file}: {where})"
+                ) from None
+            popm = population_of(pop, pop_ch, where)
+            key = _run_key(specs[s].key, vname, pop, declared[s])
+            if vname != BASE:  # a lever's effect: against the same structure without it
+                reference = _run_key(specs[s].key, BASE, pop, declared[s])
+            else:  # a structure's effect: against the reference on the same people
+                reference = _run_key(specs[ref].key, BASE, pop, declared[ref])
+            h = digest(
+                {
+                    "scenario": _content(sc.model_dump(mode="json")),
+                    "population": _content(popm.model_dump(mode="json")),
+                    "version": __version__,
+                }
+            )
+            template.append((specs[s].key, s, vname, pop, sc_ch, pop_ch, key, reference, h))
+    for rep in range(st.replicates):
+        for skey, s, vname, pop, sc_ch, pop_ch, key, reference, h in template:
+            seed = st.seed + rep
+            runs.append(
+                RunSpec(
+                    structure=skey,
+                    scenario=s,
+                    variant=vname,
+                    population=Path(pop).stem,
+                    profile=pop,
+                    replicate=rep,
+                    seed=seed,
+                    residents=st.residents,
+                    days=st.days,
+                    scenario_changes=tuple(sc_ch.items()),
+                    population_changes=tuple(pop_ch.items()),
+                    outputs=tuple(st.outputs),
+                    key=key,
+                    reference=reference,
+                    config_hash=digest([h, seed, st.residents, st.days, list(st.outputs)]),
+                )
+            )
+    if len(runs) > MAX_RUNS:
+        raise ScenarioError(exp.file, "experiment", f"{len(runs)} runs; at most {MAX_RUNS}")
+    for r in runs:
+        for name in (r.structure, r.variant, r.population):
+            if not re.match(r"^[A-Za-z0-9_.\-]+$", name) or ".." in name:
+                raise ScenarioError(
+                    exp.file,
+                    "experiment",
+                    f"name {name!r} cannot name a directory (letters, digits, _ . - only)",
+                )
+    return runs
+
+
+def _content(dump: dict) -> dict:
+    """A loaded file's content without where it was read from."""
+    return {k: v for k, v in dump.items() if k not in ("file", "sources")}
+
+
+def compare_experiment(
+    structures: list[str],
+    residents: int,
+    days: int,
+    seed: int,
+    replicates: int,
+    population: str | None = None,
+) -> Experiment:
+    """The experiment ``govsim compare`` runs: structures paired on the same seeds."""
+    try:
+        settings = Settings(
+            structures=list(structures),
+            populations=[population or "declared"],
+            replicates=replicates,
+            residents=residents,
+            days=days,
+            seed=seed,
+        )
+    except ValidationError as err:
+        e = err.errors()[0]
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        raise ScenarioError("govsim compare", loc, msg) from None
+    return build("compare", settings)

@@ -1,0 +1,247 @@
+"""A batch's results directory: layout, manifest, finished runs, failures, leftovers.
+
+::
+
+    DIR/manifest.json      govsim version, git commit, the experiment (resolved) and its
+                           hash, the seed, and every planned run with its own hash
+    DIR/runs/structure=S/variant=V/population=P/rep=K/
+                           summary.json, outcomes.parquet, scenario.json, catalog.json,
+                           daily.parquet, needs.parquet, hops.parquet (as kept)
+    DIR/failures/<run>.json   a run that raised: its traceback (removed once it succeeds)
+    DIR/.inflight/         runs being written (removed when a batch starts)
+    DIR/runs.csv, summary.csv, paired.csv   tables of a finished batch
+
+A run directory appears whole or not at all: its files are written into ``.inflight/`` and
+the directory is renamed into place.  A run counts as finished when its ``summary.json``
+reads, carries the planned configuration hash and lists files that are all there, and its
+tables have the rows they should (``check_run``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+from govsim import __version__
+from govsim.io import write_json
+
+MANIFEST = "manifest.json"
+INFLIGHT = ".inflight"
+TABLES = ("runs.csv", "summary.csv", "paired.csv")
+
+
+class OutputError(ValueError):
+    """The output directory cannot be used: names the path and what to do."""
+
+
+def check_out(out: Path) -> None:
+    """Fail before any work if ``out`` cannot hold results: a file, under a file, or not
+    writable."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: is a file, not a directory; choose a directory")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"--out {out}: {parent} is a file; choose a directory")
+            break
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".probe-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise OutputError(f"--out {out}: cannot write there ({e.strerror})") from None
+
+
+def read_manifest(out: Path) -> dict | None:
+    p = Path(out) / MANIFEST
+    if not p.exists():
+        return None
+    try:
+        m = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise OutputError(f"{p}: not a readable manifest ({e}); remove it or use --force") from None
+    if not isinstance(m, dict) or "config_hash" not in m or "runs" not in m:
+        raise OutputError(f"{p}: not a govsim manifest (no config_hash or runs)")
+    return m
+
+
+def git_commit() -> str | None:
+    """The commit of the govsim source, when it runs from a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        r = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        if r.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
+        return r.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def manifest(exp, runs, comparison: dict) -> dict:
+    return {
+        "govsim_version": __version__,
+        "git_commit": git_commit(),
+        "experiment": exp.key,
+        "experiment_file": str(exp.file),
+        "config_hash": exp.config_hash(),
+        "config": exp.config(),
+        "seed": exp.settings.seed,
+        "comparison": comparison,
+        "runs": [
+            {
+                "key": r.key,
+                "reference": r.reference,
+                "partition": r.partition,
+                "config_hash": r.config_hash,
+                **r.columns,
+                "seed": r.seed,
+            }
+            for r in runs
+        ],
+    }
+
+
+def prepare(out: Path, exp, force: bool) -> None:
+    """Make ``out`` ready for ``exp``: refuse a directory made by another experiment (or
+    not by a batch) unless ``force``, in which case the old batch's files are removed (and
+    only those); remove leftovers of runs that were being written."""
+    out = Path(out)
+    check_out(out)
+    old = None
+    try:
+        old = read_manifest(out)
+    except OutputError:
+        if not force:
+            raise
+    ours = {MANIFEST, INFLIGHT, "runs", "failures", *TABLES}
+    if old is not None and old["config_hash"] != exp.config_hash() and not force:
+        raise OutputError(
+            f"--out {out}: holds the results of another experiment "
+            f"({old.get('experiment')!r}, configuration {old['config_hash']}; this one is "
+            f"{exp.key!r}, {exp.config_hash()}); choose a new directory, or add --force to "
+            "replace them"
+        )
+    if old is None and not force:
+        foreign = [p.name for p in out.iterdir() if p.name in ours or p.name == "summary.json"]
+        if foreign:
+            raise OutputError(
+                f"--out {out}: holds {', '.join(sorted(foreign))} but no {MANIFEST} (not made "
+                "by this version's batches); choose a new directory, or add --force to replace "
+                "them"
+            )
+    if force and (old is None or old["config_hash"] != exp.config_hash()):
+        for name in ours:
+            p = out / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+    shutil.rmtree(out / INFLIGHT, ignore_errors=True)
+
+
+def check_run(out: Path, run: dict) -> str | None:
+    """None when the planned ``run`` (a manifest entry) is finished and whole; else why not."""
+    d = Path(out) / "runs" / run["partition"]
+    s = d / "summary.json"
+    if not s.exists():
+        return "not run"
+    try:
+        summary = json.loads(s.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return f"{s}: unreadable"
+    if not isinstance(summary, dict) or "settings" not in summary:
+        return f"{s}: not a run summary"
+    if summary["settings"].get("config_hash") != run["config_hash"]:
+        return "made with another configuration"
+    for f in summary.get("files", []):
+        if not (d / f).exists():
+            return f"{d / f}: missing"
+    return _check_tables(d, summary)
+
+
+def _check_tables(d: Path, summary: dict) -> str | None:
+    import pyarrow.parquet as pq
+
+    expected = {"outcomes.parquet": 1, "daily.parquet": summary.get("days")}
+    for f in summary.get("files", []):
+        if not f.endswith(".parquet"):
+            continue
+        try:
+            n = pq.ParquetFile(d / f).metadata.num_rows
+        except Exception as e:  # a truncated or foreign file
+            return f"{d / f}: unreadable ({type(e).__name__})"
+        if f in expected and expected[f] is not None and n != expected[f]:
+            return f"{d / f}: {n} rows, expected {expected[f]}"
+    return None
+
+
+def read_outcomes(run_dir: Path, key: str):
+    """A run's ``outcomes.parquet`` as the row of a runs table: ``scenario`` (the run key)
+    first, the partition columns (``rep`` as ``replicate``), the seed and every outcome."""
+    import pandas as pd
+
+    f = pd.read_parquet(Path(run_dir) / "outcomes.parquet")
+    f.insert(0, "scenario", key)
+    return f.rename(columns={"rep": "replicate"})
+
+
+def write_run_dir(out: Path, partition: str, files: dict[str, bytes]) -> None:
+    """Write a run's files into ``.inflight/`` and rename the directory into place
+    (replacing a run made with another configuration)."""
+    out = Path(out)
+    tmp = out / INFLIGHT / uuid.uuid4().hex
+    tmp.mkdir(parents=True)
+    mode = _file_mode()
+    for name, data in files.items():
+        p = tmp / name
+        p.write_bytes(data)
+        os.chmod(p, mode)
+    final = out / "runs" / partition
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        trash = out / INFLIGHT / f"old-{uuid.uuid4().hex}"
+        os.replace(final, trash)
+        os.replace(tmp, final)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
+
+
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def failure_path(out: Path, partition: str) -> Path:
+    return Path(out) / "failures" / (partition.replace("/", "__") + ".json")
+
+
+def record_failure(out: Path, run, error: str) -> None:
+    write_json(
+        failure_path(out, run.partition),
+        {"run": run.partition, "key": run.key, "config_hash": run.config_hash, "error": error},
+    )
+
+
+def clear_failure(out: Path, partition: str) -> None:
+    failure_path(out, partition).unlink(missing_ok=True)
