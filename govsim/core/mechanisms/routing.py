@@ -215,6 +215,8 @@ class Routing(Module):
         for _ in range(MAX_PASSES):
             moved = False
             for a in self.w.agents:
+                if not (a.inbox_ids or (first and a.queue)):
+                    continue  # nothing reached it and nothing waits
                 ids, t = a.take_inbox(t_end)
                 if len(ids):
                     moved = True

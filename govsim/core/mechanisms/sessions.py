@@ -346,6 +346,10 @@ class Sessions(Module):
         self.attendance = {k: 0 for k in KINDS}
         self.sessions_held = {k: 0 for k in KINDS}
         self._free_cache: dict[tuple[int, int, float], np.ndarray] = {}
+        self._recent: tuple[int, np.ndarray] | None = None  # (day, recent_any(day))
+        self._ties_recent: np.ndarray | None = None  # ``recent`` of the last ``_active_ties``
+        self._ties_count: np.ndarray | None = None
+        self._adults: int | None = None
         self._flat_cache: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ invitations
@@ -433,8 +437,7 @@ class Sessions(Module):
         if not sessions:
             return day_out
         wd = day % 7
-        recent = self.recent_any(day)
-        peers = (self.w.ties @ recent.astype(np.float32)) * self.inv_degree
+        peers = self._active_ties(self.recent_any(day)) * self.inv_degree
         base = (
             beh.propensity * r.propensity
             + beh.trust * (r.trust - 0.5)
@@ -596,6 +599,7 @@ class Sessions(Module):
         r = self.w.residents
         self.attendance[kind] += len(who)
         r.last_day[kind][who] = day
+        self._recent = None
         t_att = day * 24.0 + np.array([s.hour for s in sessions], dtype=float)[sess]
         t_att = t_att + ARRIVE_AFTER_H
         host_node = np.array([s.host.node for s in sessions])[sess]
@@ -670,16 +674,59 @@ class Sessions(Module):
 
     def recent_any(self, day: int) -> np.ndarray:
         """Who took part in ongoing community life (activity, deliberation, volunteering)
-        in the last 30 days up to ``day``: the participation rate's residents."""
+        in the last 30 days up to ``day``: the participation rate's residents (kept until
+        someone takes part again; do not modify it)."""
+        if self._recent is not None and self._recent[0] == day:
+            return self._recent[1]
         r = self.w.residents
         out = np.zeros(r.n, dtype=bool)
         for k in ONGOING:
             out |= r.last_day[k] >= day - (RECENT_DAYS - 1)
+        self._recent = (day, out)
         return out
+
+    def _active_ties(self, recent: np.ndarray) -> np.ndarray:
+        """Each resident's ties who are in ``recent`` (float32): ``ties @ recent``, updated
+        from the last day's counts through the ties of the residents who came in or
+        dropped out (the counts are whole numbers, so the sums are exact either way)."""
+        prev = self._ties_recent
+        if prev is None:
+            self._ties_count = self.w.ties @ recent.astype(np.float32)
+        else:
+            changed = np.flatnonzero(recent != prev)
+            if len(changed):
+                ties = self.w.ties  # symmetric: a resident's ties are its row
+                start = ties.indptr[changed]
+                size = ties.indptr[changed + 1] - start
+                at = np.repeat(start - (np.cumsum(size) - size), size) + np.arange(size.sum())
+                step = np.where(recent[changed], np.float32(1.0), np.float32(-1.0))
+                np.add.at(self._ties_count, ties.indices[at], np.repeat(step, size))
+        self._ties_recent = recent
+        return self._ties_count
 
     # ------------------------------------------------------------------ outcomes
     def daily(self, day: int) -> dict[str, float | None]:
-        return self.report(day, None, None)
+        """``report``'s participation shares over everyone, counted."""
+        r = self.w.residents
+        n = r.n
+        if self._adults is None:
+            self._adults = int(np.count_nonzero(r.age_group != CHILD))
+        out = {}
+        anyp = np.zeros(n, dtype=bool)
+        for k in KINDS:
+            got = r.last_day[k] >= day - (RECENT_DAYS - 1)
+            if k in ONGOING:
+                anyp |= got
+            out[f"participation_{k}"] = np.count_nonzero(got) / n
+        out["participation_rate"] = np.count_nonzero(anyp) / n
+        civic = (r.last_day["deliberation"] >= day - (CIVIC_DAYS - 1)) | (
+            r.last_day["election"] >= day - (CIVIC_DAYS - 1)
+        )
+        civic &= r.age_group != CHILD
+        out["participation_civic_year"] = (
+            np.count_nonzero(civic) / self._adults if self._adults else None
+        )
+        return out
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
         """Shares taking part in the last 30 days (any ongoing kind — activity, deliberation,
