@@ -69,6 +69,7 @@ class Institution(FixedAgent):
         self.clock = (
             clock if clock is not None else OpenClock(schedule, days=800)
         )  # shared by a kind's instances
+        self._hours_on = tuple(schedule.hours_on(w) for w in range(7))  # by weekday
         self.open_days = sum(1 for w in range(7) if schedule.hours_on(w) > 0)
         self.hours_per_open_day = schedule.hours_per_week() / max(1, self.open_days)
         if cell is not None:
@@ -98,7 +99,7 @@ class Institution(FixedAgent):
 
     # ------------------------------------------------------------------ per day
     def open_hours_on(self, day: int) -> float:
-        return self.schedule.hours_on(day % 7)
+        return self._hours_on[day % 7]
 
     def begin_day(self, day: int, rng: np.random.Generator, absence: float) -> None:
         """Absences and volunteer slots for ``day``."""
@@ -154,37 +155,39 @@ class Institution(FixedAgent):
         heap = self.free + [oc_start] * self.extra_servers
         heapq.heapify(heap)
         q = self.queue
-        out_i, out_s, out_e, out_t = [], [], [], []
-        busy = 0.0
-        while q:
-            a, i, s, t_cal = q[0]
+        # the requests that start today are the first ones of the queue, in its order: each
+        # takes the slot free first, from its arrival or when that slot is free
+        out_s = []
+        replace = heapq.heapreplace
+        for a, _, s, _ in q:
             f = heap[0]
             start = a if a > f else f
             if start >= oc_end:
                 break
-            q.popleft()
-            heapq.heapreplace(heap, start + s)
-            out_i.append(i)
+            replace(heap, start + s)
             out_s.append(start)
-            out_e.append(start + s)
-            out_t.append(t_cal)
-            busy += s
         if self.extra_servers:  # the day's volunteer slots leave; keep the busiest posts
             heap.sort()
             heap = heap[self.extra_servers :]
         self.free = heap
+        if not out_s:
+            return empty
+        # columns of the requests started: open-time arrival, need, service hours, arrival
+        done = np.array([q.popleft() for _ in range(len(out_s))])
+        svc = done[:, 2]
+        busy = float(np.cumsum(svc)[-1])  # summed in queue order, as one by one
         self.busy_hours_today += busy
         self.busy_hours_total += busy
-        if not out_i:
-            return empty
-        t_arr = np.asarray(out_t)
-        t_start = np.maximum(self.clock.from_open(np.asarray(out_s), side="right"), t_arr)
-        t_end = self.clock.from_open(np.asarray(out_e), side="left")
+        out_i = done[:, 1].astype(np.int64)
+        t_arr = done[:, 3]
+        out_s = np.asarray(out_s)
+        t_start = np.maximum(self.clock.from_open(out_s, side="right"), t_arr)
+        t_end = self.clock.from_open(out_s + svc, side="left")
         t_end = np.maximum(t_end, t_start)
-        real = np.asarray(out_i) >= 0  # counters describe the simulated residents' requests
+        real = out_i >= 0  # counters describe the simulated residents' requests
         self.served += int(real.sum())
         self.wait_hours_total += float((t_start - t_arr)[real].sum())
-        return np.asarray(out_i, dtype=np.int64), t_arr, t_start, t_end
+        return out_i, t_arr, t_start, t_end
 
     def add_background(self, t_arrival: np.ndarray, service_h: np.ndarray) -> None:
         """Requests of the residents of the catchment who are not simulated (need id −1):

@@ -45,6 +45,8 @@ class World:
     def nodes_of(self, kind_index: np.ndarray, residents: np.ndarray) -> np.ndarray:
         """Global node of the instance of institution kind ``kind_index[i]`` that serves
         ``residents[i]``."""
+        if len(kind_index) and kind_index.min() == kind_index.max():  # one kind
+            return self.kinds[int(kind_index[0])].node_of_residents(residents).astype(np.int64)
         nodes = np.empty(len(residents), dtype=np.int64)
         for ki in np.unique(kind_index):
             sel = kind_index == ki

@@ -193,13 +193,17 @@ class Routing(Module):
 
     def deliver(self, ids, t, nodes) -> None:
         """Put requests into the inboxes of the institutions (global node ids) they reach."""
+        agents = self.w.agents
+        if not len(ids):
+            return
+        if nodes.min() == nodes.max():  # all to one institution
+            agents[int(nodes[0])].receive(ids, t)
+            return
         order = np.argsort(nodes, kind="stable")
         ids, t, nodes = ids[order], t[order], nodes[order]
-        cut = np.flatnonzero(np.diff(nodes)) + 1
-        for part_i, part_t, node in zip(
-            np.split(ids, cut), np.split(t, cut), nodes[np.r_[0, cut]], strict=True
-        ):
-            self.w.agents[int(node)].receive(part_i, part_t)
+        cut = (np.flatnonzero(np.diff(nodes)) + 1).tolist()
+        for lo, hi in zip([0, *cut], [*cut, len(ids)], strict=True):
+            agents[int(nodes[lo])].receive(ids[lo:hi], t[lo:hi])
 
     # ---------------------------------------------------------------- the day
     def step(self, day: int, follow_up: np.ndarray) -> Lost:
