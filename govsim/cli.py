@@ -127,8 +127,31 @@ def parser() -> argparse.ArgumentParser:
         help="run an experiment file (resumable: the same command again skips finished runs)",
     )
     b.add_argument("experiment", help="experiment name (experiments/) or path to a .toml file")
+    b.add_argument("--residents", type=_residents, default=None, help="instead of the file's")
+    b.add_argument("--days", type=_days, default=None, help="instead of the file's")
+    b.add_argument("--replicates", type=_positive, default=None, help="instead of the file's")
     _batch_arguments(b)
     b.add_argument("--lang", choices=("zh", "en"), default="en")
+
+    sa = sub.add_parser(
+        "sensitivity",
+        help="SALib sensitivity analysis over an experiment's [[ranges]] (resumable batch)",
+    )
+    sa.add_argument("experiment", help="experiment name (experiments/) or path to a .toml file")
+    sa.add_argument(
+        "--method", choices=("morris", "sobol"), default=None, help="default: the file's"
+    )
+    sa.add_argument(
+        "--points",
+        type=_positive,
+        default=None,
+        help="Morris trajectories or Sobol base samples (a power of 2); default: the file's",
+    )
+    sa.add_argument("--residents", type=_residents, default=None, help="instead of the file's")
+    sa.add_argument("--days", type=_days, default=None, help="instead of the file's")
+    sa.add_argument("--replicates", type=_positive, default=None, help="instead of the file's")
+    _batch_arguments(sa)
+    sa.add_argument("--lang", choices=("zh", "en"), default="en")
 
     k = sub.add_parser(
         "calibrate", help="fit the reference structure to public figures and report the fit"
@@ -182,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "batch":
             return cmd_batch(args)
+        if args.command == "sensitivity":
+            return cmd_sensitivity(args)
         return cmd_compare(args)
     except (ScenarioError, OutputError, ResultsError) as e:
         print(f"govsim: error: {e}", file=sys.stderr)
@@ -277,9 +302,52 @@ def cmd_compare(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from govsim.experiments.experiment import load_experiment
+    from govsim.experiments.experiment import load_experiment, with_settings
 
-    return _run_experiment(load_experiment(args.experiment), args)
+    exp = with_settings(
+        load_experiment(args.experiment),
+        residents=args.residents,
+        days=args.days,
+        replicates=args.replicates,
+    )
+    return _run_experiment(exp, args)
+
+
+def cmd_sensitivity(args) -> int:
+    from govsim.experiments.batch import plan_batch
+    from govsim.experiments.experiment import load_experiment, with_sampling, with_settings
+    from govsim.experiments.sensitivity import SensitivityError, sensitivity
+    from govsim.store import check_out
+
+    exp = load_experiment(args.experiment)
+    exp = with_sampling(exp, args.method or exp.sampling.method, args.points)
+    if exp.sampling.method not in ("morris", "sobol"):
+        raise ScenarioError(exp.file, "sampling.method", "give --method morris or sobol")
+    exp = with_settings(exp, residents=args.residents, days=args.days, replicates=args.replicates)
+    _scheduler_ok(args)
+    runs = plan_batch(exp)
+    check_out(args.out)
+    print(f"{len(exp.points)} sampled points × structures × replicates = {len(runs)} runs")
+    try:
+        indices, robust, charts = sensitivity(
+            exp, args.out, min(args.workers, len(runs)), args.executor, args.scheduler, args.force
+        )
+    except SensitivityError as e:
+        print(f"govsim: error: {e}", file=sys.stderr)
+        return 1
+    key = "mu_star" if exp.sampling.method == "morris" else "ST"
+    diff = indices[indices["target"] == "difference"]
+    for (structure, outcome), g in diff.groupby(["structure", "outcome"], sort=False):
+        top = g[g[key] > 0].sort_values(key, ascending=False).head(2)
+        name = pick(OUTCOMES[outcome].zh, OUTCOMES[outcome].en, args.lang)
+        pairs = zip(top["parameter"], top["relative"], strict=True)
+        tops = ", ".join(f"{p} ({r:.2f})" for p, r in pairs) or "moved by none of the ranges"
+        print(f"  {structure} − reference, {name}: {tops}")
+    print(
+        f"wrote {args.out}/sensitivity.parquet, sensitivity.csv, robustness.csv and "
+        + ", ".join(str(c.name) for c in charts)
+    )
+    return 0
 
 
 def cmd_calibrate(args) -> int:
@@ -384,23 +452,28 @@ def cmd_params(args) -> int:
     return 0
 
 
+# how the terminal shows a unit: shares as percentages, hours as days (as the report)
+SHOWN = {"share": ("%", 100.0, 1), "h": ("days", 1 / 24, 1), "yuan": ("yuan", 1.0, 1)}
+
+
 def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
+    def shown(k):
+        unit = OUTCOMES[k].unit
+        return SHOWN.get(unit, (unit, 1.0, 3))
+
     def head(k):
         o = OUTCOMES[k]
-        return f"{pick(o.zh, o.en, lang)} ({label(UNITS, o.unit, lang)})"
+        return f"{pick(o.zh, o.en, lang)} ({label(UNITS, shown(k)[0], lang)})"
 
     def fmt(row, k):
+        _, scale, digits = shown(k)
         v = row.get(k)
         if v is None or v != v:
             return "–"
-        s = f"{v:.1f}" if k.endswith("_h") or k.endswith("yuan") else f"{v:.3f}"
-        if with_ci and row.get(f"{k}_ci_low") == row.get(f"{k}_ci_low"):
-            lo, hi = row[f"{k}_ci_low"], row[f"{k}_ci_high"]
-            s += (
-                f" [{lo:.1f}, {hi:.1f}]"
-                if k.endswith("_h") or k.endswith("yuan")
-                else f" [{lo:.3f}, {hi:.3f}]"
-            )
+        s = f"{v * scale:.{digits}f}"
+        lo, hi = row.get(f"{k}_ci_low"), row.get(f"{k}_ci_high")
+        if with_ci and lo is not None and lo == lo:
+            s += f" [{lo * scale:.{digits}f}, {hi * scale:.{digits}f}]"
         return s
 
     name_w = max(12, *(len(r["scenario"]) for r in rows))

@@ -21,6 +21,7 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     structures = ["baseline"]
     scenario = { "institutions.rc.hours" = "extended" }
     population = { "behaviour.base_logit" = -2.5 }
+    remove = ["institutions.street"]     # scenario keys deleted
 
     [[ranges]]                    # a lever or an assumption over a range
     key = "institutions.service.staff"
@@ -101,6 +102,7 @@ class Variant(_Strict):
     structures: list[str] | None = None  # default: every structure
     scenario: dict[str, Any] = Field(default_factory=dict)
     population: dict[str, Any] = Field(default_factory=dict)
+    remove: list[str] = Field(default_factory=list)  # scenario keys deleted (TOML has no null)
     source: str = ""
 
 
@@ -131,9 +133,20 @@ class Range(_Strict):
 
 
 class Sampling(_Strict):
-    method: Literal["grid", "lhs"] = "lhs"
+    """How the ranges are sampled: ``grid`` (``points`` levels per range, every
+    combination), ``lhs`` (``points`` points of a Latin hypercube), or SALib's designs for
+    sensitivity analysis: ``morris`` (``points`` trajectories of ``levels`` levels) and
+    ``sobol`` (Saltelli's scheme: ``points`` base samples, a power of 2, first and total
+    order)."""
+
+    method: Literal["grid", "lhs", "morris", "sobol"] = "lhs"
     points: int = Field(8, ge=1, le=10_000)
+    levels: int = Field(4, ge=2, le=20)
     seed: int = Field(0, ge=0)
+
+    def model_post_init(self, _):
+        if self.method == "sobol" and self.points & (self.points - 1):
+            raise ValueError(f"sobol needs points = a power of 2, got {self.points}")
 
 
 class ExperimentFile(_Strict):
@@ -284,6 +297,15 @@ def build(
                     f"ranges[{i}].structures",
                     f"{s!r} is not one of experiment.structures",
                 )
+    for i, r in enumerate(ranges):
+        if r.file == "scenario" and not r.structures:
+            raise ScenarioError(
+                file,
+                f"ranges[{i}].structures",
+                "a scenario key's range names the structures whose file it changes",
+            )
+    if len({r.name for r in ranges}) != len(ranges):
+        raise ScenarioError(file, "ranges", "each key (and structures) at most once")
     if ranges and variants:
         raise ScenarioError(
             file, "ranges", "an experiment has either named variants or sampled ranges"
@@ -293,22 +315,40 @@ def build(
     return exp
 
 
-def sample_points(exp: Experiment) -> list[dict[str, float]]:
-    """The sampled values of the ranges: a full grid of ``points`` levels per range, or a
-    Latin hypercube of ``points`` points (``scipy.stats.qmc``, seeded)."""
-    from scipy.stats import qmc
+def salib_problem(exp: Experiment) -> dict:
+    """The ranges as a SALib problem (names, bounds; a factor range's bounds are factors)."""
+    return {
+        "num_vars": len(exp.ranges),
+        "names": [r.name for r in exp.ranges],
+        "bounds": [list(r.factor if r.factor else (r.low, r.high)) for r in exp.ranges],
+    }
 
-    bounds = [(r.factor if r.factor else (r.low, r.high)) for r in exp.ranges]
-    n = exp.sampling.points
-    if exp.sampling.method == "grid":
-        levels = [np.linspace(lo, hi, n) for lo, hi in bounds]
-        unit = list(itertools.product(*levels))
-        values = np.array(unit, dtype=float)
-    else:
-        u = qmc.LatinHypercube(d=len(bounds), seed=exp.sampling.seed).random(n)
+
+def sample_points(exp: Experiment) -> list[dict[str, float]]:
+    """The sampled values of the ranges (``Sampling``): scipy's Latin hypercube, a full
+    grid, or SALib's Morris or Saltelli designs — all seeded."""
+    problem = salib_problem(exp)
+    bounds = problem["bounds"]
+    n, method, seed = exp.sampling.points, exp.sampling.method, exp.sampling.seed
+    if method == "grid":
+        values = np.array(
+            list(itertools.product(*[np.linspace(lo, hi, n) for lo, hi in bounds])), dtype=float
+        )
+    elif method == "lhs":
+        from scipy.stats import qmc
+
+        u = qmc.LatinHypercube(d=len(bounds), seed=seed).random(n)
         lo = np.array([b[0] for b in bounds])
         hi = np.array([b[1] for b in bounds])
         values = lo + u * (hi - lo)
+    elif method == "morris":
+        from SALib.sample import morris
+
+        values = morris.sample(problem, N=n, num_levels=exp.sampling.levels, seed=seed)
+    else:
+        from SALib.sample import sobol
+
+        values = sobol.sample(problem, N=n, calc_second_order=False, seed=seed)
     return [{r.name: float(v) for r, v in zip(exp.ranges, row, strict=True)} for row in values]
 
 
@@ -424,7 +464,8 @@ def resolve(exp: Experiment) -> list[RunSpec]:
             else:
                 if v.structures is not None and s not in v.structures:
                     continue
-                sc_ch, pop_ch, where = dict(v.scenario), dict(v.population), f"variants.{vname}"
+                sc_ch = {**dict.fromkeys(v.remove), **v.scenario}
+                pop_ch, where = dict(v.population), f"variants.{vname}"
             try:
                 sc = load_scenario(s, changes=sc_ch or None)
             except ScenarioError as e:
@@ -483,6 +524,37 @@ def resolve(exp: Experiment) -> list[RunSpec]:
 def _content(dump: dict) -> dict:
     """A loaded file's content without where it was read from."""
     return {k: v for k, v in dump.items() if k not in ("file", "sources")}
+
+
+def with_sampling(exp: Experiment, method: str, points: int | None = None) -> Experiment:
+    """``exp`` with its ranges sampled by ``method`` (and ``points``)."""
+    if not exp.ranges:
+        raise ScenarioError(exp.file, "ranges", "no [[ranges]] to sample; declare some")
+    data = {**exp.sampling.model_dump(), "method": method}
+    if points is not None:
+        data["points"] = points
+    try:
+        sampling = Sampling.model_validate(data)
+    except ValidationError as err:
+        msg = err.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ScenarioError(exp.file, "sampling", msg) from None
+    return build(exp.file, exp.settings, exp.variants, exp.ranges, sampling)
+
+
+def with_settings(exp: Experiment, **changes) -> Experiment:
+    """``exp`` with some settings changed (``residents=2000``: a quick look at a shipped
+    experiment); ``None`` values are ignored.  A changed experiment has another hash, so it
+    needs its own results directory."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        return exp
+    try:
+        settings = Settings.model_validate({**exp.settings.model_dump(), **changes})
+    except ValidationError as err:
+        e = err.errors()[0]
+        msg = e["msg"].removeprefix("Value error, ")
+        raise ScenarioError(exp.file, "experiment." + ".".join(map(str, e["loc"])), msg) from None
+    return build(exp.file, settings, exp.variants, exp.ranges, exp.sampling)
 
 
 def compare_experiment(

@@ -877,3 +877,60 @@ def save_figures(
         atomic_write(svg, lambda tmp, fig=fig: fig.savefig(tmp, format="svg"))
         saved.append((name, png, svg))
     return saved
+
+
+# ------------------------------------------------------------------ sensitivity
+@chart
+def sensitivity_chart(indices, names: dict, lang: str = "en"):
+    """What each structure's paired difference from the reference hinges on: one panel per
+    outcome, the parameters' indices (Morris μ* or Sobol total order) relative to the
+    largest in that panel, one bar per structure (its colour).  ``names``: ``outcomes``,
+    ``structures`` (key -> {"zh", "en"}) and ``reference`` (its key)."""
+    d = indices[indices["target"] == "difference"]
+    outcomes = list(dict.fromkeys(d["outcome"]))
+    structures = list(dict.fromkeys(d["structure"]))
+    params = list(dict.fromkeys(d["parameter"]))
+    colours = colour_order([names["reference"], *structures])
+    ncol = min(3, max(1, len(outcomes)))
+    nrow = max(1, math.ceil(len(outcomes) / ncol))
+    fig = _figure(figsize=(5.2 * ncol, 1.2 + 0.42 * len(params) * nrow + 0.6))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
+    height = 0.8 / max(1, len(structures))
+    for i, o in enumerate(outcomes):
+        ax = axes.ravel()[i]
+        for j, s in enumerate(structures):
+            sub = d[(d["outcome"] == o) & (d["structure"] == s)].set_index("parameter")
+            vals = sub["relative"].reindex(params).fillna(0).to_numpy()
+            ys = np.arange(len(params))[::-1] + (j - (len(structures) - 1) / 2) * height
+            ax.barh(ys, vals, height=height, color=colours[s], label=names["structures"][s][lang])
+        ax.set_yticks(np.arange(len(params))[::-1])
+        ax.set_yticklabels(params if i % ncol == 0 else [], fontsize=8)
+        ax.set_xlim(0, 1.05)
+        ax.set_title(names["outcomes"][o][lang], fontsize=10)
+        ax.set_xlabel(t("relative_importance", lang), fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    for ax in axes.ravel()[len(outcomes) :]:
+        ax.axis("off")
+    method = "Morris μ*" if d["method"].iloc[0] == "morris" else "Sobol ST"
+    handles, labels_ = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, labels_, loc="lower center", ncol=len(structures), fontsize=9)
+    fig.suptitle(
+        t(
+            "sensitivity_title",
+            lang,
+            ref=names["structures"][names["reference"]][lang],
+            method=method,
+        ),
+        fontsize=12,
+    )
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    return fig
+
+
+def save_sensitivity_chart(indices, names: dict, out_dir: Path, lang: str = "en", dpi: int = 110):
+    """``sensitivity_<lang>.png`` and ``.svg`` in ``out_dir``."""
+    fig = sensitivity_chart(indices, names, lang)
+    png = Path(out_dir) / f"sensitivity_{lang}.png"
+    atomic_write(png, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
+    atomic_write(png.with_suffix(".svg"), lambda tmp: fig.savefig(tmp, format="svg"))
+    return png

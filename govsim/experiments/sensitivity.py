@@ -1,0 +1,186 @@
+"""``govsim sensitivity``: which assumptions do the outcomes and the comparison hinge on?
+
+The experiment's ``[[ranges]]`` are sampled with SALib (Morris trajectories or Saltelli's
+scheme for Sobol indices, ``Sampling``); every sampled point is a variant of the batch, run
+in every structure on the same seeds (common random numbers), so at each point a
+structure's difference from the reference is paired.  Indices are computed with SALib for
+each headline outcome of each structure (``target = "level"``) and for each structure's
+paired difference from the reference (``target = "difference"``).
+
+Written beside the batch (``DIR/runs/`` …): ``sensitivity.parquet`` and ``.csv`` (one row
+per structure × outcome × target × parameter), ``robustness.csv`` (per structure and
+outcome: the difference from the reference over the sampled points, and the share of points
+where it keeps the sign it has with the files' values) and ``sensitivity_<lang>.png``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from govsim.experiments.batch import outcome_rows, run_batch
+from govsim.experiments.experiment import BASE, Experiment, resolve, salib_problem
+from govsim.io import write_csv, write_parquet
+
+INDEX_FILE = "sensitivity.parquet"
+
+
+class SensitivityError(RuntimeError):
+    pass
+
+
+def outcome_frame(exp: Experiment, out: Path) -> tuple[pd.DataFrame, list]:
+    runs = resolve(exp)
+    table = outcome_rows(out, runs)
+    return table, runs
+
+
+def analyse(exp: Experiment, out: Path, outcomes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sensitivity indices and robustness of the comparison, from a finished batch."""
+    from SALib.analyze import morris, sobol
+
+    table, runs = outcome_frame(exp, out)
+    problem = salib_problem(exp)
+    names = problem["names"]
+    x = np.array([[p[n] for n in names] for p in exp.points], dtype=float)
+    n_points = len(exp.points)
+    reference = exp.settings.structures[0]
+    ref_key = next(r.structure for r in runs if r.scenario == reference)
+    # per (structure, population) and point: the mean over replicates
+    table = table.copy()
+    table["point"] = table["variant"]
+    means = table.groupby(["structure", "population", "point"], sort=False)[outcomes].mean()
+    rows, robust = [], []
+    pairs = list(dict.fromkeys((r.structure, r.population) for r in runs))
+    for structure, population in pairs:
+        points = [f"p{i:04d}" for i in range(n_points)]
+        y = means.loc[(structure, population)].reindex(points)
+        base = means.loc[(structure, population)].loc[BASE]
+        targets = {"level": (y, base)}
+        if structure != ref_key and (ref_key, population) in means.index.droplevel(2):
+            yr = means.loc[(ref_key, population)].reindex(points)
+            br = means.loc[(ref_key, population)].loc[BASE]
+            targets["difference"] = (y - yr, base - br)
+        for target, (yy, b) in targets.items():
+            for o in outcomes:
+                v = yy[o].to_numpy(dtype=float)
+                if not np.isfinite(v).all():
+                    continue
+                if target == "difference":
+                    sign = np.sign(b[o])
+                    robust.append(
+                        {
+                            "structure": structure,
+                            "population": population,
+                            "outcome": o,
+                            "difference_files": float(b[o]),
+                            "difference_min": float(v.min()),
+                            "difference_max": float(v.max()),
+                            "same_sign_share": float(np.mean(np.sign(v) == sign))
+                            if sign
+                            else float("nan"),
+                            "points": n_points,
+                        }
+                    )
+                if np.ptp(v) == 0.0:
+                    idx = {n: dict.fromkeys(("mu_star", "sigma", "S1", "ST"), 0.0) for n in names}
+                elif exp.sampling.method == "morris":
+                    r = morris.analyze(
+                        problem, x, v, num_levels=exp.sampling.levels, seed=exp.sampling.seed
+                    )
+                    idx = {
+                        n: {
+                            "mu_star": r["mu_star"][i],
+                            "mu_star_conf": r["mu_star_conf"][i],
+                            "sigma": r["sigma"][i],
+                        }
+                        for i, n in enumerate(names)
+                    }
+                else:
+                    r = sobol.analyze(problem, v, calc_second_order=False, seed=exp.sampling.seed)
+                    idx = {
+                        n: {
+                            "S1": r["S1"][i],
+                            "S1_conf": r["S1_conf"][i],
+                            "ST": r["ST"][i],
+                            "ST_conf": r["ST_conf"][i],
+                        }
+                        for i, n in enumerate(names)
+                    }
+                spread = float(np.std(v))
+                for n in names:
+                    rows.append(
+                        {
+                            "structure": structure,
+                            "population": population,
+                            "outcome": o,
+                            "target": target,
+                            "parameter": n,
+                            "method": exp.sampling.method,
+                            "output_sd": spread,
+                            **{k: float(val) for k, val in idx[n].items()},
+                        }
+                    )
+    indices = pd.DataFrame(rows)
+    if len(indices):
+        key = "mu_star" if exp.sampling.method == "morris" else "ST"
+        top = indices.groupby(["structure", "population", "outcome", "target"])[key].transform(
+            "max"
+        )
+        indices["relative"] = np.where(top > 0, indices[key] / top, 0.0)
+    return indices, pd.DataFrame(robust)
+
+
+def sensitivity(
+    exp: Experiment,
+    out: Path,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    langs: tuple[str, ...] = ("zh", "en"),
+):
+    """Run the sampled batch (resumable like any batch) and write the indices and chart."""
+    from govsim.core.summary import headline
+
+    out = Path(out)
+    if exp.sampling.method not in ("morris", "sobol"):
+        raise SensitivityError(f"{exp.file}: sampling.method must be morris or sobol")
+    report = run_batch(exp, out, workers, executor, scheduler, force=force, progress=progress)
+    if not report.complete:
+        raise SensitivityError(
+            f"{len(report.failed)} runs failed (tracebacks under {out / 'failures'}); "
+            "run the same command again to retry them"
+        )
+    indices, robust = analyse(exp, out, list(headline()))
+    write_parquet(out / INDEX_FILE, indices)
+    write_csv(out / "sensitivity.csv", indices)
+    write_csv(out / "robustness.csv", robust)
+    from govsim.core.load import load_scenario
+    from govsim.core.summary import OUTCOMES
+    from govsim.presentation.plot import save_sensitivity_chart
+
+    specs = {s: load_scenario(s) for s in exp.settings.structures}
+    names = {
+        "outcomes": {k: {"zh": o.zh, "en": o.en} for k, o in OUTCOMES.items()},
+        "structures": {
+            sc.key: {"zh": _short(sc.scenario.name_zh), "en": _short(sc.scenario.name_en)}
+            for sc in specs.values()
+        },
+        "reference": specs[exp.settings.structures[0]].key,
+    }
+    charts = (
+        [save_sensitivity_chart(indices, names, out, lang) for lang in langs]
+        if len(indices)
+        else []
+    )
+    return indices, robust, charts
+
+
+def _short(name: str) -> str:
+    for sep in (":", ":", "(", "("):
+        name = name.split(sep)[0]
+    return name.strip()
