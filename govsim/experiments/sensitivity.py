@@ -51,7 +51,7 @@ def analyse(exp: Experiment, out: Path, outcomes: list[str]) -> tuple[pd.DataFra
     # per (structure, population) and point: the mean over replicates
     table = table.copy()
     table["point"] = table["variant"]
-    means = table.groupby(["structure", "population", "point"], sort=False)[outcomes].mean()
+    means = table.groupby(["structure", "population", "point"])[outcomes].mean().sort_index()
     rows, robust = [], []
     pairs = list(dict.fromkeys((r.structure, r.population) for r in runs))
     for structure, population in pairs:

@@ -1,0 +1,370 @@
+"""Research batches: experiment files, resume after a kill, failures recorded, foreign
+directories refused, Dask equal to local, and readers that take only whole runs."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from govsim import cli, store
+from govsim.config.reading import ScenarioError
+from govsim.experiments import batch
+from govsim.experiments.experiment import (
+    compare_experiment,
+    load_experiment,
+    resolve,
+    with_sampling,
+    with_settings,
+)
+from govsim.presentation.results import Results, ResultsError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def small(structures=("baseline", "chengdong"), replicates=2, residents=600, days=20, seed=3):
+    return compare_experiment(list(structures), residents, days, seed, replicates)
+
+
+def write_experiment(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_shipped_experiments_load_and_plan(tmp_path):
+    for f in sorted((ROOT / "experiments").glob("*.toml")):
+        exp = load_experiment(f)
+        runs = resolve(exp)
+        assert runs, f
+        # common random numbers: replicate k has seed + k in every structure and variant
+        for r in runs:
+            assert r.seed == exp.settings.seed + r.replicate
+        # every run is paired with a run the batch makes
+        keys = {r.key for r in runs}
+        assert {r.reference for r in runs} <= keys, f
+    abl = resolve(load_experiment("ablations"))
+    refs = {r.key: r.reference for r in abl}
+    assert refs["baseline--no_street"] == "baseline"  # a lever against its own structure
+    no_street = next(r for r in abl if r.variant == "no_street")
+    assert ("institutions.street", None) in no_street.scenario_changes
+
+
+def test_experiment_file_errors_name_file_and_key(tmp_path):
+    cases = {
+        "[experiment]\nstructures = ['baseline']\nreplicates = 0\n": "experiment.replicates",
+        "[experiment]\nstructures = ['baseline']\nresidents = 1e12\n": "experiment.residents",
+        "[experiment]\nstructures = ['baseline', 'baseline']\n": "experiment.structures",
+        "[experiment]\nstructures = ['baseline']\nbogus = 1\n": "experiment.bogus",
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\nstructures = ['nanshan']\n": (
+            "variants.x.structures"
+        ),
+        "[experiment]\nstructures = ['baseline']\n[[ranges]]\nkey = 'behaviour.peers'\n"
+        "low = 2\nhigh = 1\n": "ranges",
+        "[experiment]\nstructures = ['baseline']\n[[ranges]]\nkey = 'institutions.rc.staff'\n"
+        "file = 'scenario'\nlow = 1\nhigh = 2\n": "ranges[0].structures",
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\n"
+        "scenario = { 'institutions.rc.windows' = -3 }\n": "institutions.rc.windows",
+    }
+    for text, key in cases.items():
+        p = write_experiment(tmp_path, text)
+        with pytest.raises(ScenarioError) as e:
+            resolve(load_experiment(p))
+        msg = str(e.value)
+        assert key in msg and "\n" not in msg, (text, msg)
+        assert str(p) in msg or "baseline.toml" in msg
+    # a variant's bad value names the scenario file and the experiment's variant
+    assert "variants.x" in msg and "exp.toml" in msg
+
+
+def test_batch_resumes_skipping_finished_runs_and_repairing_broken_ones(tmp_path):
+    exp = small()
+    out = tmp_path / "b"
+    rep = batch.run_batch(exp, out, progress=False)
+    assert rep.complete and rep.ran == 4 and rep.skipped == 0
+    first = (out / "runs.csv").read_bytes()
+    stamps = {p: p.stat().st_mtime_ns for p in out.glob("runs/**/summary.json")}
+    # one run deleted, one run's daily table truncated, a leftover of a run in flight
+    runs = sorted((out / "runs").glob("structure=*/*/*/rep=*"))
+    import shutil
+
+    shutil.rmtree(runs[0])
+    daily = runs[1] / "daily.parquet"
+    daily.write_bytes(daily.read_bytes()[:100])
+    (out / store.INFLIGHT / "deadbeef").mkdir(parents=True)
+    (out / store.INFLIGHT / "deadbeef" / "needs.parquet").write_bytes(b"half")
+    res = Results.load(out)
+    assert len(res.unfinished) == 2  # the reader takes only whole runs …
+    assert any("daily.parquet" in u for u in res.unfinished)
+    rep = batch.run_batch(exp, out, progress=False)
+    assert rep.skipped == 2 and rep.ran == 2 and rep.complete  # … and the batch redoes them
+    assert not (out / store.INFLIGHT).exists()
+    assert (out / "runs.csv").read_bytes() == first
+    untouched = [p for p in stamps if p.exists() and p.stat().st_mtime_ns == stamps[p]]
+    assert len(untouched) == 2
+    assert Results.load(out).finished
+
+
+def test_batch_refuses_another_experiments_directory_unless_forced(tmp_path, capsys):
+    out = tmp_path / "b"
+    batch.run_batch(small(days=20), out, progress=False)
+    other = small(days=10)
+    with pytest.raises(store.OutputError) as e:
+        batch.run_batch(other, out, progress=False)
+    assert "--force" in str(e.value) and str(out) in str(e.value)
+    # the CLI says so in one line, before any work, and leaves the old results alone
+    before = (out / "runs.csv").read_bytes()
+    argv = ["compare", "baseline", "chengdong", "--residents", "600", "--days", "10"]
+    argv += ["--seed", "3", "--replicates", "2", "--workers", "1", "--out", str(out)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("govsim: error: --out") and "\n" not in err
+    assert (out / "runs.csv").read_bytes() == before
+    # --force replaces them, and only them
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert cli.main([*argv, "--force"]) == 0
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert Results.load(out).days == 10 and Results.load(out).finished
+
+
+def test_out_is_checked_before_any_work(tmp_path, capsys, monkeypatch):
+    calls = []
+    monkeypatch.setattr(batch, "execute_safely", lambda r: calls.append(r) or ("error", "x"))
+    f = tmp_path / "afile"
+    f.write_text("x", encoding="utf-8")
+    for out in (f, f / "below"):
+        argv = ["compare", "baseline", "--residents", "600", "--days", "5", "--out", str(out)]
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert "--out" in err and "file" in err and "\n" not in err
+    # a directory this user cannot write (root writes anywhere but into /proc)
+    argv = ["compare", "baseline", "--residents", "600", "--days", "5", "--out", "/proc/govsim"]
+    assert cli.main(argv) == 2
+    assert "cannot write" in capsys.readouterr().err
+    # a directory of old results without a manifest is not mixed with a new batch
+    old = tmp_path / "old"
+    (old / "runs").mkdir(parents=True)
+    (old / "summary.csv").write_text("scenario\n", encoding="utf-8")
+    argv = ["compare", "baseline", "--residents", "600", "--days", "5", "--out", str(old)]
+    assert cli.main(argv) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+    assert calls == []  # nothing was run
+
+
+def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
+    real = batch.execute_safely
+
+    def flaky(run):
+        if run.structure == "chengdong" and run.replicate == 1:
+            try:
+                raise RuntimeError("simulated failure in a run")
+            except RuntimeError:
+                import traceback
+
+                return "error", traceback.format_exc()
+        return real(run)
+
+    monkeypatch.setattr(batch, "execute_safely", flaky)
+    out = tmp_path / "f"
+    rep = batch.run_batch(small(), out, progress=False)
+    assert rep.ran == 3 and len(rep.failed) == 1 and not rep.complete
+    [failure] = (out / "failures").glob("*.json")
+    record = json.loads(failure.read_text(encoding="utf-8"))
+    assert "simulated failure" in record["error"] and "Traceback" in record["error"]
+    assert not (out / "runs.csv").exists()  # no tables from an incomplete batch
+    monkeypatch.setattr(batch, "execute_safely", real)
+    rep = batch.run_batch(small(), out, progress=False)
+    assert rep.ran == 1 and rep.complete
+    assert not list((out / "failures").glob("*.json"))
+
+
+def test_hive_layout_reads_with_one_glob(tmp_path):
+    out = tmp_path / "h"
+    batch.run_batch(small(), out, progress=False)
+    import pyarrow.dataset as ds
+
+    for name, per_run in (("outcomes", 1), ("daily", 20)):
+        files = sorted(glob.glob(str(out / "runs" / "*" / "*" / "*" / "*" / f"{name}.parquet")))
+        t = ds.dataset(files, format="parquet").to_table().to_pandas()
+        assert len(t) == 4 * per_run
+        assert list(t.columns[:4]) == ["structure", "variant", "population", "rep"]
+        for f in files:  # the columns inside the files match the directory names
+            part = dict(p.split("=") for p in Path(f).parent.relative_to(out / "runs").parts)
+            row = pd.read_parquet(f).iloc[0]
+            assert {k: str(row[k]) for k in part} == part
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["config_hash"] and m["govsim_version"] and len(m["runs"]) == 4
+    assert m["config"]["settings"]["seed"] == 3
+    assert m["git_commit"] is None or len(m["git_commit"]) >= 40
+    # files respect the umask
+    mode = (out / "runs.csv").stat().st_mode & 0o777
+    mask = os.umask(0)
+    os.umask(mask)
+    assert mode == 0o666 & ~mask
+
+
+def test_variants_and_sampled_points_are_paired_on_common_random_numbers(tmp_path):
+    p = write_experiment(
+        tmp_path,
+        """
+[experiment]
+structures = ["baseline"]
+replicates = 1
+residents = 600
+days = 15
+outputs = ["needs"]
+
+[variants.more_windows]
+name_en = "two windows"
+scenario = { "institutions.rc.windows" = 2 }
+""",
+    )
+    out = tmp_path / "v"
+    assert batch.run_batch(load_experiment(p), out, progress=False).complete
+    res = Results.load(out)
+    assert res.order == ["baseline", "baseline--more_windows"]
+    assert res.name("baseline--more_windows", "en").endswith("(two windows)")
+    assert res.reference_of("baseline--more_windows") == "baseline"
+    a, b = (res.needs(k, ["type", "resident", "t_arose_h"]) for k in res.order)
+    pd.testing.assert_frame_equal(a, b)  # the same residents and needs
+    used = res.first("baseline--more_windows").scenario()
+    assert used.institutions["rc"].windows == 2
+    # sampled points: a grid over one range
+    p2 = write_experiment(
+        tmp_path,
+        """
+[experiment]
+structures = ["baseline"]
+replicates = 1
+[[ranges]]
+key = "behaviour.peers"
+factor = [0.5, 1.5]
+[sampling]
+method = "grid"
+points = 3
+""",
+        "grid.toml",
+    )
+    runs = resolve(load_experiment(p2))
+    peers = [dict(r.population_changes).get("behaviour.peers") for r in runs]
+    assert peers == [None, 1.0, 2.0, 3.0]  # the file's 2.0 times 0.5, 1.0, 1.5
+
+
+def test_sensitivity_runs_end_to_end(tmp_path, capsys):
+    out = tmp_path / "s"
+    argv = ["sensitivity", "screen", "--residents", "500", "--days", "20", "--points", "2"]
+    argv += ["--workers", "2", "--out", str(out)]
+    assert cli.main(argv) == 0
+    idx = pd.read_parquet(out / "sensitivity.parquet")
+    exp = with_sampling(load_experiment("screen"), "morris", 2)
+    assert set(idx["parameter"]) == {r.name for r in exp.ranges}
+    assert set(idx["target"]) == {"level", "difference"}
+    assert {"mu_star", "sigma", "relative"} <= set(idx.columns)
+    # Chengdong's committee staff moves only Chengdong: every other structure's level
+    # outcomes do not depend on it at all
+    staff = idx[(idx["parameter"] == "scenario.institutions.rc.staff[chengdong]")]
+    level = staff[staff["target"] == "level"]
+    assert (level[level["structure"] != "chengdong"]["mu_star"] == 0).all()
+    assert level[level["structure"] == "chengdong"]["mu_star"].max() > 0
+    robust = pd.read_csv(out / "robustness.csv")
+    assert robust["same_sign_share"].dropna().between(0, 1).all()
+    assert (out / "sensitivity_zh.png").stat().st_size > 20_000
+    assert "chengdong − reference" in capsys.readouterr().out
+
+
+def test_dask_local_cluster_gives_the_local_results(tmp_path):
+    pytest.importorskip("distributed")
+    exp = small(replicates=2)
+    batch.run_batch(exp, tmp_path / "local", workers=1, progress=False)
+    rep = batch.run_batch(exp, tmp_path / "dask", workers=2, executor="dask", progress=False)
+    assert rep.complete
+    for f in ("runs.csv", "summary.csv", "paired.csv"):
+        assert (tmp_path / "local" / f).read_bytes() == (tmp_path / "dask" / f).read_bytes(), f
+    for d in (tmp_path / "local" / "runs").glob("*/*/*/*"):
+        other = tmp_path / "dask" / d.relative_to(tmp_path / "local")
+        for f in ("needs.parquet", "outcomes.parquet"):
+            assert pd.read_parquet(d / f).equals(pd.read_parquet(other / f))
+
+
+def test_sigterm_stops_the_workers_and_the_batch_resumes(tmp_path):
+    out = tmp_path / "t"
+    argv = [sys.executable, "-m", "govsim.cli", "compare", "baseline", "chengdong", "nanshan"]
+    argv += ["--residents", "4000", "--days", "120", "--replicates", "6", "--seed", "2"]
+    argv += ["--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while not list(out.glob("runs/*/*/*/*/summary.json")) and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "run the same command again" in err
+    done = len(list(out.glob("runs/*/*/*/*/summary.json")))
+    assert 0 < done < 18
+    time.sleep(2.5)  # nothing is written after the batch stopped
+    assert len(list(out.glob("runs/*/*/*/*/summary.json"))) == done
+    assert not (out / store.INFLIGHT).exists() or not any((out / store.INFLIGHT).iterdir())
+    with pytest.raises(ResultsError, match="manifest.json"):
+        _truncated_manifest(out)
+    # started again, it finishes only what is missing
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert f"{done} already finished" in r.stdout
+
+
+def _truncated_manifest(out: Path):
+    """A truncated manifest is one error naming it (on a copy)."""
+    import shutil
+
+    copy = out.parent / "copy"
+    shutil.copytree(out, copy)
+    m = copy / "manifest.json"
+    m.write_bytes(m.read_bytes()[:50])
+    Results.load(copy)
+
+
+def test_results_reject_truncated_and_foreign_files(tmp_path):
+    out = tmp_path / "r"
+    batch.run_batch(small(replicates=1), out, progress=False)
+    run = next((out / "runs").glob("*/*/*/*"))
+    s = run / "summary.json"
+    s.write_text(s.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    res = Results.load(out)
+    assert any("unreadable" in u for u in res.unfinished)
+    # a stray run directory that the manifest does not plan is never read
+    stray = out / "runs" / "structure=baseline" / "variant=base" / "population=urban" / "rep=9"
+    stray.mkdir(parents=True)
+    (stray / "summary.json").write_text(
+        json.dumps({"scenario": "baseline", "days": 1}), encoding="utf-8"
+    )
+    assert all(r.replicate != 9 for runs in Results.load(out).runs.values() for r in runs)
+    # an empty summary in a single run's directory is one error naming it
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "summary.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ResultsError, match="summary.json"):
+        Results.load(single)
+
+
+def test_compare_of_one_structure_twice_is_one_clear_error(capsys):
+    assert cli.main(["compare", "baseline", "baseline", "--out", "/tmp/never"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "structures" in err and "at most once" in err and "\n" not in err
+    assert not Path("/tmp/never").exists()
+
+
+def test_quick_look_settings_change_the_experiment(tmp_path):
+    exp = load_experiment("headline")
+    quick = with_settings(exp, residents=800, days=10, replicates=1)
+    assert quick.config_hash() != exp.config_hash()
+    assert quick.settings.residents == 800 and quick.settings.structures == exp.settings.structures
+    with pytest.raises(ScenarioError, match="experiment.residents"):
+        with_settings(exp, residents=10**10)
