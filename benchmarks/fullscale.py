@@ -9,7 +9,8 @@ core of a 2-core machine.  Usage: ``python benchmarks/fullscale.py [--days D] [-
 1,000,000 residents (``--sizes``), by default Chengdong for 200 days (``--scenario``,
 ``--days``), each size in a fresh pinned process after a small warm-up model (imports and
 first-use set-up excluded, as in a batch's worker): the stepping time (``run ns``) and the
-whole run with building the model (``total ns``).  Targets (issue 9 §7): stepping ≤ 120 ns per
+whole run with building the model (``total ns``), from the process's CPU time (on a shared
+machine, wall time also counts what other processes take; it is shown too).  Targets (issue 9 §7): stepping ≤ 120 ns per
 resident-day, flat within ±25% of the mean over 30,000–1,000,000 residents, and 10,000
 residents ≤ 1.5× the 30,000 figure (a small fixed per-run overhead, so checked with building
 included too).  About three minutes on this machine.
@@ -40,11 +41,11 @@ def child(scenario: str, residents: int, days: int, seed: int, warm: bool = Fals
 
     if warm:  # imports and first-use set-up out of the timing, as in a batch's worker
         govsim.GovernanceModel(scenario, residents=1_000, seed=seed + 1).run(2)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = govsim.GovernanceModel(scenario, residents=residents, seed=seed)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     model.run(days)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     s = model.summary()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(
@@ -60,6 +61,8 @@ def child(scenario: str, residents: int, days: int, seed: int, warm: bool = Fals
                 "resident_days_per_s": residents * days / (t2 - t0),
                 "run_ns": 1e9 * (t2 - t1) / (residents * days),
                 "total_ns": 1e9 * (t2 - t0) / (residents * days),
+                "run_cpu_ns": 1e9 * (c2 - c1) / (residents * days),
+                "total_cpu_ns": 1e9 * (c2 - c0) / (residents * days),
                 "peak_mb": peak_mb,
                 "needs": model.needs.n,
                 "participation_rate": s["participation_rate"],
@@ -94,19 +97,22 @@ def run_child(scenario: str, residents: int, days: int, seed: int, warm: bool = 
 def scaling(scenario: str, sizes: list[int], days: int, seed: int) -> None:
     """ns per resident-day at each size, and whether the targets are met."""
     print(f"{scenario}, {days} days, seed {seed}; one pinned process per size")
+    print("ns per resident-day from the process's CPU time (what the other processes on a")
+    print("shared machine take is not in it; wall-clock figures in brackets)")
     print(
         f"{'residents':>9s} {'comm.':>5s} {'init s':>7s} {'run s':>7s} {'run ns':>7s} "
-        f"{'total ns':>8s} {'peak MB':>8s}"
+        f"{'total ns':>8s} {'[run ns wall]':>13s} {'peak MB':>8s}"
     )
     rows = {}
     for n in sizes:
         r = rows[n] = run_child(scenario, n, days, seed, warm=True)
         print(
             f"{n:9,d} {r['communities']:5d} {r['init_s']:7.1f} {r['run_s']:7.1f} "
-            f"{r['run_ns']:7.0f} {r['total_ns']:8.0f} {r['peak_mb']:8.0f}",
+            f"{r['run_cpu_ns']:7.0f} {r['total_cpu_ns']:8.0f} {r['run_ns']:13.0f} "
+            f"{r['peak_mb']:8.0f}",
             flush=True,
         )
-    run_ns = {n: r["run_ns"] for n, r in rows.items()}
+    run_ns = {n: r["run_cpu_ns"] for n, r in rows.items()}
     worst = max(run_ns.values())
     print(
         f"stepping <= {TARGET_NS:.0f} ns per resident-day: {worst:.0f} -> {_ok(worst <= TARGET_NS)}"
@@ -119,7 +125,7 @@ def scaling(scenario: str, sizes: list[int], days: int, seed: int) -> None:
             f"flat within ±{FLAT:.0%} from 30,000 up: ±{dev:.0%} of the mean -> {_ok(dev <= FLAT)}"
         )
     if 10_000 in rows and 30_000 in rows:
-        for col, what in (("run_ns", "stepping"), ("total_ns", "with building")):
+        for col, what in (("run_cpu_ns", "stepping"), ("total_cpu_ns", "with building")):
             ratio = rows[10_000][col] / rows[30_000][col]
             print(f"10,000 <= {SMALL:g}x 30,000 ({what}): {ratio:.2f}x -> {_ok(ratio <= SMALL)}")
 

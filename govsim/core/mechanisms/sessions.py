@@ -155,12 +155,28 @@ def _stable_order(values: np.ndarray, bound: int) -> np.ndarray:
     return np.argsort(values, kind="stable")
 
 
+def _rank_in_runs(values: np.ndarray) -> np.ndarray:
+    """For sorted ``values``, each element's place among the equal ones before it (0, 1, …)."""
+    idx = np.arange(len(values))
+    start = np.ones(len(values), dtype=bool)
+    start[1:] = values[1:] != values[:-1]
+    return idx - np.maximum.accumulate(np.where(start, idx, 0))
+
+
 def sample_seats(seats: int, scale: float, rng: np.random.Generator) -> int:
     """Seats of a full-size session open to the simulated residents: the sample's share
     (``scale``, ODD §2) of them, rounded at random so that the expectation is exact.  Every
     session of the host's programme is held, so a small run offers the same times."""
     want = seats * scale
     return int(want) + int(rng.random() < want - int(want))
+
+
+def sample_seats_each(seats: int, scale: float, rng: np.random.Generator, n: int) -> list[int]:
+    """``sample_seats`` for ``n`` sessions alike: the same draws, taken at once."""
+    if n <= 0:
+        return []
+    want = seats * scale
+    return (int(want) + (rng.random(n) < want - int(want))).tolist()
 
 
 class Sessions(Module):
@@ -381,13 +397,14 @@ class Sessions(Module):
                 starts = [int(h) for h in rng.choice(hours, size=n)]
                 if day % 365 in off.days_of_year:  # a fixed event starts when its hours open
                     starts.append(int(hours[0]))
-                for h in starts:
+                seats = sample_seats_each(off.seats, a.scale, rng, len(starts))
+                for h, n_seats in zip(starts, seats, strict=True):
                     out.append(
                         Session(
                             a,
                             off.kind,
                             h,
-                            sample_seats(off.seats, a.scale, rng),
+                            n_seats,
                             off.collects_needs,
                             off.adds_capacity,
                             off.duration_h,
@@ -407,18 +424,13 @@ class Sessions(Module):
                     acc[kind] += spare * share / per
                     n = int(acc[kind])
                     acc[kind] -= n
-                    for h in rng.choice(hours, size=n):
+                    starts = rng.choice(hours, size=n).tolist()
+                    for h, n_seats in zip(
+                        starts, sample_seats_each(seats, a.scale, rng, n), strict=True
+                    ):
                         # meetings collect opinions and problems (001: 居民议事会)
                         out.append(
-                            Session(
-                                a,
-                                kind,
-                                int(h),
-                                sample_seats(seats, a.scale, rng),
-                                kind == "deliberation",
-                                False,
-                                SESSION_H,
-                            )
+                            Session(a, kind, h, n_seats, kind == "deliberation", False, SESSION_H)
                         )
         return out
 
@@ -473,10 +485,12 @@ class Sessions(Module):
         k_list = list(host_kinds.values())
         # each resident's chance to go to a session of each host kind (0 if not free for one)
         p_list = self._chances(kind, k_list, host, sess_free, base)
-        if len(p_list) == 1:
-            p_any = p_list[0]
-        else:
-            p_any = 1.0 - np.prod([1.0 - p for p in p_list], axis=0)
+        p_any = p_list[0]
+        if len(p_list) > 1:  # 1 − Π(1 − p), multiplied in the kinds' order
+            p_any = 1.0 - p_any
+            for p in p_list[1:]:
+                p_any *= 1.0 - p
+            np.subtract(1.0, p_any, out=p_any)
         # whether each resident goes today: keyed by resident, day and session kind
         u = stream_at(self.seed, "sessions.choice", day, KINDS.index(kind)).random(r.n)
         cand = np.flatnonzero(u < p_any)
@@ -523,19 +537,19 @@ class Sessions(Module):
         if free for a session of their instance of it, else 0."""
         beh, tu = self.beh, self.w.residents.time_use
         extra = np.float32(beh.base_logit[kind] + beh.points * (self.points_per[kind] > 0))
-        base = base + extra
+        neg = np.negative(base + extra)
         p_list = []
         for k in k_list:
             # which instances hold a session each time-use class is free for
             mine = (host >= k.first_node) & (host < k.first_node + k.n_instances)
             avail = np.zeros((k.n_instances, 3), dtype=bool)
             np.logical_or.at(avail, host[mine] - k.first_node, sess_free[mine])
-            p = base + self.dist_logit[k.key]  # the logit, then in place 1 / (1 + e^-logit)
-            np.negative(p, out=p)
+            # 1 / (1 + e^−logit), in place; −logit = −(base + extra) − distance
+            p = np.subtract(neg, self.dist_logit[k.key])
             np.exp(p, out=p)
             p += 1.0
             np.divide(1.0, p, out=p)
-            p[~avail.ravel().take(self._instance_tu(k, tu))] = 0.0
+            p *= avail.ravel().take(self._instance_tu(k, tu))  # 0 if not free for one
             p_list.append(p)
         return p_list
 
@@ -556,40 +570,42 @@ class Sessions(Module):
         in node order (``sessions_today``), so session order is instance order."""
         if not len(mine):
             return None
-        tu = self.w.residents.time_use
-        inst = k.resident_instance[mine]
-        by_inst = _stable_order(inst, k.n_instances)
-        mine, inst = mine[by_inst], inst[by_inst]
-        # the kind's sessions (ascending, so by instance); for each time-use class, the
-        # sessions of each instance it is free for: table[instance, class, p] is the
-        # (p+1)-th of them, -1 past the last
-        ours = np.flatnonzero((host >= k.first_node) & (host < k.first_node + k.n_instances))
+        n_inst = k.n_instances
+        # the kind's sessions (ascending, so by instance); for each [instance, time-use
+        # class] cell, the sessions it is free for: table[cell, p] is the (p+1)-th of them,
+        # -1 past the last
+        ours = np.flatnonzero((host >= k.first_node) & (host < k.first_node + n_inst))
         s_inst = host[ours] - k.first_node
-        held = np.zeros(k.n_instances, dtype=bool)
-        held[s_inst] = True
-        has = held[inst]
-        mine, inst = mine[has], inst[has]
-        if not len(mine):
-            return None
-        count = np.zeros((k.n_instances, 3), dtype=np.int64)
-        width = int(np.bincount(s_inst).max()) + 1
-        table = np.full((k.n_instances, 3, width), -1, dtype=np.int64)
+        held = np.bincount(s_inst, minlength=n_inst)
+        width = int(held.max()) + 1
+        table = np.full((n_inst * 3, width), -1, dtype=np.int64)
+        count = np.zeros(n_inst * 3, dtype=np.int64)
         for c in range(3):
             free = sess_free[ours, c]
             si, i = ours[free], s_inst[free]
-            first = np.searchsorted(i, i, side="left")
-            table[i, c, np.arange(len(i)) - first] = si
-            count[:, c] = np.bincount(i, minlength=k.n_instances)
-        c = tu[mine]
-        pick = (rng.random(len(mine)) * count[inst, c]).astype(np.int64)
-        sess = table[inst, c, np.minimum(pick, width - 1)]
+            table[i * 3 + c, np.arange(len(i)) - np.searchsorted(i, i, side="left")] = si
+            count[c::3] = np.bincount(i, minlength=n_inst)
+        inst = k.resident_instance[mine]
+        cell = self._instance_tu(k, self.w.residents.time_use)[mine]
+        # each candidate's draw, taken by instance (ascending), then in order of arrival
+        u = np.zeros(len(mine))
+        if n_inst == 1:
+            u[:] = rng.random(len(mine))
+        else:
+            by_inst = _stable_order(inst, n_inst)
+            if not held.all():  # no draw where the instance holds no session
+                by_inst = by_inst[held[inst[by_inst]] > 0]
+            u[by_inst] = rng.random(len(by_inst))
+        pick = (u * count[cell]).astype(np.int64)
+        sess = table[cell, np.minimum(pick, width - 1)]
         rows = np.flatnonzero(sess >= 0)
+        if not len(rows):
+            return None
         # by session (so by instance), in order of arrival: the first ``seats`` get in
         j = sess[rows]
         order = _stable_order(j, len(seats))
         rows, j = rows[order], j[order]
-        rank = np.arange(len(j)) - np.searchsorted(j, j, side="left")
-        keep = rank < seats[j]
+        keep = _rank_in_runs(j) < seats[j]
         if not keep.any():
             return None
         return mine[rows[keep]], j[keep]
