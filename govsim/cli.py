@@ -177,6 +177,12 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument(
         "--out", type=Path, default=None, help="HTML file to write (default DIR/report_LANG.html)"
     )
+    rp.add_argument(
+        "--sensitivity",
+        type=Path,
+        default=None,
+        help="a govsim sensitivity directory: add which assumptions the conclusions hinge on",
+    )
 
     m = sub.add_parser(
         "params", help="the parameter table of every scenario and the population profiles"
@@ -432,7 +438,7 @@ def cmd_report(args) -> int:
                 f"finished ones — run the batch again to complete it",
                 file=sys.stderr,
             )
-        out = build_report(args.dir, args.lang, args.out)
+        out = build_report(args.dir, args.lang, args.out, sensitivity=args.sensitivity)
     except FileNotFoundError as e:
         print(f"govsim: error: {e}", file=sys.stderr)
         return 2

@@ -238,6 +238,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "accept_first": ("信用在先", "accept first"),
     "online_phone": ("网上/电话: {types}", "online/phone: {types}"),
     "structure": ("结构", "structure"),
+    "outcome": ("结果", "outcome"),
     "seed_documents": ("来源文件", "seed documents"),
     "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
     "residents": ("居民人数", "residents"),
@@ -251,6 +252,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "windows": ("窗口", "windows"),
     "instances": ("个", "instances"),
     "report_title": ("社区治理结构比较报告", "Community-governance structures compared"),
+    "unfinished": (
+        "注意:此结果目录尚未完成——计划的{planned}次运行中有{missing}次缺失或不完整,下文只用已完成的运行。再次运行同一命令即可继续。",
+        "Note: this results directory is unfinished — {missing} of its {planned} planned runs are missing or incomplete, and what follows uses only the finished ones. Run the same command again to go on.",
+    ),
     "headline": ("主要结果(均值 [95%区间])", "Headline outcomes (mean [95% interval])"),
     "settings": ("运行设置", "Run settings"),
     "structures": ("治理结构及其来源", "The structures and their sources"),

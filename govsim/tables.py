@@ -4,7 +4,8 @@ paired differences from a reference structure.
 Intervals respect the outcome's range (``UNIT_RANGE``, by the outcome's unit): for a share
 the t-interval of the mean is built on the logit scale, for a non-negative quantity (hours,
 yuan, counts per 10,000) on the log scale (delta method), and transformed back, so it never
-leaves the range (``149 h [−12, 311]`` cannot happen).  Paired differences have no range and
+leaves the range (``149 h [−12, 311]`` cannot happen); a log-scale upper end is capped at the
+plain t-interval's, which it exceeds wildly when the standard error nears the mean.  Paired differences have no range and
 keep the plain t-interval.
 
 Shared by the experiments (``runs.csv``, ``summary.csv``, ``paired.csv``) and the
@@ -85,7 +86,10 @@ def mean_ci(
         if se == 0.0 or m <= 0.0:
             return (m, m, m)
         dz = t * se / m
-        return (m, m * math.exp(-dz), m * math.exp(dz))
+        # the delta method on the log scale explodes when the standard error nears the
+        # mean (two replicates, one of them 0): the upper end is never above the plain
+        # t-interval's
+        return (m, m * math.exp(-dz), min(m * math.exp(dz), m + t * se))
     return (m, m - t * se, m + t * se)
 
 

@@ -828,9 +828,19 @@ CHARTS = (
 )
 
 
+# the run outputs a chart reads besides the outcomes (a batch may not keep them)
+NEEDS_OUTPUT = {
+    "participation_over_time": "daily",
+    "response_time_ecdf": "needs",
+    "need_flows": "needs",
+}
+
+
 def all_figures(res: Results, lang: str = "en"):
-    """(name, figure) for every chart of a results directory, org charts last."""
+    """(name, figure) for every chart the runs have the outputs for, org charts last."""
     for name in CHARTS:
+        if name in NEEDS_OUTPUT and not res.has(NEEDS_OUTPUT[name]):
+            continue
         yield name, globals()[name](res, lang)
     for k in res.structures:
         yield f"org_chart_{k}", org_chart(res.scenarios[k], lang)

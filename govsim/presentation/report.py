@@ -16,7 +16,7 @@ from pathlib import Path
 
 from govsim.io import atomic_write
 from govsim.labels import ACTORS, CAPTIONS, TEXT, UNITS, label, pick
-from govsim.presentation.results import Results, colour_order
+from govsim.presentation.results import Results, ResultsError, colour_order
 from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
 # shown after the first headline outcome: the yearly civic participation the reference is
@@ -142,7 +142,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border:1px sol
 th.name,table.settings th{text-align:left}table.settings td{text-align:left}
 .ci{color:#777;font-size:.85em;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;margin-right:.4em;border-radius:2px;vertical-align:middle}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#444;font-size:.92em}
-details{margin-bottom:1em}li{margin:.2em 0;font-size:.9em}
+details{margin-bottom:1em}.warn{background:#fff3cd;border:1px solid #e0c060;padding:.6em .9em}td.l{text-align:left}.scroll{overflow-x:auto}li{margin:.2em 0;font-size:.9em}
 """
 
 
@@ -169,11 +169,82 @@ def embedded_font_css(text: str) -> str:
     return f"@font-face{{font-family:'govsim-cjk';src:url(data:font/otf;base64,{data}) format('opentype');}}"
 
 
+def unfinished_banner(res: Results, lang: str) -> str:
+    if res.finished:
+        return ""
+    planned = sum(len(v) for v in res.runs.values()) + len(res.unfinished)
+    text = label(TEXT, "unfinished", lang).format(planned=planned, missing=len(res.unfinished))
+    return f"<p class=warn>{html.escape(text)}</p>"
+
+
+def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) -> str:
+    """Which assumptions the comparison's conclusions hinge on, from a ``govsim
+    sensitivity`` directory: for each structure and headline outcome, how often its paired
+    difference from the reference kept its direction over the sampled settings, the range
+    it took, and the two assumptions it depends on most."""
+    if sensitivity_dir is None:
+        return ""
+    import pandas as pd
+
+    d = Path(sensitivity_dir)
+    try:
+        robust = pd.read_csv(d / "robustness.csv")
+        idx = pd.read_parquet(d / "sensitivity.parquet")
+    except (OSError, ValueError) as e:
+        raise ResultsError(
+            f"{d}: not a finished sensitivity directory ({type(e).__name__}: {e})"
+        ) from None
+    key = "mu_star" if (idx["method"] == "morris").any() else "ST"
+    diff = idx[(idx["target"] == "difference") & (idx[key] > 0)]
+    rows = []
+    for s in res.structures:
+        first = len(rows)
+        for o in res.headline:
+            r = robust[(robust["structure"] == s) & (robust["outcome"] == o)]
+            if r.empty or o not in res.outcomes:
+                continue
+            r = r.iloc[0]
+            unit = res.outcomes[o]["unit"]
+            nan = float("nan")
+            span = f"{_fmt(unit, r['difference_min'], nan, nan)} … {_fmt(unit, r['difference_max'], nan, nan)}"
+            share = r["same_sign_share"]
+            kept = "–" if share != share else f"{100 * share:.0f}%"
+            top = diff[(diff["structure"] == s) & (diff["outcome"] == o)].nlargest(2, key)
+            params = ", ".join(top["parameter"]) or "–"
+            rows.append(
+                f"<td class=l>{html.escape(res.outcome_name(o, lang))}</td><td>{kept}</td>"
+                f"<td>{span}</td><td class=l><code>{html.escape(params)}</code></td></tr>"
+            )
+        if len(rows) > first:  # the structure's name once, beside its outcomes
+            name = html.escape(res.short_name(s, lang))
+            rows[first] = f"<th class=name rowspan={len(rows) - first}>{name}</th>" + rows[first]
+            rows[first:] = ["<tr>" + r for r in rows[first:]]
+    if not rows:
+        return ""
+    points = int(robust["points"].max())
+    intro = label(TEXT, "hinges_intro", lang).format(
+        points=points, ref=res.short_name(res.reference, lang)
+    )
+    head = "".join(
+        f"<th>{html.escape(label(TEXT, k, lang))}</th>"
+        for k in ("structure", "outcome", "same_sign", "difference_range", "depends_most")
+    )
+    return (
+        f"<h2>{html.escape(label(TEXT, 'hinges_title', lang))}</h2><p>{html.escape(intro)}</p>"
+        f"<div class=scroll><table class=hinges><tr>{head}</tr>{''.join(rows)}</table></div>"
+    )
+
+
 def build_report(
-    results_dir: str | Path, lang: str = "en", out: str | Path | None = None, dpi: int = 110
+    results_dir: str | Path,
+    lang: str = "en",
+    out: str | Path | None = None,
+    dpi: int = 110,
+    sensitivity: str | Path | None = None,
 ) -> Path:
     """Write the HTML report (and its figures as PNG at ``dpi`` and SVG in ``figures/``
-    beside it)."""
+    beside it); with ``sensitivity`` (a ``govsim sensitivity`` directory), a section on
+    which assumptions the conclusions hinge on."""
     from govsim.presentation.plot import save_figures
 
     if lang not in ("zh", "en"):
@@ -195,15 +266,18 @@ def build_report(
             f"<figure id='{html.escape(name)}'><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
             f"<figcaption>{html.escape(cap)} <a href='{html.escape(rel)}'>SVG</a></figcaption></figure>"
         )
+    hinges = hinges_section(res, sensitivity, lang)
     title = label(TEXT, "report_title", lang)
     body = f"""<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
+{unfinished_banner(res, lang)}
 <p>{html.escape(" · ".join(res.name(k, lang) for k in res.order))}</p>
 <h2>{html.escape(label(TEXT, "headline", lang))}</h2>
 {headline_table(res, lang)}
 <p><small>{html.escape(label(TEXT, "paired_design", lang))}</small></p>
 {governance_section(res, lang)}
+{hinges}
 <h2>{html.escape(label(TEXT, "charts", lang))}</h2>
 {"".join(figures)}
 <h2>{html.escape(label(TEXT, "structures", lang))}</h2>

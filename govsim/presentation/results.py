@@ -180,6 +180,10 @@ class Results:
         res.order = listed + sorted(k for k in res.runs if k not in listed)
         return res
 
+    def has(self, output: str) -> bool:
+        """Whether every run kept ``output`` (``daily``, ``needs``, ``hops``)."""
+        return all((r.path / f"{output}.parquet").exists() for v in self.runs.values() for r in v)
+
     @property
     def finished(self) -> bool:
         return not self.unfinished
