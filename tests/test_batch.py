@@ -278,6 +278,19 @@ def test_sensitivity_runs_end_to_end(tmp_path, capsys):
     assert robust["same_sign_share"].dropna().between(0, 1).all()
     assert (out / "sensitivity_zh.png").stat().st_size > 20_000
     assert "chengdong − reference" in capsys.readouterr().out
+    # the comparison's report says what its conclusions hinge on, and that it is unfinished
+    from govsim.presentation.report import build_report
+
+    cmp_dir = tmp_path / "cmp"
+    batch.run_batch(small(replicates=2), cmp_dir, progress=False)
+    import shutil
+
+    shutil.rmtree(next((cmp_dir / "runs").glob("structure=chengdong/*/*/rep=1")))
+    page = build_report(cmp_dir, "en", sensitivity=out).read_text(encoding="utf-8")
+    assert "Which assumptions the conclusions hinge on" in page
+    hinges = page.split("class=hinges")[1].split("</table>")[0]
+    assert "Chengdong" in hinges and "%" in hinges and "population.behaviour." in hinges
+    assert "this results directory is unfinished — 1 of its 4 planned runs" in page
 
 
 def test_dask_local_cluster_gives_the_local_results(tmp_path):
