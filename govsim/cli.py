@@ -184,6 +184,19 @@ def parser() -> argparse.ArgumentParser:
         help="a govsim sensitivity directory: add which assumptions the conclusions hinge on",
     )
 
+    pr = sub.add_parser(
+        "precision",
+        help="replicates needed for a 95%% interval of a given half-width, from a batch's spread",
+    )
+    pr.add_argument("dir", type=Path, help="a compare or batch directory with replicates")
+    pr.add_argument("--outcome", required=True, help="an outcome key, e.g. participation_rate")
+    pr.add_argument(
+        "--half-width",
+        type=float,
+        required=True,
+        help="wanted ± half-width in the outcome's own unit (a share as a fraction, hours)",
+    )
+
     m = sub.add_parser(
         "params", help="the parameter table of every scenario and the population profiles"
     )
@@ -213,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_batch(args)
         if args.command == "sensitivity":
             return cmd_sensitivity(args)
+        if args.command == "precision":
+            return cmd_precision(args)
         return cmd_compare(args)
     except (ScenarioError, OutputError, ResultsError) as e:
         print(f"govsim: error: {e}", file=sys.stderr)
@@ -353,6 +368,38 @@ def cmd_sensitivity(args) -> int:
         f"wrote {args.out}/sensitivity.parquet, sensitivity.csv, robustness.csv and "
         + ", ".join(str(c.name) for c in charts)
     )
+    return 0
+
+
+def cmd_precision(args) -> int:
+    """Replicates needed per run key (its mean) and per paired difference."""
+    import math
+
+    from govsim.presentation.results import Results
+    from govsim.tables import replicates_needed
+
+    if not (args.half_width > 0 and math.isfinite(args.half_width)):
+        raise OutputError(f"--half-width: must be a positive number, got {args.half_width}")
+    res = Results.load(args.dir)
+    if args.outcome not in res.columns:
+        raise OutputError(
+            f"--outcome {args.outcome!r}: not an outcome of these runs; one of "
+            + ", ".join(res.columns)
+        )
+    table = res.table()
+    print(f"{args.outcome}: replicates for a 95% interval of ± {args.half_width:g}")
+    for k in res.order:
+        v = table.loc[table["scenario"] == k, args.outcome].to_numpy(dtype=float)
+        need = replicates_needed(v, args.half_width)
+        line = f"  {k:28s} mean: {len(v)} now, {need if need else '– (needs 2 replicates)'}"
+        ref = res.reference_of(k)
+        if ref not in (None, k):
+            a = table[table["scenario"] == k].set_index("replicate")[args.outcome]
+            b = table[table["scenario"] == ref].set_index("replicate")[args.outcome]
+            d = (a - b).dropna().to_numpy(dtype=float)
+            need_d = replicates_needed(d, args.half_width)
+            line += f"; paired difference from {ref}: {need_d if need_d else '–'}"
+        print(line)
     return 0
 
 

@@ -144,3 +144,22 @@ def paired_differences(
                 }
             )
     return pd.DataFrame(out)
+
+
+def replicates_needed(values: np.ndarray, half_width: float, max_n: int = 100_000) -> int | None:
+    """How many replicates give a 95% t-interval of the mean no wider than ± ``half_width``,
+    taking the spread of ``values`` (the replicates so far, at least two) as the truth; None
+    with fewer than two values.  For paired differences pass the differences."""
+    v = np.asarray([x for x in values if x is not None and x == x], dtype=float)
+    if len(v) < 2 or not half_width > 0:
+        return None
+    sd = float(v.std(ddof=1))
+    if sd == 0.0:
+        return 2
+    n = 2
+    while n < max_n:
+        if float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n) <= half_width:
+            return n
+        # the normal approximation jumps close, then step
+        n = max(n + 1, min(max_n, int((1.96 * sd / half_width) ** 2 * 0.98)))
+    return max_n

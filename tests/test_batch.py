@@ -381,3 +381,26 @@ def test_quick_look_settings_change_the_experiment(tmp_path):
     assert quick.settings.residents == 800 and quick.settings.structures == exp.settings.structures
     with pytest.raises(ScenarioError, match="experiment.residents"):
         with_settings(exp, residents=10**10)
+
+
+def test_replicates_needed_for_a_requested_precision(tmp_path, capsys):
+    from scipy import stats
+
+    from govsim.tables import replicates_needed
+
+    rng = __import__("numpy").random.default_rng(0)
+    v = rng.normal(0.3, 0.05, 12)
+    for h in (0.05, 0.01, 0.002):
+        n = replicates_needed(v, h)
+        sd = v.std(ddof=1)
+        assert stats.t.ppf(0.975, n - 1) * sd / n**0.5 <= h  # enough …
+        assert n == 2 or stats.t.ppf(0.975, n - 2) * sd / (n - 1) ** 0.5 > h  # … and no more
+    assert replicates_needed(v[:1], 0.01) is None
+    out = tmp_path / "p"
+    batch.run_batch(small(replicates=3), out, progress=False)
+    argv = ["precision", str(out), "--outcome", "participation_rate", "--half-width", "0.01"]
+    assert cli.main(argv) == 0
+    text = capsys.readouterr().out
+    assert "chengdong" in text and "paired difference from baseline" in text
+    assert cli.main(["precision", str(out), "--outcome", "nope", "--half-width", "1"]) == 2
+    assert "--outcome 'nope'" in capsys.readouterr().err
