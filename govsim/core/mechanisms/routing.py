@@ -159,6 +159,14 @@ class Routing(Module):
         self.patience_h = np.array([pop.needs.patience_days[t] * 24.0 for t in NEED_TYPE_KEYS])
         self.fixed_relay = sc.routing.relay == "fixed"
         self.invitation_days = int(pop.behaviour.invitation_days)
+        # kinds whose instances are handled together in a pass (``_arrive_kind``): none
+        # relays to its own kind (so none receives from another instance of it within a
+        # pass) and they share one open clock
+        self.together = [
+            bool((self.next_kind[k.index] != k.index).all())
+            and all(a.clock is k.agents[0].clock for a in k.agents)
+            for k in kinds
+        ]
 
     # ---------------------------------------------------------------- intake
     def intake_all(self, day: int, reports: list[Reports]) -> Invitations:
@@ -218,21 +226,144 @@ class Routing(Module):
         first = True
         for _ in range(MAX_PASSES):
             moved = False
-            for a in self.w.agents:
-                if not (a.inbox_ids or (first and a.queue)):
-                    continue  # nothing reached it and nothing waits
-                ids, t = a.take_inbox(t_end)
-                if len(ids):
-                    moved = True
-                    lost.append(self._arrive(day, a, ids, t, float(follow_up[a.node])))
-                elif first and a.queue:
-                    self.services["serve"](day, a, ids, t)
+            for k in self.w.kinds:  # in node order, so every institution in node order
+                if self.together[k.index]:
+                    moved |= self._arrive_kind(day, k, t_end, first, follow_up, lost)
+                    continue
+                for a in k.agents:
+                    if not (a.inbox_ids or (first and a.queue)):
+                        continue  # nothing reached it and nothing waits
+                    ids, t = a.take_inbox(t_end)
+                    if len(ids):
+                        moved = True
+                        lost.append(self._arrive(day, a, ids, t, float(follow_up[a.node])))
+                    elif first and a.queue:
+                        self.services["serve"](day, a, ids, t)
             first = False
             if not moved:
                 break
         if not lost:
             return Lost.none()
         return Lost(*(np.concatenate(x) for x in zip(*lost, strict=True)))
+
+    def _arrive_kind(self, day, k, t_end, first, follow_up, lost: list[Lost]) -> bool:
+        """``_arrive`` at every instance of kind ``k`` with what reached it, in one go: the
+        same draws (keyed by need and hop), queues served instance by instance in node
+        order, hop records and losses in the order instance by instance would give them.
+        Returns whether anything arrived."""
+        serve = self.services["serve"]
+        taken = []  # (agent, ids, t) in node order; ids None: only its queue to serve
+        for a in k.agents:
+            if not (a.inbox_ids or (first and a.queue)):
+                continue
+            ids, t = a.take_inbox(t_end)
+            if len(ids):
+                taken.append((a, ids, t))
+            elif first and a.queue:
+                taken.append((a, None, (ids, t)))
+        if not any(ids is not None for _, ids, _ in taken):
+            for a, _, (ids, t) in taken:
+                serve(day, a, ids, t)
+            return False
+        nd, hops = self.w.needs, self.w.hops
+        arrived = [(a, ids, t) for a, ids, t in taken if ids is not None]
+        ids = np.concatenate([x[1] for x in arrived])
+        t = np.concatenate([x[2] for x in arrived])
+        size = np.array([len(x[1]) for x in arrived])
+        node = np.repeat(np.array([a.node for a, _, _ in arrived], dtype=np.int64), size)
+        typ = nd.type[ids].astype(np.int64)
+        nd.hops[ids] += 1
+        # can it settle the request?  (keyed by need and hop, as in ``_arrive``)
+        u_own = keyed_uniform(self.seed, "routing.authority", ids, nd.hops[ids])
+        own = u_own < self.auth[k.index, typ]
+        fwd = ~own
+        f_ids, f_t, f_node, f_typ = ids[fwd], t[fwd], node[fwd], typ[fwd]
+        t_out, f_lost = f_t, np.zeros(0, dtype=bool)
+        if len(f_ids):
+            u = keyed_uniform(
+                self.seed, "routing.relay", f_ids[:, None], nd.hops[f_ids][:, None], [0, 1]
+            )
+            factor = 1.0 - follow_up[f_node]
+            t_out = self._relay(k, f_t, u[:, 0], factor)
+            f_lost = u[:, 1] < k.spec.relay_loss * factor
+        event = np.where(f_lost, HOP_LOST, HOP_FORWARD)
+        # instance by instance in node order: its queue (the hops it served), then the hops
+        # of what it relayed; relay hops of instances that serve nothing go in together
+        ends = np.cumsum(size).tolist()
+        f_ends = np.cumsum(np.add.reduceat(fwd.astype(np.int64), np.subtract(ends, size)))
+        f_ends = f_ends.tolist()
+        recorded = 0  # relay hops recorded so far
+
+        def record(upto: int) -> None:
+            nonlocal recorded
+            if upto > recorded:
+                sl = slice(recorded, upto)
+                hops.add(
+                    Hops(
+                        f_ids[sl],
+                        f_node[sl],
+                        f_t[sl],
+                        t_out[sl],
+                        event[sl],
+                        np.full(upto - recorded, np.nan),
+                    )
+                )
+                recorded = upto
+
+        i = 0  # instances with arrivals so far
+        for a, a_ids, a_t in taken:
+            before = f_ends[i - 1] if i else 0  # relay hops of the instances before it
+            if a_ids is None:  # nothing arrived; its queue goes on
+                record(before)
+                serve(day, a, *a_t)
+                continue
+            mine = own[ends[i] - len(a_ids) : ends[i]]
+            if mine.any() or a.queue:
+                record(before)
+                serve(day, a, a_ids[mine], a_t[mine])
+            if f_ends[i] > before:
+                n_lost = int(f_lost[before : f_ends[i]].sum())
+                a.count_relays(forwarded=f_ends[i] - before - n_lost, lost=n_lost)
+            i += 1
+        record(len(f_ids))
+        lost.append(self._relayed(f_ids, f_t, f_node, f_typ, t_out, f_lost, k))
+        return True
+
+    def _relay(self, k, t: np.ndarray, u: np.ndarray, factor: np.ndarray) -> np.ndarray:
+        """``Institution.relay`` for requests leaving instances of kind ``k``, each with its
+        instance's share of the delay left (``factor``)."""
+        d = k.spec.relay_delay_h * factor
+        slow = d > 0
+        if not slow.any():
+            return t
+        t_out = t.copy()
+        delay = d[slow] if self.fixed_relay else -np.log1p(-u[slow]) * d[slow]
+        clock = k.agents[0].clock
+        t_out[slow] = clock.from_open(clock.to_open(t[slow]) + delay, side="left")
+        return t_out
+
+    def _relayed(self, ids, t, node, typ, t_out, lost, k) -> Lost:
+        """Requests relayed from instances of ``k``: the lost go back to their residents,
+        the rest on to the next institution.  Returns the losses."""
+        nd = self.w.needs
+        out = Lost.none()
+        if lost.any():
+            li = ids[lost]
+            nd.status[li] = UNREPORTED
+            nd.lost[li] += 1
+            nd.t_ready[li] = t_out[lost] + FEEDBACK_WAIT_H
+            nd.deadline[li] = (
+                nd.t_ready[li] + LOST_PATIENCE_SHARE * self.patience_h[nd.type[li].astype(np.int64)]
+            )
+            nd.relay_up_h[li] = 0.0
+            out = Lost(nd.resident[li], node[lost])
+        go = ~lost
+        if go.any():
+            gi = ids[go]
+            nd.relay_up_h[gi] += t_out[go] - t[go]
+            nxt = self.next_kind[k.index, typ[go]]
+            self.deliver(gi, t_out[go], self.w.nodes_of(nxt, nd.resident[gi]))
+        return out
 
     def _arrive(self, day: int, a, ids: np.ndarray, t: np.ndarray, follow_up: float) -> Lost:
         nd = self.w.needs
