@@ -172,14 +172,12 @@ class Institution(FixedAgent):
         self.free = heap
         if not out_s:
             return empty
-        # columns of the requests started: open-time arrival, need, service hours, arrival
-        done = np.array([q.popleft() for _ in range(len(out_s))])
-        svc = done[:, 2]
+        # the requests started, as columns: need, service hours, calendar arrival
+        _, out_i, svc, t_arr = zip(*[q.popleft() for _ in range(len(out_s))], strict=True)
+        out_i, svc, t_arr = np.array(out_i, dtype=np.int64), np.array(svc), np.array(t_arr)
         busy = float(np.cumsum(svc)[-1])  # summed in queue order, as one by one
         self.busy_hours_today += busy
         self.busy_hours_total += busy
-        out_i = done[:, 1].astype(np.int64)
-        t_arr = done[:, 3]
         out_s = np.asarray(out_s)
         t_start = np.maximum(self.clock.from_open(out_s, side="right"), t_arr)
         t_end = self.clock.from_open(out_s + svc, side="left")

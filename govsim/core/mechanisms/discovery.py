@@ -87,6 +87,8 @@ class Discovery(Module):
         self.outreach = [k for k in world.kinds if k.spec.outreach is not None]
         self.hh_range = {k.key: k.household_ranges(world.households) for k in world.kinds}
         self.visit_acc = np.zeros(len(world.agents))  # fractional committee visits carried over
+        # first resident of each household (households are contiguous), and one past the last
+        self.hh_start = np.searchsorted(r.household, np.arange(world.households.n_households + 1))
         self.has_party_tie = np.asarray(world.ties @ r.party_member.astype(np.float32)).ravel() > 0
 
     def step(self, day: int, spare_hours: np.ndarray) -> Invitations:
@@ -140,7 +142,10 @@ class Discovery(Module):
             return []
         visited = np.full(self.w.households.n_households, np.inf)
         np.minimum.at(visited, households, t)
-        hh_invite = np.flatnonzero(np.isfinite(visited)[r.household])
+        # the members of the visited households, in resident order
+        hh = np.unique(households)
+        first, size = self.hh_start[hh], self.hh_start[hh + 1] - self.hh_start[hh]
+        hh_invite = np.repeat(first - (np.cumsum(size) - size), size) + np.arange(size.sum())
         out = [Invitations(hh_invite, np.full(len(hh_invite), day + self.invitation_days))]
         st = nd.col("status")
         ids = np.flatnonzero(st == UNREPORTED)

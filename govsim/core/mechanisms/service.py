@@ -211,6 +211,10 @@ class Service(Module):
         # small sample's institution on few days)
         days = [d for d in recent if d % 7 == day % 7] or list(recent)
         recent[day] = []  # today's requests are recorded as they are served
+        # a past day's requests as one pair of arrays (its list is complete)
+        for d in days:
+            if len(recent[d]) > 1:
+                recent[d] = [tuple(np.concatenate(c) for c in zip(*recent[d], strict=True))]
         parts = [p for d in days for p in recent[d]]
         if not parts:
             return

@@ -502,13 +502,21 @@ class Sessions(Module):
             w = np.stack([p[cand] for p in p_list], axis=1)
             cum = np.cumsum(w, axis=1)
             choice = (rng.random(len(cand))[:, None] * cum[:, -1:] > cum).sum(axis=1)
-        # assign to a session of their host instance they are free for, then seats
+        # assign to a session of their host instance they are free for, then seats; each
+        # candidate's [instance, time-use class] cell is looked up in resident order, then
+        # put in order of arrival
         order = rng.permutation(len(cand))
-        cand, choice = cand[order], choice[order]
         seats = np.array([s.seats for s in sessions], dtype=np.int64)
+        tu = r.time_use
+        arriving, choice = cand[order], choice[order]
         attendees, hosts_of = [], []
         for ci, k in enumerate(k_list):
-            got = self._seat(k, cand[choice == ci], host, sess_free, seats, rng)
+            cell = self._instance_tu(k, tu)[cand][order]
+            mine = arriving
+            if len(k_list) > 1:
+                chose = choice == ci
+                cell, mine = cell[chose], mine[chose]
+            got = self._seat(k, mine, cell, host, sess_free, seats, rng)
             if got is not None:
                 attendees.append(got[0])
                 hosts_of.append(got[1])
@@ -549,7 +557,8 @@ class Sessions(Module):
             np.exp(p, out=p)
             p += 1.0
             np.divide(1.0, p, out=p)
-            p *= avail.ravel().take(self._instance_tu(k, tu))  # 0 if not free for one
+            if not avail.all():  # 0 if not free for a session of their instance
+                p *= avail.ravel().take(self._instance_tu(k, tu))
             p_list.append(p)
         return p_list
 
@@ -560,9 +569,10 @@ class Sessions(Module):
             flat = self._flat_cache[k.key] = k.resident_instance.astype(np.intp) * 3 + tu
         return flat
 
-    def _seat(self, k, mine, host, sess_free, seats, rng):
-        """Candidates ``mine`` (in order of arrival) for host kind ``k`` pick a session of
-        their instance they are free for; by session, the first ``seats`` to arrive get in.
+    def _seat(self, k, mine, cell, host, sess_free, seats, rng):
+        """Candidates ``mine`` (in order of arrival; ``cell``: their [instance, time-use
+        class] cells, ``_instance_tu``) for host kind ``k`` pick a session of their instance
+        they are free for; by session, the first ``seats`` to arrive get in.
         Returns attendees and their sessions (by session, then arrival), or None.
 
         Draws: one uniform per candidate whose instance holds a session, by instance in
@@ -585,8 +595,7 @@ class Sessions(Module):
             si, i = ours[free], s_inst[free]
             table[i * 3 + c, np.arange(len(i)) - np.searchsorted(i, i, side="left")] = si
             count[c::3] = np.bincount(i, minlength=n_inst)
-        inst = k.resident_instance[mine]
-        cell = self._instance_tu(k, self.w.residents.time_use)[mine]
+        inst = cell // 3
         # each candidate's draw, taken by instance (ascending), then in order of arrival
         u = np.zeros(len(mine))
         if n_inst == 1:
