@@ -361,8 +361,8 @@ def cmd_sensitivity(args) -> int:
     for (structure, outcome), g in diff.groupby(["structure", "outcome"], sort=False):
         top = g[g[key] > 0].sort_values(key, ascending=False).head(2)
         name = pick(OUTCOMES[outcome].zh, OUTCOMES[outcome].en, args.lang)
-        pairs = zip(top["parameter"], top["relative"], strict=True)
-        tops = ", ".join(f"{p} ({r:.2f})" for p, r in pairs) or "moved by none of the ranges"
+        pairs = zip(top["parameter"], top["of_value"], strict=True)
+        tops = ", ".join(f"{p} (×{r:.2f})" for p, r in pairs) or "moved by none of the ranges"
         print(f"  {structure} − reference, {name}: {tops}")
     print(
         f"wrote {args.out}/sensitivity.parquet, sensitivity.csv, robustness.csv and "

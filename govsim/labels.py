@@ -193,14 +193,14 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "difference": ("差异", "difference"),
     "sensitivity_title": (
-        "与{ref}之差取决于哪些假设({method},按结果内最大值归一)",
-        "What each difference from {ref} hinges on ({method}, relative to the largest)",
+        "各假设能使与{ref}之差变动多少（{method}÷差值；虚线=1，即可能抵消差值）",
+        "How far each assumption moves the difference from {ref} ({method} ÷ the difference; dashed line = 1, enough to undo it)",
     ),
-    "relative_importance": ("相对重要性", "relative importance"),
+    "relative_importance": ("效应÷文件取值下的差值", "effect ÷ difference with the files' values"),
     "hinges_title": ("结论取决于哪些假设", "Which assumptions the conclusions hinge on"),
     "hinges_intro": (
-        "敏感性筛查在各假设参数的合理范围内抽取{points}组取值,每组在所有结构上以相同种子运行。下表给出与{ref}之差在各组取值下保持方向的比例、差值范围,以及影响最大的两个假设。",
-        "A sensitivity screen drew {points} settings of the assumed parameters within their plausible ranges and ran each in every structure on the same seeds. The table gives how often each difference from {ref} kept its direction, its range, and the two assumptions it depends on most.",
+        "敏感性筛查在各假设参数的合理范围内抽取{points}组取值，每组在所有结构上以相同种子运行。下表给出与{ref}之差在各组取值下保持方向的比例、差值范围，以及影响最大的两个假设（括号内为其效应相对于文件取值下差值的倍数，≥1即可能抵消差值）。",
+        "A sensitivity screen drew {points} settings of the assumed parameters within their plausible ranges and ran each in every structure on the same seeds. The table gives how often each difference from {ref} kept its direction, its range, and the two assumptions it depends on most (in brackets, their effect as a multiple of the difference with the files' values: ×1 or more could undo it).",
     ),
     "same_sign": ("方向不变的比例", "direction kept"),
     "difference_range": ("差值范围", "range of the difference"),
@@ -253,7 +253,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "instances": ("个", "instances"),
     "report_title": ("社区治理结构比较报告", "Community-governance structures compared"),
     "unfinished": (
-        "注意:此结果目录尚未完成——计划的{planned}次运行中有{missing}次缺失或不完整,下文只用已完成的运行。再次运行同一命令即可继续。",
+        "注意：此结果目录尚未完成——计划的{planned}次运行中有{missing}次缺失或不完整，下文只用已完成的运行。再次运行同一命令即可继续。",
         "Note: this results directory is unfinished — {missing} of its {planned} planned runs are missing or incomplete, and what follows uses only the finished ones. Run the same command again to go on.",
     ),
     "headline": ("主要结果(均值 [95%区间])", "Headline outcomes (mean [95% interval])"),

@@ -267,7 +267,7 @@ def test_sensitivity_runs_end_to_end(tmp_path, capsys):
     exp = with_sampling(load_experiment("screen"), "morris", 2)
     assert set(idx["parameter"]) == {r.name for r in exp.ranges}
     assert set(idx["target"]) == {"level", "difference"}
-    assert {"mu_star", "sigma", "relative"} <= set(idx.columns)
+    assert {"mu_star", "sigma", "relative", "of_value"} <= set(idx.columns)
     # Chengdong's committee staff moves only Chengdong: every other structure's level
     # outcomes do not depend on it at all
     staff = idx[(idx["parameter"] == "scenario.institutions.rc.staff[chengdong]")]

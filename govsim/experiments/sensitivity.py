@@ -8,7 +8,9 @@ each headline outcome of each structure (``target = "level"``) and for each stru
 paired difference from the reference (``target = "difference"``).
 
 Written beside the batch (``DIR/runs/`` …): ``sensitivity.parquet`` and ``.csv`` (one row
-per structure × outcome × target × parameter), ``robustness.csv`` (per structure and
+per structure × outcome × target × parameter: the SALib indices, ``relative`` — the index ÷
+the largest for that structure and outcome — and ``of_value`` — how far the parameter moves
+the outcome or the difference, as a share of its size with the files' values), ``robustness.csv`` (per structure and
 outcome: the difference from the reference over the sampled points, and the share of points
 where it keeps the sign it has with the files' values) and ``sensitivity_<lang>.png``.
 """
@@ -110,6 +112,7 @@ def analyse(exp: Experiment, out: Path, outcomes: list[str]) -> tuple[pd.DataFra
                         for i, n in enumerate(names)
                     }
                 spread = float(np.std(v))
+                at_files = float(b[o])
                 for n in names:
                     rows.append(
                         {
@@ -120,6 +123,7 @@ def analyse(exp: Experiment, out: Path, outcomes: list[str]) -> tuple[pd.DataFra
                             "parameter": n,
                             "method": exp.sampling.method,
                             "output_sd": spread,
+                            "at_files": at_files,
                             **{k: float(val) for k, val in idx[n].items()},
                         }
                     )
@@ -130,6 +134,11 @@ def analyse(exp: Experiment, out: Path, outcomes: list[str]) -> tuple[pd.DataFra
             "max"
         )
         indices["relative"] = np.where(top > 0, indices[key] / top, 0.0)
+        # how far the parameter moves the outcome (or the difference), as a share of its
+        # size with the files' values: Morris μ* ÷ |value|; Sobol: ST × sd ÷ |value|
+        size = indices["at_files"].abs()
+        effect = indices["mu_star"] if key == "mu_star" else indices["ST"] * indices["output_sd"]
+        indices["of_value"] = np.where(size > 0, effect / size.where(size > 0, 1.0), np.nan)
     return indices, pd.DataFrame(robust)
 
 

@@ -893,8 +893,9 @@ def save_figures(
 @chart
 def sensitivity_chart(indices, names: dict, lang: str = "en"):
     """What each structure's paired difference from the reference hinges on: one panel per
-    outcome, the parameters' indices (Morris μ* or Sobol total order) relative to the
-    largest in that panel, one bar per structure (its colour).  ``names``: ``outcomes``,
+    outcome, how far each parameter moves the difference (Morris μ*, or Sobol ST × sd) as a
+    share of the difference with the files' values — a bar past 1 could undo it — one bar
+    per structure (its colour).  ``names``: ``outcomes``,
     ``structures`` (key -> {"zh", "en"}) and ``reference`` (its key)."""
     d = indices[indices["target"] == "difference"]
     outcomes = list(dict.fromkeys(d["outcome"]))
@@ -910,12 +911,13 @@ def sensitivity_chart(indices, names: dict, lang: str = "en"):
         ax = axes.ravel()[i]
         for j, s in enumerate(structures):
             sub = d[(d["outcome"] == o) & (d["structure"] == s)].set_index("parameter")
-            vals = sub["relative"].reindex(params).fillna(0).to_numpy()
+            vals = sub["of_value"].reindex(params).fillna(0).to_numpy()
             ys = np.arange(len(params))[::-1] + (j - (len(structures) - 1) / 2) * height
             ax.barh(ys, vals, height=height, color=colours[s], label=names["structures"][s][lang])
         ax.set_yticks(np.arange(len(params))[::-1])
         ax.set_yticklabels(params if i % ncol == 0 else [], fontsize=8)
-        ax.set_xlim(0, 1.05)
+        ax.set_xlim(0, max(1.05, float(np.nanmax(d["of_value"].to_numpy())) * 1.05))
+        ax.axvline(1.0, color="#555555", lw=1, ls="--")
         ax.set_title(names["outcomes"][o][lang], fontsize=10)
         ax.set_xlabel(t("relative_importance", lang), fontsize=9)
         ax.grid(alpha=0.3, axis="x")

@@ -210,7 +210,13 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
             share = r["same_sign_share"]
             kept = "–" if share != share else f"{100 * share:.0f}%"
             top = diff[(diff["structure"] == s) & (diff["outcome"] == o)].nlargest(2, key)
-            params = ", ".join(top["parameter"]) or "–"
+            params = (
+                ", ".join(
+                    f"{p} (×{v:.2f})"
+                    for p, v in zip(top["parameter"], top["of_value"], strict=True)
+                )
+                or "–"
+            )
             rows.append(
                 f"<td class=l>{html.escape(res.outcome_name(o, lang))}</td><td>{kept}</td>"
                 f"<td>{span}</td><td class=l><code>{html.escape(params)}</code></td></tr>"
