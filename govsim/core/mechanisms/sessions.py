@@ -163,6 +163,13 @@ def _rank_in_runs(values: np.ndarray) -> np.ndarray:
     return idx - np.maximum.accumulate(np.where(start, idx, 0))
 
 
+def _choose_hours(rng: np.random.Generator, hours: np.ndarray, n: int) -> list[int]:
+    """``rng.choice(hours, size=n)`` as a list of ints: the same draws (``choice`` with
+    replacement and equal chances draws ``integers(0, len(hours), n)``), without its
+    overhead."""
+    return hours[rng.integers(0, len(hours), size=n, dtype=np.int64)].tolist()
+
+
 def sample_seats(seats: int, scale: float, rng: np.random.Generator) -> int:
     """Seats of a full-size session open to the simulated residents: the sample's share
     (``scale``, ODD §2) of them, rounded at random so that the expectation is exact.  Every
@@ -362,6 +369,7 @@ class Sessions(Module):
         self.attendance = {k: 0 for k in KINDS}
         self.sessions_held = {k: 0 for k in KINDS}
         self._free_cache: dict[tuple[int, int, float], np.ndarray] = {}
+        self._hours_cache: dict[tuple, tuple[np.ndarray, int]] = {}
         self._recent: tuple[int, np.ndarray] | None = None  # (day, recent_any(day))
         self._ties_recent: np.ndarray | None = None  # ``recent`` of the last ``_active_ties``
         self._ties_count: np.ndarray | None = None
@@ -384,8 +392,7 @@ class Sessions(Module):
         wd = day % 7
         for a in self.hosts:
             for j, off in enumerate(a.spec.offers):
-                mask, open_days = self.offer_masks[(a.key, j)]
-                hours = np.flatnonzero(mask[wd])
+                hours, open_days = self._start_hours(("offer", a.key, j), wd)
                 if not len(hours):
                     continue
                 n = 0
@@ -394,7 +401,7 @@ class Sessions(Module):
                     acc[j] += off.sessions_per_week * float(org_factor[a.node]) / open_days
                     n = int(acc[j])
                     acc[j] -= n
-                starts = [int(h) for h in rng.choice(hours, size=n)]
+                starts = _choose_hours(rng, hours, n)
                 if day % 365 in off.days_of_year:  # a fixed event starts when its hours open
                     starts.append(int(hours[0]))
                 seats = sample_seats_each(off.seats, a.scale, rng, len(starts))
@@ -411,7 +418,7 @@ class Sessions(Module):
                         )
                     )
             sg = a.spec.self_governance
-            hours = np.flatnonzero(self.host_masks[a.key][wd])
+            hours = self._start_hours(("host", a.key), wd)[0]
             spare = float(spare_hours[a.node])
             if sg is not None and spare > 0 and len(hours):
                 acc = self.selfgov_acc[a.node]
@@ -424,7 +431,7 @@ class Sessions(Module):
                     acc[kind] += spare * share / per
                     n = int(acc[kind])
                     acc[kind] -= n
-                    starts = rng.choice(hours, size=n).tolist()
+                    starts = _choose_hours(rng, hours, n)
                     for h, n_seats in zip(
                         starts, sample_seats_each(seats, a.scale, rng, n), strict=True
                     ):
@@ -433,6 +440,18 @@ class Sessions(Module):
                             Session(a, kind, h, n_seats, kind == "deliberation", False, SESSION_H)
                         )
         return out
+
+    def _start_hours(self, key: tuple, wd: int) -> tuple[np.ndarray, int]:
+        """Hours a session may start on weekday ``wd`` (and the open days a week) of an
+        offer ``("offer", host key, j)`` or of a host's own sessions ``("host", key)``."""
+        got = self._hours_cache.get((key, wd))
+        if got is None:
+            if key[0] == "offer":
+                mask, open_days = self.offer_masks[key[1:]]
+            else:
+                mask, open_days = self.host_masks[key[1]], 0
+            got = self._hours_cache[(key, wd)] = (np.flatnonzero(mask[wd]), open_days)
+        return got
 
     # ------------------------------------------------------------------ choices
     def step(self, day: int, spare_hours: np.ndarray, org_factor: np.ndarray) -> Day:
