@@ -241,7 +241,11 @@ class NeedTable:
 
     def counts(self) -> dict[str, int]:
         st = self.col("status")
-        return {name: int((st == code).sum()) for code, name in enumerate(STATUS_NAMES)}
+        try:  # one pass; every row in use has a status code
+            got = np.bincount(st, minlength=len(STATUS_NAMES))
+        except ValueError:  # a negative code: count each
+            got = [(st == code).sum() for code in range(len(STATUS_NAMES))]
+        return {name: int(got[code]) for code, name in enumerate(STATUS_NAMES)}
 
     def pending(self) -> int:
         st = self.col("status")

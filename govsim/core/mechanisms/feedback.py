@@ -197,6 +197,8 @@ class Feedback(Module):
 
     def _move_trust(self, residents: np.ndarray, delta, trust: np.ndarray | None = None) -> None:
         """Add ``delta`` to each resident's trust (repeats add up), kept within [0, 1]."""
+        if not len(residents):
+            return
         if trust is None:
             trust = self.w.residents.trust
         np.add.at(
@@ -204,8 +206,8 @@ class Feedback(Module):
             residents,
             np.broadcast_to(np.float32(delta), np.shape(residents)).astype(np.float32),
         )
-        touched = np.unique(residents)
-        trust[touched] = np.clip(trust[touched], 0.0, 1.0)
+        # repeats write the same value
+        trust[residents] = np.clip(trust[residents], 0.0, 1.0)
 
     def decay(self, day: int) -> None:
         r = self.w.residents
