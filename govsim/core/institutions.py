@@ -77,6 +77,7 @@ class Institution(FixedAgent):
         # waiting requests, first come first served (ordered by open-time arrival)
         self.queue: deque[QueueEntry] = deque()
         self.free = [0.0] * self.windows  # open-time each slot is next free
+        self._open_of = (None, 0.0, 0.0)  # (day, open time at its start, at its end)
         self.inbox_ids: list[np.ndarray] = []
         self.inbox_t: list[np.ndarray] = []
         self.extra_servers = 0  # volunteer slots for the coming day (set by Service)
@@ -108,7 +109,7 @@ class Institution(FixedAgent):
         p = absence * absence if self.spec.backup else absence
         self.absent_today = int(rng.binomial(w, p)) if (w and self.open_hours_on(day) > 0) else 0
         if self.absent_today:
-            oc_end = float(self.clock.to_open(24.0 * (day + 1)))
+            oc_end = self._open_day(day)[1]
             self.free.sort()
             for k in range(self.absent_today):
                 self.free[k] = max(self.free[k], oc_end)
@@ -122,15 +123,20 @@ class Institution(FixedAgent):
         """Requests that have arrived before ``t_end``; later ones stay in the inbox."""
         if not self.inbox_ids:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        ids = np.concatenate(self.inbox_ids)
-        t = np.concatenate(self.inbox_t)
+        if len(self.inbox_ids) == 1:
+            ids, t = self.inbox_ids[0], self.inbox_t[0]
+        else:
+            ids, t = np.concatenate(self.inbox_ids), np.concatenate(self.inbox_t)
         now = t < t_end
-        later = ~now
-        self.inbox_ids = [ids[later]] if later.any() else []
-        self.inbox_t = [t[later]] if later.any() else []
-        order = np.argsort(t[now], kind="stable")
-        self.arrivals += int(now.sum())  # every request that reaches it, settled here or not
-        return ids[now][order], t[now][order]
+        if now.all():
+            self.inbox_ids, self.inbox_t = [], []
+        else:
+            later = ~now
+            self.inbox_ids, self.inbox_t = [ids[later]], [t[later]]
+            ids, t = ids[now], t[now]
+        order = np.argsort(t, kind="stable")
+        self.arrivals += len(ids)  # every request that reaches it, settled here or not
+        return ids[order], t[order]
 
     def serve(self, day: int, ids: np.ndarray, t_arrival: np.ndarray, service_h: np.ndarray):
         """Queue the new requests and start every one that can start on ``day``.
@@ -142,16 +148,15 @@ class Institution(FixedAgent):
             self.served += len(ids)
             return ids, t_arrival, t_arrival, t_arrival
         if len(ids):
-            new = self._entries(ids, t_arrival, service_h)
-            if self.queue and self.clock.to_open(t_arrival[:1])[0] < self.queue[-1].open_t:
+            open_t = self.clock.to_open(t_arrival)
+            new = self._entries(ids, t_arrival, service_h, open_t)
+            if self.queue and open_t[0] < self.queue[-1].open_t:
                 self.queue = deque(sorted([*self.queue, *new]))
             else:
                 self.queue.extend(new)
-        empty = np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0)
         if not self.queue or not (self.free or self.extra_servers):
-            return empty
-        oc_end = float(self.clock.to_open(24.0 * (day + 1)))
-        oc_start = float(self.clock.to_open(24.0 * day))
+            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0)
+        oc_start, oc_end = self._open_day(day)
         heap = self.free + [oc_start] * self.extra_servers
         heapq.heapify(heap)
         q = self.queue
@@ -171,7 +176,7 @@ class Institution(FixedAgent):
             heap = heap[self.extra_servers :]
         self.free = heap
         if not out_s:
-            return empty
+            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0)
         # the requests started, as columns: need, service hours, calendar arrival
         _, out_i, svc, t_arr = zip(*[q.popleft() for _ in range(len(out_s))], strict=True)
         out_i, svc, t_arr = np.array(out_i, dtype=np.int64), np.array(svc), np.array(t_arr)
@@ -195,12 +200,22 @@ class Institution(FixedAgent):
         new = self._entries(np.full(len(t_arrival), -1), t_arrival, service_h)
         self.queue = deque(sorted([*self.queue, *new]))
 
-    def _entries(self, ids: np.ndarray, t_arrival: np.ndarray, service_h: np.ndarray):
-        """Queue entries for requests arriving at calendar hours ``t_arrival``."""
+    def _open_day(self, day: int) -> tuple[float, float]:
+        """Open time at the start and at the end of ``day``."""
+        if self._open_of[0] != day:
+            start, end = self.clock.to_open([24.0 * day, 24.0 * (day + 1)]).tolist()
+            self._open_of = (day, start, end)
+        return self._open_of[1], self._open_of[2]
+
+    def _entries(self, ids, t_arrival, service_h, open_t=None):
+        """Queue entries for requests arriving at calendar hours ``t_arrival`` (open time
+        ``open_t``)."""
+        if open_t is None:
+            open_t = self.clock.to_open(t_arrival)
         return map(
             QueueEntry._make,
             zip(
-                self.clock.to_open(t_arrival).tolist(),
+                open_t.tolist(),
                 ids.tolist(),
                 service_h.tolist(),
                 t_arrival.tolist(),

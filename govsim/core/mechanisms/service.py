@@ -238,10 +238,13 @@ class Service(Module):
     def serve(self, day: int, a, ids: np.ndarray, t: np.ndarray) -> None:
         """Queue requests at agent ``a`` and record what it finishes today."""
         nd = self.w.needs
-        typ = nd.type[ids].astype(np.int64)
-        svc = self.service_mean[typ] * -np.log1p(-nd.u_service[ids])
-        if len(ids) and a.kind.index in self.recent:
-            self.recent[a.kind.index][day].append((np.clip(t - day * 24.0, 0.0, 23.99), svc))
+        svc = t
+        if len(ids):
+            typ = nd.type[ids].astype(np.int64)
+            svc = self.service_mean[typ] * -np.log1p(-nd.u_service[ids])
+            if a.kind.index in self.recent:
+                hour = np.minimum(np.maximum(t - day * 24.0, 0.0), 23.99)
+                self.recent[a.kind.index][day].append((hour, svc))
         done_ids, t_arr, t_start, t_end = a.serve(day, ids, t, svc)
         real = done_ids >= 0  # background requests leave no record
         if not real.all():
