@@ -379,7 +379,9 @@ class Sessions(Module):
     # ------------------------------------------------------------------ invitations
     def invite(self, day: int, invitations: Invitations) -> None:
         """Residents invited to take part until the given day (keeps the later one)."""
-        np.maximum.at(self.w.residents.invited_until, invitations.residents, invitations.until)
+        until = self.w.residents.invited_until
+        # days fit the array's type; in it, ufunc.at takes its fast path (no casting)
+        np.maximum.at(until, invitations.residents, invitations.until.astype(until.dtype))
 
     # ------------------------------------------------------------------ sessions
     def sessions_today(
