@@ -108,6 +108,16 @@ class Organisations(Module):
         self.factor = np.ones(len(world.agents))
         self.count_sum = np.zeros(len(world.agents))
         self.days = 0
+        self._firsts: dict[int, np.ndarray | None] = {}
+
+    def _first_resident(self, k) -> np.ndarray | None:
+        """First resident of each instance of ``k`` when catchments are contiguous runs of
+        residents, none of them empty (so counts by instance are sums over runs); else None."""
+        if k.index not in self._firsts:
+            first = np.searchsorted(k.resident_instance, np.arange(k.n_instances))
+            runs = (np.diff(k.resident_instance) >= 0).all() and (np.diff(first) > 0).all()
+            self._firsts[k.index] = first if runs and k.catchment.min() > 0 else None
+        return self._firsts[k.index]
 
     def step(self, day: int) -> np.ndarray:
         """Foundings and foldings of today; by institution node, how many times its
@@ -119,7 +129,12 @@ class Organisations(Module):
             g = self.rates[a.node]
             k = a.kind
             if k.index not in by_kind:
-                by_kind[k.index] = np.bincount(k.resident_instance[active], minlength=k.n_instances)
+                first = self._first_resident(k)
+                by_kind[k.index] = (
+                    np.bincount(k.resident_instance[active], minlength=k.n_instances)
+                    if first is None
+                    else np.add.reduceat(active.astype(np.int64), first)
+                )
             # at full size
             n_active = float(by_kind[k.index][a.instance]) / max(a.scale, 1e-9)
             rng = stream_at(self.seed, "organisations.growth", day, a.node)

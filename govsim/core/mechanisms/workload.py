@@ -136,6 +136,11 @@ class Workload(Module):
         self.turnover = (wl.turnover_low, wl.turnover_high)
         self.hiring_days = wl.hiring_days
         self.committees = [a for a in self.w.agents if a.spec.actor == COMMITTEE_ACTOR]
+        # institutions with time to account for: pushed-down tasks or self-governance (for
+        # the rest, ``end_day`` leaves everything at 0 and returns 0)
+        self.accounted = [
+            a for a in self.w.agents if a.spec.admin_tasks or a.spec.self_governance is not None
+        ]
         self.refills: dict[int, list[tuple[float, float]]] = {a.node: [] for a in self.committees}
         self.left = 0.0  # staff who left, the simulated residents' share
         self.vacant_sum = 0.0  # vacant posts × days, the simulated residents' share
@@ -164,12 +169,12 @@ class Workload(Module):
     def step(self, day: int) -> np.ndarray:
         """Spare staff-hours of every institution today (by node; 0 without self-governance)."""
         self._turnover(day)
-        return np.array(
-            [
-                a.end_day(day, self.hours_per_task, self.reference_residents, self.absence)
-                for a in self.w.agents
-            ]
-        )
+        spare = np.zeros(len(self.w.agents))
+        for a in self.accounted:
+            spare[a.node] = a.end_day(
+                day, self.hours_per_task, self.reference_residents, self.absence
+            )
+        return spare
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
         """The residents' committees' (居委会) time: the share of their staff-hours used
