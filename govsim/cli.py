@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from govsim.config.reading import ScenarioError
-from govsim.config.scenario import builtin_order, list_scenarios
+from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, builtin_order, list_scenarios
 from govsim.core.load import load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from govsim.core.summary import OUTCOMES, headline
@@ -40,12 +40,6 @@ def _nonneg(v: str) -> int:
     return _integer(v, 0, None, "an integer >= 0")
 
 
-# A run keeps every resident and every need in memory: about 1.2 kB a resident for a year
-# (README, Performance: 458 MB for 378,800 residents), so 5 million residents is ~6 GB.
-MAX_RESIDENTS = 5_000_000
-MAX_DAYS = 3650  # ten years; outputs and memory grow with the days (files' day ranges too)
-
-
 def _residents(v: str) -> int:
     return _integer(
         v,
@@ -71,7 +65,7 @@ def _batch_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument(
         "--executor",
         choices=("local", "dask"),
-        default="local",
+        default=None,
         help="local processes, or Dask distributed (a LocalCluster unless --scheduler)",
     )
     c.add_argument(
@@ -229,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "precision":
             return cmd_precision(args)
         return cmd_compare(args)
-    except (ScenarioError, OutputError, ResultsError) as e:
+    except (ScenarioError, OutputError, ResultsError, FileNotFoundError) as e:
         print(f"govsim: error: {e}", file=sys.stderr)
         return 2
     except BatchInterrupted as e:
@@ -269,6 +263,9 @@ def cmd_run(args) -> int:
 
 
 def _scheduler_ok(args) -> None:
+    if args.scheduler and args.executor == "local":
+        raise OutputError("--scheduler sends runs to a Dask cluster: drop --executor local")
+    args.executor = args.executor or ("dask" if args.scheduler else "local")
     if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://")):
         raise OutputError(
             f"--scheduler {args.scheduler!r}: give the scheduler's address, tcp://HOST:PORT"
@@ -381,6 +378,12 @@ def cmd_precision(args) -> int:
     if not (args.half_width > 0 and math.isfinite(args.half_width)):
         raise OutputError(f"--half-width: must be a positive number, got {args.half_width}")
     res = Results.load(args.dir)
+    if res.unfinished:
+        print(
+            f"govsim: warning: {args.dir} is unfinished ({len(res.unfinished)} planned runs "
+            "missing); the figures use the finished runs",
+            file=sys.stderr,
+        )
     if args.outcome not in res.columns:
         raise OutputError(
             f"--outcome {args.outcome!r}: not an outcome of these runs; one of "

@@ -269,3 +269,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; a structure on another profile is paired with the reference run on that profile. Intervals are 95% intervals across replicates (t-intervals on the logit scale for shares and the log scale for non-negative quantities, transformed back, so they stay within the outcome's range); they cover seed-to-seed variation only.",
     ),
 }
+
+
+def short(name: str) -> str:
+    """A structure's name up to its first colon or bracket, for axis labels and legends."""
+    for sep in (":", "：", "(", "（"):
+        name = name.split(sep)[0]
+    return name.strip()

@@ -19,6 +19,7 @@ tables have the rows they should (``check_run``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -66,8 +67,13 @@ def read_manifest(out: Path) -> dict | None:
         m = json.loads(p.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise OutputError(f"{p}: not a readable manifest ({e}); remove it or use --force") from None
-    if not isinstance(m, dict) or "config_hash" not in m or "runs" not in m:
+    if not isinstance(m, dict) or "config_hash" not in m or not isinstance(m.get("runs"), list):
         raise OutputError(f"{p}: not a govsim manifest (no config_hash or runs)")
+    for e in m["runs"]:
+        if not isinstance(e, dict) or not {"key", "partition", "config_hash"} <= set(e):
+            raise OutputError(f"{p}: a run entry lacks key, partition or config_hash")
+        if ".." in str(e["partition"]) or str(e["partition"]).startswith("/"):
+            raise OutputError(f"{p}: run partition {e['partition']!r} leaves the directory")
     return m
 
 
@@ -96,6 +102,21 @@ def git_commit() -> str | None:
         return None
 
 
+def manifest_runs(runs) -> list[dict]:
+    """The manifest's entry of each planned run."""
+    return [
+        {
+            "key": r.key,
+            "reference": r.reference,
+            "partition": r.partition,
+            "config_hash": r.config_hash,
+            **r.columns,
+            "seed": r.seed,
+        }
+        for r in runs
+    ]
+
+
 def manifest(exp, runs, comparison: dict) -> dict:
     return {
         "govsim_version": __version__,
@@ -106,24 +127,41 @@ def manifest(exp, runs, comparison: dict) -> dict:
         "config": exp.config(),
         "seed": exp.settings.seed,
         "comparison": comparison,
-        "runs": [
-            {
-                "key": r.key,
-                "reference": r.reference,
-                "partition": r.partition,
-                "config_hash": r.config_hash,
-                **r.columns,
-                "seed": r.seed,
-            }
-            for r in runs
-        ],
+        "runs": manifest_runs(runs),
     }
 
 
-def prepare(out: Path, exp, force: bool) -> None:
+@contextlib.contextmanager
+def lock(out: Path):
+    """Hold ``DIR/.lock`` while a batch runs in ``out``; a second batch is refused."""
+    import fcntl
+
+    path = Path(out) / ".lock"
+    f = open(path, "a+", encoding="ascii")  # noqa: SIM115 (held for the block)
+    try:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            pid = f.read().strip() or "?"
+            raise OutputError(
+                f"--out {out}: another batch (process {pid}) is running there; wait for it or "
+                "choose another directory"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        yield
+    finally:
+        f.close()
+
+
+def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> None:
     """Make ``out`` ready for ``exp``: refuse a directory made by another experiment (or
-    not by a batch) unless ``force``, in which case the old batch's files are removed (and
-    only those); remove leftovers of runs that were being written."""
+    not by a batch) unless ``force``; with ``force``, remove the old batch's files (and only
+    those) but keep its runs that ``exp`` plans with the same configuration hash (``keep``:
+    partition -> hash); remove leftovers of runs that were being written."""
     out = Path(out)
     check_out(out)
     old = None
@@ -132,16 +170,18 @@ def prepare(out: Path, exp, force: bool) -> None:
     except OutputError:
         if not force:
             raise
-    ours = {MANIFEST, INFLIGHT, "runs", "failures", *TABLES}
+    ours = {MANIFEST, INFLIGHT, "failures", *TABLES}
     if old is not None and old["config_hash"] != exp.config_hash() and not force:
         raise OutputError(
             f"--out {out}: holds the results of another experiment "
             f"({old.get('experiment')!r}, configuration {old['config_hash']}; this one is "
             f"{exp.key!r}, {exp.config_hash()}); choose a new directory, or add --force to "
-            "replace them"
+            "replace them (runs this experiment makes the same way are kept)"
         )
     if old is None and not force:
-        foreign = [p.name for p in out.iterdir() if p.name in ours or p.name == "summary.json"]
+        foreign = [
+            p.name for p in out.iterdir() if p.name in {*ours, "runs"} or p.name == "summary.json"
+        ]
         if foreign:
             raise OutputError(
                 f"--out {out}: holds {', '.join(sorted(foreign))} but no {MANIFEST} (not made "
@@ -155,26 +195,47 @@ def prepare(out: Path, exp, force: bool) -> None:
                 shutil.rmtree(p)
             elif p.exists():
                 p.unlink()
+        keep = keep or {}
+        runs_dir = out / "runs"
+        for summary in list(runs_dir.glob("*/*/*/*/summary.json")) if runs_dir.is_dir() else []:
+            d = summary.parent
+            part = d.relative_to(runs_dir).as_posix()
+            if part not in keep or check_run_dir(d, keep[part]) is not None:
+                shutil.rmtree(d)
+        if runs_dir.is_dir():  # run directories without a summary are leftovers too
+            for d in runs_dir.glob("*/*/*/*"):
+                if d.is_dir() and not (d / "summary.json").exists():
+                    shutil.rmtree(d)
     shutil.rmtree(out / INFLIGHT, ignore_errors=True)
 
 
 def check_run(out: Path, run: dict) -> str | None:
     """None when the planned ``run`` (a manifest entry) is finished and whole; else why not."""
-    d = Path(out) / "runs" / run["partition"]
-    s = d / "summary.json"
+    return check_run_dir(Path(out) / "runs" / run["partition"], run["config_hash"])
+
+
+def check_run_dir(d: Path, config_hash: str | None = None) -> str | None:
+    """None when the run directory ``d`` holds a whole run (made with ``config_hash`` when
+    given); else why not."""
+    s = Path(d) / "summary.json"
     if not s.exists():
         return "not run"
     try:
         summary = json.loads(s.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         return f"{s}: unreadable"
-    if not isinstance(summary, dict) or "settings" not in summary:
+    if not isinstance(summary, dict) or "scenario" not in summary:
         return f"{s}: not a run summary"
-    if summary["settings"].get("config_hash") != run["config_hash"]:
-        return "made with another configuration"
-    for f in summary.get("files", []):
-        if not (d / f).exists():
-            return f"{d / f}: missing"
+    settings = summary.get("settings", {})
+    if config_hash is not None:
+        if not isinstance(settings, dict) or settings.get("config_hash") != config_hash:
+            return "made with another configuration"
+    files = summary.get("files", [])
+    if not isinstance(files, list):
+        return f"{s}: not a run summary"
+    for f in files:
+        if not isinstance(f, str) or "/" in f or not (d / f).exists():
+            return f"{d / str(f)}: missing"
     return _check_tables(d, summary)
 
 
@@ -210,11 +271,8 @@ def write_run_dir(out: Path, partition: str, files: dict[str, bytes]) -> None:
     out = Path(out)
     tmp = out / INFLIGHT / uuid.uuid4().hex
     tmp.mkdir(parents=True)
-    mode = _file_mode()
-    for name, data in files.items():
-        p = tmp / name
-        p.write_bytes(data)
-        os.chmod(p, mode)
+    for name, data in files.items():  # created as any file is: 0666 less the umask
+        (tmp / name).write_bytes(data)
     final = out / "runs" / partition
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():
@@ -224,12 +282,6 @@ def write_run_dir(out: Path, partition: str, files: dict[str, bytes]) -> None:
         shutil.rmtree(trash, ignore_errors=True)
     else:
         os.replace(tmp, final)
-
-
-def _file_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 def failure_path(out: Path, partition: str) -> Path:

@@ -96,8 +96,8 @@ def test_batch_resumes_skipping_finished_runs_and_repairing_broken_ones(tmp_path
     runs = sorted((out / "runs").glob("structure=*/*/*/rep=*"))
     import shutil
 
-    shutil.rmtree(runs[0])
-    daily = runs[1] / "daily.parquet"
+    shutil.rmtree(runs[0])  # a baseline run
+    daily = runs[2] / "daily.parquet"  # a Chengdong run
     daily.write_bytes(daily.read_bytes()[:100])
     (out / store.INFLIGHT / "deadbeef").mkdir(parents=True)
     (out / store.INFLIGHT / "deadbeef" / "needs.parquet").write_bytes(b"half")
@@ -137,7 +137,9 @@ def test_batch_refuses_another_experiments_directory_unless_forced(tmp_path, cap
 
 def test_out_is_checked_before_any_work(tmp_path, capsys, monkeypatch):
     calls = []
-    monkeypatch.setattr(batch, "execute_safely", lambda r: calls.append(r) or ("error", "x"))
+    monkeypatch.setattr(
+        batch, "execute_safely", lambda r, c=None: calls.append(r) or ("error", "x")
+    )
     f = tmp_path / "afile"
     f.write_text("x", encoding="utf-8")
     for out in (f, f / "below"):
@@ -162,7 +164,7 @@ def test_out_is_checked_before_any_work(tmp_path, capsys, monkeypatch):
 def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
     real = batch.execute_safely
 
-    def flaky(run):
+    def flaky(run, commit=None):
         if run.structure == "chengdong" and run.replicate == 1:
             try:
                 raise RuntimeError("simulated failure in a run")
@@ -170,7 +172,7 @@ def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
                 import traceback
 
                 return "error", traceback.format_exc()
-        return real(run)
+        return real(run, commit)
 
     monkeypatch.setattr(batch, "execute_safely", flaky)
     out = tmp_path / "f"
@@ -204,11 +206,11 @@ def test_hive_layout_reads_with_one_glob(tmp_path):
     assert m["config_hash"] and m["govsim_version"] and len(m["runs"]) == 4
     assert m["config"]["settings"]["seed"] == 3
     assert m["git_commit"] is None or len(m["git_commit"]) >= 40
-    # files respect the umask
-    mode = (out / "runs.csv").stat().st_mode & 0o777
+    # files respect the umask: the tables, the manifest and every run's files
     mask = os.umask(0)
     os.umask(mask)
-    assert mode == 0o666 & ~mask
+    files = [out / "runs.csv", out / "manifest.json", *out.glob("runs/*/*/*/*/*")]
+    assert {f.stat().st_mode & 0o777 for f in files} == {0o666 & ~mask}
 
 
 def test_variants_and_sampled_points_are_paired_on_common_random_numbers(tmp_path):
@@ -346,19 +348,31 @@ def _truncated_manifest(out: Path):
 
 def test_results_reject_truncated_and_foreign_files(tmp_path):
     out = tmp_path / "r"
-    batch.run_batch(small(replicates=1), out, progress=False)
-    run = next((out / "runs").glob("*/*/*/*"))
-    s = run / "summary.json"
-    s.write_text(s.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    batch.run_batch(small(replicates=2), out, progress=False)
+    base = out / "runs" / "structure=baseline" / "variant=base" / "population=urban"
+    # a stray run directory that the manifest does not plan is never read, even whole
+    import shutil
+
+    stray = base / "rep=9"
+    shutil.copytree(base / "rep=0", stray)
+    s = json.loads((stray / "summary.json").read_text(encoding="utf-8"))
+    s["settings"]["replicate"] = 9
+    (stray / "summary.json").write_text(json.dumps(s), encoding="utf-8")
+    assert store.check_run_dir(stray) is None  # whole, so only the manifest keeps it out
+    res = Results.load(out)
+    assert [r.replicate for r in res.runs["baseline"]] == [0, 1]
+    # a truncated summary makes its run unfinished, not a traceback
+    run = next((out / "runs").glob("structure=chengdong/*/*/rep=0"))
+    sj = run / "summary.json"
+    sj.write_text(sj.read_text(encoding="utf-8")[:40], encoding="utf-8")
     res = Results.load(out)
     assert any("unreadable" in u for u in res.unfinished)
-    # a stray run directory that the manifest does not plan is never read
-    stray = out / "runs" / "structure=baseline" / "variant=base" / "population=urban" / "rep=9"
-    stray.mkdir(parents=True)
-    (stray / "summary.json").write_text(
-        json.dumps({"scenario": "baseline", "days": 1}), encoding="utf-8"
-    )
-    assert all(r.replicate != 9 for runs in Results.load(out).runs.values() for r in runs)
+    assert [r.replicate for r in res.runs["chengdong"]] == [1]
+    # without the reference's runs nothing can be compared: one line saying so
+    shutil.rmtree(base / "rep=0")
+    shutil.rmtree(base / "rep=1")
+    with pytest.raises(ResultsError, match="reference structure's runs"):
+        Results.load(out)
     # an empty summary in a single run's directory is one error naming it
     single = tmp_path / "single"
     single.mkdir()
@@ -367,11 +381,122 @@ def test_results_reject_truncated_and_foreign_files(tmp_path):
         Results.load(single)
 
 
+def test_names_that_would_collide_are_refused(tmp_path):
+    import shutil
+
+    pops = tmp_path / "pops"
+    pops.mkdir()
+    shutil.copy(ROOT / "scenarios" / "populations" / "urban.toml", pops / "urban.toml")
+    p = write_experiment(
+        tmp_path,
+        '[experiment]\nstructures = ["baseline"]\npopulations = ["urban", "pops/urban.toml"]\n',
+    )
+    with pytest.raises(ScenarioError, match="both named 'urban'"):
+        resolve(load_experiment(p))
+    shutil.copy(ROOT / "scenarios" / "baseline.toml", tmp_path / "baseline--x.toml")
+    p = write_experiment(tmp_path, '[experiment]\nstructures = ["baseline", "baseline--x.toml"]\n')
+    with pytest.raises(ScenarioError, match="no '--' or '@'"):
+        resolve(load_experiment(p))
+
+
+def test_resume_removes_stale_tables_and_a_second_batch_is_refused(tmp_path, monkeypatch):
+    out = tmp_path / "s"
+    exp = small()
+    batch.run_batch(exp, out, progress=False)
+    import shutil
+
+    shutil.rmtree(next((out / "runs").glob("structure=chengdong/*/*/rep=1")))
+
+    def interrupted(run, commit=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "execute_safely", interrupted)
+    with pytest.raises(batch.BatchInterrupted, match="3 of 4 runs finished"):
+        batch.run_batch(exp, out, progress=False)
+    assert not any((out / t).exists() for t in store.TABLES)  # no tables of other runs
+    with store.lock(out), pytest.raises(store.OutputError, match="another batch"):
+        batch.run_batch(exp, out, progress=False)
+
+
+def test_sensitivity_over_two_populations(tmp_path):
+    from govsim.experiments.sensitivity import sensitivity
+
+    p = write_experiment(
+        tmp_path,
+        """
+[experiment]
+structures = ["baseline", "qingyuan"]
+populations = ["urban", "rural"]
+replicates = 1
+residents = 300
+days = 10
+outputs = []
+[sampling]
+method = "morris"
+points = 2
+[[ranges]]
+key = "behaviour.peers"
+factor = [0.5, 1.5]
+[[ranges]]
+key = "behaviour.propensity"
+factor = [0.5, 1.5]
+""",
+    )
+    exp = load_experiment(p)
+    out = tmp_path / "sp"
+    idx, robust, charts = sensitivity(exp, out, progress=False, langs=("en",))
+    assert set(robust["population"]) == {"urban", "rural"}
+    assert set(zip(robust["structure"], robust["population"], strict=True)) == {
+        ("qingyuan", "urban"),
+        ("qingyuan", "rural"),
+    }
+    assert charts[0].stat().st_size > 10_000
+
+
+def test_a_killed_worker_fails_its_runs_and_the_batch_goes_on(tmp_path):
+    out = tmp_path / "k"
+    argv = [sys.executable, "-m", "govsim.cli", "compare", "baseline", "chengdong"]
+    argv += ["--residents", "3000", "--days", "150", "--replicates", "4", "--seed", "1"]
+    argv += ["--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def workers():
+        kids = []
+        for d in Path("/proc").iterdir():
+            try:
+                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                cmd = (d / "cmdline").read_bytes()
+            except (OSError, IndexError):
+                continue
+            if b"forkserver" in cmd:
+                kids.append((int(d.name), int(stat[1])))
+        servers = {pid for pid, ppid in kids if ppid == proc.pid}
+        return [pid for pid, ppid in kids if ppid in servers]
+
+    deadline = time.time() + 120
+    while not list(out.glob("runs/*/*/*/*/summary.json")) and time.time() < deadline:
+        time.sleep(0.1)
+    victims = workers()
+    assert victims, "no worker processes found"
+    os.kill(victims[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err  # the batch finished the rest and says some failed
+    assert "failed" in err
+    failures = [json.loads(f.read_text(encoding="utf-8")) for f in out.glob("failures/*.json")]
+    assert failures and all("worker process" in f["error"] for f in failures)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert Results.load(out).finished
+
+
 def test_compare_of_one_structure_twice_is_one_clear_error(capsys):
     assert cli.main(["compare", "baseline", "baseline", "--out", "/tmp/never"]) == 2
     err = capsys.readouterr().err.strip()
     assert "structures" in err and "at most once" in err and "\n" not in err
     assert not Path("/tmp/never").exists()
+    argv = ["compare", "baseline", "--executor", "local", "--scheduler", "tcp://h:1"]
+    assert cli.main([*argv, "--out", "/tmp/never"]) == 2
+    assert "--scheduler" in capsys.readouterr().err
 
 
 def test_quick_look_settings_change_the_experiment(tmp_path):

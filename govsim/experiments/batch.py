@@ -19,12 +19,13 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,14 +56,20 @@ class BatchReport:
 # ---------------------------------------------------------------- one run (in a worker)
 
 
-def execute(run: RunSpec) -> tuple[dict[str, bytes], dict]:
-    """Run one planned run and return its files (name -> bytes) and its summary."""
-    from govsim.core.load import load_population, load_scenario
+def execute(run: RunSpec, commit: str | None = None) -> tuple[dict[str, bytes], dict]:
+    """Run one planned run and return its files (name -> bytes) and its summary.  The
+    model is built from the structure and population validated when the batch was planned
+    (``run.scenario_data``), not from the files again."""
+    from govsim.core.load import Population, Scenario, load_population, load_scenario
     from govsim.core.model import GovernanceModel
     from govsim.experiments.outputs import run_files
 
-    sc = load_scenario(run.scenario, changes=dict(run.scenario_changes) or None)
-    pop = load_population(run.profile, changes=dict(run.population_changes) or None)
+    if run.scenario_data is not None:
+        sc = Scenario.model_validate(run.scenario_data)
+        pop = Population.model_validate(run.population_data)
+    else:
+        sc = load_scenario(run.scenario, changes=dict(run.scenario_changes) or None)
+        pop = load_population(run.profile, changes=dict(run.population_changes) or None)
     model = GovernanceModel(sc, residents=run.residents, seed=run.seed, population=pop)
     model.run(run.days)
     settings = {
@@ -78,15 +85,16 @@ def execute(run: RunSpec) -> tuple[dict[str, bytes], dict]:
         "scenario_changes": dict(run.scenario_changes),
         "population_changes": dict(run.population_changes),
         "config_hash": run.config_hash,
+        "git_commit": commit,
     }
     return run_files(model, settings, run.columns, run.outputs)
 
 
-def execute_safely(run: RunSpec) -> tuple[str, object]:
+def execute_safely(run: RunSpec, commit: str | None = None) -> tuple[str, object]:
     """``("ok", files)`` or ``("error", traceback)``: a run that raises does not stop the
     batch."""
     try:
-        files, _ = execute(run)
+        files, _ = execute(run, commit)
         return "ok", files
     except Exception:
         return "error", traceback.format_exc()
@@ -118,26 +126,55 @@ def _init_worker(batch_pid: int) -> None:
 
 
 class LocalPool:
-    """A pool of worker processes (forkserver where available)."""
+    """A pool of worker processes (forkserver where available).  At most ``workers`` runs
+    are in flight at a time, so a stop cancels little and a worker that dies (killed, out of
+    memory) costs only the runs in flight: they are reported as failed, a new pool is
+    started and the batch goes on."""
 
     def __init__(self, workers: int):
         methods = mp.get_all_start_methods()
-        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-        self.ex = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+        self.ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        self.workers = workers
+        self.ex = self._pool()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self.ctx,
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
         )
 
-    def results(self, runs: list[RunSpec]) -> Iterator[tuple[RunSpec, tuple[str, object]]]:
-        futures = {self.ex.submit(execute_safely, r): r for r in runs}
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+    def results(self, runs: list[RunSpec], commit: str | None = None):
+        queue = list(reversed(runs))
+        running: dict = {}
+        while queue or running:
+            while queue and len(running) < self.workers:
+                r = queue.pop()
+                running[self.ex.submit(execute_safely, r, commit)] = r
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
             for f in done:
-                yield futures[f], f.result()
+                r = running.pop(f)
+                try:
+                    yield r, f.result()
+                except BrokenProcessPool:
+                    broken = True
+                    yield (
+                        r,
+                        ("error", "the worker process running it died (killed, or out of memory)"),
+                    )
+            if broken:  # the other runs in flight died with the pool: run them again
+                for f, r in running.items():
+                    f.cancel()
+                    queue.append(r)
+                running = {}
+                self.ex.shutdown(wait=False, cancel_futures=True)
+                self.ex = self._pool()
 
     def stop(self) -> None:
         # stop at once: pending runs are cancelled, runs in flight are killed
-        procs = list(getattr(self.ex, "_processes", {}).values())
+        procs = list((getattr(self.ex, "_processes", None) or {}).values())
         self.ex.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             with contextlib.suppress(Exception):
@@ -153,9 +190,9 @@ class LocalPool:
 class Serial:
     """Runs in this process, one after another."""
 
-    def results(self, runs):
+    def results(self, runs, commit: str | None = None):
         for r in runs:
-            yield r, execute_safely(r)
+            yield r, execute_safely(r, commit)
 
     def stop(self) -> None:
         pass
@@ -176,7 +213,12 @@ class DaskPool:
 
         self.cluster = None
         if scheduler:
-            self.client = Client(scheduler, timeout="30s")
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as e:
+                raise store.OutputError(
+                    f"--scheduler {scheduler}: no Dask scheduler answers there ({e})"
+                ) from None
         else:
             self.cluster = LocalCluster(
                 n_workers=workers,
@@ -188,12 +230,12 @@ class DaskPool:
             self.client = Client(self.cluster)
         self.futures = []
 
-    def results(self, runs):
+    def results(self, runs, commit: str | None = None):
         from distributed import as_completed
 
         by_key = {}
         for r in runs:
-            f = self.client.submit(execute_safely, r, pure=False, retries=0)
+            f = self.client.submit(execute_safely, r, commit, pure=False, retries=0)
             by_key[f.key] = r
             self.futures.append(f)
         for f in as_completed(self.futures):
@@ -244,7 +286,6 @@ def _stop_on_signals():
 
 def comparison_meta(exp: Experiment, runs: list[RunSpec]) -> dict:
     """What charts and reports need to know about the runs (kept in the manifest)."""
-    from govsim.core.load import load_scenario
 
     order = list(dict.fromkeys(r.key for r in runs))
     first = {}
@@ -253,8 +294,8 @@ def comparison_meta(exp: Experiment, runs: list[RunSpec]) -> dict:
     names = {}
     vnames = exp.variant_names()
     for k, r in first.items():
-        sc = load_scenario(r.scenario).scenario
-        names[k] = {"zh": sc.name_zh, "en": sc.name_en}
+        sc = r.scenario_data["scenario"] if r.scenario_data else {}
+        names[k] = {"zh": sc.get("name_zh", k), "en": sc.get("name_en", k)}
     return {
         "experiment": exp.key,
         "name": {"zh": exp.settings.name_zh, "en": exp.settings.name_en},
@@ -292,32 +333,54 @@ def run_batch(
 ) -> BatchReport:
     """Run every unfinished run of ``exp`` into ``out``; write the tables when all are done.
 
-    Raises ``store.OutputError`` (before any work) for an unusable or foreign ``out`` and
+    Raises ``store.OutputError`` (before any work) for an unusable or foreign ``out``, a
+    directory another batch is running in, or an unreachable scheduler, and
     ``BatchInterrupted`` on SIGINT/SIGTERM (finished runs kept)."""
-    from tqdm import tqdm
-
     out = Path(out)
     runs = runs if runs is not None else plan_batch(exp)
-    store.prepare(out, exp, force)
-    m = store.manifest(exp, runs, comparison_meta(exp, runs))
-    write_json(out / store.MANIFEST, m)
-    entries = m["runs"]
-    todo = [r for r, e in zip(runs, entries, strict=True) if store.check_run(out, e) is not None]
-    report = BatchReport(out, len(runs), len(runs) - len(todo))
-    if todo:
-        pool = make_executor(executor, workers, scheduler, len(todo))
-        bar = tqdm(
-            total=len(runs),
-            initial=report.skipped,
-            desc=exp.key,
-            unit="run",
-            file=sys.stderr,
-            disable=None if progress else True,
-            smoothing=0.1,
-        )
+    store.check_out(out)
+    with store.lock(out), _stop_on_signals():
         try:
-            with _stop_on_signals():
-                for run, (status, payload) in pool.results(todo):
+            return _run_locked(exp, out, runs, workers, executor, scheduler, force, progress)
+        except KeyboardInterrupt:
+            shutil.rmtree(out / store.INFLIGHT, ignore_errors=True)
+            done = sum(store.check_run(out, e) is None for e in store.manifest_runs(runs))
+            raise BatchInterrupted(
+                f"stopped: {done} of {len(runs)} runs finished in {out}; "
+                "run the same command again to go on"
+            ) from None
+
+
+def _run_locked(exp, out, runs, workers, executor, scheduler, force, progress) -> BatchReport:
+    from tqdm import tqdm
+
+    pool = None
+    if executor == "dask" or scheduler:  # connect first: an unreachable cluster costs nothing
+        pool = make_executor(executor, workers, scheduler, len(runs))
+    try:
+        store.prepare(out, exp, force, keep={r.partition: r.config_hash for r in runs})
+        m = store.manifest(exp, runs, comparison_meta(exp, runs))
+        write_json(out / store.MANIFEST, m)
+        todo = [
+            r for r, e in zip(runs, m["runs"], strict=True) if store.check_run(out, e) is not None
+        ]
+        report = BatchReport(out, len(runs), len(runs) - len(todo))
+        if todo:
+            for name in store.TABLES:  # tables of other runs than these would be stale
+                (out / name).unlink(missing_ok=True)
+            pool = pool or make_executor(executor, workers, scheduler, len(todo))
+            commit = store.git_commit()
+            bar = tqdm(
+                total=len(runs),
+                initial=report.skipped,
+                desc=exp.key,
+                unit="run",
+                file=sys.stderr,
+                disable=None if progress else True,
+                smoothing=0.1,
+            )
+            try:
+                for run, (status, payload) in pool.results(todo, commit):
                     if status == "ok":
                         store.write_run_dir(out, run.partition, payload)
                         store.clear_failure(out, run.partition)
@@ -331,25 +394,20 @@ def run_batch(
                             file=sys.stderr,
                         )
                     bar.update(1)
-        except KeyboardInterrupt:
+            finally:
+                bar.close()
+        shutil.rmtree(out / store.INFLIGHT, ignore_errors=True)
+        if report.complete:
+            write_tables(out, runs, m["comparison"])
+        return report
+    except BaseException:
+        if pool is not None:
             pool.stop()
-            bar.close()
-            import shutil
-
-            shutil.rmtree(out / store.INFLIGHT, ignore_errors=True)
-            raise BatchInterrupted(
-                f"stopped: {report.skipped + report.ran} of {len(runs)} runs finished in {out}; "
-                "run the same command again to go on"
-            ) from None
-        else:
+            pool = None
+        raise
+    finally:
+        if pool is not None:
             pool.close()
-            bar.close()
-            import shutil
-
-            shutil.rmtree(out / store.INFLIGHT, ignore_errors=True)
-    if report.complete:
-        write_tables(out, runs, m["comparison"])
-    return report
 
 
 def outcome_rows(out: Path, runs: list[RunSpec]) -> pd.DataFrame:

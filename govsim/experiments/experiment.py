@@ -51,6 +51,7 @@ import itertools
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -60,15 +61,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from govsim import __version__
 from govsim.config.reading import ScenarioError, read_toml
-from govsim.config.scenario import _format_error, builtin_order
+from govsim.config.scenario import (
+    MAX_DAYS,
+    MAX_RESIDENTS,
+    NAME_RULE,
+    _format_error,
+    builtin_order,
+    valid_name,
+)
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
 BASE = "base"  # the variant with no changes
 OUTPUTS = ("daily", "needs", "hops")  # optional outputs; summary, outcomes, scenario always
-NAME = re.compile(r"^[A-Za-z0-9_]+$")  # names that become directory names
-MAX_RESIDENTS = 5_000_000  # ~9 GB at the measured ~1.8 kB per resident
-MAX_DAYS = 3_650  # ten years: the open clock and the need tables grow with days
+NAME = re.compile(r"^[A-Za-z0-9_]+$")  # a variant's name
 MAX_RUNS = 100_000
+# what names and explains an experiment without changing a run: left out of its hash
+COSMETIC = ("name_zh", "name_en", "description_zh", "description_en", "source")
 
 
 class _Strict(BaseModel):
@@ -83,7 +91,7 @@ class Settings(_Strict):
     structures: list[str] = Field(default_factory=builtin_order, min_length=1)
     populations: list[str] = Field(default_factory=lambda: ["declared"], min_length=1)
     replicates: int = Field(5, ge=1, le=10_000)
-    residents: int = Field(25_000, ge=50, le=MAX_RESIDENTS)
+    residents: int = Field(25_000, ge=1, le=MAX_RESIDENTS)
     days: int = Field(365, ge=1, le=MAX_DAYS)
     seed: int = Field(0, ge=0, le=2**31)
     outputs: list[Literal["daily", "needs", "hops"]] = Field(default_factory=lambda: [*OUTPUTS])
@@ -175,6 +183,11 @@ class RunSpec:
     key: str  # the run's key in tables and charts
     reference: str  # the run key it is paired with (itself for the reference)
     config_hash: str = ""
+    # the structure and population exactly as validated when the batch was planned (changes
+    # applied): what the run builds its model from, so a file edited during a batch, or a
+    # worker on another machine with other files, cannot make it differ from its hash
+    scenario_data: dict | None = field(default=None, compare=False, repr=False)
+    population_data: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def partition(self) -> str:
@@ -211,8 +224,8 @@ class Experiment:
         return Path(self.file).stem
 
     def config(self) -> dict:
-        """Everything that defines the experiment (not its file's path): what a results
-        directory's manifest records, and what ``config_hash`` hashes."""
+        """Everything that defines the experiment (not its file's path), as the results
+        directory's manifest records it."""
         return {
             "settings": self.settings.model_dump(mode="json"),
             "variants": {k: v.model_dump(mode="json") for k, v in self.variants.items()},
@@ -222,11 +235,21 @@ class Experiment:
         }
 
     def config_hash(self) -> str:
-        return digest(self.config())
+        """The experiment's identity: its configuration without names, descriptions and
+        sources (editing those does not make it another experiment)."""
+        return digest(_without(self.config(), COSMETIC))
 
     def variant_names(self) -> dict[str, dict[str, str]]:
         names = {k: {"zh": v.name_zh or k, "en": v.name_en or k} for k, v in self.variants.items()}
         return {BASE: {"zh": "", "en": ""}, **names}
+
+
+def _without(obj, keys: tuple[str, ...]):
+    if isinstance(obj, dict):
+        return {k: _without(v, keys) for k, v in obj.items() if k not in keys}
+    if isinstance(obj, list):
+        return [_without(v, keys) for v in obj]
+    return obj
 
 
 def digest(obj) -> str:
@@ -282,6 +305,12 @@ def build(
             raise ScenarioError(
                 file, f"variants.{name}", f"names are letters, digits and _ (not {BASE!r})"
             )
+        if v.structures is not None and not v.structures:
+            raise ScenarioError(
+                file,
+                f"variants.{name}.structures",
+                "empty; name structures, or leave it out for all",
+            )
         for s in v.structures or []:
             if s not in settings.structures:
                 raise ScenarioError(
@@ -310,9 +339,28 @@ def build(
         raise ScenarioError(
             file, "ranges", "an experiment has either named variants or sampled ranges"
         )
+    for i, r in enumerate(ranges):
+        if r.structures is not None and not r.structures:
+            raise ScenarioError(
+                file, f"ranges[{i}].structures", "empty; name structures, or leave it out for all"
+            )
+    n_points = 1 + (_point_count(sampling, len(ranges)) if ranges else len(variants))
+    n_runs = n_points * len(settings.structures) * settings.replicates
+    if n_runs > MAX_RUNS:
+        raise ScenarioError(
+            file,
+            "sampling" if ranges else "experiment",
+            f"would make at least {n_runs:,} runs; at most {MAX_RUNS:,}",
+        )
     exp = Experiment(file, settings, variants, ranges, sampling)
     exp.points = sample_points(exp) if ranges else []
     return exp
+
+
+def _point_count(sampling: Sampling, d: int) -> int:
+    """How many points ``sampling`` makes over ``d`` ranges (before making them)."""
+    n = sampling.points
+    return {"grid": n**d, "lhs": n, "morris": n * (d + 1), "sobol": n * (d + 2)}[sampling.method]
 
 
 def salib_problem(exp: Experiment) -> dict:
@@ -397,19 +445,43 @@ def _run_key(structure: str, variant: str, population: str, declared: str) -> st
     return key if population == declared else f"{key}@{population}"
 
 
+def _locate(name: str, exp_file: str) -> str:
+    """A structure or population given as a relative path is looked up beside the
+    experiment file first (then from the working directory)."""
+    p = Path(name)
+    looks_like_path = p.suffix == ".toml" or len(p.parts) > 1
+    if looks_like_path and not p.is_absolute():
+        beside = Path(exp_file).parent / p
+        if beside.exists():
+            return str(beside)
+    return name
+
+
+def _in(exp: Experiment, where: str, load, *args, **kwargs):
+    """``load(*args)``, a ``ScenarioError`` naming the experiment's key too."""
+    try:
+        return load(*args, **kwargs)
+    except ScenarioError as e:
+        raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: {where})") from None
+
+
 def resolve(exp: Experiment) -> list[RunSpec]:
-    """Every run of the experiment, in report order, with its pairing and its hash; loads
-    (and so validates) every structure and population with its changes first."""
+    """Every run of the experiment, in report order, with its pairing, its hash and the
+    validated structure and population it runs; loads (and so checks) every structure and
+    population with its changes first."""
     from govsim.core.load import load_population, load_scenario
 
     st = exp.settings
-    specs = {}
-    for s in st.structures:
-        try:
-            specs[s] = load_scenario(s)
-        except ScenarioError as e:
-            raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: structures)") from None
+    given = {s: _locate(s, exp.file) for s in st.structures}
+    specs = {s: _in(exp, "experiment.structures", load_scenario, given[s]) for s in st.structures}
     keys = [specs[s].key for s in st.structures]
+    for k in keys:
+        if not valid_name(k) or "--" in k or "@" in k:
+            raise ScenarioError(
+                exp.file,
+                "experiment.structures",
+                f"a structure's file name {k!r} cannot name runs: {NAME_RULE}, and no '--' or '@'",
+            )
     if len(set(keys)) != len(keys):
         raise ScenarioError(
             exp.file,
@@ -419,46 +491,57 @@ def resolve(exp: Experiment) -> list[RunSpec]:
     declared = {s: specs[s].scenario.population for s in st.structures}
     ref = st.structures[0]
 
-    # (structure, population) pairs in report order: each structure on each population
-    # asked for; the reference also on every population another structure uses
-    pairs: list[tuple[str, str]] = []
-    for p in st.populations:
-        pops = {s: (declared[s] if p == "declared" else p) for s in st.structures}
-        for pop in dict.fromkeys(pops.values()):
-            for s in st.structures:
-                if pops[s] == pop or s == ref:
-                    if (s, pop) not in pairs:
-                        pairs.append((s, pop))
-
-    # variants: (name, scenario changes, population changes, structures)
-    variants: list[tuple[str, dict | None]] = [(BASE, None)]
-    if exp.points:
-        variants += [(f"p{i:04d}", pt) for i, pt in enumerate(exp.points)]
-    else:
-        variants += [(k, v) for k, v in exp.variants.items()]
-
     loaded_pop: dict[tuple, Any] = {}
 
     def population_of(name: str, changes: dict, where: str):
         k = (name, digest(changes))
         if k not in loaded_pop:
-            try:
-                loaded_pop[k] = load_population(name, changes=changes or None)
-            except ScenarioError as e:
-                raise ScenarioError(
-                    e.file, e.key, f"{e.message} (in {exp.file}: {where})"
-                ) from None
+            loaded_pop[k] = _in(exp, where, load_population, name, changes=changes or None)
         return loaded_pop[k]
 
-    runs: list[RunSpec] = []
-    template: list[tuple] = []
+    # (structure, population) pairs in report order: each structure on each population
+    # asked for; the reference also on every population another structure uses
+    pairs: list[tuple[str, str]] = []
+    for p in st.populations:
+        pops = {
+            s: (declared[s] if p == "declared" else _locate(p, exp.file)) for s in st.structures
+        }
+        for pop in dict.fromkeys(pops.values()):
+            for s in st.structures:
+                if (pops[s] == pop or s == ref) and (s, pop) not in pairs:
+                    pairs.append((s, pop))
+    # a population's name (its file's stem) names runs: one name, one population
+    stems: dict[str, str] = {}
+    for _, pop in pairs:
+        profile = population_of(pop, {}, "experiment.populations")
+        if stems.setdefault(profile.key, str(profile.file)) != str(profile.file):
+            raise ScenarioError(
+                exp.file,
+                "experiment.populations",
+                f"two population files are both named {profile.key!r} "
+                f"({stems[profile.key]}, {profile.file}); rename one",
+            )
+    stem = {pop: population_of(pop, {}, "experiment.populations").key for _, pop in pairs}
+    declared_stem = {s: population_of(declared[s], {}, "structures").key for s in st.structures}
+
+    variants: list[tuple[str, Any]] = [(BASE, None)]
+    if exp.points:
+        variants += [(f"p{i:04d}", pt) for i, pt in enumerate(exp.points)]
+    else:
+        variants += list(exp.variants.items())
+
+    template: list[dict] = []
     for vname, v in variants:
         for s, pop in pairs:
             if vname == BASE:
-                sc_ch, pop_ch, where = {}, {}, "structures"
+                sc_ch, pop_ch, where = {}, {}, "experiment.structures"
             elif exp.points:
                 sc_ch, pop_ch = point_changes(
-                    exp, v, s, specs[s].model_dump(), population_of(pop, {}, "ranges")
+                    exp,
+                    v,
+                    s,
+                    specs[s].model_dump(),
+                    population_of(pop, {}, "experiment.populations"),
                 )
                 where = "ranges"
             else:
@@ -466,58 +549,66 @@ def resolve(exp: Experiment) -> list[RunSpec]:
                     continue
                 sc_ch = {**dict.fromkeys(v.remove), **v.scenario}
                 pop_ch, where = dict(v.population), f"variants.{vname}"
-            try:
-                sc = load_scenario(s, changes=sc_ch or None)
-            except ScenarioError as e:
-                raise ScenarioError(
-                    e.file, e.key, f"{e.message} (in {exp.file}: {where})"
-                ) from None
+            sc = _in(exp, where, load_scenario, given[s], changes=sc_ch or None)
             popm = population_of(pop, pop_ch, where)
-            key = _run_key(specs[s].key, vname, pop, declared[s])
-            if vname != BASE:  # a lever's effect: against the same structure without it
-                reference = _run_key(specs[s].key, BASE, pop, declared[s])
-            else:  # a structure's effect: against the reference on the same people
-                reference = _run_key(specs[ref].key, BASE, pop, declared[ref])
-            h = digest(
+            skey = specs[s].key
+            sc_data = sc.model_dump(mode="json")
+            pop_data = popm.model_dump(mode="json")
+            template.append(
                 {
-                    "scenario": _content(sc.model_dump(mode="json")),
-                    "population": _content(popm.model_dump(mode="json")),
-                    "version": __version__,
+                    "structure": skey,
+                    "scenario": given[s],
+                    "variant": vname,
+                    "population": stem[pop],
+                    "profile": pop,
+                    "scenario_changes": tuple(sc_ch.items()),
+                    "population_changes": tuple(pop_ch.items()),
+                    "key": _run_key(skey, vname, stem[pop], declared_stem[s]),
+                    # a lever's effect: against the same structure without it; a
+                    # structure's: against the reference on the same people
+                    "reference": (
+                        _run_key(skey, BASE, stem[pop], declared_stem[s])
+                        if vname != BASE
+                        else _run_key(specs[ref].key, BASE, stem[pop], declared_stem[ref])
+                    ),
+                    "scenario_data": sc_data,
+                    "population_data": pop_data,
+                    "content": digest(
+                        {
+                            "scenario": _content(sc_data),
+                            "population": _content(pop_data),
+                            "version": __version__,
+                        }
+                    ),
                 }
             )
-            template.append((specs[s].key, s, vname, pop, sc_ch, pop_ch, key, reference, h))
+    dup = [k for k, n in Counter(t["key"] for t in template).items() if n > 1]
+    if dup:
+        raise ScenarioError(
+            exp.file, "experiment", f"two runs would both be {dup[0]!r}; rename a file or variant"
+        )
+    runs: list[RunSpec] = []
     for rep in range(st.replicates):
-        for skey, s, vname, pop, sc_ch, pop_ch, key, reference, h in template:
-            seed = st.seed + rep
+        seed = st.seed + rep
+        for t in template:
             runs.append(
                 RunSpec(
-                    structure=skey,
-                    scenario=s,
-                    variant=vname,
-                    population=Path(pop).stem,
-                    profile=pop,
+                    **{k: v for k, v in t.items() if k != "content"},
                     replicate=rep,
                     seed=seed,
                     residents=st.residents,
                     days=st.days,
-                    scenario_changes=tuple(sc_ch.items()),
-                    population_changes=tuple(pop_ch.items()),
                     outputs=tuple(st.outputs),
-                    key=key,
-                    reference=reference,
-                    config_hash=digest([h, seed, st.residents, st.days, list(st.outputs)]),
+                    config_hash=digest(
+                        [t["content"], seed, st.residents, st.days, list(st.outputs)]
+                    ),
                 )
             )
-    if len(runs) > MAX_RUNS:
-        raise ScenarioError(exp.file, "experiment", f"{len(runs)} runs; at most {MAX_RUNS}")
-    for r in runs:
-        for name in (r.structure, r.variant, r.population):
-            if not re.match(r"^[A-Za-z0-9_.\-]+$", name) or ".." in name:
-                raise ScenarioError(
-                    exp.file,
-                    "experiment",
-                    f"name {name!r} cannot name a directory (letters, digits, _ . - only)",
-                )
+    dup = [p for p, n in Counter(r.partition for r in runs).items() if n > 1]
+    if dup:
+        raise ScenarioError(
+            exp.file, "experiment", f"two runs would share the directory {dup[0]}; rename one"
+        )
     return runs
 
 

@@ -91,8 +91,14 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    # plain strings (not large_string), as Hive partitioning reads the directory names
+    schema = pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema],
+        metadata=table.schema.metadata,
+    )
     buf = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf)
+    pq.write_table(table.cast(schema), buf)
     return buf.getvalue()
 
 

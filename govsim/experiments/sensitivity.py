@@ -25,6 +25,7 @@ import pandas as pd
 from govsim.experiments.batch import outcome_rows, run_batch
 from govsim.experiments.experiment import BASE, Experiment, resolve, salib_problem
 from govsim.io import write_csv, write_parquet
+from govsim.labels import short
 
 INDEX_FILE = "sensitivity.parquet"
 
@@ -176,7 +177,7 @@ def sensitivity(
     names = {
         "outcomes": {k: {"zh": o.zh, "en": o.en} for k, o in OUTCOMES.items()},
         "structures": {
-            sc.key: {"zh": _short(sc.scenario.name_zh), "en": _short(sc.scenario.name_en)}
+            sc.key: {"zh": short(sc.scenario.name_zh), "en": short(sc.scenario.name_en)}
             for sc in specs.values()
         },
         "reference": specs[exp.settings.structures[0]].key,
@@ -187,9 +188,3 @@ def sensitivity(
         else []
     )
     return indices, robust, charts
-
-
-def _short(name: str) -> str:
-    for sep in (":", ":", "(", "("):
-        name = name.split(sep)[0]
-    return name.strip()

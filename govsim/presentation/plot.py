@@ -897,23 +897,31 @@ def sensitivity_chart(indices, names: dict, lang: str = "en"):
     share of the difference with the files' values — a bar past 1 could undo it — one bar
     per structure (its colour).  ``names``: ``outcomes``,
     ``structures`` (key -> {"zh", "en"}) and ``reference`` (its key)."""
-    d = indices[indices["target"] == "difference"]
+    d = indices[indices["target"] == "difference"].copy()
+    # one series per structure and population (a structure run on two profiles twice)
+    several = d.groupby("structure")["population"].nunique().max() > 1
+    d["series"] = d["structure"] + ("@" + d["population"] if several else "")
     outcomes = list(dict.fromkeys(d["outcome"]))
-    structures = list(dict.fromkeys(d["structure"]))
+    series = list(dict.fromkeys(d["series"]))
+    of = dict(zip(d["series"], d["structure"], strict=False))
     params = list(dict.fromkeys(d["parameter"]))
-    colours = colour_order([names["reference"], *structures])
+    colours = colour_order([names["reference"], *dict.fromkeys(of.values())])
+    hatches = {}
+    for x in series:  # a structure's second population hatched
+        hatches[x] = "//" if sum(of[y] == of[x] for y in list(hatches)) else None
     ncol = min(3, max(1, len(outcomes)))
     nrow = max(1, math.ceil(len(outcomes) / ncol))
     fig = _figure(figsize=(5.2 * ncol, 1.2 + 0.42 * len(params) * nrow + 0.6))
     axes = fig.subplots(nrow, ncol, squeeze=False)
-    height = 0.8 / max(1, len(structures))
+    height = 0.8 / max(1, len(series))
     for i, o in enumerate(outcomes):
         ax = axes.ravel()[i]
-        for j, s in enumerate(structures):
-            sub = d[(d["outcome"] == o) & (d["structure"] == s)].set_index("parameter")
+        for j, x in enumerate(series):
+            sub = d[(d["outcome"] == o) & (d["series"] == x)].set_index("parameter")
             vals = sub["of_value"].reindex(params).fillna(0).to_numpy()
-            ys = np.arange(len(params))[::-1] + (j - (len(structures) - 1) / 2) * height
-            ax.barh(ys, vals, height=height, color=colours[s], label=names["structures"][s][lang])
+            ys = np.arange(len(params))[::-1] + (j - (len(series) - 1) / 2) * height
+            name = names["structures"][of[x]][lang] + (x[len(of[x]) :] if several else "")
+            ax.barh(ys, vals, height=height, color=colours[of[x]], hatch=hatches[x], label=name)
         ax.set_yticks(np.arange(len(params))[::-1])
         ax.set_yticklabels(params if i % ncol == 0 else [], fontsize=8)
         ax.set_xlim(0, max(1.05, float(np.nanmax(d["of_value"].to_numpy())) * 1.05))
@@ -925,7 +933,7 @@ def sensitivity_chart(indices, names: dict, lang: str = "en"):
         ax.axis("off")
     method = "Morris μ*" if d["method"].iloc[0] == "morris" else "Sobol ST"
     handles, labels_ = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(handles, labels_, loc="lower center", ncol=len(structures), fontsize=9)
+    fig.legend(handles, labels_, loc="lower center", ncol=min(len(series), 6), fontsize=9)
     fig.suptitle(
         t(
             "sensitivity_title",

@@ -200,7 +200,11 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
     for s in res.structures:
         first = len(rows)
         for o in res.headline:
-            r = robust[(robust["structure"] == s) & (robust["outcome"] == o)]
+            r = robust[
+                (robust["structure"] == s)
+                & (robust["population"] == res.population_of(s))
+                & (robust["outcome"] == o)
+            ]
             if r.empty or o not in res.outcomes:
                 continue
             r = r.iloc[0]
@@ -209,7 +213,11 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
             span = f"{_fmt(unit, r['difference_min'], nan, nan)} … {_fmt(unit, r['difference_max'], nan, nan)}"
             share = r["same_sign_share"]
             kept = "–" if share != share else f"{100 * share:.0f}%"
-            top = diff[(diff["structure"] == s) & (diff["outcome"] == o)].nlargest(2, key)
+            top = diff[
+                (diff["structure"] == s)
+                & (diff["population"] == res.population_of(s))
+                & (diff["outcome"] == o)
+            ].nlargest(2, key)
             params = (
                 ", ".join(
                     f"{p} (×{v:.2f})"
@@ -260,6 +268,13 @@ def build_report(
     res = Results.load(results_dir)
     check_figure_keys(res)  # before any work: figure files are named after the structures
     out = Path(out) if out else Path(results_dir) / f"report_{lang}.html"
+    from govsim.store import check_out
+
+    try:  # where the report and its figures go, and the sensitivity section, before drawing
+        check_out(out.parent)
+    except ValueError as e:
+        raise ResultsError(str(e).replace("--out", "report to", 1)) from None
+    hinges = hinges_section(res, sensitivity, lang)
     fig_dir = out.parent / "figures"
     saved = save_figures(res, fig_dir, lang, dpi=dpi)
     figures = []
@@ -272,7 +287,6 @@ def build_report(
             f"<figure id='{html.escape(name)}'><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
             f"<figcaption>{html.escape(cap)} <a href='{html.escape(rel)}'>SVG</a></figcaption></figure>"
         )
-    hinges = hinges_section(res, sensitivity, lang)
     title = label(TEXT, "report_title", lang)
     body = f"""<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>

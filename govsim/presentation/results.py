@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.config.scenario import builtin_order
-from govsim.labels import POPULATIONS, label
+from govsim.labels import POPULATIONS, label, short
 
 
 class Spec(dict):
@@ -62,17 +62,6 @@ def _read_summary(p: Path) -> dict:
     if not isinstance(s, dict) or "scenario" not in s:
         raise ResultsError(f"{p}: not a run summary (no 'scenario')")
     return s
-
-
-def check_run_dir(d: Path) -> str | None:
-    """Why a single run's directory is not whole (None when it is)."""
-    from govsim.store import _check_tables
-
-    summary = _read_summary(d / "summary.json")
-    for f in summary.get("files", []):
-        if not (d / f).exists():
-            return f"{d / f}: missing"
-    return _check_tables(d, summary)
 
 
 @dataclass
@@ -139,7 +128,7 @@ class Results:
     def load(cls, path: str | Path) -> Results:
         """The runs of one batch (a directory with ``manifest.json``: only its planned runs
         that are finished and whole, see ``unfinished``) or one run (``summary.json``)."""
-        from govsim.store import OutputError, check_run, read_manifest
+        from govsim.store import OutputError, check_run, check_run_dir, read_manifest
 
         root = Path(path)
         if not root.is_dir():
@@ -178,6 +167,12 @@ class Results:
         res.meta = manifest.get("comparison", {})
         listed = [k for k in res.meta.get("scenarios", []) if k in res.runs]
         res.order = listed + sorted(k for k in res.runs if k not in listed)
+        ref = res.meta.get("reference")
+        if ref is not None and ref not in res.runs:
+            raise ResultsError(
+                f"{root}: none of the reference structure's runs ({ref}) is finished, so "
+                "nothing can be compared with it; run the batch again to go on"
+            )
         return res
 
     def has(self, output: str) -> bool:
@@ -262,10 +257,8 @@ class Results:
     def short_name(self, key: str, lang: str) -> str:
         """The name up to its first colon or bracket, for axis labels (with the population
         of a reference run on another structure's population)."""
-        n = self._structure_name(key, lang)
-        for sep in (":", ":", "(", "("):
-            n = n.split(sep)[0]
-        return n.strip() + self._variant_suffix(key, lang) + self._population_suffix(key, lang)
+        n = short(self._structure_name(key, lang))
+        return n + self._variant_suffix(key, lang) + self._population_suffix(key, lang)
 
     def _population_suffix(self, key: str, lang: str) -> str:
         if "@" not in key:  # only the reference again, on another structure's population
