@@ -222,6 +222,34 @@ def test_mesa_batch_run_drives_the_model():
     )
 
 
+def test_mesa_batch_run_returns_the_end_of_run_outcomes():
+    """With ``days``, the model stops itself and batch_run's rows hold every per-replicate
+    outcome — response times and cost too, not only the daily columns."""
+    import mesa
+
+    from govsim.core.summary import per_replicate
+
+    rows = mesa.batch_run(
+        GovernanceModel,
+        parameters={"scenario": ["baseline", "chengdong"], "residents": 600, "days": 12},
+        rng=[4],
+        max_steps=1000,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    assert len(rows) == 2 and all(r["Step"] == 12 for r in rows)
+    direct = GovernanceModel("chengdong", residents=600, seed=4).run(12).summary()
+    row = next(r for r in rows if r["scenario"] == "chengdong")
+    for k in per_replicate():
+        assert k in row, k
+    for k in ("response_time_median_h", "cost_per_resident_yuan", "unresolved_share"):
+        assert row[k] == direct[k], k
+    # without days, nothing changes: the daily columns only, and the model runs on
+    m = GovernanceModel("baseline", residents=600, seed=4).run(3)
+    assert m.running and "cost_per_resident_yuan" not in m.datacollector.model_vars
+
+
 def test_social_graph_holds_ties_and_organisation_membership():
     m = GovernanceModel("xinfeng", residents=1500, seed=3).run(30)
     g = m.social_graph()

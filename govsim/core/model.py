@@ -33,7 +33,7 @@ from govsim.core.population import make_population
 from govsim.core.records import NeedTable
 from govsim.core.streams import stream
 from govsim.core.structure import build_kinds, partition, street_network
-from govsim.core.summary import daily_reporters, summarize
+from govsim.core.summary import daily_reporters, end_reporters, summarize
 from govsim.core.world import World
 
 DEFAULT_RESIDENTS = 25_000  # 000/001: 2–3万人 per community
@@ -74,7 +74,10 @@ class GovernanceModel(mesa.Model):
     ``scenario`` is a ``Scenario`` or a built-in name / path; ``population`` a profile name,
     path or ``Population`` (default: the one the scenario names).  ``seed`` fixes every
     random stream: the population and the need stream depend on it and the population
-    alone, the rest on it and the structure.
+    alone, the rest on it and the structure.  ``days`` (optional): the run's length, for
+    Mesa's ``batch_run``: after that many steps the model stops (``running``) and its
+    DataCollector's last row holds the end-of-run outcomes (response times, costs …) beside
+    the daily ones.
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class GovernanceModel(mesa.Model):
         report_at_arising: bool = False,
         rng: int | None = None,
         modules: tuple[type[Module], ...] = (),
+        days: int | None = None,
     ):
         # ``rng`` is Mesa's name for the seed (``mesa.batch_run(..., rng=[...])`` passes it)
         if rng is not None:
@@ -157,7 +161,14 @@ class GovernanceModel(mesa.Model):
         for m in self.modules:
             m.connect(services)
         self.plan = day_plan(self.modules)
-        self.datacollector = mesa.DataCollector(model_reporters=daily_reporters(self.modules))
+        # ``days``: the run's length when it is known in advance (``mesa.batch_run``): the
+        # model stops itself (``running``) and its last row holds the end-of-run outcomes
+        self.horizon = None if days is None else int(days)
+        self.end_outcomes: dict | None = None
+        reporters = daily_reporters(self.modules)
+        if self.horizon is not None:
+            reporters.update(end_reporters(self.modules))
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -171,6 +182,9 @@ class GovernanceModel(mesa.Model):
             elif step.outputs:
                 board.update(zip(step.outputs, result, strict=True))
         self.day_count += 1
+        if self.horizon is not None and self.day_count >= self.horizon:
+            self.running = False
+            self.end_outcomes = self.summary()
         self.datacollector.collect(self)
 
     def plan_table(self) -> list[tuple[float, str, str, tuple[str, ...], tuple[str, ...]]]:

@@ -61,6 +61,18 @@ def daily_reporters(modules) -> dict:
     return reporters
 
 
+def end_reporters(modules) -> dict:
+    """DataCollector reporters of the end-of-run outcomes that are not daily columns: None
+    until the model's last day (``GovernanceModel(days=...)``), then the run's value, so
+    ``mesa.batch_run`` (which reads the collector) returns response times, costs … too."""
+    daily = {o.key for o in outcomes(modules).values() if o.daily}
+    return {
+        k: (lambda m, k=k: None if m.end_outcomes is None else m.end_outcomes.get(k))
+        for k in per_replicate(modules)
+        if k not in daily
+    }
+
+
 def _outcomes(modules, day: int, residents, needs, want) -> dict:
     out = {}
     for mod in modules:
