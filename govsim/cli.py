@@ -54,6 +54,13 @@ def _days(v: str) -> int:
     return _integer(v, 1, MAX_DAYS, f"an integer from 1 to {MAX_DAYS:,} (ten years)")
 
 
+def _experiment_arguments(c: argparse.ArgumentParser) -> None:
+    c.add_argument("experiment", help="experiment name (experiments/) or path to a .toml file")
+    c.add_argument("--residents", type=_residents, default=None, help="instead of the file's")
+    c.add_argument("--days", type=_days, default=None, help="instead of the file's")
+    c.add_argument("--replicates", type=_positive, default=None, help="instead of the file's")
+
+
 def _batch_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--out", type=Path, required=True, help="results directory")
     c.add_argument(
@@ -120,10 +127,7 @@ def parser() -> argparse.ArgumentParser:
         "batch",
         help="run an experiment file (resumable: the same command again skips finished runs)",
     )
-    b.add_argument("experiment", help="experiment name (experiments/) or path to a .toml file")
-    b.add_argument("--residents", type=_residents, default=None, help="instead of the file's")
-    b.add_argument("--days", type=_days, default=None, help="instead of the file's")
-    b.add_argument("--replicates", type=_positive, default=None, help="instead of the file's")
+    _experiment_arguments(b)
     _batch_arguments(b)
     b.add_argument("--lang", choices=("zh", "en"), default="en")
 
@@ -131,7 +135,6 @@ def parser() -> argparse.ArgumentParser:
         "sensitivity",
         help="SALib sensitivity analysis over an experiment's [[ranges]] (resumable batch)",
     )
-    sa.add_argument("experiment", help="experiment name (experiments/) or path to a .toml file")
     sa.add_argument(
         "--method", choices=("morris", "sobol"), default=None, help="default: the file's"
     )
@@ -141,9 +144,7 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="Morris trajectories or Sobol base samples (a power of 2); default: the file's",
     )
-    sa.add_argument("--residents", type=_residents, default=None, help="instead of the file's")
-    sa.add_argument("--days", type=_days, default=None, help="instead of the file's")
-    sa.add_argument("--replicates", type=_positive, default=None, help="instead of the file's")
+    _experiment_arguments(sa)
     _batch_arguments(sa)
     sa.add_argument("--lang", choices=("zh", "en"), default="en")
 

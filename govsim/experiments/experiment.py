@@ -311,21 +311,9 @@ def build(
                 f"variants.{name}.structures",
                 "empty; name structures, or leave it out for all",
             )
-        for s in v.structures or []:
-            if s not in settings.structures:
-                raise ScenarioError(
-                    file,
-                    f"variants.{name}.structures",
-                    f"{s!r} is not one of experiment.structures ({', '.join(settings.structures)})",
-                )
+        _known(file, f"variants.{name}.structures", v.structures, settings)
     for i, r in enumerate(ranges):
-        for s in r.structures or []:
-            if s not in settings.structures:
-                raise ScenarioError(
-                    file,
-                    f"ranges[{i}].structures",
-                    f"{s!r} is not one of experiment.structures",
-                )
+        _known(file, f"ranges[{i}].structures", r.structures, settings)
     for i, r in enumerate(ranges):
         if r.file == "scenario" and not r.structures:
             raise ScenarioError(
@@ -355,6 +343,16 @@ def build(
     exp = Experiment(file, settings, variants, ranges, sampling)
     exp.points = sample_points(exp) if ranges else []
     return exp
+
+
+def _known(file: str, key: str, structures: list[str] | None, settings: Settings) -> None:
+    for s in structures or []:
+        if s not in settings.structures:
+            raise ScenarioError(
+                file,
+                key,
+                f"{s!r} is not one of experiment.structures ({', '.join(settings.structures)})",
+            )
 
 
 def _point_count(sampling: Sampling, d: int) -> int:
