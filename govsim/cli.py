@@ -15,7 +15,7 @@ from govsim.core.load import load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from govsim.core.summary import OUTCOMES, headline
 from govsim.experiments.batch import BatchInterrupted
-from govsim.labels import UNITS, label, pick
+from govsim.labels import pick, shown, shown_unit
 from govsim.presentation.results import ResultsError
 from govsim.store import OutputError
 
@@ -509,33 +509,21 @@ def cmd_params(args) -> int:
     return 0
 
 
-# how the terminal shows a unit: shares as percentages, hours as days (as the report)
-SHOWN = {"share": ("%", 100.0, 1), "h": ("days", 1 / 24, 1), "yuan": ("yuan", 1.0, 1)}
-
-
 def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
-    def shown(k):
-        unit = OUTCOMES[k].unit
-        return SHOWN.get(unit, (unit, 1.0, 3))
-
-    def head(k):
-        o = OUTCOMES[k]
-        return f"{pick(o.zh, o.en, lang)} ({label(UNITS, shown(k)[0], lang)})"
+    """The headline outcomes by run key, as people read them (``labels.DISPLAY``)."""
 
     def fmt(row, k):
-        _, scale, digits = shown(k)
-        v = row.get(k)
-        if v is None or v != v:
-            return "–"
-        s = f"{v * scale:.{digits}f}"
+        unit = OUTCOMES[k].unit
+        text = shown(unit, row.get(k))
         lo, hi = row.get(f"{k}_ci_low"), row.get(f"{k}_ci_high")
         if with_ci and lo is not None and lo == lo:
-            s += f" [{lo * scale:.{digits}f}, {hi * scale:.{digits}f}]"
-        return s
+            text += f" [{shown(unit, lo)}, {shown(unit, hi)}]"
+        return text
 
     name_w = max(12, *(len(r["scenario"]) for r in rows))
     for k in headline():
-        print(f"{head(k)}")
+        o = OUTCOMES[k]
+        print(f"{pick(o.zh, o.en, lang)} ({shown_unit(o.unit, lang)})")
         for r in rows:
             print(f"  {r['scenario']:{name_w}s} {fmt(r, k)}")
 

@@ -102,6 +102,34 @@ UNITS: dict[str, tuple[str, str]] = {
 }
 
 
+# how a value of each unit is shown to people (tables, terminal, notebooks): the unit shown
+# (a key of UNITS), the factor from the stored value, the decimals; shares as percentages,
+# hours as days
+DISPLAY: dict[str, tuple[str, float, int]] = {
+    "share": ("%", 100.0, 1),
+    "h": ("days", 1 / 24, 1),
+    "yuan": ("yuan/yr", 1.0, 0),  # the one yuan outcome is a cost per year
+    "staff-h": ("staff-h", 1.0, 0),
+    "per10k": ("per10k", 1.0, 1),
+}
+
+
+def shown(unit: str, value: float | None) -> str:
+    """A stored value as people read it (``DISPLAY``): 0.2534 share → "25.3%", 300 h →
+    "12.5" (days); "–" for none."""
+    if value is None or value != value:
+        return "–"
+    _, scale, digits = DISPLAY.get(unit, (unit, 1.0, 3))
+    text = f"{value * scale:,.{digits}f}"
+    return text + "%" if unit == "share" else text
+
+
+def shown_unit(unit: str, lang: str) -> str:
+    """The label of the unit a value is shown in (``DISPLAY``)."""
+    u = DISPLAY.get(unit, (unit, 1.0, 3))[0]
+    return label(UNITS, u, lang) if u in UNITS else u
+
+
 # what each chart shows, under it in the report
 CAPTIONS = {
     "participation_over_time": (

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from govsim.io import atomic_write
-from govsim.labels import ACTORS, CAPTIONS, TEXT, UNITS, label, pick
+from govsim.labels import ACTORS, CAPTIONS, TEXT, label, pick, shown, shown_unit
 from govsim.presentation.results import Results, ResultsError, colour_order
 from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
@@ -33,19 +33,9 @@ def headline(res: Results) -> tuple[str, ...]:
 
 
 def _fmt(unit: str, m: float, lo: float, hi: float) -> str:
-    if m != m:
-        return "–"
-    if unit == "share":
-        f = lambda v: f"{100 * v:.1f}%"  # noqa: E731
-    elif unit == "h":
-        f = lambda v: f"{v / 24:.1f}"  # noqa: E731
-    elif unit in ("yuan", "staff-h"):
-        f = lambda v: f"{v:,.0f}"  # noqa: E731
-    elif unit == "per10k":
-        f = lambda v: f"{v:.1f}"  # noqa: E731
-    else:
-        f = lambda v: f"{v:.3f}"  # noqa: E731
-    return f(m) if lo != lo else f"{f(m)} <span class=ci>[{f(lo)}, {f(hi)}]</span>"
+    if lo != lo or m != m:
+        return shown(unit, m)
+    return f"{shown(unit, m)} <span class=ci>[{shown(unit, lo)}, {shown(unit, hi)}]</span>"
 
 
 def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = None) -> str:
@@ -54,11 +44,8 @@ def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = No
     columns = headline(res) if columns is None else columns
     colours = colour_order(res.order)
     heads = []
-    # the table shows hours as days and cost per year (see _fmt)
-    shown_unit = {"share": "%", "h": "days", "yuan": "yuan/yr", "0-1": "0-1"}
     for k in columns:
-        unit = res.outcomes[k]["unit"]
-        unit_txt = label(UNITS, shown_unit.get(unit, unit), lang)
+        unit_txt = shown_unit(res.outcomes[k]["unit"], lang)
         heads.append(
             f"<th>{html.escape(res.outcome_name(k, lang))}<br><small>({html.escape(unit_txt)})</small></th>"
         )

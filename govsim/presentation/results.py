@@ -14,6 +14,7 @@ this package never imports the simulator.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -66,8 +67,12 @@ def _read_summary(p: Path) -> dict:
 
 @dataclass
 class Run:
+    """One run's outputs: in a directory (``path``), or held in memory (``files``, as
+    ``run_files`` makes them — a model just run in a notebook)."""
+
     path: Path
     summary: dict
+    files: dict[str, bytes] | None = None
 
     @property
     def structure(self) -> str:
@@ -91,28 +96,47 @@ class Run:
     def seed(self) -> int:
         return int(self.summary.get("seed", 0))
 
+    def has(self, name: str) -> bool:
+        return name in self.files if self.files is not None else (self.path / name).exists()
+
+    def _source(self, name: str):
+        if self.files is not None:
+            if name not in self.files:
+                raise FileNotFoundError(f"{self.path}: this run kept no {name}")
+            return io.BytesIO(self.files[name])
+        return self.path / name
+
+    def _json(self, name: str) -> dict:
+        if not self.has(name):
+            raise FileNotFoundError(
+                f"{self.path}: no {name} (written by newer govsim versions); run it again"
+            )
+        src = self._source(name)
+        text = (
+            src.getvalue().decode("utf-8")
+            if isinstance(src, io.BytesIO)
+            else src.read_text(encoding="utf-8")
+        )
+        return json.loads(text)
+
+    def outcomes(self) -> pd.DataFrame:
+        """The run's ``outcomes.parquet``: one flat row of every outcome."""
+        return pd.read_parquet(self._source("outcomes.parquet"))
+
     def daily(self) -> pd.DataFrame:
-        return pd.read_parquet(self.path / "daily.parquet")
+        return pd.read_parquet(self._source("daily.parquet"))
 
     def needs(self, columns: list[str] | None = None) -> pd.DataFrame:
-        return pd.read_parquet(self.path / "needs.parquet", columns=columns)
+        return pd.read_parquet(self._source("needs.parquet"), columns=columns)
 
     def catalog(self) -> dict:
         """The run's ``catalog.json``: outcomes (names, unit, headline, by_group), the headline
         order, the channels and the settling days."""
-        p = self.path / "catalog.json"
-        if not p.exists():
-            raise FileNotFoundError(
-                f"{self.path}: no catalog.json (written by newer govsim versions); run it again"
-            )
-        return json.loads(p.read_text(encoding="utf-8"))
+        return self._json("catalog.json")
 
     def scenario(self) -> Spec:
         """The structure exactly as this run used it."""
-        p = self.path / "scenario.json"
-        if not p.exists():
-            raise FileNotFoundError(f"{self.path}: no scenario.json; run it again")
-        return Spec(json.loads(p.read_text(encoding="utf-8")))
+        return Spec(self._json("scenario.json"))
 
 
 @dataclass
@@ -177,7 +201,40 @@ class Results:
 
     def has(self, output: str) -> bool:
         """Whether every run kept ``output`` (``daily``, ``needs``, ``hops``)."""
-        return all((r.path / f"{output}.parquet").exists() for v in self.runs.values() for r in v)
+        return all(r.has(f"{output}.parquet") for v in self.runs.values() for r in v)
+
+    @classmethod
+    def from_models(cls, models, reference: str | None = None) -> Results:
+        """Results of models run in this session (nothing written): models of one structure
+        on one population are its replicates; the first structure (or ``reference``) is the
+        reference, paired with each structure on the same population."""
+        from govsim.experiments.outputs import run_files
+
+        res = cls(Path("<memory>"))
+        counts: dict[str, int] = {}
+        declared_pop = {}
+        for m in models:
+            key = m.spec.key
+            declared_pop.setdefault(key, m.population.key)
+            if m.population.key != declared_pop[key]:
+                key = f"{key}@{m.population.key}"
+            rep = counts.get(key, 0)
+            counts[key] = rep + 1
+            settings = {"key": key, "replicate": rep, "seed": m.seed}
+            files, summary = run_files(m, settings)
+            res.runs.setdefault(key, []).append(Run(Path(f"<memory:{key}#{rep}>"), summary, files))
+        res.order = list(res.runs)
+        ref = reference or res.order[0]
+        if ref not in res.runs:
+            raise ValueError(f"reference {ref!r} is not one of the models ({', '.join(res.order)})")
+        res.order = [ref, *(k for k in res.order if k != ref)]
+        pop = {k: res.first(k).population for k in res.order}
+        res.meta = {
+            "reference": ref,
+            "scenarios": res.order,
+            "reference_of": {k: ref for k in res.order if pop[k] == pop[ref]},
+        }
+        return res
 
     @property
     def finished(self) -> bool:
@@ -326,13 +383,15 @@ class Results:
     def table(self) -> pd.DataFrame:
         """One row per run (``runs.csv``): run key, partition columns, replicate, seed and
         every flat outcome, as each run's ``outcomes.parquet`` holds them."""
-        from govsim.store import read_outcomes
-
-        frames = [read_outcomes(r.path, k) for k in self.order for r in self.runs[k]]
-        table = pd.concat(frames, ignore_index=True)
-        if "replicate" not in table:  # a single run's directory
-            table.insert(1, "replicate", [r.replicate for k in self.order for r in self.runs[k]])
-        return table
+        frames = []
+        for k in self.order:
+            for r in self.runs[k]:
+                f = r.outcomes().rename(columns={"rep": "replicate"})
+                f.insert(0, "scenario", k)
+                if "replicate" not in f:  # a single run, or runs held in memory
+                    f.insert(1, "replicate", r.replicate)
+                frames.append(f)
+        return pd.concat(frames, ignore_index=True)
 
     def daily(self, column: str) -> dict[str, np.ndarray]:
         """Per structure, an array [replicates, days] of one daily column."""
