@@ -262,3 +262,61 @@ def test_social_graph_holds_ties_and_organisation_membership():
     assert g.nodes[("org", host.key, host.instance)]["kind"] == host.spec.actor
     j = int(m.ties[i].indices[0])
     assert g.has_edge(i, j) and g.nodes[i]["migrant"] == bool(m.residents.migrant[i])
+
+
+def test_notebook_views_of_a_scenario_a_model_and_a_summary():
+    """What a lecturer sees in Jupyter: short reprs, bilingual HTML in display units."""
+    import matplotlib
+
+    before = dict(matplotlib.rcParams)
+    sc = load_scenario("chengdong")
+    assert repr(sc).startswith("<Scenario chengdong:") and len(repr(sc)) < 120
+    page = sc._repr_html_()
+    assert sc.scenario.name_zh in page and sc.scenario.name_en in page
+    from govsim.labels import ACTORS
+
+    zh, en = ACTORS["residents_committee"]
+    assert zh in page and en in page and "data:image/png" in page
+    m = GovernanceModel(sc, residents=800, seed=2)
+    assert repr(m) == "<GovernanceModel chengdong · 800 residents · day 0 · seed 2>"
+    assert "not run yet" in m._repr_html_()
+    m.run(25)
+    s = m.summary()
+    assert isinstance(s, dict) and s["residents"] == 800
+    page = s._repr_html_()
+    # a median response of h hours is shown as h/24 days, a share as a percentage
+    assert f"{s['response_time_median_h'] / 24:.1f}" in page and "天" in page and "days" in page
+    assert f"{100 * s['participation_rate']:.1f}%" in page
+    assert "participation, last 30 days" in m._repr_html_()
+    assert dict(matplotlib.rcParams) == before  # drawing the org chart changed nothing
+
+
+def test_charts_of_models_held_in_memory():
+    from govsim.presentation.results import Results
+
+    models = [
+        GovernanceModel(s, residents=700, seed=k).run(20)
+        for s in ("baseline", "chengdong")
+        for k in (1, 2)
+    ]
+    res = Results.from_models(models)
+    assert res.order == ["baseline", "chengdong"] and res.replicates == 2
+    assert res.reference_of("chengdong") == "baseline"
+    table = res.table()
+    assert table["replicate"].tolist() == [0, 1, 0, 1]
+    assert table.loc[3, "participation_rate"] == models[3].summary()["participation_rate"]
+    fig = models[0].plot("paired_differences", "en", *models[1:])  # the first the reference
+    assert fig.axes and "Traditional" in fig._suptitle.get_text()
+    assert "one replicate" not in fig._suptitle.get_text()  # two of each: intervals
+    fig = models[0].plot()  # participation over time of one run
+    assert fig.axes[0].lines
+    import pytest
+
+    with pytest.raises(ValueError, match="chart must be one of"):
+        models[0].plot("nope")
+
+
+def test_social_graph_names_age_groups():
+    m = GovernanceModel("baseline", residents=500, seed=1)
+    ages = {d["age_group"] for n, d in m.social_graph().nodes(data=True) if d["kind"] == "resident"}
+    assert ages == {"child", "working_age", "elderly"}

@@ -30,10 +30,10 @@ from govsim.core.load import Population, Scenario, load_population, load_scenari
 from govsim.core.mechanisms import MODULES
 from govsim.core.module import Module, Step, declared
 from govsim.core.population import make_population
-from govsim.core.records import NeedTable
+from govsim.core.records import AGE_GROUPS, NeedTable
 from govsim.core.streams import stream
 from govsim.core.structure import build_kinds, partition, street_network
-from govsim.core.summary import daily_reporters, end_reporters, summarize
+from govsim.core.summary import Summary, daily_reporters, end_reporters, summarize
 from govsim.core.world import World
 
 DEFAULT_RESIDENTS = 25_000  # 000/001: 2–3万人 per community
@@ -211,8 +211,29 @@ class GovernanceModel(mesa.Model):
         """The institutions with service windows (a queue)."""
         return self.service.queue_agents
 
-    def summary(self) -> dict:
-        return summarize(self)
+    def summary(self) -> Summary:
+        """Every outcome of the run so far (a dict; a table in a notebook)."""
+        return Summary(summarize(self))
+
+    def __repr__(self) -> str:
+        return (
+            f"<GovernanceModel {self.spec.key} · {self.residents.n:,} residents · "
+            f"day {self.day_count} · seed {self.seed}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from govsim.presentation.notebook import model_html
+
+        return model_html(self)
+
+    def plot(self, chart: str = "participation_over_time", lang: str = "en", *others, **kw):
+        """A chart of this run (``govsim.presentation.plot``: participation_over_time,
+        response_time_ecdf, equity, need_flows …; paired_differences needs ``others``),
+        with any ``others`` models beside it (this one the reference); a matplotlib
+        Figure that shows itself in a notebook."""
+        from govsim.presentation.notebook import plot_models
+
+        return plot_models([self, *others], chart, lang, **kw)
 
     def social_graph(self):
         """The social network as a networkx graph, for inspection and teaching.
@@ -230,7 +251,8 @@ class GovernanceModel(mesa.Model):
         nx.set_node_attributes(g, {i: "resident" for i in range(r.n)}, "kind")
         for name in ("migrant", "vulnerable", "party_member"):
             nx.set_node_attributes(g, dict(enumerate(getattr(r, name).tolist())), name)
-        nx.set_node_attributes(g, dict(enumerate(r.age_group.tolist())), "age_group")
+        ages = np.array(AGE_GROUPS)[r.age_group]  # names, not codes
+        nx.set_node_attributes(g, dict(enumerate(ages.tolist())), "age_group")
         members = np.flatnonzero(r.member_of >= 0)
         for a in self.node_agents:
             if a.spec.offers or a.spec.self_governance is not None:

@@ -61,6 +61,17 @@ def daily_reporters(modules) -> dict:
     return reporters
 
 
+class Summary(dict):
+    """A run's outcomes (``summarize``): a plain dict of stored values (times in hours,
+    shares as fractions) that shows itself in a notebook as a table in the units people read
+    (days, %), Chinese beside English."""
+
+    def _repr_html_(self) -> str:
+        from govsim.presentation.notebook import summary_html
+
+        return summary_html(self)
+
+
 def end_reporters(modules) -> dict:
     """DataCollector reporters of the end-of-run outcomes that are not daily columns: None
     until the model's last day (``GovernanceModel(days=...)``), then the run's value, so

@@ -1,0 +1,125 @@
+"""How govsim's objects show themselves in Jupyter: a model, a scenario and a summary as
+small bilingual HTML (``_repr_html_``), and charts of models held in memory.
+
+A scenario shows its names, where its residents go first, each institution with its level,
+staff, windows and hours, and its organisation chart; a model its structure, size and day
+and, once it has run, its headline outcomes; a summary the headline outcomes in the units
+people read (shares as %, times in days: ``labels.DISPLAY``), Chinese beside English.
+Nothing here changes matplotlib's global settings (charts draw in their own style).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+from govsim.labels import ACTORS, LEVELS, label, shown, shown_unit
+
+STYLE = (
+    "<style>.govsim td,.govsim th{padding:2px 8px;text-align:left;border-bottom:1px solid #eee}"
+    ".govsim td.n{text-align:right}.govsim caption{text-align:left;font-weight:bold}</style>"
+)
+
+
+def _e(x) -> str:
+    return html.escape(str(x), quote=False)  # text of cells and headings, never attributes
+
+
+def _table(caption: str, head: list[str], rows: list[list[str]]) -> str:
+    """A small table; cells are already escaped."""
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(rows_cell for rows_cell in r) + "</tr>" for r in rows)
+    return f"{STYLE}<table class=govsim><caption>{caption}</caption><tr>{th}</tr>{body}</table>"
+
+
+def _figure_png(fig, dpi: int = 80) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f"<img style='max-width:100%' src='data:image/png;base64,{data}'>"
+
+
+def outcomes_html(values: dict, caption: str) -> str:
+    """Headline outcomes of ``values`` (a run's summary) in display units, zh and en."""
+    from govsim.core.summary import OUTCOMES, headline
+
+    rows = []
+    for k in headline():
+        o = OUTCOMES[k]
+        rows.append(
+            [
+                f"<td>{_e(o.zh)}</td>",
+                f"<td>{_e(o.en)}</td>",
+                f"<td class=n>{_e(shown(o.unit, values.get(k)))}</td>",
+                f"<td>{_e(shown_unit(o.unit, 'zh'))} / {_e(shown_unit(o.unit, 'en'))}</td>",
+            ]
+        )
+    return _table(caption, ["结果", "outcome", "", "单位 / unit"], rows)
+
+
+def summary_html(summary: dict) -> str:
+    name = f"{summary.get('scenario_name_zh', '')} / {summary.get('scenario_name_en', '')}"
+    size = f"{summary.get('residents', 0):,} 居民 residents · {summary.get('days', 0)} 天 days"
+    return outcomes_html(summary, f"{_e(name)} — {_e(size)}")
+
+
+def scenario_html(sc, chart: bool = True) -> str:
+    """A structure: names, description, institutions, where residents go first, and its
+    organisation chart."""
+    meta = sc.scenario
+    rows = []
+    for key, inst in sc.institutions.items():
+        hours = inst.hours if isinstance(inst.hours, str) else "…"
+        rows.append(
+            [
+                f"<td>{_e(label(ACTORS, inst.actor, 'zh'))}</td>",
+                f"<td>{_e(label(ACTORS, inst.actor, 'en'))}</td>",
+                f"<td><code>{_e(key)}</code></td>",
+                f"<td>{_e(label(LEVELS, inst.level, 'zh'))} / {_e(inst.level)}</td>",
+                f"<td class=n>{_e(f'{inst.staff:g}' if inst.staff is not None else '–')}</td>",
+                f"<td class=n>{_e(inst.windows if inst.windows is not None else '–')}</td>",
+                f"<td>{_e(hours)}</td>",
+            ]
+        )
+    first = ", ".join(f"{t} → {k}" for t, k in sc.routing.walk_in.items())
+    head = (
+        f"<h4>{_e(meta.name_zh)} / {_e(meta.name_en)}</h4>"
+        f"<p>{_e(meta.description_zh)}<br><i>{_e(meta.description_en)}</i></p>"
+        f"<p><small>人口画像 population: {_e(meta.population)} · 居民先去 residents go first: "
+        f"{_e(first)} · 文件 file: {_e(sc.key)}</small></p>"
+    )
+    table = _table(
+        "机构 institutions",
+        ["机构", "institution", "key", "层级 level", "人员 staff", "窗口 windows", "时间 hours"],
+        rows,
+    )
+    org = ""
+    if chart:
+        from govsim.presentation.plot import org_chart
+
+        org = _figure_png(org_chart(sc, "zh"))
+    return head + table + org
+
+
+def model_html(model) -> str:
+    sc = model.spec.scenario
+    head = (
+        f"<b>GovernanceModel</b>: {_e(sc.name_zh)} / {_e(sc.name_en)} · "
+        f"{model.residents.n:,} 居民 residents · 第 {model.day_count} 天 day {model.day_count} · "
+        f"seed {model.seed} · {_e(model.population.key)}"
+    )
+    if model.day_count == 0:
+        return f"<p>{head}<br><small>尚未运行 not run yet: model.run(days)</small></p>"
+    return f"<p>{head}</p>" + outcomes_html(model.summary(), "至今 so far")
+
+
+def plot_models(models, chart: str = "participation_over_time", lang: str = "en", **kw):
+    """One of ``govsim.presentation.plot``'s charts for models run in this session (a
+    structure's models on one population are its replicates; the first is the reference)."""
+    from govsim.presentation import plot as gp
+    from govsim.presentation.results import Results
+
+    if chart not in gp.CHARTS and chart != "outcome_over_time":
+        raise ValueError(f"chart must be one of {', '.join(gp.CHARTS)}, got {chart!r}")
+    return getattr(gp, chart)(Results.from_models(list(models)), lang, **kw)
