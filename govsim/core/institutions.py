@@ -12,7 +12,6 @@ relay delay make it a relay; ``admin_tasks`` load it with pushed-down work;
 from __future__ import annotations
 
 import heapq
-from collections import deque
 
 import numpy as np
 from mesa.discrete_space import FixedAgent
@@ -74,8 +73,10 @@ class Institution(FixedAgent):
         self.hours_per_open_day = schedule.hours_per_week() / max(1, self.open_days)
         if cell is not None:
             self.cell = cell
-        # waiting requests, first come first served (ordered by open-time arrival)
-        self.queue: deque[QueueEntry] = deque()
+        # waiting requests, first come first served (ordered by open-time arrival), as
+        # columns: open-time arrival, need (-1: a resident not simulated), service hours,
+        # calendar arrival; ``queue`` gives them as ``QueueEntry`` records
+        self._q = (np.empty(0), np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
         self.free = [0.0] * self.windows  # open-time each slot is next free
         self._open_of = (None, 0.0, 0.0)  # (day, open time at its start, at its end)
         self.inbox_ids: list[np.ndarray] = []
@@ -94,6 +95,27 @@ class Institution(FixedAgent):
         self.busy_hours_total = 0.0
         self.selfgov_hours_total = 0.0
         self.admin_hours_total = 0.0
+
+    @property
+    def queue(self) -> list[QueueEntry]:
+        """The waiting requests in queue order, as records."""
+        return [QueueEntry._make(e) for e in zip(*(c.tolist() for c in self._q), strict=True)]
+
+    def waiting(self) -> int:
+        """How many requests wait in the queue."""
+        return len(self._q[0])
+
+    def _enqueue(self, open_t, ids, service_h, t_arrival, resort: bool) -> None:
+        """Append requests to the queue; ``resort``: then put the whole queue in order of
+        (open-time arrival, need, service hours, calendar arrival), as ``sorted`` would."""
+        q = tuple(
+            np.concatenate([old, new])
+            for old, new in zip(self._q, (open_t, ids, service_h, t_arrival), strict=True)
+        )
+        if resort:
+            order = np.lexsort(q[::-1])
+            q = tuple(c[order] for c in q)
+        self._q = q
 
     def __repr__(self) -> str:
         return f"<Institution {self.key}#{self.instance} ({self.spec.actor}) staff={self.staff:g} windows={self.windows} queue={len(self.queue)}>"
@@ -149,22 +171,19 @@ class Institution(FixedAgent):
             return ids, t_arrival, t_arrival, t_arrival
         if len(ids):
             open_t = self.clock.to_open(t_arrival)
-            new = self._entries(ids, t_arrival, service_h, open_t)
-            if self.queue and open_t[0] < self.queue[-1].open_t:
-                self.queue = deque(sorted([*self.queue, *new]))
-            else:
-                self.queue.extend(new)
-        if not self.queue or not (self.free or self.extra_servers):
+            q_open = self._q[0]
+            resort = bool(len(q_open)) and open_t[0] < q_open[-1]  # an earlier arrival
+            self._enqueue(open_t, ids.astype(np.int64), service_h, t_arrival, resort)
+        if not self.waiting() or not (self.free or self.extra_servers):
             return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0)
         oc_start, oc_end = self._open_day(day)
         heap = self.free + [oc_start] * self.extra_servers
         heapq.heapify(heap)
-        q = self.queue
         # the requests that start today are the first ones of the queue, in its order: each
         # takes the slot free first, from its arrival or when that slot is free
         out_s = []
         replace = heapq.heapreplace
-        for a, _, s, _ in q:
+        for a, s in zip(self._q[0].tolist(), self._q[2].tolist(), strict=True):
             f = heap[0]
             start = a if a > f else f
             if start >= oc_end:
@@ -177,9 +196,10 @@ class Institution(FixedAgent):
         self.free = heap
         if not out_s:
             return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0)
-        # the requests started, as columns: need, service hours, calendar arrival
-        _, out_i, svc, t_arr = zip(*[q.popleft() for _ in range(len(out_s))], strict=True)
-        out_i, svc, t_arr = np.array(out_i, dtype=np.int64), np.array(svc), np.array(t_arr)
+        # the requests started leave the queue: need, service hours, calendar arrival
+        k = len(out_s)
+        _, out_i, svc, t_arr = (c[:k] for c in self._q)
+        self._q = tuple(c[k:] for c in self._q)
         busy = float(np.cumsum(svc)[-1])  # summed in queue order, as one by one
         self.busy_hours_today += busy
         self.busy_hours_total += busy
@@ -197,8 +217,8 @@ class Institution(FixedAgent):
         they take a window like any other and leave no record (``Service``)."""
         if not len(t_arrival):
             return
-        new = self._entries(np.full(len(t_arrival), -1), t_arrival, service_h)
-        self.queue = deque(sorted([*self.queue, *new]))
+        ids = np.full(len(t_arrival), -1, dtype=np.int64)
+        self._enqueue(self.clock.to_open(t_arrival), ids, service_h, t_arrival, resort=True)
 
     def _open_day(self, day: int) -> tuple[float, float]:
         """Open time at the start and at the end of ``day``."""
@@ -206,22 +226,6 @@ class Institution(FixedAgent):
             start, end = self.clock.to_open([24.0 * day, 24.0 * (day + 1)]).tolist()
             self._open_of = (day, start, end)
         return self._open_of[1], self._open_of[2]
-
-    def _entries(self, ids, t_arrival, service_h, open_t=None):
-        """Queue entries for requests arriving at calendar hours ``t_arrival`` (open time
-        ``open_t``)."""
-        if open_t is None:
-            open_t = self.clock.to_open(t_arrival)
-        return map(
-            QueueEntry._make,
-            zip(
-                open_t.tolist(),
-                ids.tolist(),
-                service_h.tolist(),
-                t_arrival.tolist(),
-                strict=True,
-            ),
-        )
 
     def processing_end(self, t_done: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Back office (后台): a lognormal number of working days after the front desk,

@@ -231,13 +231,13 @@ class Routing(Module):
                     moved |= self._arrive_kind(day, k, t_end, first, follow_up, lost)
                     continue
                 for a in k.agents:
-                    if not (a.inbox_ids or (first and a.queue)):
+                    if not (a.inbox_ids or (first and a.waiting())):
                         continue  # nothing reached it and nothing waits
                     ids, t = a.take_inbox(t_end)
                     if len(ids):
                         moved = True
                         lost.append(self._arrive(day, a, ids, t, float(follow_up[a.node])))
-                    elif first and a.queue:
+                    elif first and a.waiting():
                         self.services["serve"](day, a, ids, t)
             first = False
             if not moved:
@@ -254,12 +254,12 @@ class Routing(Module):
         serve = self.services["serve"]
         taken = []  # (agent, ids, t) in node order; ids None: only its queue to serve
         for a in k.agents:
-            if not (a.inbox_ids or (first and a.queue)):
+            if not (a.inbox_ids or (first and a.waiting())):
                 continue
             ids, t = a.take_inbox(t_end)
             if len(ids):
                 taken.append((a, ids, t))
-            elif first and a.queue:
+            elif first and a.waiting():
                 taken.append((a, None, (ids, t)))
         if not any(ids is not None for _, ids, _ in taken):
             for a, _, (ids, t) in taken:
@@ -318,7 +318,7 @@ class Routing(Module):
                 serve(day, a, *a_t)
                 continue
             mine = own[ends[i] - len(a_ids) : ends[i]]
-            if mine.any() or a.queue:
+            if mine.any() or a.waiting():
                 record(before)
                 serve(day, a, a_ids[mine], a_t[mine])
             if f_ends[i] > before:
@@ -373,7 +373,7 @@ class Routing(Module):
         # independently at each institution (keyed by need and hop: paired across structures)
         u_own = keyed_uniform(self.seed, "routing.authority", ids, nd.hops[ids])
         own = u_own < self.auth[a.kind.index, typ]
-        if own.any() or a.queue:
+        if own.any() or a.waiting():
             self.services["serve"](day, a, ids[own], t[own])
         fwd = ~own
         if not fwd.any():

@@ -278,7 +278,7 @@ class Service(Module):
         return ids
 
     def daily(self, day: int) -> dict[str, float]:
-        return {"queue_length": sum(len(a.queue) for a in self.queue_agents)}
+        return {"queue_length": sum(a.waiting() for a in self.queue_agents)}
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
         """Hours from a service case arising to its answer reaching the resident, over
