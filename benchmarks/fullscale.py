@@ -13,7 +13,8 @@ whole run with building the model (``total ns``), from the process's CPU time (o
 machine, wall time also counts what other processes take; it is shown too).  Targets (issue 9 §7): stepping ≤ 120 ns per
 resident-day, flat within ±25% of the mean over 30,000–1,000,000 residents, and 10,000
 residents ≤ 1.5× the 30,000 figure (a small fixed per-run overhead, so checked with building
-included too).  About three minutes on this machine.
+included too).  About three minutes on this machine; ``--repeat 3`` takes the median of three
+runs per size (the machine is shared: single runs vary by 10–40%).
 """
 
 from __future__ import annotations
@@ -94,9 +95,13 @@ def run_child(scenario: str, residents: int, days: int, seed: int, warm: bool = 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def scaling(scenario: str, sizes: list[int], days: int, seed: int) -> None:
-    """ns per resident-day at each size, and whether the targets are met."""
-    print(f"{scenario}, {days} days, seed {seed}; one pinned process per size")
+def scaling(scenario: str, sizes: list[int], days: int, seed: int, repeat: int = 1) -> None:
+    """ns per resident-day at each size (the run with the median stepping time of
+    ``repeat``), and whether the targets are met."""
+    print(
+        f"{scenario}, {days} days, seed {seed}; one pinned process per size"
+        + (f", median of {repeat} runs (range of run ns in brackets)" if repeat > 1 else "")
+    )
     print("ns per resident-day from the process's CPU time (what the other processes on a")
     print("shared machine take is not in it; wall-clock figures in brackets)")
     print(
@@ -105,11 +110,18 @@ def scaling(scenario: str, sizes: list[int], days: int, seed: int) -> None:
     )
     rows = {}
     for n in sizes:
-        r = rows[n] = run_child(scenario, n, days, seed, warm=True)
+        runs = sorted(
+            (run_child(scenario, n, days, seed, warm=True) for _ in range(repeat)),
+            key=lambda r: r["run_cpu_ns"],
+        )
+        r = rows[n] = runs[len(runs) // 2]
+        spread = (
+            f"  [{runs[0]['run_cpu_ns']:.0f}–{runs[-1]['run_cpu_ns']:.0f}]" if repeat > 1 else ""
+        )
         print(
             f"{n:9,d} {r['communities']:5d} {r['init_s']:7.1f} {r['run_s']:7.1f} "
             f"{r['run_cpu_ns']:7.0f} {r['total_cpu_ns']:8.0f} {r['run_ns']:13.0f} "
-            f"{r['peak_mb']:8.0f}",
+            f"{r['peak_mb']:8.0f}{spread}",
             flush=True,
         )
     run_ns = {n: r["run_cpu_ns"] for n, r in rows.items()}
@@ -142,6 +154,7 @@ def main() -> None:
     ap.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--scaling", action="store_true", help="ns per resident-day by size")
     ap.add_argument("--scenario", default="chengdong", help="with --scaling")
+    ap.add_argument("--repeat", type=int, default=1, help="with --scaling: runs per size")
     ap.add_argument("--sizes", default=",".join(map(str, SCALING_SIZES)), help="with --scaling")
     a = ap.parse_args()
     if a.days is None:
@@ -150,7 +163,7 @@ def main() -> None:
         child(a.child[0], int(a.child[1]), a.days, a.seed, a.warm)
         return
     if a.scaling:
-        scaling(a.scenario, [int(x) for x in a.sizes.split(",")], a.days, a.seed)
+        scaling(a.scenario, [int(x) for x in a.sizes.split(",")], a.days, a.seed, a.repeat)
         return
     print(
         f"{'scenario':10s} {'residents':>9s} {'comm.':>5s} {'days':>4s} {'init s':>7s} {'wall s':>7s} {'res-days/s':>11s} {'peak MB':>8s}"
