@@ -201,6 +201,15 @@ def parser() -> argparse.ArgumentParser:
         help="print markdown (the form kept in docs/parameters.md)",
     )
     m.add_argument("--out", type=Path, default=None, help="write to this file instead of printing")
+
+    ap = sub.add_parser("app", help="the live model in the browser (Mesa SolaraViz page)")
+    ap.add_argument(
+        "--port",
+        type=lambda v: _integer(v, 1, 65535, "a port from 1 to 65535"),
+        default=8765,
+        help="port to serve on (default 8765)",
+    )
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     return p
 
 
@@ -223,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sensitivity(args)
         if args.command == "precision":
             return cmd_precision(args)
+        if args.command == "app":
+            return cmd_app(args)
         return cmd_compare(args)
     except (ScenarioError, OutputError, ResultsError, FileNotFoundError) as e:
         print(f"govsim: error: {e}", file=sys.stderr)
@@ -526,6 +537,16 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
         print(f"{pick(o.zh, o.en, lang)} ({shown_unit(o.unit, lang)})")
         for r in rows:
             print(f"  {r['scenario']:{name_w}s} {fmt(r, k)}")
+
+
+def cmd_app(args) -> int:
+    """Serve the live model (``govsim.presentation.app``) with solara until Ctrl-C: this
+    process becomes the solara server (signals reach it directly)."""
+    print(f"govsim app: http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    command = [sys.executable, "-m", "solara", "run", "govsim.presentation.app:Page"]
+    command += ["--host", args.host, "--port", str(args.port), "--production", "--no-open"]
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
 
 if __name__ == "__main__":

@@ -296,6 +296,58 @@ TEXT: dict[str, tuple[str, str]] = {
         "每次重复中所有结构使用同一随机种子:同一人口画像上,同样的居民、同样的需求流,差异只来自结构本身;人口画像不同的结构与参照结构在其人口画像上的运行配对。区间为重复间的95%区间（比例在logit尺度、非负量在对数尺度上用t分布求得再变换回来，因此不会越出取值范围）；区间只反映随机种子之间的差异。",
         "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; a structure on another profile is paired with the reference run on that profile. Intervals are 95% intervals across replicates (t-intervals on the logit scale for shares and the log scale for non-negative quantities, transformed back, so they stay within the outcome's range); they cover seed-to-seed variation only.",
     ),
+    # the live model (govsim app)
+    "app_title": ("社区治理实时模型", "Community governance, live model"),
+    "choices": ("结构与杠杆", "Structure and levers"),
+    "restart_note": (
+        "任何改动都会让两个模型从第0天重新开始。",
+        "Any change restarts both runs at day 0.",
+    ),
+    "seed": ("随机种子", "seed"),
+    "levers": ("杠杆", "Levers"),
+    "lever_rc_staff": ("居委会人员", "committee staff"),
+    "lever_rc_windows": ("居委会办事窗口", "committee service windows"),
+    "lever_open_9_21": ("居委会每天9–21时开放", "committee open 9:00–21:00 every day"),
+    "lever_admin_tasks": ("居委会下派任务（项）", "tasks pushed down to the committee"),
+    "lever_no_street": (
+        "撤销街道一级（直接转区职能部门）",
+        "street level removed (straight to the district)",
+    ),
+    "lever_grid_workers": ("专职网格员取代楼栋长", "paid grid workers instead of building heads"),
+    "lever_visits": ("每人每天走访户数", "household visits per worker a day"),
+    "lever_points": ("积分激励（民生银行）", "points for taking part"),
+    "lever_orgs_services": (
+        "公共服务交社会组织承接",
+        "public services handed to social organisations",
+    ),
+    "not_here": ("此结构不适用：", "Not in this structure: "),
+    "changed": ("（已调整）", " (levers moved)"),
+    "reference_mark": ("（参照）", " (reference)"),
+    "state_waiting": ("有需求在办理中", "a need in the system"),
+    "state_served": ("近30天需求得到解决", "need answered, last 30 days"),
+    "state_taking_part": ("近30天参与活动", "took part, last 30 days"),
+    "state_none": ("以上皆无", "none of these"),
+    "queue_mark": ("机构（数字：排队中的请求）", "institution (number: requests in its queue)"),
+    "network_title": (
+        "{n}名居民样本（共{residents:,}名）与各机构，第{day}天",
+        "A sample of {n} of {residents:,} residents and the institutions, day {day}",
+    ),
+    "network_caption": (
+        "上方：各级机构，实线为转递路径；下方：居民样本，按楼栋排列，细线连到其办事首先去的机构。居民颜色按优先顺序：办理中＞已解决＞参与。机构的队列按其全部服务人口计（含样本外居民）。",
+        "Top: the institutions by level, solid lines the relays; bottom: the sample of residents in building order, thin lines to where each goes first with an errand. A resident's colour follows the first that applies: waiting, answered, took part. An institution's queue counts all the people it serves, not only the simulated sample.",
+    ),
+    "live_participation": ("近30天参与率", "Participation, last 30 days"),
+    "live_response": (
+        "近30天解决的服务需求：从产生到解决的中位天数",
+        "Response: median days to answer, needs answered in the last 30 days",
+    ),
+    "median_days": ("中位数（天）", "median (days)"),
+    "readout_start": ("第0天：按“Step”或“▶”运行", "Day 0: press Step or ▶ to run"),
+    "readout": (
+        "第{day}天 · 参与率 {part:.1f}%（参照 {part_ref:.1f}%）· 响应中位数 {days} 天（参照 {days_ref} 天）",
+        "day {day} · participation {part:.1f}% (reference {part_ref:.1f}%) · median response {days} days (reference {days_ref} days)",
+    ),
+    "org_title": ("组织结构与请求路径", "Structure and request routes"),
 }
 
 

@@ -1,0 +1,366 @@
+"""The live model (``govsim app``): levers as scenario changes, the model wrapper, and the
+page driven in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from govsim.cli import parser
+from govsim.config.scenario import builtin_order
+from govsim.core.load import load_scenario
+from govsim.core.records import ACTIVITY, IN_SYSTEM, RESOLVED
+from govsim.experiments.experiment import load_experiment
+from govsim.presentation import app
+from govsim.presentation.app import LEVER, LiveModel, Settings, levers_of
+
+REFERENCE = builtin_order()[0]
+# each switch on the reference structure is one variant of experiments/ablations.toml
+ABLATIONS = {
+    "no_street": ("no_street", True),
+    "fewer_tasks": ("admin_tasks", 5),
+    "open_9_21": ("open_9_21", True),
+    "grid_workers": ("grid_workers", True),
+    "points": ("points", True),
+    "orgs_run_services": ("orgs_services", True),
+}
+
+
+def kinds_of(model) -> dict[str, str]:
+    return {k.key: k.spec.actor for k in model.kinds}
+
+
+# ---------------------------------------------------------------------------- levers
+def test_levers_on_the_reference_are_the_ablations():
+    exp = load_experiment("ablations")
+    assert set(ABLATIONS) == set(exp.variants)
+    sc = load_scenario(REFERENCE)
+    assert set(levers_of(sc)) == set(LEVER)  # the reference has every lever
+    for variant, (lever, value) in ABLATIONS.items():
+        v = exp.variants[variant]
+        expected = {**dict.fromkeys(v.remove), **v.scenario}
+        assert app.scenario_changes(sc, {lever: value}) == expected, variant
+
+
+def test_every_lever_of_every_structure_loads_and_runs():
+    for name in builtin_order():
+        sc = load_scenario(name)
+        targets = levers_of(sc)
+        assert {"rc_staff", "admin_tasks", "points"} <= set(targets), name
+        levers = {
+            k: (not LEVER[k].current(sc, t)) if LEVER[k].kind == "switch" else LEVER[k].hi
+            for k, t in targets.items()
+        }
+        live = LiveModel(Settings(structure=name, residents=1000, levers=levers))
+        assert live.changes and live.reference is not live.run
+        for _ in range(3):
+            live.step()
+        assert live.series["day"] == [1, 2, 3]
+        for lever in set(LEVER) - set(targets):  # what a structure lacks is refused
+            with pytest.raises(ValueError, match="not levers of"):
+                app.scenario_changes(sc, {lever: True})
+
+
+def test_levers_reach_the_model():
+    base = dict(residents=1000, seed=3)
+    ref = LiveModel(Settings(**base)).run
+    assert "street_office" in kinds_of(ref).values()
+
+    no_street = LiveModel(Settings(**base, levers={"no_street": True}))
+    assert "street_office" not in kinds_of(no_street.run).values()
+    assert no_street.run.spec.institutions["rc"].forwards_to == "dept"
+    assert "street_office" in kinds_of(no_street.reference).values()  # the reference keeps it
+
+    live = LiveModel(
+        Settings(
+            **base,
+            levers={
+                "rc_staff": 20.0,
+                "rc_windows": 3,
+                "open_9_21": True,
+                "admin_tasks": 5,
+                "grid_workers": True,
+                "visits": 2.5,
+                "points": True,
+                "orgs_services": True,
+            },
+        )
+    )
+    rc = next(a for a in live.run.node_agents if a.key == "rc")
+    assert (rc.staff, rc.windows) == (20.0, 3)
+    assert rc.schedule.hours_per_week() == pytest.approx(7 * 12)
+    spec = live.run.spec
+    assert spec.institutions["rc"].admin_tasks == 5
+    heads = spec.institutions["heads"]
+    # the grid-workers switch sets 5 visits a day; the visits slider, set too, refines it
+    assert heads.actor == "grid_workers" and heads.outreach.visits_per_staff_day == 2.5
+    assert spec.incentives.points is not None
+    assert spec.routing.walk_in["public_service"] == "orgs"
+    assert spec.institutions["orgs"].windows == 2
+    # and the mechanisms feel them: fewer pushed-down tasks, fewer admin hours
+    for _ in range(10):
+        live.step()
+    vars_run = live.run.datacollector.model_vars
+    vars_ref = live.reference.datacollector.model_vars
+    assert vars_run["admin_hours"][-1] < vars_ref["admin_hours"][-1]
+
+
+def test_points_switch_off_where_the_file_has_points():
+    with_points = [n for n in builtin_order() if load_scenario(n).incentives.points is not None]
+    assert with_points
+    live = LiveModel(Settings(structure=with_points[0], residents=1000, levers={"points": False}))
+    assert live.run.spec.incentives.points is None
+    assert live.changes == {"incentives.points": None}
+
+
+# ---------------------------------------------------------------------------- the wrapper
+def test_unchanged_reference_runs_once_and_series_follow_the_model():
+    live = LiveModel(Settings(residents=1000, seed=2))
+    assert live.reference is live.run  # nothing to compare with: one run
+    for _ in range(40):
+        live.step()
+    s = live.series
+    assert s["day"] == list(range(1, 41))
+    assert s["part"] == live.run.datacollector.model_vars["participation_rate"]
+    assert s["part"] == s["part_ref"] and s["resp"] == s["resp_ref"]
+    assert max(s["part"]) > 0
+    assert np.nanmax(s["resp"]) > 0
+
+    # the median is of service needs answered in the last 30 days, in days
+    nd, now = live.run.needs, 24.0 * live.run.day_count
+    sel = (
+        (nd.col("status") == RESOLVED)
+        & (nd.col("type") != ACTIVITY)
+        & (nd.col("t_resolved") >= now - 24.0 * 30)
+    )
+    assert s["resp"][-1] == pytest.approx(
+        np.median((nd.col("t_resolved") - nd.col("t_arose"))[sel]) / 24.0
+    )
+
+
+def test_structure_and_reference_step_together_on_the_same_people():
+    other = builtin_order()[1]
+    live = LiveModel(Settings(structure=other, residents=1000, seed=4, population="urban"))
+    assert live.structure == other and live.reference.spec.key == REFERENCE
+    r, ref = live.run.residents, live.reference.residents
+    assert np.array_equal(r.age_group, ref.age_group) and np.array_equal(r.building, ref.building)
+    for _ in range(5):
+        live.step()
+    assert live.run.day_count == live.reference.day_count == 5
+    assert live.series["part_ref"] == live.reference.datacollector.model_vars["participation_rate"]
+
+
+def test_resident_states_and_waiting_requests():
+    live = LiveModel(Settings(residents=2000, seed=1, sample=300))
+    assert len(set(live.view.who.tolist())) == 300
+    assert len(live.view.nodes) == len(live.run.node_agents)
+    for _ in range(45):
+        live.step()
+    m, day = live.run, live.run.day_count
+    nd = m.needs
+    names = [app.STATES[i] for i in live.states]
+    assert {"waiting", "taking_part", "none"} <= set(names)
+    for i, state in zip(live.view.who, names, strict=True):
+        mine = nd.col("resident") == i
+        waiting = (mine & (nd.col("status") == IN_SYSTEM)).any()
+        served = (
+            mine
+            & (nd.col("status") == RESOLVED)
+            & (nd.col("type") != ACTIVITY)
+            & (nd.col("t_resolved") >= 24.0 * (day - 30))
+        ).any()
+        part = any(m.residents.last_day[k][i] >= day - 30 for k in app.ONGOING)
+        expected = (
+            "waiting" if waiting else "served" if served else "taking_part" if part else "none"
+        )
+        assert state == expected, i
+    assert live.waiting == [a.waiting() for a in m.node_agents]
+    assert max(live.waiting) > 0  # someone queues somewhere after 45 days
+    assert [app.short_count(n) for n in (950, 1234, 11663)] == ["950", "1.2k", "11k"]
+
+
+def test_figures_and_readout_in_both_languages():
+    live = LiveModel(Settings(residents=1000, levers={"admin_tasks": 5}))
+    assert "Step" in app.readout(live, "en")
+    for _ in range(3):
+        live.step()
+    assert app.readout(live, "en").startswith("day 3 ·")
+    assert app.readout(live, "zh").startswith("第3天")
+    mine, ref = live.names("en")
+    assert mine.endswith("(levers moved)") and ref.endswith("(reference)")
+    for lang in ("zh", "en"):
+        for fig in (app.network_figure(live, lang), app.series_figure(live, lang)):
+            assert app.png(fig).startswith(b"\x89PNG")
+
+
+def test_cli_app_arguments():
+    args = parser().parse_args(["app", "--port", "8800", "--host", "0.0.0.0"])
+    assert (args.command, args.port, args.host) == ("app", 8800, "0.0.0.0")
+    with pytest.raises(SystemExit):
+        parser().parse_args(["app", "--port", "70000"])
+
+
+# ---------------------------------------------------------------------------- the browser
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _solara_files_missing() -> list[str]:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "tools"))
+    try:
+        import solara_assets
+    finally:
+        sys.path.pop(0)
+    import solara.server.settings as settings
+
+    cache = Path(settings.assets.proxy_cache_dir)
+    return [p for p in solara_assets.wanted() if not (cache / p / "package.json").exists()]
+
+
+def _fontconfig(tmp_path: Path) -> Path:
+    """Chromium's fonts plus the CJK font matplotlib's charts use (a bare machine has no
+    Chinese font, and the page's Chinese would be boxes in the screenshot)."""
+    from mplfonts.conf import FONT_DIR
+
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <dir>{FONT_DIR}</dir>\n  <cachedir>{tmp_path / 'fontcache'}</cachedir>\n"
+        "</fontconfig>\n"
+    )
+    return conf
+
+
+@pytest.fixture
+def served_app(tmp_path):
+    """``govsim app`` on a free localhost port, stopped after the test."""
+    port = _free_port()
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "govsim.cli", "app", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 40
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail(f"govsim app did not start:\n{(tmp_path / 'server.log').read_text()}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+def _day(page) -> int:
+    text = page.locator(".govsim-readout").inner_text()
+    got = re.match(r"(?:第|day )(\d+)", text)
+    return int(got.group(1)) if got else 0
+
+
+def _src(page, cls: str) -> str:
+    return page.locator(f"img.{cls}").get_attribute("src")
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed at /usr/bin/chromium "
+    "(make test installs it with apt-get when run as root)",
+)
+def test_app_in_headless_chromium(served_app, tmp_path):
+    missing = _solara_files_missing()
+    if missing:
+        pytest.skip(
+            f"solara's browser files {missing} are not in its cache; "
+            "tools/solara_assets.py fetches them with npm (make test runs it)"
+        )
+    from playwright.sync_api import expect, sync_playwright
+
+    env = {**os.environ, "FONTCONFIG_FILE": str(_fontconfig(tmp_path))}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=env)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            page.goto(served_app)
+            step = page.get_by_role("button", name="Step")
+            expect(step).to_be_enabled()
+            expect(page.locator("img.govsim-series")).to_be_visible()
+            assert _day(page) == 0
+
+            # a lever: remove the street level; the run restarts and the chart is redrawn
+            org_before = _src(page, "govsim-org")
+            page.get_by_label(re.compile("撤销街道一级")).check()
+            expect(page.locator("img.govsim-org")).not_to_have_attribute("src", org_before)
+
+            # step: the day advances and both pictures change
+            net_before, ser_before = _src(page, "govsim-network"), _src(page, "govsim-series")
+            for day in (1, 2, 3):
+                step.click()
+                expect(page.locator(".govsim-readout")).to_contain_text(f"第{day}天")
+            assert _src(page, "govsim-network") != net_before
+            assert _src(page, "govsim-series") != ser_before
+            assert "参照" in page.locator(".govsim-readout").inner_text()
+
+            # play until day 30, then pause
+            page.get_by_role("button", name="▶").click()
+            t0, start = time.monotonic(), _day(page)
+            page.wait_for_function(
+                "() => +(document.querySelector('.govsim-readout').innerText"
+                ".match(/第(\\d+)天/) || [0, 0])[1] >= 30",
+                timeout=40_000,
+            )
+            played, days = time.monotonic() - t0, _day(page) - start
+            pause = page.get_by_role("button", name="❚❚")
+            pause.click()
+            expect(page.get_by_role("button", name="▶")).to_be_visible()
+            print(f"browser: {days} days shown in {played:.1f} s of play")
+            assert days > 0
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(tmp_path / "app_zh.png"))
+
+            # the language switch
+            page.get_by_role("button", name="English").click()
+            expect(page.locator(".govsim-readout")).to_contain_text("day ")
+            expect(page.get_by_text("Structure and levers")).to_be_visible()
+            page.screenshot(path=str(tmp_path / "app_en.png"))
+            assert page.get_by_text("error in step").count() == 0
+        finally:
+            browser.close()
+    assert (tmp_path / "app_zh.png").stat().st_size > 10_000
