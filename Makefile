@@ -23,7 +23,16 @@ results: $(STAMP)
 	$(VENV)/bin/govsim report results/compare --lang zh --out results/compare/report_zh.html
 	$(VENV)/bin/govsim report results/compare --lang en --out results/compare/report_en.html
 
+# the browser test (tests/test_app.py) drives Debian's chromium with Playwright: installed here
+# when missing and we are root (otherwise that test skips and says why), and solara's page
+# files fetched from the npm registry into the venv (tools/solara_assets.py)
 test: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	    || echo "could not install chromium: the browser test will skip"; \
+	fi
+	$(PY) tools/solara_assets.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
