@@ -339,7 +339,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "live_participation": ("近30天参与率", "Participation, last 30 days"),
     "live_response": (
         "近30天解决的服务需求：从产生到解决的中位天数",
-        "Response: median days to answer, needs answered in the last 30 days",
+        "Response: median days, needs answered in the last 30 days",
     ),
     "median_days": ("中位数（天）", "median (days)"),
     "readout_start": ("第0天：按“Step”或“▶”运行", "Day 0: press Step or ▶ to run"),

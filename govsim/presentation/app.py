@@ -42,7 +42,7 @@ from govsim.core.load import Scenario, load_scenario
 from govsim.core.mechanisms.sessions import ONGOING, RECENT_DAYS
 from govsim.core.model import GovernanceModel
 from govsim.core.records import ACTIVITY, IN_SYSTEM, RESOLVED
-from govsim.labels import ACTORS, LEVELS, POPULATIONS, TEXT, label, pick, short
+from govsim.labels import ACTORS, LEVELS, POPULATIONS, TEXT, bilingual, label, pick, short
 from govsim.presentation.plot import LEVEL_TIERS, _figure, chart, org_chart, tier_of
 
 DEFAULT_RESIDENTS = 5_000
@@ -582,8 +582,8 @@ def series_figure(live: LiveModel, lang: str = "zh"):
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.axvspan(0, WINDOW_DAYS, color="#EEEEEE", zorder=0)
-    ax1.set_title(t("live_participation", lang), fontsize=9)
-    ax2.set_title(t("live_response", lang), fontsize=9)
+    ax1.set_title(t("live_participation", lang), fontsize=8.5)
+    ax2.set_title(t("live_response", lang), fontsize=8.5)
     ax2.set_xlabel(t("day", lang), fontsize=8)
     ax2.set_xlim(0, max(60, (s["day"][-1] if len(s["day"]) else 0) + 1))
     ax1.legend(fontsize=7.5, loc="upper left", frameon=False)
@@ -759,7 +759,7 @@ def Page(settings: Settings | None = None):
         model,
         components=[],
         model_params={"settings": holder},
-        name=t("app_title", LANG.value),
+        name=bilingual(TEXT, "app_title"),  # the app bar keeps its first title
         play_interval=50,
         use_threads=True,  # steps go on while the page draws the last one
     )
