@@ -202,7 +202,7 @@ def background(request, tmp_path_factory):
     wanted = {
         f
         for item in request.session.items
-        if item.module is request.module
+        if getattr(item, "module", None) is request.module
         for f in item.fixturenames
     }
     if wanted & {"reports", "isolation"}:

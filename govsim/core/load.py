@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from govsim.config.reading import ScenarioError, read_spec
 from govsim.config.scenario import (
+    NAME_RULE,
     POPULATION_DIR,
     SCENARIO_DIR,
     _format_error,
@@ -29,6 +30,7 @@ from govsim.config.scenario import (
     list_populations,
     list_scenarios,
     resolve_path,
+    valid_name,
 )
 from govsim.core.spec import schemas
 
@@ -61,23 +63,31 @@ def scenario_from_dict(
 
 
 def load_scenario(
-    name_or_path: str | Path, changes: dict[str, Any] | None = None, modules: tuple = ()
+    name_or_path: str | Path,
+    changes: dict[str, Any] | None = None,
+    modules: tuple = (),
+    key: str | None = None,
 ):
     """Load a built-in scenario by name (a file stem in ``scenarios/``) or any ``.toml`` path.
 
     ``changes`` maps dotted keys to new values (``{"institutions.street.windows": 4}``;
     ``None`` deletes a key): the way to move one structural lever for an experiment; the
-    result is validated like a file.  ``modules``: extra mechanism modules whose keys the
-    file may use.
+    result is validated like a file.  ``key`` names the result (default: the file's name) —
+    give a changed structure its own (``key="baseline_open_late"``) so that tables and
+    charts keep it apart from the file's.  ``modules``: extra mechanism modules whose keys
+    the file may use.
     """
+    if key is not None and not valid_name(key):
+        raise ScenarioError("load_scenario", "key", f"{key!r}: {NAME_RULE}")
     path = resolve_path(name_or_path, SCENARIO_DIR, "scenario")
     check_file_name(path, "scenario")
     raw, sources = read_spec(path, SCENARIO_DIR)
     if changes:
         raw = apply_changes(raw, changes, path)
-        for key in changes:
-            sources.pop(key, None)
-    return scenario_from_dict(raw, path, sources, modules)
+        for k in changes:
+            sources.pop(k, None)
+    sc = scenario_from_dict(raw, path, sources, modules)
+    return sc if key is None else sc.model_copy(update={"key": key})
 
 
 def load_population(

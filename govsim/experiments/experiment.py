@@ -116,6 +116,8 @@ class Variant(_Strict):
 
 class Range(_Strict):
     key: str
+    name_zh: str = ""  # how charts name it (default: the key)
+    name_en: str = ""
     file: Literal["scenario", "population"] = "population"
     structures: list[str] | None = None  # scenario keys: the structures whose file has it
     low: float | None = None

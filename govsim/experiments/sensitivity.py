@@ -181,6 +181,9 @@ def sensitivity(
             for sc in specs.values()
         },
         "reference": specs[exp.settings.structures[0]].key,
+        "parameters": {
+            r.name: {"zh": r.name_zh or r.key, "en": r.name_en or r.key} for r in exp.ranges
+        },
     }
     charts = (
         [save_sensitivity_chart(indices, names, out, lang) for lang in langs]

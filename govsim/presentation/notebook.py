@@ -98,7 +98,7 @@ def scenario_html(sc, chart: bool = True) -> str:
     if chart:
         from govsim.presentation.plot import org_chart
 
-        org = _figure_png(org_chart(sc, "zh"))
+        org = _figure_png(org_chart(sc, "zh"), dpi=110)
     return head + table + org
 
 

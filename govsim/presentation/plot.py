@@ -43,7 +43,7 @@ from govsim.labels import (
     pick,
 )
 from govsim.presentation.results import Results, Spec, colour_order
-from govsim.tables import mean_ci
+from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
 if TYPE_CHECKING:
     from govsim.core.load import Scenario
@@ -80,12 +80,26 @@ class ChartFigure(Figure):
         with matplotlib.rc_context(STYLE):
             return super().draw(renderer)
 
+    def _repr_png_(self) -> bytes:
+        """Jupyter shows a returned chart as this PNG, whatever the backend."""
+        import io
 
-def _figure(**kw) -> ChartFigure:
-    """A new chart figure with its own Agg canvas (not registered with pyplot)."""
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=100)
+        return buf.getvalue()
+
+
+def figure(**kw) -> ChartFigure:
+    """A new figure in govsim's style, for your own charts (Chinese renders): it has its own
+    Agg canvas, is not registered with pyplot, shows itself in Jupyter without
+    ``%matplotlib inline``, and changes no global setting.  ``kw`` as for ``Figure``."""
+    register_font()
     fig = ChartFigure(**kw)
     FigureCanvasAgg(fig)
     return fig
+
+
+_figure = figure
 
 
 def chart(fn):
@@ -149,6 +163,14 @@ def _mean_half(values) -> tuple[float, float | None]:
     """Mean and 95% t half-width of replicate values (``None`` with one replicate)."""
     m, lo, hi = mean_ci(np.asarray(values, dtype=float))
     return m, (hi - m if np.isfinite(hi) else None)
+
+
+def _mean_err(values, unit: str) -> tuple[float, list[list[float]] | None]:
+    """Mean and its 95% interval as matplotlib's asymmetric error (``[[below], [above]]``),
+    within the outcome's range (``tables.mean_ci``: never below 0 for a share or a time);
+    ``None`` with one replicate."""
+    m, lo, hi = mean_ci(np.asarray(values, dtype=float), UNIT_RANGE.get(unit, UNBOUNDED))
+    return m, ([[m - lo], [hi - m]] if np.isfinite(lo) and np.isfinite(hi) else None)
 
 
 def _interval(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -432,6 +454,7 @@ def equity(res: Results, lang: str = "en"):
 # ------------------------------------------------------------------ 5. cost against outcomes
 @chart
 def cost_vs_outcomes(res: Results, lang: str = "en"):
+    key_cost = "cost_per_resident_yuan"
     colours = colour_order(res.order)
     table = res.table()
     fig = _figure(figsize=(13, 5.4))
@@ -444,9 +467,11 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
         points = []
         for k in res.order:
             sub = table[table["scenario"] == k]
-            cx, chalf = _mean_half(sub["cost_per_resident_yuan"])
-            oy, ohalf = _mean_half(sub[key] * scale)
-            ax.errorbar(cx, oy, xerr=chalf, yerr=ohalf, fmt="o", ms=8, color=colours[k], capsize=3)
+            cx, cerr = _mean_err(sub["cost_per_resident_yuan"], res.outcomes[key_cost]["unit"])
+            oy, oerr = _mean_err(sub[key], res.outcomes[key]["unit"])
+            oy = oy * scale
+            oerr = None if oerr is None else [[e[0] * scale] for e in oerr]
+            ax.errorbar(cx, oy, xerr=cerr, yerr=oerr, fmt="o", ms=8, color=colours[k], capsize=3)
             points.append((k, cx, oy))
         ax.margins(x=0.15, y=0.15)
         _label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
@@ -923,7 +948,9 @@ def sensitivity_chart(indices, names: dict, lang: str = "en"):
             name = names["structures"][of[x]][lang] + (x[len(of[x]) :] if several else "")
             ax.barh(ys, vals, height=height, color=colours[of[x]], hatch=hatches[x], label=name)
         ax.set_yticks(np.arange(len(params))[::-1])
-        ax.set_yticklabels(params if i % ncol == 0 else [], fontsize=8)
+        pnames = names.get("parameters", {})
+        shown_params = [pnames.get(p, {}).get(lang) or p for p in params]
+        ax.set_yticklabels(shown_params if i % ncol == 0 else [], fontsize=8)
         ax.set_xlim(0, max(1.05, float(np.nanmax(d["of_value"].to_numpy())) * 1.05))
         ax.axvline(1.0, color="#555555", lw=1, ls="--")
         ax.set_title(names["outcomes"][o][lang], fontsize=10)

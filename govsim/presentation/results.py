@@ -213,8 +213,15 @@ class Results:
         res = cls(Path("<memory>"))
         counts: dict[str, int] = {}
         declared_pop = {}
+        specs: dict[str, dict] = {}
         for m in models:
             key = m.spec.key
+            spec = m.spec.model_dump(mode="json", exclude={"sources", "file"})
+            if specs.setdefault(key, spec) != spec:
+                raise ValueError(
+                    f"two models are both named {key!r} but differ in structure; name a changed "
+                    f"one: load_scenario(..., changes=..., key='{key}_changed')"
+                )
             declared_pop.setdefault(key, m.population.key)
             if m.population.key != declared_pop[key]:
                 key = f"{key}@{m.population.key}"
@@ -413,9 +420,12 @@ class Results:
 
 def colour_order(keys: list[str]) -> dict[str, str]:
     """One colour per structure, the same in every chart and report: built-in structures by
-    their place in the built-in list (the reference first), others after them.  Okabe–Ito
-    colours, safe for colour-blind readers."""
-    palette = [
+    their place in the built-in list (the reference first; Okabe–Ito colours, safe for
+    colour-blind readers), then other keys — a structure on another population, variants,
+    changed or new structures — in the
+    order given, from a second set of dark colours (none of them the reference's black or
+    a pale yellow that vanishes on a projector)."""
+    builtin_palette = [
         "#000000",
         "#E69F00",
         "#56B4E9",
@@ -424,8 +434,24 @@ def colour_order(keys: list[str]) -> dict[str, str]:
         "#D55E00",
         "#CC79A7",
         "#999999",
-        "#F0E442",
+    ]
+    other_palette = [
+        "#8C510A",
+        "#01665E",
+        "#762A83",
+        "#B2182B",
+        "#2166AC",
+        "#1B7837",
+        "#E08214",
+        "#4D4D4D",
     ]
     builtin = builtin_order()
-    ranked = builtin + sorted(k for k in keys if k not in builtin)
-    return {k: palette[ranked.index(k) % len(palette)] for k in keys}
+    out = {}
+    others = 0
+    for k in keys:
+        if k in builtin:
+            out[k] = builtin_palette[builtin.index(k) % len(builtin_palette)]
+        else:
+            out[k] = other_palette[others % len(other_palette)]
+            others += 1
+    return out
