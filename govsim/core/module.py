@@ -52,7 +52,9 @@ class Outcome:
     ``unit``: a key of ``govsim.labels.UNITS``; ``headline``: one of the outcomes every
     table, chart and report leads with (in declaration order); ``by_group``: reported for
     each resident group too; ``daily``: recorded every day by the DataCollector;
-    ``per_replicate``: a column of ``runs.csv`` / ``summary.csv`` / ``paired.csv``.
+    ``per_replicate``: a column of ``runs.csv`` / ``summary.csv`` / ``paired.csv``;
+    ``better``: which way is better for residents (direction markers, the report's front
+    page), or None where neither is.
     """
 
     key: str
@@ -65,6 +67,11 @@ class Outcome:
     per_replicate: bool = True
     by_need_type: bool = False  # also reported for each need type (need outcomes)
     governance: bool = False  # in the report's table of how the community governs itself
+    better: str | None = None  # "higher" or "lower": which way is better for residents
+
+    def __post_init__(self):
+        if self.better not in (None, "higher", "lower"):
+            raise ValueError(f"outcome {self.key}: better must be 'higher' or 'lower'")
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,7 @@ def catalog(modules) -> dict:
                 "daily": o.daily,
                 "per_replicate": o.per_replicate,
                 "governance": o.governance,
+                "better": o.better,
             }
             for o in outs
         },

@@ -43,6 +43,7 @@ class Costs(Module):
             "cost per resident per year",
             "yuan",
             headline=8,
+            better="lower",
         ),
     )
 

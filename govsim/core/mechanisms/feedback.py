@@ -105,6 +105,7 @@ class Feedback(Module):
             headline=7,
             by_group=True,
             daily=True,
+            better="higher",
         ),
         Outcome(
             "trust_committee_mean",

@@ -136,6 +136,7 @@ class Reporting(Module):
             headline=5,
             by_group=True,
             by_need_type=True,
+            better="lower",
         ),
     )
 

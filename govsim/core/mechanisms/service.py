@@ -102,6 +102,7 @@ class Service(Module):
             headline=3,
             by_group=True,
             by_need_type=True,
+            better="lower",
         ),
         Outcome(
             "response_time_p90_h",
@@ -111,6 +112,7 @@ class Service(Module):
             headline=4,
             by_group=True,
             by_need_type=True,
+            better="lower",
         ),
         Outcome(
             "response_time_mean_h",
@@ -136,6 +138,7 @@ class Service(Module):
             headline=6,
             by_group=True,
             by_need_type=True,
+            better="lower",
         ),
         Outcome(
             "settled_in_community_share",
@@ -145,6 +148,7 @@ class Service(Module):
             by_group=True,
             by_need_type=True,
             governance=True,
+            better="higher",
         ),
         Outcome(
             "queue_length",

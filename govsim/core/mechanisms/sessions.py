@@ -263,6 +263,7 @@ class Sessions(Module):
             headline=1,
             by_group=True,
             daily=True,
+            better="higher",
         ),
         Outcome(
             "wishes_met_share",
@@ -271,6 +272,7 @@ class Sessions(Module):
             "share",
             headline=2,
             by_group=True,
+            better="higher",
         ),
         Outcome(
             "wish_met_median_h",
@@ -318,6 +320,7 @@ class Sessions(Module):
             "share",
             by_group=True,
             daily=True,
+            better="higher",
         ),
     )
 
