@@ -1,0 +1,320 @@
+"""The report's front page, for a reader who will not read a table of intervals.
+
+Generated from the results: the question and the structures compared; for each headline
+outcome, each structure's paired difference from the reference on the same residents and
+needs, in plain words, with its interval, and whether it is within seed-to-seed noise;
+"which structure for which goal"; and the caveats — what the intervals cover, which numbers
+are assumptions and which conclusions hinge on them (from a sensitivity screen when one is
+given), which population each structure ran on, what a trust score means.
+
+Every sentence is a template of ``labels.TEXT`` in Chinese and English; directions come from
+each outcome's declared ``better`` (in the runs' ``catalog.json``), units from
+``labels.DISPLAY``.  Nothing here imports the simulator.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from govsim.labels import DISPLAY, FRONT, POPULATIONS, label, shown
+from govsim.presentation.results import Results
+from govsim.tables import mean_ci
+
+GROUPS = ("elderly", "migrant", "vulnerable")  # the groups "fairest to" looks at
+CSS = (
+    ".front .question{font-size:1.15em;font-weight:bold}"
+    ".caveats{background:#f6f6f0;border-left:4px solid #999;padding:.4em 1em;margin:1em 0}"
+    ".caveats li{font-size:.95em}table.goals th,table.goals td{text-align:left}"
+)
+
+
+def t(key: str, lang: str, **kw) -> str:
+    text = label(FRONT, key, lang)
+    return text.format(**kw) if kw else text
+
+
+def _diff_text(unit: str, value: float) -> str:
+    """A difference in display units: shares in percentage points, hours in days."""
+    _, scale, digits = DISPLAY.get(unit, (unit, 1.0, 3))
+    return f"{abs(value) * scale:,.{digits}f}"
+
+
+def _diff_unit(unit: str, lang: str) -> str:
+    if unit == "share":
+        return t("unit_points", lang)
+    if unit == "h":
+        return t("unit_days", lang)
+    if unit == "yuan":
+        return t("unit_yuan", lang)
+    return ""
+
+
+def paired(res: Results, key: str, outcome: str) -> tuple[float, float, float, int]:
+    """Mean difference of run key ``key`` from its reference, replicate by replicate, with
+    its 95% t-interval and the number of pairs."""
+    ref = res.reference_of(key)
+    table = res.table()
+    a = table[table["scenario"] == key].set_index("replicate")[outcome].astype(float)
+    b = table[table["scenario"] == ref].set_index("replicate")[outcome].astype(float)
+    d = (a - b).dropna().to_numpy()
+    m, lo, hi = mean_ci(d)
+    return m, lo, hi, len(d)
+
+
+def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
+    """One outcome in words: the reference's value, then each structure better, worse or
+    within noise, with its difference and interval."""
+    info = res.outcomes[outcome]
+    unit, better = info["unit"], info.get("better")
+    ref = res.reference
+    table = res.table()
+    ref_value = table.loc[table["scenario"] == ref, outcome].astype(float).mean()
+    groups: dict[str, list[str]] = {
+        "better": [],
+        "worse": [],
+        "higher": [],
+        "lower": [],
+        "noise": [],
+    }
+    for k in res.order:
+        if res.reference_of(k) in (None, k):
+            continue
+        m, lo, hi, n = paired(res, k, outcome)
+        if m != m:
+            continue
+        name = res.short_name(k, lang)
+        size = _diff_text(unit, m)
+        if n < 2 or not (lo > 0 or hi < 0):
+            sign = "+" if m >= 0 else "−"
+            why = (
+                t("no_interval", lang)
+                if n < 2
+                else t("within_noise_range", lang, lo=_signed(unit, lo), hi=_signed(unit, hi))
+            )
+            if res.reference_of(k) != ref:
+                why += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
+            groups["noise"].append(
+                f"{name}（{sign}{size}{_diff_unit(unit, lang)}，{why}）"
+                if lang == "zh"
+                else f"{name} ({sign}{size}{_diff_unit(unit, lang)}, {why})"
+            )
+            continue
+        rng = t(
+            "interval",
+            lang,
+            lo=_diff_text(unit, min(abs(lo), abs(hi))),
+            hi=_diff_text(unit, max(abs(lo), abs(hi))),
+        )
+        if res.reference_of(k) != ref:  # paired with the reference on its own people
+            rng += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
+        way = t("up" if m > 0 else "down", lang)
+        item = (
+            f"{name}{way}{size}{_diff_unit(unit, lang)}（{rng}）"
+            if lang == "zh"
+            else f"{name}, {way}{size}{_diff_unit(unit, lang)} ({rng})"
+        )
+        up = m > 0
+        if better is None:
+            groups["higher" if up else "lower"].append(item)
+        else:
+            good = up == (better == "higher")
+            groups["better" if good else "worse"].append(item)
+    name = html.escape(res.outcome_name(outcome, lang))
+    parts = [
+        t(
+            "ref_value",
+            lang,
+            outcome=name,
+            ref=html.escape(res.short_name(ref, lang)),
+            value=html.escape(shown(unit, ref_value)) + _value_unit(unit, lang),
+        )
+    ]
+    for g in ("better", "worse", "higher", "lower"):
+        if groups[g]:
+            word = t(
+                f"dir_{g}_{better or 'none'}" if g in ("better", "worse") else f"dir_{g}", lang
+            )
+            sep = "；" if lang == "zh" else "; "
+            parts.append(word + sep.join(html.escape(x) for x in groups[g]))
+    if groups["noise"]:
+        sep = "；" if lang == "zh" else "; "
+        parts.append(t("dir_noise", lang) + sep.join(html.escape(x) for x in groups["noise"]))
+    end = "。" if lang == "zh" else ". "
+    return (
+        f"<p><b>{name}</b>{'：' if lang == 'zh' else ': '}" + end.join(parts) + end.strip() + "</p>"
+    )
+
+
+def _signed(unit: str, v: float) -> str:
+    return ("+" if v >= 0 else "−") + _diff_text(unit, v)
+
+
+def _value_unit(unit: str, lang: str) -> str:
+    if unit == "h":
+        return t("unit_days", lang)
+    if unit == "yuan":
+        return t("unit_yuan_year", lang)
+    return ""
+
+
+def _means(res: Results, outcome: str) -> dict[str, float]:
+    table = res.table()
+    return {
+        k: float(table.loc[table["scenario"] == k, outcome].astype(float).mean())
+        for k in res.structures
+    }
+
+
+def goals_table(res: Results, lang: str) -> str:
+    """Which structure for which goal: the best on each goal among the structures, its
+    value, the runner-up, and whether the best is ahead by more than seed noise (paired
+    when the two ran on the same residents)."""
+    table = res.table()
+    rows = []
+
+    def gap(frame: pd.DataFrame) -> pd.Series:
+        # how far the groups that take part least fall short of everyone
+        cols = [f"{g}.participation_rate" for g in GROUPS if f"{g}.participation_rate" in frame]
+        worst = frame[cols].astype(float).min(axis=1)
+        return (frame["participation_rate"].astype(float) - worst).clip(lower=0)
+
+    goals = [
+        ("goal_fastest", "response_time_median_h", "lower", None),
+        ("goal_participation", "participation_rate", "higher", None),
+        ("goal_fairest", "participation_rate", "lower", gap),
+        ("goal_cheapest", "cost_per_resident_yuan", "lower", None),
+        ("goal_settled", "settled_in_community_share", "higher", None),
+    ]
+    for goal, outcome, way, derive in goals:
+        if outcome not in table:
+            continue
+        values = derive(table) if derive else table[outcome].astype(float)
+        frame = table.assign(_v=values)
+        means = {k: float(frame.loc[frame["scenario"] == k, "_v"].mean()) for k in res.structures}
+        means = {k: v for k, v in means.items() if v == v}
+        if len(means) < 2:
+            continue
+        ranked = sorted(means, key=means.get, reverse=(way == "higher"))
+        best, second = ranked[0], ranked[1]
+        unit = "share" if derive else res.outcomes[outcome]["unit"]
+        clear = _clearly_ahead(frame, best, second, way, res)
+        value = shown(unit, means[best]) + _value_unit(unit, lang)
+        rows.append(
+            f"<tr><th class=l>{html.escape(t(goal, lang))}</th>"
+            f"<td class=l><b>{html.escape(res.short_name(best, lang))}</b> ({html.escape(value)})</td>"
+            f"<td class=l>{html.escape(res.short_name(second, lang))} "
+            f"({html.escape(shown(unit, means[second]) + _value_unit(unit, lang))})</td>"
+            f"<td class=l>{html.escape(t(clear, lang))}</td></tr>"
+        )
+    head = "".join(
+        f"<th>{html.escape(t(k, lang))}</th>"
+        for k in ("goal", "goal_best", "goal_next", "goal_clear")
+    )
+    return f"<div class=scroll><table class=goals><tr>{head}</tr>{''.join(rows)}</table></div>"
+
+
+def _clearly_ahead(frame: pd.DataFrame, best: str, second: str, way: str, res: Results) -> str:
+    if res.population_of(best) != res.population_of(second):
+        return "clear_other_people"
+    a = frame[frame["scenario"] == best].set_index("replicate")["_v"]
+    b = frame[frame["scenario"] == second].set_index("replicate")["_v"]
+    d = (a - b).dropna().to_numpy()
+    if len(d) < 2:
+        return "clear_one_replicate"
+    _, lo, hi = mean_ci(d)
+    ahead = hi < 0 if way == "lower" else lo > 0
+    return "clear_yes" if ahead else "clear_no"
+
+
+def caveats(res: Results, lang: str, sensitivity_dir: str | Path | None) -> str:
+    items = [t("caveat_intervals", lang, replicates=res.replicates), t("caveat_assumptions", lang)]
+    fragile = _fragile(res, sensitivity_dir, lang)
+    if sensitivity_dir is None:
+        items.append(t("caveat_not_screened", lang))
+    elif fragile:
+        items.append(
+            t("caveat_fragile", lang, items=("；" if lang == "zh" else "; ").join(fragile))
+        )
+    else:
+        items.append(t("caveat_robust", lang))
+    pops = {}
+    for k in res.structures:
+        p = res.population_of(k)
+        pops.setdefault(label(POPULATIONS, p, lang) if p in POPULATIONS else p, []).append(
+            res.short_name(k, lang)
+        )
+    sep = "；" if lang == "zh" else "; "
+    comma = "、" if lang == "zh" else ", "
+    items.append(
+        t(
+            "caveat_populations",
+            lang,
+            items=sep.join(
+                f"{p}：{comma.join(v)}" if lang == "zh" else f"{p}: {comma.join(v)}"
+                for p, v in pops.items()
+            ),
+        )
+    )
+    items.append(t("caveat_sample", lang, residents=f"{res.residents:,}", days=res.days))
+    if "trust_mean" in res.outcomes:
+        trust = _means(res, "trust_mean")
+        lo, hi = min(trust.values()), max(trust.values())
+        items.append(t("caveat_trust", lang, lo=f"{lo:.3f}", hi=f"{hi:.3f}"))
+    lis = "".join(f"<li>{html.escape(x)}</li>" for x in items)
+    return (
+        f"<div class=caveats><h3>{html.escape(t('caveats_title', lang))}</h3><ul>{lis}</ul></div>"
+    )
+
+
+def _fragile(res: Results, sensitivity_dir, lang: str) -> list[str]:
+    """Differences whose direction a sensitivity screen did not keep in at least 90% of
+    its sampled settings."""
+    if sensitivity_dir is None:
+        return []
+    p = Path(sensitivity_dir) / "robustness.csv"
+    if not p.exists():
+        return []
+    robust = pd.read_csv(p)
+    out = []
+    for _, r in robust.iterrows():
+        if r["outcome"] not in res.headline or r["structure"] not in res.runs:
+            continue
+        share = r["same_sign_share"]
+        if share == share and share < 0.9:
+            out.append(
+                t(
+                    "fragile_item",
+                    lang,
+                    structure=res.short_name(r["structure"], lang),
+                    outcome=res.outcome_name(r["outcome"], lang),
+                    share=f"{100 * share:.0f}%",
+                )
+            )
+    return out
+
+
+def front_page(res: Results, lang: str, sensitivity_dir: str | Path | None = None) -> str:
+    """The front page's HTML."""
+    names = ("、" if lang == "zh" else ", ").join(res.short_name(k, lang) for k in res.structures)
+    intro = t(
+        "front_intro",
+        lang,
+        n=len(res.structures),
+        names=names,
+        ref=res.short_name(res.reference, lang),
+        residents=f"{res.residents:,}",
+        days=res.days,
+        replicates=res.replicates,
+    )
+    paragraphs = "".join(outcome_paragraph(res, o, lang) for o in res.headline if o in res.outcomes)
+    return (
+        f"<style>{CSS}</style>"
+        f"<section class=front><h2>{html.escape(t('front_title', lang))}</h2>"
+        f"<p class=question>{html.escape(t('front_question', lang))}</p>"
+        f"<p>{html.escape(intro)}</p>{paragraphs}"
+        f"<h3>{html.escape(t('goals_title', lang))}</h3>{goals_table(res, lang)}"
+        f"{caveats(res, lang, sensitivity_dir)}</section>"
+    )

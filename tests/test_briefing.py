@@ -1,0 +1,90 @@
+"""The report's front page: sentences that follow the results, a goal table, caveats."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from govsim import GovernanceModel
+from govsim.labels import FRONT
+from govsim.presentation.briefing import front_page, goals_table, paired
+from govsim.presentation.results import Results
+
+
+@pytest.fixture(scope="module")
+def res():
+    models = [
+        GovernanceModel(s, residents=1500, seed=k).run(60)
+        for s in ("baseline", "chengdong", "suzhou")
+        for k in range(3)
+    ]
+    return Results.from_models(models)
+
+
+def text(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def segments(paragraph: str, lang: str) -> dict[str, str]:
+    """A paragraph's parts after each direction word (better, worse, noise)."""
+    i = lang == "en"
+    words = {
+        "better": FRONT["dir_better_higher"][i],
+        "worse": FRONT["dir_worse_higher"][i],
+        "noise": FRONT["dir_noise"][i],
+    }
+    found = sorted((paragraph.find(w), k, w) for k, w in words.items() if w in paragraph)
+    out = {}
+    for j, (at, k, w) in enumerate(found):
+        end = found[j + 1][0] if j + 1 < len(found) else len(paragraph)
+        out[k] = paragraph[at + len(w) : end]
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_front_page_states_each_difference_the_way_the_data_has_it(res, lang):
+    paragraphs = {
+        text(p).split("：" if lang == "zh" else ": ", 1)[0]: text(p)
+        for p in re.findall(r"<p><b>.*?</p>", front_page(res, lang))
+    }
+    checked = 0
+    for outcome in res.headline:
+        better = res.outcomes[outcome].get("better")
+        parts = segments(paragraphs[res.outcome_name(outcome, lang)], lang)
+        for k in ("chengdong", "suzhou"):
+            m, lo, hi, n = paired(res, k, outcome)
+            assert n == 3
+            name = res.short_name(k, lang)
+            if (lo > 0 or hi < 0) and better is not None:
+                good = (m > 0) == (better == "higher")
+                assert name in parts["better" if good else "worse"], (outcome, k)
+                checked += 1
+            elif not (lo > 0 or hi < 0):
+                assert name in parts["noise"], (outcome, k)
+                checked += 1
+    assert checked >= 8
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_goal_table_names_the_best_structure(res, lang):
+    html = goals_table(res, lang)
+    table = res.table()
+    fastest = table.groupby("scenario")["response_time_median_h"].mean().idxmin()
+    cheapest = table.groupby("scenario")["cost_per_resident_yuan"].mean().idxmin()
+    rows = re.findall(r"<tr>(.*?)</tr>", html)[1:]
+    assert len(rows) == 5
+    assert res.short_name(fastest, lang) in text(rows[0]).split(")")[0] or res.short_name(
+        fastest, lang
+    ) in text(rows[0])
+    assert res.short_name(cheapest, lang) in text(rows[3])
+
+
+def test_caveats_and_full_width_punctuation(res):
+    zh, en = front_page(res, "zh"), front_page(res, "en")
+    assert "seed" in en and "assumption" in en and "0–1 scale" in en
+    assert "随机种子" in zh and "假设" in zh
+    assert "not been checked" in text(en)  # no sensitivity screen given
+    for key, (z, _) in FRONT.items():
+        bare = re.sub(r"\{[^}]*\}", "", z)
+        assert not re.search(r"[\u4e00-\u9fff][,;:()!?]|[,;:()!?][\u4e00-\u9fff]", bare), key
