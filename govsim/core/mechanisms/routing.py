@@ -384,7 +384,6 @@ class Routing(Module):
         t_out = a.relay(t, u[:, 0], self.fixed_relay, 1.0 - follow_up)
         lost = u[:, 1] < a.spec.relay_loss * (1.0 - follow_up)
         a.count_relays(forwarded=int((~lost).sum()), lost=int(lost.sum()))
-        nxt = self.next_kind[a.kind.index, typ]
         self.w.hops.add(
             Hops(
                 ids,
@@ -395,20 +394,5 @@ class Routing(Module):
                 np.full(len(ids), np.nan),
             )
         )
-        out = Lost.none()
-        if lost.any():
-            li = ids[lost]
-            nd.status[li] = UNREPORTED
-            nd.lost[li] += 1
-            nd.t_ready[li] = t_out[lost] + FEEDBACK_WAIT_H
-            nd.deadline[li] = (
-                nd.t_ready[li] + LOST_PATIENCE_SHARE * self.patience_h[nd.type[li].astype(np.int64)]
-            )
-            nd.relay_up_h[li] = 0.0
-            out = Lost(nd.resident[li], np.full(len(li), a.node, dtype=np.int64))
-        go = ~lost
-        if go.any():
-            gi = ids[go]
-            nd.relay_up_h[gi] += t_out[go] - t[go]
-            self.deliver(gi, t_out[go], self.w.nodes_of(nxt[go], nd.resident[gi]))
-        return out
+        node = np.full(len(ids), a.node, dtype=np.int64)
+        return self._relayed(ids, t, node, typ, t_out, lost, a.kind)  # as a kind's pass does
