@@ -380,7 +380,7 @@ def test_every_chart_renders_without_missing_glyphs(reports, name, lang):
     labelled = [ax for ax in fig["axes"] if ax["xlabel"] or ax["ylabel"]]
     assert labelled, f"{name}: no axis labels"
     for ax in labelled:  # units in brackets, in the axis labels or the panel title
-        assert "(" in ax["xlabel"] + ax["ylabel"] + ax["title"], (name, ax)
+        assert re.search(r"[(（]", ax["xlabel"] + ax["ylabel"] + ax["title"]), (name, ax)
     note = gp.t("note", lang, residents=RESIDENTS, days=DAYS, replicates=REPLICATES, seeds="3, 4")
     assert note in fig["figtexts"], (name, fig["figtexts"])
     has_cjk = bool(re.search(r"[\u4e00-\u9fff]", fig["content"]))

@@ -17,14 +17,18 @@ from __future__ import annotations
 import functools
 import math
 import re
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
+import matplotlib.colors
+import matplotlib.ticker
 import numpy as np
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.offsetbox import AnchoredOffsetbox, TextArea, VPacker
 from matplotlib.patches import FancyBboxPatch
 from scipy import stats
 
@@ -56,8 +60,27 @@ STYLE = {
     "font.family": "sans-serif",
     "font.sans-serif": [CJK_FONT, "DejaVu Sans"],
     "axes.unicode_minus": False,
-    "svg.fonttype": "path",
+    # text stays text in SVG (editable in slides), in the font family above: the CJK family
+    # first, the same family the report names for its embedded font
+    "svg.fonttype": "none",
 }
+
+
+# the one meaning of colour and line style in charts of structures: colours from
+# ``results.colour_order``; line styles and markers so that lines of close colours (or on
+# top of one another) are still told apart, in print too
+LINE_STYLES = ("-", "--", "-.", ":")
+
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p")
+
+
+def structure_styles(keys: list[str]) -> dict[str, tuple[str, str]]:
+    """(line style, marker) per structure, in the order given."""
+    return {
+        k: (LINE_STYLES[i % len(LINE_STYLES)], MARKERS[i % len(MARKERS)])
+        for i, k in enumerate(keys)
+    }
 
 
 @functools.cache
@@ -126,9 +149,28 @@ def _unit(unit: str, lang: str) -> str:
     return label(UNITS, unit, lang) if unit in UNITS else unit
 
 
+def _wrap(text: str, width: int) -> str:
+    """Lines of at most ``width`` characters: at spaces, or anywhere in Chinese."""
+    if " " in text:
+        return textwrap.fill(text, width)
+    lines, rest = [], text
+    while len(rest) > width:  # break after the last full-width stop within the width
+        cut = max((rest.rfind(p, 0, width) for p in "，；。："), default=-1) + 1 or width
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    return "\n".join([*lines, rest])
+
+
+def _brackets(text: str, inside: str, lang: str) -> str:
+    """ "text (inside)", with full-width brackets in Chinese."""
+    return f"{text}（{inside}）" if lang == "zh" else f"{text} ({inside})"
+
+
 def _outcome_text(res: Results, key: str, lang: str, unit: str | None = None) -> str:
     """ "name (unit)" of an outcome; ``unit`` overrides its own."""
-    return f"{res.outcome_name(key, lang)} ({_unit(unit or res.outcomes[key]['unit'], lang)})"
+    return _brackets(
+        res.outcome_name(key, lang), _unit(unit or res.outcomes[key]["unit"], lang), lang
+    )
 
 
 def _horizon_h(res: Results) -> float:
@@ -186,39 +228,61 @@ def _interval(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------ 1. participation over time
-def _daily_lines(ax, res: Results, column: str, scale: float, lang: str) -> float:
+def _daily_lines(ax, res: Results, column: str, scale: float, lang: str) -> tuple[float, float]:
     """Per structure, the mean over replicates of a daily column (times ``scale``) with its
-    95% band; returns the lowest value drawn."""
+    95% band, in the structure's colour, line style and marker (markers staggered so that
+    lines on top of one another show each); returns the lowest and highest value drawn."""
     colours = colour_order(res.order)
+    styles = structure_styles(res.order)
     data = res.daily(column)
-    low = math.inf
-    for k in res.order:
+    low, high = math.inf, -math.inf
+    for i, k in enumerate(res.order):
         arr = data[k] * scale
         days = np.arange(1, arr.shape[1] + 1)
         m, half = _interval(arr)
-        ax.plot(days, m, color=colours[k], lw=2, label=res.short_name(k, lang))
+        step = max(1, len(days) // 8)
+        ls, marker = styles[k]
         if np.isfinite(half).any():
-            ax.fill_between(days, m - half, m + half, color=colours[k], alpha=0.18, lw=0)
-        low = min(low, float(np.nanmin(m)) if np.isfinite(m).any() else low)
-    return low
+            ax.fill_between(days, m - half, m + half, color=colours[k], alpha=0.15, lw=0)
+            if np.isfinite(m + half).any():
+                high = max(high, float(np.nanmax(m + half)))
+        ax.plot(
+            days,
+            m,
+            color=colours[k],
+            lw=1.8,
+            ls=ls,
+            marker=marker,
+            ms=5,
+            markevery=((step // 2 + i * step // len(res.order)) % step, step),
+            label=res.short_name(k, lang),
+        )
+        if np.isfinite(m).any():
+            low = min(low, float(np.nanmin(m)))
+            high = max(high, float(np.nanmax(m)))
+    return low, high
 
 
 @chart
 def participation_over_time(res: Results, lang: str = "en", column: str = "participation_rate"):
     fig = _figure(figsize=(10, 5.2))
     ax = fig.subplots()
-    _daily_lines(ax, res, column, 100.0, lang)
+    _, high = _daily_lines(ax, res, column, 100.0, lang)
     warm = min(30, res.days)
     ax.axvspan(1, warm, color="#EEEEEE", zorder=0)
+    # room above the lines for the note, which sits inside the plot, clear of the axis
+    if np.isfinite(high) and high > 0:
+        ax.set_ylim(0, high * 1.22)
     ax.text(
-        warm / 2,
-        0.98,
+        0.012,
+        0.985,
         t("window_filling", lang),
-        transform=ax.get_xaxis_transform(),
-        ha="center",
+        transform=ax.transAxes,
+        ha="left",
         va="top",
         fontsize=8,
-        color="#666666",
+        color="#555555",
+        bbox=dict(fc="white", ec="none", alpha=0.8, pad=1.5),
     )
     _finish_over_time(
         fig,
@@ -256,7 +320,7 @@ def outcome_over_time(res: Results, key: str, lang: str = "en"):
     scale, shown = (100.0, "%") if unit == "share" else (1.0, unit)
     fig = _figure(figsize=(10, 5.2))
     ax = fig.subplots()
-    low = _daily_lines(ax, res, key, scale, lang)
+    low, _ = _daily_lines(ax, res, key, scale, lang)
     _finish_over_time(
         fig,
         ax,
@@ -270,61 +334,123 @@ def outcome_over_time(res: Results, key: str, lang: str = "en"):
 
 
 # ------------------------------------------------------------------ 2. response-time distributions
+# the times people think in (hours), for the ECDF's axis: 1 hour, 1 day, 1 week, 1 month …
+TIME_TICKS_H = (1.0, 24.0, 168.0, 720.0, 2160.0, 8760.0)
+
+
+TIME_TICK_KEYS = ("1h", "1d", "1w", "1mo", "3mo", "1y")
+
+
+ECDF_FLOOR_H = 0.25  # answers quicker than a quarter of an hour are drawn at it
+
+
+def _duration(hours: float, lang: str) -> str:
+    """A median time as people say it: hours under a day, else days."""
+    if hours < 24:
+        return t("median_in_hours", lang, n=hours)
+    return t("median_in_days", lang, n=hours / 24.0)
+
+
+def _ecdf_band(f, nt: str, horizon: float, grid: np.ndarray):
+    """Per replicate, the share (%) of needs of type ``nt`` answered within each time of
+    ``grid`` (hours); mean and 95% half-width across replicates, and the answered times."""
+    curves, answered = [], []
+    for _, g in f.groupby("replicate"):
+        g = g[(g["type"] == nt) & (g["t_arose_h"] < horizon)]
+        if not len(g):
+            continue
+        rt = np.sort(g["response_time_h"].dropna().to_numpy())
+        curves.append(np.searchsorted(rt, grid, side="right") / len(g) * 100.0)
+        answered.append(rt)
+    if not curves:
+        return None
+    m, half = _interval(np.array(curves))
+    return m, half, np.concatenate(answered)
+
+
 @chart
 def response_time_ecdf(res: Results, lang: str = "en"):
     colours = colour_order(res.order)
+    styles = structure_styles(res.order)
     horizon = _horizon_h(res)
-    fig = _figure(figsize=(13, 7.6))
+    fig = _figure(figsize=(14, 7.8))
     axes = fig.subplots(2, 3, sharey=True)
     axes = axes.ravel()
     cols = ["type", "t_arose_h", "response_time_h"]
     frames = {k: res.needs(k, cols) for k in res.order}
-    xmax = 1.0
+    longest = max(
+        [
+            float(np.nanmax(f["response_time_h"]))
+            for f in frames.values()
+            if f["response_time_h"].notna().any()
+        ]
+        or [24.0]
+    )
+    xmax = max(48.0, longest * 1.15)
+    grid = np.geomspace(ECDF_FLOOR_H, xmax, 300)
+    ticks = [
+        (h, t(f"tick_{key}", lang))
+        for h, key in zip(TIME_TICKS_H, TIME_TICK_KEYS, strict=True)
+        if h <= xmax
+    ]
     for i, nt in enumerate(NEED_TYPE_KEYS):
         ax = axes[i]
+        medians = []
         for k in res.order:
-            f = frames[k]
-            f = f[(f["type"] == nt) & (f["t_arose_h"] < horizon)]
-            if not len(f):
+            drawn = _ecdf_band(frames[k], nt, horizon, grid)
+            if drawn is None:
                 continue
-            rt = np.sort(f["response_time_h"].dropna().to_numpy() / 24.0)
-            if not len(rt):
-                continue
-            y = np.arange(1, len(rt) + 1) / len(f) * 100.0
-            ax.step(np.maximum(rt, 0.01), y, where="post", color=colours[k], lw=1.6)
-            med = float(np.median(rt))
-            ax.plot(
-                [max(med, 0.01)],
-                [np.interp(med, rt, y)],
-                marker="|",
-                ms=14,
-                mew=2.5,
-                color=colours[k],
-            )
-            xmax = max(xmax, float(rt[-1]))
+            m, half, answered = drawn
+            if np.isfinite(half).any():
+                ax.fill_between(grid, m - half, m + half, color=colours[k], alpha=0.15, lw=0)
+            ls, _ = styles[k]
+            ax.plot(grid, m, color=colours[k], lw=1.6, ls=ls)
+            if len(answered):
+                medians.append((k, float(np.median(answered))))
         ax.set_xscale("log")
+        ax.set_xlim(ECDF_FLOOR_H, xmax)
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator([h for h, _ in ticks]))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FixedFormatter([s for _, s in ticks]))
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.tick_params(axis="x", labelsize=8)
         ax.set_title(label(NEED_TYPES, nt, lang), fontsize=10)
-        ax.grid(alpha=0.3, which="both")
+        ax.grid(alpha=0.3)
         ax.set_ylim(0, 100)
+        if medians:  # the medians as a small table, not as ticks that pile up on the curves
+            rows = [
+                TextArea(t("median_answered", lang), textprops=dict(fontsize=7, color="#444444"))
+            ]
+            rows += [
+                TextArea(_duration(h, lang), textprops=dict(fontsize=7, color=colours[k]))
+                for k, h in medians
+            ]
+            box = AnchoredOffsetbox(
+                loc="upper left",
+                child=VPacker(children=rows, align="left", pad=0, sep=1),
+                pad=0.3,
+                borderpad=0.4,
+                frameon=True,
+            )
+            box.patch.set(fc="white", ec="#DDDDDD", alpha=0.9)
+            ax.add_artist(box)
         if i % 3 == 0:
             ax.set_ylabel(t("share_answered", lang))
         if i >= 2:
-            ax.set_xlabel(t("response_days", lang), fontsize=9)
-    for ax in axes[: len(NEED_TYPE_KEYS)]:
-        ax.set_xlim(0.01, xmax * 1.2)
+            ax.set_xlabel(t("response_time_axis", lang), fontsize=9)
     legend_ax = axes[-1]
     legend_ax.axis("off")
     for k in res.order:
-        legend_ax.plot([], [], color=colours[k], lw=2, label=res.short_name(k, lang))
-    legend_ax.legend(loc="center", frameon=False)
+        legend_ax.plot(
+            [], [], color=colours[k], lw=2, ls=styles[k][0], label=res.short_name(k, lang)
+        )
+    legend_ax.legend(loc="upper center", frameon=False, fontsize=9)
     legend_ax.text(
         0.5,
-        0.02,
-        t("ecdf_caption", lang),
+        0.03,
+        _wrap(t("ecdf_caption", lang), 26 if lang == "zh" else 50),
         ha="center",
         va="bottom",
         fontsize=8,
-        wrap=True,
         transform=legend_ax.transAxes,
     )
     fig.suptitle(t("response_ecdf", lang), fontsize=12)
@@ -351,7 +477,29 @@ def _paired_label(res: Results, key: str, ref: str, lang: str) -> str:
     if other == ref:
         return name
     vs = res.short_name(other, lang)
-    return f"{name}\n(对照:{vs})" if lang == "zh" else f"{name}\n(vs {vs})"
+    return f"{name}\n（对照：{vs}）" if lang == "zh" else f"{name}\n(vs {vs})"
+
+
+def _better_marker(ax, better: str | None, lang: str) -> None:
+    """ "better →" at the right end of the panel's top (or "← better" at its left) when the
+    outcome declares which way is better (catalog ``better``: "higher" or "lower");
+    nothing when it does not."""
+    if better not in ("higher", "lower"):
+        return
+    right = better == "higher"
+    ax.text(
+        0.99 if right else 0.01,
+        0.995,
+        t("better_right" if right else "better_left", lang),
+        transform=ax.transAxes,
+        ha="right" if right else "left",
+        va="top",
+        fontsize=8,
+        color="#333333",
+        fontweight="bold",
+        gid="better",
+        bbox=dict(fc="white", ec="none", alpha=0.85, pad=1.0),
+    )
 
 
 @chart
@@ -386,10 +534,12 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
         ax.set_yticklabels(
             [_paired_label(res, k, ref, lang) for k in reversed(others)] if i % ncol == 0 else []
         )
-        ax.set_ylim(-0.6, len(others) - 0.4)
+        ax.set_ylim(-0.6, len(others) - 0.1)  # room at the top for the direction
         ax.set_title(res.outcome_name(key, lang), fontsize=10)
-        ax.set_xlabel(f"{t('difference', lang)} ({label(UNITS, unit, lang)})", fontsize=9)
+        ax.set_xlabel(_brackets(t("difference", lang), label(UNITS, unit, lang), lang), fontsize=9)
         ax.grid(alpha=0.3, axis="x")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))  # room between
+        _better_marker(ax, res.outcomes[key].get("better"), lang)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     title = t("paired", lang, ref=res.short_name(ref, lang))
@@ -410,42 +560,56 @@ def equity(res: Results, lang: str = "en"):
         ("response_time_median_h", 1 / 24.0, "days", "viridis_r"),
         ("unreported_share", 100.0, "%", "viridis_r"),
     ]
-    fig = _figure(figsize=(15, 1.6 + 0.55 * len(res.order)))
+    fig = _figure(figsize=(15, 1.8 + 0.62 * len(res.order)))
     axes = fig.subplots(1, 3)
     for ax, (key, scale, unit, cmap) in zip(axes, panels, strict=True):
-        mat = np.array(
+        stored = res.outcomes[key]["unit"] if key in res.outcomes else unit
+        cells = [
             [
-                [
-                    table.loc[table["scenario"] == k, f"{g}.{key}"].astype(float).mean() * scale
-                    for g in EQUITY_GROUPS
-                ]
-                for k in res.order
+                mean_ci(
+                    table.loc[table["scenario"] == k, f"{g}.{key}"].astype(float).to_numpy(),
+                    UNIT_RANGE.get(stored, UNBOUNDED),
+                )
+                for g in EQUITY_GROUPS
             ]
-        )
+            for k in res.order
+        ]
+        mat = np.array([[c[0] * scale for c in row] for row in cells])
         im = ax.imshow(mat, cmap=cmap, aspect="auto")
         for (i, j), v in np.ndenumerate(mat):
             if np.isfinite(v):
                 rgba = im.cmap(im.norm(v))
                 light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.5
+                _, lo, hi = cells[i][j]
+                text = f"{v:.1f}"
+                if np.isfinite(lo) and np.isfinite(hi):  # the 95% interval across replicates
+                    text += f"\n[{lo * scale:.1f}, {hi * scale:.1f}]"
                 ax.text(
                     j,
                     i,
-                    f"{v:.1f}",
+                    text,
                     ha="center",
                     va="center",
-                    fontsize=9,
+                    fontsize=8,
+                    linespacing=1.1,
                     color="black" if light else "white",
                 )
         ax.set_xticks(range(len(EQUITY_GROUPS)))
-        ax.set_xticklabels([label(GROUPS, g, lang) for g in EQUITY_GROUPS], fontsize=9)
+        # a group's name on two lines where it has a slash, so that neighbours never touch
+        ax.set_xticklabels(
+            [label(GROUPS, g, lang).replace("/", "/\n", 1) for g in EQUITY_GROUPS], fontsize=9
+        )
         ax.set_yticks(range(len(res.order)))
         ax.set_yticklabels([res.short_name(k, lang) for k in res.order] if ax is axes[0] else [])
         ax.set_title(_outcome_text(res, key, lang, unit), fontsize=10)
-        ax.set_xlabel(t("group_axis", lang), fontsize=9)
+        ax.set_xlabel(t("group_axis", lang), fontsize=9, labelpad=6)
         if ax is axes[0]:
             ax.set_ylabel(t("structure_axis", lang), fontsize=9)
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
-    fig.suptitle(t("equity", lang), fontsize=12)
+    title = t("equity", lang)
+    if res.replicates >= 2:
+        title += t("equity_intervals", lang)
+    fig.suptitle(title, fontsize=12)
     fig.tight_layout(rect=(0, 0.05, 1, 0.94))
     _note(fig, res, lang)
     return fig
@@ -459,6 +623,7 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
     table = res.table()
     fig = _figure(figsize=(13, 5.4))
     axes = fig.subplots(1, 2)
+    labelled = []
     for ax, (key, scale, unit) in zip(
         axes,
         [("participation_rate", 100.0, "%"), ("response_time_median_h", 1 / 24.0, "days")],
@@ -473,56 +638,78 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
             oerr = None if oerr is None else [[e[0] * scale] for e in oerr]
             ax.errorbar(cx, oy, xerr=cerr, yerr=oerr, fmt="o", ms=8, color=colours[k], capsize=3)
             points.append((k, cx, oy))
-        ax.margins(x=0.15, y=0.15)
-        _label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
+        ax.margins(x=0.22, y=0.15)
         ax.set_ylabel(_outcome_text(res, key, lang, unit))
         ax.set_xlabel(t("cost_axis", lang))
         ax.grid(alpha=0.3)
+        labelled.append((ax, points))
     fig.suptitle(t("cost_vs", lang), fontsize=12)
     fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    for ax, points in labelled:  # once the axes have their final size
+        _label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
     _note(fig, res, lang)
     return fig
 
 
+def _overlap(a, b) -> float:
+    """Area shared by two boxes (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0.0, w) * max(0.0, h)
+
+
 def _label_points(ax, items) -> None:
-    """Name each point, moving a label to another side of its point when it would cover
-    one already placed."""
+    """Name each point beside it, on the side where the label (as drawn) stays inside the
+    axes and covers neither another label nor a point; call after the layout is final."""
     fig = ax.figure
-    fig.canvas.draw()
-    placed = []
-    offsets = [
-        (7, 5, "left"),
-        (7, -14, "left"),
-        (-7, 5, "right"),
-        (-7, -14, "right"),
-        (7, 16, "left"),
-        (7, -25, "left"),
-    ]
-    for text, x, y, colour in sorted(items, key=lambda it: -it[2]):
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    inside = (frame.x0 + 2, frame.y0 + 2, frame.x1 - 2, frame.y1 - 2)
+    r = 6 * fig.dpi / 72
+    dots = []
+    for _, x, y, _ in items:
         px, py = ax.transData.transform((x, y))
-        w = 8.5 * len(text) * (1.6 if any(ord(ch) > 0x2E80 for ch in text) else 1.0)
-        choice = offsets[0]
-        for dx, dy, ha in offsets:
-            x0 = px + dx if ha == "left" else px + dx - w
-            box = (x0, py + dy, x0 + w, py + dy + 12)
-            if not any(
-                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
-            ):
-                choice = (dx, dy, ha)
-                placed.append(box)
+        dots.append((px - r, py - r, px + r, py + r))
+    offsets = [(dx, dy) for dy in (4, -4, 12, -12, 20, -20) for dx in (7, -7)] + [
+        (0, 10),
+        (0, -10),
+        (0, 18),
+        (0, -18),
+    ]
+    placed = []
+    for text, x, y, colour in sorted(items, key=lambda it: -it[2]):
+        best = None
+        for dx, dy in offsets:
+            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+            va = "bottom" if dy > 0 else "top"
+            ann = ax.annotate(
+                text,
+                (x, y),
+                textcoords="offset points",
+                xytext=(dx, dy),
+                fontsize=9,
+                color=colour,
+                ha=ha,
+                va=va,
+                annotation_clip=False,
+            )
+            bb = ann.get_window_extent(renderer)
+            box = (bb.x0 - 1, bb.y0 - 1, bb.x1 + 1, bb.y1 + 1)
+            area = (box[2] - box[0]) * (box[3] - box[1])
+            score = (area - _overlap(box, inside)) * 100.0
+            score += sum(_overlap(box, p) for p in placed) * 10.0
+            score += sum(_overlap(box, d) for d in dots)
+            if best is None or score < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (score, ann, box)
+            else:
+                ann.remove()
+            if score == 0:
                 break
-        else:
-            placed.append((px + 7, py + 5, px + 7 + w, py + 17))
-        dx, dy, ha = choice
-        ax.annotate(
-            text,
-            (x, y),
-            textcoords="offset points",
-            xytext=(dx, dy),
-            fontsize=9,
-            color=colour,
-            ha=ha,
-        )
+        ann = best[1]
+        ann.set_in_layout(False)
+        placed.append(best[2])
 
 
 # ------------------------------------------------------------------ 6. organisation chart
@@ -732,7 +919,14 @@ FLOW_CATS = (
     "abandoned",
     "never_reported",
 )
-FLOW_COLOURS = ("#009E73", "#56B4E9", "#0072B2", "#A6DBA0", "#F0E442", "#D55E00", "#999999")
+# colours of need flows and levels: their own palettes, never a structure's colour (colour
+# means a structure in every chart): answered needs in one sequential ramp (purples), the
+# rest in light greys told apart by hatching; levels in a ramp of blue-greens from far
+# (dark) to near (light), taking part hatched
+FLOW_COLOURS = ("#3F007D", "#6A51A3", "#9E9AC8", "#DADAEB", "#FFFFFF", "#C8C8C8", "#E3E3E3")
+
+
+FLOW_HATCHES = (None, None, None, None, "////", "xxx", None)
 
 
 def flow_shares(res: Results) -> dict[str, dict[str, float]]:
@@ -758,7 +952,10 @@ def flow_shares(res: Results) -> dict[str, dict[str, float]]:
 
 
 LEVEL_TIERS = ("district", "above_community", "community", "jurisdiction", "grid", "taking_part")
-TIER_COLOURS = ("#000000", "#999999", "#E69F00", "#56B4E9", "#009E73", "#CC79A7")
+TIER_COLOURS = ("#08306B", "#2B5C8A", "#4F8FA8", "#86BCB6", "#C7E9C0", "#FFFFFF")
+
+
+TIER_HATCHES = (None, None, None, None, None, "...")
 
 
 def tier_of(inst) -> str:
@@ -789,53 +986,67 @@ def need_flows(res: Results, lang: str = "en"):
     flows = flow_shares(res)
     by_tier = resolver_shares(res)
     names = [res.short_name(k, lang) for k in res.order]
-    fig = _figure(figsize=(15, 1.9 + 0.55 * len(res.order)))
+    fig = _figure(figsize=(15, 2.3 + 0.55 * len(res.order)))
     ax1, ax2 = fig.subplots(1, 2)
     y = np.arange(len(res.order))[::-1]
-    left = np.zeros(len(res.order))
-    for cat, colour in zip(FLOW_CATS, FLOW_COLOURS, strict=True):
-        vals = np.array([flows[k][cat] for k in res.order])
-        ax1.barh(y, vals, left=left, color=colour, edgecolor="white", lw=0.5, label=t(cat, lang))
-        for yi, l0, v in zip(y, left, vals, strict=True):
-            if v >= 6:
-                ax1.text(l0 + v / 2, yi, f"{v:.0f}", ha="center", va="center", fontsize=8)
-        left += vals
-    ax1.set_yticks(y)
-    ax1.set_yticklabels(names)
-    ax1.set_xlim(0, 100)
-    ax1.set_xlabel(t("share_of_needs", lang))
-    ax1.set_title(t("flows_path", lang), fontsize=10)
-    ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
-    left = np.zeros(len(res.order))
-    for tier, colour in zip(LEVEL_TIERS, TIER_COLOURS, strict=True):
-        vals = np.array([by_tier[k].get(tier, 0.0) for k in res.order])
-        ax2.barh(
-            y,
-            vals,
-            left=left,
-            color=colour,
-            edgecolor="white",
-            lw=0.5,
-            label=label(LEVELS, tier, lang),
+
+    def stacked(ax, cats, colours, hatches, values, names_of):
+        left = np.zeros(len(res.order))
+        for cat, colour, hatch in zip(cats, colours, hatches, strict=True):
+            vals = np.array([values[k].get(cat, 0.0) for k in res.order])
+            ax.barh(
+                y,
+                vals,
+                left=left,
+                color=colour,
+                hatch=hatch,
+                edgecolor="#777777" if hatch else "white",
+                lw=0.5,
+                label=names_of(cat),
+            )
+            r, g, b = matplotlib.colors.to_rgb(colour)
+            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+            for yi, l0, v in zip(y, left, vals, strict=True):
+                if v >= 6:
+                    ax.text(
+                        l0 + v / 2,
+                        yi,
+                        f"{v:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        # dark grey, not black: black is a structure's colour
+                        color="white" if dark else "#333333",
+                        bbox=None if dark or not hatch else dict(fc="white", ec="none", pad=0.5),
+                    )
+            left += vals
+        ax.set_yticks(y)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(t("share_of_needs", lang))
+        # the legend below the axis label, however tall the figure: anchored at the axes'
+        # bottom and pushed down by the height of the tick labels and the axis label
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            borderaxespad=4.2,
+            ncol=2 if ax is ax1 else 3,
+            fontsize=8,
+            frameon=False,
         )
-        for yi, l0, v in zip(y, left, vals, strict=True):
-            if v >= 6:
-                ax2.text(
-                    l0 + v / 2,
-                    yi,
-                    f"{v:.0f}",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if colour == "#000000" else "black",
-                )
-        left += vals
-    ax2.set_yticks(y)
+
+    stacked(ax1, FLOW_CATS, FLOW_COLOURS, FLOW_HATCHES, flows, lambda c: t(c, lang))
+    ax1.set_yticklabels(names)
+    ax1.set_title(t("flows_path", lang), fontsize=10)
+    stacked(
+        ax2,
+        LEVEL_TIERS,
+        TIER_COLOURS,
+        TIER_HATCHES,
+        by_tier,
+        lambda c: label(LEVELS, c, lang),
+    )
     ax2.set_yticklabels([])
-    ax2.set_xlim(0, 100)
-    ax2.set_xlabel(t("share_of_needs", lang))
     ax2.set_title(t("flows_resolver", lang), fontsize=10)
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
     fig.suptitle(t("flows", lang), fontsize=12)
     fig.tight_layout(rect=(0, 0.04, 1, 0.95))
     _note(fig, res, lang)
