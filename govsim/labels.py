@@ -375,3 +375,52 @@ def short(name: str) -> str:
     for sep in (":", "：", "(", "（"):
         name = name.split(sep)[0]
     return name.strip()
+
+
+# what one unit of an institution's level is called where it is (``level_name`` in a
+# scenario file; organisation charts label their rows with it).  By default a level is
+# named as in a city: district, street office, community, committee area, grid.
+LEVEL_NAMES: dict[str, tuple[str, str]] = {
+    "district": ("区", "district"),
+    "county": ("县", "county"),
+    "county_city": ("县级市", "county-level city"),
+    "street": ("街道", "street"),
+    "town": ("镇", "town"),
+    "town_or_street": ("镇（街道）", "town / street"),
+    "community": ("社区", "community"),
+    "committee_area": ("居委会辖区", "residents' committee area"),
+    "administrative_village": ("行政村", "administrative village"),
+    "natural_village": ("自然村", "natural village"),
+    "grid": ("网格", "grid"),
+    "estate": ("小区", "housing estate"),
+}
+
+# organisation charts (``govsim.presentation.orgchart``)
+ORG_TEXT: dict[str, tuple[str, str]] = {
+    "staff_whole": ("{n}人", "{n} staff"),
+    "staff_about": ("约{n}人", "about {n} staff"),
+    "no_staff": ("无专职人员", "no dedicated staff"),
+    "windows_n": ("{n}个窗口", "{n} windows"),
+    "window_one": ("1个窗口", "1 window"),
+    "organisations_n": ("{n}个组织", "{n} organisations"),
+    "per_units": ("每{n}个{unit}一个", "one per {n} {units}"),
+    "settles": ("可办结：{items}", "settles: {items}"),
+    "settles_nothing": ("自身不办结，只转递", "settles nothing itself, relays"),
+    "walk_in": ("居民首先找这里：{types}", "residents come here first: {types}"),
+    "remote": ("电话/网上：{types}", "phone / online: {types}"),
+    "rest": ("其余", "the rest"),
+    "legend_default": ("默认转递（办不了的）", "default relay (what it cannot settle)"),
+    "legend_typed": ("按需求类型转递", "relay by need type"),
+    "legend_walk_in": (
+        "居民首先找的机构（蓝框、蓝字）",
+        "where residents go first (blue frame, text)",
+    ),
+    "legend_remote": ("电话/网上渠道（橙字）", "phone / online channel (orange text)"),
+    "legend_full": ("可全部办结某类需求", "settles some need type in full"),
+    "legend_part": ("可办结部分需求", "settles part of some needs"),
+    "legend_none": ("自身不办结", "settles nothing itself"),
+    "note": (
+        "每行是机构所在的层级（从上到下：离居民由远到近）；方框写机构名称、人员与可办结的比例；箭头写转递的需求类型。",
+        "Each row is the level an institution serves (top: furthest from residents); boxes give the institution, its staff and the share of each need type it settles; arrows name the need types they relay.",
+    ),
+}

@@ -16,7 +16,7 @@ which is the Mesa ``Network`` the institutions sit on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -27,7 +27,9 @@ from scipy.spatial import Delaunay
 
 from govsim.config.declare import REQUIRED, Hours, Level, NonNeg, Par
 from govsim.core.records import Households, Residents
-from govsim.labels import ACTORS
+from govsim.labels import ACTORS, LEVEL_NAMES
+
+LevelName = Literal[tuple(LEVEL_NAMES)]  # type: ignore[valid-type]
 
 
 def _actor(v: str) -> str:
@@ -67,6 +69,30 @@ PARS = (
         "—",
     ),
     Par("institutions.*.level", Level, REQUIRED, "unit one instance serves", "level"),
+    Par(
+        "institutions.*.name_zh",
+        str | None,
+        None,
+        "the institution's own name in Chinese, as its documents call it (charts; by default "
+        "its actor's label)",
+        "—",
+    ),
+    Par(
+        "institutions.*.name_en",
+        str | None,
+        None,
+        "the institution's own name in English (charts; by default its actor's label)",
+        "—",
+    ),
+    Par(
+        "institutions.*.level_name",
+        LevelName | None,
+        None,
+        "what one unit of its level is called where it is (county, town, administrative "
+        "village, natural village …; labels the rows of the organisation chart); by default "
+        "the city's name of the level (district, street, community, committee area, grid)",
+        "—",
+    ),
     Par(
         "institutions.*.per",
         Annotated[int, Field(ge=1)],

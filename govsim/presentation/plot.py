@@ -29,22 +29,18 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnchoredOffsetbox, TextArea, VPacker
-from matplotlib.patches import FancyBboxPatch
 from scipy import stats
 
 from govsim.io import atomic_write
 from govsim.labels import (
     ABOVE_COMMUNITY_ACTORS,
-    ACTORS,
     GROUPS,
     LEVELS,
     NEED_TYPE_KEYS,
     NEED_TYPES,
-    NEED_TYPES_SHORT,
     TEXT,
     UNITS,
     label,
-    pick,
 )
 from govsim.presentation.results import Results, Spec, colour_order
 from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
@@ -713,200 +709,15 @@ def _label_points(ax, items) -> None:
 
 
 # ------------------------------------------------------------------ 6. organisation chart
-LEVEL_ROW = {"district": 3, "community": 2, "jurisdiction": 1, "grid": 0}
-
-
-def _short(t_key: str, lang: str) -> str:
-    return label(NEED_TYPES_SHORT, t_key, lang)
-
-
 @chart
 def org_chart(sc: Scenario | Spec, lang: str = "en"):
-    """The structure as its scenario file states it: institutions by level (district at the
-    top), who relays to whom, what share of each need type each can settle, and where
-    residents go first.  ``sc``: a loaded scenario, or a run's (``Results.scenarios``)."""
-    insts = sc.institutions
-    rows: dict[int, list[str]] = {}
-    for key, inst in insts.items():
-        rows.setdefault(LEVEL_ROW[inst.level], []).append(key)
-    slot, box_w, box_h, row_h = 3.5, 3.1, 1.25, 2.3
-    n_max = max(len(v) for v in rows.values())
-    width = max(n_max, 3) * slot
-    pos = {}
-    for row, keys in rows.items():
-        keys.sort(key=lambda k: (-len(insts[k].authority), k))
-        for i, k in enumerate(keys):
-            pos[k] = (0.7 + width / 2 + (i - (len(keys) - 1) / 2) * slot, row * row_h)
-    top = max(p[1] for p in pos.values())
-    res_y = min(p[1] for p in pos.values()) - row_h
-    fig = _figure(figsize=(max(10.0, width * 0.95), 1.6 * (len(rows) + 1) + 1.4))
-    ax = fig.subplots()
-    for key, (x, y) in pos.items():
-        inst = insts[key]
-        staff = f"{t('staff', lang)} {inst.staff:g}" + (
-            f" · {t('windows', lang)} {inst.windows}" if inst.windows else ""
-        )
-        lines = [f"{label(ACTORS, inst.actor, lang)} [{key}]", staff]
-        auth = ", ".join(f"{_short(tk, lang)} {v:.0%}" for tk, v in inst.authority.items() if v > 0)
-        if auth:
-            lines.append(f"({auth})")
-        extras = []
-        if inst.admin_tasks:
-            extras.append(t("admin_tasks", lang, n=inst.admin_tasks))
-        if inst.outreach is not None:
-            extras.append(t("outreach", lang))
-        if inst.backup:
-            extras.append(t("ab_backup", lang))
-        if inst.time_limit_days is not None:
-            extras.append(t("time_limit", lang, d=inst.time_limit_days))
-        if inst.accept_first:
-            extras.append(t("accept_first", lang))
-        if extras:
-            lines.append(" · ".join(extras))
-        full = any(v >= 1.0 for v in inst.authority.values())
-        colour = "#FDE9C9" if full else ("#DCEBF7" if inst.authority else "#F2F2F2")
-        ax.add_patch(
-            FancyBboxPatch(
-                (x - box_w / 2, y - box_h / 2),
-                box_w,
-                box_h,
-                boxstyle="round,pad=0.06",
-                fc=colour,
-                ec="#333333",
-                lw=1,
-            )
-        )
-        ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=7.5)
-    res_w = min(width - 0.6, max(6.0, 1.6 * len(set(sc.routing.walk_in.values())) + 2))
-    ax.add_patch(
-        FancyBboxPatch(
-            (0.7 + width / 2 - res_w / 2, res_y - 0.4),
-            res_w,
-            0.8,
-            boxstyle="round,pad=0.06",
-            fc="#FFFFFF",
-            ec="#333333",
-            lw=1.2,
-        )
-    )
-    ax.text(
-        0.7 + width / 2 - res_w / 2 + 0.3,
-        res_y,
-        t("residents_box", lang),
-        ha="left",
-        va="center",
-        fontsize=10,
-    )
+    """The structure as its scenario file states it: each institution by its own name in
+    the row of its level (district at the top), who relays to whom, what share of each need
+    type each can settle, and where residents go first (``govsim.presentation.orgchart``).
+    ``sc``: a loaded scenario, or a run's (``Results.scenarios``)."""
+    from govsim.presentation.orgchart import draw
 
-    def edge(c, towards, half_w=box_w / 2 + 0.06, half_h=box_h / 2 + 0.06):
-        """Point where the line from box centre ``c`` towards ``towards`` leaves the box."""
-        dx, dy = towards[0] - c[0], towards[1] - c[1]
-        if dx == 0 and dy == 0:
-            return c
-        k = min(half_w / abs(dx) if dx else np.inf, half_h / abs(dy) if dy else np.inf)
-        return (c[0] + k * dx, c[1] + k * dy)
-
-    def arrow(a, b, style="-", colour="#333333", text=None, rad=0.0, at=0.5, from_box=True):
-        a_edge = edge(a, b) if from_box else a
-        b_edge = edge(b, a)
-        (x0, y0), (x1, y1) = a_edge, b_edge
-        ax.annotate(
-            "",
-            xy=(x1, y1),
-            xytext=(x0, y0),
-            arrowprops=dict(
-                arrowstyle="-|>",
-                lw=1.2,
-                ls=style,
-                color=colour,
-                shrinkA=1,
-                shrinkB=1,
-                connectionstyle=f"arc3,rad={rad}",
-            ),
-        )
-        if text:
-            xm, ym = x0 + (x1 - x0) * at, y0 + (y1 - y0) * at
-            ax.text(
-                xm,
-                ym,
-                text,
-                fontsize=7,
-                color=colour,
-                ha="center",
-                va="center",
-                bbox=dict(fc="white", ec="none", alpha=0.85, pad=0.6),
-            )
-
-    for key, inst in insts.items():
-        if inst.forwards_to:
-            same = pos[key][1] == pos[inst.forwards_to][1]
-            arrow(pos[key], pos[inst.forwards_to], rad=0.35 if same else 0.0)
-        by_target: dict[str, list[str]] = {}
-        for tk, target in inst.forwards.items():
-            by_target.setdefault(target, []).append(_short(tk, lang))
-        for target, types in by_target.items():
-            same = pos[key][1] == pos[target][1]
-            arrow(
-                pos[key],
-                pos[target],
-                style="--",
-                colour="#7A4EAB",
-                text="/".join(types),
-                rad=0.35 if same else -0.12,
-                at=0.45,
-            )
-    entries: dict[str, list[str]] = {}
-    for tk, target in sc.routing.walk_in.items():
-        entries.setdefault(target, []).append(_short(tk, lang))
-    targets = sorted(entries, key=lambda k: pos[k][0])
-    starts = (
-        np.linspace(
-            0.7 + width / 2 - res_w / 2 + 1.6, 0.7 + width / 2 + res_w / 2 - 0.8, len(targets)
-        )
-        if len(targets) > 1
-        else [0.7 + width / 2 + 0.4]
-    )
-    for x0, target in zip(starts, targets, strict=True):
-        arrow(
-            (x0, res_y + 0.46),
-            pos[target],
-            colour="#0072B2",
-            text="/".join(entries[target]),
-            at=0.22,
-            from_box=False,
-        )
-    if sc.routing.remote is not None:
-        types = "/".join(_short(tk, lang) for tk in sc.routing.remote.types)
-        arrow(
-            (0.7 + width / 2 + res_w / 2 - 0.3, res_y + 0.46),
-            pos[sc.routing.remote.to],
-            style=":",
-            colour="#D55E00",
-            text=t("online_phone", lang, types=types),
-            rad=-0.25,
-            at=0.3,
-            from_box=False,
-        )
-    level_of_row = {row: level for level, row in LEVEL_ROW.items()}
-    for row in rows:
-        ax.text(
-            0.05,
-            row * row_h,
-            label(LEVELS, level_of_row[row], lang),
-            fontsize=8,
-            color="#777777",
-            rotation=90,
-            va="center",
-            ha="left",
-        )
-    ax.set_xlim(-0.2, width + 1.0)
-    ax.set_ylim(res_y - 0.9, top + 1.0)
-    ax.axis("off")
-    name = pick(sc.scenario.name_zh, sc.scenario.name_en, lang)
-    ax.set_title(t("org_chart", lang, name=name), fontsize=12)
-    fig.text(0.01, 0.01, t("org_caption", lang), fontsize=8, color="#444444")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
+    return draw(sc, lang)
 
 
 # ------------------------------------------------------------------ 7. need flows
