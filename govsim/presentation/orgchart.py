@@ -177,7 +177,8 @@ def wrap(s: str, width: float, size: float = FONT, bold: bool = False) -> list[s
     characters (a run of Latin letters, digits and % stays whole; no line starts with
     closing punctuation)."""
     tokens = re.findall(
-        r"[\u4e00-\u9fff]{1,4} \d+%[、，]?|[(（]?[A-Za-z0-9%.'/+\-]+[)）,，、]*\s*|\s+|.", s
+        r"[\u4e00-\u9fff]{1,4} \d+%[、，]?|[A-Za-z]+ \d+%,?\s*|[(（]?[A-Za-z0-9%.'/+\-]+[)）,，、]*\s*|\s+|.",
+        s,
     )
     lines, cur = [], ""
     for tok in tokens:
