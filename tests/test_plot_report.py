@@ -346,13 +346,14 @@ def test_any_daily_outcome_over_time(single, lang):
         fig = gp.outcome_over_time(single, key, lang)
         ax = fig.axes[0]
         assert ax.get_title() == single.outcome_name(key, lang)
-        assert ax.get_ylabel() == f"{single.outcome_name(key, lang)} ({unit})"
+        brackets = "（{}）" if lang == "zh" else " ({})"  # full-width in Chinese
+        assert ax.get_ylabel() == single.outcome_name(key, lang) + brackets.format(unit)
         assert [line.get_label() for line in ax.get_lines()] == [
             single.short_name(k, lang) for k in single.order
         ]
         assert not glyph_problems(render(fig, svg=False))
     fig = gp.outcome_over_time(single, "participation_rate", lang)
-    assert fig.axes[0].get_ylabel().endswith("(%)")
+    assert fig.axes[0].get_ylabel().endswith("（%）" if lang == "zh" else "(%)")
     with pytest.raises(ValueError, match="not recorded daily"):
         gp.outcome_over_time(single, "cost_per_resident_yuan", lang)
 
