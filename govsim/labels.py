@@ -288,6 +288,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "outcome": ("结果", "outcome"),
     "seed_documents": ("来源文件", "seed documents"),
     "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
+    "source_documents": ("来源文件", "source documents"),
+    "figures_beside": (
+        "每张图的PNG和SVG文件另存于生成本报告时其旁边的figures文件夹中；本页已内嵌全部图表，可单独发送。",
+        "Each chart is also saved as PNG and SVG in the figures folder written beside this report; the page itself holds every chart and can be sent on its own.",
+    ),
     "residents": ("居民人数", "residents"),
     "days": ("模拟天数", "days"),
     "replicates": ("重复次数", "replicates"),
@@ -377,6 +382,97 @@ def short(name: str) -> str:
     return name.strip()
 
 
+# the report's front page (govsim.presentation.briefing): sentences for a decision maker
+FRONT: dict[str, tuple[str, str]] = {
+    "front_title": ("摘要：哪种结构做得更好", "Summary: which structure does what"),
+    "front_question": (
+        "哪种组织社区的方式能让更多居民参与、更快回应居民的需求？对谁更好？代价多大？",
+        "Which way of organising a community gets more residents involved and answers their needs faster, for whom, and at what cost?",
+    ),
+    "front_intro": (
+        "本报告比较{n}种治理结构（{names}）。每种结构在一个{residents}名居民的模拟辖区中运行{days}天，重复{replicates}次；每次重复中，各结构面对与参照结构“{ref}”相同的居民和相同的需求，因此差异只来自结构本身。",
+        "This report compares {n} governance structures ({names}). Each ran on a simulated district of {residents} residents for {days} days, {replicates} times; in each replicate every structure met the same residents and the same needs as the reference, {ref}, so the differences come from the structure alone.",
+    ),
+    "ref_value": ("参照结构{ref}为{value}", "the reference, {ref}, reached {value}"),
+    "dir_better_higher": ("更好：", "Better: "),
+    "dir_worse_higher": ("更差：", "Worse: "),
+    "dir_better_lower": ("更好：", "Better: "),
+    "dir_worse_lower": ("更差：", "Worse: "),
+    "dir_higher": ("更高：", "Higher: "),
+    "dir_lower": ("更低：", "Lower: "),
+    "dir_noise": ("与参照之差在随机波动之内：", "Within seed-to-seed noise of the reference: "),
+    "interval": ("95%区间{lo}至{hi}", "95% interval {lo} to {hi}"),
+    "within_noise_range": ("区间{lo}至{hi}跨过零", "interval {lo} to {hi} spans zero"),
+    "no_interval": ("仅一次重复，无区间", "one replicate, no interval"),
+    "up": ("高", "higher by "),
+    "down": ("低", "lower by "),
+    "other_reference": ("；与同一人口上的{ref}相比", "; against {ref}, on the same residents"),
+    "unit_points": ("个百分点", " points"),
+    "unit_days": ("天", " days"),
+    "unit_yuan": ("元", " yuan"),
+    "unit_yuan_year": ("元/年", " yuan a year"),
+    "goals_title": ("哪种结构适合哪个目标", "Which structure for which goal"),
+    "goal": ("目标", "goal"),
+    "goal_best": ("最佳", "best"),
+    "goal_next": ("其次", "next"),
+    "goal_clear": ("领先是否超出随机波动", "ahead by more than noise?"),
+    "goal_fastest": ("回应最快（事项响应时间中位数）", "fastest answers (median response time)"),
+    "goal_participation": ("参与最多（近30天参与率）", "most participation (last 30 days)"),
+    "goal_fairest": (
+        "对老年人、流动人口和弱势群体最公平（参与率差距最小）",
+        "fairest to the elderly, migrants and vulnerable residents (smallest participation gap)",
+    ),
+    "goal_cheapest": ("成本最低（人均年成本）", "cheapest (cost per resident per year)"),
+    "goal_settled": ("最多事项在社区内办结", "most needs settled inside the community"),
+    "clear_yes": (
+        "是（配对差异的95%区间不含零）",
+        "yes (the paired difference's 95% interval excludes zero)",
+    ),
+    "clear_no": ("否，在随机波动之内", "no, within seed-to-seed noise"),
+    "clear_one_replicate": ("无法判断：仅一次重复", "cannot tell: one replicate"),
+    "clear_other_people": (
+        "无法配对：两者的居民不同",
+        "not paired: they ran on different residents",
+    ),
+    "caveats_title": ("解读时请注意", "Read with care"),
+    "caveat_intervals": (
+        "区间只反映随机种子之间的波动（{replicates}次重复），不反映模型假设本身的不确定性。",
+        "The intervals cover only the variation between random seeds ({replicates} replicates), not the uncertainty of the model's assumptions.",
+    ),
+    "caveat_assumptions": (
+        "大多数行为系数和需求发生率是假设（参数表中逐项注明来源）；只有行政负担占比、选举参与、社会组织新设率和参照结构的时间尺度经过校准。局限见govsim源码中的docs/ODD.md“局限”一节。",
+        "Most behavioural coefficients and need rates are assumptions (the parameter table gives each one's source); only the administrative share, election turnout, the founding rate of organisations and the reference's time scale are calibrated. The limitations are listed in docs/ODD.md, section “Limitations”, in govsim's source.",
+    ),
+    "caveat_not_screened": (
+        "本报告未附敏感性筛查：结论是否取决于某个假设尚未检验（运行 govsim sensitivity screen，再以 --sensitivity 生成报告）。",
+        "No sensitivity screen is attached: whether a conclusion hinges on an assumption has not been checked (run govsim sensitivity screen and build the report with --sensitivity).",
+    ),
+    "caveat_fragile": (
+        "在敏感性筛查的各组假设取值下，以下差异并不总是保持方向，应视为不确定：{items}。",
+        "Across the sensitivity screen's settings of the assumptions, these differences did not always keep their direction and should be treated as uncertain: {items}.",
+    ),
+    "fragile_item": (
+        "{structure}的{outcome}（{share}保持方向）",
+        "{structure}, {outcome} ({share} kept direction)",
+    ),
+    "caveat_robust": (
+        "在敏感性筛查的各组假设取值下，上述差异的方向都至少在90%的取值中保持不变。",
+        "Across the sensitivity screen's settings of the assumptions, every difference above kept its direction in at least 90% of them.",
+    ),
+    "caveat_populations": (
+        "各结构所用的人口画像：{items}。",
+        "Population profile each structure ran on: {items}.",
+    ),
+    "caveat_sample": (
+        "每次运行是对其文件所描述辖区的抽样（{residents}名居民，{days}天）：人均结果不取决于模拟多少居民，但取决于文件所述的社区规模与布局。",
+        "Each run is a sample of the district its file describes ({residents} residents, {days} days): results per resident do not depend on how many residents are simulated, but on the community sizes and layout the file describes.",
+    ),
+    "caveat_trust": (
+        "信任度为0–1的量表，每位居民从0.5左右开始；本报告中各结构的均值在{lo}至{hi}之间，即仅略偏离起点。",
+        "Trust is on a 0–1 scale on which every resident starts near 0.5; the structures' means here lie between {lo} and {hi}, that is, close to where they started.",
+    ),
+}
+
 # what one unit of an institution's level is called where it is (``level_name`` in a
 # scenario file; organisation charts label their rows with it).  By default a level is
 # named as in a city: district, street office, community, committee area, grid.
@@ -422,5 +518,31 @@ ORG_TEXT: dict[str, tuple[str, str]] = {
     "note": (
         "每行是机构所在的层级（从上到下：离居民由远到近）；方框写机构名称、人员与可办结的比例；箭头写转递的需求类型。",
         "Each row is the level an institution serves (top: furthest from residents); boxes give the institution, its staff and the share of each need type it settles; arrows name the need types they relay.",
+    ),
+}
+
+
+# the source documents (../shared/seeds/README.md): a short title for each file, shown in the
+# report instead of the file name (the titles name the city; the structures name the district)
+SEED_TITLES: dict[str, tuple[str, str]] = {
+    "000_b7dc9544580f43be.txt": (
+        "珠海社会管理工作简报：各地社区治理经验（2016）",
+        "Zhuhai social-management brief: community governance elsewhere (2016)",
+    ),
+    "001_d8b325eb3999ca41.txt": (
+        "西宁：撤销街道、区直管社区改革（2016）",
+        "Xining: street offices abolished, communities run by the district (2016)",
+    ),
+    "002_9f533400841cca68.txt": (
+        "张家港：农村安置社区“五个多元共治”（2016）",
+        "Zhangjiagang: five-way co-governance in a rural resettlement community (2016)",
+    ),
+    "003_3440d8978a7e16a1.txt": (
+        "深圳：社区“一核多元”与“1+3+N”（2014）",
+        "Shenzhen: one party core, many actors — “1+3+N” (2014)",
+    ),
+    "004_83e6c7e7227146c9.txt": (
+        "重庆沙坪坝区委党校：传统社区管理的问题与对策（2016）",
+        "Chongqing Shapingba party school: problems of the traditional model and remedies (2016)",
     ),
 }

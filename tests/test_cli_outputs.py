@@ -127,7 +127,7 @@ def test_compare_runs_each_structure_on_its_own_population(tmp_path):
     # and the report names the extra reference run by its population
     res = Results.load(out)
     assert res.short_name("baseline@rural", "en").endswith("(rural population)")
-    assert res.short_name("baseline@rural", "zh").endswith("(农村人口)")
+    assert res.short_name("baseline@rural", "zh").endswith("（农村人口）")
     assert res.reference_of("qingyuan") == "baseline@rural"
     assert res.structures == ["baseline", "chengdong", "qingyuan"]  # org charts: each once
 

@@ -309,7 +309,7 @@ class Results:
         if v == "base":
             return ""
         vname = self.meta.get("variant_names", {}).get(v, {}).get(lang) or v
-        return f"({vname})" if lang == "zh" else f" ({vname})"
+        return f"（{vname}）" if lang == "zh" else f" ({vname})"
 
     def name(self, key: str, lang: str) -> str:
         return (
@@ -329,7 +329,7 @@ class Results:
             return ""
         pop = self.population_of(key)
         name = label(POPULATIONS, pop, lang) if pop in POPULATIONS else pop
-        return f"({name}人口)" if lang == "zh" else f" ({name} population)"
+        return f"（{name}人口）" if lang == "zh" else f" ({name} population)"
 
     @cached_property
     def scenarios(self) -> dict[str, Spec]:
