@@ -10,7 +10,7 @@ DAYS ?= 365
 REPLICATES ?= 5
 SEED ?= 0
 
-.PHONY: results test lint bench clean-venv
+.PHONY: results test lint bench clean-venv cjk-font
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || "$$(tools/find-python.sh)" -m venv $(VENV)
@@ -18,7 +18,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
-results: $(STAMP)
+# the Chinese font of charts and reports (Noto Sans CJK SC, SIL Open Font License; found by
+# govsim.presentation.fonts through matplotlib): Debian's fonts-noto-cjk, installed here when
+# missing and we are root (otherwise govsim says which font to install)
+cjk-font:
+	@if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing fonts-noto-cjk for Chinese in charts and reports"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null \
+	    || echo "could not install fonts-noto-cjk: charts and reports will say the font is missing"; \
+	fi
+
+results: $(STAMP) cjk-font
 	$(VENV)/bin/govsim compare --residents $(RESIDENTS) --days $(DAYS) --replicates $(REPLICATES) --seed $(SEED) --out results/compare
 	$(VENV)/bin/govsim report results/compare --lang zh --out results/compare/report_zh.html
 	$(VENV)/bin/govsim report results/compare --lang en --out results/compare/report_en.html
@@ -26,7 +36,7 @@ results: $(STAMP)
 # the browser test (tests/test_app.py) drives Debian's chromium with Playwright: installed here
 # when missing and we are root (otherwise that test skips and says why), and solara's page
 # files fetched from the npm registry into the venv (tools/solara_assets.py)
-test: $(STAMP)
+test: $(STAMP) cjk-font
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing chromium for the browser test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \

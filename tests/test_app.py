@@ -242,13 +242,14 @@ def _solara_files_missing() -> list[str]:
 def _fontconfig(tmp_path: Path) -> Path:
     """Chromium's fonts plus the CJK font matplotlib's charts use (a bare machine has no
     Chinese font, and the page's Chinese would be boxes in the screenshot)."""
-    from mplfonts.conf import FONT_DIR
+    from govsim.presentation.fonts import cjk_font
 
+    font_dir = cjk_font().path.parent
     conf = tmp_path / "fonts.conf"
     conf.write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
         '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-        f"  <dir>{FONT_DIR}</dir>\n  <cachedir>{tmp_path / 'fontcache'}</cachedir>\n"
+        f"  <dir>{font_dir}</dir>\n  <cachedir>{tmp_path / 'fontcache'}</cachedir>\n"
         "</fontconfig>\n"
     )
     return conf

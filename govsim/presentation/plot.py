@@ -3,8 +3,8 @@ and returns a matplotlib ``Figure`` with a title, axis labels with units and a n
 residents, days and replicates.
 
 One colour per structure, the same in every chart (``results.colour_order``, Okabe–Ito).
-Chinese renders without system fonts: the Noto Sans CJK font shipped by the ``mplfonts``
-package is registered with matplotlib's font manager on the first chart.
+Chinese is drawn with Noto Sans CJK SC (``govsim.presentation.fonts``: found by its family
+name, registered with matplotlib's font manager on the first chart; a clear error if missing).
 
 Importing this module changes nothing in matplotlib: no backend is chosen and no global
 ``rcParams`` are set.  Every chart is built, and drawn whenever it is drawn, inside
@@ -25,7 +25,6 @@ import matplotlib
 import matplotlib.colors
 import matplotlib.ticker
 import numpy as np
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnchoredOffsetbox, TextArea, VPacker
@@ -42,13 +41,14 @@ from govsim.labels import (
     UNITS,
     label,
 )
+from govsim.presentation.fonts import FAMILY, cjk_font
 from govsim.presentation.results import Results, Spec, colour_order
 from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
 if TYPE_CHECKING:
     from govsim.core.load import Scenario
 
-CJK_FONT = "Noto Sans CJK SC"
+CJK_FONT = FAMILY
 EQUITY_GROUPS = ("elderly", "working_age", "migrant", "vulnerable")
 
 # the settings every chart is built and drawn with (the rest is the user's own)
@@ -79,16 +79,11 @@ def structure_styles(keys: list[str]) -> dict[str, tuple[str, str]]:
     }
 
 
-@functools.cache
 def register_font() -> str:
-    """Register the CJK font that ``mplfonts`` ships with matplotlib's font manager (once;
-    this makes the font available, it does not change any setting).  Returns its path."""
-    from mplfonts.conf import FONT_DIR
-
-    path = Path(FONT_DIR) / "NotoSansCJKsc-Regular.otf"
-    if path.exists() and CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
-        font_manager.fontManager.addfont(str(path))
-    return str(path)
+    """Make the CJK font (``fonts.cjk_font``: Noto Sans CJK SC) known to matplotlib's font
+    manager (once; this makes the font available, it does not change any setting).  Returns
+    its path; raises ``fonts.FontMissingError`` when it is not installed."""
+    return str(cjk_font().path)
 
 
 class ChartFigure(Figure):

@@ -1,9 +1,14 @@
 """``govsim report DIR``: one self-contained HTML report of a comparison.
 
-Headline table (means and 95% intervals), every chart of ``govsim.plot`` (embedded; PNG and
-SVG copies saved beside the report), the structures with their seed sources, and the run
-settings.  Works on ``compare`` output with one or many replicates, and on any directory of
-runs ``Results.load`` understands.
+Headline table (means and 95% intervals), every chart of ``govsim.plot``, the structures with
+the documents they were drawn from, and the run settings.  Works on ``compare`` output with one
+or many replicates, and on any directory of runs ``Results.load`` understands.
+
+The page is whole on its own (it can be emailed alone): charts are embedded as PNG with a
+reduced palette (full-quality PNG and SVG copies are saved in ``figures/`` beside it, but not
+linked), the Chinese font as a WOFF2 subset of the page's characters (``fonts``), and there is
+no link to any other file.  It reads on a phone (viewport, tables that scroll sideways with the
+structure's name kept in view) and prints (no row split across pages, a page per section).
 """
 
 from __future__ import annotations
@@ -15,7 +20,18 @@ import re
 from pathlib import Path
 
 from govsim.io import atomic_write
-from govsim.labels import ACTORS, CAPTIONS, TEXT, label, pick, shown, shown_unit
+from govsim.labels import (
+    ACTORS,
+    CAPTIONS,
+    POPULATIONS,
+    SEED_TITLES,
+    TEXT,
+    label,
+    pick,
+    shown,
+    shown_unit,
+)
+from govsim.presentation import fonts
 from govsim.presentation.results import Results, ResultsError, colour_order
 from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
@@ -58,11 +74,51 @@ def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = No
             m, lo, hi = mean_ci(sub[k].to_numpy(), UNIT_RANGE.get(unit, UNBOUNDED))
             cells.append(f"<td>{_fmt(unit, m, lo, hi)}</td>")
         swatch = f"<span class=sw style='background:{html.escape(colours[s])}'></span>"
-        rows.append(
-            f"<tr><th class=name>{swatch}{html.escape(res.name(s, lang))}</th>{''.join(cells)}</tr>"
-        )
+        rows.append(f"<tr><th class=name>{swatch}{names(res, s, lang)}</th>{''.join(cells)}</tr>")
     first = html.escape(label(TEXT, "structure", lang))
-    return f"<table class=headline><tr><th class=name>{first}</th>{''.join(heads)}</tr>{''.join(rows)}</table>"
+    return scroll(
+        f"<table class=headline><thead><tr><th class=name>{first}</th>{''.join(heads)}</tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def names(res: Results, key: str, lang: str) -> str:
+    """HTML: a structure's full name, and its short name shown instead on a phone."""
+    full, brief = res.name(key, lang), res.short_name(key, lang)
+    if brief == full:
+        return html.escape(full)
+    return (
+        f"<span class=full>{html.escape(full)}</span><span class=short>{html.escape(brief)}</span>"
+    )
+
+
+def scroll(table: str) -> str:
+    """A table in a wrapper that scrolls sideways on a narrow screen (not in print)."""
+    return f"<div class=scroll>{table}</div>"
+
+
+def population_label(key: str, lang: str) -> str:
+    """A population profile by its label (its key for a profile without one)."""
+    return label(POPULATIONS, key, lang) if key in POPULATIONS else key
+
+
+def populations_text(res: Results, lang: str) -> str:
+    """The population profile the runs used, by its label; each structure's when they differ."""
+    pops = {k: res.population_of(k) for k in res.order}
+    if len(set(pops.values())) <= 1:
+        return population_label(next(iter(pops.values()), ""), lang)
+    sep = "；" if lang == "zh" else "; "
+    colon = "：" if lang == "zh" else ": "
+    return sep.join(
+        f"{res.short_name(k, lang)}{colon}{population_label(p, lang)}" for k, p in pops.items()
+    )
+
+
+def seed_title(file: str, lang: str) -> str:
+    """HTML: a source document by its number and title, its file name on hover."""
+    number = file.split("_", 1)[0]
+    title = label(SEED_TITLES, file, lang) if file in SEED_TITLES else file
+    return f"<span class=seed title='{html.escape(file)}'>{html.escape(number)} {html.escape(title)}</span>"
 
 
 def governance_section(res: Results, lang: str) -> str:
@@ -81,7 +137,7 @@ def structures_section(res: Results, lang: str) -> str:
         meta = sc.scenario
         name = pick(meta.name_zh, meta.name_en, lang)
         desc = pick(meta.description_zh, meta.description_en, lang)
-        seeds = ", ".join(meta.seeds) or "—"
+        seeds = "<br>".join(seed_title(f, lang) for f in meta.seeds) or "—"
         items = []
         sources = dict(sc.sources) if hasattr(sc, "sources") else {}
         for key, inst in sc.institutions.items():
@@ -91,14 +147,21 @@ def structures_section(res: Results, lang: str) -> str:
                 for f, v in sources.items()
                 if f.startswith(prefix)
             )
-            items.append(
-                f"<li><b>{html.escape(label(ACTORS, inst.actor, lang))}</b> [{html.escape(key)}] — {cites or '—'}</li>"
+            actor = label(ACTORS, inst.actor, lang)
+            own = pick(
+                getattr(inst, "name_zh", None) or "", getattr(inst, "name_en", None) or "", lang
             )
-        seeds_label = html.escape(label(TEXT, "seed_documents", lang))
+            kind = f" <small>({html.escape(actor)})</small>" if own and own != actor else ""
+            items.append(f"<li><b>{html.escape(own or actor)}</b>{kind} — {cites or '—'}</li>")
+        colon = "：" if lang == "zh" else ": "
+        seeds_label = html.escape(label(TEXT, "source_documents", lang) + colon)
+        pop_label = html.escape(label(TEXT, "population_profile", lang) + colon)
+        pop = html.escape(population_label(res.population_of(k), lang))
         sources_label = html.escape(label(TEXT, "institution_sources", lang))
         out.append(
-            f"<h3>{html.escape(name)}</h3><p>{html.escape(desc)}</p><p><small>{seeds_label}: {html.escape(seeds)}</small></p>"
-            f"<details><summary>{sources_label}</summary><ul>{''.join(items)}</ul></details>"
+            f"<div class=structure><h3>{html.escape(name)}</h3><p>{html.escape(desc)}</p>"
+            f"<p class=meta>{pop_label}{pop}</p><p class=meta>{seeds_label}<br>{seeds}</p>"
+            f"<details><summary>{sources_label}</summary><ul>{''.join(items)}</ul></details></div>"
         )
     return "".join(out)
 
@@ -110,50 +173,112 @@ def settings_section(res: Results, lang: str) -> str:
         ("days", str(res.days)),
         ("replicates", str(res.replicates)),
         ("seeds", ", ".join(map(str, res.seeds))),
-        ("population_profile", res.population),
+        ("population_profile", populations_text(res, lang)),
         ("reference_structure", res.name(res.reference, lang)),
         ("results_directory", str(res.root)),
     ]
     rows = [rows[0], *((label(TEXT, k, lang), v) for k, v in rows[1:])]
-    return (
+    return scroll(
         "<table class=settings>"
         + "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in rows)
         + "</table>"
     )
 
 
-CSS = """
-body{font-family:"govsim-cjk","Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
-h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border:1px solid #ddd;padding:.35em .6em;text-align:right;vertical-align:top}
-th.name,table.settings th{text-align:left}table.settings td{text-align:left}
-.ci{color:#777;font-size:.85em;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;margin-right:.4em;border-radius:2px;vertical-align:middle}
-figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#444;font-size:.92em}
-details{margin-bottom:1em}.warn{background:#fff3cd;border:1px solid #e0c060;padding:.6em .9em}td.l{text-align:left}.scroll{overflow-x:auto}li{margin:.2em 0;font-size:.9em}
+CSS = (
+    """
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{font-family:"FAMILY",sans-serif;max-width:1200px;margin:0 auto;padding:1em;color:#222;line-height:1.55;font-size:16px;overflow-wrap:break-word}
+h1{font-size:1.6em;line-height:1.3;margin:.4em 0}h2{font-size:1.3em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{font-size:1.1em;margin:1.4em 0 .3em}
+code{font-family:inherit;font-size:.95em;background:#f4f4f4;padding:0 .2em;border-radius:2px}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:1em 0;max-width:100%}
+table{border-collapse:separate;border-spacing:0;font-size:.92em}
+th,td{border:1px solid #ddd;border-width:0 1px 1px 0;padding:.35em .6em;text-align:right;vertical-align:top;background:#fff}
+tr>:first-child{border-left-width:1px}thead tr:first-child>*,table>tr:first-child>*,tbody:first-child>tr:first-child>*{border-top-width:1px}
+thead th{background:#f6f6f6;font-weight:600}
+th.name,table.settings th{text-align:left}table.settings th{white-space:nowrap}table.settings td{text-align:left}
+th.name{position:sticky;left:0;z-index:1;min-width:9em;max-width:16em;background:#fafafa;box-shadow:1px 0 0 #ddd}
+table.headline th:not(.name){min-width:7.5em}
+.ci{color:#666;font-size:.85em;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;margin-right:.4em;border-radius:2px;vertical-align:-.1em}
+figure{margin:1.5em 0}figure img{display:block;max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;font-size:.92em;margin-top:.3em}
+details{margin-bottom:1em}summary{cursor:pointer}.warn{background:#fff3cd;border:1px solid #e0c060;padding:.6em .9em}td.l{text-align:left}
+li{margin:.2em 0;font-size:.9em}.meta{font-size:.9em;color:#444;margin:.3em 0}.seed{white-space:normal}
+.short{display:none}
+@media (max-width:600px){.full{display:none}.short{display:inline}body{padding:.6em;font-size:15px}h1{font-size:1.35em}th.name{min-width:7.5em;max-width:9.5em}table{font-size:.88em}}
+@media print{
+@page{size:A4;margin:15mm 12mm}
+body{max-width:none;padding:0;font-size:10pt;line-height:1.45;color:#000}
+h1,h2,h3{break-after:avoid}
+.major{break-before:page}
+.scroll{overflow:visible}
+table{font-size:8.5pt;width:100%}th,td{padding:.25em .4em}.ci{white-space:normal}
+th.name{position:static;min-width:0;box-shadow:none}table.headline th:not(.name){min-width:0}
+thead{display:table-header-group}tr,th,td,li{break-inside:avoid}
+figure{break-inside:avoid}figure img{max-height:235mm;width:auto;border:0}
+details{display:none}
+}
 """
+).replace("FAMILY", fonts.EMBEDDED_FAMILY)
 
 
 def embedded_font_css(text: str) -> str:
-    """@font-face with the CJK font shipped by ``mplfonts``, cut down to the characters of
-    the page, so the report reads the same on a machine without Chinese fonts."""
-    from fontTools import subset
-    from mplfonts.conf import FONT_DIR
+    """@font-face with the CJK font (``fonts``: Noto Sans CJK SC) as a WOFF2 subset of the
+    characters of ``text`` (the page), so the report reads the same on a machine without
+    Chinese fonts.  Raises ``fonts.FontMissingError`` when the font is not installed."""
+    return fonts.font_face_css(text)
 
-    path = Path(FONT_DIR) / "NotoSansCJKsc-Regular.otf"
-    if not path.exists():
-        return ""
-    chars = {ord(c) for c in text if ord(c) >= 32} | set(range(32, 127))
-    opts = subset.Options()
-    opts.layout_features = ["*"]
-    opts.name_IDs = ["*"]
-    font = subset.load_font(str(path), opts)
-    sub = subset.Subsetter(opts)
-    sub.populate(unicodes=sorted(chars))
-    sub.subset(font)
+
+def reduced_palette(im, colours: int = 128):
+    """``im`` (RGB) with at most ``colours`` colours: its most frequent half exactly (the
+    background, text, grid, the structures' colours and their bands), every other pixel (the
+    anti-aliased edges) the nearest of an octree palette of the other half."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(im.convert("RGB"), dtype=np.uint32)
+    keys = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    values, counts = np.unique(keys, return_counts=True)
+    if len(values) <= colours:  # already few enough: every colour exact
+        exact, approx = values, 0
+    else:
+        approx = colours // 2
+        exact = values[np.argsort(counts, kind="stable")[::-1][: colours - approx]]
+    index = np.zeros(keys.shape, dtype=np.uint8)
+    palette = []
+    if approx:
+        rest = im.convert("RGB").quantize(
+            colors=approx, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+        )
+        index[:] = np.asarray(rest)
+        palette = rest.getpalette()[: 3 * approx]
+        palette += [0] * (3 * approx - len(palette))
+    exact = np.sort(exact)
+    pos = np.searchsorted(exact, keys).clip(0, len(exact) - 1)
+    hit = exact[pos] == keys
+    index[hit] = (approx + pos[hit]).astype(np.uint8)
+    for k in exact.tolist():
+        palette += [(k >> 16) & 255, (k >> 8) & 255, k & 255]
+    out = Image.fromarray(index, mode="P")
+    out.putpalette(palette)
+    return out
+
+
+def compact_image(path: Path, colours: int = 128) -> tuple[str, bytes, tuple[int, int]]:
+    """The chart saved as PNG at ``path``, made small for embedding: at most ``colours``
+    colours (``reduced_palette``: a chart has few, and its most frequent ones, the
+    structures' among them, stay exact) in lossless WebP, or PNG where Pillow has no WebP.
+    Returns its MIME type, its bytes and its size in pixels."""
+    from PIL import Image, features
+
+    with Image.open(path) as im:
+        small = reduced_palette(im, colours)
     buf = io.BytesIO()
-    font.save(buf)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f"@font-face{{font-family:'govsim-cjk';src:url(data:font/otf;base64,{data}) format('opentype');}}"
+    if features.check("webp"):
+        small.save(buf, format="WEBP", lossless=True, quality=100, method=4)
+        return "image/webp", buf.getvalue(), small.size
+    small.save(buf, format="PNG", optimize=True)
+    return "image/png", buf.getvalue(), small.size
 
 
 def unfinished_banner(res: Results, lang: str) -> str:
@@ -240,12 +365,13 @@ def build_report(
     results_dir: str | Path,
     lang: str = "en",
     out: str | Path | None = None,
-    dpi: int = 110,
+    dpi: int = 96,
     sensitivity: str | Path | None = None,
 ) -> Path:
     """Write the HTML report (and its figures as PNG at ``dpi`` and SVG in ``figures/``
-    beside it); with ``sensitivity`` (a ``govsim sensitivity`` directory), a section on
-    which assumptions the conclusions hinge on."""
+    beside it; 96 dpi keeps the page with every chart under 1 MB); with ``sensitivity`` (a
+    ``govsim sensitivity`` directory), a section on which assumptions the conclusions hinge
+    on."""
     from govsim.presentation.plot import save_figures
 
     if lang not in ("zh", "en"):
@@ -265,36 +391,44 @@ def build_report(
     fig_dir = out.parent / "figures"
     saved = save_figures(res, fig_dir, lang, dpi=dpi)
     figures = []
-    for name, png, svg in saved:
+    for name, png, _svg in saved:
         base = "org_chart" if name.startswith("org_chart_") else name
         cap = label(CAPTIONS, base, lang)
-        data = base64.b64encode(png.read_bytes()).decode("ascii")
-        rel = f"figures/{svg.name}" if fig_dir.parent == out.parent else str(svg)
+        mime, raw, (w, h) = compact_image(png)
+        data = base64.b64encode(raw).decode("ascii")
         figures.append(
-            f"<figure id='{html.escape(name)}'><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
-            f"<figcaption>{html.escape(cap)} <a href='{html.escape(rel)}'>SVG</a></figcaption></figure>"
+            f"<figure id='{html.escape(name)}'><img alt='{html.escape(cap)}' width={w} height={h} "
+            f"src='data:{mime};base64,{data}'><figcaption>{html.escape(cap)}</figcaption></figure>"
         )
     title = label(TEXT, "report_title", lang)
     body = f"""<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 {unfinished_banner(res, lang)}
 <p>{html.escape(" · ".join(res.name(k, lang) for k in res.order))}</p>
+<section class=major>
 <h2>{html.escape(label(TEXT, "headline", lang))}</h2>
 {headline_table(res, lang)}
 <p><small>{html.escape(label(TEXT, "paired_design", lang))}</small></p>
 {governance_section(res, lang)}
 {hinges}
+</section>
+<section class=major>
 <h2>{html.escape(label(TEXT, "charts", lang))}</h2>
+<p class=meta>{html.escape(label(TEXT, "figures_beside", lang))}</p>
 {"".join(figures)}
+</section>
+<section class=major>
 <h2>{html.escape(label(TEXT, "structures", lang))}</h2>
 {structures_section(res, lang)}
 <h2>{html.escape(label(TEXT, "settings", lang))}</h2>
 {settings_section(res, lang)}
+</section>
 </body></html>
 """
-    body = body.replace(
-        "<style>", "<style>" + embedded_font_css(re.sub(r"<[^>]+>|data:[^'\"]+", " ", body)), 1
-    )
+    # the font cut down to the characters the page shows (tags and embedded data left out)
+    shown_text = html.unescape(re.sub(r"<[^>]+>|data:[^'\"]+", " ", body))
+    body = body.replace("<style>", "<style>" + embedded_font_css(shown_text), 1)
     atomic_write(out, lambda tmp: tmp.write_text(body, encoding="utf-8"))
     return out
