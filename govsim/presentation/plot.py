@@ -61,13 +61,10 @@ STYLE = {
     "svg.fonttype": "none",
 }
 
-
 # the one meaning of colour and line style in charts of structures: colours from
 # ``results.colour_order``; line styles and markers so that lines of close colours (or on
 # top of one another) are still told apart, in print too
 LINE_STYLES = ("-", "--", "-.", ":")
-
-
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p")
 
 
@@ -327,11 +324,7 @@ def outcome_over_time(res: Results, key: str, lang: str = "en"):
 # ------------------------------------------------------------------ 2. response-time distributions
 # the times people think in (hours), for the ECDF's axis: 1 hour, 1 day, 1 week, 1 month …
 TIME_TICKS_H = (1.0, 24.0, 168.0, 720.0, 2160.0, 8760.0)
-
-
 TIME_TICK_KEYS = ("1h", "1d", "1w", "1mo", "3mo", "1y")
-
-
 ECDF_FLOOR_H = 0.25  # answers quicker than a quarter of an hour are drawn at it
 
 
@@ -730,8 +723,6 @@ FLOW_CATS = (
 # rest in light greys told apart by hatching; levels in a ramp of blue-greens from far
 # (dark) to near (light), taking part hatched
 FLOW_COLOURS = ("#3F007D", "#6A51A3", "#9E9AC8", "#DADAEB", "#FFFFFF", "#C8C8C8", "#E3E3E3")
-
-
 FLOW_HATCHES = (None, None, None, None, "////", "xxx", None)
 
 
@@ -759,8 +750,6 @@ def flow_shares(res: Results) -> dict[str, dict[str, float]]:
 
 LEVEL_TIERS = ("district", "above_community", "community", "jurisdiction", "grid", "taking_part")
 TIER_COLOURS = ("#08306B", "#2B5C8A", "#4F8FA8", "#86BCB6", "#C7E9C0", "#FFFFFF")
-
-
 TIER_HATCHES = (None, None, None, None, None, "...")
 
 

@@ -32,6 +32,7 @@ from govsim.labels import (
     shown_unit,
 )
 from govsim.presentation import fonts
+from govsim.presentation.briefing import front_page
 from govsim.presentation.results import Results, ResultsError, colour_order
 from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
@@ -406,6 +407,7 @@ def build_report(
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 {unfinished_banner(res, lang)}
+{front_page(res, lang, sensitivity)}
 <p>{html.escape(" · ".join(res.name(k, lang) for k in res.order))}</p>
 <section class=major>
 <h2>{html.escape(label(TEXT, "headline", lang))}</h2>
