@@ -161,3 +161,17 @@ def test_staff_as_whole_people():
     assert orgchart.staff_text(21.6, "en") == "about 22 staff"
     assert orgchart.staff_text(30.0, "zh") == "30人"
     assert orgchart.staff_text(0.4, "en") == "about 1 staff"
+
+
+def test_runs_written_before_institutions_had_names_still_draw():
+    """A run's scenario.json from before ``name_zh``/``level_name`` existed: the chart
+    falls back to the actors' labels instead of failing."""
+    from govsim.presentation.results import Spec
+
+    raw = govsim.load_scenario("chengdong").model_dump(mode="json")
+    for inst in raw["institutions"].values():
+        for k in ("name_zh", "name_en", "level_name"):
+            inst.pop(k, None)
+    fig = org_chart(Spec(raw), "zh")
+    fig.canvas.draw()
+    assert fig.axes

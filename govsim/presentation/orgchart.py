@@ -86,12 +86,12 @@ def tier(inst) -> str:
 
 
 def level_name(inst) -> str:
-    return inst.level_name or DEFAULT_LEVEL_NAME[tier(inst)]
+    return getattr(inst, "level_name", None) or DEFAULT_LEVEL_NAME[tier(inst)]
 
 
 def institution_name(inst, lang: str) -> str:
     """The institution's own name (its file's ``name_zh`` / ``name_en``), else its actor's."""
-    own = inst.name_zh if lang == "zh" else inst.name_en
+    own = getattr(inst, "name_zh" if lang == "zh" else "name_en", None)  # older runs lack it
     return own or label(ACTORS, inst.actor, lang)
 
 
@@ -293,7 +293,7 @@ def _unit_below(sc, inst) -> str:
     """What ``per`` counts: the units of the instance's own level (a street office per four
     communities, an estate per four grids)."""
     same = [i for i in sc.institutions.values() if i.level == inst.level and tier(i) != tier(inst)]
-    names = [i.level_name for i in same if i.level_name]
+    names = [n for i in same if (n := getattr(i, "level_name", None))]
     if names:
         return names[0]
     return {"district": "district", "community": "community", "jurisdiction": "committee_area"}.get(
