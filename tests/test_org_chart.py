@@ -175,3 +175,12 @@ def test_runs_written_before_institutions_had_names_still_draw():
     fig = org_chart(Spec(raw), "zh")
     fig.canvas.draw()
     assert fig.axes
+
+
+@pytest.mark.parametrize("name", govsim.list_scenarios())
+def test_legend_lists_only_the_relays_drawn(name):
+    sc = govsim.load_scenario(name)
+    fig = org_chart(sc, "en")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    typed = any(not r.default for r in orgchart.relays(sc))
+    assert ("relay by need type" in legend) == typed

@@ -567,9 +567,17 @@ def draw(sc: Scenario | Spec, lang: str = "en"):
         ha="center",
         va="center",
     )
-    handles = [
-        Line2D([], [], color=DEFAULT_COLOUR, lw=1.5, label=tr("legend_default", lang)),
-        Line2D([], [], color=TYPED_COLOUR, lw=1.5, ls="--", label=tr("legend_typed", lang)),
+    handles = [  # the kinds of relay the chart draws, and no other
+        *(
+            [Line2D([], [], color=DEFAULT_COLOUR, lw=1.5, label=tr("legend_default", lang))]
+            if any(r.default for r in rels)
+            else []
+        ),
+        *(
+            [Line2D([], [], color=TYPED_COLOUR, lw=1.5, ls="--", label=tr("legend_typed", lang))]
+            if any(not r.default for r in rels)
+            else []
+        ),
         Patch(fc="white", ec=WALK_IN_COLOUR, lw=2.2, label=tr("legend_walk_in", lang)),
         Patch(fc=FILL_FULL, ec=DEFAULT_COLOUR, label=tr("legend_full", lang)),
         Patch(fc=FILL_PART, ec=DEFAULT_COLOUR, label=tr("legend_part", lang)),
