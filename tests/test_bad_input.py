@@ -441,7 +441,7 @@ def test_report_escapes_every_text_from_the_files(one_run, tmp_path):
     def scenario(sc):
         sc["scenario"]["description_en"] = "<iframe src=javascript:alert(6)>"
         sc["scenario"]["seeds"] = ["<b onmouseover=alert(7)>seed</b>"]
-        sc["institutions"][evil] = dict(sc["institutions"]["rc"])
+        sc["institutions"][evil] = dict(sc["institutions"]["rc"], name_en=evil)  # shown by name
         sc["sources"][f"institutions.{evil}.staff"] = "<script>alert(5)</script>"
 
     results = altered(one_run, tmp_path, summary, scenario)
