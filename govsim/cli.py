@@ -286,11 +286,12 @@ def _scheduler_ok(args) -> None:
 
 def _run_experiment(exp, args) -> int:
     """Plan (validating everything), check --out, run, report: shared by batch and compare."""
-    from govsim.experiments.batch import plan_batch, run_batch
+    from govsim.experiments.batch import run_batch
+    from govsim.experiments.experiment import resolve
     from govsim.store import check_out
 
     _scheduler_ok(args)
-    runs = plan_batch(exp)
+    runs = resolve(exp)
     check_out(args.out)
     report = run_batch(
         exp,
@@ -344,8 +345,7 @@ def cmd_batch(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from govsim.experiments.batch import plan_batch
-    from govsim.experiments.experiment import load_experiment, with_sampling, with_settings
+    from govsim.experiments.experiment import load_experiment, resolve, with_sampling, with_settings
     from govsim.experiments.sensitivity import SensitivityError, sensitivity
     from govsim.store import check_out
 
@@ -355,12 +355,18 @@ def cmd_sensitivity(args) -> int:
         raise ScenarioError(exp.file, "sampling.method", "give --method morris or sobol")
     exp = with_settings(exp, residents=args.residents, days=args.days, replicates=args.replicates)
     _scheduler_ok(args)
-    runs = plan_batch(exp)
+    runs = resolve(exp)
     check_out(args.out)
     print(f"{len(exp.points)} sampled points × structures × replicates = {len(runs)} runs")
     try:
         indices, robust, charts = sensitivity(
-            exp, args.out, min(args.workers, len(runs)), args.executor, args.scheduler, args.force
+            exp,
+            args.out,
+            min(args.workers, len(runs)),
+            args.executor,
+            args.scheduler,
+            args.force,
+            runs=runs,
         )
     except SensitivityError as e:
         print(f"govsim: error: {e}", file=sys.stderr)

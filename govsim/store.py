@@ -117,10 +117,10 @@ def manifest_runs(runs) -> list[dict]:
     ]
 
 
-def manifest(exp, runs, comparison: dict) -> dict:
+def manifest(exp, runs, comparison: dict, commit: str | None) -> dict:
     return {
         "govsim_version": __version__,
-        "git_commit": git_commit(),
+        "git_commit": commit,
         "experiment": exp.key,
         "experiment_file": str(exp.file),
         "config_hash": exp.config_hash(),
@@ -255,14 +255,22 @@ def _check_tables(d: Path, summary: dict) -> str | None:
     return None
 
 
-def read_outcomes(run_dir: Path, key: str):
-    """A run's ``outcomes.parquet`` as the row of a runs table: ``scenario`` (the run key)
-    first, the partition columns (``rep`` as ``replicate``), the seed and every outcome."""
+def outcome_row(outcomes, key: str, replicate: int):
+    """A run's ``outcomes.parquet`` (a frame) as the row of a runs table: ``scenario`` (the
+    run key) first, the partition columns (``rep`` as ``replicate``; a single run's file has
+    none, so ``replicate`` is given), the seed and every outcome."""
+    f = outcomes.rename(columns={"rep": "replicate"})
+    f.insert(0, "scenario", key)
+    if "replicate" not in f:
+        f.insert(1, "replicate", replicate)
+    return f
+
+
+def read_outcomes(run_dir: Path, key: str, replicate: int):
+    """``outcome_row`` of the run in ``run_dir``."""
     import pandas as pd
 
-    f = pd.read_parquet(Path(run_dir) / "outcomes.parquet")
-    f.insert(0, "scenario", key)
-    return f.rename(columns={"rep": "replicate"})
+    return outcome_row(pd.read_parquet(Path(run_dir) / "outcomes.parquet"), key, replicate)
 
 
 def write_run_dir(out: Path, partition: str, files: dict[str, bytes]) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from govsim import store
-from govsim.experiments.experiment import BASE, Experiment, RunSpec, resolve
+from govsim.experiments.experiment import Experiment, RunSpec, resolve
 from govsim.io import write_csv, write_json
 
 
@@ -316,11 +316,6 @@ def comparison_meta(exp: Experiment, runs: list[RunSpec]) -> dict:
     }
 
 
-def plan_batch(exp: Experiment) -> list[RunSpec]:
-    """Every run, validated (structures, populations and changes load) before any work."""
-    return resolve(exp)
-
-
 def run_batch(
     exp: Experiment,
     out: Path,
@@ -337,7 +332,7 @@ def run_batch(
     directory another batch is running in, or an unreachable scheduler, and
     ``BatchInterrupted`` on SIGINT/SIGTERM (finished runs kept)."""
     out = Path(out)
-    runs = runs if runs is not None else plan_batch(exp)
+    runs = runs if runs is not None else resolve(exp)
     store.check_out(out)
     with store.lock(out), _stop_on_signals():
         try:
@@ -359,7 +354,8 @@ def _run_locked(exp, out, runs, workers, executor, scheduler, force, progress) -
         pool = make_executor(executor, workers, scheduler, len(runs))
     try:
         store.prepare(out, exp, force, keep={r.partition: r.config_hash for r in runs})
-        m = store.manifest(exp, runs, comparison_meta(exp, runs))
+        commit = store.git_commit()  # of this start: the manifest's and each new run's
+        m = store.manifest(exp, runs, comparison_meta(exp, runs), commit)
         write_json(out / store.MANIFEST, m)
         todo = [
             r for r, e in zip(runs, m["runs"], strict=True) if store.check_run(out, e) is not None
@@ -369,7 +365,6 @@ def _run_locked(exp, out, runs, workers, executor, scheduler, force, progress) -
             for name in store.TABLES:  # tables of other runs than these would be stale
                 (out / name).unlink(missing_ok=True)
             pool = pool or make_executor(executor, workers, scheduler, len(todo))
-            commit = store.git_commit()
             bar = tqdm(
                 total=len(runs),
                 initial=report.skipped,
@@ -412,7 +407,9 @@ def _run_locked(exp, out, runs, workers, executor, scheduler, force, progress) -
 
 def outcome_rows(out: Path, runs: list[RunSpec]) -> pd.DataFrame:
     """One row per run (planned order): key, partition columns, seed and every outcome."""
-    frames = [store.read_outcomes(Path(out) / "runs" / r.partition, r.key) for r in runs]
+    frames = [
+        store.read_outcomes(Path(out) / "runs" / r.partition, r.key, r.replicate) for r in runs
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -431,11 +428,3 @@ def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
     write_csv(Path(out) / "summary.csv", summary)
     write_csv(Path(out) / "paired.csv", paired)
     return summary
-
-
-def variant_label(meta: dict, key: str, lang: str) -> str:
-    """The name of a run key's variant (empty for the structure as its file describes)."""
-    v = meta.get("variants", {}).get(key, BASE)
-    if v == BASE:
-        return ""
-    return meta.get("variant_names", {}).get(v, {}).get(lang) or v

@@ -7,7 +7,7 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     [experiment]
     name_zh = "…"
     name_en = "…"
-    structures = ["baseline", "chengdong"]
+    structures = ["reference", "reform"]   # names in scenarios/, or paths
     populations = ["declared"]    # each structure's own; or profile names
     replicates = 5
     residents = 25000
@@ -18,7 +18,7 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     [variants.open_late]          # one lever moved, on the structures named
     name_zh = "…"
     name_en = "…"
-    structures = ["baseline"]
+    structures = ["reference"]
     scenario = { "institutions.rc.hours" = "extended" }
     population = { "behaviour.base_logit" = -2.5 }
     remove = ["institutions.street"]     # scenario keys deleted
@@ -26,7 +26,7 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     [[ranges]]                    # a lever or an assumption over a range
     key = "institutions.service.staff"
     file = "scenario"             # or "population"
-    structures = ["chengdong"]
+    structures = ["reform"]
     factor = [0.5, 1.5]           # relative to the file's value; or low/high absolute
     source = "assumption: …"
 
@@ -257,6 +257,14 @@ def _without(obj, keys: tuple[str, ...]):
 def digest(obj) -> str:
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _invalid(file: str, err: ValidationError, within: str = "") -> ScenarioError:
+    """A settings object's first validation error as one ``ScenarioError`` whose key is
+    the field's place ``within`` a table of ``file`` (a file or a command)."""
+    e = err.errors()[0]
+    key = ".".join([within, *map(str, e["loc"])] if within else map(str, e["loc"]))
+    return ScenarioError(file, key, e["msg"].removeprefix("Value error, "))
 
 
 def _error(path, err: ValidationError) -> ScenarioError:
@@ -627,8 +635,7 @@ def with_sampling(exp: Experiment, method: str, points: int | None = None) -> Ex
     try:
         sampling = Sampling.model_validate(data)
     except ValidationError as err:
-        msg = err.errors()[0]["msg"].removeprefix("Value error, ")
-        raise ScenarioError(exp.file, "sampling", msg) from None
+        raise _invalid(exp.file, err, "sampling") from None
     return build(exp.file, exp.settings, exp.variants, exp.ranges, sampling)
 
 
@@ -642,9 +649,7 @@ def with_settings(exp: Experiment, **changes) -> Experiment:
     try:
         settings = Settings.model_validate({**exp.settings.model_dump(), **changes})
     except ValidationError as err:
-        e = err.errors()[0]
-        msg = e["msg"].removeprefix("Value error, ")
-        raise ScenarioError(exp.file, "experiment." + ".".join(map(str, e["loc"])), msg) from None
+        raise _invalid(exp.file, err, "experiment") from None
     return build(exp.file, settings, exp.variants, exp.ranges, exp.sampling)
 
 
@@ -667,8 +672,5 @@ def compare_experiment(
             seed=seed,
         )
     except ValidationError as err:
-        e = err.errors()[0]
-        loc = ".".join(str(p) for p in e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
-        raise ScenarioError("govsim compare", loc, msg) from None
+        raise _invalid("govsim compare", err) from None
     return build("compare", settings)

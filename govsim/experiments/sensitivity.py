@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.experiments.batch import outcome_rows, run_batch
-from govsim.experiments.experiment import BASE, Experiment, resolve, salib_problem
+from govsim.experiments.experiment import BASE, Experiment, RunSpec, resolve, salib_problem
 from govsim.io import write_csv, write_parquet
 from govsim.labels import short
 
@@ -34,17 +34,15 @@ class SensitivityError(RuntimeError):
     pass
 
 
-def outcome_frame(exp: Experiment, out: Path) -> tuple[pd.DataFrame, list]:
-    runs = resolve(exp)
-    table = outcome_rows(out, runs)
-    return table, runs
-
-
-def analyse(exp: Experiment, out: Path, outcomes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sensitivity indices and robustness of the comparison, from a finished batch."""
+def analyse(
+    exp: Experiment, out: Path, outcomes: list[str], runs: list[RunSpec] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sensitivity indices and robustness of the comparison, from a finished batch
+    (``runs``: the batch's runs, when the caller has resolved them already)."""
     from SALib.analyze import morris, sobol
 
-    table, runs = outcome_frame(exp, out)
+    runs = runs if runs is not None else resolve(exp)
+    table = outcome_rows(out, runs)
     problem = salib_problem(exp)
     names = problem["names"]
     x = np.array([[p[n] for n in names] for p in exp.points], dtype=float)
@@ -152,6 +150,7 @@ def sensitivity(
     force: bool = False,
     progress: bool = True,
     langs: tuple[str, ...] = ("zh", "en"),
+    runs: list[RunSpec] | None = None,
 ):
     """Run the sampled batch (resumable like any batch) and write the indices and chart."""
     from govsim.core.summary import headline
@@ -159,13 +158,16 @@ def sensitivity(
     out = Path(out)
     if exp.sampling.method not in ("morris", "sobol"):
         raise SensitivityError(f"{exp.file}: sampling.method must be morris or sobol")
-    report = run_batch(exp, out, workers, executor, scheduler, force=force, progress=progress)
+    runs = runs if runs is not None else resolve(exp)  # loads every structure: once
+    report = run_batch(
+        exp, out, workers, executor, scheduler, force=force, progress=progress, runs=runs
+    )
     if not report.complete:
         raise SensitivityError(
             f"{len(report.failed)} runs failed (tracebacks under {out / 'failures'}); "
             "run the same command again to retry them"
         )
-    indices, robust = analyse(exp, out, list(headline()))
+    indices, robust = analyse(exp, out, list(headline()), runs)
     write_parquet(out / INDEX_FILE, indices)
     write_csv(out / "sensitivity.csv", indices)
     write_csv(out / "robustness.csv", robust)

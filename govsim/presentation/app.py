@@ -157,26 +157,24 @@ class Lever:
     step: float = 1
 
 
+def _committee_number(key: str, field: str, kind: str, lo: float, hi: float, step: float = 1):
+    """A lever that sets one number of the committee (``institutions.<committee>.<field>``)."""
+    cast = float if kind == "float" else int
+    return Lever(
+        key,
+        kind,
+        _committee,
+        lambda sc, k: getattr(sc.institutions[k], field),
+        lambda sc, k, v: {f"institutions.{k}.{field}": cast(v)},
+        lo,
+        hi,
+        step,
+    )
+
+
 LEVERS: tuple[Lever, ...] = (
-    Lever(
-        "rc_staff",
-        "float",
-        _committee,
-        lambda sc, k: sc.institutions[k].staff,
-        lambda sc, k, v: {f"institutions.{k}.staff": float(v)},
-        1,
-        40,
-        0.1,
-    ),
-    Lever(
-        "rc_windows",
-        "int",
-        _committee,
-        lambda sc, k: sc.institutions[k].windows,
-        lambda sc, k, v: {f"institutions.{k}.windows": int(v)},
-        1,
-        6,
-    ),
+    _committee_number("rc_staff", "staff", "float", 1, 40, 0.1),
+    _committee_number("rc_windows", "windows", "int", 1, 6),
     Lever(
         "open_9_21",
         "switch",
@@ -188,15 +186,7 @@ LEVERS: tuple[Lever, ...] = (
             else {}
         ),
     ),
-    Lever(
-        "admin_tasks",
-        "int",
-        _committee,
-        lambda sc, k: sc.institutions[k].admin_tasks,
-        lambda sc, k, v: {f"institutions.{k}.admin_tasks": int(v)},
-        0,
-        100,
-    ),
+    _committee_number("admin_tasks", "admin_tasks", "int", 0, 100),
     Lever(
         "no_street",
         "switch",

@@ -390,14 +390,11 @@ class Results:
     def table(self) -> pd.DataFrame:
         """One row per run (``runs.csv``): run key, partition columns, replicate, seed and
         every flat outcome, as each run's ``outcomes.parquet`` holds them."""
-        frames = []
-        for k in self.order:
-            for r in self.runs[k]:
-                f = r.outcomes().rename(columns={"rep": "replicate"})
-                f.insert(0, "scenario", k)
-                if "replicate" not in f:  # a single run, or runs held in memory
-                    f.insert(1, "replicate", r.replicate)
-                frames.append(f)
+        from govsim.store import outcome_row
+
+        frames = [
+            outcome_row(r.outcomes(), k, r.replicate) for k in self.order for r in self.runs[k]
+        ]
         return pd.concat(frames, ignore_index=True)
 
     def daily(self, column: str) -> dict[str, np.ndarray]:
