@@ -137,7 +137,7 @@ def test_follow_up_cuts_what_is_lost_on_the_way():
     for w in (0.0, 1.0):
         changes = {f"institutions.{k}.evaluation": {"weight": w} for k in ("center", "rc")}
         m = model("chengdong", changes, residents=4000).run(150)
-        lost[w] = sum(a.lost for a in m.node_agents if a.key in ("center", "rc"))
+        lost[w] = sum(m.routing.lost[a.node] for a in m.node_agents if a.key in ("center", "rc"))
     assert lost[1.0] < 0.8 * lost[0.0]
 
 

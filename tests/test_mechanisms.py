@@ -14,6 +14,8 @@ from scipy.special import ndtri
 
 from govsim import GovernanceModel, load_scenario
 from govsim.core.institutions import PROCESSING_SIGMA
+from govsim.core.mechanisms.routing import relay_end
+from govsim.core.mechanisms.workload import admin_load, staff_hours
 from govsim.core.records import (
     ACTIVITY,
     DISCOVERED,
@@ -57,12 +59,25 @@ def rc():
     return a
 
 
+WAITS: dict = {}  # agent → hours waited by the requests it started so far (in a test)
+BUSY: dict = {}  # agent → (day, staff-hours serving that day)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    WAITS.clear()
+    BUSY.clear()
+
+
 def serve(a, day, t, service, first_id=100):
-    """ids, start and end of the requests started on ``day`` (arrival times checked here)."""
+    """ids, start and end of the requests started on ``day`` (arrival times checked here);
+    their waits and the hours serving are kept in ``WAITS`` and ``BUSY``."""
     t = np.asarray(t, dtype=float)
     ids = np.arange(first_id, first_id + len(t), dtype=np.int64)
-    done, t_arr, start, end = a.serve(day, ids, t, np.asarray(service, dtype=float))
+    done, t_arr, start, end, busy = a.serve(day, ids, t, np.asarray(service, dtype=float))
     assert (t_arr <= start).all() and (start <= end).all()
+    WAITS[a] = WAITS.get(a, 0.0) + float((start - t_arr).sum())
+    BUSY[a] = (day, (BUSY[a][1] if a in BUSY and BUSY[a][0] == day else 0.0) + busy)
     return done, start, end
 
 
@@ -72,8 +87,8 @@ def test_three_requests_on_one_window_finish_one_hour_apart(rc):
     assert done.tolist() == [100, 101, 102]  # first come, first served
     np.testing.assert_allclose(start, [at(0, 9), at(0, 10), at(0, 11)])
     np.testing.assert_allclose(end, [at(0, 10), at(0, 11), at(0, 12)])
-    assert rc.wait_hours_total == pytest.approx(0 + 1 + 2)
-    assert rc.busy_hours_today == pytest.approx(3.0)
+    assert WAITS[rc] == pytest.approx(0 + 1 + 2)
+    assert BUSY[rc] == (0, pytest.approx(3.0))
     assert not rc.queue
 
 
@@ -89,7 +104,7 @@ def test_two_windows_halve_the_queue(rc):
     rc.free = [0.0, 0.0]  # a second service slot
     done, start, end = serve(rc, 0, [at(0, 9.0)] * 4, [1.0] * 4)
     np.testing.assert_allclose(sorted(end), [at(0, 10), at(0, 10), at(0, 11), at(0, 11)])
-    assert rc.wait_hours_total == pytest.approx(0 + 0 + 1 + 1)
+    assert WAITS[rc] == pytest.approx(0 + 0 + 1 + 1)
 
 
 def test_request_that_cannot_start_before_closing_waits_for_next_opening(rc):
@@ -102,7 +117,7 @@ def test_request_that_cannot_start_before_closing_waits_for_next_opening(rc):
     assert done.tolist() == [100]
     assert start[0] == pytest.approx(at(1, 8.5))
     assert end[0] == pytest.approx(at(1, 9.5))
-    assert rc.wait_hours_total == pytest.approx(15.5)  # 17:00 to 8:30 next morning, calendar hours
+    assert WAITS[rc] == pytest.approx(15.5)  # 17:00 to 8:30 next morning, calendar hours
 
 
 def test_service_started_before_closing_finishes_next_morning(rc):
@@ -130,7 +145,7 @@ def test_request_arriving_at_20h_starts_next_morning_at_opening(rc):
     done, start, end = serve(rc, 1, [], [], first_id=0)
     assert start[0] == pytest.approx(at(1, 8.5))
     assert end[0] == pytest.approx(at(1, 9.0))
-    assert rc.wait_hours_total == pytest.approx(12.5)  # 20:00 to 8:30, calendar hours
+    assert WAITS[rc] == pytest.approx(12.5)  # 20:00 to 8:30, calendar hours
 
 
 def test_request_arriving_friday_evening_is_served_monday(rc):
@@ -143,23 +158,28 @@ def test_request_arriving_friday_evening_is_served_monday(rc):
 
 
 # ------------------------------------------------------------------ relay delay per hop
+def relay(a, t, u, fixed):
+    """When requests arriving at ``a`` at ``t`` leave it (``Routing``'s relay delay)."""
+    return relay_end(a.clock, a.spec.relay_delay_h, t, u, fixed, np.ones(len(t)))
+
+
 def test_fixed_relay_adds_exactly_relay_delay_open_hours():
     a = agent(tiny(), "rc")
     assert a.spec.relay_delay_h == 14
     # Monday 9:00 + 14 open hours: 6.5 left on Monday, 7 on Tuesday (13.5 by Tuesday
     # 17:30), the last 0.5 on Wednesday from 8:30 -> Wednesday 9:00
-    out = a.relay(np.array([at(0, 9.0)]), np.array([0.3]), fixed=True)
+    out = relay(a, np.array([at(0, 9.0)]), np.array([0.3]), fixed=True)
     assert out[0] == pytest.approx(at(2, 9.0))
     # Friday 16:00 + 14: 1.5 on Friday, 7 on Monday, 5.5 on Tuesday: 3.5 by 12:00 and
     # 2 more after lunch -> Tuesday 16:00
-    out = a.relay(np.array([at(4, 16.0)]), np.array([0.3]), fixed=True)
+    out = relay(a, np.array([at(4, 16.0)]), np.array([0.3]), fixed=True)
     assert out[0] == pytest.approx(at(8, 16.0))
 
 
 def test_fixed_relay_from_a_closed_time_counts_from_next_opening():
     a = agent(tiny(), "rc")
     # Monday 20:00: the 14 open hours start Tuesday 8:30 -> Wednesday 17:30
-    out = a.relay(np.array([at(0, 20.0)]), np.array([0.5]), fixed=True)
+    out = relay(a, np.array([at(0, 20.0)]), np.array([0.5]), fixed=True)
     assert out[0] == pytest.approx(at(2, 17.5))
 
 
@@ -167,7 +187,7 @@ def test_street_relay_of_21_open_hours():
     a = agent(tiny(), "street")
     assert a.spec.relay_delay_h == 21
     # Monday 9:00 + 21: 6.5 + 7 + 7 = 20.5 by Wednesday 17:30, + 0.5 -> Thursday 9:00
-    out = a.relay(np.array([at(0, 9.0)]), np.array([0.9]), fixed=True)
+    out = relay(a, np.array([at(0, 9.0)]), np.array([0.9]), fixed=True)
     assert out[0] == pytest.approx(at(3, 9.0))
 
 
@@ -176,7 +196,7 @@ def test_exponential_relay_uses_the_draw():
     t = np.array([at(0, 9.0)] * 2)
     # u = 1 - e^-1 gives exactly the mean delay; u = 1 - e^-2 twice the mean
     u = np.array([1 - np.exp(-1.0), 1 - np.exp(-2.0)])
-    out = a.relay(t, u, fixed=False)
+    out = relay(a, t, u, fixed=False)
     np.testing.assert_allclose(a.clock.to_open(out) - a.clock.to_open(t), [14.0, 28.0])
 
 
@@ -184,7 +204,7 @@ def test_no_relay_delay_leaves_time_unchanged():
     a = agent(tiny(), "dept")
     assert a.spec.relay_delay_h == 0
     t = np.array([at(0, 20.0), at(2, 9.25)])
-    np.testing.assert_array_equal(a.relay(t, np.array([0.5, 0.5]), fixed=True), t)
+    np.testing.assert_array_equal(relay(a, t, np.array([0.5, 0.5]), fixed=True), t)
 
 
 def test_relay_delay_per_hop_in_a_run_is_the_fixed_delay():
@@ -208,50 +228,73 @@ HOURS_PER_TASK = 100.0  # chosen for the hand computation, passed explicitly
 REFERENCE = 8000.0
 
 
+def spare_hours(a, day: int, absence: float = 0.0, busy: float = 0.0) -> float:
+    """Spare staff-hours of ``a`` on ``day`` as the model's ``Workload`` computes them, with
+    the figures of the hand computation (no staff leave; ``busy`` hours serving today)."""
+    wl = a.model.workload
+    wl.hours_per_task, wl.reference_residents, wl.absence = HOURS_PER_TASK, REFERENCE, absence
+    wl.turnover = (0.0, 0.0)
+    a.model.service.busy_today[a.node] = busy
+    return float(wl.step(day)[a.node])
+
+
 def test_admin_load_crowds_out_self_governance_hours():
     loaded = agent(tiny({"institutions.rc.admin_tasks": 73}), "rc")
     free = agent(tiny({"institutions.rc.admin_tasks": 0}), "rc")
     day = 0  # Monday: 7 open hours
     served = loaded.kind.design / REFERENCE
-    load = loaded.admin_load(day, HOURS_PER_TASK, REFERENCE)
+    load = admin_load(loaded, day, HOURS_PER_TASK, REFERENCE)
     # 73 tasks × 100 h a year (for 8,000 residents, scaled to the design catchment) over
     # 35 open hours × 52 weeks, times 7 hours today
     assert load == pytest.approx(73 * 100 * served / (35 * 52) * 7)
-    assert free.admin_load(day, HOURS_PER_TASK, REFERENCE) == 0.0
-    spare_loaded = loaded.end_day(day, HOURS_PER_TASK, REFERENCE, 0.0)
-    spare_free = free.end_day(day, HOURS_PER_TASK, REFERENCE, 0.0)
+    assert admin_load(free, day, HOURS_PER_TASK, REFERENCE) == 0.0
+    spare_loaded = spare_hours(loaded, day)
+    spare_free = spare_hours(free, day)
     assert spare_free == pytest.approx(free.staff * 7)
     assert spare_free - spare_loaded == pytest.approx(load)
-    assert loaded.admin_hours_today == pytest.approx(load)
-    assert loaded.selfgov_hours_today == pytest.approx(spare_loaded)
+    wl = loaded.model.workload
+    assert wl.admin_today[loaded.node] == pytest.approx(load)
+    assert wl.selfgov_today[loaded.node] == pytest.approx(spare_loaded)
+    assert wl.admin_total[loaded.node] == pytest.approx(load)
+    spare_hours(loaded, day + 1)  # the totals add up the days
+    assert wl.admin_total[loaded.node] == pytest.approx(2 * load)
+    assert wl.selfgov_total[loaded.node] == pytest.approx(2 * spare_loaded)
 
 
 def test_admin_load_grows_with_residents_served():
     a = agent(tiny({"institutions.rc.admin_tasks": 73}), "rc")
-    one = a.admin_load(0, HOURS_PER_TASK, REFERENCE)
-    assert a.admin_load(0, HOURS_PER_TASK, REFERENCE / 2) == pytest.approx(2 * one)
+    one = admin_load(a, 0, HOURS_PER_TASK, REFERENCE)
+    assert admin_load(a, 0, HOURS_PER_TASK, REFERENCE / 2) == pytest.approx(2 * one)
 
 
 def test_admin_load_scales_with_absence_and_requests():
     a = agent(tiny(), "rc")
-    load = a.admin_load(0, HOURS_PER_TASK, REFERENCE)
-    a.busy_hours_today = 4.0  # four staff-hours serving requests today
-    spare = a.end_day(0, HOURS_PER_TASK, REFERENCE, 0.1)
+    load = admin_load(a, 0, HOURS_PER_TASK, REFERENCE)
+    # four staff-hours serving requests today
+    spare = spare_hours(a, 0, absence=0.1, busy=4.0)
     assert spare == pytest.approx(a.staff * 7 * 0.9 - load - 4.0)
+
+
+def test_vacant_posts_work_no_hours():
+    a = agent(tiny(), "rc")
+    assert staff_hours(a, 0, 0.0, vacant=1.0) == pytest.approx((a.staff - 1.0) * 7)
+    full = spare_hours(a, 0)
+    a.model.workload.vacant[a.node] = 1.0  # one post empty
+    assert spare_hours(a, 1) == pytest.approx(full - 7.0)
 
 
 def test_admin_load_cannot_exceed_staff_hours():
     a = agent(tiny({"institutions.rc.admin_tasks": 5000}), "rc")
-    assert a.admin_load(0, HOURS_PER_TASK, REFERENCE) > a.staff * 7
-    assert a.end_day(0, HOURS_PER_TASK, REFERENCE, 0.0) == 0.0
-    assert a.admin_hours_today == pytest.approx(a.staff * 7)
+    assert admin_load(a, 0, HOURS_PER_TASK, REFERENCE) > a.staff * 7
+    assert spare_hours(a, 0) == 0.0
+    assert a.model.workload.admin_today[a.node] == pytest.approx(a.staff * 7)
 
 
 def test_no_admin_load_or_spare_hours_on_a_closed_day():
     a = agent(tiny(), "rc")
     saturday = 5
-    assert a.admin_load(saturday, HOURS_PER_TASK, REFERENCE) == 0.0
-    assert a.end_day(saturday, HOURS_PER_TASK, REFERENCE, 0.0) == 0.0
+    assert admin_load(a, saturday, HOURS_PER_TASK, REFERENCE) == 0.0
+    assert spare_hours(a, saturday) == 0.0
 
 
 # ------------------------------------------------------------------ back office, time limit
@@ -350,7 +393,7 @@ def test_visits_report_needs_of_visited_households_only(pending):
     # found needs (other than wishes for activities) wait in the building heads' inboxes
 
     non_act = in_visited & (nd.col("type") != ACTIVITY)
-    waiting = sum(sum(len(x) for x in a.inbox_ids) for a in k.agents)
+    waiting = sum(sum(len(x) for x in m.routing.inbox_ids[a.node]) for a in k.agents)
     assert waiting == int(non_act.sum())
 
 

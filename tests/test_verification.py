@@ -62,7 +62,7 @@ def test_one_service_point_reproduces_erlang_c(lam, mu, c):
     assert rate == pytest.approx(lam, rel=0.03)
     # utilisation: busy server-hours over available server-hours
     (desk,) = model.queue_agents
-    rho = desk.busy_hours_total / (c * days * 24)
+    rho = model.service.busy_total[desk.node] / (c * days * 24)
     assert rho == pytest.approx(theory["rho"], abs=0.02)
     # service times are exponential with mean 1/μ
     service = (q.end - q.start)[keep]
@@ -134,9 +134,13 @@ def test_littles_law_holds_for_every_queue(name):
     assert checked >= 1
     # every request that reached a queue was served, relayed, lost or is still waiting
     # (background requests of the residents not simulated are not counted: need id −1)
+    routing, service = model.routing, model.service
     for a in model.queue_agents:
         waiting = sum(e.need >= 0 for e in a.queue)
-        assert a.arrivals == a.served + a.forwarded + a.lost + waiting
+        i = a.node
+        assert routing.arrivals[i] == (
+            service.served[i] + routing.forwarded[i] + routing.lost[i] + waiting
+        )
 
 
 def test_an_institution_settles_its_declared_share_of_what_reaches_it():

@@ -7,6 +7,13 @@ name: windows and authority make it a service point with a queue; ``forwards_to`
 relay delay make it a relay; ``admin_tasks`` load it with pushed-down work;
 ``self_governance`` turns its spare staff-hours into activities, meetings and visits;
 ``offers`` are fixed programmes; ``outreach`` is proactive discovery.
+
+An agent holds what the structure makes it (its spec, place, size, staff, windows and
+hours) and its queue, the service point that ``Service`` works (``begin_day``, ``serve``,
+``add_background``: only ``Service`` calls them).  What happens at an institution is
+counted by the mechanism it happens in, in that module's own arrays by institution node:
+requests arriving, relayed and lost by ``Routing``, served and their waits and busy hours
+by ``Service``, admin and self-governance hours and vacant posts by ``Workload``.
 """
 
 from __future__ import annotations
@@ -63,7 +70,6 @@ class Institution(FixedAgent):
         self.scale = float(kind.scale[instance])
         self.windows = int(self.spec.windows)
         self.staff = float(self.spec.staff)
-        self.vacant = 0.0  # posts empty after staff left, until refilled (``Workload``)
         self.schedule = schedule
         self.clock = (
             clock if clock is not None else OpenClock(schedule, days=800)
@@ -79,22 +85,7 @@ class Institution(FixedAgent):
         self._q = (np.empty(0), np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
         self.free = [0.0] * self.windows  # open-time each slot is next free
         self._open_of = (None, 0.0, 0.0)  # (day, open time at its start, at its end)
-        self.inbox_ids: list[np.ndarray] = []
-        self.inbox_t: list[np.ndarray] = []
-        self.extra_servers = 0  # volunteer slots for the coming day (set by Service)
-        self.absent_today = 0
-        self.busy_hours_today = 0.0
-        self.selfgov_hours_today = 0.0
-        self.admin_hours_today = 0.0
-        # running totals for outputs and Little's-law checks
-        self.arrivals = 0
-        self.served = 0
-        self.forwarded = 0
-        self.lost = 0
-        self.wait_hours_total = 0.0
-        self.busy_hours_total = 0.0
-        self.selfgov_hours_total = 0.0
-        self.admin_hours_total = 0.0
+        self.absent_today = 0  # posts empty today (``begin_day``)
 
     @property
     def queue(self) -> list[QueueEntry]:
@@ -125,8 +116,7 @@ class Institution(FixedAgent):
         return self._hours_on[day % 7]
 
     def begin_day(self, day: int, rng: np.random.Generator, absence: float) -> None:
-        """Absences and volunteer slots for ``day``."""
-        self.busy_hours_today = 0.0
+        """The posts whose holder is away on ``day`` (their slots are free only at closing)."""
         w = self.windows
         p = absence * absence if self.spec.backup else absence
         self.absent_today = int(rng.binomial(w, p)) if (w and self.open_hours_on(day) > 0) else 0
@@ -136,48 +126,33 @@ class Institution(FixedAgent):
             for k in range(self.absent_today):
                 self.free[k] = max(self.free[k], oc_end)
 
-    def receive(self, ids: np.ndarray, t: np.ndarray) -> None:
-        if len(ids):
-            self.inbox_ids.append(ids)
-            self.inbox_t.append(t)
+    def serve(
+        self,
+        day: int,
+        ids: np.ndarray,
+        t_arrival: np.ndarray,
+        service_h: np.ndarray,
+        extra_slots: int = 0,
+    ):
+        """Queue the new requests and start every one that can start on ``day``, with
+        ``extra_slots`` volunteer slots working beside the windows today.
 
-    def take_inbox(self, t_end: float) -> tuple[np.ndarray, np.ndarray]:
-        """Requests that have arrived before ``t_end``; later ones stay in the inbox."""
-        if not self.inbox_ids:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        if len(self.inbox_ids) == 1:
-            ids, t = self.inbox_ids[0], self.inbox_t[0]
-        else:
-            ids, t = np.concatenate(self.inbox_ids), np.concatenate(self.inbox_t)
-        now = t < t_end
-        if now.all():
-            self.inbox_ids, self.inbox_t = [], []
-        else:
-            later = ~now
-            self.inbox_ids, self.inbox_t = [ids[later]], [t[later]]
-            ids, t = ids[now], t[now]
-        order = np.argsort(t, kind="stable")
-        self.arrivals += len(ids)  # every request that reaches it, settled here or not
-        return ids[order], t[order]
-
-    def serve(self, day: int, ids: np.ndarray, t_arrival: np.ndarray, service_h: np.ndarray):
-        """Queue the new requests and start every one that can start on ``day``.
-
-        Returns need ids, calendar arrival, start and end of service of the requests
-        started today.
+        Returns need ids (−1: a request of a resident not simulated), calendar arrival,
+        start and end of service of the requests started today, and the staff-hours of
+        service they take.
         """
         if not self.windows and self.spec.accept_first:  # accepted on the spot, checked later
-            self.served += len(ids)
-            return ids, t_arrival, t_arrival, t_arrival
+            return ids, t_arrival, t_arrival, t_arrival, 0.0
         if len(ids):
             open_t = self.clock.to_open(t_arrival)
             q_open = self._q[0]
             resort = bool(len(q_open)) and open_t[0] < q_open[-1]  # an earlier arrival
             self._enqueue(open_t, ids.astype(np.int64), service_h, t_arrival, resort)
-        if not self.waiting() or not (self.free or self.extra_servers):
-            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0)
+        none = np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0), 0.0
+        if not self.waiting() or not (self.free or extra_slots):
+            return none
         oc_start, oc_end = self._open_day(day)
-        heap = self.free + [oc_start] * self.extra_servers
+        heap = self.free + [oc_start] * extra_slots
         heapq.heapify(heap)
         # the requests that start today are the first ones of the queue, in its order: each
         # takes the slot free first, from its arrival or when that slot is free
@@ -190,27 +165,22 @@ class Institution(FixedAgent):
                 break
             replace(heap, start + s)
             out_s.append(start)
-        if self.extra_servers:  # the day's volunteer slots leave; keep the busiest posts
+        if extra_slots:  # the day's volunteer slots leave; keep the busiest posts
             heap.sort()
-            heap = heap[self.extra_servers :]
+            heap = heap[extra_slots:]
         self.free = heap
         if not out_s:
-            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0)
+            return none
         # the requests started leave the queue: need, service hours, calendar arrival
         k = len(out_s)
         _, out_i, svc, t_arr = (c[:k] for c in self._q)
         self._q = tuple(c[k:] for c in self._q)
         busy = float(np.cumsum(svc)[-1])  # summed in queue order, as one by one
-        self.busy_hours_today += busy
-        self.busy_hours_total += busy
         out_s = np.asarray(out_s)
         t_start = np.maximum(self.clock.from_open(out_s, side="right"), t_arr)
         t_end = self.clock.from_open(out_s + svc, side="left")
         t_end = np.maximum(t_end, t_start)
-        real = out_i >= 0  # counters describe the simulated residents' requests
-        self.served += int(real.sum())
-        self.wait_hours_total += float((t_start - t_arr)[real].sum())
-        return out_i, t_arr, t_start, t_end
+        return out_i, t_arr, t_start, t_end, busy
 
     def add_background(self, t_arrival: np.ndarray, service_h: np.ndarray) -> None:
         """Requests of the residents of the catchment who are not simulated (need id −1):
@@ -239,55 +209,3 @@ class Institution(FixedAgent):
             days = np.minimum(days, spec.time_limit_days)
         oc = self.clock.to_open(t_done) + days * self.hours_per_open_day
         return self.clock.from_open(oc, side="left")
-
-    def count_relays(self, forwarded: int, lost: int) -> None:
-        """Running totals of requests passed on and lost without follow-up."""
-        self.forwarded += forwarded
-        self.lost += lost
-
-    def relay(self, t: np.ndarray, u: np.ndarray, fixed: bool, factor: float = 1.0) -> np.ndarray:
-        """Time a forwarded request leaves for the next level: a relay delay in this
-        institution's working hours (「传声筒」「二传手」, 001), exponential or fixed;
-        ``factor`` is the share of the delay left after follow-up (``Evaluation``)."""
-        d = self.spec.relay_delay_h * factor
-        if d <= 0:
-            return t
-        delay = np.full(len(t), d) if fixed else -np.log1p(-u) * d
-        return self.clock.from_open(self.clock.to_open(t) + delay, side="left")
-
-    def admin_load(self, day: int, hours_per_task: float, reference_residents: float) -> float:
-        """Staff-hours today eaten by tasks pushed down from above (mechanism 3; 004:
-        435 task types before the clean-up, 85 after; Chongqing survey: 73 per community).
-
-        The work of a task grows with the residents served: ``hours_per_task`` is for a
-        committee of ``reference_residents`` (the national average).
-        """
-        open_h = self.open_hours_on(day)
-        if not open_h or not self.spec.admin_tasks:
-            return 0.0
-        yearly = self.admin_tasks_served(reference_residents) * hours_per_task
-        return yearly / (self.schedule.hours_per_week() * 52.0) * open_h
-
-    def admin_tasks_served(self, reference_residents: float) -> float:
-        """Pushed-down tasks weighted by the residents the instance is built for (tasks ×
-        design catchment ÷ reference): times the hours a task costs a reference committee,
-        the admin staff-hours a year."""
-        return self.spec.admin_tasks * self.kind.design / reference_residents
-
-    def staff_hours(self, day: int, absence: float) -> float:
-        """Working hours of the staff in post today (posts left vacant do not work)."""
-        return (self.staff - self.vacant) * self.open_hours_on(day) * (1.0 - absence)
-
-    def end_day(
-        self, day: int, hours_per_task: float, reference_residents: float, absence: float
-    ) -> float:
-        """Spare staff-hours after admin tasks and requests: the time left for self-governance."""
-        self.admin_hours_today = min(
-            self.admin_load(day, hours_per_task, reference_residents),
-            self.staff_hours(day, absence),
-        )
-        self.admin_hours_total += self.admin_hours_today
-        spare = self.staff_hours(day, absence) - self.admin_hours_today - self.busy_hours_today
-        self.selfgov_hours_today = max(0.0, spare) if self.spec.self_governance is not None else 0.0
-        self.selfgov_hours_total += self.selfgov_hours_today
-        return self.selfgov_hours_today

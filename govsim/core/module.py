@@ -137,6 +137,11 @@ class Module:
         """Extra sections of ``summary.json`` (e.g. sessions held)."""
         return {}
 
+    def by_institution(self, day: int) -> dict[str, dict[str, Any]]:
+        """What the module counted at each institution kind (key → statistics), for the
+        ``institutions`` section of ``summary.json``."""
+        return {}
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} module {self.name!r}>"
 

@@ -141,28 +141,18 @@ def summarize(model) -> dict:
 
 
 def institution_stats(model) -> dict:
-    days = max(model.day_count, 1)
+    """By institution kind: what it is (actor, instances, staff, windows, walking time to
+    it) and what the modules counted there (``Module.by_institution``)."""
+    day = model.day_count - 1
+    counted = [m.by_institution(day) for m in model.modules]
     out = {}
     for k in model.kinds:
         ags = k.agents
-        out[k.key] = {
-            "actor": k.spec.actor,
-            "instances": k.n_instances,
-            "arrivals": int(sum(a.arrivals for a in ags)),
-            "served": int(sum(a.served for a in ags)),
-            "forwarded": int(sum(a.forwarded for a in ags)),
-            "lost": int(sum(a.lost for a in ags)),
-            "mean_wait_h": (
-                sum(a.wait_hours_total for a in ags) / max(1, sum(a.served for a in ags))
-            )
-            if k.spec.windows
-            else None,
-            "staff_per_instance": float(np.mean([a.staff for a in ags])),
-            "windows_per_instance": float(np.mean([a.windows for a in ags])),
-            "selfgov_hours_per_instance_day": sum(a.selfgov_hours_total for a in ags)
-            / (days * len(ags)),
-            "admin_hours_per_instance_day": sum(a.admin_hours_total for a in ags)
-            / (days * len(ags)),
-            "mean_walk_min": float(np.mean(k.walk_min[model.residents.building])),
-        }
+        st = {"actor": k.spec.actor, "instances": k.n_instances}
+        for c in counted:
+            st.update(c.get(k.key, {}))
+        st["staff_per_instance"] = float(np.mean([a.staff for a in ags]))
+        st["windows_per_instance"] = float(np.mean([a.windows for a in ags]))
+        st["mean_walk_min"] = float(np.mean(k.walk_min[model.residents.building]))
+        out[k.key] = st
     return out

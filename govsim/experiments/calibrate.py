@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from govsim.core.load import Population, Scenario, load_population, load_scenario
-from govsim.core.mechanisms.workload import COMMITTEE_ACTOR
+from govsim.core.mechanisms.workload import COMMITTEE_ACTOR, tasks_served
 from govsim.core.model import GovernanceModel
 from govsim.core.records import RESOLVED, need_type_code
 
@@ -221,7 +221,7 @@ def committee_year(model: GovernanceModel) -> tuple[float, float]:
         if a.spec.actor != COMMITTEE_ACTOR:
             continue
         staff_h += a.staff * filled * a.schedule.hours_per_week() * 52.0 * (1.0 - absence)
-        load_units += a.admin_tasks_served(ref)
+        load_units += tasks_served(a, ref)
     return staff_h, load_units
 
 

@@ -11,6 +11,10 @@ relayer's working hours and with a chance of being forwarded without follow-up (
 「對不屬于自己職責范圍內的問題大多一轉了事,及時反饋處理結果不足」; 001: the street as
 「传声筒」「二传手」).  A lost request goes back to its resident, who waits a while for an
 answer and may report it again.
+
+Routing owns, by institution node, the inbox of requests on their way to each institution
+and what it counts there: requests arriving, relayed on and lost.  The relay delay is
+computed in one place (``relay_end``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,23 @@ from govsim.labels import NEED_TYPE_KEYS
 FEEDBACK_WAIT_H = 7 * 24.0  # assumption: a resident waits a week for an answer before trying again
 LOST_PATIENCE_SHARE = 0.5  # assumption: after a loss a resident keeps trying half as long
 MAX_PASSES = 50  # relay passes within one day (a relay chain longer than this waits a day)
+
+
+def relay_end(
+    clock, delay_h: float, t: np.ndarray, u: np.ndarray, fixed: bool, factor: np.ndarray
+) -> np.ndarray:
+    """Time each forwarded request leaves for the next level: a relay delay of mean
+    ``delay_h`` in the relayer's working hours (``clock``, its ``OpenClock``; 「传声筒」
+    「二传手」, 001), exponential with the request's draw ``u`` or fixed; ``factor`` (per
+    request) is the share of the delay left after follow-up (``Evaluation``)."""
+    d = delay_h * factor
+    slow = d > 0
+    if not slow.any():
+        return t
+    t_out = t.copy()
+    delay = d[slow] if fixed else -np.log1p(-u[slow]) * d[slow]
+    t_out[slow] = clock.from_open(clock.to_open(t[slow]) + delay, side="left")
+    return t_out
 
 
 class Lost(NamedTuple):
@@ -167,6 +188,14 @@ class Routing(Module):
             and all(a.clock is k.agents[0].clock for a in k.agents)
             for k in kinds
         ]
+        # by institution node: requests on their way to it (arrays of need ids and arrival
+        # times), and what is counted there
+        n = len(world.agents)
+        self.inbox_ids: list[list[np.ndarray]] = [[] for _ in range(n)]
+        self.inbox_t: list[list[np.ndarray]] = [[] for _ in range(n)]
+        self.arrivals = np.zeros(n, dtype=np.int64)  # reached it, settled there or not
+        self.forwarded = np.zeros(n, dtype=np.int64)  # relayed on
+        self.lost = np.zeros(n, dtype=np.int64)  # forwarded without follow-up (一转了事)
 
     # ---------------------------------------------------------------- intake
     def intake_all(self, day: int, reports: list[Reports]) -> Invitations:
@@ -201,17 +230,42 @@ class Routing(Module):
 
     def deliver(self, ids, t, nodes) -> None:
         """Put requests into the inboxes of the institutions (global node ids) they reach."""
-        agents = self.w.agents
         if not len(ids):
             return
         if nodes.min() == nodes.max():  # all to one institution
-            agents[int(nodes[0])].receive(ids, t)
+            self._receive(int(nodes[0]), ids, t)
             return
         order = np.argsort(nodes, kind="stable")
         ids, t, nodes = ids[order], t[order], nodes[order]
         cut = (np.flatnonzero(np.diff(nodes)) + 1).tolist()
         for lo, hi in zip([0, *cut], [*cut, len(ids)], strict=True):
-            agents[int(nodes[lo])].receive(ids[lo:hi], t[lo:hi])
+            self._receive(int(nodes[lo]), ids[lo:hi], t[lo:hi])
+
+    def _receive(self, node: int, ids: np.ndarray, t: np.ndarray) -> None:
+        if len(ids):
+            self.inbox_ids[node].append(ids)
+            self.inbox_t[node].append(t)
+
+    def _take_inbox(self, node: int, t_end: float) -> tuple[np.ndarray, np.ndarray]:
+        """Requests that have reached institution ``node`` before ``t_end``, in order of
+        arrival (each counted as an arrival there); later ones stay in its inbox."""
+        inbox_ids, inbox_t = self.inbox_ids[node], self.inbox_t[node]
+        if not inbox_ids:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        if len(inbox_ids) == 1:
+            ids, t = inbox_ids[0], inbox_t[0]
+        else:
+            ids, t = np.concatenate(inbox_ids), np.concatenate(inbox_t)
+        now = t < t_end
+        if now.all():
+            self.inbox_ids[node], self.inbox_t[node] = [], []
+        else:
+            later = ~now
+            self.inbox_ids[node], self.inbox_t[node] = [ids[later]], [t[later]]
+            ids, t = ids[now], t[now]
+        order = np.argsort(t, kind="stable")
+        self.arrivals[node] += len(ids)
+        return ids[order], t[order]
 
     # ---------------------------------------------------------------- the day
     def step(self, day: int, follow_up: np.ndarray) -> Lost:
@@ -231,9 +285,9 @@ class Routing(Module):
                     moved |= self._arrive_kind(day, k, t_end, first, follow_up, lost)
                     continue
                 for a in k.agents:
-                    if not (a.inbox_ids or (first and a.waiting())):
+                    if not (self.inbox_ids[a.node] or (first and a.waiting())):
                         continue  # nothing reached it and nothing waits
-                    ids, t = a.take_inbox(t_end)
+                    ids, t = self._take_inbox(a.node, t_end)
                     if len(ids):
                         moved = True
                         lost.append(self._arrive(day, a, ids, t, float(follow_up[a.node])))
@@ -254,9 +308,9 @@ class Routing(Module):
         serve = self.services["serve"]
         taken = []  # (agent, ids, t) in node order; ids None: only its queue to serve
         for a in k.agents:
-            if not (a.inbox_ids or (first and a.waiting())):
+            if not (self.inbox_ids[a.node] or (first and a.waiting())):
                 continue
-            ids, t = a.take_inbox(t_end)
+            ids, t = self._take_inbox(a.node, t_end)
             if len(ids):
                 taken.append((a, ids, t))
             elif first and a.waiting():
@@ -284,7 +338,8 @@ class Routing(Module):
                 self.seed, "routing.relay", f_ids[:, None], nd.hops[f_ids][:, None], [0, 1]
             )
             factor = 1.0 - follow_up[f_node]
-            t_out = self._relay(k, f_t, u[:, 0], factor)
+            clock = k.agents[0].clock  # shared by the kind's instances (``together``)
+            t_out = relay_end(clock, k.spec.relay_delay_h, f_t, u[:, 0], self.fixed_relay, factor)
             f_lost = u[:, 1] < k.spec.relay_loss * factor
         event = np.where(f_lost, HOP_LOST, HOP_FORWARD)
         # instance by instance in node order: its queue (the hops it served), then the hops
@@ -323,24 +378,12 @@ class Routing(Module):
                 serve(day, a, a_ids[mine], a_t[mine])
             if f_ends[i] > before:
                 n_lost = int(f_lost[before : f_ends[i]].sum())
-                a.count_relays(forwarded=f_ends[i] - before - n_lost, lost=n_lost)
+                self.forwarded[a.node] += f_ends[i] - before - n_lost
+                self.lost[a.node] += n_lost
             i += 1
         record(len(f_ids))
         lost.append(self._relayed(f_ids, f_t, f_node, f_typ, t_out, f_lost, k))
         return True
-
-    def _relay(self, k, t: np.ndarray, u: np.ndarray, factor: np.ndarray) -> np.ndarray:
-        """``Institution.relay`` for requests leaving instances of kind ``k``, each with its
-        instance's share of the delay left (``factor``)."""
-        d = k.spec.relay_delay_h * factor
-        slow = d > 0
-        if not slow.any():
-            return t
-        t_out = t.copy()
-        delay = d[slow] if self.fixed_relay else -np.log1p(-u[slow]) * d[slow]
-        clock = k.agents[0].clock
-        t_out[slow] = clock.from_open(clock.to_open(t[slow]) + delay, side="left")
-        return t_out
 
     def _relayed(self, ids, t, node, typ, t_out, lost, k) -> Lost:
         """Requests relayed from instances of ``k``: the lost go back to their residents,
@@ -381,9 +424,11 @@ class Routing(Module):
         ids, t, typ = ids[fwd], t[fwd], typ[fwd]
         # the draws of this hop of this need (delay, loss): keyed, not order-dependent
         u = keyed_uniform(self.seed, "routing.relay", ids[:, None], nd.hops[ids][:, None], [0, 1])
-        t_out = a.relay(t, u[:, 0], self.fixed_relay, 1.0 - follow_up)
+        factor = np.full(len(ids), 1.0 - follow_up)
+        t_out = relay_end(a.clock, a.spec.relay_delay_h, t, u[:, 0], self.fixed_relay, factor)
         lost = u[:, 1] < a.spec.relay_loss * (1.0 - follow_up)
-        a.count_relays(forwarded=int((~lost).sum()), lost=int(lost.sum()))
+        self.forwarded[a.node] += int((~lost).sum())
+        self.lost[a.node] += int(lost.sum())
         self.w.hops.add(
             Hops(
                 ids,
@@ -396,3 +441,18 @@ class Routing(Module):
         )
         node = np.full(len(ids), a.node, dtype=np.int64)
         return self._relayed(ids, t, node, typ, t_out, lost, a.kind)  # as a kind's pass does
+
+    def by_institution(self, day: int) -> dict[str, dict]:
+        """By institution kind: requests that reached it, were relayed on, were lost."""
+        out = {}
+        for k in self.w.kinds:
+            nodes = [a.node for a in k.agents]
+            out[k.key] = {
+                name: int(sum(arr[nodes].tolist()))
+                for name, arr in (
+                    ("arrivals", self.arrivals),
+                    ("forwarded", self.forwarded),
+                    ("lost", self.lost),
+                )
+            }
+        return out

@@ -18,6 +18,11 @@ requests per simulated resident on the same weekday over the last ``BACKGROUND_W
 and their hour and service time are drawn from those requests.  They take a window like
 any other and leave no record, so waits are those of the full-size institution whatever
 the run's size (rule 5).
+
+Service owns what it counts at each institution, as arrays by institution node: requests
+served and their waits (the simulated residents'), staff-hours serving (all requests,
+today and in total), and the volunteer slots of the coming day.  ``Workload`` reads the
+hours serving through ``busy_hours`` (a provided service).
 """
 
 from __future__ import annotations
@@ -164,7 +169,7 @@ class Service(Module):
         Step(3.2, "settle", outputs=("resolved",)),
         Step(6.1, "set_volunteers", ("volunteer_slots",)),
     )
-    provides = ("serve", "open_day")
+    provides = ("serve", "open_day", "busy_hours")
     constants = (
         Const(
             "MAX_WINDOWS",
@@ -198,9 +203,17 @@ class Service(Module):
         self.recent: dict[int, dict[int, list[tuple[np.ndarray, np.ndarray]]]] = {
             i: {} for i in self.sampled
         }
+        # what it counts at each institution (by node)
+        n = len(world.agents)
+        self.served = np.zeros(n, dtype=np.int64)  # requests started (simulated residents')
+        self.wait_hours = np.zeros(n)  # their hours from arrival to start, summed
+        self.busy_today = np.zeros(n)  # staff-hours serving today (all requests)
+        self.busy_total = np.zeros(n)  # … since the start
+        self.volunteer_slots = np.zeros(n, dtype=np.int64)  # extra slots for the coming day
 
     def open_day(self, day: int) -> None:
         """Absences at every service point for ``day``; the day's background requests."""
+        self.busy_today[:] = 0.0
         for a in self.queue_agents:
             a.begin_day(day, self.rng["absence"], self.absence)
         for k in self.sampled.values():
@@ -236,8 +249,12 @@ class Service(Module):
 
     def set_volunteers(self, day: int, slots: np.ndarray) -> None:
         """Volunteer slots per node (institution) for the coming day."""
-        for a, n in zip(self.w.agents, slots.tolist(), strict=True):
-            a.extra_servers = int(n)
+        self.volunteer_slots = np.asarray(slots, dtype=np.int64).copy()
+
+    def busy_hours(self) -> tuple[np.ndarray, np.ndarray]:
+        """Staff-hours serving requests at each institution (by node): today, and since
+        the start (``Workload``)."""
+        return self.busy_today, self.busy_total
 
     def serve(self, day: int, a, ids: np.ndarray, t: np.ndarray) -> None:
         """Queue requests at agent ``a`` and record what it finishes today."""
@@ -249,12 +266,17 @@ class Service(Module):
             if a.kind.index in self.recent:
                 hour = np.minimum(np.maximum(t - day * 24.0, 0.0), 23.99)
                 self.recent[a.kind.index][day].append((hour, svc))
-        done_ids, t_arr, t_start, t_end = a.serve(day, ids, t, svc)
-        real = done_ids >= 0  # background requests leave no record
+        extra = int(self.volunteer_slots[a.node])
+        done_ids, t_arr, t_start, t_end, busy = a.serve(day, ids, t, svc, extra)
+        self.busy_today[a.node] += busy
+        self.busy_total[a.node] += busy
+        real = done_ids >= 0  # background requests leave no record and are not counted
         if not real.all():
             done_ids, t_arr, t_start, t_end = (x[real] for x in (done_ids, t_arr, t_start, t_end))
         if not len(done_ids):
             return
+        self.served[a.node] += len(done_ids)
+        self.wait_hours[a.node] += float((t_start - t_arr).sum())
         t_done = a.processing_end(t_end, nd.u_process[done_ids])
         nd.t_resolved[done_ids] = t_done + nd.relay_up_h[done_ids]
         nd.resolver[done_ids] = a.node
@@ -269,6 +291,17 @@ class Service(Module):
                 t_start,
             )
         )
+
+    def by_institution(self, day: int) -> dict[str, dict]:
+        """By institution kind: requests served and their mean wait (hours from arriving
+        at the institution to the start of service; None for a kind without windows)."""
+        out = {}
+        for k in self.w.kinds:
+            nodes = [a.node for a in k.agents]
+            served = int(sum(self.served[nodes].tolist()))
+            wait = sum(self.wait_hours[nodes].tolist()) / max(1, served)
+            out[k.key] = {"served": served, "mean_wait_h": wait if k.spec.windows else None}
+        return out
 
     def settle(self, day: int) -> np.ndarray:
         """Needs whose answer has reached the resident by the end of ``day`` are resolved;

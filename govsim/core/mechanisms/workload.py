@@ -1,10 +1,10 @@
 """Administrative crowding-out (DOMAIN.md mechanism 3): tasks pushed down from above eat
 the staff-hours a committee could spend on self-governance.
 
-Each open day an institution's staff-hours (staff × open hours × (1 − absence)) go first to
-pushed-down tasks (``Institution.admin_load``: tasks × hours a task costs a committee of
-reference size × residents served ÷ reference), then to the requests it served; what is
-left is spare for activities, meetings and visits where the structure gives it
+Each open day an institution's staff-hours (staff in post × open hours × (1 − absence),
+``staff_hours``) go first to pushed-down tasks (``admin_load``: tasks × hours a task costs
+a committee of reference size × residents served ÷ reference), then to the requests it
+served (``Service.busy_hours``); what is left is spare for activities, meetings and visits where the structure gives it
 self-governance (004: 435 task types before the clean-up, 85 after; Chongqing survey: 73
 per community; 001: after 居政分离 「居委会有时间、有精力、有条件…开展自治活动」).
 
@@ -15,6 +15,10 @@ committee's staff in post leave at a yearly rate running from ``turnover_low`` (
 work) to ``turnover_high`` (all admin work) with the share of its used hours that went to
 pushed-down tasks so far; an empty post stays vacant ``hiring_days`` and works no hours,
 so vacancies come out of the time left for self-governance.  Counted at full size (ODD §2).
+
+Workload owns, by institution node, the posts vacant and the staff-hours on admin tasks
+and on self-governance (today and since the start); it reads the hours serving requests
+from ``Service`` (``busy_hours``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,33 @@ from govsim.core.module import Module, Outcome, Step
 from govsim.core.streams import stream_at
 
 COMMITTEE_ACTOR = "residents_committee"  # the 居委会 (村委会) of every structure
+
+
+def tasks_served(a, reference_residents: float) -> float:
+    """Pushed-down tasks of institution ``a`` weighted by the residents it is built for
+    (tasks × design catchment ÷ reference): times the hours a task costs a reference
+    committee, its admin staff-hours a year."""
+    return a.spec.admin_tasks * a.kind.design / reference_residents
+
+
+def admin_load(a, day: int, hours_per_task: float, reference_residents: float) -> float:
+    """Staff-hours of institution ``a`` on ``day`` eaten by tasks pushed down from above
+    (mechanism 3; 004: 435 task types before the clean-up, 85 after; Chongqing survey: 73
+    per community): the yearly task-hours spread over its open hours.
+
+    The work of a task grows with the residents served: ``hours_per_task`` is for a
+    committee of ``reference_residents`` (the national average).
+    """
+    open_h = a.open_hours_on(day)
+    if not open_h or not a.spec.admin_tasks:
+        return 0.0
+    yearly = tasks_served(a, reference_residents) * hours_per_task
+    return yearly / (a.schedule.hours_per_week() * 52.0) * open_h
+
+
+def staff_hours(a, day: int, absence: float, vacant: float = 0.0) -> float:
+    """Working hours of ``a``'s staff in post on ``day`` (posts left vacant do not work)."""
+    return (a.staff - vacant) * a.open_hours_on(day) * (1.0 - absence)
 
 
 class Workload(Module):
@@ -80,6 +111,7 @@ class Workload(Module):
         Par("institutions.*.staff"),
         Par("behaviour.staff_absence"),
     )
+    uses = ("busy_hours",)
     outcomes = (
         Outcome(
             "selfgov_hours",
@@ -144,36 +176,58 @@ class Workload(Module):
         self.refills: dict[int, list[tuple[float, float]]] = {a.node: [] for a in self.committees}
         self.left = 0.0  # staff who left, the simulated residents' share
         self.vacant_sum = 0.0  # vacant posts × days, the simulated residents' share
+        # by institution node, at full size: posts empty after staff left, until refilled;
+        # staff-hours on pushed-down tasks and on self-governance, today and in total
+        n = len(self.w.agents)
+        self.vacant = np.zeros(n)
+        self.admin_today = np.zeros(n)
+        self.admin_total = np.zeros(n)
+        self.selfgov_today = np.zeros(n)
+        self.selfgov_total = np.zeros(n)
 
     def _turnover(self, day: int) -> None:
         """Committee staff leave and posts are refilled (full size: ODD §2)."""
         low, high = self.turnover
+        busy_total = self.services["busy_hours"]()[1]
+        vacant = self.vacant
         for a in self.committees:
             if a.staff <= 0:
                 continue
-            back = [v for d, v in self.refills[a.node] if d <= day]
-            self.refills[a.node] = [(d, v) for d, v in self.refills[a.node] if d > day]
-            a.vacant = max(0.0, a.vacant - sum(back))
-            used = a.admin_hours_total + a.busy_hours_total + a.selfgov_hours_total
-            admin = a.admin_hours_total / used if used else 0.0
+            i = a.node
+            back = [v for d, v in self.refills[i] if d <= day]
+            self.refills[i] = [(d, v) for d, v in self.refills[i] if d > day]
+            vacant[i] = max(0.0, float(vacant[i]) - sum(back))
+            used = float(self.admin_total[i] + busy_total[i] + self.selfgov_total[i])
+            admin = float(self.admin_total[i]) / used if used else 0.0
             rate = low + (high - low) * admin
-            in_post = a.staff - a.vacant
+            in_post = a.staff - float(vacant[i])
             rng = stream_at(self.seed, "workload.turnover", day, a.node)
             gone = min(in_post, float(rng.poisson(in_post * rate / DAYS_PER_YEAR)))
             if gone:
-                a.vacant += gone
-                self.refills[a.node].append((day + self.hiring_days, gone))
+                vacant[i] += gone
+                self.refills[i].append((day + self.hiring_days, gone))
                 self.left += gone * a.scale
-            self.vacant_sum += a.vacant * a.scale
+            self.vacant_sum += float(vacant[i]) * a.scale
 
     def step(self, day: int) -> np.ndarray:
-        """Spare staff-hours of every institution today (by node; 0 without self-governance)."""
+        """Spare staff-hours of every institution today (by node; 0 without self-governance):
+        its staff-hours in post, less those on pushed-down tasks first, then those serving
+        requests."""
         self._turnover(day)
+        busy_today = self.services["busy_hours"]()[0]
         spare = np.zeros(len(self.w.agents))
         for a in self.accounted:
-            spare[a.node] = a.end_day(
-                day, self.hours_per_task, self.reference_residents, self.absence
-            )
+            i = a.node
+            vacant = float(self.vacant[i])
+            in_post = staff_hours(a, day, self.absence, vacant)
+            admin = min(admin_load(a, day, self.hours_per_task, self.reference_residents), in_post)
+            self.admin_today[i] = admin
+            self.admin_total[i] += admin
+            left = in_post - admin - float(busy_today[i])
+            selfgov = max(0.0, left) if a.spec.self_governance is not None else 0.0
+            self.selfgov_today[i] = selfgov
+            self.selfgov_total[i] += selfgov
+            spare[i] = selfgov
         return spare
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
@@ -191,9 +245,11 @@ class Workload(Module):
                     "committee_vacancy_share",
                 )
             )
-        admin = sum(a.admin_hours_total * a.scale for a in com)
-        used = admin + sum((a.busy_hours_total + a.selfgov_hours_total) * a.scale for a in com)
-        selfgov = sum(a.selfgov_hours_total * a.scale for a in com)
+        busy = self.services["busy_hours"]()[1].tolist()
+        admin_t, selfgov_t = self.admin_total.tolist(), self.selfgov_total.tolist()
+        admin = sum(admin_t[a.node] * a.scale for a in com)
+        used = admin + sum((busy[a.node] + selfgov_t[a.node]) * a.scale for a in com)
+        selfgov = sum(selfgov_t[a.node] * a.scale for a in com)
         years = (day + 1) / DAYS_PER_YEAR
         posts = sum(a.staff * a.scale for a in com)
         return {
@@ -204,8 +260,24 @@ class Workload(Module):
         }
 
     def daily(self, day: int) -> dict[str, float]:
+        selfgov, admin = self.selfgov_today.tolist(), self.admin_today.tolist()
         return {
             # the simulated residents' share of each institution's hours
-            "selfgov_hours": sum(a.selfgov_hours_today * a.scale for a in self.w.agents),
-            "admin_hours": sum(a.admin_hours_today * a.scale for a in self.w.agents),
+            "selfgov_hours": sum(selfgov[a.node] * a.scale for a in self.w.agents),
+            "admin_hours": sum(admin[a.node] * a.scale for a in self.w.agents),
+        }
+
+    def by_institution(self, day: int) -> dict[str, dict]:
+        """By institution kind: staff-hours a day of one instance on self-governance and on
+        pushed-down tasks, on average."""
+        days = max(day + 1, 1)
+        selfgov, admin = self.selfgov_total.tolist(), self.admin_total.tolist()
+        return {
+            k.key: {
+                "selfgov_hours_per_instance_day": sum(selfgov[a.node] for a in k.agents)
+                / (days * len(k.agents)),
+                "admin_hours_per_instance_day": sum(admin[a.node] for a in k.agents)
+                / (days * len(k.agents)),
+            }
+            for k in self.w.kinds
         }
