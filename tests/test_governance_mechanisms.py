@@ -92,7 +92,7 @@ def test_a_council_decides_only_while_its_fund_lasts():
     # the sample's share of a 3,000-yuan fund: 3 × scale decisions in expectation, the last
     # one taken with probability of the part it covers
     assert m_poor.deliberation.adopted <= int(3 * host.scale) + 1 < m_rich.deliberation.adopted
-    spent = m_poor.costs.yearly(m_poor.day_count)["council_decisions"]
+    spent = m_poor.summary()["cost_breakdown_yuan_per_year"]["council_decisions"]
     assert spent == pytest.approx(m_poor.deliberation.adopted * 1000 / (200 / 365))
 
 

@@ -73,6 +73,8 @@ def test_by_group_has_each_group_with_the_same_keys(summary):
         for key in OUTCOMES:
             assert key in by[g], (g, key)
         assert by[g]["residents"] > 0
+        # a cost is the whole community's: each group's section repeats it
+        assert by[g]["cost_per_resident_yuan"] == summary["cost_per_resident_yuan"]
 
 
 def test_by_group_agrees_with_the_resident_arrays(model, summary):

@@ -51,7 +51,9 @@ class Outcome:
 
     ``unit``: a key of ``govsim.labels.UNITS``; ``headline``: one of the outcomes every
     table, chart and report leads with (in declaration order); ``by_group``: reported for
-    each resident group too; ``daily``: recorded every day by the DataCollector;
+    each resident group too; ``whole_community``: one value for all residents, repeated in
+    each group's section of ``summary.json`` (a cost is paid for all, not allocated to
+    groups); ``daily``: recorded every day by the DataCollector;
     ``per_replicate``: a column of ``runs.csv`` / ``summary.csv`` / ``paired.csv``;
     ``better``: which way is better for residents (direction markers, the report's front
     page), or None where neither is.
@@ -63,6 +65,7 @@ class Outcome:
     unit: str
     headline: bool = False
     by_group: bool = False
+    whole_community: bool = False  # the same value for every group (summary.json only)
     daily: bool = False
     per_replicate: bool = True
     by_need_type: bool = False  # also reported for each need type (need outcomes)

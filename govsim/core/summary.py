@@ -3,8 +3,9 @@
 - ``daily_reporters``: the DataCollector's columns — ``day`` and every outcome declared
   ``daily``, in module order;
 - ``summarize``: ``summary.json`` — every outcome overall, by resident group (those
-  declared ``by_group``) and by need type (``by_need_type``), plus the modules' details
-  (cost breakdown, sessions held), institution statistics and need counts;
+  declared ``by_group`` or ``whole_community``) and by need type (``by_need_type``), plus
+  the modules' details (cost breakdown, sessions held), institution statistics
+  (``Module.by_institution``) and need counts;
 - ``headline``, ``per_replicate``, ``by_group``: the outcome lists everything downstream uses.
 """
 
@@ -99,7 +100,6 @@ def summarize(model) -> dict:
     day = model.day_count - 1
     nd = model.needs
     mods = model.modules
-    cost = model.costs.yearly(model.day_count)
     out: dict = {
         "scenario": model.spec.key,
         "scenario_name_zh": model.spec.scenario.name_zh,
@@ -111,8 +111,6 @@ def summarize(model) -> dict:
     }
     all_needs = np.ones(nd.n, dtype=bool)
     out.update(_outcomes(mods, day, None, all_needs, lambda o: True))
-    out["cost_per_resident_yuan"] = cost["total"] / r.n
-    out["cost_breakdown_yuan_per_year"] = cost
     typ = nd.col("type")
     out["by_need_type"] = {
         t: _outcomes(mods, day, None, all_needs & (typ == ti), lambda o: o.by_need_type)
@@ -123,10 +121,8 @@ def summarize(model) -> dict:
     for g, mask in r.group_masks().items():
         if g == "all":
             continue
-        s = _outcomes(mods, day, mask, mask[need_res], lambda o: o.by_group)
+        s = _outcomes(mods, day, mask, mask[need_res], lambda o: o.by_group or o.whole_community)
         s["residents"] = int(mask.sum())
-        # costs are paid for the whole community, not allocated to groups
-        s["cost_per_resident_yuan"] = out["cost_per_resident_yuan"]
         groups[g] = s
     out["by_group"] = groups
     out["institutions"] = institution_stats(model)

@@ -3,6 +3,9 @@ subsidies and running costs of every full-size institution instance, times the s
 people the run simulates (``scale``, ODD §2), grants per social organisation for as many
 as are active on average, what councils spent on their decisions, and points redeemed (002:
 grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pays everything).
+
+Costs reports like every module: the cost per resident a year (``report``, the same for
+every group: the community pays for all) and the yearly cost by part (``details``).
 """
 
 from __future__ import annotations
@@ -43,11 +46,31 @@ class Costs(Module):
             "cost per resident per year",
             "yuan",
             headline=8,
+            whole_community=True,
             better="lower",
         ),
     )
 
     uses = ("points_earned", "council_spent", "organisations_active")
+
+    def setup(self) -> None:
+        self.reported: tuple[int, dict[str, float]] | None = None  # (day, ``yearly``)
+
+    def _yearly_at(self, day: int) -> dict[str, float]:
+        if self.reported is None or self.reported[0] != day:
+            self.reported = (day, self.yearly(day + 1))
+        return self.reported[1]
+
+    def report(self, day, residents, needs) -> dict[str, float]:
+        """The yearly cost per resident after ``day``: the whole community's, whichever
+        residents are asked about (costs are paid for all, not allocated to groups)."""
+        return {"cost_per_resident_yuan": self._yearly_at(day)["total"] / self.w.residents.n}
+
+    def details(self) -> dict[str, dict[str, float]]:
+        """The yearly cost by part (yuan) at the day last reported."""
+        if self.reported is None:
+            return {}
+        return {"cost_breakdown_yuan_per_year": self.reported[1]}
 
     def yearly(self, days_run: int) -> dict[str, float]:
         """Yearly cost by part and in total (yuan); points redeemed scaled to a year."""
