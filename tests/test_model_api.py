@@ -130,9 +130,13 @@ def test_resident_view_records_participation(model):
     took_part = np.flatnonzero(r.last_day["activity"] >= 0)
     assert len(took_part) > 0
     i = int(took_part[0])
-    assert r[i].last_activity_day == int(r.last_day["activity"][i])
+    assert r[i].states["last_day"]["activity"] == int(r.last_day["activity"][i])
     never = np.flatnonzero(r.last_day["deliberation"] < 0)
-    assert r[int(never[0])].last_deliberation_day is None
+    assert r[int(never[0])].states["last_day"]["deliberation"] is None
+    # every state a module declares, and only those, by name
+    declared = {s.name for m in model.modules for s in m.states}
+    assert set(r[i].states) == declared
+    assert r[i].states["points"] == pytest.approx(float(r.points[i]), abs=1e-4)
 
 
 # ------------------------------------------------------------------ daily record

@@ -81,11 +81,15 @@ class Residents:
         if not -self.n <= i < self.n:
             raise IndexError(f"resident {i} out of range 0..{self.n - 1}")
         i = int(i) % self.n
-        last = self.last_day if "last_day" in self.fields else {}
-
-        def day(k):
-            return None if k not in last or last[k][i] == NEVER else int(last[k][i])
-
+        states = {}  # the modules' declared states (what changes during a run)
+        for s in self.fields.values():
+            if s.name in _POPULATION_FIELDS:
+                continue
+            arr = getattr(self, s.name)
+            if s.by_kind:
+                states[s.name] = {k: _shown(arr[k][i]) for k in s.by_kind}
+            else:
+                states[s.name] = _shown(arr[i])
         return ResidentView(
             index=i,
             age_group=AGE_GROUPS[self.age_group[i]],
@@ -103,11 +107,7 @@ class Residents:
             trust=round(float(self.trust[i]), 4),
             belonging=round(float(self.belonging[i]), 4),
             free_hours_per_week=float(self.free_hours_week[i]),
-            points=float(self.points[i]) if "points" in self.fields else 0.0,
-            last_activity_day=day("activity"),
-            last_deliberation_day=day("deliberation"),
-            last_volunteering_day=day("volunteering"),
-            last_election_day=day("election"),
+            states=states,
         )
 
     def group_masks(self) -> dict[str, np.ndarray]:
@@ -130,9 +130,23 @@ class Residents:
         return code
 
 
+_POPULATION_FIELDS = frozenset(s.name for s in RESIDENT_FIELDS)
+
+
+def _shown(v) -> Any:
+    """A state's value as a plain number (``NEVER``: None; fractions to 4 places)."""
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float):
+        return round(v, 4)
+    return None if v == NEVER else v
+
+
 @dataclass
 class ResidentView:
-    """One resident's attributes, for teaching (``model.residents[i]``)."""
+    """One resident's attributes, for teaching (``model.residents[i]``): those the
+    population generator and the structure give, and ``states``, every array the
+    mechanism modules declare (``State``), by name — a state kept by kind (the day of last
+    taking part, by session kind) as a table by kind; ``None`` for a day that never came."""
 
     index: int
     age_group: str
@@ -150,11 +164,7 @@ class ResidentView:
     trust: float
     belonging: float
     free_hours_per_week: float
-    points: float
-    last_activity_day: int | None
-    last_deliberation_day: int | None
-    last_volunteering_day: int | None
-    last_election_day: int | None
+    states: dict[str, Any]
 
 
 @dataclass(frozen=True)
