@@ -7,6 +7,13 @@ under one key prefix (``institutions.*.``, ``behaviour.``, ``routing.`` …) int
 pydantic model, so the schema, the validation messages and the parameter table all come
 from the one declaration.  Nested tables (``outreach``, ``offers`` …) are pydantic models
 declared beside their owner, with ``meaning``/``unit`` on each field (``field``).
+
+A value that names something the file itself defines says so in its type: ``InstitutionKey``
+(a key of ``[institutions]``) and ``ScheduleName`` (a key of ``[schedules]``), e.g.
+``Par("institutions.*.forwards_to", InstitutionKey | None, …)``.  Every such value of every
+declaration — a new module's too — is checked when the file is loaded
+(``govsim.config.scenario.check_references``).  Need types, levels and session kinds are
+fixed vocabularies: their types (``NeedType`` …) accept only the known names.
 """
 
 from __future__ import annotations
@@ -106,6 +113,28 @@ class Strict(BaseModel):
     """A table of a file: unknown keys are errors, values are frozen once validated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# what a value may name of the file it is in: the file's table of those names
+REFERENCE_TABLES = {"institution": "institutions", "schedule": "schedules"}
+
+
+@dataclass(frozen=True)
+class Refers:
+    """Type metadata: the string names an institution or a schedule of the same file
+    (``Annotated[str, Refers("institution")]``; checked at load)."""
+
+    what: str
+
+    def __post_init__(self):
+        if self.what not in REFERENCE_TABLES:
+            raise ValueError(
+                f"Refers({self.what!r}): a value may name one of {', '.join(REFERENCE_TABLES)}"
+            )
+
+
+InstitutionKey = Annotated[str, Refers("institution")]  # a key of the file's [institutions]
+ScheduleName = Annotated[str, Refers("schedule")]  # a key of the file's [schedules]
 
 
 @dataclass(frozen=True)
@@ -211,7 +240,7 @@ class HoursBlock(Strict):
 
 
 # opening hours: the name of a schedule of the file, or blocks written in place
-Hours = str | list[HoursBlock]
+Hours = ScheduleName | list[HoursBlock]
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,22 @@ import copy
 import importlib.resources
 import math
 import re
+import types
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ValidationError
 
-from govsim.config.declare import allowed_range, nested_model, range_text
+from govsim.config.declare import (
+    REFERENCE_TABLES,
+    Refers,
+    allowed_range,
+    nested_model,
+    range_text,
+)
 from govsim.config.reading import ScenarioError
 from govsim.config.schedule import WEEKDAYS
-from govsim.labels import NEED_TYPE_KEYS
 
 # built-in files are package data (``govsim.scenarios``, the repository's ``scenarios/``)
 SCENARIO_DIR = Path(str(importlib.resources.files("govsim.scenarios")))
@@ -302,10 +309,13 @@ def check_file_name(path: Path | str, what: str) -> None:
 
 
 def check_references(sc, path: Path) -> None:
-    """Cross-checks of a validated scenario: names it refers to exist, schedules are
-    defined and open some time, every request can reach full authority without a loop."""
+    """Cross-checks of a validated scenario.  Here only what belongs to no owner of a key:
+    there is an institution, institutions' keys are valid names, every schedule has hours;
+    then every value that names an institution or a schedule (declared ``InstitutionKey``,
+    ``ScheduleName`` by any module: ``references``) names one the file defines; then the
+    cross-checks of each owner of keys (``sc.checks``: the structure's and every module's
+    ``Module.check``, the extra modules' of ``load_scenario(..., modules=...)`` too)."""
     insts = sc.institutions
-    names = sorted(insts)
     if not insts:
         raise ScenarioError(path, "institutions", "at least one institution is required")
     for name in insts:
@@ -321,110 +331,65 @@ def check_references(sc, path: Path) -> None:
                 "a schedule needs at least one block of open hours, "
                 'e.g. [{ days = ["mon", "tue"], open = [[9, 17]] }]',
             )
-    if sc.routing.remote is not None and not sc.routing.remote.types:
-        raise ScenarioError(
-            path,
-            "routing.remote.types",
-            "must name at least one need type (or leave out [routing.remote])",
-        )
+    for key, what, value in references(sc):
+        defined = getattr(sc, REFERENCE_TABLES[what])
+        if value not in defined:
+            names = ", ".join(sorted(defined)) or "none"
+            raise ScenarioError(path, key, UNKNOWN_NAME[what].format(value=value, names=names))
+    for check in type(sc).checks:
+        check(sc, path)
 
-    def known(key: str, value: str):
-        if value not in insts:
-            raise ScenarioError(
-                path, key, f"refers to unknown institution {value!r}; defined: {', '.join(names)}"
-            )
 
-    schedules = set(sc.schedules)
+# what an unknown name is told, by what it should name (``Refers``)
+UNKNOWN_NAME = {
+    "institution": "refers to unknown institution {value!r}; defined: {names}",
+    "schedule": "unknown schedule {value!r}; define it under [schedules] (defined: {names}) "
+    "or give blocks",
+}
 
-    def known_schedule(key: str, hours) -> None:
-        if isinstance(hours, str) and hours not in schedules:
-            raise ScenarioError(
-                path,
-                key,
-                f"unknown schedule {hours!r}; define it under [schedules] (defined: {', '.join(sorted(schedules)) or 'none'}) or give blocks",
-            )
 
-    def open_some_time(key: str, hours) -> None:
-        if isinstance(hours, list) and not hours:
-            raise ScenarioError(
-                path,
-                key,
-                "needs at least one block of open hours, e.g. "
-                '[{ days = ["mon"], open = [[9, 17]] }], or the name of a schedule',
-            )
+def references(obj: BaseModel, prefix: str = "") -> Iterator[tuple[str, str, str]]:
+    """(dotted key, what it names, the name) of every value of a validated file whose
+    declared type says it names an institution or a schedule (``Refers``)."""
+    for name, field in type(obj).model_fields.items():
+        if name in INTERNAL_FIELDS:
+            continue
+        ann = field.annotation
+        if field.metadata:
+            ann = Annotated[(ann, *field.metadata)]
+        yield from _references(ann, getattr(obj, name), f"{prefix}{name}")
 
-    for name, inst in insts.items():
-        known_schedule(f"institutions.{name}.hours", inst.hours)
-        open_some_time(f"institutions.{name}.hours", inst.hours)
-        if inst.level == "district" and not inst.design_residents:
-            raise ScenarioError(
-                path,
-                f"institutions.{name}.design_residents",
-                "a district-level institution needs the residents it is built for "
-                "(e.g. design_residents = 400000); a run simulates a sample of them",
-            )
-        for j, off in enumerate(inst.offers):
-            if off.hours is not None:
-                known_schedule(f"institutions.{name}.offers.{j}.hours", off.hours)
-                open_some_time(f"institutions.{name}.offers.{j}.hours", off.hours)
-            sched = sc.schedule_of(off if off.hours is not None else inst)
-            for d in off.days_of_year:
-                if sched.hours_on(d % 7) <= 0:
-                    raise ScenarioError(
-                        path,
-                        f"institutions.{name}.offers.{j}.days_of_year",
-                        f"day {d} is a {WEEKDAYS[d % 7]}, when the offer's hours are closed; choose a day whose weekday is open",
-                    )
-        if inst.forwards_to is not None:
-            known(f"institutions.{name}.forwards_to", inst.forwards_to)
-        for t, target in inst.forwards.items():
-            known(f"institutions.{name}.forwards.{t}", target)
-        if (
-            any(v > 0 for v in inst.authority.values())
-            and inst.windows == 0
-            and not inst.accept_first
-        ):
-            raise ScenarioError(
-                path,
-                f"institutions.{name}.windows",
-                "an institution with authority needs windows >= 1 (service slots) to handle requests",
-            )
-        if (
-            inst.outreach
-            and inst.outreach.mode == "visits"
-            and (inst.staff <= 0 or inst.outreach.visits_per_staff_day <= 0)
-        ):
-            raise ScenarioError(
-                path,
-                f"institutions.{name}.staff",
-                "outreach by visits needs staff > 0 (people per instance) and outreach.visits_per_staff_day > 0",
-            )
-        if inst.self_governance is not None and inst.windows == 0 and inst.staff <= 0:
-            raise ScenarioError(
-                path, f"institutions.{name}.staff", "self-governance needs staff > 0"
-            )
 
-    for t in NEED_TYPE_KEYS:
-        if t not in sc.routing.walk_in:
-            raise ScenarioError(
-                path,
-                f"routing.walk_in.{t}",
-                f"every need type needs a walk-in entry; defined institutions: {', '.join(names)}",
-            )
-    for t, target in sc.routing.walk_in.items():
-        known(f"routing.walk_in.{t}", target)
-    if sc.routing.remote is not None:
-        known("routing.remote.to", sc.routing.remote.to)
+def _references(ann: Any, value: Any, key: str) -> Iterator[tuple[str, str, str]]:
+    from typing import Union, get_args, get_origin
 
-    # every entry (and every outreach forwarder) must reach full authority without a cycle
-    starts = {(t, sc.routing.walk_in[t], f"routing.walk_in.{t}") for t in NEED_TYPE_KEYS}
-    if sc.routing.remote is not None:
-        starts |= {(t, sc.routing.remote.to, "routing.remote.to") for t in sc.routing.remote.types}
-    for name, inst in insts.items():
-        if inst.outreach is not None or inst.offers or inst.self_governance is not None:
-            starts |= {(t, name, f"institutions.{name}") for t in NEED_TYPE_KEYS}
+    origin, args = get_origin(ann), get_args(ann)
+    if origin is Annotated:
+        refers = [m for m in args[1:] if isinstance(m, Refers)]
+        if refers and isinstance(value, str):
+            yield key, refers[0].what, value
+        elif not refers:
+            yield from _references(args[0], value, key)
+    elif origin in (Union, types.UnionType):
+        for arg in args:
+            yield from _references(arg, value, key)
+    elif origin is dict and isinstance(value, dict):
+        for k, v in value.items():
+            yield from _references(args[1], v, f"{key}.{k}")
+    elif origin in (list, tuple) and isinstance(value, (list, tuple)) and args:
+        same = origin is list or (len(args) == 2 and args[1] is Ellipsis)
+        for i, v in enumerate(value):  # a list, ``tuple[X, ...]`` or a tuple item by item
+            yield from _references(args[0] if same else args[i], v, f"{key}.{i}")
+    elif isinstance(ann, type) and issubclass(ann, BaseModel) and isinstance(value, ann):
+        yield from references(value, key + ".")
+
+
+def check_routes(sc, starts) -> None:
+    """Every request entering at one of ``starts`` — (need type, institution, the key that
+    sends it there) — can reach full authority without a loop (``route_of``); a wish for an
+    activity is met by taking part, not by a case file."""
     for t, start, key in sorted(starts):
-        if t != "activity":  # a wish for an activity is met by taking part, not by a case file
+        if t != "activity":
             route_of(sc, t, start, key)
 
 
@@ -476,5 +441,7 @@ __all__ = [
     "list_populations",
     "builtin_order",
     "route_of",
+    "check_routes",
+    "references",
     "WEEKDAYS",
 ]

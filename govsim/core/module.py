@@ -119,6 +119,14 @@ class Module:
         self.services: dict[str, Callable] = {}
         self.setup()
 
+    @classmethod
+    def check(cls, scenario, path) -> None:
+        """Cross-checks of the module's own part of a validated scenario, at load (override):
+        a rule between its keys (an institution with authority needs windows) raises
+        ``govsim.config.reading.ScenarioError(path, key, message)`` naming the key.  The
+        names a value refers to (``InstitutionKey``, ``ScheduleName``) are checked for every
+        module before, from the declarations."""
+
     def setup(self) -> None:
         """Build lookup tables from the world and the parameters (override)."""
 

@@ -17,6 +17,7 @@ mechanism passed to ``GovernanceModel(modules=...)`` brings its own keys).
 from __future__ import annotations
 
 from functools import cache
+from typing import ClassVar
 
 from pydantic import BaseModel, Field, create_model
 
@@ -52,6 +53,10 @@ class Loaded(Strict):
 
 
 class ScenarioBase(Loaded):
+    # the cross-checks of the owners of its keys, run at load after the references
+    # (``govsim.config.scenario.check_references``): the structure's and every module's
+    checks: ClassVar[tuple] = ()
+
     def __repr__(self) -> str:
         n = len(self.institutions)
         return f"<Scenario {self.key}: {self.scenario.name_en} · {n} institutions>"
@@ -80,9 +85,10 @@ def declarations(extra: tuple = ()) -> list[tuple[str, Par]]:
 
 
 class Schemas:
-    """The models of one set of declarations."""
+    """The models of one set of declarations (those of the structure, the population and
+    ``modules``)."""
 
-    def __init__(self, decls: list[tuple[str, Par]]):
+    def __init__(self, decls: list[tuple[str, Par]], modules: tuple = ()):
         self.declarations = decls
         pars = [p for _, p in decls]
         self.InstitutionSpec = section_model("InstitutionSpec", under(pars, "institutions.*."))
@@ -100,6 +106,7 @@ class Schemas:
             institutions=(dict[str, self.InstitutionSpec], ...),
             incentives=(sections["incentives"], sections["incentives"]()),
         )
+        self.Scenario.checks = (structure.check, *(m.check for m in modules))
         self.population_sections = psections = {
             s: section_model(s.capitalize(), under(pars, f"{s}.")) for s in POPULATION_SECTIONS
         }
@@ -115,7 +122,7 @@ class Schemas:
 @cache
 def schemas(extra: tuple = ()) -> Schemas:
     """The schemas of the built-in declarations plus those of ``extra`` modules."""
-    return Schemas(declarations(extra))
+    return Schemas(declarations(extra), (*MODULES, *extra))
 
 
 def models() -> tuple[type[BaseModel], type[BaseModel], type[BaseModel]]:

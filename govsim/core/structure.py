@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 
 from govsim.config.declare import REQUIRED, Hours, Level, NonNeg, Par
+from govsim.config.reading import ScenarioError
 from govsim.core.records import Households, Residents
 from govsim.labels import ACTORS, LEVEL_NAMES
 
@@ -131,6 +132,32 @@ PARS = (
         "schedule",
     ),
 )
+
+
+def open_some_time(path, key: str, hours) -> None:
+    """Hours written in place give at least one block (a schedule's name is checked as a
+    reference)."""
+    if isinstance(hours, list) and not hours:
+        raise ScenarioError(
+            path,
+            key,
+            "needs at least one block of open hours, e.g. "
+            '[{ days = ["mon"], open = [[9, 17]] }], or the name of a schedule',
+        )
+
+
+def check(sc, path) -> None:
+    """Cross-checks of the structure's keys of a validated scenario: every institution is
+    open some time, and one at the district level says the residents it is built for."""
+    for name, inst in sc.institutions.items():
+        open_some_time(path, f"institutions.{name}.hours", inst.hours)
+        if inst.level == "district" and not inst.design_residents:
+            raise ScenarioError(
+                path,
+                f"institutions.{name}.design_residents",
+                "a district-level institution needs the residents it is built for "
+                "(e.g. design_residents = 400000); a run simulates a sample of them",
+            )
 
 
 def split_contiguous(weights: np.ndarray, k: int) -> np.ndarray:

@@ -22,10 +22,13 @@ from typing import Literal
 import numpy as np
 
 from govsim.config.declare import Const, NonNeg, Par, Share, Strict, field
+from govsim.config.reading import ScenarioError
+from govsim.config.scenario import check_routes
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.module import Module, Step
 from govsim.core.records import DISCOVERED, UNREPORTED, Reports
 from govsim.core.streams import keyed_uniform
+from govsim.labels import NEED_TYPE_KEYS
 
 # assumption: household visits happen in the daytime, 9:00–17:00
 VISIT_FROM_H, VISIT_SPAN_H = 9.0, 8.0
@@ -77,6 +80,32 @@ class Discovery(Module):
 
     steps = (Step(5.0, "step", ("spare_hours",), ("invitations",)),)
     uses = ("intake",)
+
+    @classmethod
+    def check(cls, sc, path) -> None:
+        """Visits need people to make them; what outreach finds enters the structure at
+        the institution that found it, so every need type can be settled from there."""
+        for name, inst in sc.institutions.items():
+            if (
+                inst.outreach
+                and inst.outreach.mode == "visits"
+                and (inst.staff <= 0 or inst.outreach.visits_per_staff_day <= 0)
+            ):
+                raise ScenarioError(
+                    path,
+                    f"institutions.{name}.staff",
+                    "outreach by visits needs staff > 0 (people per instance) and "
+                    "outreach.visits_per_staff_day > 0",
+                )
+        check_routes(
+            sc,
+            {
+                (t, name, f"institutions.{name}")
+                for name, inst in sc.institutions.items()
+                if inst.outreach is not None
+                for t in NEED_TYPE_KEYS
+            },
+        )
 
     def setup(self) -> None:
         world = self.w

@@ -16,7 +16,19 @@ from typing import Annotated
 
 import numpy as np
 
-from govsim.config.declare import REQUIRED, Const, NeedType, Par, Share, Strict, every, field
+from govsim.config.declare import (
+    REQUIRED,
+    Const,
+    InstitutionKey,
+    NeedType,
+    Par,
+    Share,
+    Strict,
+    every,
+    field,
+)
+from govsim.config.reading import ScenarioError
+from govsim.config.scenario import check_routes
 from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.population import free_time_mask
@@ -43,7 +55,7 @@ LEAVE_LAST_H = 17.0
 class RemoteChannel(Strict):
     """Phone / online / proxy reporting: where it goes and for which need types."""
 
-    to: str = field(meaning="institution remote reports reach", unit="institution")
+    to: InstitutionKey = field(meaning="institution remote reports reach", unit="institution")
     types: list[NeedType] = field(
         meaning="need types that can be reported remotely", unit="need types"
     )
@@ -98,7 +110,7 @@ class Reporting(Module):
         ),
         Par(
             "routing.walk_in",
-            dict[NeedType, str],
+            dict[NeedType, InstitutionKey],
             REQUIRED,
             "institution residents walk in to, by need type",
             "institution",
@@ -145,6 +157,30 @@ class Reporting(Module):
         Step(2.0, "expire", outputs=("gave_up",)),
         Step(2.2, "step", outputs=("reports",)),
     )
+
+    @classmethod
+    def check(cls, sc, path) -> None:
+        """Every need type has a walk-in entry and a remote channel serves some type; a
+        request can be settled from wherever residents report it."""
+        routing = sc.routing
+        if routing.remote is not None and not routing.remote.types:
+            raise ScenarioError(
+                path,
+                "routing.remote.types",
+                "must name at least one need type (or leave out [routing.remote])",
+            )
+        for t in NEED_TYPE_KEYS:
+            if t not in routing.walk_in:
+                raise ScenarioError(
+                    path,
+                    f"routing.walk_in.{t}",
+                    "every need type needs a walk-in entry; defined institutions: "
+                    + ", ".join(sorted(sc.institutions)),
+                )
+        starts = {(t, routing.walk_in[t], f"routing.walk_in.{t}") for t in NEED_TYPE_KEYS}
+        if routing.remote is not None:
+            starts |= {(t, routing.remote.to, "routing.remote.to") for t in routing.remote.types}
+        check_routes(sc, starts)
 
     def setup(self) -> None:
         world = self.w

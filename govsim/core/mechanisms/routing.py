@@ -23,7 +23,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share
+from govsim.config.declare import REQUIRED, Const, InstitutionKey, NeedType, NonNeg, Par, Share
 from govsim.core.module import Module, Step
 from govsim.core.records import (
     ACTIVITY,
@@ -98,14 +98,14 @@ class Routing(Module):
         ),
         Par(
             "institutions.*.forwards_to",
-            str | None,
+            InstitutionKey | None,
             None,
             "where it relays what it cannot settle",
             "institution",
         ),
         Par(
             "institutions.*.forwards",
-            dict[NeedType, str],
+            dict[NeedType, InstitutionKey],
             {},
             "relay target by need type, overriding forwards_to",
             "institution",

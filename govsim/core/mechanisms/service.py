@@ -33,6 +33,7 @@ import numpy as np
 from pydantic import Field
 
 from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share, every
+from govsim.config.reading import ScenarioError
 from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
@@ -184,6 +185,23 @@ class Service(Module):
             "assumption: long enough for a stable rate, short enough to follow the run",
         ),
     )
+
+    @classmethod
+    def check(cls, sc, path) -> None:
+        """An institution that settles requests has windows to serve them (or accepts them
+        on the spot)."""
+        for name, inst in sc.institutions.items():
+            if (
+                any(v > 0 for v in inst.authority.values())
+                and inst.windows == 0
+                and not inst.accept_first
+            ):
+                raise ScenarioError(
+                    path,
+                    f"institutions.{name}.windows",
+                    "an institution with authority needs windows >= 1 (service slots) to "
+                    "handle requests",
+                )
 
     def setup(self) -> None:
         world = self.w

@@ -34,6 +34,9 @@ from govsim.config.declare import (
     every,
     field,
 )
+from govsim.config.reading import ScenarioError
+from govsim.config.scenario import check_routes
+from govsim.config.schedule import WEEKDAYS
 from govsim.core.measure import settled, share
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.module import Module, Outcome, State, Step
@@ -49,7 +52,8 @@ from govsim.core.records import (
     Reports,
 )
 from govsim.core.streams import stream_at
-from govsim.labels import SESSION_KINDS
+from govsim.core.structure import open_some_time
+from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
 
 KINDS = tuple(SESSION_KINDS)
 # ongoing community life; an election is counted on its own (participation_election and
@@ -337,6 +341,38 @@ class Sessions(Module):
     )
     uses = ("intake", "deliberate")
     provides = ("recent_any",)
+
+    @classmethod
+    def check(cls, sc, path) -> None:
+        """An offer is open some time, its fixed days fall on open weekdays; self-governance
+        needs staff; needs collected at a host's sessions can be settled from there."""
+        for name, inst in sc.institutions.items():
+            for j, off in enumerate(inst.offers):
+                key = f"institutions.{name}.offers.{j}"
+                if off.hours is not None:
+                    open_some_time(path, f"{key}.hours", off.hours)
+                sched = sc.schedule_of(off if off.hours is not None else inst)
+                for d in off.days_of_year:
+                    if sched.hours_on(d % 7) <= 0:
+                        raise ScenarioError(
+                            path,
+                            f"{key}.days_of_year",
+                            f"day {d} is a {WEEKDAYS[d % 7]}, when the offer's hours are "
+                            "closed; choose a day whose weekday is open",
+                        )
+            if inst.self_governance is not None and inst.windows == 0 and inst.staff <= 0:
+                raise ScenarioError(
+                    path, f"institutions.{name}.staff", "self-governance needs staff > 0"
+                )
+        check_routes(
+            sc,
+            {
+                (t, name, f"institutions.{name}")
+                for name, inst in sc.institutions.items()
+                if inst.offers or inst.self_governance is not None
+                for t in NEED_TYPE_KEYS
+            },
+        )
 
     def setup(self) -> None:
         world = self.w
