@@ -209,7 +209,7 @@ class GovernanceModel(mesa.Model):
     @property
     def queue_agents(self) -> list[Institution]:
         """The institutions with service windows (a queue)."""
-        return self.service.queue_agents
+        return [a for a in self.node_agents if a.windows]
 
     def summary(self) -> Summary:
         """Every outcome of the run so far (a dict; a table in a notebook)."""
