@@ -20,13 +20,20 @@ from functools import cache
 
 from pydantic import BaseModel, Field, create_model
 
-from govsim.config.declare import HoursBlock, Par, Strict, check_unique, section_model, under
+from govsim.config.declare import (
+    POPULATION_SECTIONS,
+    SCENARIO_SECTIONS,
+    HoursBlock,
+    Par,
+    Strict,
+    check_key,
+    check_unique,
+    section_model,
+    under,
+)
 from govsim.config.schedule import WeeklySchedule
 from govsim.core import population, structure
 from govsim.core.mechanisms import MODULES
-
-SCENARIO_SECTIONS = ("layout", "routing", "incentives")
-POPULATION_SECTIONS = ("demography", "initial", "needs", "behaviour", "workload", "organisations")
 
 
 class Meta(Strict):
@@ -75,6 +82,8 @@ def declarations(extra: tuple = ()) -> list[tuple[str, Par]]:
     out += [("population", p) for p in population.PARS]
     for m in (*MODULES, *extra):
         out += [(m.name, p) for p in m.pars]
+    for owner, p in out:
+        check_key(owner, p)
     check_unique(out)
     return out
 
