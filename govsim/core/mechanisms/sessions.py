@@ -48,7 +48,6 @@ from govsim.core.records import (
     UNREPORTED,
     Reports,
 )
-from govsim.core.streams import stream_at
 from govsim.labels import SESSION_KINDS
 
 KINDS = tuple(SESSION_KINDS)
@@ -325,11 +324,11 @@ class Sessions(Module):
     )
 
     steps = (
-        Step(1.3, "invite", ("invitations",)),
-        Step(2.4, "invite", ("invitations",)),
-        Step(5.1, "invite", ("invitations",)),
+        Step("arise", "invite", ("invitations_at_arising",)),
+        Step("report", "invite", ("invitations_from_reports",)),
+        Step("discover", "invite", ("invitations_from_discovery",)),
         Step(
-            6.0,
+            "sessions",
             "step",
             ("spare_hours", "org_factor"),
             ("attendances", "wishes_met", "volunteer_slots"),
@@ -516,7 +515,7 @@ class Sessions(Module):
                 p_any *= 1.0 - p
             np.subtract(1.0, p_any, out=p_any)
         # whether each resident goes today: keyed by resident, day and session kind
-        u = stream_at(self.seed, "sessions.choice", day, KINDS.index(kind)).random(r.n)
+        u = self.keyed_stream("choice", day, KINDS.index(kind)).random(r.n)
         cand = np.flatnonzero(u < p_any)
         if not len(cand):
             return None
