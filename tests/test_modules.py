@@ -176,7 +176,9 @@ def test_a_step_returning_a_name_another_step_returns_is_refused():
         r"return 'reports'.*another name",
     )
     with pytest.raises(ValueError, match="both return 'reports'"):
-        small(modules=(hotline,))  # refused before the model is built
+        load_scenario("baseline", modules=(hotline,))  # refused when the scenario is loaded
+    with pytest.raises(ValueError, match="both return 'reports'"):
+        GovernanceModel(load_scenario("baseline"), residents=500, modules=(hotline,))
 
 
 def test_a_step_taking_what_nothing_returns_is_refused_before_the_run():

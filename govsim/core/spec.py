@@ -34,6 +34,7 @@ from govsim.config.declare import (
 from govsim.config.schedule import WeeklySchedule
 from govsim.core import population, structure
 from govsim.core.mechanisms import MODULES
+from govsim.core.module import check_modules
 
 
 class Meta(Strict):
@@ -77,7 +78,9 @@ class ScenarioBase(Loaded):
 
 
 def declarations(extra: tuple = ()) -> list[tuple[str, Par]]:
-    """Every (owner, Par) of the structure, the population and the modules."""
+    """Every (owner, Par) of the structure, the population and the modules (which are
+    checked to run together: ``module.check_modules``)."""
+    check_modules((*MODULES, *extra))
     out = [("structure", p) for p in structure.PARS]
     out += [("population", p) for p in population.PARS]
     for m in (*MODULES, *extra):
