@@ -115,14 +115,18 @@ def test_the_odd_day_plan_is_the_models_plan():
 
     text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
     block = text.split("<!-- day plan:", 1)[1].split("<!-- end day plan -->", 1)[0]
-    rows = [r for r in block.splitlines() if r.startswith("| ") and not r.startswith("| at ")]
+    rows = [r for r in block.splitlines() if r.startswith("| ") and not r.startswith("| phase ")]
     shown = [tuple(c.strip() for c in r.strip("|").split("|")) for r in rows]
     model = GovernanceModel("baseline", residents=500, seed=0)
     want = []
-    for at, name, method, takes, gives in model.plan_table():
+    for phase, name, method, takes, gives, after in model.plan_table():
         cls = type(getattr(model, name)).__name__
         want.append(
-            (f"{at:g}", name, f"`{cls}.{method}`", ", ".join(takes) or "—", ", ".join(gives) or "—")
+            (
+                phase,
+                name,
+                f"`{cls}.{method}`",
+                *(", ".join(x) or "—" for x in (takes, gives, after)),
+            )
         )
-    want = [(a if "." in a else f"{a}.0", *rest) for a, *rest in want]
     assert shown == want

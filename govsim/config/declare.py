@@ -35,7 +35,12 @@ Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 # (a number's upper bound comes from its unit: ``RANGES``, checked at load by
 # ``govsim.config.scenario.check_ranges``)
 NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]  # finite
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]  # finite
+
+# The tables of the files a parameter can be declared under (``govsim.core.spec`` builds a
+# model for each): a scenario's sections and its institutions, a population profile's
+SCENARIO_SECTIONS = ("layout", "routing", "incentives")
+POPULATION_SECTIONS = ("demography", "initial", "needs", "behaviour", "workload", "organisations")
+PREFIXES = ("institutions.*.", *(f"{s}." for s in (*SCENARIO_SECTIONS, *POPULATION_SECTIONS)))
 
 
 _YEAR_H = 8760.0  # hours in a year
@@ -205,6 +210,21 @@ def under(pars: list[Par], prefix: str) -> list[tuple[str, Par]]:
             if "." not in rest:
                 out.append((rest, p))
     return out
+
+
+def check_key(owner: str, p: Par) -> None:
+    """A declared parameter sits directly under a table a file has (``PREFIXES``): its key
+    is ``<prefix><name>``.  (A reference, a ``Par`` without a type, may name any key.)"""
+    if not p.declares:
+        return
+    for prefix in PREFIXES:
+        rest = p.key[len(prefix) :]
+        if p.key.startswith(prefix) and rest and "." not in rest:
+            return
+    raise ValueError(
+        f"{owner}: parameter {p.key!r} is not under a table of a file; declare it as "
+        f"'<table>.<name>' with <table> one of: {', '.join(x.rstrip('.') for x in PREFIXES)}"
+    )
 
 
 def check_unique(pars: list[tuple[str, Par]]) -> None:

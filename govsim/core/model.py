@@ -1,18 +1,22 @@
 """``GovernanceModel``: one district under one governance structure, stepped a day at a time.
 
-A day (ODD process overview) is the ordered list of mechanisms in ``step``; each is one
-module of ``govsim.core.mechanisms`` and hands what it produces to the next through
-arguments and return values:
+A day (ODD process overview) runs the steps of the modules of ``govsim.core.mechanisms``
+phase by phase (``govsim.core.module.PHASES``); each step hands what it produces to the
+later ones through arguments and return values, and within a phase that data (and a step's
+``after``) orders the steps:
 
-1. needs arise (``NeedArising``, common random numbers);
-2. needs past the resident's patience are given up; residents report what they can
-   (``Reporting``); reports reach the structure (``Routing.intake``);
-3. institutions handle what reached them and relay the rest (``Routing`` with ``Service``);
-   answers that reached residents today settle;
-4. institutions count the staff-hours left after admin tasks and requests (``Workload``);
-5. proactive discovery: outreach visits, committee visits, party members' ties (``Discovery``);
-6. sessions are held and residents choose to take part (``Sessions``);
-7. trust, belonging and points move (``Feedback``); the ``DataCollector`` records the day.
+1. ``arise``: needs arise (``NeedArising``, common random numbers);
+2. ``report``: needs past the resident's patience are given up; residents report what they
+   can (``Reporting``); reports reach the structure (``Routing.intake``);
+3. ``serve``: institutions handle what reached them and relay the rest (``Routing`` with
+   ``Service``); answers that reached residents today settle;
+4. ``workload``: institutions count the staff-hours left after admin tasks and requests
+   (``Workload``);
+5. ``discover``: outreach visits, committee visits, party members' ties (``Discovery``);
+6. ``sessions``: organisations are founded and fold; sessions are held and residents
+   choose to take part (``Sessions``);
+7. ``close``: belonging fades (``Feedback``; trust moves in the phases where its causes
+   happen); the ``DataCollector`` records the day.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from govsim.config.schedule import OpenClock
 from govsim.core.institutions import Institution
 from govsim.core.load import Population, Scenario, load_population, load_scenario
 from govsim.core.mechanisms import MODULES
-from govsim.core.module import Module, Step, declared
+from govsim.core.module import Module, Step, check_modules, declared, plan
 from govsim.core.population import make_population
 from govsim.core.records import AGE_GROUPS, NeedTable
 from govsim.core.streams import stream
@@ -47,25 +51,9 @@ def module_streams(module, seed: int) -> dict[str, np.random.Generator]:
 
 
 def day_plan(modules: list[Module]) -> list[tuple[Module, Step, object]]:
-    """Every step of every module, in the order of the day; each input must be returned
-    by an earlier step."""
-    plan = sorted(((m, s) for m in modules for s in m.steps), key=lambda ms: ms[1].at)
-    for (m1, s1), (m2, s2) in zip(plan, plan[1:], strict=False):
-        if s1.at == s2.at:
-            raise ValueError(
-                f"steps {m1.name}.{s1.method} and {m2.name}.{s2.method} are both at {s1.at}; "
-                "give one another position in the day"
-            )
-    made: set[str] = set()
-    for m, s in plan:
-        missing = [k for k in s.inputs if k not in made]
-        if missing:
-            raise ValueError(
-                f"step {m.name}.{s.method} (at {s.at}) takes {missing}, "
-                "which no earlier step returns"
-            )
-        made.update(s.outputs)
-    return [(m, s, getattr(m, s.method)) for m, s in plan]
+    """Every step of every module in the order of the day (``govsim.core.module.plan``,
+    which refuses an unclear or broken plan), with the bound method it calls."""
+    return [(m, s, getattr(m, s.method)) for m, s in plan(modules)]
 
 
 class GovernanceModel(mesa.Model):
@@ -97,6 +85,7 @@ class GovernanceModel(mesa.Model):
                 raise TypeError(f"rng must be an integer seed, got {type(rng).__name__}")
             seed = int(rng)
         super().__init__(rng=seed)
+        check_modules((*MODULES, *modules))  # a bad day plan or clash: before any work
         # verification switch: every need is reported at its walk-in entry the moment it
         # arises (arrivals to the entry queues are then the Poisson need stream itself)
         self.report_at_arising = report_at_arising
@@ -187,9 +176,10 @@ class GovernanceModel(mesa.Model):
             self.end_outcomes = self.summary()
         self.datacollector.collect(self)
 
-    def plan_table(self) -> list[tuple[float, str, str, tuple[str, ...], tuple[str, ...]]]:
-        """The day as a table: (position, module, method, takes, returns) of every step."""
-        return [(s.at, m.name, s.method, s.inputs, s.outputs) for m, s, _ in self.plan]
+    def plan_table(self) -> list[tuple[str, str, str, tuple[str, ...], tuple[str, ...], tuple]]:
+        """The day as a table: (phase, module, method, takes, returns, after) of every
+        step, in the order they run."""
+        return [(s.phase, m.name, s.method, s.inputs, s.outputs, s.after) for m, s, _ in self.plan]
 
     # ------------------------------------------------------------------ API
     def run(

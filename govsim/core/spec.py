@@ -21,13 +21,21 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field, create_model
 
-from govsim.config.declare import HoursBlock, Par, Strict, check_unique, section_model, under
+from govsim.config.declare import (
+    POPULATION_SECTIONS,
+    SCENARIO_SECTIONS,
+    HoursBlock,
+    Par,
+    Strict,
+    check_key,
+    check_unique,
+    section_model,
+    under,
+)
 from govsim.config.schedule import WeeklySchedule
 from govsim.core import population, structure
 from govsim.core.mechanisms import MODULES
-
-SCENARIO_SECTIONS = ("layout", "routing", "incentives")
-POPULATION_SECTIONS = ("demography", "initial", "needs", "behaviour", "workload", "organisations")
+from govsim.core.module import check_modules
 
 
 class Meta(Strict):
@@ -75,11 +83,15 @@ class ScenarioBase(Loaded):
 
 
 def declarations(extra: tuple = ()) -> list[tuple[str, Par]]:
-    """Every (owner, Par) of the structure, the population and the modules."""
+    """Every (owner, Par) of the structure, the population and the modules (which are
+    checked to run together: ``module.check_modules``)."""
+    check_modules((*MODULES, *extra))
     out = [("structure", p) for p in structure.PARS]
     out += [("population", p) for p in population.PARS]
     for m in (*MODULES, *extra):
         out += [(m.name, p) for p in m.pars]
+    for owner, p in out:
+        check_key(owner, p)
     check_unique(out)
     return out
 

@@ -27,9 +27,9 @@ OUTCOMES: dict[str, Outcome] = outcomes()
 
 
 def headline(modules=MODULES) -> tuple[str, ...]:
-    """The outcomes every table, chart and report leads with, in their declared order."""
-    outs = outcomes(modules)
-    return tuple(sorted((k for k, o in outs.items() if o.headline), key=lambda k: outs[k].headline))
+    """The outcomes every table, chart and report leads with, by their declared rank."""
+    ranked = [o for o in outcomes(modules).values() if o.headline is not None]
+    return tuple(o.key for o in sorted(ranked, key=lambda o: o.headline))
 
 
 def per_replicate(modules=MODULES) -> tuple[str, ...]:

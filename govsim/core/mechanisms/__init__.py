@@ -2,9 +2,11 @@
 
 Every ``Module`` subclass defined in a module of this package is a mechanism of the model:
 ``MODULES`` is found here, not listed by hand, so a new mechanism is one new file.  The
-day runs their steps in the order their ``Step`` declarations give
-(``GovernanceModel.plan_table()``); ``MODULES`` is in the order the modules first act, and
-orders the outcome catalogue, the DataCollector columns and the parameter table.
+day runs their steps in the order their ``Step`` declarations give (``module.plan``: by
+phase, then by data and ``after``; ``GovernanceModel.plan_table()``), checked here at
+import; ``MODULES`` is in the order the modules first act, and orders the outcome
+catalogue, the DataCollector columns and the parameter table.  A file of this package
+that only helps a mechanism defines no ``Module``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import importlib
 import inspect
 import pkgutil
 
-from govsim.core.module import Module
+from govsim.core.module import Module, check_modules
 
 
 def _discover() -> tuple[type[Module], ...]:
@@ -23,12 +25,11 @@ def _discover() -> tuple[type[Module], ...]:
         for _, obj in inspect.getmembers(mod, inspect.isclass):
             if issubclass(obj, Module) and obj is not Module and obj.__module__ == mod.__name__:
                 found.append(obj)
-    names = [m.name for m in found]
-    dupes = {n for n in names if names.count(n) > 1 or not n}
-    if dupes:
-        raise ValueError(f"mechanism names must be unique and non-empty: {sorted(dupes)}")
+    first: dict[str, int] = {}
+    for i, (m, _) in enumerate(check_modules(found)):
+        first.setdefault(m.name, i)
     # in the order they first act in a day (modules without steps last), then by name
-    return tuple(sorted(found, key=lambda m: (min((s.at for s in m.steps), default=1e9), m.name)))
+    return tuple(sorted(found, key=lambda m: (first.get(m.name, float("inf")), m.name)))
 
 
 MODULES: tuple[type[Module], ...] = _discover()

@@ -78,7 +78,7 @@ class NeedArising(Module):
         ),
     )
 
-    steps = (Step(1.0, "step", outputs=("arisen",)),)
+    steps = (Step("arise", "step", outputs=("arisen",)),)
 
     def setup(self) -> None:
         world = self.w

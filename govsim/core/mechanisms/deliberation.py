@@ -35,7 +35,6 @@ from govsim.config.declare import NeedType, NonNeg, Par, Share, Strict, field
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome
 from govsim.core.records import HOP_SERVED, Hops, Reports
-from govsim.core.streams import keyed_uniform
 from govsim.labels import NEED_TYPE_KEYS
 
 
@@ -122,9 +121,7 @@ class Deliberation(Module):
             return reports
         # the need's own draws at this report (paired across structures): adopted?, and
         # the chance draw for a decision the fund covers only in part
-        u = keyed_uniform(
-            self.seed, "deliberation.adopt", ids[:, None], nd.reports[ids][:, None], [0, 1]
-        )
+        u = self.keyed_draw("adopt", ids[:, None], nd.reports[ids][:, None], [0, 1])
         adopt = can & (u[:, 0] < share)
         for i in np.flatnonzero(adopt):  # a decision that costs money needs the fund
             if not self._afford(self.w.agents[int(nodes[i])], t[i], u[i, 1]):

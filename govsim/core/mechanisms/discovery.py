@@ -27,7 +27,6 @@ from govsim.config.scenario import check_routes
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.module import Module, Step
 from govsim.core.records import DISCOVERED, UNREPORTED, Reports
-from govsim.core.streams import keyed_uniform
 from govsim.labels import NEED_TYPE_KEYS
 
 # assumption: household visits happen in the daytime, 9:00–17:00
@@ -78,7 +77,7 @@ class Discovery(Module):
         ),
     )
 
-    steps = (Step(5.0, "step", ("spare_hours",), ("invitations",)),)
+    steps = (Step("discover", "step", ("spare_hours",), ("invitations_from_discovery",)),)
     uses = ("intake",)
 
     @classmethod
@@ -191,7 +190,7 @@ class Discovery(Module):
 
     def _detect(self, ids: np.ndarray, day: int, kind) -> np.ndarray:
         """Whether a visit or tie notices a need: a draw keyed by need, day and institution."""
-        return keyed_uniform(self.seed, "discovery.detect", ids, day, kind.index)
+        return self.keyed_draw("detect", ids, day, kind.index)
 
     def _ties(self, day: int, kind, p: float, intake) -> list[Invitations]:
         nd = self.w.needs

@@ -60,7 +60,7 @@ class Evaluation(Module):
             "share",
         ),
     )
-    steps = (Step(2.9, "step", outputs=("follow_up",)),)
+    steps = (Step("serve", "step", outputs=("follow_up",)),)
 
     def setup(self) -> None:
         world = self.w

@@ -131,12 +131,12 @@ class Feedback(Module):
     )
 
     steps = (
-        Step(2.1, "gave_up", ("gave_up",)),
-        Step(3.1, "lost", ("lost",)),
-        Step(3.3, "resolved", ("resolved",)),
-        Step(6.2, "attended", ("attendances",)),
-        Step(6.3, "resolved", ("wishes_met",)),
-        Step(7.0, "decay"),
+        Step("report", "gave_up", ("gave_up",)),
+        Step("serve", "lost", ("lost",)),
+        Step("serve", "resolved", ("resolved",), after=("feedback.lost",)),  # both move trust
+        Step("sessions", "attended", ("attendances",), after=("service.set_volunteers",)),
+        Step("sessions", "resolved", ("wishes_met",), after=("feedback.attended",)),
+        Step("close", "decay"),
     )
     provides = ("points_earned",)
 

@@ -33,7 +33,6 @@ from pydantic import Field
 from govsim.config.declare import REQUIRED, NonNeg, Par, Strict, field
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome, Step
-from govsim.core.streams import stream_at
 
 
 class Growth(Strict):
@@ -76,7 +75,7 @@ class Organisations(Module):
         ),
         Par("institutions.*.organisations"),
     )
-    streams = ()
+    keyed = ("growth",)  # founded and folded: per (day, institution), streams.stream_at
     outcomes = (
         Outcome(
             "organisations_per_10k",
@@ -92,7 +91,7 @@ class Organisations(Module):
             "per10k",
         ),
     )
-    steps = (Step(5.9, "step", outputs=("org_factor",)),)
+    steps = (Step("sessions", "step", outputs=("org_factor",)),)
     provides = ("organisations_active",)
     uses = ("recent_any",)
 
@@ -137,7 +136,7 @@ class Organisations(Module):
                 )
             # at full size
             n_active = float(by_kind[k.index][a.instance]) / max(a.scale, 1e-9)
-            rng = stream_at(self.seed, "organisations.growth", day, a.node)
+            rng = self.keyed_stream("growth", day, a.node)
             born = rng.poisson(g.founding_per_1k_active_year * n_active / 1000.0 / DAYS_PER_YEAR)
             folded = min(
                 self.count[a.node],

@@ -42,7 +42,6 @@ from govsim.core.records import (
     WALK_IN,
     Reports,
 )
-from govsim.core.streams import keyed_uniform
 from govsim.labels import NEED_TYPE_KEYS
 
 # assumption: phone / online / proxy reports are made between 8:00 and 22:00
@@ -153,9 +152,10 @@ class Reporting(Module):
     )
 
     steps = (
-        Step(1.1, "at_arising", ("arisen",), ("reports",)),
-        Step(2.0, "expire", outputs=("gave_up",)),
-        Step(2.2, "step", outputs=("reports",)),
+        Step("arise", "at_arising", ("arisen",), ("reports_at_arising",)),
+        Step("report", "expire", outputs=("gave_up",)),
+        # reads trust after today's give-ups moved it, and what is still unreported
+        Step("report", "step", outputs=("reports",), after=("feedback.gave_up",)),
     )
 
     @classmethod
@@ -228,7 +228,7 @@ class Reporting(Module):
         base = base * np.where(r.vulnerable[res], beh.vulnerable_report_factor, 1.0)
         tu = r.time_use[res].astype(np.int64)
         # this need's draws today (report?, which channel, when): keyed by need and day
-        u = keyed_uniform(self.seed, "reporting.self_report", ids[:, None], day, np.arange(4))
+        u = self.keyed_draw("self_report", ids[:, None], day, np.arange(4))
         # walk-in
         p_walk = np.zeros(len(ids))
         t_walk = np.full(len(ids), np.inf)

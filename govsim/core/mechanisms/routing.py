@@ -34,7 +34,6 @@ from govsim.core.records import (
     Hops,
     Reports,
 )
-from govsim.core.streams import keyed_uniform
 from govsim.labels import NEED_TYPE_KEYS
 
 FEEDBACK_WAIT_H = 7 * 24.0  # assumption: a resident waits a week for an answer before trying again
@@ -137,9 +136,9 @@ class Routing(Module):
     keyed = ("authority", "relay")  # draws keyed by need and hop (streams.keyed_uniform)
 
     steps = (
-        Step(1.2, "intake_all", ("reports",), ("invitations",)),
-        Step(2.3, "intake_all", ("reports",), ("invitations",)),
-        Step(3.0, "step", ("follow_up",), ("lost",)),
+        Step("arise", "intake_all", ("reports_at_arising",), ("invitations_at_arising",)),
+        Step("report", "intake_all", ("reports",), ("invitations_from_reports",)),
+        Step("serve", "step", ("follow_up",), ("lost",)),
     )
     provides = ("intake", "stamp")
     constants = (
@@ -328,15 +327,13 @@ class Routing(Module):
         typ = nd.type[ids].astype(np.int64)
         nd.hops[ids] += 1
         # can it settle the request?  (keyed by need and hop, as in ``_arrive``)
-        u_own = keyed_uniform(self.seed, "routing.authority", ids, nd.hops[ids])
+        u_own = self.keyed_draw("authority", ids, nd.hops[ids])
         own = u_own < self.auth[k.index, typ]
         fwd = ~own
         f_ids, f_t, f_node, f_typ = ids[fwd], t[fwd], node[fwd], typ[fwd]
         t_out, f_lost = f_t, np.zeros(0, dtype=bool)
         if len(f_ids):
-            u = keyed_uniform(
-                self.seed, "routing.relay", f_ids[:, None], nd.hops[f_ids][:, None], [0, 1]
-            )
+            u = self.keyed_draw("relay", f_ids[:, None], nd.hops[f_ids][:, None], [0, 1])
             factor = 1.0 - follow_up[f_node]
             clock = k.agents[0].clock  # shared by the kind's instances (``together``)
             t_out = relay_end(clock, k.spec.relay_delay_h, f_t, u[:, 0], self.fixed_relay, factor)
@@ -414,7 +411,7 @@ class Routing(Module):
         nd.hops[ids] += 1
         # can it settle the request?  Its authority share of what reaches it, drawn
         # independently at each institution (keyed by need and hop: paired across structures)
-        u_own = keyed_uniform(self.seed, "routing.authority", ids, nd.hops[ids])
+        u_own = self.keyed_draw("authority", ids, nd.hops[ids])
         own = u_own < self.auth[a.kind.index, typ]
         if own.any() or a.waiting():
             self.services["serve"](day, a, ids[own], t[own])
@@ -423,7 +420,7 @@ class Routing(Module):
             return Lost.none()
         ids, t, typ = ids[fwd], t[fwd], typ[fwd]
         # the draws of this hop of this need (delay, loss): keyed, not order-dependent
-        u = keyed_uniform(self.seed, "routing.relay", ids[:, None], nd.hops[ids][:, None], [0, 1])
+        u = self.keyed_draw("relay", ids[:, None], nd.hops[ids][:, None], [0, 1])
         factor = np.full(len(ids), 1.0 - follow_up)
         t_out = relay_end(a.clock, a.spec.relay_delay_h, t, u[:, 0], self.fixed_relay, factor)
         lost = u[:, 1] < a.spec.relay_loss * (1.0 - follow_up)

@@ -37,7 +37,6 @@ from govsim.config.reading import ScenarioError
 from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
-from govsim.core.streams import stream_at
 from govsim.labels import NEED_TYPE_KEYS
 
 MAX_WINDOWS = 10_000  # a sanity bound: no service hall has more parallel slots
@@ -167,8 +166,9 @@ class Service(Module):
     )
 
     steps = (
-        Step(3.2, "settle", outputs=("resolved",)),
-        Step(6.1, "set_volunteers", ("volunteer_slots",)),
+        # settles what routing answered today, after the trust of those it lost moved
+        Step("serve", "settle", outputs=("resolved",), after=("routing.step", "feedback.lost")),
+        Step("sessions", "set_volunteers", ("volunteer_slots",)),
     )
     provides = ("serve", "open_day", "busy_hours")
     constants = (
@@ -258,7 +258,7 @@ class Service(Module):
         # requests per simulated resident on such a day, times the residents not simulated
         rate = len(hour) / len(days) / max(1.0, float(k.catchment.sum()))
         unsimulated = np.maximum(0.0, k.design - k.catchment)
-        rng = stream_at(self.seed, "service.background", day, k.index)
+        rng = self.keyed_stream("background", day, k.index)
         counts = rng.poisson(rate * unsimulated)
         for a, n in zip(k.agents, counts.tolist(), strict=True):
             if n:

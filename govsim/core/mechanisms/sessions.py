@@ -1,10 +1,10 @@
 """Sessions and the choice to take part (DOMAIN.md mechanism 7).
 
-Sessions come from two sources: a committee's spare staff-hours after pushed-down tasks
-and requests (``self_governance``; 001: after 居政分离
-「居委会有时间、有精力、有条件…开展自治活动」), and fixed programmes (``offers``; 000: the
-liaison center's activities for each group, 9:00–21:00 every day; an election on its day).
-A session happens in its host's (or its own) hours and has a number of seats.
+Which sessions are held, when and with how many seats is the session supply
+(``session_supply``: a committee's spare staff-hours after pushed-down tasks and requests,
+001 「居委会有时间、有精力、有条件…开展自治活动」, and fixed programmes, 000: the liaison
+center's activities; an election on its day); this module declares its parameters and lets
+residents choose.
 
 A resident can join a session of their own catchment's host if they are free at its hour.
 The daily chance is a logistic function of propensity, trust, belonging, the share of ties
@@ -20,25 +20,14 @@ from __future__ import annotations
 from typing import Annotated, NamedTuple
 
 import numpy as np
-from pydantic import Field, model_validator
 
-from govsim.config.declare import (
-    REQUIRED,
-    Const,
-    Hours,
-    NonNeg,
-    Par,
-    SessionKind,
-    Share,
-    Strict,
-    every,
-    field,
-)
+from govsim.config.declare import REQUIRED, Const, Par, SessionKind, every
 from govsim.config.reading import ScenarioError
 from govsim.config.scenario import check_routes
 from govsim.config.schedule import WEEKDAYS
 from govsim.core.measure import settled, share
 from govsim.core.mechanisms.routing import Invitations
+from govsim.core.mechanisms.session_supply import Offer, SelfGovernance, Session, SessionSupply
 from govsim.core.module import Module, Outcome, State, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
@@ -51,7 +40,6 @@ from govsim.core.records import (
     UNREPORTED,
     Reports,
 )
-from govsim.core.streams import stream_at
 from govsim.core.structure import open_some_time
 from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
 
@@ -64,18 +52,6 @@ CIVIC_DAYS = 365  # the window of the yearly civic measure (deliberation or elec
 VOLUNTEER_SHIFT_H = 3.0  # assumption: a volunteer gives about three hours a session
 SESSION_H = 2.0  # assumption: a committee's activity or meeting lasts about two hours
 ARRIVE_AFTER_H = 0.5  # a session's attendees are met half an hour after it starts
-
-
-class Session(NamedTuple):
-    """One session held today at a host's premises."""
-
-    host: object  # the Institution agent
-    kind: str
-    hour: int  # start hour
-    seats: int
-    collects_needs: bool
-    adds_capacity: bool
-    duration_h: float
 
 
 class Attendance(NamedTuple):
@@ -92,57 +68,6 @@ class Day(NamedTuple):
     attendances: list[Attendance]
     wishes_met: np.ndarray
     volunteer_slots: np.ndarray
-
-
-class SelfGovernance(Strict):
-    """How a committee spends the staff-hours left after admin tasks and requests."""
-
-    activity: Share = field(0.0, "share of spare hours on activities", "share")
-    deliberation: Share = field(0.0, "share of spare hours on meetings (议事)", "share")
-    visits: Share = field(0.0, "share of spare hours on household visits", "share")
-    hours_per_activity: NonNeg = field(6.0, "staff-hours to prepare and run an activity", "staff-h")
-    activity_seats: int = field(30, "seats at an activity", "seats", ge=1)
-    hours_per_meeting: NonNeg = field(8.0, "staff-hours to prepare and chair a meeting", "staff-h")
-    meeting_seats: int = field(40, "seats at a meeting", "seats", ge=1)
-    visits_per_hour: NonNeg = field(2.0, "households visited per staff-hour", "visits/h")
-
-    @model_validator(mode="after")
-    def _shares(self):
-        total = self.activity + self.deliberation + self.visits
-        if total > 1.0 + 1e-9:
-            raise ValueError(f"activity + deliberation + visits must be <= 1, got {total:g}")
-        return self
-
-
-class Offer(Strict):
-    """A fixed programme of sessions residents can join at the institution's premises:
-    ``sessions_per_week`` spread over open days, and/or events on ``days_of_year``
-    (0–364, repeating every 365 days; day 0 is a Monday), e.g. an election."""
-
-    kind: SessionKind = field(meaning="kind of session", unit="—")
-    sessions_per_week: NonNeg = field(0.0, "sessions a week, spread over open days", "1/wk")
-    days_of_year: list[Annotated[int, Field(ge=0, le=364)]] = field(
-        [], "days of a fixed event (0–364; day 0 is a Monday)", "day"
-    )
-    seats: int = field(meaning="seats at a session", unit="seats", ge=1, le=10_000_000)
-    duration_h: Annotated[float, Field(gt=0, le=24)] = field(
-        2.0, "length: a resident free at any hour of it can come", "h"
-    )
-    hours: Hours | None = field(
-        None, "when sessions may start (default: the institution's hours)", "schedule"
-    )
-    collects_needs: bool = field(
-        False, "attendees' unreported needs are collected (搜集社情民意)", "yes/no"
-    )
-    adds_capacity: bool = field(
-        False, "volunteer attendees add service capacity (volunteering only)", "yes/no"
-    )
-
-    @model_validator(mode="after")
-    def _some_sessions(self):
-        if self.sessions_per_week <= 0 and not self.days_of_year:
-            raise ValueError("an offer needs sessions_per_week > 0 or days_of_year")
-        return self
 
 
 def free_during(free: np.ndarray, tu, wd: int, start: int, duration: float) -> np.ndarray:
@@ -165,29 +90,6 @@ def _rank_in_runs(values: np.ndarray) -> np.ndarray:
     start = np.ones(len(values), dtype=bool)
     start[1:] = values[1:] != values[:-1]
     return idx - np.maximum.accumulate(np.where(start, idx, 0))
-
-
-def _choose_hours(rng: np.random.Generator, hours: np.ndarray, n: int) -> list[int]:
-    """``rng.choice(hours, size=n)`` as a list of ints: the same draws (``choice`` with
-    replacement and equal chances draws ``integers(0, len(hours), n)``), without its
-    overhead."""
-    return hours[rng.integers(0, len(hours), size=n, dtype=np.int64)].tolist()
-
-
-def sample_seats(seats: int, scale: float, rng: np.random.Generator) -> int:
-    """Seats of a full-size session open to the simulated residents: the sample's share
-    (``scale``, ODD §2) of them, rounded at random so that the expectation is exact.  Every
-    session of the host's programme is held, so a small run offers the same times."""
-    want = seats * scale
-    return int(want) + int(rng.random() < want - int(want))
-
-
-def sample_seats_each(seats: int, scale: float, rng: np.random.Generator, n: int) -> list[int]:
-    """``sample_seats`` for ``n`` sessions alike: the same draws, taken at once."""
-    if n <= 0:
-        return []
-    want = seats * scale
-    return (int(want) + (rng.random(n) < want - int(want))).tolist()
 
 
 class Sessions(Module):
@@ -329,11 +231,11 @@ class Sessions(Module):
     )
 
     steps = (
-        Step(1.3, "invite", ("invitations",)),
-        Step(2.4, "invite", ("invitations",)),
-        Step(5.1, "invite", ("invitations",)),
+        Step("arise", "invite", ("invitations_at_arising",)),
+        Step("report", "invite", ("invitations_from_reports",)),
+        Step("discover", "invite", ("invitations_from_discovery",)),
         Step(
-            6.0,
+            "sessions",
             "step",
             ("spare_hours", "org_factor"),
             ("attendances", "wishes_met", "volunteer_slots"),
@@ -378,28 +280,12 @@ class Sessions(Module):
         world = self.w
         model_kinds = world.kinds
         self.free = free_time_mask()  # [3, 7, 24]
-        self.hosts = [
-            a for a in world.agents if a.spec.offers or a.spec.self_governance is not None
-        ]
-        self.host_masks = {a.key: world.schedules[a.key].hourly_mask() for a in self.hosts}
-        # when each offer's sessions may start: its own hours, or its host's
-        self.offer_masks = {}
-        for a in self.hosts:
-            for j, off in enumerate(a.spec.offers):
-                mask = (
-                    world.spec.schedule_of(off).hourly_mask()
-                    if off.hours is not None
-                    else self.host_masks[a.key]
-                )
-                self.offer_masks[(a.key, j)] = (mask, max(1, int(mask.any(axis=1).sum())))
-        # sessions carried over between days (fractions of a session), per host
-        self.offer_acc = {a.node: [0.0] * len(a.spec.offers) for a in self.hosts}
-        self.selfgov_acc = {a.node: {"activity": 0.0, "deliberation": 0.0} for a in self.hosts}
+        self.supply = SessionSupply(world, SESSION_H)
         self.beh = beh = world.population.behaviour
         self.dist_logit = {
             k.key: beh.distance_per_15min * k.walk_min[world.residents.building] / 15.0
             for k in model_kinds
-            if any(a.kind is k for a in self.hosts)
+            if any(a.kind is k for a in self.supply.hosts)
         }
         pts = world.spec.incentives.points
         self.points_per = {k: (pts.per_session.get(k, 0.0) if pts else 0.0) for k in KINDS}
@@ -408,7 +294,6 @@ class Sessions(Module):
         self.attendance = {k: 0 for k in KINDS}
         self.sessions_held = {k: 0 for k in KINDS}
         self._free_cache: dict[tuple[int, int, float], np.ndarray] = {}
-        self._hours_cache: dict[tuple, tuple[np.ndarray, int]] = {}
         self._recent: tuple[int, np.ndarray] | None = None  # (day, recent_any(day))
         self._ties_recent: np.ndarray | None = None  # ``recent`` of the last ``_active_ties``
         self._ties_count: np.ndarray | None = None
@@ -422,78 +307,6 @@ class Sessions(Module):
         # days fit the array's type; in it, ufunc.at takes its fast path (no casting)
         np.maximum.at(until, invitations.residents, invitations.until.astype(until.dtype))
 
-    # ------------------------------------------------------------------ sessions
-    def sessions_today(
-        self, day: int, spare_hours: np.ndarray, org_factor: np.ndarray
-    ) -> list[Session]:
-        """Every session held today; ``org_factor``: by node, how many times its initial
-        organisations are active (``Organisations``), which multiplies its programmes."""
-        rng = self.rng["schedule"]
-        out = []
-        wd = day % 7
-        for a in self.hosts:
-            for j, off in enumerate(a.spec.offers):
-                hours, open_days = self._start_hours(("offer", a.key, j), wd)
-                if not len(hours):
-                    continue
-                n = 0
-                if off.sessions_per_week > 0:
-                    acc = self.offer_acc[a.node]
-                    acc[j] += off.sessions_per_week * float(org_factor[a.node]) / open_days
-                    n = int(acc[j])
-                    acc[j] -= n
-                starts = _choose_hours(rng, hours, n)
-                if day % 365 in off.days_of_year:  # a fixed event starts when its hours open
-                    starts.append(int(hours[0]))
-                seats = sample_seats_each(off.seats, a.scale, rng, len(starts))
-                for h, n_seats in zip(starts, seats, strict=True):
-                    out.append(
-                        Session(
-                            a,
-                            off.kind,
-                            h,
-                            n_seats,
-                            off.collects_needs,
-                            off.adds_capacity,
-                            off.duration_h,
-                        )
-                    )
-            sg = a.spec.self_governance
-            hours = self._start_hours(("host", a.key), wd)[0]
-            spare = float(spare_hours[a.node])
-            if sg is not None and spare > 0 and len(hours):
-                acc = self.selfgov_acc[a.node]
-                for kind, share, per, seats in (
-                    ("activity", sg.activity, sg.hours_per_activity, sg.activity_seats),
-                    ("deliberation", sg.deliberation, sg.hours_per_meeting, sg.meeting_seats),
-                ):
-                    if share <= 0 or per <= 0:
-                        continue
-                    acc[kind] += spare * share / per
-                    n = int(acc[kind])
-                    acc[kind] -= n
-                    starts = _choose_hours(rng, hours, n)
-                    for h, n_seats in zip(
-                        starts, sample_seats_each(seats, a.scale, rng, n), strict=True
-                    ):
-                        # meetings collect opinions and problems (001: 居民议事会)
-                        out.append(
-                            Session(a, kind, h, n_seats, kind == "deliberation", False, SESSION_H)
-                        )
-        return out
-
-    def _start_hours(self, key: tuple, wd: int) -> tuple[np.ndarray, int]:
-        """Hours a session may start on weekday ``wd`` (and the open days a week) of an
-        offer ``("offer", host key, j)`` or of a host's own sessions ``("host", key)``."""
-        got = self._hours_cache.get((key, wd))
-        if got is None:
-            if key[0] == "offer":
-                mask, open_days = self.offer_masks[key[1:]]
-            else:
-                mask, open_days = self.host_masks[key[1]], 0
-            got = self._hours_cache[(key, wd)] = (np.flatnonzero(mask[wd]), open_days)
-        return got
-
     # ------------------------------------------------------------------ choices
     def step(self, day: int, spare_hours: np.ndarray, org_factor: np.ndarray) -> Day:
         """Hold today's sessions and let residents choose.  ``spare_hours``: each
@@ -505,7 +318,7 @@ class Sessions(Module):
         r, beh = self.w.residents, self.beh
         slots = np.zeros(len(self.w.agents), dtype=np.int64)
         day_out = Day([], np.empty(0, dtype=np.int64), slots)
-        sessions = self.sessions_today(day, spare_hours, org_factor)
+        sessions = self.supply.today(day, spare_hours, org_factor, self.rng["schedule"])
         if not sessions:
             return day_out
         wd = day % 7
@@ -552,7 +365,7 @@ class Sessions(Module):
                 p_any *= 1.0 - p
             np.subtract(1.0, p_any, out=p_any)
         # whether each resident goes today: keyed by resident, day and session kind
-        u = stream_at(self.seed, "sessions.choice", day, KINDS.index(kind)).random(r.n)
+        u = self.keyed_stream("choice", day, KINDS.index(kind)).random(r.n)
         cand = np.flatnonzero(u < p_any)
         if not len(cand):
             return None

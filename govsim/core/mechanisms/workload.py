@@ -31,7 +31,6 @@ from pydantic import Field
 from govsim.config.declare import REQUIRED, NonNeg, Par
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome, Step
-from govsim.core.streams import stream_at
 
 COMMITTEE_ACTOR = "residents_committee"  # the 居委会 (村委会) of every structure
 
@@ -158,7 +157,8 @@ class Workload(Module):
         ),
     )
 
-    steps = (Step(4.0, "step", outputs=("spare_hours",)),)
+    keyed = ("turnover",)  # committee staff who leave: per (day, institution), streams.stream_at
+    steps = (Step("workload", "step", outputs=("spare_hours",)),)
 
     def setup(self) -> None:
         wl = self.w.population.workload
@@ -201,7 +201,7 @@ class Workload(Module):
             admin = float(self.admin_total[i]) / used if used else 0.0
             rate = low + (high - low) * admin
             in_post = a.staff - float(vacant[i])
-            rng = stream_at(self.seed, "workload.turnover", day, a.node)
+            rng = self.keyed_stream("turnover", day, a.node)
             gone = min(in_post, float(rng.poisson(in_post * rate / DAYS_PER_YEAR)))
             if gone:
                 vacant[i] += gone
