@@ -296,6 +296,138 @@ def test_chains_and_changes_and_loops(tmp_path):
     assert err.key == "extends" and "loop" in err.message and "b.toml -> a.toml" in err.message
 
 
+# ------------------------------------------------------------------ same_as references
+def test_a_reference_takes_the_value_and_the_source_of_the_key_it_names(tmp_path):
+    base = load_scenario("baseline")
+    p = child(
+        tmp_path,
+        "[institutions.rc]\n"
+        'relay_delay_h = { same_as = "baseline:institutions.street.relay_delay_h" }\n'
+        'authority = { same_as = "baseline:institutions.street.authority" }\n'
+        "[institutions.street]\n"
+        'costs.value = { salary_per_staff = { same_as = "baseline:institutions.dept.costs.salary_per_staff" }, premises = 1, running = 2 }\n'
+        'costs.source = "assumption: a test"\n',
+    )
+    sc = load_scenario(p)
+    street, dept = base.institutions["street"], base.institutions["dept"]
+    assert sc.institutions["rc"].relay_delay_h == street.relay_delay_h
+    assert sc.institutions["rc"].authority == street.authority
+    assert (
+        sc.sources["institutions.rc.relay_delay_h"]
+        == (base.sources["institutions.street.relay_delay_h"])
+    )
+    assert sc.sources["institutions.rc.authority"] == base.sources["institutions.street.authority"]
+    # inside a value: the value's own source stays, the referred one is the nested key's
+    assert sc.institutions["street"].costs.salary_per_staff == dept.costs.salary_per_staff
+    assert sc.institutions["street"].costs.premises == 1
+    assert sc.sources["institutions.street.costs"] == "assumption: a test"
+    assert (
+        sc.sources["institutions.street.costs.salary_per_staff"]
+        == base.sources["institutions.dept.costs"]
+    )
+
+
+def test_references_chain_name_their_own_file_and_may_cross_between_files(tmp_path):
+    a = child(
+        tmp_path,
+        "[institutions.rc]\n"
+        'windows = { value = 3, source = "assumption: a" }\n'
+        'staff = { same_as = "b:institutions.rc.staff" }\n',
+        "a",
+    )
+    b = child(
+        tmp_path,
+        "[institutions.rc]\n"
+        'staff = { value = 9, source = "assumption: b" }\n'
+        'windows = { same_as = "a:institutions.rc.windows" }\n'
+        'members = { same_as = "b:institutions.rc.windows" }\n',  # its own file, a chain
+        "b",
+    )
+    sa, sb = load_scenario(a), load_scenario(b)
+    assert (sa.institutions["rc"].staff, sb.institutions["rc"].windows) == (9, 3)
+    assert sb.institutions["rc"].members == 3
+    assert sb.sources["institutions.rc.members"] == "assumption: a"
+    # a chain that comes back to itself is a loop, named where the loop closes
+    b.write_text(
+        'extends = "baseline"\n[institutions.rc]\nstaff = { same_as = "a:institutions.rc.staff" }\n',
+        encoding="utf-8",
+    )
+    err = error_of(a)
+    assert_names(err, a, "institutions.rc.staff")
+    assert "a loop" in err.message
+    assert "a.toml:institutions.rc.staff -> b.toml:institutions.rc.staff" in err.message
+    # a key that refers to itself, and a key that refers to its own inside
+    for target in ("institutions.rc.staff", "institutions.rc.staff.x"):
+        p = child(tmp_path, f'[institutions.rc]\nstaff = {{ same_as = "self:{target}" }}\n', "self")
+        err = error_of(p)
+        assert_names(err, p, "institutions.rc.staff")
+        assert "a loop" in err.message
+
+
+@pytest.mark.parametrize(
+    ("reference", "says"),
+    [
+        ("atlantis:institutions.rc.staff", "no file 'atlantis' beside this one or among"),
+        ("baseline:institutions.rc.stafff", "baseline.toml has no key 'institutions.rc.stafff'"),
+        ("baseline:institutions.nowhere.staff", "has no key 'institutions.nowhere.staff'"),
+        ("baseline:institutions.rc.offers.7", "has no key 'institutions.rc.offers.7'"),
+        ("../baseline:institutions.rc.staff", "names a file beside this one or a built-in one"),
+        ("sub/x:institutions.rc.staff", "names a file beside this one or a built-in one"),
+        ("/etc/x:institutions.rc.staff", "names a file beside this one or a built-in one"),
+        ("C:/x:institutions.rc.staff", "must be 'file:dotted.key'"),
+        ("institutions.rc.staff", "must be 'file:dotted.key'"),
+        ("baseline:", "must be 'file:dotted.key'"),
+        ("baseline:institutions..staff", "must be 'file:dotted.key'"),
+    ],
+)
+def test_a_bad_reference_is_one_line_naming_the_file_and_key(tmp_path, reference, says):
+    p = child(tmp_path, f'[institutions.rc]\nstaff = {{ same_as = "{reference}" }}\n')
+    err = error_of(p)
+    assert err.file == str(p)
+    assert err.key in ("institutions.rc.staff", "institutions.rc.staff.same_as")
+    assert says in err.message, err.message
+    assert "\n" not in str(err)
+
+
+def test_a_reference_into_a_file_outside_its_folder_is_refused(tmp_path):
+    (tmp_path / "inside").mkdir()
+    outside = tmp_path / "outside.toml"
+    outside.write_text("[x]\ny = 1\n", encoding="utf-8")
+    (tmp_path / "inside" / "link.toml").symlink_to(outside)
+    p = child(tmp_path / "inside", '[institutions.rc]\nstaff = { same_as = "link:x.y" }\n')
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff.same_as")
+    assert "links outside" in err.message
+
+
+def test_a_reference_stands_alone(tmp_path):
+    p = child(tmp_path, '[institutions.rc]\nstaff = { same_as = "baseline:x", source = "s" }\n')
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff.same_as")
+    assert "stands alone" in err.message and "source" in err.message
+    p = child(
+        tmp_path,
+        '[institutions.rc]\nstaff = { value = { same_as = "baseline:x" }, source = "s" }\n',
+    )
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff")
+    assert "takes the source of the value it refers to" in err.message
+
+
+def test_a_reference_is_resolved_before_changes_and_validation(tmp_path):
+    p = child(
+        tmp_path, '[institutions.rc]\nstaff = { same_as = "baseline:institutions.rc.name_zh" }\n'
+    )
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff")  # a text where a number belongs
+    p = child(
+        tmp_path, '[institutions.rc]\nstaff = { same_as = "baseline:institutions.street.staff" }\n'
+    )
+    sc = load_scenario(p, changes={"institutions.rc.staff": 2})
+    assert sc.institutions["rc"].staff == 2
+    assert "institutions.rc.staff" not in sc.sources
+
+
 def test_an_unknown_parent_is_named_with_the_known_ones(tmp_path):
     p = tmp_path / "orphan.toml"
     p.write_text('extends = "atlantis"\n', encoding="utf-8")

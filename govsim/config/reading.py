@@ -368,9 +368,10 @@ class _Reading:
         """The value ``ref`` names (``rest`` further down) and its sources, by key relative
         to it (``""`` for the value itself, ``".x"`` below it)."""
         if ref in stack:
-            chain = " -> ".join(str(r) for r in (*stack[stack.index(ref) :], ref))
+            loop = (*stack[stack.index(ref) :], ref)
+            chain = " -> ".join(f"{r.file.name}:{r.key}" for r in loop)
             raise ScenarioError(
-                ref.file, ref.key, f"same_as {ref.text!r} refers in a loop: {chain}"
+                ref.file, ref.key, f"same_as {ref.text!r} needs its own value, a loop: {chain}"
             )
         stack = (*stack, ref)
         target = f"{ref.target_key}.{rest}" if rest else ref.target_key
