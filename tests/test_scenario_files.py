@@ -456,6 +456,71 @@ def test_builtin_structures_extend_the_baseline_and_keep_their_order():
         assert "[institutions.rc.sources]" not in text
 
 
+def _at(data, key: str):
+    for part in key.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return KeyError  # not there
+        data = data[part]
+    return data
+
+
+def repeated_keys(path: Path, builtin_dir: Path) -> list[str]:
+    """The keys a file sets (merged as ``extends`` merges) to the value its parent gives."""
+    from govsim.config.reading import _find, _merge, read_spec, read_toml, split_sources
+
+    raw = read_toml(path)
+    parent = raw.pop("extends", None)
+    raw.pop("remove", None)
+    if parent is None:
+        return []
+    own, _ = split_sources(raw, path)
+    pdata, _ = read_spec(_find(parent, path, builtin_dir), builtin_dir)
+    data, _ = read_spec(path, builtin_dir)
+    _, touched = _merge(pdata, own)
+    return [k for k in touched if _at(pdata, k) is not KeyError and _at(data, k) == _at(pdata, k)]
+
+
+def test_no_shipped_file_repeats_its_parents_value():
+    from govsim.config.reading import POPULATION_DIR
+
+    found = [
+        f"{path.name}: {key}"
+        for folder in (SCENARIO_DIR, POPULATION_DIR)
+        for path in sorted(folder.glob("*.toml"))
+        for key in repeated_keys(path, folder)
+    ]
+    assert not found, "delete these keys, the parent gives the same value:\n" + "\n".join(found)
+
+
+def test_the_repeat_check_finds_a_repeated_value(tmp_path):
+    p = child(
+        tmp_path,
+        'remove = ["institutions.heads"]\n'
+        "[layout]\nhouseholds_per_grid = 300\nresidents_per_jurisdiction = 9000\n"
+        "[institutions.street]\n"
+        'relay_loss = { value = 0.08, source = "s" }\n'
+        'staff = { same_as = "baseline:institutions.street.staff" }\n'
+        "windows = 3\n",
+    )
+    assert repeated_keys(p, SCENARIO_DIR) == [
+        "layout.households_per_grid",
+        "institutions.street.relay_loss",
+        "institutions.street.staff",
+    ]
+
+
+def test_shipped_files_say_same_as_not_as_the_baseline():
+    """A value copied from another file is a same_as reference (or inherited), not a
+    number with a phrase saying where it was copied from."""
+    from govsim.config.reading import POPULATION_DIR
+
+    for path in [*SCENARIO_DIR.glob("*.toml"), *POPULATION_DIR.glob("*.toml")]:
+        data, sources = reading_mod.read_spec(path, path.parent)
+        for key, text in sources.items():
+            for phrase in ("as the baseline", "as at the baseline", "as in the baseline", "同基线"):
+                assert phrase not in text, f"{path.name}: {key}: {text}"
+
+
 # ------------------------------------------------------------------ data only
 def test_python_code_in_a_scenario_file_is_a_syntax_error_and_never_runs(tmp_path):
     marker = tmp_path / "ran.txt"
