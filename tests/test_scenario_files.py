@@ -544,7 +544,11 @@ def test_scenario_files_are_read_with_tomllib(monkeypatch):
     assert reading_mod.tomllib is tomllib
     monkeypatch.setattr(reading_mod.tomllib, "loads", spy)
     load_scenario("suzhou")
-    assert len(calls) == 2  # the file and the one it extends
+    # the file, the one it extends and the fitted values that one refers to, each once
+    assert len(calls) == 3
+    calls.clear()
+    load_scenario("xinfeng")  # refers to the baseline's values several times: still once
+    assert len(calls) == 3
 
 
 # ------------------------------------------------------------------ every number has a source
