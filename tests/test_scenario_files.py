@@ -521,6 +521,21 @@ def test_shipped_files_say_same_as_not_as_the_baseline():
                 assert phrase not in text, f"{path.name}: {key}: {text}"
 
 
+def test_shipped_files_wrap_their_lines():
+    """Lines of at most 100 characters: long sources and texts as multi-line strings whose
+    line ends are escaped, long tables key by key; only an inline table that is one item
+    of a list cannot be broken (TOML 1.0 keeps an inline table on one line)."""
+    from govsim.config.reading import POPULATION_DIR
+
+    long = [
+        f"{path.name}:{i}"
+        for path in [*SCENARIO_DIR.glob("*.toml"), *POPULATION_DIR.glob("*.toml")]
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if len(line) > 100 and not (line.startswith("    { ") and line.endswith(" },"))
+    ]
+    assert not long, long
+
+
 # ------------------------------------------------------------------ data only
 def test_python_code_in_a_scenario_file_is_a_syntax_error_and_never_runs(tmp_path):
     marker = tmp_path / "ran.txt"

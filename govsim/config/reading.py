@@ -26,7 +26,9 @@ only: nothing in a file can run code).  Four conventions on top of plain TOML:
   ``calibrated.toml``).  The file is named like ``extends`` — beside the referring file,
   or a built-in file (``scenarios/`` or ``scenarios/populations/``); a file may name
   itself.  A reference stands alone (no ``value`` or ``source`` beside it); it may sit
-  inside a value (``base_logit = { value = { election = { same_as = "…" }, … } }``).
+  inside a value (``base_logit = { value = { election = { same_as = "…" }, … } }``).  As
+  for sources, the dotted forms are the same TOML data (``base_logit.value.election.same_as
+  = "…"``) and keep long lines short.
 
 ``read_file`` is the one pass from a name or path to ``(path, data, sources)``: find the
 file, read it and every file it extends or refers to (each once), merge, remove, resolve
