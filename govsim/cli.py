@@ -425,15 +425,9 @@ def cmd_precision(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from govsim.config.scenario import SCENARIO_DIR
     from govsim.core.load import load_population
     from govsim.experiments import calibrate as cal
-    from govsim.experiments.calibrate import (
-        apply_to_copies,
-        apply_to_profile,
-        apply_to_scenario,
-        report_markdown,
-    )
+    from govsim.experiments.calibrate import report_markdown
     from govsim.experiments.outputs import atomic_write
 
     def fail(message: str) -> int:
@@ -447,15 +441,12 @@ def cmd_calibrate(args) -> int:
             "argument --report: required when govsim does not run from its repository "
             "(no docs/ beside the package)"
         )
-    if args.apply:
+    if args.apply:  # every value the fit owns is read from the one file --apply writes
         ref = cal._reference(None)
-        pop_file = load_population(ref.scenario.population).file
-        own = Path(SCENARIO_DIR).resolve()
-        for f in cal.files_to_apply(ref.file, pop_file):
-            if not Path(f).resolve().is_relative_to(own):
-                return fail(
-                    f"--apply writes only the project's own files in {own}; {f} is outside it"
-                )
+        try:
+            cal.check_homes(ref, load_population(ref.scenario.population))
+        except ScenarioError as exc:
+            return fail(str(exc))
 
     def show(logit, share):
         print(
@@ -475,21 +466,15 @@ def cmd_calibrate(args) -> int:
     misses = fit.misses()
     if misses and args.apply:
         return fail(
-            f"the fit did not reach its tolerance, nothing written into {pop_file} or "
-            f"{ref.file} (report: {report}): " + "; ".join(misses)
+            f"the fit did not reach its tolerance, nothing written into {cal.CALIBRATED} "
+            f"(report: {report}): " + "; ".join(misses)
         )
     if misses:
         print(
             f"govsim calibrate: warning: not within tolerance: {'; '.join(misses)}", file=sys.stderr
         )
     if args.apply:
-        profile, scenario, *others = cal.files_to_apply(ref.file, pop_file)
-        apply_to_profile(fit, profile)
-        print(f"wrote the fitted values into {profile}")
-        apply_to_scenario(fit, scenario)
-        print(f"wrote the fitted time scale into {scenario}")
-        for line in apply_to_copies(fit, others):
-            print(f"wrote the reference's fitted value into {line}")
+        print(f"wrote the fitted values into {cal.write_calibrated(fit)}")
     return 0
 
 

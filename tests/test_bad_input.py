@@ -332,12 +332,18 @@ def fake_calibration(monkeypatch):
     """``calibrate`` returns a prepared fit at once; the apply functions only record."""
     import govsim.experiments.calibrate as cal
 
-    state = {"fit": unconverged_fit(), "applied": []}
-    monkeypatch.setattr(cal, "calibrate", lambda **kw: state["fit"])
-    for name in ("apply_to_profile", "apply_to_scenario", "apply_to_copies"):
-        monkeypatch.setattr(
-            cal, name, lambda fit, path, name=name: state["applied"].append((name, path)) or []
-        )
+    state = {"fit": unconverged_fit(), "applied": [], "calibrated": 0}
+
+    def calibrate(**kw):
+        state["calibrated"] += 1
+        return state["fit"]
+
+    monkeypatch.setattr(cal, "calibrate", calibrate)
+    monkeypatch.setattr(
+        cal,
+        "write_calibrated",
+        lambda fit, path=cal.CALIBRATED: state["applied"].append(path) or path,
+    )
     return state
 
 
@@ -356,21 +362,39 @@ def test_calibrate_apply_refuses_an_unconverged_fit(tmp_path, capsys, fake_calib
     assert "did not reach its tolerance" in report.read_text(encoding="utf-8")
 
 
-def test_calibrate_apply_writes_a_converged_fit_into_the_projects_files(
+def test_calibrate_apply_writes_a_converged_fit_into_the_calibrated_file(
     tmp_path, capsys, fake_calibration
 ):
+    from govsim.config.reading import CALIBRATED
+
     fit = fake_calibration["fit"]
     fit.fitted = {k: (t, t, tol) for k, (_, t, tol) in fit.fitted.items()}
     assert main(["calibrate", "--apply", "--report", str(tmp_path / "c.md")]) == 0
-    written = [Path(p) for _, p in fake_calibration["applied"] if not isinstance(p, list)]
-    assert [n for n, _ in fake_calibration["applied"]] == [
-        "apply_to_profile",
-        "apply_to_scenario",
-        "apply_to_copies",
-    ]
-    assert written[0] == POPULATION_DIR / "urban.toml"
-    assert written[1].parent == SCENARIO_DIR
-    assert all(Path(p).parent == SCENARIO_DIR for p in fake_calibration["applied"][2][1])
+    assert fake_calibration["applied"] == [CALIBRATED]
+    assert CALIBRATED.parent == SCENARIO_DIR
+    assert f"wrote the fitted values into {CALIBRATED}" in capsys.readouterr().out
+
+
+def test_calibrate_apply_refuses_a_reference_that_does_not_read_the_calibrated_file(
+    tmp_path, capsys, monkeypatch, fake_calibration
+):
+    """Before any work: a fitted value the reference gives itself would not follow the fit."""
+    import govsim.experiments.calibrate as cal
+
+    text = (SCENARIO_DIR / "baseline.toml").read_text(encoding="utf-8")
+    line = 'relay_delay_h = { same_as = "calibrated:baseline.institutions.rc.relay_delay_h" }'
+    assert text.count(line) == 1
+    copy = tmp_path / "baseline.toml"
+    copy.write_text(text.replace(line, "relay_delay_h = 8.8"), encoding="utf-8")
+    monkeypatch.setattr(cal, "_reference", lambda scenario: load_scenario(copy))
+    report = tmp_path / "c.md"
+    line = cli_error_prefixed(capsys, ["calibrate", "--apply", "--report", str(report)])
+    assert line.startswith(
+        f"govsim calibrate: error: {copy}: key 'institutions.rc.relay_delay_h': the fit owns "
+        "this value: take it from calibrated.toml"
+    )
+    assert fake_calibration["calibrated"] == 0 and fake_calibration["applied"] == []
+    assert not report.exists()
 
 
 def test_calibrate_report_defaults_to_the_repository_docs_only(

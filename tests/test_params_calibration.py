@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import shutil
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from govsim import GovernanceModel, list_scenarios, load_population, load_scenario
+import govsim.config.reading as reading
+from govsim import GovernanceModel, load_population, load_scenario
+from govsim.config.reading import CALIBRATED, POPULATION_DIR, SCENARIO_DIR, ScenarioError
 from govsim.core.params import constants, declared_rows, parameter_table_markdown
 from govsim.experiments.calibrate import (
-    COPY_PHRASES,
     ERRAND_LIMIT_DAYS,
+    PROFILE_KEYS,
     STREET_LIMIT_DAYS,
     TARGETS,
     TURNOUT_TARGET,
     Fit,
-    apply_to_copies,
-    apply_to_profile,
-    apply_to_scenario,
+    calibrated_text,
+    check_homes,
     civic_share,
     committee_year,
     errand_figures,
     filled_share,
+    fitted_values,
     structure_figures,
     time_values,
+    write_calibrated,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,63 +145,93 @@ def test_yearly_civic_participation_near_election_turnout(reference):
     assert abs(np.mean(shares) - TURNOUT_TARGET) < 0.03, shares
 
 
-def test_apply_writes_only_the_fitted_values(tmp_path):
-    src = load_population("urban").file
-    copy = tmp_path / "urban.toml"
-    shutil.copy(src, copy)
-    before = copy.read_text(encoding="utf-8")
-    fit = Fit(admin_hours_per_task=123.4, election_logit=-1.25, founding_per_1k_active_year=0.7)
-    apply_to_profile(fit, copy)
-    after = copy.read_text(encoding="utf-8")
-    data = tomllib.loads(after)
-    assert data["workload"]["admin_hours_per_task"]["value"] == 123.4
-    assert data["organisations"]["founding_per_1k_active_year"]["value"] == 0.7
-    assert data["behaviour"]["base_logit"]["value"]["election"] == -1.25
-    assert "calibrate" in data["workload"]["admin_hours_per_task"]["source"]  # source kept
-    changed = [
-        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
-    ]
-    assert len(changed) == 3
-    assert (
-        tomllib.loads(before)["behaviour"]["base_logit"]["value"]["activity"]
-        == data["behaviour"]["base_logit"]["value"]["activity"]
+def current_fit(sc, pop) -> Fit:
+    """A fit whose values are those the files give now."""
+    return Fit(
+        admin_hours_per_task=pop.workload.admin_hours_per_task,
+        election_logit=pop.behaviour.base_logit["election"],
+        founding_per_1k_active_year=pop.organisations.founding_per_1k_active_year,
+        time_values=time_values(sc, 1.0),
+        settings={"scenario": sc.key, "population": pop.key},
     )
 
 
-def test_apply_writes_the_time_scale_into_the_reference_only_where_fitted(tmp_path):
-    sc = load_scenario("baseline")
-    copy = tmp_path / "baseline.toml"
-    shutil.copy(sc.file, copy)
-    before = copy.read_text(encoding="utf-8")
-    values = time_values(sc, 2.0)
-    apply_to_scenario(Fit(time_values=values), copy)
-    after = copy.read_text(encoding="utf-8")
-    data = tomllib.loads(after)["institutions"]
-    for change, v in values.items():
+def test_the_calibrated_file_is_what_the_fit_writes(reference):
+    """``calibrated.toml`` is the fit's own text: written from the values the files give
+    now, with the sources it gives, it comes out byte for byte."""
+    pop = load_population(reference.scenario.population)
+    fit = current_fit(reference, pop)
+    _, sources = reading.read_spec(CALIBRATED, SCENARIO_DIR)
+    assert calibrated_text(fitted_values(fit), sources) == CALIBRATED.read_text(encoding="utf-8")
+    check_homes(reference, pop)  # every value the fit owns is read from it
+
+
+def test_apply_writes_the_calibrated_file_whole_and_every_file_follows(tmp_path, reference):
+    """``--apply`` on a copy of the project's files: the one file is rewritten, the
+    reference, the profile and the files that share the reference's times follow."""
+    for f in SCENARIO_DIR.glob("*.toml"):
+        shutil.copy(f, tmp_path / f.name)
+    shutil.copy(POPULATION_DIR / "urban.toml", tmp_path / "urban.toml")
+    before = {f.name: f.read_bytes() for f in tmp_path.iterdir() if f.name != "calibrated.toml"}
+    pop = load_population(tmp_path / "urban.toml")
+    fit = current_fit(reference, pop)
+    fit.time_values = time_values(reference, 2.0)
+    fit.admin_hours_per_task, fit.election_logit, fit.founding_per_1k_active_year = (
+        123.4,
+        -1.25,
+        0.7,
+    )
+    assert write_calibrated(fit, tmp_path / "calibrated.toml") == tmp_path / "calibrated.toml"
+    assert {f.name: f.read_bytes() for f in tmp_path.iterdir() if f.name in before} == before
+    sc = load_scenario(tmp_path / "baseline.toml")
+    for change, v in fit.time_values.items():
         _, key, par = change.split(".")
-        assert data[key][par]["value"] == v
-        assert v == round(2.0 * getattr(sc.institutions[key], par), 2)
-    changed = [
-        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
-    ]
-    assert len(changed) == len(values)
+        assert (
+            getattr(sc.institutions[key], par)
+            == v
+            == round(2.0 * getattr(reference.institutions[key], par), 2)
+        )
+        assert sc.sources[change] == reference.sources[change]  # the source kept
+    # files that share the reference's times take the fitted ones through it
+    street = sc.institutions["street"]
+    assert load_scenario(tmp_path / "chengdong.toml").institutions["center"].processing_days == (
+        street.processing_days
+    )
+    town = load_scenario(tmp_path / "xinfeng.toml").institutions["town"]
+    assert (town.relay_delay_h, town.processing_days) == (
+        street.relay_delay_h,
+        street.processing_days,
+    )
+    county = load_scenario(tmp_path / "qingyuan.toml").institutions["county"]
+    assert county.processing_days == sc.institutions["dept"].processing_days
+    new = load_population(tmp_path / "urban.toml")
+    assert new.workload.admin_hours_per_task == 123.4
+    assert new.behaviour.base_logit == {**pop.behaviour.base_logit, "election": -1.25}
+    assert new.organisations.founding_per_1k_active_year == 0.7
+    for key in PROFILE_KEYS:
+        assert new.sources[key] == pop.sources[key]
+    # written again: the same bytes
+    text = (tmp_path / "calibrated.toml").read_text(encoding="utf-8")
+    write_calibrated(fit, tmp_path / "calibrated.toml")
+    assert (tmp_path / "calibrated.toml").read_text(encoding="utf-8") == text
 
 
-@pytest.mark.parametrize("name", list_scenarios())
-def test_times_declared_as_the_baselines_follow_its_fitted_time_scale(name):
-    """A reformed file that gives an institution the baseline street office's (or district
-    departments') relay delay or back-office time says so in its source, and then has the
-    value the calibration wrote into the baseline — not a stale copy of an older one."""
-    base = load_scenario("baseline").institutions
-    sc = load_scenario(name)
-    for key, text in sc.sources.items():
-        par = key.rsplit(".", 1)[-1]
-        if not key.startswith("institutions.") or par not in ("relay_delay_h", "processing_days"):
-            continue
-        for phrase, ref in COPY_PHRASES:
-            if phrase in text:
-                inst = key.split(".")[1]
-                assert getattr(sc.institutions[inst], par) == getattr(base[ref], par), key
+def test_a_fitted_value_that_no_file_reads_from_the_calibrated_file_is_refused(tmp_path, reference):
+    pop = load_population(reference.scenario.population)
+    text = Path(reference.file).read_text(encoding="utf-8")
+    line = 'processing_days = { same_as = "calibrated:baseline.institutions.dept.processing_days" }'
+    assert text.count(line) == 1
+    copy = tmp_path / "baseline.toml"
+    shutil.copy(CALIBRATED, tmp_path / "calibrated.toml")
+    copy.write_text(text.replace(line, "processing_days = 3.77"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        check_homes(load_scenario(copy), pop, tmp_path / "calibrated.toml")
+    assert info.value.file == str(copy) and info.value.key == "institutions.dept.processing_days"
+    assert 'same_as = "calibrated:baseline.institutions.dept.processing_days"' in str(info.value)
+    # taken from another calibrated file than the one --apply writes: refused too
+    with pytest.raises(ScenarioError) as info:
+        check_homes(reference, pop, tmp_path / "calibrated.toml")
+    assert info.value.file == reference.file
 
 
 def test_reference_errand_times_match_the_statutory_limits(reference):
@@ -209,31 +241,3 @@ def test_reference_errand_times_match_the_statutory_limits(reference):
     got = errand_figures(reference, pop, 25_000, [5])
     assert got["errand_p90_district_days"] == pytest.approx(ERRAND_LIMIT_DAYS, rel=0.1), got
     assert got["errand_p90_street_days"] == pytest.approx(STREET_LIMIT_DAYS, rel=0.2), got
-
-
-def test_apply_writes_the_fitted_time_into_the_copies_that_say_so(tmp_path):
-    """``--apply`` keeps the copies of the baseline's times in other files in step: a line
-    whose source says "as the baseline street office" takes the fitted value; a line with
-    its own source is left alone."""
-    f = tmp_path / "x.toml"
-    f.write_text(
-        "[institutions.a]\n"
-        'processing_days = { value = 1.87, source = "as the baseline street office" }\n'
-        'relay_delay_h = { value = 13.05, source = "assumption: its own" }\n'
-        "[institutions.b]\n"
-        'processing_days = { value = 3.73, source = "assumption: as the baseline district departments" }\n',
-        encoding="utf-8",
-    )
-    fit = Fit(
-        time_values={
-            "institutions.street.processing_days": 1.5,
-            "institutions.street.relay_delay_h": 10.0,
-            "institutions.dept.processing_days": 3.0,
-        }
-    )
-    done = apply_to_copies(fit, [f])
-    text = f.read_text(encoding="utf-8")
-    assert "processing_days = { value = 1.5, source" in text
-    assert "relay_delay_h = { value = 13.05," in text
-    assert "processing_days = { value = 3, source" in text
-    assert len(done) == 2

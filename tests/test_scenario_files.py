@@ -296,6 +296,138 @@ def test_chains_and_changes_and_loops(tmp_path):
     assert err.key == "extends" and "loop" in err.message and "b.toml -> a.toml" in err.message
 
 
+# ------------------------------------------------------------------ same_as references
+def test_a_reference_takes_the_value_and_the_source_of_the_key_it_names(tmp_path):
+    base = load_scenario("baseline")
+    p = child(
+        tmp_path,
+        "[institutions.rc]\n"
+        'relay_delay_h = { same_as = "baseline:institutions.street.relay_delay_h" }\n'
+        'authority = { same_as = "baseline:institutions.street.authority" }\n'
+        "[institutions.street]\n"
+        'costs.value = { salary_per_staff = { same_as = "baseline:institutions.dept.costs.salary_per_staff" }, premises = 1, running = 2 }\n'
+        'costs.source = "assumption: a test"\n',
+    )
+    sc = load_scenario(p)
+    street, dept = base.institutions["street"], base.institutions["dept"]
+    assert sc.institutions["rc"].relay_delay_h == street.relay_delay_h
+    assert sc.institutions["rc"].authority == street.authority
+    assert (
+        sc.sources["institutions.rc.relay_delay_h"]
+        == (base.sources["institutions.street.relay_delay_h"])
+    )
+    assert sc.sources["institutions.rc.authority"] == base.sources["institutions.street.authority"]
+    # inside a value: the value's own source stays, the referred one is the nested key's
+    assert sc.institutions["street"].costs.salary_per_staff == dept.costs.salary_per_staff
+    assert sc.institutions["street"].costs.premises == 1
+    assert sc.sources["institutions.street.costs"] == "assumption: a test"
+    assert (
+        sc.sources["institutions.street.costs.salary_per_staff"]
+        == base.sources["institutions.dept.costs"]
+    )
+
+
+def test_references_chain_name_their_own_file_and_may_cross_between_files(tmp_path):
+    a = child(
+        tmp_path,
+        "[institutions.rc]\n"
+        'windows = { value = 3, source = "assumption: a" }\n'
+        'staff = { same_as = "b:institutions.rc.staff" }\n',
+        "a",
+    )
+    b = child(
+        tmp_path,
+        "[institutions.rc]\n"
+        'staff = { value = 9, source = "assumption: b" }\n'
+        'windows = { same_as = "a:institutions.rc.windows" }\n'
+        'members = { same_as = "b:institutions.rc.windows" }\n',  # its own file, a chain
+        "b",
+    )
+    sa, sb = load_scenario(a), load_scenario(b)
+    assert (sa.institutions["rc"].staff, sb.institutions["rc"].windows) == (9, 3)
+    assert sb.institutions["rc"].members == 3
+    assert sb.sources["institutions.rc.members"] == "assumption: a"
+    # a chain that comes back to itself is a loop, named where the loop closes
+    b.write_text(
+        'extends = "baseline"\n[institutions.rc]\nstaff = { same_as = "a:institutions.rc.staff" }\n',
+        encoding="utf-8",
+    )
+    err = error_of(a)
+    assert_names(err, a, "institutions.rc.staff")
+    assert "a loop" in err.message
+    assert "a.toml:institutions.rc.staff -> b.toml:institutions.rc.staff" in err.message
+    # a key that refers to itself, and a key that refers to its own inside
+    for target in ("institutions.rc.staff", "institutions.rc.staff.x"):
+        p = child(tmp_path, f'[institutions.rc]\nstaff = {{ same_as = "self:{target}" }}\n', "self")
+        err = error_of(p)
+        assert_names(err, p, "institutions.rc.staff")
+        assert "a loop" in err.message
+
+
+@pytest.mark.parametrize(
+    ("reference", "says"),
+    [
+        ("atlantis:institutions.rc.staff", "no file 'atlantis' beside this one or among"),
+        ("baseline:institutions.rc.stafff", "baseline.toml has no key 'institutions.rc.stafff'"),
+        ("baseline:institutions.nowhere.staff", "has no key 'institutions.nowhere.staff'"),
+        ("baseline:institutions.rc.offers.7", "has no key 'institutions.rc.offers.7'"),
+        ("../baseline:institutions.rc.staff", "names a file beside this one or a built-in one"),
+        ("sub/x:institutions.rc.staff", "names a file beside this one or a built-in one"),
+        ("/etc/x:institutions.rc.staff", "names a file beside this one or a built-in one"),
+        ("C:/x:institutions.rc.staff", "must be 'file:dotted.key'"),
+        ("institutions.rc.staff", "must be 'file:dotted.key'"),
+        ("baseline:", "must be 'file:dotted.key'"),
+        ("baseline:institutions..staff", "must be 'file:dotted.key'"),
+    ],
+)
+def test_a_bad_reference_is_one_line_naming_the_file_and_key(tmp_path, reference, says):
+    p = child(tmp_path, f'[institutions.rc]\nstaff = {{ same_as = "{reference}" }}\n')
+    err = error_of(p)
+    assert err.file == str(p)
+    assert err.key in ("institutions.rc.staff", "institutions.rc.staff.same_as")
+    assert says in err.message, err.message
+    assert "\n" not in str(err)
+
+
+def test_a_reference_into_a_file_outside_its_folder_is_refused(tmp_path):
+    (tmp_path / "inside").mkdir()
+    outside = tmp_path / "outside.toml"
+    outside.write_text("[x]\ny = 1\n", encoding="utf-8")
+    (tmp_path / "inside" / "link.toml").symlink_to(outside)
+    p = child(tmp_path / "inside", '[institutions.rc]\nstaff = { same_as = "link:x.y" }\n')
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff.same_as")
+    assert "links outside" in err.message
+
+
+def test_a_reference_stands_alone(tmp_path):
+    p = child(tmp_path, '[institutions.rc]\nstaff = { same_as = "baseline:x", source = "s" }\n')
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff.same_as")
+    assert "stands alone" in err.message and "source" in err.message
+    p = child(
+        tmp_path,
+        '[institutions.rc]\nstaff = { value = { same_as = "baseline:x" }, source = "s" }\n',
+    )
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff")
+    assert "takes the source of the value it refers to" in err.message
+
+
+def test_a_reference_is_resolved_before_changes_and_validation(tmp_path):
+    p = child(
+        tmp_path, '[institutions.rc]\nstaff = { same_as = "baseline:institutions.rc.name_zh" }\n'
+    )
+    err = error_of(p)
+    assert_names(err, p, "institutions.rc.staff")  # a text where a number belongs
+    p = child(
+        tmp_path, '[institutions.rc]\nstaff = { same_as = "baseline:institutions.street.staff" }\n'
+    )
+    sc = load_scenario(p, changes={"institutions.rc.staff": 2})
+    assert sc.institutions["rc"].staff == 2
+    assert "institutions.rc.staff" not in sc.sources
+
+
 def test_an_unknown_parent_is_named_with_the_known_ones(tmp_path):
     p = tmp_path / "orphan.toml"
     p.write_text('extends = "atlantis"\n', encoding="utf-8")
@@ -324,6 +456,86 @@ def test_builtin_structures_extend_the_baseline_and_keep_their_order():
         assert "[institutions.rc.sources]" not in text
 
 
+def _at(data, key: str):
+    for part in key.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return KeyError  # not there
+        data = data[part]
+    return data
+
+
+def repeated_keys(path: Path, builtin_dir: Path) -> list[str]:
+    """The keys a file sets (merged as ``extends`` merges) to the value its parent gives."""
+    from govsim.config.reading import _find, _merge, read_spec, read_toml, split_sources
+
+    raw = read_toml(path)
+    parent = raw.pop("extends", None)
+    raw.pop("remove", None)
+    if parent is None:
+        return []
+    own, _ = split_sources(raw, path)
+    pdata, _ = read_spec(_find(parent, path, builtin_dir), builtin_dir)
+    data, _ = read_spec(path, builtin_dir)
+    _, touched = _merge(pdata, own)
+    return [k for k in touched if _at(pdata, k) is not KeyError and _at(data, k) == _at(pdata, k)]
+
+
+def test_no_shipped_file_repeats_its_parents_value():
+    from govsim.config.reading import POPULATION_DIR
+
+    found = [
+        f"{path.name}: {key}"
+        for folder in (SCENARIO_DIR, POPULATION_DIR)
+        for path in sorted(folder.glob("*.toml"))
+        for key in repeated_keys(path, folder)
+    ]
+    assert not found, "delete these keys, the parent gives the same value:\n" + "\n".join(found)
+
+
+def test_the_repeat_check_finds_a_repeated_value(tmp_path):
+    p = child(
+        tmp_path,
+        'remove = ["institutions.heads"]\n'
+        "[layout]\nhouseholds_per_grid = 300\nresidents_per_jurisdiction = 9000\n"
+        "[institutions.street]\n"
+        'relay_loss = { value = 0.08, source = "s" }\n'
+        'staff = { same_as = "baseline:institutions.street.staff" }\n'
+        "windows = 3\n",
+    )
+    assert repeated_keys(p, SCENARIO_DIR) == [
+        "layout.households_per_grid",
+        "institutions.street.relay_loss",
+        "institutions.street.staff",
+    ]
+
+
+def test_shipped_files_say_same_as_not_as_the_baseline():
+    """A value copied from another file is a same_as reference (or inherited), not a
+    number with a phrase saying where it was copied from."""
+    from govsim.config.reading import POPULATION_DIR
+
+    for path in [*SCENARIO_DIR.glob("*.toml"), *POPULATION_DIR.glob("*.toml")]:
+        data, sources = reading_mod.read_spec(path, path.parent)
+        for key, text in sources.items():
+            for phrase in ("as the baseline", "as at the baseline", "as in the baseline", "同基线"):
+                assert phrase not in text, f"{path.name}: {key}: {text}"
+
+
+def test_shipped_files_wrap_their_lines():
+    """Lines of at most 100 characters: long sources and texts as multi-line strings whose
+    line ends are escaped, long tables key by key; only an inline table that is one item
+    of a list cannot be broken (TOML 1.0 keeps an inline table on one line)."""
+    from govsim.config.reading import POPULATION_DIR
+
+    long = [
+        f"{path.name}:{i}"
+        for path in [*SCENARIO_DIR.glob("*.toml"), *POPULATION_DIR.glob("*.toml")]
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if len(line) > 100 and not (line.startswith("    { ") and line.endswith(" },"))
+    ]
+    assert not long, long
+
+
 # ------------------------------------------------------------------ data only
 def test_python_code_in_a_scenario_file_is_a_syntax_error_and_never_runs(tmp_path):
     marker = tmp_path / "ran.txt"
@@ -347,7 +559,11 @@ def test_scenario_files_are_read_with_tomllib(monkeypatch):
     assert reading_mod.tomllib is tomllib
     monkeypatch.setattr(reading_mod.tomllib, "loads", spy)
     load_scenario("suzhou")
-    assert len(calls) == 2  # the file and the one it extends
+    # the file, the one it extends and the fitted values that one refers to, each once
+    assert len(calls) == 3
+    calls.clear()
+    load_scenario("xinfeng")  # refers to the baseline's values several times: still once
+    assert len(calls) == 3
 
 
 # ------------------------------------------------------------------ every number has a source

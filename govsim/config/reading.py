@@ -1,12 +1,14 @@
-"""Reading scenario and population files: TOML, inheritance, sources beside values.
+"""Reading scenario and population files: where they are, TOML, inheritance, references,
+sources beside values.
 
 A file is TOML in UTF-8 (a leading byte-order mark is dropped), read with ``tomllib`` (data
-only: nothing in a file can run code).  Three conventions on top of plain TOML:
+only: nothing in a file can run code).  Four conventions on top of plain TOML:
 
 - **Sourced values.** Any value may be written with its source beside it, as
   ``key = { value = ..., source = "..." }`` (or, the same TOML data, ``key.value = …`` and
-  ``key.source = "…"`` on two lines).  The reader returns plain values and a flat mapping
-  from each dotted key (``institutions.rc.staff``) to its source.
+  ``key.source = "…"`` on two lines); a long source may be a multi-line string.  The reader
+  returns plain values and a flat mapping from each dotted key (``institutions.rc.staff``)
+  to its source.
 - **Inheritance.** ``extends = "baseline"`` starts from another file — a name looked up
   beside the extending file, then among the built-in files — and the file lists what
   differs.  Tables merge key by key down to the fields of a section (``[layout]``,
@@ -17,17 +19,43 @@ only: nothing in a file can run code).  Three conventions on top of plain TOML:
   the extending file names come first, in its order (an empty ``[institutions.<key>]``
   places an inherited institution without changing it).  Chains are allowed, cycles not.
 - **Removal.** ``remove = ["institutions.street", ...]`` deletes inherited entries.
+- **References.** ``key = { same_as = "baseline:institutions.street.relay_delay_h" }``
+  takes the value another file gives at a dotted key (inheritance and that file's own
+  references resolved), with that value's source: one number, stated once, that several
+  files share (the reference structure's fitted times, for instance, live in
+  ``calibrated.toml``).  The file is named like ``extends`` — beside the referring file,
+  or a built-in file (``scenarios/`` or ``scenarios/populations/``); a file may name
+  itself.  A reference stands alone (no ``value`` or ``source`` beside it); it may sit
+  inside a value (``base_logit = { value = { election = { same_as = "…" }, … } }``).  As
+  for sources, the dotted forms are the same TOML data (``base_logit.value.election.same_as
+  = "…"``) and keep long lines short.
 
-Every problem is one ``ScenarioError`` naming the file, the key and what is allowed.
+``read_file`` is the one pass from a name or path to ``(path, data, sources)``: find the
+file, read it and every file it extends or refers to (each once), merge, remove, resolve
+references, apply a run's ``changes``.  Validation against the schema and the cross-checks
+follow in ``govsim.config.scenario.validate``.  Every problem is one ``ScenarioError``
+naming the file, the key and what is allowed.
 """
 
 from __future__ import annotations
 
+import copy
+import importlib.resources
+import re
 import tomllib
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+# built-in files are package data (``govsim.scenarios``, the repository's ``scenarios/``)
+SCENARIO_DIR = Path(str(importlib.resources.files("govsim.scenarios")))
+POPULATION_DIR = SCENARIO_DIR / "populations"
+# the values ``govsim calibrate --apply`` fitted: written whole by the fit, read through
+# ``same_as`` by the files that use them; not a scenario
+CALIBRATED = SCENARIO_DIR / "calibrated.toml"
+
 SOURCED = {"value", "source"}
+REFERENCE = "same_as"
 
 
 class ScenarioError(ValueError):
@@ -38,6 +66,57 @@ class ScenarioError(ValueError):
         super().__init__(f"{file}: key '{key}': {message}")
 
 
+# ------------------------------------------------------------------ where the files are
+def list_scenarios() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml") if p != CALIBRATED)
+
+
+def list_populations() -> list[str]:
+    return sorted(p.stem for p in POPULATION_DIR.glob("*.toml"))
+
+
+# a name from a file that becomes part of a file name, a run's key or a page: a scenario
+# or profile file's name, an institution's key (letters of any script, digits, _ - .)
+NAME_PATTERN = re.compile(r"\w[\w.-]*")
+NAME_RULE = "letters, digits, '_', '-' and '.' only, starting with a letter, digit or '_', no '..'"
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` is safe as a key, a file name and text of a page (``NAME_RULE``)."""
+    return bool(NAME_PATTERN.fullmatch(name)) and ".." not in name
+
+
+def check_file_name(path: Path | str, what: str) -> None:
+    """The name of a scenario or profile file (its key in runs and reports) is valid."""
+    stem = Path(path).stem
+    if not valid_name(stem):
+        raise ScenarioError(
+            path, "(file name)", f"the {what} file's name {stem!r} must use {NAME_RULE}"
+        )
+
+
+KINDS = {  # what is read: its built-in folder and its built-in names
+    "scenario": (SCENARIO_DIR, list_scenarios),
+    "population profile": (POPULATION_DIR, list_populations),
+}
+
+
+def resolve_path(name_or_path: str | Path, directory: Path, what: str) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        if not p.exists():
+            raise ScenarioError(p, "(file)", f"no such {what} file")
+        return p
+    known = KINDS[what][1]() if what in KINDS else sorted(f.stem for f in directory.glob("*.toml"))
+    candidate = directory / f"{name_or_path}.toml"
+    if str(name_or_path) not in known or not candidate.exists():
+        raise ScenarioError(
+            candidate, "(file)", f"no {what} named {name_or_path!r}; known: {', '.join(known)}"
+        )
+    return candidate
+
+
+# ------------------------------------------------------------------ one file
 def read_toml(path: Path) -> dict:
     """The TOML data of ``path``; any problem is a ``ScenarioError`` naming the file."""
     try:
@@ -62,16 +141,43 @@ def read_toml(path: Path) -> dict:
         raise ScenarioError(path, "(syntax)", f"not valid TOML: {exc}") from None
 
 
+@dataclass(frozen=True, eq=False)
+class Ref:
+    """A ``same_as`` reference, as read: where it is written and what it names."""
+
+    file: Path  # the file that writes it
+    key: str  # where in that file
+    target: Path  # the file it names
+    target_key: str  # the dotted key there
+    text: str  # as written
+
+    def __deepcopy__(self, memo):  # a reference is one object however often data is copied
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.target.name}:{self.target_key}"
+
+
 def split_sources(data: Any, path: Path, prefix: str = "") -> tuple[Any, dict[str, str]]:
-    """Plain values and ``{dotted key: source}`` from data with sourced values."""
+    """Plain values and ``{dotted key: source}`` from data with sourced values; a
+    ``same_as`` table becomes a ``Ref``."""
     sources: dict[str, str] = {}
     if isinstance(data, dict):
+        if REFERENCE in data:
+            return _reference(data, path, prefix), sources
         if "value" in data and set(data) <= SOURCED:
             src = data.get("source", "")
             if not isinstance(src, str):
                 raise ScenarioError(path, f"{prefix}.source", "a source must be text")
             if src:
                 sources[prefix] = src
+            if isinstance(data["value"], dict) and REFERENCE in data["value"]:
+                raise ScenarioError(
+                    path,
+                    prefix,
+                    "a same_as reference takes the source of the value it refers to: write "
+                    f'{prefix.rsplit(".", 1)[-1]} = {{ same_as = "…" }} without value and source',
+                )
             inner, nested = split_sources(data["value"], path, prefix)
             sources.update(nested)
             return inner, sources
@@ -103,6 +209,58 @@ def split_sources(data: Any, path: Path, prefix: str = "") -> tuple[Any, dict[st
     return data, sources
 
 
+REFERENCE_RULE = (
+    "must be 'file:dotted.key', the file a name beside this one or a built-in one, "
+    "e.g. 'baseline:institutions.street.relay_delay_h'"
+)
+
+
+def _reference(data: dict, path: Path, prefix: str) -> Ref:
+    """The ``Ref`` of a ``{ same_as = "file:key" }`` table at ``prefix`` of ``path``."""
+    where = f"{prefix}.{REFERENCE}" if prefix else REFERENCE
+    others = sorted(set(data) - {REFERENCE})
+    if others:
+        raise ScenarioError(
+            path,
+            where,
+            "a same_as reference stands alone (its value and source are those it refers to); "
+            f"remove {', '.join(others)}",
+        )
+    text = data[REFERENCE]
+    if not isinstance(text, str) or text.count(":") != 1:
+        raise ScenarioError(path, where, f"{text!r} {REFERENCE_RULE}")
+    name, key = text.split(":")
+    windows = PureWindowsPath(name)
+    if (
+        not name
+        or "/" in name
+        or "\\" in name
+        or PurePosixPath(name).is_absolute()
+        or windows.drive
+        or ".." in name
+    ):
+        raise ScenarioError(
+            path, where, f"{text!r}: a reference names a file beside this one or a built-in one"
+        )
+    if not key or not all(key.split(".")):
+        raise ScenarioError(path, where, f"{text!r} {REFERENCE_RULE}")
+    stem = name.removesuffix(".toml")
+    for base in (Path(path).parent, SCENARIO_DIR, POPULATION_DIR):
+        cand = base / f"{stem}.toml"
+        if cand.is_file():
+            if not cand.resolve().is_relative_to(base.resolve()):
+                raise ScenarioError(path, where, f"{text!r}: {cand} links outside {base}")
+            return Ref(Path(path), prefix, cand, key, text)
+    known = sorted({*list_scenarios(), *list_populations(), CALIBRATED.stem})
+    raise ScenarioError(
+        path,
+        where,
+        f"{text!r}: no file {stem!r} beside this one or among the built-in ones "
+        f"({', '.join(known)})",
+    )
+
+
+# ------------------------------------------------------------------ a file and its family
 def _merge(parent: dict, child: dict) -> tuple[dict, list[str]]:
     """Child over parent (see the module docstring); also the dotted keys the child set."""
     out = dict(parent)
@@ -136,41 +294,113 @@ def _drop(sources: dict[str, str], key: str) -> None:
         del sources[s]
 
 
-def read_spec(path: Path, builtin_dir: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict]:
-    """``(data, sources)`` of a scenario or population file, inheritance resolved."""
-    path = Path(path)
-    raw = read_toml(path)
-    parent_name = raw.pop("extends", None)
-    remove = raw.pop("remove", [])
-    data, sources = split_sources(raw, path)
-    if parent_name is None:
-        if remove:
-            raise ScenarioError(path, "remove", "only a file that extends another can remove")
-        return data, sources
-    if not isinstance(parent_name, str) or not parent_name:
-        raise ScenarioError(path, "extends", 'must name a file, e.g. extends = "baseline"')
-    parent = _find(parent_name, path, builtin_dir)
-    if parent.resolve() in {p.resolve() for p in (*_chain, path)}:
-        names = " -> ".join(p.name for p in (*_chain, path, parent))
-        raise ScenarioError(path, "extends", f"files extend each other in a loop: {names}")
-    pdata, psources = read_spec(parent, builtin_dir, (*_chain, path))
-    merged, touched = _merge(pdata, data)
-    for key in touched:
-        _drop(psources, key)
-    psources.update(sources)
-    if not isinstance(remove, list) or not all(isinstance(r, str) for r in remove):
-        raise ScenarioError(
-            path, "remove", 'must be a list of dotted keys, e.g. ["institutions.street"]'
-        )
-    for key in remove:
-        node, parts = merged, key.split(".")
-        for part in parts[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or parts[-1] not in node:
-            raise ScenarioError(path, "remove", f"{key!r} is not in {parent.name}")
-        del node[parts[-1]]
-        _drop(psources, key)
-    return merged, psources
+class _Reading:
+    """One read: every file it meets is read once; references are resolved lazily, key by
+    key, so that two files may refer to each other (only a chain that comes back to
+    itself is a loop)."""
+
+    def __init__(self, builtin_dir: Path):
+        self.builtin_dir = Path(builtin_dir)
+        self.files: dict[Path, tuple[dict, dict]] = {}
+
+    def unresolved(self, path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict]:
+        """``(data, sources)`` of ``path``, inheritance merged, references still ``Ref``."""
+        ident = Path(path).resolve()
+        if ident not in self.files:
+            self.files[ident] = self._read(Path(path), _chain)
+        data, sources = self.files[ident]
+        return copy.deepcopy(data), dict(sources)
+
+    def _read(self, path: Path, _chain: tuple[Path, ...]) -> tuple[dict, dict]:
+        raw = read_toml(path)
+        parent_name = raw.pop("extends", None)
+        remove = raw.pop("remove", [])
+        data, sources = split_sources(raw, path)
+        if parent_name is None:
+            if remove:
+                raise ScenarioError(path, "remove", "only a file that extends another can remove")
+            return data, sources
+        if not isinstance(parent_name, str) or not parent_name:
+            raise ScenarioError(path, "extends", 'must name a file, e.g. extends = "baseline"')
+        parent = _find(parent_name, path, self.builtin_dir)
+        if parent.resolve() in {p.resolve() for p in (*_chain, path)}:
+            names = " -> ".join(p.name for p in (*_chain, path, parent))
+            raise ScenarioError(path, "extends", f"files extend each other in a loop: {names}")
+        pdata, psources = self.unresolved(parent, (*_chain, path))
+        merged, touched = _merge(pdata, data)
+        for key in touched:
+            _drop(psources, key)
+        psources.update(sources)
+        if not isinstance(remove, list) or not all(isinstance(r, str) for r in remove):
+            raise ScenarioError(
+                path, "remove", 'must be a list of dotted keys, e.g. ["institutions.street"]'
+            )
+        for key in remove:
+            node, parts = merged, key.split(".")
+            for part in parts[:-1]:
+                node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or parts[-1] not in node:
+                raise ScenarioError(path, "remove", f"{key!r} is not in {parent.name}")
+            del node[parts[-1]]
+            _drop(psources, key)
+        return merged, psources
+
+    def resolved(self, path: Path) -> tuple[dict, dict]:
+        """``(data, sources)`` of ``path`` with every reference replaced by its value."""
+        data, sources = self.unresolved(path)
+        return self._resolve(data, sources, "", ()), sources
+
+    def _resolve(self, node: Any, sources: dict, key: str, stack: tuple[Ref, ...]) -> Any:
+        """``node`` (at ``key``) with its references resolved; their sources go into
+        ``sources`` under the keys where they are written."""
+        if isinstance(node, Ref):
+            value, srcs = self._follow(node, stack)
+            sources.update({key + k: s for k, s in srcs.items()})
+            return value
+        if isinstance(node, dict):
+            return {
+                k: self._resolve(v, sources, f"{key}.{k}" if key else str(k), stack)
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [self._resolve(v, sources, f"{key}.{i}", stack) for i, v in enumerate(node)]
+        return node
+
+    def _follow(self, ref: Ref, stack: tuple[Ref, ...], rest: str = "") -> tuple[Any, dict]:
+        """The value ``ref`` names (``rest`` further down) and its sources, by key relative
+        to it (``""`` for the value itself, ``".x"`` below it)."""
+        if ref in stack:
+            loop = (*stack[stack.index(ref) :], ref)
+            chain = " -> ".join(f"{r.file.name}:{r.key}" for r in loop)
+            raise ScenarioError(
+                ref.file, ref.key, f"same_as {ref.text!r} needs its own value, a loop: {chain}"
+            )
+        stack = (*stack, ref)
+        target = f"{ref.target_key}.{rest}" if rest else ref.target_key
+        data, sources = self.unresolved(ref.target)
+        node: Any = data
+        parts = target.split(".")
+        for i, part in enumerate(parts):
+            if isinstance(node, Ref):  # the way to the key passes through a reference
+                return self._follow(node, stack, ".".join(parts[i:]))
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                raise ScenarioError(
+                    ref.file,
+                    ref.key,
+                    f"same_as {ref.text!r}: {ref.target.name} has no key {target!r}",
+                )
+        own = {k: s for k, s in sources.items() if k == target or k.startswith(target + ".")}
+        if target not in own:  # the source of the nearest table above, as the parameter table
+            above = [target.rsplit(".", i)[0] for i in range(1, target.count(".") + 1)]
+            src = next((sources[k] for k in above if sources.get(k)), "")
+            if src:
+                own[target] = src
+        value = self._resolve(node, own, target, stack)
+        return value, {k[len(target) :]: s for k, s in own.items()}
 
 
 def _find(name: str, path: Path, builtin_dir: Path) -> Path:
@@ -181,9 +411,142 @@ def _find(name: str, path: Path, builtin_dir: Path) -> Path:
     ):
         if cand.is_file() and cand.suffix == ".toml":
             return cand
-    known = sorted(p.stem for p in Path(builtin_dir).glob("*.toml"))
+    known = sorted(p.stem for p in Path(builtin_dir).glob("*.toml") if p != CALIBRATED)
     raise ScenarioError(
         path,
         "extends",
         f"no file {name!r} beside this one or among the built-in ones ({', '.join(known)})",
     )
+
+
+def read_spec(path: Path, builtin_dir: Path) -> tuple[dict, dict]:
+    """``(data, sources)`` of a scenario or population file, inheritance and references
+    resolved."""
+    return _Reading(builtin_dir).resolved(Path(path))
+
+
+def references(path: Path, builtin_dir: Path = SCENARIO_DIR) -> dict[str, tuple[Path, str]]:
+    """Where a file takes values by ``same_as`` (its own or inherited): dotted key →
+    (the file named, the key there)."""
+    data, _ = _Reading(builtin_dir).unresolved(Path(path))
+    out: dict[str, tuple[Path, str]] = {}
+
+    def walk(node: Any, key: str) -> None:
+        if isinstance(node, Ref):
+            out[key] = (node.target, node.target_key)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{key}.{k}" if key else str(k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{key}.{i}")
+
+    walk(data, "")
+    return out
+
+
+# ------------------------------------------------------------------ the one pass
+def read_file(
+    name_or_path: str | Path, kind: str, changes: dict[str, Any] | None = None
+) -> tuple[Path, dict, dict]:
+    """``(path, data, sources)`` of a scenario or population profile (``kind``) named or
+    given by path: found, its name checked, read with everything it extends or refers
+    to, ``changes`` applied (their keys lose their sources), a scenario's population
+    file resolved (``file_population``).  Plain data, ready to validate."""
+    directory, _ = KINDS[kind]
+    path = resolve_path(name_or_path, directory, kind)
+    check_file_name(path, kind)
+    data, sources = read_spec(path, directory)
+    if changes:
+        data = apply_changes(data, changes, path)
+        for key in changes:
+            sources.pop(key, None)
+    meta = data.get("scenario") if kind == "scenario" else None
+    if isinstance(meta, dict) and "population" in meta:
+        data = {
+            **data,
+            "scenario": {**meta, "population": file_population(meta["population"], path)},
+        }
+    return path, data, sources
+
+
+def file_population(value: Any, path: Path) -> Any:
+    """The population profile a scenario FILE names (``[scenario] population``), as the
+    loader keeps it: a profile's name (``"urban"``, a file of ``scenarios/populations/``),
+    or a relative path to a file inside that directory or beside the scenario file, kept as
+    the path of that file.  Absolute paths and ``..`` are refused, so a file cannot make a
+    run read a file elsewhere; the command line's ``--population PATH`` may name any
+    file."""
+    if not isinstance(value, str):
+        return value  # the schema names the type
+    key = "scenario.population"
+    known = ", ".join(list_populations())
+    allowed = (
+        f"a profile's name ({known}) or a relative path to a .toml file in "
+        f"{POPULATION_DIR} or beside this file"
+    )
+    windows = PureWindowsPath(value)
+    if (
+        PurePosixPath(value).is_absolute()
+        or windows.is_absolute()
+        or windows.drive
+        or ".." in windows.parts
+    ):
+        raise ScenarioError(path, key, f"{value!r} is not allowed in a file; must be {allowed}")
+    if "/" not in value and "\\" not in value and not value.endswith(".toml"):
+        if not (POPULATION_DIR / f"{value}.toml").is_file():
+            raise ScenarioError(path, key, f"no population profile named {value!r}; known: {known}")
+        return value
+    for base in (Path(path).parent, POPULATION_DIR):
+        cand = base / value
+        if cand.suffix == ".toml" and cand.is_file():
+            if not cand.resolve().is_relative_to(base.resolve()):
+                raise ScenarioError(path, key, f"{value!r} links outside {base}; must be {allowed}")
+            return str(cand.absolute())
+    raise ScenarioError(path, key, f"no file {value!r}; must be {allowed}")
+
+
+def apply_changes(raw: dict, changes: dict[str, Any], path: Path | str) -> dict:
+    """``raw`` with ``changes`` applied: dotted keys (``institutions.rc.windows``; list items
+    by index, ``offers.0.seats``) set to new values, or deleted with ``None``.  A key that
+    cannot be reached (a number's sub-key, a list index out of range) or a deletion of a key
+    the file does not have is one ``ScenarioError`` naming the key."""
+    raw = copy.deepcopy(raw)
+    for dotted, value in changes.items():
+        node = raw
+        parts = dotted.split(".")
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            where = ".".join(parts[: i + 1])
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ScenarioError(
+                        path,
+                        dotted,
+                        f"{where}: a list of {len(node)} items, index with 0–{len(node) - 1}",
+                    )
+                if last:
+                    if value is None:
+                        del node[int(part)]
+                    else:
+                        node[int(part)] = value
+                else:
+                    node = node[int(part)]
+            elif isinstance(node, dict):
+                if last:
+                    if value is None:
+                        if part not in node:
+                            raise ScenarioError(
+                                path, dotted, "cannot be removed: the file has no such key"
+                            )
+                        del node[part]
+                    else:
+                        node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                parent = ".".join(parts[:i])
+                raise ScenarioError(
+                    path, dotted, f"{parent} is a value ({node!r}), it has no key {part!r}"
+                )
+    return raw

@@ -1,5 +1,5 @@
-"""Scenario files: a governance structure as data — where the files are, and the checks
-and helpers that work on any validated scenario.
+"""Scenario files: a governance structure as data — validating what was read, and the
+checks and helpers that work on any validated scenario.
 
 A scenario (``scenarios/*.toml``) says which institutions exist, their staff, hours,
 windows, authority, how requests route, what tasks are pushed down and what incentives
@@ -8,21 +8,20 @@ holds the place and its people: demography, how often needs arise, how residents
 Keeping the two apart is what lets ``compare`` run every structure on the same people
 (EMA-workbench style: structure = policy levers, population = uncertainties).
 
-The schemas are built from the parameter declarations of the model
-(``govsim.core.spec``) and files are loaded by ``govsim.core.load``; reading a file
-(TOML, ``extends``, ``remove``, sources beside values) is ``govsim.config.reading``.  Any
-error is raised once, as a ``ScenarioError`` naming the file, the key and what is allowed.
+Loading is one pass (``govsim.core.load``): ``govsim.config.reading.read_file`` finds and
+reads a file (TOML, ``extends``, ``remove``, ``same_as``, sources beside values), then
+``validate`` here checks it against the schema the model's declarations build
+(``govsim.core.spec``), its numbers against their units' ranges, and its cross-references.
+Any error is raised once, as a ``ScenarioError`` naming the file, the key and what is
+allowed.
 """
 
 from __future__ import annotations
 
-import copy
-import importlib.resources
 import math
-import re
 import types
-from collections.abc import Iterator
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ValidationError
@@ -34,12 +33,33 @@ from govsim.config.declare import (
     nested_model,
     range_text,
 )
-from govsim.config.reading import ScenarioError
+from govsim.config.reading import (
+    NAME_RULE,
+    POPULATION_DIR,
+    SCENARIO_DIR,
+    ScenarioError,
+    list_populations,
+    list_scenarios,
+    read_spec,
+    valid_name,
+)
 from govsim.config.schedule import WEEKDAYS
 
-# built-in files are package data (``govsim.scenarios``, the repository's ``scenarios/``)
-SCENARIO_DIR = Path(str(importlib.resources.files("govsim.scenarios")))
-POPULATION_DIR = SCENARIO_DIR / "populations"
+
+def validate(model: type[BaseModel], data: dict, sources: dict, path: Path, check: Callable) -> Any:
+    """``data`` read from ``path`` (``read_file``) as an instance of ``model``: validated
+    against the schema, every number within its unit's range (``check_ranges``), then
+    ``check(obj, path)`` (``check_references`` for a scenario, ``check_population`` for a
+    profile)."""
+    try:
+        obj = model.model_validate(
+            {**data, "sources": sources, "file": str(path), "key": path.stem}
+        )
+    except ValidationError as err:
+        raise _format_error(path, err, model) from None
+    check_ranges(obj, path)
+    check(obj, path)
+    return obj
 
 
 def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> ScenarioError:
@@ -153,57 +173,6 @@ def _is_container(annotation: Any) -> bool:
     return any(_is_container(a) for a in get_args(annotation) if a is not type(None))
 
 
-def resolve_path(name_or_path: str | Path, directory: Path, what: str) -> Path:
-    p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.exists():
-            raise ScenarioError(p, "(file)", f"no such {what} file")
-        return p
-    candidate = directory / f"{name_or_path}.toml"
-    if not candidate.exists():
-        known = sorted(f.stem for f in directory.glob("*.toml"))
-        raise ScenarioError(
-            candidate, "(file)", f"no {what} named {name_or_path!r}; known: {', '.join(known)}"
-        )
-    return candidate
-
-
-def file_population(value: Any, path: Path) -> Any:
-    """The population profile a scenario FILE names (``[scenario] population``), as the
-    loader keeps it: a profile's name (``"urban"``, a file of ``scenarios/populations/``),
-    or a relative path to a file inside that directory or beside the scenario file, kept as
-    the path of that file.  Absolute paths and ``..`` are refused, so a file cannot make a
-    run read (or ``calibrate --apply`` write) a file elsewhere; the command line's
-    ``--population PATH`` may name any file."""
-    if not isinstance(value, str):
-        return value  # the schema names the type
-    key = "scenario.population"
-    known = ", ".join(list_populations())
-    allowed = (
-        f"a profile's name ({known}) or a relative path to a .toml file in "
-        f"{POPULATION_DIR} or beside this file"
-    )
-    windows = PureWindowsPath(value)
-    if (
-        PurePosixPath(value).is_absolute()
-        or windows.is_absolute()
-        or windows.drive
-        or ".." in windows.parts
-    ):
-        raise ScenarioError(path, key, f"{value!r} is not allowed in a file; must be {allowed}")
-    if "/" not in value and "\\" not in value and not value.endswith(".toml"):
-        if not (POPULATION_DIR / f"{value}.toml").is_file():
-            raise ScenarioError(path, key, f"no population profile named {value!r}; known: {known}")
-        return value
-    for base in (Path(path).parent, POPULATION_DIR):
-        cand = base / value
-        if cand.suffix == ".toml" and cand.is_file():
-            if not cand.resolve().is_relative_to(base.resolve()):
-                raise ScenarioError(path, key, f"{value!r} links outside {base}; must be {allowed}")
-            return str(cand.absolute())
-    raise ScenarioError(path, key, f"no file {value!r}; must be {allowed}")
-
-
 def check_population(pop, path: Path | str) -> None:
     """Cross-checks of a validated population profile: the shares that split the people
     into groups fit in one (``govsim.core.population.make_population``)."""
@@ -235,77 +204,11 @@ def check_population(pop, path: Path | str) -> None:
         )
 
 
-def apply_changes(raw: dict, changes: dict[str, Any], path: Path | str) -> dict:
-    """``raw`` with ``changes`` applied: dotted keys (``institutions.rc.windows``; list items
-    by index, ``offers.0.seats``) set to new values, or deleted with ``None``.  A key that
-    cannot be reached (a number's sub-key, a list index out of range) or a deletion of a key
-    the file does not have is one ``ScenarioError`` naming the key."""
-    raw = copy.deepcopy(raw)
-    for dotted, value in changes.items():
-        node = raw
-        parts = dotted.split(".")
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            where = ".".join(parts[: i + 1])
-            if isinstance(node, list):
-                if not part.isdigit() or int(part) >= len(node):
-                    raise ScenarioError(
-                        path,
-                        dotted,
-                        f"{where}: a list of {len(node)} items, index with 0–{len(node) - 1}",
-                    )
-                if last:
-                    if value is None:
-                        del node[int(part)]
-                    else:
-                        node[int(part)] = value
-                else:
-                    node = node[int(part)]
-            elif isinstance(node, dict):
-                if last:
-                    if value is None:
-                        if part not in node:
-                            raise ScenarioError(
-                                path, dotted, "cannot be removed: the file has no such key"
-                            )
-                        del node[part]
-                    else:
-                        node[part] = value
-                else:
-                    node = node.setdefault(part, {})
-            else:
-                parent = ".".join(parts[:i])
-                raise ScenarioError(
-                    path, dotted, f"{parent} is a value ({node!r}), it has no key {part!r}"
-                )
-    return raw
-
-
 # The size of one run: a run keeps every resident and every need in memory, about 1.2 kB a
 # resident for a year (README, Performance: 458 MB for 378,800 residents), so 5 million
 # residents is ~6 GB; outputs and memory grow with the days too.
 MAX_RESIDENTS = 5_000_000
 MAX_DAYS = 3650  # ten years
-
-
-# a name from a file that becomes part of a file name, a run's key or a page: a scenario
-# or profile file's name, an institution's key (letters of any script, digits, _ - .)
-NAME_PATTERN = re.compile(r"\w[\w.-]*")
-NAME_RULE = "letters, digits, '_', '-' and '.' only, starting with a letter, digit or '_', no '..'"
-
-
-def valid_name(name: str) -> bool:
-    """Whether ``name`` is safe as a key, a file name and text of a page (``NAME_RULE``)."""
-    return bool(NAME_PATTERN.fullmatch(name)) and ".." not in name
-
-
-def check_file_name(path: Path | str, what: str) -> None:
-    """The name of a scenario or profile file (its key in runs and reports) is valid."""
-    stem = Path(path).stem
-    if not valid_name(stem):
-        raise ScenarioError(
-            path, "(file name)", f"the {what} file's name {stem!r} must use {NAME_RULE}"
-        )
 
 
 def check_references(sc, path: Path) -> None:
@@ -415,18 +318,9 @@ def route_of(sc, need_type: str, start: str, key: str = "routing") -> list[str]:
         node = nxt
 
 
-def list_scenarios() -> list[str]:
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
-
-
-def list_populations() -> list[str]:
-    return sorted(p.stem for p in POPULATION_DIR.glob("*.toml"))
-
-
 def builtin_order() -> list[str]:
     """Built-in scenarios, the one marked ``reference = true`` first, then by name (read
     from the files themselves, without the model)."""
-    from govsim.config.reading import read_spec
 
     def is_reference(n: str) -> bool:
         data, _ = read_spec(SCENARIO_DIR / f"{n}.toml", SCENARIO_DIR)
@@ -437,11 +331,16 @@ def builtin_order() -> list[str]:
 
 __all__ = [
     "ScenarioError",
+    "SCENARIO_DIR",
+    "POPULATION_DIR",
+    "NAME_RULE",
     "list_scenarios",
     "list_populations",
     "builtin_order",
     "route_of",
     "check_routes",
     "references",
+    "valid_name",
+    "validate",
     "WEEKDAYS",
 ]

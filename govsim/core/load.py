@@ -1,10 +1,12 @@
 """Loading scenarios and population profiles into the schemas the declarations build.
 
-``load_scenario("baseline")`` or ``load_scenario("path/to/file.toml")``: the file is read
-(``govsim.config.reading``: TOML, ``extends``, ``remove``, sources beside values), changed
-if asked (``changes={"institutions.rc.windows": 2}``), validated against the schema of the
-built-in mechanisms plus any extra ``modules``, and cross-checked.  Every problem is one
-``ScenarioError`` naming the file, the key and what is allowed.
+``load_scenario("baseline")`` or ``load_scenario("path/to/file.toml")`` is one pass: the
+file is read (``govsim.config.reading.read_file``: found, TOML, ``extends``, ``remove``,
+``same_as``, sources beside values, and a run's ``changes`` such as
+``{"institutions.rc.windows": 2}``), then validated (``govsim.config.scenario.validate``)
+against the schema of the built-in mechanisms plus any extra ``modules``, its numbers
+against their units' ranges, and cross-checked.  Every problem is one ``ScenarioError``
+naming the file, the key and what is allowed.
 """
 
 from __future__ import annotations
@@ -12,54 +14,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from govsim.config.reading import ScenarioError, read_spec
-from govsim.config.scenario import (
+from govsim.config.reading import (
     NAME_RULE,
-    POPULATION_DIR,
-    SCENARIO_DIR,
-    _format_error,
-    apply_changes,
-    builtin_order,
-    check_file_name,
-    check_population,
-    check_ranges,
-    check_references,
-    file_population,
+    ScenarioError,
     list_populations,
     list_scenarios,
-    resolve_path,
+    read_file,
     valid_name,
 )
+from govsim.config.scenario import builtin_order, check_population, check_references, validate
 from govsim.core.spec import schemas
 
 Scenario = schemas().Scenario
 Population = schemas().Population
 InstitutionSpec = schemas().InstitutionSpec
-
-
-def scenario_from_dict(
-    raw: dict,
-    path: Path | str = "<dict>",
-    sources: dict[str, str] | None = None,
-    modules: tuple = (),
-):
-    """Validate a scenario mapping (plain values, as ``read_spec`` returns them)."""
-    path = Path(path)
-    model = schemas(tuple(modules)).Scenario
-    meta = raw.get("scenario")
-    if isinstance(meta, dict) and "population" in meta:
-        raw = {**raw, "scenario": {**meta, "population": file_population(meta["population"], path)}}
-    try:
-        sc = model.model_validate(
-            {**raw, "sources": sources or {}, "file": str(path), "key": path.stem}
-        )
-    except ValidationError as err:
-        raise _format_error(path, err, model) from None
-    check_ranges(sc, path)
-    check_references(sc, path)
-    return sc
 
 
 def load_scenario(
@@ -79,14 +47,8 @@ def load_scenario(
     """
     if key is not None and not valid_name(key):
         raise ScenarioError("load_scenario", "key", f"{key!r}: {NAME_RULE}")
-    path = resolve_path(name_or_path, SCENARIO_DIR, "scenario")
-    check_file_name(path, "scenario")
-    raw, sources = read_spec(path, SCENARIO_DIR)
-    if changes:
-        raw = apply_changes(raw, changes, path)
-        for k in changes:
-            sources.pop(k, None)
-    sc = scenario_from_dict(raw, path, sources, modules)
+    path, data, sources = read_file(name_or_path, "scenario", changes)
+    sc = validate(schemas(tuple(modules)).Scenario, data, sources, path, check_references)
     return sc if key is None else sc.model_copy(update={"key": key})
 
 
@@ -95,21 +57,8 @@ def load_population(
 ):
     """Load a population profile by name (``scenarios/populations/``) or path; ``changes``
     as for ``load_scenario`` (``{"behaviour.base_logit": -2.5}``)."""
-    path = resolve_path(name_or_path, POPULATION_DIR, "population profile")
-    check_file_name(path, "population profile")
-    raw, sources = read_spec(path, POPULATION_DIR)
-    if changes:
-        raw = apply_changes(raw, changes, path)
-        for key in changes:
-            sources.pop(key, None)
-    model = schemas(tuple(modules)).Population
-    try:
-        pop = model.model_validate({**raw, "sources": sources, "file": str(path), "key": path.stem})
-    except ValidationError as err:
-        raise _format_error(path, err, model) from None
-    check_ranges(pop, path)
-    check_population(pop, path)
-    return pop
+    path, data, sources = read_file(name_or_path, "population profile", changes)
+    return validate(schemas(tuple(modules)).Population, data, sources, path, check_population)
 
 
 __all__ = [
@@ -119,7 +68,6 @@ __all__ = [
     "ScenarioError",
     "load_scenario",
     "load_population",
-    "scenario_from_dict",
     "list_scenarios",
     "list_populations",
     "builtin_order",

@@ -23,16 +23,31 @@ Three quantities are fitted:
 3. ``behaviour.base_logit.election`` so the share of adults who deliberated or voted in
    the year matches the 居委会 election turnout of a large city, 47.89% (Shanghai Urban
    Neighborhood Survey 2017), by bisection on paired runs (the share rises with the logit).
+
+The fitted values have one home, ``scenarios/calibrated.toml``: ``govsim calibrate --apply``
+writes that file whole (``write_calibrated``), and the reference structure and the
+population profile take each value from it with ``same_as`` (reformed structures that share
+the reference's times take them from the reference the same way).  Before any work,
+``check_homes`` makes sure that every value the fit owns is taken from there.
 """
 
 from __future__ import annotations
 
-import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from govsim.config.reading import (
+    CALIBRATED,
+    POPULATION_DIR,
+    SCENARIO_DIR,
+    ScenarioError,
+    read_spec,
+    references,
+    split_sources,
+)
 from govsim.core.load import Population, Scenario, load_population, load_scenario
 from govsim.core.mechanisms.workload import COMMITTEE_ACTOR, tasks_served
 from govsim.core.model import GovernanceModel
@@ -43,12 +58,11 @@ ERRAND_LIMIT_DAYS = 30.0  # 《城市居民最低生活保障条例》 art. 8: �
 STREET_LIMIT_DAYS = 15.0  # 《居住证暂行条例》 art. 9: a residence permit within 15 days
 WITHIN_SHARE = 0.9  # assumption: nine in ten errands answered within the statutory limit
 TIME_PARS = ("relay_delay_h", "processing_days")  # what the time scale multiplies
-# a reformed file's relay delay or back-office time whose source says it is the baseline's
-# takes the fitted value of that baseline institution (``apply_to_copies``)
-COPY_PHRASES = (
-    ("as the baseline street office", "street"),
-    ("as at the baseline street office", "street"),
-    ("as the baseline district departments", "dept"),
+# the population profile's values the fit owns (the reference's: its times, ``time_values``)
+PROFILE_KEYS = (
+    "workload.admin_hours_per_task",
+    "behaviour.base_logit.election",
+    "organisations.founding_per_1k_active_year",
 )
 ADMIN_SHARE_TARGET = 0.80  # assumption: administrative work takes most of a committee's time
 TIME_TOL_DAYS = 0.5  # the time scale's bisection stops within half a day of the limit
@@ -411,7 +425,7 @@ def report_markdown(fit: Fit) -> str:
     sd = float(np.std(fit.civic_by_seed, ddof=1)) if len(fit.civic_by_seed) > 1 else float("nan")
     lines += [
         "",
-        "Fitted values (written to the population profile):",
+        f"Fitted values of the population profile (written to `{CALIBRATED.name}`):",
         "",
         f"- `workload.admin_hours_per_task` = **{fit.admin_hours_per_task:g}** (closed form: target share × committee staff-hours ÷ Σ tasks × residents served / reference)",
         f"- `behaviour.base_logit.election` = **{fit.election_logit:g}** (bisection; yearly civic participation by seed: "
@@ -426,7 +440,7 @@ def report_markdown(fit: Fit) -> str:
         "",
         *[f"- {a:.4f} → {b:.4f}" for a, b in fit.iterations],
         "",
-        f"Time scale of the reference (written to its scenario file): **×{fit.time_scale:g}** on "
+        f"Time scale of the reference (written to `{CALIBRATED.name}`): **×{fit.time_scale:g}** on "
         "every relay delay and back-office time of its institutions — the 90th percentile of "
         "days from report to answer of errands the district department settles, by factor:",
         "",
@@ -444,7 +458,7 @@ def report_markdown(fit: Fit) -> str:
     if misses:
         lines += [
             "**The fit did not reach its tolerance** — `govsim calibrate --apply` writes nothing "
-            "into the files while it does not:",
+            f"into `{CALIBRATED.name}` while it does not:",
             "",
             *[f"- {m}" for m in misses],
             "",
@@ -460,82 +474,102 @@ def default_report() -> Path | None:
     return docs / "calibration.md" if docs.is_dir() else None
 
 
-def files_to_apply(scenario_file: str | Path, population_file: str | Path) -> list[Path]:
-    """The files ``--apply`` writes: the population profile, the reference scenario and
-    the other scenario files beside it."""
-    ref = Path(scenario_file)
-    others = [p for p in sorted(ref.parent.glob("*.toml")) if p != ref]
-    return [Path(population_file), ref, *others]
+def owned_keys(sc: Scenario, pop: Population) -> dict[str, list[str]]:
+    """The keys whose values the fit owns, by the file (its name) that uses them."""
+    return {sc.key: list(time_values(sc, 1.0)), pop.key: list(PROFILE_KEYS)}
 
 
-def _set_value(text: str, key_pattern: str, value: float) -> tuple[str, int]:
-    """Replace the number of ``key = N`` or ``key = { value = N, …`` lines whose start
-    matches ``key_pattern``; returns the text and how many were replaced."""
-    return re.subn(
-        rf"(?m)^({key_pattern}\s*=\s*(?:\{{\s*value\s*=\s*)?)[-0-9.eE+]+",
-        lambda m: f"{m.group(1)}{value:g}",
-        text,
-    )
+def fitted_values(fit: Fit) -> dict[str, dict[str, float]]:
+    """The fitted values, by the file (its name) that uses them and key."""
+    s = fit.settings
+    found = (fit.admin_hours_per_task, fit.election_logit, fit.founding_per_1k_active_year)
+    return {
+        s["scenario"]: dict(fit.time_values),
+        s["population"]: dict(zip(PROFILE_KEYS, found, strict=True)),
+    }
 
 
-def apply_to_profile(fit: Fit, path: Path) -> None:
-    """Write the fitted values into the population profile, leaving the rest untouched."""
-    text = Path(path).read_text(encoding="utf-8")
-    text, n1 = _set_value(text, "admin_hours_per_task", fit.admin_hours_per_task)
-    text, n3 = _set_value(text, "founding_per_1k_active_year", fit.founding_per_1k_active_year)
-    text, n2 = re.subn(
-        r"(?m)^(base_logit\s*=\s*\{.*?\belection\s*=\s*)[-0-9.eE+]+",
-        lambda m: f"{m.group(1)}{fit.election_logit:g}",
-        text,
-    )
-    if n1 != 1 or n2 != 1 or n3 != 1:
-        raise ValueError(
-            f"{path}: could not find admin_hours_per_task, base_logit.election and "
-            "founding_per_1k_active_year to update"
-        )
-    Path(path).write_text(text, encoding="utf-8")
+def check_homes(sc: Scenario, pop: Population, path: Path = CALIBRATED) -> None:
+    """Every value the fit owns is one that the reference structure and the population
+    profile take from ``path`` by ``same_as`` — else ``--apply`` would write a value no
+    file reads; one ``ScenarioError`` naming the file and the key."""
+    home = Path(path).resolve()
+    for obj, builtin in ((sc, SCENARIO_DIR), (pop, POPULATION_DIR)):
+        refs = references(Path(obj.file), builtin)
+        for key in owned_keys(sc, pop)[obj.key]:
+            got = refs.get(key)
+            want = f"{obj.key}.{key}"
+            if got is None or got[0].resolve() != home or got[1] != want:
+                raise ScenarioError(
+                    obj.file,
+                    key,
+                    f"the fit owns this value: take it from {Path(path).name}, "
+                    f'{key.rsplit(".", 1)[-1]} = {{ same_as = "{Path(path).stem}:{want}" }}',
+                )
 
 
-def apply_to_scenario(fit: Fit, path: Path) -> None:
-    """Write the fitted time values into the reference scenario file (each in its
-    ``[institutions.<key>]`` table), leaving the rest untouched."""
-    text = Path(path).read_text(encoding="utf-8")
-    for change, value in fit.time_values.items():
-        _, key, par = change.split(".")
-        head = re.search(rf"(?m)^\[institutions\.{re.escape(key)}\]\s*$", text)
-        if head is None:
-            raise ValueError(f"{path}: no [institutions.{key}] table to update")
-        end = re.search(r"(?m)^\[", text[head.end() :])
-        stop = head.end() + (end.start() if end else len(text) - head.end())
-        body, n = _set_value(text[head.end() : stop], re.escape(par), value)
-        if n != 1:
-            raise ValueError(f"{path}: could not find institutions.{key}.{par} to update")
-        text = text[: head.end()] + body + text[stop:]
-    Path(path).write_text(text, encoding="utf-8")
+HEADER = """\
+# The values `govsim calibrate` fits (report: docs/calibration.md), kept in this one place.
+# `govsim calibrate --apply` writes this file whole; the reference structure and the
+# population profile take each value with `same_as` ("calibrated:<file>.<key>"), and files
+# that share the reference's times take them from it.  Values are the fit's: do not edit
+# them by hand; a source may be edited, the fit keeps it.
+"""
+NEW_SOURCE = "fitted by `govsim calibrate` (docs/calibration.md)"
 
 
-def apply_to_copies(fit: Fit, paths: list[Path]) -> list[str]:
-    """Write the fitted time values into the lines of other scenario files that declare an
-    institution's relay delay or back-office time "as the baseline street office" (or
-    district departments, ``COPY_PHRASES``); returns "file: key" of every line updated."""
-    done = []
-    for path in paths:
-        text = Path(path).read_text(encoding="utf-8")
-        lines = text.splitlines(keepends=True)
-        for i, line in enumerate(lines):
-            m = re.match(
-                r"(relay_delay_h|processing_days)\s*=\s*\{\s*value\s*=\s*[-0-9.eE+]+", line
+def calibrated_text(values: dict[str, dict[str, float]], sources: dict[str, str]) -> str:
+    """The whole of ``calibrated.toml``: ``values`` by file and key, each with its source
+    (``sources`` by dotted key in this file, e.g. from the file the fit replaces)."""
+    out = [HEADER]
+    tables: dict[str, list[str]] = {}
+    for stem, keys in values.items():
+        for key, value in keys.items():
+            table, leaf = f"{stem}.{key}".rsplit(".", 1)
+            tables.setdefault(table, []).append(
+                _entry(leaf, value, sources.get(f"{table}.{leaf}") or NEW_SOURCE)
             )
-            if not m:
-                continue
-            src = line.split("source", 1)[-1]
-            for phrase, ref in COPY_PHRASES:
-                key = f"institutions.{ref}.{m.group(1)}"
-                if phrase in src and key in fit.time_values:
-                    lines[i], _ = _set_value(line, m.group(1), fit.time_values[key])
-                    done.append(f"{Path(path).name}: {m.group(1)} = {fit.time_values[key]:g}")
-                    break
-        new = "".join(lines)
-        if new != text:
-            Path(path).write_text(new, encoding="utf-8")
-    return done
+    for table, entries in tables.items():
+        out += [f"\n[{table}]\n", *entries]
+    return "".join(out)
+
+
+def _entry(leaf: str, value: float, source: str, width: int = 100) -> str:
+    """``leaf = { value = …, source = "…" }``, the source wrapped to ``width`` (a TOML
+    multi-line string whose line ends are escaped: the same text on one line)."""
+    number = f"{value:g}" if float(f"{value:g}") == value else repr(float(value))
+    text = source.replace("\\", "\\\\").replace('"', '\\"')
+    line = f'{leaf} = {{ value = {number}, source = "{text}" }}\n'
+    if len(line) <= width + 1:
+        return line
+    lines, words, indent = [], text.split(" "), "    "
+    current = ""
+    for word in words:
+        if current and len(indent + current + word + " \\") > width:
+            lines.append(indent + current + "\\")
+            current = ""
+        current += word + " "
+    lines.append(indent + current.rstrip() + '""" }')
+    return f'{leaf} = {{ value = {number}, source = """\\\n' + "\n".join(lines) + "\n"
+
+
+def write_calibrated(fit: Fit, path: Path = CALIBRATED) -> Path:
+    """Write the fitted values into ``path`` whole and atomically (a reader never sees half
+    a file), keeping the sources the file gives."""
+    from govsim.io import atomic_write
+
+    path = Path(path)
+    sources = read_spec(path, SCENARIO_DIR)[1] if path.exists() else {}
+    values = fitted_values(fit)
+    text = calibrated_text(values, sources)
+    # the text says what it should (each value, each source kept) before it is written
+    data, written = split_sources(tomllib.loads(text), path)
+    want = {f"{stem}.{key}": v for stem, keys in values.items() for key, v in keys.items()}
+    for key, value in want.items():
+        node = data
+        for part in key.split("."):
+            node = node[part]
+        if node != value or written.get(key) != (sources.get(key) or NEW_SOURCE):
+            raise ValueError(f"{path}: {key} would not be written as fitted ({value!r})")
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
