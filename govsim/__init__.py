@@ -14,7 +14,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from govsim.version import __version__
+
 __all__ = [
     "GovernanceModel",
     "Population",

@@ -16,8 +16,8 @@ from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from govsim.core.summary import OUTCOMES, headline
 from govsim.experiments.batch import BatchInterrupted
 from govsim.labels import pick, shown, shown_unit
-from govsim.presentation.results import ResultsError
-from govsim.store import OutputError
+from govsim.results.reading import ResultsError
+from govsim.results.store import OutputError
 
 
 def _integer(v: str, lo: int, hi: int | None, what: str, why: str = "") -> int:
@@ -252,7 +252,7 @@ def cmd_list() -> int:
 
 def cmd_run(args) -> int:
     from govsim.core.model import GovernanceModel
-    from govsim.experiments.outputs import write_run
+    from govsim.results.run_files import write_run
 
     sc = load_scenario(args.scenario)
     model = GovernanceModel(
@@ -288,7 +288,7 @@ def _run_experiment(exp, args) -> int:
     """Plan (validating everything), check --out, run, report: shared by batch and compare."""
     from govsim.experiments.batch import run_batch
     from govsim.experiments.experiment import resolve
-    from govsim.store import check_out
+    from govsim.results.store import check_out
 
     _scheduler_ok(args)
     runs = resolve(exp)
@@ -347,7 +347,7 @@ def cmd_batch(args) -> int:
 def cmd_sensitivity(args) -> int:
     from govsim.experiments.experiment import load_experiment, resolve, with_sampling, with_settings
     from govsim.experiments.sensitivity import SensitivityError, sensitivity
-    from govsim.store import check_out
+    from govsim.results.store import check_out
 
     exp = load_experiment(args.experiment)
     exp = with_sampling(exp, args.method or exp.sampling.method, args.points)
@@ -390,8 +390,8 @@ def cmd_precision(args) -> int:
     """Replicates needed per run key (its mean) and per paired difference."""
     import math
 
-    from govsim.presentation.results import Results
-    from govsim.tables import replicates_needed
+    from govsim.results.reading import Results
+    from govsim.results.tables import replicates_needed
 
     if not (args.half_width > 0 and math.isfinite(args.half_width)):
         raise OutputError(f"--half-width: must be a positive number, got {args.half_width}")
@@ -434,7 +434,7 @@ def cmd_calibrate(args) -> int:
         apply_to_scenario,
         report_markdown,
     )
-    from govsim.experiments.outputs import atomic_write
+    from govsim.results.atomic import atomic_write
 
     def fail(message: str) -> int:
         print(f"govsim calibrate: error: {message}", file=sys.stderr)
@@ -495,7 +495,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_report(args) -> int:
     from govsim.presentation.report import build_report
-    from govsim.presentation.results import Results
+    from govsim.results.reading import Results
 
     try:
         res = Results.load(args.dir)
@@ -516,7 +516,7 @@ def cmd_report(args) -> int:
 
 def cmd_params(args) -> int:
     from govsim.core.params import parameter_table_markdown
-    from govsim.experiments.outputs import atomic_write
+    from govsim.results.atomic import atomic_write
 
     text = parameter_table_markdown()
     if args.out:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from govsim import cli, store
+from govsim import cli
 from govsim.config.reading import ScenarioError
 from govsim.experiments import batch
 from govsim.experiments.experiment import (
@@ -25,7 +25,8 @@ from govsim.experiments.experiment import (
     with_sampling,
     with_settings,
 )
-from govsim.presentation.results import Results, ResultsError
+from govsim.results import store
+from govsim.results.reading import Results, ResultsError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -511,7 +512,7 @@ def test_quick_look_settings_change_the_experiment(tmp_path):
 def test_replicates_needed_for_a_requested_precision(tmp_path, capsys):
     from scipy import stats
 
-    from govsim.tables import replicates_needed
+    from govsim.results.tables import replicates_needed
 
     rng = __import__("numpy").random.default_rng(0)
     v = rng.normal(0.3, 0.05, 12)

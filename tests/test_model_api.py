@@ -292,7 +292,7 @@ def test_notebook_views_of_a_scenario_a_model_and_a_summary():
 
 
 def test_charts_of_models_held_in_memory():
-    from govsim.presentation.results import Results
+    from govsim.results.reading import Results
 
     models = [
         GovernanceModel(s, residents=700, seed=k).run(20)

@@ -59,7 +59,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from govsim import __version__
 from govsim.config.reading import ScenarioError, read_toml
 from govsim.config.scenario import (
     MAX_DAYS,
@@ -69,6 +68,7 @@ from govsim.config.scenario import (
     builtin_order,
     valid_name,
 )
+from govsim.version import __version__
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
 BASE = "base"  # the variant with no changes

@@ -118,7 +118,7 @@ def plot_models(models, chart: str = "participation_over_time", lang: str = "en"
     """One of ``govsim.presentation.plot``'s charts for models run in this session (a
     structure's models on one population are its replicates; the first is the reference)."""
     from govsim.presentation import plot as gp
-    from govsim.presentation.results import Results
+    from govsim.results.reading import Results
 
     if chart not in gp.CHARTS and chart != "outcome_over_time":
         raise ValueError(f"chart must be one of {', '.join(gp.CHARTS)}, got {chart!r}")
