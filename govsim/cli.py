@@ -546,10 +546,10 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
 
 
 def cmd_app(args) -> int:
-    """Serve the live model (``govsim.presentation.app``) with solara until Ctrl-C: this
+    """Serve the live model (``govsim.app``) with solara until Ctrl-C: this
     process becomes the solara server (signals reach it directly)."""
     print(f"govsim app: http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    command = [sys.executable, "-m", "solara", "run", "govsim.presentation.app:Page"]
+    command = [sys.executable, "-m", "solara", "run", "govsim.app.page:Page"]
     command += ["--host", args.host, "--port", str(args.port), "--production", "--no-open"]
     os.execv(sys.executable, command)
     return 0  # not reached
