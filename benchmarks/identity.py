@@ -23,7 +23,7 @@ from pathlib import Path
 
 def write(out: Path, residents: int, days: int, seeds: list[int]) -> None:
     import govsim
-    from govsim.experiments.outputs import write_run
+    from govsim.results.run_files import write_run
 
     for name in govsim.list_scenarios():
         for s in seeds:

@@ -41,8 +41,8 @@ def run_one(job: tuple[str, int, int, int]) -> tuple[str, int, int, dict, float]
 
 
 def _ci(v: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of the 95% interval (``govsim.tables.mean_ci``; 0 for one value)."""
-    from govsim.tables import mean_ci
+    """Mean and half-width of the 95% interval (``govsim.results.tables.mean_ci``; 0 for one value)."""
+    from govsim.results.tables import mean_ci
 
     m, lo, hi = mean_ci(v)
     return m, (hi - lo) / 2 if len(v) > 1 else 0.0

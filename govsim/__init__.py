@@ -4,17 +4,22 @@
 >>> sc = govsim.load_scenario("scenarios/baseline.toml")
 >>> model = govsim.GovernanceModel(sc, residents=5000, seed=1)
 >>> model.run(60).summary()["participation_rate"]  # doctest: +SKIP
+>>> govsim.plot(model, "participation_over_time", "zh")  # doctest: +SKIP
 
 The names below are imported on first use (PEP 562), so ``import govsim.presentation.plot``
-does not load the simulator (``govsim.core``, Mesa).
+does not load the simulator (``govsim.core``, Mesa).  In Jupyter (IPython running), models,
+scenarios and summaries show as bilingual tables: ``govsim.presentation.notebook``
+registers their views with IPython here, by name, without loading the simulator.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from govsim.version import __version__
+
 __all__ = [
     "GovernanceModel",
     "Population",
@@ -23,6 +28,7 @@ __all__ = [
     "list_scenarios",
     "load_population",
     "load_scenario",
+    "plot",
     "__version__",
 ]
 
@@ -35,6 +41,7 @@ _LAZY = {
     "list_scenarios": "govsim.config.scenario",
     "load_population": "govsim.core.load",
     "load_scenario": "govsim.core.load",
+    "plot": "govsim.presentation.notebook",
 }
 
 if TYPE_CHECKING:
@@ -42,6 +49,12 @@ if TYPE_CHECKING:
     from govsim.config.scenario import list_scenarios
     from govsim.core.load import Population, Scenario, load_population, load_scenario
     from govsim.core.model import GovernanceModel
+    from govsim.presentation.notebook import plot
+
+if "IPython" in sys.modules:  # in Jupyter: models, scenarios and summaries show as tables
+    from govsim.presentation.notebook import show_in_notebook
+
+    show_in_notebook()
 
 
 def __getattr__(name: str):
@@ -53,4 +66,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__} - {"annotations", "importlib", "TYPE_CHECKING"})
+    return sorted(
+        {*globals(), *__all__}
+        - {"annotations", "importlib", "sys", "TYPE_CHECKING", "show_in_notebook"}
+    )

@@ -1,4 +1,5 @@
-"""Command line: ``govsim list | run | compare | batch | report | calibrate | params``."""
+"""Command line: ``govsim list | run | compare | batch | sensitivity | calibrate | report |
+precision | params | app``."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from govsim.core.summary import OUTCOMES, headline
 from govsim.experiments.batch import BatchInterrupted
 from govsim.labels import pick, shown, shown_unit
-from govsim.presentation.results import ResultsError
-from govsim.store import OutputError
+from govsim.results.reading import ResultsError
+from govsim.results.store import OutputError
 
 
 def _integer(v: str, lo: int, hi: int | None, what: str, why: str = "") -> int:
@@ -85,15 +86,11 @@ def _batch_arguments(c: argparse.ArgumentParser) -> None:
     )
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="govsim",
-        description="Agent-based simulator of Chinese community-governance structures",
-    )
-    sub = p.add_subparsers(dest="command", required=True)
+def _lang(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--lang", choices=("zh", "en"), default="en")
 
-    sub.add_parser("list", help="show the built-in scenarios")
 
+def _run_command(sub) -> None:
     r = sub.add_parser("run", help="run one scenario and write its outputs")
     r.add_argument("scenario", help="built-in name or path to a .toml scenario file")
     r.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
@@ -103,8 +100,11 @@ def parser() -> argparse.ArgumentParser:
         "--population", default=None, help="population profile (default: the scenario's own)"
     )
     r.add_argument("--out", type=Path, required=True)
-    r.add_argument("--lang", choices=("zh", "en"), default="en")
+    _lang(r)
+    r.set_defaults(handler=cmd_run)
 
+
+def _compare_command(sub) -> None:
     c = sub.add_parser("compare", help="run structures paired on the same seeds")
     c.add_argument(
         "scenarios",
@@ -121,16 +121,22 @@ def parser() -> argparse.ArgumentParser:
         help="population profile for every structure (default: each structure's own; the reference also runs on every other one, to pair with)",
     )
     _batch_arguments(c)
-    c.add_argument("--lang", choices=("zh", "en"), default="en")
+    _lang(c)
+    c.set_defaults(handler=cmd_compare)
 
+
+def _batch_command(sub) -> None:
     b = sub.add_parser(
         "batch",
         help="run an experiment file (resumable: the same command again skips finished runs)",
     )
     _experiment_arguments(b)
     _batch_arguments(b)
-    b.add_argument("--lang", choices=("zh", "en"), default="en")
+    _lang(b)
+    b.set_defaults(handler=cmd_batch)
 
+
+def _sensitivity_command(sub) -> None:
     sa = sub.add_parser(
         "sensitivity",
         help="SALib sensitivity analysis over an experiment's [[ranges]] (resumable batch)",
@@ -146,8 +152,11 @@ def parser() -> argparse.ArgumentParser:
     )
     _experiment_arguments(sa)
     _batch_arguments(sa)
-    sa.add_argument("--lang", choices=("zh", "en"), default="en")
+    _lang(sa)
+    sa.set_defaults(handler=cmd_sensitivity)
 
+
+def _calibrate_command(sub) -> None:
     k = sub.add_parser(
         "calibrate", help="fit the reference structure to public figures and report the fit"
     )
@@ -163,12 +172,15 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument(
         "--apply", action="store_true", help="write the fitted values into the population profile"
     )
+    k.set_defaults(handler=cmd_calibrate)
 
+
+def _report_command(sub) -> None:
     rp = sub.add_parser(
         "report", help="one self-contained HTML report of a compare (or any runs) directory"
     )
     rp.add_argument("dir", type=Path, help="a compare output directory (or any directory of runs)")
-    rp.add_argument("--lang", choices=("zh", "en"), default="en")
+    _lang(rp)
     rp.add_argument(
         "--out", type=Path, default=None, help="HTML file to write (default DIR/report_LANG.html)"
     )
@@ -178,7 +190,10 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="a govsim sensitivity directory: add which assumptions the conclusions hinge on",
     )
+    rp.set_defaults(handler=cmd_report)
 
+
+def _precision_command(sub) -> None:
     pr = sub.add_parser(
         "precision",
         help="replicates needed for a 95%% interval of a given half-width, from a batch's spread",
@@ -191,7 +206,10 @@ def parser() -> argparse.ArgumentParser:
         required=True,
         help="wanted ± half-width in the outcome's own unit (a share as a fraction, hours)",
     )
+    pr.set_defaults(handler=cmd_precision)
 
+
+def _params_command(sub) -> None:
     m = sub.add_parser(
         "params", help="the parameter table of every scenario and the population profiles"
     )
@@ -201,7 +219,10 @@ def parser() -> argparse.ArgumentParser:
         help="print markdown (the form kept in docs/parameters.md)",
     )
     m.add_argument("--out", type=Path, default=None, help="write to this file instead of printing")
+    m.set_defaults(handler=cmd_params)
 
+
+def _app_command(sub) -> None:
     ap = sub.add_parser("app", help="the live model in the browser (Mesa SolaraViz page)")
     ap.add_argument(
         "--port",
@@ -210,31 +231,37 @@ def parser() -> argparse.ArgumentParser:
         help="port to serve on (default 8765)",
     )
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ap.set_defaults(handler=cmd_app)
+
+
+def parser() -> argparse.ArgumentParser:
+    """``govsim`` and its commands, each with its arguments and the function that runs it
+    (``args.handler``)."""
+    p = argparse.ArgumentParser(
+        prog="govsim",
+        description="Agent-based simulator of Chinese community-governance structures",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="show the built-in scenarios").set_defaults(handler=cmd_list)
+    for command in (
+        _run_command,
+        _compare_command,
+        _batch_command,
+        _sensitivity_command,
+        _calibrate_command,
+        _report_command,
+        _precision_command,
+        _params_command,
+        _app_command,
+    ):
+        command(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        if args.command == "list":
-            return cmd_list()
-        if args.command == "run":
-            return cmd_run(args)
-        if args.command == "calibrate":
-            return cmd_calibrate(args)
-        if args.command == "params":
-            return cmd_params(args)
-        if args.command == "report":
-            return cmd_report(args)
-        if args.command == "batch":
-            return cmd_batch(args)
-        if args.command == "sensitivity":
-            return cmd_sensitivity(args)
-        if args.command == "precision":
-            return cmd_precision(args)
-        if args.command == "app":
-            return cmd_app(args)
-        return cmd_compare(args)
+        return args.handler(args)
     except (ScenarioError, OutputError, ResultsError, FileNotFoundError) as e:
         print(f"govsim: error: {e}", file=sys.stderr)
         return 2
@@ -243,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def cmd_list() -> int:
+def cmd_list(args=None) -> int:
     for name in list_scenarios():
         sc = load_scenario(name)
         print(f"{name:12s} {sc.scenario.name_zh} / {sc.scenario.name_en}")
@@ -252,7 +279,7 @@ def cmd_list() -> int:
 
 def cmd_run(args) -> int:
     from govsim.core.model import GovernanceModel
-    from govsim.experiments.outputs import write_run
+    from govsim.results.run_files import write_run
 
     sc = load_scenario(args.scenario)
     model = GovernanceModel(
@@ -288,7 +315,7 @@ def _run_experiment(exp, args) -> int:
     """Plan (validating everything), check --out, run, report: shared by batch and compare."""
     from govsim.experiments.batch import run_batch
     from govsim.experiments.experiment import resolve
-    from govsim.store import check_out
+    from govsim.results.store import check_out
 
     _scheduler_ok(args)
     runs = resolve(exp)
@@ -347,7 +374,7 @@ def cmd_batch(args) -> int:
 def cmd_sensitivity(args) -> int:
     from govsim.experiments.experiment import load_experiment, resolve, with_sampling, with_settings
     from govsim.experiments.sensitivity import SensitivityError, sensitivity
-    from govsim.store import check_out
+    from govsim.results.store import check_out
 
     exp = load_experiment(args.experiment)
     exp = with_sampling(exp, args.method or exp.sampling.method, args.points)
@@ -390,8 +417,8 @@ def cmd_precision(args) -> int:
     """Replicates needed per run key (its mean) and per paired difference."""
     import math
 
-    from govsim.presentation.results import Results
-    from govsim.tables import replicates_needed
+    from govsim.results.reading import Results
+    from govsim.results.tables import replicates_needed
 
     if not (args.half_width > 0 and math.isfinite(args.half_width)):
         raise OutputError(f"--half-width: must be a positive number, got {args.half_width}")
@@ -428,7 +455,7 @@ def cmd_calibrate(args) -> int:
     from govsim.core.load import load_population
     from govsim.experiments import calibrate as cal
     from govsim.experiments.calibrate import report_markdown
-    from govsim.experiments.outputs import atomic_write
+    from govsim.results.atomic import atomic_write
 
     def fail(message: str) -> int:
         print(f"govsim calibrate: error: {message}", file=sys.stderr)
@@ -480,7 +507,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_report(args) -> int:
     from govsim.presentation.report import build_report
-    from govsim.presentation.results import Results
+    from govsim.results.reading import Results
 
     try:
         res = Results.load(args.dir)
@@ -501,7 +528,7 @@ def cmd_report(args) -> int:
 
 def cmd_params(args) -> int:
     from govsim.core.params import parameter_table_markdown
-    from govsim.experiments.outputs import atomic_write
+    from govsim.results.atomic import atomic_write
 
     text = parameter_table_markdown()
     if args.out:
@@ -531,10 +558,10 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
 
 
 def cmd_app(args) -> int:
-    """Serve the live model (``govsim.presentation.app``) with solara until Ctrl-C: this
+    """Serve the live model (``govsim.app``) with solara until Ctrl-C: this
     process becomes the solara server (signals reach it directly)."""
     print(f"govsim app: http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    command = [sys.executable, "-m", "solara", "run", "govsim.presentation.app:Page"]
+    command = [sys.executable, "-m", "solara", "run", "govsim.app.page:Page"]
     command += ["--host", args.host, "--port", str(args.port), "--production", "--no-open"]
     os.execv(sys.executable, command)
     return 0  # not reached

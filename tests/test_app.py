@@ -15,24 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from govsim.app import live as app_live
+from govsim.app import views
+from govsim.app.live import LiveModel, Settings
 from govsim.cli import parser
 from govsim.config.scenario import builtin_order
 from govsim.core.load import load_scenario
 from govsim.core.records import ACTIVITY, IN_SYSTEM, RESOLVED
-from govsim.experiments.experiment import load_experiment
-from govsim.presentation import app
-from govsim.presentation.app import LEVER, LiveModel, Settings, levers_of
+from govsim.experiments.levers import LEVER, LEVERS, levers_of, scenario_changes
 
 REFERENCE = builtin_order()[0]
-# each switch on the reference structure is one variant of experiments/ablations.toml
-ABLATIONS = {
-    "no_street": ("no_street", True),
-    "fewer_tasks": ("admin_tasks", 5),
-    "open_9_21": ("open_9_21", True),
-    "grid_workers": ("grid_workers", True),
-    "points": ("points", True),
-    "orgs_run_services": ("orgs_services", True),
-}
 
 
 def kinds_of(model) -> dict[str, str]:
@@ -40,15 +32,31 @@ def kinds_of(model) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------- levers
-def test_levers_on_the_reference_are_the_ablations():
-    exp = load_experiment("ablations")
-    assert set(ABLATIONS) == set(exp.variants)
+def test_the_page_offers_the_levers_experiments_name():
+    """One declaration: the page's switches and sliders are govsim.experiments.levers, the
+    same levers experiments/ablations.toml names, with their names in both languages."""
+    from govsim.app import page
+
+    assert page.LEVERS is LEVERS
     sc = load_scenario(REFERENCE)
     assert set(levers_of(sc)) == set(LEVER)  # the reference has every lever
-    for variant, (lever, value) in ABLATIONS.items():
-        v = exp.variants[variant]
-        expected = {**dict.fromkeys(v.remove), **v.scenario}
-        assert app.scenario_changes(sc, {lever: value}) == expected, variant
+    for lv in LEVERS:
+        assert lv.name("zh") != lv.name("en") and lv.needs, lv.key
+        assert lv.reform is None or lv.check(lv.reform.value) is None, lv.key
+
+
+def test_levers_on_the_reference_change_what_the_reforms_changed():
+    sc = load_scenario(REFERENCE)
+    assert scenario_changes(sc, {"no_street": True}) == {
+        "institutions.street": None,
+        "institutions.rc.forwards_to": "dept",
+    }
+    assert scenario_changes(sc, {"admin_tasks": 5}) == {"institutions.rc.admin_tasks": 5}
+    assert scenario_changes(sc, {"points": False}) == {}  # the reference has none to remove
+    changes = scenario_changes(sc, {"grid_workers": True, "visits": 2.5})
+    # switches first, sliders refine them: the switch's five visits, then the slider's
+    assert changes["institutions.heads.outreach.visits_per_staff_day"] == 2.5
+    assert changes["institutions.heads.actor"] == "grid_workers"
 
 
 def test_every_lever_of_every_structure_loads_and_runs():
@@ -67,7 +75,7 @@ def test_every_lever_of_every_structure_loads_and_runs():
         assert live.series["day"] == [1, 2, 3]
         for lever in set(LEVER) - set(targets):  # what a structure lacks is refused
             with pytest.raises(ValueError, match="not levers of"):
-                app.scenario_changes(sc, {lever: True})
+                scenario_changes(sc, {lever: True})
 
 
 def test_levers_reach_the_model():
@@ -167,7 +175,7 @@ def test_resident_states_and_waiting_requests():
         live.step()
     m, day = live.run, live.run.day_count
     nd = m.needs
-    names = [app.STATES[i] for i in live.states]
+    names = [app_live.STATES[i] for i in live.states]
     assert {"waiting", "taking_part", "none"} <= set(names)
     for i, state in zip(live.view.who, names, strict=True):
         mine = nd.col("resident") == i
@@ -178,28 +186,28 @@ def test_resident_states_and_waiting_requests():
             & (nd.col("type") != ACTIVITY)
             & (nd.col("t_resolved") >= 24.0 * (day - 30))
         ).any()
-        part = any(m.residents.last_day[k][i] >= day - 30 for k in app.ONGOING)
+        part = any(m.residents.last_day[k][i] >= day - 30 for k in app_live.ONGOING)
         expected = (
             "waiting" if waiting else "served" if served else "taking_part" if part else "none"
         )
         assert state == expected, i
     assert live.waiting == [a.waiting() for a in m.node_agents]
     assert max(live.waiting) > 0  # someone queues somewhere after 45 days
-    assert [app.short_count(n) for n in (950, 1234, 11663)] == ["950", "1.2k", "11k"]
+    assert [views.short_count(n) for n in (950, 1234, 11663)] == ["950", "1.2k", "11k"]
 
 
 def test_figures_and_readout_in_both_languages():
     live = LiveModel(Settings(residents=1000, levers={"admin_tasks": 5}))
-    assert "Step" in app.readout(live, "en")
+    assert "Step" in views.readout(live, "en")
     for _ in range(3):
         live.step()
-    assert app.readout(live, "en").startswith("day 3 ·")
-    assert app.readout(live, "zh").startswith("第3天")
+    assert views.readout(live, "en").startswith("day 3 ·")
+    assert views.readout(live, "zh").startswith("第3天")
     mine, ref = live.names("en")
     assert mine.endswith("(levers moved)") and ref.endswith("(reference)")
     for lang in ("zh", "en"):
-        for fig in (app.network_figure(live, lang), app.series_figure(live, lang)):
-            assert app.png(fig).startswith(b"\x89PNG")
+        for fig in (views.network_figure(live, lang), views.series_figure(live, lang)):
+            assert views.png(fig).startswith(b"\x89PNG")
 
 
 def test_cli_app_arguments():

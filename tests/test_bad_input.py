@@ -244,7 +244,7 @@ def test_a_name_in_another_script_is_a_valid_name(tmp_path):
 # ------------------------------------------------------------------ 8. file permissions
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_written_files_respect_the_umask(tmp_path, umask, mode):
-    from govsim.io import atomic_write, write_json
+    from govsim.results.atomic import atomic_write, write_json
 
     old = os.umask(umask)
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from govsim import cli, store
+from govsim import cli
 from govsim.config.reading import ScenarioError
 from govsim.experiments import batch
 from govsim.experiments.experiment import (
@@ -25,7 +25,8 @@ from govsim.experiments.experiment import (
     with_sampling,
     with_settings,
 )
-from govsim.presentation.results import Results, ResultsError
+from govsim.results import store
+from govsim.results.reading import Results, ResultsError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,6 +59,45 @@ def test_shipped_experiments_load_and_plan(tmp_path):
     assert ("institutions.street", None) in no_street.scenario_changes
 
 
+def test_a_variant_names_a_lever_and_runs_its_changes(tmp_path):
+    """Experiment files and the live app share the levers of govsim.experiments.levers: a
+    variant naming one runs the lever's changes in its structure, named and sourced by the
+    lever's documented reform unless the file says otherwise."""
+    from govsim.core.load import load_scenario
+    from govsim.experiments.levers import LEVER, scenario_changes
+
+    exp = load_experiment("ablations")
+    assert {v.lever for v in exp.variants.values()} <= set(LEVER)
+    sc = load_scenario("baseline")
+    for name, v in exp.variants.items():
+        lever = LEVER[v.lever]
+        assert v.value == lever.reform.value and v.source == lever.reform.source, name
+        assert (v.name_zh, v.name_en) == (lever.reform.name_zh, lever.reform.name_en)
+        run = next(r for r in resolve(exp) if r.variant == name)
+        assert dict(run.scenario_changes) == scenario_changes(sc, {v.lever: v.value}), name
+    # another value: the lever's name and the value, no source unless the file gives one
+    exp = load_experiment(
+        write_experiment(
+            tmp_path,
+            "[experiment]\nstructures = ['baseline', 'chengdong']\nreplicates = 1\n"
+            "[variants.ten]\nlever = 'admin_tasks'\nvalue = 10\n",
+        )
+    )
+    v = exp.variants["ten"]
+    assert (v.value, v.name_en, v.source) == (10, "tasks pushed down to the committee: 10", "")
+    runs = [r for r in resolve(exp) if r.variant == "ten" and r.replicate == 0]
+    # each structure's own committee: the lever finds it by its actor, not by its key
+    assert {r.structure for r in runs} == {"baseline", "chengdong"}
+    for r in runs:
+        committee = next(
+            k
+            for k, i in r.scenario_data["institutions"].items()
+            if i["actor"] == "residents_committee"
+        )
+        assert dict(r.scenario_changes) == {f"institutions.{committee}.admin_tasks": 10}
+        assert r.scenario_data["institutions"][committee]["admin_tasks"] == 10
+
+
 def test_experiment_file_errors_name_file_and_key(tmp_path):
     cases = {
         "[experiment]\nstructures = ['baseline']\nreplicates = 0\n": "experiment.replicates",
@@ -73,6 +113,26 @@ def test_experiment_file_errors_name_file_and_key(tmp_path):
         "file = 'scenario'\nlow = 1\nhigh = 2\n": "ranges[0].structures",
         "[experiment]\nstructures = ['baseline']\n[variants.x]\n"
         "scenario = { 'institutions.rc.windows' = -3 }\n": "institutions.rc.windows",
+        # a variant that names a lever of govsim.experiments.levers
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\nlever = 'nope'\n": (
+            "variants.x.lever"
+        ),
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\nlever = 'no_street'\n"
+        "remove = ['institutions.street']\n": "variants.x",
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\nlever = 'no_street'\n"
+        "value = 3\n": "variants.x.value",
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\nlever = 'admin_tasks'\n"
+        "value = 2.5\n": "variants.x.value",
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\nlever = 'rc_staff'\n": (
+            "variants.x.value"  # no documented reform: the file gives the value
+        ),
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\nvalue = 5\n": "variants.x.value",
+        "[experiment]\nstructures = ['baseline']\n[variants.x]\nlever = 'points'\n"
+        "value = 'yes'\n": "variants.x.value",
+        # a structure without the institution the lever needs (Chengdong has no street)
+        "[experiment]\nstructures = ['chengdong']\n[variants.x]\nlever = 'no_street'\n": (
+            "variants.x.lever"
+        ),
     }
     for text, key in cases.items():
         p = write_experiment(tmp_path, text)
@@ -511,7 +571,7 @@ def test_quick_look_settings_change_the_experiment(tmp_path):
 def test_replicates_needed_for_a_requested_precision(tmp_path, capsys):
     from scipy import stats
 
-    from govsim.tables import replicates_needed
+    from govsim.results.tables import replicates_needed
 
     rng = __import__("numpy").random.default_rng(0)
     v = rng.normal(0.3, 0.05, 12)

@@ -9,7 +9,7 @@ import pytest
 from govsim import GovernanceModel
 from govsim.labels import FRONT
 from govsim.presentation.briefing import front_page, goals_table, paired
-from govsim.presentation.results import Results
+from govsim.results.reading import Results
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,11 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.text import Text
 
 from govsim import labels, list_scenarios
+from govsim.config.scenario import builtin_order
 from govsim.experiments.compare import compare
 from govsim.presentation import plot as gp
-from govsim.presentation.results import Results, builtin_order, colour_order
+from govsim.presentation.colours import colour_order
+from govsim.results.reading import Results
 
 LANGS = ("zh", "en")
 CJK = r"[\u3400-\u9fff]"

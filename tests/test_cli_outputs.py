@@ -10,7 +10,7 @@ from conftest import GROUPS, SUMMARY_KEYS
 
 from govsim import cli
 from govsim.experiments.compare import compare
-from govsim.presentation.results import Results
+from govsim.results.reading import Results
 
 SMALL = ["--residents", "1500", "--days", "40"]
 
@@ -173,7 +173,7 @@ def test_intervals_stay_within_the_outcomes_range():
     quantities (paired differences) keep the t-interval."""
     import numpy as np
 
-    from govsim.tables import UNBOUNDED, UNIT_RANGE, column_range, mean_ci
+    from govsim.results.tables import UNBOUNDED, UNIT_RANGE, column_range, mean_ci
 
     shares = np.array([0.0, 0.0, 0.3, 0.01, 0.0])
     m, lo, hi = mean_ci(shares)

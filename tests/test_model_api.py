@@ -12,6 +12,7 @@ import pytest
 from conftest import GROUPS, SUMMARY_KEYS
 from mesa.discrete_space import Network
 
+import govsim
 from govsim import GovernanceModel, list_scenarios, load_scenario
 from govsim.core.institutions import Institution
 from govsim.core.records import AGE_GROUPS, ResidentView
@@ -271,13 +272,25 @@ def test_social_graph_holds_ties_and_organisation_membership():
 
 
 def test_notebook_views_of_a_scenario_a_model_and_a_summary():
-    """What a lecturer sees in Jupyter: short reprs, bilingual HTML in display units."""
+    """What a lecturer sees in Jupyter: short reprs, bilingual HTML in display units (the
+    views govsim.presentation.notebook registers with IPython's HTML formatter)."""
+    from types import SimpleNamespace
+
     import matplotlib
+    from IPython.core.formatters import DisplayFormatter
+
+    from govsim.presentation.notebook import show_in_notebook
+
+    shell = SimpleNamespace(display_formatter=DisplayFormatter())
+    assert show_in_notebook(shell)
+
+    def html(obj) -> str:
+        return shell.display_formatter.format(obj)[0]["text/html"]
 
     before = dict(matplotlib.rcParams)
     sc = load_scenario("chengdong")
     assert repr(sc).startswith("<Scenario chengdong:") and len(repr(sc)) < 120
-    page = sc._repr_html_()
+    page = html(sc)
     assert sc.scenario.name_zh in page and sc.scenario.name_en in page
     from govsim.labels import ACTORS
 
@@ -285,20 +298,47 @@ def test_notebook_views_of_a_scenario_a_model_and_a_summary():
     assert zh in page and en in page and "data:image/png" in page
     m = GovernanceModel(sc, residents=800, seed=2)
     assert repr(m) == "<GovernanceModel chengdong · 800 residents · day 0 · seed 2>"
-    assert "not run yet" in m._repr_html_()
+    assert "not run yet" in html(m)
     m.run(25)
     s = m.summary()
     assert isinstance(s, dict) and s["residents"] == 800
-    page = s._repr_html_()
+    page = html(s)
     # a median response of h hours is shown as h/24 days, a share as a percentage
     assert f"{s['response_time_median_h'] / 24:.1f}" in page and "天" in page and "days" in page
     assert f"{100 * s['participation_rate']:.1f}%" in page
-    assert "participation, last 30 days" in m._repr_html_()
+    assert "participation, last 30 days" in html(m)
     assert dict(matplotlib.rcParams) == before  # drawing the org chart changed nothing
+    # the core carries no display of its own: presentation attaches it
+    assert not any(hasattr(type(x), "_repr_html_") for x in (sc, m, s))
+
+
+def test_in_jupyter_import_govsim_shows_models_scenarios_and_summaries():
+    """With IPython running, ``import govsim`` registers the views (without loading the
+    simulator); without it, nothing of the presentation is imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "import govsim\n"
+        "print('govsim.core.model' in sys.modules)\n"
+        "sc = govsim.load_scenario('baseline')\n"
+        "data, _ = shell.display_formatter.format(sc)\n"
+        "print(sc.scenario.name_en in data.get('text/html', ''))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"], out.stderr
+    code = (
+        "import sys, govsim; print(any(m.startswith('govsim.presentation') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_charts_of_models_held_in_memory():
-    from govsim.presentation.results import Results
+    from govsim.results.reading import Results
 
     models = [
         GovernanceModel(s, residents=700, seed=k).run(20)
@@ -311,15 +351,15 @@ def test_charts_of_models_held_in_memory():
     table = res.table()
     assert table["replicate"].tolist() == [0, 1, 0, 1]
     assert table.loc[3, "participation_rate"] == models[3].summary()["participation_rate"]
-    fig = models[0].plot("paired_differences", "en", *models[1:])  # the first the reference
+    fig = govsim.plot(models, "paired_differences", "en")  # the first the reference
     assert fig.axes and "Traditional" in fig._suptitle.get_text()
     assert "one replicate" not in fig._suptitle.get_text()  # two of each: intervals
-    fig = models[0].plot()  # participation over time of one run
+    fig = govsim.plot(models[0])  # participation over time of one run
     assert fig.axes[0].lines
     import pytest
 
     with pytest.raises(ValueError, match="chart must be one of"):
-        models[0].plot("nope")
+        govsim.plot(models[0], "nope")
 
 
 def test_social_graph_names_age_groups():

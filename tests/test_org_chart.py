@@ -166,7 +166,7 @@ def test_staff_as_whole_people():
 def test_runs_written_before_institutions_had_names_still_draw():
     """A run's scenario.json from before ``name_zh``/``level_name`` existed: the chart
     falls back to the actors' labels instead of failing."""
-    from govsim.presentation.results import Spec
+    from govsim.results.reading import Spec
 
     raw = govsim.load_scenario("chengdong").model_dump(mode="json")
     for inst in raw["institutions"].values():

@@ -30,8 +30,9 @@ from govsim.experiments.compare import compare
 from govsim.labels import TEXT, label
 from govsim.presentation import plot as gp
 from govsim.presentation import report as gr
+from govsim.presentation.colours import colour_order
 from govsim.presentation.report import headline_table
-from govsim.presentation.results import Results, colour_order
+from govsim.results.reading import Results
 
 LANGS = ("zh", "en")
 RESIDENTS, DAYS, SEED, REPLICATES = 1500, 75, 3, 2
@@ -122,7 +123,7 @@ plt.figure()
 before, backend, nums = dict(matplotlib.rcParams), matplotlib.get_backend(), plt.get_fignums()
 SIMULATOR = ("govsim.core", "govsim.experiments", "mesa")
 
-import govsim.presentation.plot, govsim.presentation.report, govsim.presentation.results
+import govsim.presentation.plot, govsim.presentation.report, govsim.results.reading
 out = {"after_import": sorted(m for m in sys.modules if m.startswith(SIMULATOR))}
 out["changed_by_import"] = sorted(
     k for k, v in matplotlib.rcParams.items() if before[k] != v
@@ -130,7 +131,7 @@ out["changed_by_import"] = sorted(
 
 from govsim.presentation import plot as gp
 from govsim.presentation.report import headline_table
-from govsim.presentation.results import Results
+from govsim.results.reading import Results
 
 res = Results.load(sys.argv[1])
 with warnings.catch_warnings(record=True) as caught:

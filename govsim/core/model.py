@@ -211,20 +211,6 @@ class GovernanceModel(mesa.Model):
             f"day {self.day_count} · seed {self.seed}>"
         )
 
-    def _repr_html_(self) -> str:
-        from govsim.presentation.notebook import model_html
-
-        return model_html(self)
-
-    def plot(self, chart: str = "participation_over_time", lang: str = "en", *others, **kw):
-        """A chart of this run (``govsim.presentation.plot``: participation_over_time,
-        response_time_ecdf, equity, need_flows …; paired_differences needs ``others``),
-        with any ``others`` models beside it (this one the reference); a matplotlib
-        Figure that shows itself in a notebook."""
-        from govsim.presentation.notebook import plot_models
-
-        return plot_models([self, *others], chart, lang, **kw)
-
     def social_graph(self):
         """The social network as a networkx graph, for inspection and teaching.
 

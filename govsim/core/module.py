@@ -423,36 +423,3 @@ def declared(modules: list[type[Module]], attr: str) -> list:
     for m in modules:
         out.extend(getattr(m, attr))
     return out
-
-
-def catalog(modules) -> dict:
-    """The outcome catalogue written beside every run (``catalog.json``): names, units and
-    roles of the outcomes the modules declare, the headline ones by their declared rank,
-    the channels, and how old a need must be to count in end-of-run shares.  Presentation
-    reads it and never imports the simulator."""
-    from govsim.core.measure import SETTLE_DAYS
-    from govsim.labels import CHANNELS
-
-    outs = declared(list(modules), "outcomes")
-    return {
-        "outcomes": {
-            o.key: {
-                "zh": o.zh,
-                "en": o.en,
-                "unit": o.unit,
-                "headline": o.headline is not None,
-                "by_group": o.by_group,
-                "daily": o.daily,
-                "per_replicate": o.per_replicate,
-                "governance": o.governance,
-                "better": o.better,
-            }
-            for o in outs
-        },
-        "headline": [
-            o.key
-            for o in sorted((o for o in outs if o.headline is not None), key=lambda o: o.headline)
-        ],
-        "channels": {k: {"zh": zh, "en": en} for k, (zh, en) in CHANNELS.items()},
-        "settle_days": SETTLE_DAYS,
-    }

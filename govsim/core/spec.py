@@ -69,12 +69,6 @@ class ScenarioBase(Loaded):
         n = len(self.institutions)
         return f"<Scenario {self.key}: {self.scenario.name_en} · {n} institutions>"
 
-    def _repr_html_(self) -> str:
-        """In a notebook: names, institutions and the organisation chart, bilingual."""
-        from govsim.presentation.notebook import scenario_html
-
-        return scenario_html(self)
-
     def schedule_of(self, item) -> WeeklySchedule:
         """The weekly hours of an institution or offer (a named schedule or blocks)."""
         hours = item.hours

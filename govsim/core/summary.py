@@ -64,13 +64,8 @@ def daily_reporters(modules) -> dict:
 
 class Summary(dict):
     """A run's outcomes (``summarize``): a plain dict of stored values (times in hours,
-    shares as fractions) that shows itself in a notebook as a table in the units people read
-    (days, %), Chinese beside English."""
-
-    def _repr_html_(self) -> str:
-        from govsim.presentation.notebook import summary_html
-
-        return summary_html(self)
+    shares as fractions); in a notebook a table in the units people read (days, %), Chinese
+    beside English (``govsim.presentation.notebook``)."""
 
 
 def end_reporters(modules) -> dict:

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from govsim import store
 from govsim.experiments.experiment import Experiment, RunSpec, resolve
-from govsim.io import write_csv, write_json
+from govsim.results import store
+from govsim.results.atomic import write_csv, write_json
 
 
 class BatchInterrupted(Exception):
@@ -62,7 +62,7 @@ def execute(run: RunSpec, commit: str | None = None) -> tuple[dict[str, bytes], 
     (``run.scenario_data``), not from the files again."""
     from govsim.core.load import Population, Scenario, load_population, load_scenario
     from govsim.core.model import GovernanceModel
-    from govsim.experiments.outputs import run_files
+    from govsim.results.run_files import run_files
 
     if run.scenario_data is not None:
         sc = Scenario.model_validate(run.scenario_data)
@@ -417,7 +417,7 @@ def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
     """``runs.csv``, ``summary.csv`` (means and intervals by run key) and ``paired.csv``
     (each run key minus its reference, replicate by replicate); returns the summary."""
     from govsim.core.summary import OUTCOMES, per_replicate
-    from govsim.tables import paired_differences, summarize_runs
+    from govsim.results.tables import paired_differences, summarize_runs
 
     table = outcome_rows(out, runs)
     units = {k: o.unit for k, o in OUTCOMES.items()}

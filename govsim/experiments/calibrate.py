@@ -556,7 +556,7 @@ def _entry(leaf: str, value: float, source: str, width: int = 100) -> str:
 def write_calibrated(fit: Fit, path: Path = CALIBRATED) -> Path:
     """Write the fitted values into ``path`` whole and atomically (a reader never sees half
     a file), keeping the sources the file gives."""
-    from govsim.io import atomic_write
+    from govsim.results.atomic import atomic_write
 
     path = Path(path)
     sources = read_spec(path, SCENARIO_DIR)[1] if path.exists() else {}

@@ -23,6 +23,10 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     population = { "behaviour.base_logit" = -2.5 }
     remove = ["institutions.street"]     # scenario keys deleted
 
+    [variants.no_street]          # a lever of govsim.experiments.levers: its name, source
+    lever = "no_street"           # and changes in each structure, at its documented reform
+    value = true                  # (or this value)
+
     [[ranges]]                    # a lever or an assumption over a range
     key = "institutions.service.staff"
     file = "scenario"             # or "population"
@@ -59,7 +63,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from govsim import __version__
 from govsim.config.reading import ScenarioError, read_toml
 from govsim.config.scenario import (
     MAX_DAYS,
@@ -69,6 +72,8 @@ from govsim.config.scenario import (
     builtin_order,
     valid_name,
 )
+from govsim.experiments.levers import LEVER
+from govsim.version import __version__
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
 BASE = "base"  # the variant with no changes
@@ -111,6 +116,8 @@ class Variant(_Strict):
     scenario: dict[str, Any] = Field(default_factory=dict)
     population: dict[str, Any] = Field(default_factory=dict)
     remove: list[str] = Field(default_factory=list)  # scenario keys deleted (TOML has no null)
+    lever: str | None = None  # a lever of govsim.experiments.levers instead of scenario keys
+    value: Any = None  # the lever's value (checked by the lever; default: its reform's)
     source: str = ""
 
 
@@ -322,6 +329,7 @@ def build(
                 "empty; name structures, or leave it out for all",
             )
         _known(file, f"variants.{name}.structures", v.structures, settings)
+        variants[name] = _with_lever(file, name, v)
     for i, r in enumerate(ranges):
         _known(file, f"ranges[{i}].structures", r.structures, settings)
     for i, r in enumerate(ranges):
@@ -353,6 +361,53 @@ def build(
     exp = Experiment(file, settings, variants, ranges, sampling)
     exp.points = sample_points(exp) if ranges else []
     return exp
+
+
+def _with_lever(file: str, name: str, v: Variant) -> Variant:
+    """A variant that moves a lever, with the lever's value, names and source where it
+    gives none (the documented reform's); a variant without one as it is."""
+    where = f"variants.{name}"
+    if v.lever is None:
+        if v.value is not None:
+            raise ScenarioError(file, f"{where}.value", "a value needs a lever; name one")
+        return v
+    lever = LEVER.get(v.lever)
+    if lever is None:
+        raise ScenarioError(
+            file, f"{where}.lever", f"no lever {v.lever!r}; levers: {', '.join(LEVER)}"
+        )
+    if v.scenario or v.remove:
+        raise ScenarioError(
+            file, where, "a variant moves a lever or lists scenario changes and removals, not both"
+        )
+    reform = lever.reform
+    if v.value is None and reform is None:
+        raise ScenarioError(
+            file, f"{where}.value", f"lever {lever.key!r} has no documented reform; give a value"
+        )
+    value = reform.value if v.value is None else v.value
+    wrong = lever.check(value)
+    if wrong is not None:
+        raise ScenarioError(
+            file, f"{where}.value", f"lever {lever.key!r} takes {wrong}, got {value!r}"
+        )
+    at_reform = reform is not None and value == reform.value
+    names = (
+        (reform.name_zh, reform.name_en)
+        if at_reform
+        else (
+            f"{lever.name_zh}：{value}",
+            f"{lever.name_en}: {value}",
+        )
+    )
+    return v.model_copy(
+        update={
+            "value": value,
+            "name_zh": v.name_zh or names[0],
+            "name_en": v.name_en or names[1],
+            "source": v.source or (reform.source if at_reform else ""),
+        }
+    )
 
 
 def _known(file: str, key: str, structures: list[str] | None, settings: Settings) -> None:
@@ -473,16 +528,69 @@ def _in(exp: Experiment, where: str, load, *args, **kwargs):
         raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: {where})") from None
 
 
+@dataclass
+class _Plan:
+    """What resolving an experiment has loaded: each structure as given (``given``: name or
+    path) and as loaded (``specs``), and each population with its changes, loaded once."""
+
+    exp: Experiment
+    given: dict[str, str]
+    specs: dict[str, Any]
+    loaded: dict[tuple, Any] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> str:
+        return self.exp.settings.structures[0]
+
+    def declared(self, s: str) -> str:
+        """The population profile structure ``s``'s file declares."""
+        return self.specs[s].scenario.population
+
+    def population(self, name: str, changes: dict, where: str):
+        from govsim.core.load import load_population
+
+        k = (name, digest(changes))
+        if k not in self.loaded:
+            self.loaded[k] = _in(self.exp, where, load_population, name, changes=changes or None)
+        return self.loaded[k]
+
+    def stem(self, name: str, where: str = "experiment.populations") -> str:
+        """A population's name (its file's stem), which names its runs."""
+        return self.population(name, {}, where).key
+
+
 def resolve(exp: Experiment) -> list[RunSpec]:
     """Every run of the experiment, in report order, with its pairing, its hash and the
     validated structure and population it runs; loads (and so checks) every structure and
     population with its changes first."""
-    from govsim.core.load import load_population, load_scenario
+    plan = _load_structures(exp)
+    pairs = _pairs(plan)
+    _check_stems(plan, pairs)
+    template = [
+        _template_row(plan, vname, s, pop, changes)
+        for vname, v in _variants(exp)
+        for s, pop in pairs
+        if (changes := _changes(plan, vname, v, s, pop)) is not None
+    ]
+    _refuse_twice(
+        exp, [t["key"] for t in template], "two runs would both be {!r}; rename a file or variant"
+    )
+    runs = _replicates(exp, template)
+    _refuse_twice(
+        exp, [r.partition for r in runs], "two runs would share the directory {}; rename one"
+    )
+    return runs
 
-    st = exp.settings
-    given = {s: _locate(s, exp.file) for s in st.structures}
-    specs = {s: _in(exp, "experiment.structures", load_scenario, given[s]) for s in st.structures}
-    keys = [specs[s].key for s in st.structures]
+
+def _load_structures(exp: Experiment) -> _Plan:
+    """Load every structure of the experiment; their names must be able to name runs, once
+    each."""
+    from govsim.core.load import load_scenario
+
+    structures = exp.settings.structures
+    given = {s: _locate(s, exp.file) for s in structures}
+    specs = {s: _in(exp, "experiment.structures", load_scenario, given[s]) for s in structures}
+    keys = [specs[s].key for s in structures]
     for k in keys:
         if not valid_name(k) or "--" in k or "@" in k:
             raise ScenarioError(
@@ -496,105 +604,125 @@ def resolve(exp: Experiment) -> list[RunSpec]:
             "experiment.structures",
             f"two files give the same structure name; names: {', '.join(keys)}",
         )
-    declared = {s: specs[s].scenario.population for s in st.structures}
-    ref = st.structures[0]
+    return _Plan(exp, given, specs)
 
-    loaded_pop: dict[tuple, Any] = {}
 
-    def population_of(name: str, changes: dict, where: str):
-        k = (name, digest(changes))
-        if k not in loaded_pop:
-            loaded_pop[k] = _in(exp, where, load_population, name, changes=changes or None)
-        return loaded_pop[k]
-
-    # (structure, population) pairs in report order: each structure on each population
-    # asked for; the reference also on every population another structure uses
+def _pairs(plan: _Plan) -> list[tuple[str, str]]:
+    """(structure, population) pairs in report order: each structure on each population
+    asked for; the reference also on every population another structure uses."""
+    st = plan.exp.settings
     pairs: list[tuple[str, str]] = []
     for p in st.populations:
         pops = {
-            s: (declared[s] if p == "declared" else _locate(p, exp.file)) for s in st.structures
+            s: (plan.declared(s) if p == "declared" else _locate(p, plan.exp.file))
+            for s in st.structures
         }
         for pop in dict.fromkeys(pops.values()):
             for s in st.structures:
-                if (pops[s] == pop or s == ref) and (s, pop) not in pairs:
+                if (pops[s] == pop or s == plan.reference) and (s, pop) not in pairs:
                     pairs.append((s, pop))
-    # a population's name (its file's stem) names runs: one name, one population
-    stems: dict[str, str] = {}
+    return pairs
+
+
+def _check_stems(plan: _Plan, pairs: list[tuple[str, str]]) -> None:
+    """A population's name (its file's stem) names runs: one name, one population."""
+    files: dict[str, str] = {}
     for _, pop in pairs:
-        profile = population_of(pop, {}, "experiment.populations")
-        if stems.setdefault(profile.key, str(profile.file)) != str(profile.file):
+        profile = plan.population(pop, {}, "experiment.populations")
+        if files.setdefault(profile.key, str(profile.file)) != str(profile.file):
             raise ScenarioError(
-                exp.file,
+                plan.exp.file,
                 "experiment.populations",
                 f"two population files are both named {profile.key!r} "
-                f"({stems[profile.key]}, {profile.file}); rename one",
+                f"({files[profile.key]}, {profile.file}); rename one",
             )
-    stem = {pop: population_of(pop, {}, "experiment.populations").key for _, pop in pairs}
-    declared_stem = {s: population_of(declared[s], {}, "structures").key for s in st.structures}
 
-    variants: list[tuple[str, Any]] = [(BASE, None)]
+
+def _variants(exp: Experiment) -> list[tuple[str, Any]]:
+    """The unchanged structures, then each sampled point or named variant."""
     if exp.points:
-        variants += [(f"p{i:04d}", pt) for i, pt in enumerate(exp.points)]
-    else:
-        variants += list(exp.variants.items())
+        return [(BASE, None), *((f"p{i:04d}", pt) for i, pt in enumerate(exp.points))]
+    return [(BASE, None), *exp.variants.items()]
 
-    template: list[dict] = []
-    for vname, v in variants:
-        for s, pop in pairs:
-            if vname == BASE:
-                sc_ch, pop_ch, where = {}, {}, "experiment.structures"
-            elif exp.points:
-                sc_ch, pop_ch = point_changes(
-                    exp,
-                    v,
-                    s,
-                    specs[s].model_dump(),
-                    population_of(pop, {}, "experiment.populations"),
-                )
-                where = "ranges"
-            else:
-                if v.structures is not None and s not in v.structures:
-                    continue
-                sc_ch = {**dict.fromkeys(v.remove), **v.scenario}
-                pop_ch, where = dict(v.population), f"variants.{vname}"
-            sc = _in(exp, where, load_scenario, given[s], changes=sc_ch or None)
-            popm = population_of(pop, pop_ch, where)
-            skey = specs[s].key
-            sc_data = sc.model_dump(mode="json")
-            pop_data = popm.model_dump(mode="json")
-            template.append(
-                {
-                    "structure": skey,
-                    "scenario": given[s],
-                    "variant": vname,
-                    "population": stem[pop],
-                    "profile": pop,
-                    "scenario_changes": tuple(sc_ch.items()),
-                    "population_changes": tuple(pop_ch.items()),
-                    "key": _run_key(skey, vname, stem[pop], declared_stem[s]),
-                    # a lever's effect: against the same structure without it; a
-                    # structure's: against the reference on the same people
-                    "reference": (
-                        _run_key(skey, BASE, stem[pop], declared_stem[s])
-                        if vname != BASE
-                        else _run_key(specs[ref].key, BASE, stem[pop], declared_stem[ref])
-                    ),
-                    "scenario_data": sc_data,
-                    "population_data": pop_data,
-                    "content": digest(
-                        {
-                            "scenario": _content(sc_data),
-                            "population": _content(pop_data),
-                            "version": __version__,
-                        }
-                    ),
-                }
-            )
-    dup = [k for k, n in Counter(t["key"] for t in template).items() if n > 1]
-    if dup:
-        raise ScenarioError(
-            exp.file, "experiment", f"two runs would both be {dup[0]!r}; rename a file or variant"
+
+def _changes(plan: _Plan, vname: str, v, s: str, pop: str) -> tuple[dict, dict, str] | None:
+    """The scenario and population changes of variant ``vname`` (a sampled point, a lever
+    or listed changes) for structure ``s`` on population ``pop``, and where in the
+    experiment they come from; None when the variant does not apply to ``s``."""
+    exp = plan.exp
+    if vname == BASE:
+        return {}, {}, "experiment.structures"
+    if exp.points:
+        sc_ch, pop_ch = point_changes(
+            exp,
+            v,
+            s,
+            plan.specs[s].model_dump(),
+            plan.population(pop, {}, "experiment.populations"),
         )
+        return sc_ch, pop_ch, "ranges"
+    if v.structures is not None and s not in v.structures:
+        return None
+    where = f"variants.{vname}"
+    if v.lever is None:
+        return {**dict.fromkeys(v.remove), **v.scenario}, dict(v.population), where
+    lever, sc = LEVER[v.lever], plan.specs[s]
+    target = lever.target(sc)
+    if target is None:
+        raise ScenarioError(
+            exp.file,
+            f"{where}.lever",
+            f"lever {lever.key!r} needs {lever.needs}, which structure {sc.key!r} lacks; "
+            f"list the structures it applies to in {where}.structures",
+        )
+    return lever.changes(sc, target, v.value), dict(v.population), where
+
+
+def _template_row(plan: _Plan, vname: str, s: str, pop: str, changes: tuple) -> dict:
+    """One run of every replicate: the structure and population loaded with their changes,
+    its key, the run it is paired with, and a digest of everything it runs."""
+    from govsim.core.load import load_scenario
+
+    sc_ch, pop_ch, where = changes
+    exp, spec, ref = plan.exp, plan.specs[s], plan.reference
+    sc = _in(exp, where, load_scenario, plan.given[s], changes=sc_ch or None)
+    popm = plan.population(pop, pop_ch, where)
+    stem, declared_stem = plan.stem(pop), plan.stem(plan.declared(s), "structures")
+    sc_data = sc.model_dump(mode="json")
+    pop_data = popm.model_dump(mode="json")
+    return {
+        "structure": spec.key,
+        "scenario": plan.given[s],
+        "variant": vname,
+        "population": stem,
+        "profile": pop,
+        "scenario_changes": tuple(sc_ch.items()),
+        "population_changes": tuple(pop_ch.items()),
+        "key": _run_key(spec.key, vname, stem, declared_stem),
+        # a lever's effect: against the same structure without it; a structure's: against
+        # the reference on the same people
+        "reference": (
+            _run_key(spec.key, BASE, stem, declared_stem)
+            if vname != BASE
+            else _run_key(
+                plan.specs[ref].key, BASE, stem, plan.stem(plan.declared(ref), "structures")
+            )
+        ),
+        "scenario_data": sc_data,
+        "population_data": pop_data,
+        "content": digest(
+            {
+                "scenario": _content(sc_data),
+                "population": _content(pop_data),
+                "version": __version__,
+            }
+        ),
+    }
+
+
+def _replicates(exp: Experiment, template: list[dict]) -> list[RunSpec]:
+    """Every template row once per replicate, replicate ``k`` on seed ``seed + k``."""
+    st = exp.settings
     runs: list[RunSpec] = []
     for rep in range(st.replicates):
         seed = st.seed + rep
@@ -612,12 +740,14 @@ def resolve(exp: Experiment) -> list[RunSpec]:
                     ),
                 )
             )
-    dup = [p for p, n in Counter(r.partition for r in runs).items() if n > 1]
-    if dup:
-        raise ScenarioError(
-            exp.file, "experiment", f"two runs would share the directory {dup[0]}; rename one"
-        )
     return runs
+
+
+def _refuse_twice(exp: Experiment, names: list[str], message: str) -> None:
+    """A ``ScenarioError`` when a run's name (``message`` names the first) comes twice."""
+    dup = [k for k, n in Counter(names).items() if n > 1]
+    if dup:
+        raise ScenarioError(exp.file, "experiment", message.format(dup[0]))
 
 
 def _content(dump: dict) -> dict:

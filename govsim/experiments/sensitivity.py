@@ -24,8 +24,8 @@ import pandas as pd
 
 from govsim.experiments.batch import outcome_rows, run_batch
 from govsim.experiments.experiment import BASE, Experiment, RunSpec, resolve, salib_problem
-from govsim.io import write_csv, write_parquet
 from govsim.labels import short
+from govsim.results.atomic import write_csv, write_parquet
 
 INDEX_FILE = "sensitivity.parquet"
 

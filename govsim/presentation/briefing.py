@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from govsim.labels import DISPLAY, FRONT, POPULATIONS, label, shown
-from govsim.presentation.results import Results
-from govsim.tables import mean_ci
+from govsim.results.reading import Results
+from govsim.results.tables import mean_ci
 
 GROUPS = ("elderly", "migrant", "vulnerable")  # the groups "fairest to" looks at
 CSS = (

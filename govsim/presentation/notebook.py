@@ -1,11 +1,15 @@
 """How govsim's objects show themselves in Jupyter: a model, a scenario and a summary as
-small bilingual HTML (``_repr_html_``), and charts of models held in memory.
+small bilingual HTML, and charts of models held in memory (``govsim.plot``).
 
 A scenario shows its names, where its residents go first, each institution with its level,
 staff, windows and hours, and its organisation chart; a model its structure, size and day
 and, once it has run, its headline outcomes; a summary the headline outcomes in the units
 people read (shares as %, times in days: ``labels.DISPLAY``), Chinese beside English.
 Nothing here changes matplotlib's global settings (charts draw in their own style).
+
+The core knows nothing of this: ``show_in_notebook`` registers these views with IPython's
+HTML formatter by the classes' module and name (so registering loads no simulator), and
+``import govsim`` calls it when IPython is running.
 """
 
 from __future__ import annotations
@@ -114,12 +118,41 @@ def model_html(model) -> str:
     return f"<p>{head}</p>" + outcomes_html(model.summary(), "至今 so far")
 
 
-def plot_models(models, chart: str = "participation_over_time", lang: str = "en", **kw):
-    """One of ``govsim.presentation.plot``'s charts for models run in this session (a
-    structure's models on one population are its replicates; the first is the reference)."""
+def plot(models, chart: str = "participation_over_time", lang: str = "en", **kw):
+    """One of ``govsim.presentation.plot``'s charts (participation_over_time,
+    response_time_ecdf, equity, need_flows …; paired_differences needs two structures) of
+    a model, or of models, run in this session: a structure's models on one population are
+    its replicates, the first structure is the reference.  A matplotlib Figure that shows
+    itself in a notebook: ``govsim.plot(model)``, ``govsim.plot([m1, m2], "equity", "zh")``."""
     from govsim.presentation import plot as gp
-    from govsim.presentation.results import Results
+    from govsim.results.reading import Results
 
     if chart not in gp.CHARTS and chart != "outcome_over_time":
         raise ValueError(f"chart must be one of {', '.join(gp.CHARTS)}, got {chart!r}")
-    return getattr(gp, chart)(Results.from_models(list(models)), lang, **kw)
+    models = [models] if hasattr(models, "summary") else list(models)
+    return getattr(gp, chart)(Results.from_models(models), lang, **kw)
+
+
+# what shows as HTML in a notebook: (module, class) -> view; a subclass shows as its class
+VIEWS = {
+    ("govsim.core.model", "GovernanceModel"): model_html,
+    ("govsim.core.spec", "ScenarioBase"): scenario_html,
+    ("govsim.core.summary", "Summary"): summary_html,
+}
+
+
+def show_in_notebook(shell=None) -> bool:
+    """Register the HTML views of models, scenarios and summaries with ``shell`` (default:
+    the running IPython, if any); False when there is none."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    html_formatter = shell.display_formatter.formatters["text/html"]
+    for (module, name), view in VIEWS.items():
+        html_formatter.for_type_by_name(module, name, view)
+    return True

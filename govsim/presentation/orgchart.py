@@ -44,7 +44,7 @@ from govsim.labels import (
 
 if TYPE_CHECKING:
     from govsim.core.load import Scenario
-    from govsim.presentation.results import Spec
+    from govsim.results.reading import Spec
 
 # rows from the top: how far from residents an institution sits (the rule of ``tier_of``
 # in plot.py and of the outcome ``settled_in_community_share``)

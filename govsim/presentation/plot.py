@@ -30,7 +30,6 @@ from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnchoredOffsetbox, TextArea, VPacker
 from scipy import stats
 
-from govsim.io import atomic_write
 from govsim.labels import (
     ABOVE_COMMUNITY_ACTORS,
     GROUPS,
@@ -41,9 +40,11 @@ from govsim.labels import (
     UNITS,
     label,
 )
+from govsim.presentation.colours import colour_order
 from govsim.presentation.fonts import FAMILY, cjk_font
-from govsim.presentation.results import Results, Spec, colour_order
-from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
+from govsim.results.atomic import atomic_write
+from govsim.results.reading import Results, Spec
+from govsim.results.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
 if TYPE_CHECKING:
     from govsim.core.load import Scenario

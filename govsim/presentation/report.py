@@ -19,7 +19,6 @@ import io
 import re
 from pathlib import Path
 
-from govsim.io import atomic_write
 from govsim.labels import (
     ACTORS,
     CAPTIONS,
@@ -33,8 +32,10 @@ from govsim.labels import (
 )
 from govsim.presentation import fonts
 from govsim.presentation.briefing import front_page
-from govsim.presentation.results import Results, ResultsError, colour_order
-from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
+from govsim.presentation.colours import colour_order
+from govsim.results.atomic import atomic_write
+from govsim.results.reading import Results, ResultsError
+from govsim.results.tables import UNBOUNDED, UNIT_RANGE, mean_ci
 
 # shown after the first headline outcome: the yearly civic participation the reference is
 # calibrated to
@@ -382,7 +383,7 @@ def build_report(
     res = Results.load(results_dir)
     check_figure_keys(res)  # before any work: figure files are named after the structures
     out = Path(out) if out else Path(results_dir) / f"report_{lang}.html"
-    from govsim.store import check_out
+    from govsim.results.store import check_out
 
     try:  # where the report and its figures go, and the sensitivity section, before drawing
         check_out(out.parent)

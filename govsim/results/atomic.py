@@ -55,13 +55,13 @@ def atomic_write(path: Path, write) -> None:
 def write_json(path: Path, obj) -> None:
     def w(tmp: Path):
         tmp.write_text(
-            json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable), encoding="utf-8"
+            json.dumps(obj, ensure_ascii=False, indent=2, default=jsonable), encoding="utf-8"
         )
 
     atomic_write(path, w)
 
 
-def _jsonable(x):
+def jsonable(x):
     if isinstance(x, np.generic):
         return x.item()
     raise TypeError(f"not JSON serialisable: {type(x)}")

@@ -1,4 +1,4 @@
-"""Reading run outputs for charts and reports.
+"""Reading run outputs back, for charts, reports and tables.
 
 ``Results.load(path)`` reads one batch (``govsim batch`` or ``govsim compare``: a directory
 with ``manifest.json``) or one run (``govsim run``: a directory with ``summary.json``).  Of a
@@ -9,7 +9,8 @@ population).  Charts take a ``Results`` and never look at paths.
 
 What the outcomes are called, their units, which lead and which are reported by group come
 from each run's ``catalog.json`` (written with the run from the modules' declarations), so
-this package never imports the simulator.
+reading never imports the simulator (only ``Results.from_models``, given models run in this
+session, makes their files with ``govsim.results.run_files``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim.config.scenario import builtin_order
 from govsim.labels import POPULATIONS, label, short
 
 
@@ -152,7 +152,7 @@ class Results:
     def load(cls, path: str | Path) -> Results:
         """The runs of one batch (a directory with ``manifest.json``: only its planned runs
         that are finished and whole, see ``unfinished``) or one run (``summary.json``)."""
-        from govsim.store import OutputError, check_run, check_run_dir, read_manifest
+        from govsim.results.store import OutputError, check_run, check_run_dir, read_manifest
 
         root = Path(path)
         if not root.is_dir():
@@ -208,7 +208,7 @@ class Results:
         """Results of models run in this session (nothing written): models of one structure
         on one population are its replicates; the first structure (or ``reference``) is the
         reference, paired with each structure on the same population."""
-        from govsim.experiments.outputs import run_files
+        from govsim.results.run_files import run_files
 
         res = cls(Path("<memory>"))
         counts: dict[str, int] = {}
@@ -390,7 +390,7 @@ class Results:
     def table(self) -> pd.DataFrame:
         """One row per run (``runs.csv``): run key, partition columns, replicate, seed and
         every flat outcome, as each run's ``outcomes.parquet`` holds them."""
-        from govsim.store import outcome_row
+        from govsim.results.store import outcome_row
 
         frames = [
             outcome_row(r.outcomes(), k, r.replicate) for k in self.order for r in self.runs[k]
@@ -413,42 +413,3 @@ class Results:
             f["replicate"] = r.replicate
             frames.append(f)
         return pd.concat(frames, ignore_index=True)
-
-
-def colour_order(keys: list[str]) -> dict[str, str]:
-    """One colour per structure, the same in every chart and report: built-in structures by
-    their place in the built-in list (the reference first; Okabe–Ito colours, safe for
-    colour-blind readers), then other keys — a structure on another population, variants,
-    changed or new structures — in the
-    order given, from a second set of dark colours (none of them the reference's black or
-    a pale yellow that vanishes on a projector)."""
-    builtin_palette = [
-        "#000000",
-        "#E69F00",
-        "#56B4E9",
-        "#009E73",
-        "#0072B2",
-        "#D55E00",
-        "#CC79A7",
-        "#999999",
-    ]
-    other_palette = [
-        "#8C510A",
-        "#01665E",
-        "#762A83",
-        "#B2182B",
-        "#2166AC",
-        "#1B7837",
-        "#E08214",
-        "#4D4D4D",
-    ]
-    builtin = builtin_order()
-    out = {}
-    others = 0
-    for k in keys:
-        if k in builtin:
-            out[k] = builtin_palette[builtin.index(k) % len(builtin_palette)]
-        else:
-            out[k] = other_palette[others % len(other_palette)]
-            others += 1
-    return out

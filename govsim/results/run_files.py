@@ -1,9 +1,12 @@
-"""A run's outputs: ``summary.json``, ``outcomes.parquet``, ``daily.parquet``,
-``needs.parquet``, ``hops.parquet``, ``scenario.json`` and ``catalog.json``.
+"""A run's output files, made from a finished model: ``summary.json``, ``outcomes.parquet``,
+``daily.parquet``, ``needs.parquet``, ``hops.parquet``, ``scenario.json`` and
+``catalog.json``.
 
 ``run_files`` makes them as bytes (in the worker that ran the model, so a batch's parent
 process writes every file and a cluster needs no shared disk); ``write_run`` writes one run
-into a directory, each file to a temporary name renamed into place (``govsim.io``).
+into a directory, each file to a temporary name renamed into place
+(``govsim.results.atomic``).  The only module of ``govsim.results`` that reads a model:
+the others read the files back without the simulator.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim import __version__
-from govsim.core.module import catalog as module_catalog
+from govsim.core.measure import SETTLE_DAYS
+from govsim.core.module import declared
 from govsim.core.records import CHANNEL_NAMES, GROUP_CODES, HOP_EVENTS, STATUS_NAMES
-from govsim.io import _jsonable, atomic_write, write_csv, write_json, write_parquet  # noqa: F401
-from govsim.labels import NEED_TYPE_KEYS
+from govsim.labels import CHANNELS, NEED_TYPE_KEYS
+from govsim.results.atomic import atomic_write, jsonable
+from govsim.version import __version__
 
 
 def daily_frame(model) -> pd.DataFrame:
@@ -82,9 +86,34 @@ def hops_frame(model) -> pd.DataFrame:
     return df.sort_values(["need_id", "t_in_h"], kind="stable").reset_index(drop=True)
 
 
-def catalog(model) -> dict:
-    """``catalog.json`` of a run: the catalogue of its own modules' outcomes."""
-    return module_catalog(model.modules)
+def catalog(modules) -> dict:
+    """The outcome catalogue written beside every run (``catalog.json``): names, units and
+    roles of the outcomes the modules declare, the headline ones by their declared rank,
+    the channels, and how old a need must be to count in end-of-run shares.  Presentation
+    reads it and never imports the simulator."""
+    outs = declared(list(modules), "outcomes")
+    return {
+        "outcomes": {
+            o.key: {
+                "zh": o.zh,
+                "en": o.en,
+                "unit": o.unit,
+                "headline": o.headline is not None,
+                "by_group": o.by_group,
+                "daily": o.daily,
+                "per_replicate": o.per_replicate,
+                "governance": o.governance,
+                "better": o.better,
+            }
+            for o in outs
+        },
+        "headline": [
+            o.key
+            for o in sorted((o for o in outs if o.headline is not None), key=lambda o: o.headline)
+        ],
+        "channels": {k: {"zh": zh, "en": en} for k, (zh, en) in CHANNELS.items()},
+        "settle_days": SETTLE_DAYS,
+    }
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:
@@ -103,7 +132,7 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 
 
 def _json_bytes(obj) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable).encode("utf-8")
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=jsonable).encode("utf-8")
 
 
 def _with_columns(df: pd.DataFrame, columns: dict) -> pd.DataFrame:
@@ -127,7 +156,7 @@ def run_files(
     first in every table, so one glob reads a whole batch.
     """
     from govsim.core.summary import by_group, per_replicate
-    from govsim.tables import flat_row
+    from govsim.results.tables import flat_row
 
     columns = dict(columns or {})
     summary = model.summary()
@@ -141,7 +170,7 @@ def run_files(
     outcomes = _with_columns(pd.DataFrame([{"seed": model.seed, **flat}]), columns)
     files = {
         "scenario.json": _json_bytes(model.spec.model_dump(mode="json")),
-        "catalog.json": _json_bytes(catalog(model)),
+        "catalog.json": _json_bytes(catalog(model.modules)),
         "outcomes.parquet": _parquet_bytes(outcomes),
     }
     frames = {"daily": daily_frame, "needs": needs_frame, "hops": hops_frame}

@@ -27,8 +27,8 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from govsim import __version__
-from govsim.io import write_json
+from govsim.results.atomic import write_json
+from govsim.version import __version__
 
 MANIFEST = "manifest.json"
 INFLIGHT = ".inflight"
