@@ -7,9 +7,9 @@ import re
 import pytest
 
 from govsim import GovernanceModel
-from govsim.labels import FRONT
 from govsim.presentation.briefing import front_page, goals_table, paired
 from govsim.presentation.results import Results
+from govsim.presentation.text import FRONT
 
 
 @pytest.fixture(scope="module")

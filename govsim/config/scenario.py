@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from govsim.config.declare import allowed_range, nested_model, range_text
 from govsim.config.reading import ScenarioError
 from govsim.config.schedule import WEEKDAYS
-from govsim.labels import NEED_TYPE_KEYS
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 
 # built-in files are package data (``govsim.scenarios``, the repository's ``scenarios/``)
 SCENARIO_DIR = Path(str(importlib.resources.files("govsim.scenarios")))

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from govsim.config.declare import Const, Par
+from govsim.config.vocabulary import check_unit
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class State:
 class Outcome:
     """An outcome a module reports.
 
-    ``unit``: a key of ``govsim.labels.UNITS``; ``headline``: one of the outcomes every
+    ``unit``: a key of ``govsim.config.vocabulary.UNITS``; ``headline``: one of the outcomes every
     table, chart and report leads with (in declaration order); ``by_group``: reported for
     each resident group too; ``daily``: recorded every day by the DataCollector;
     ``per_replicate``: a column of ``runs.csv`` / ``summary.csv`` / ``paired.csv``;
@@ -70,6 +71,7 @@ class Outcome:
     better: str | None = None  # "higher" or "lower": which way is better for residents
 
     def __post_init__(self):
+        check_unit(self.unit, f"outcome {self.key!r}")
         if self.better not in (None, "higher", "lower"):
             raise ValueError(f"outcome {self.key}: better must be 'higher' or 'lower'")
 
@@ -154,8 +156,8 @@ def catalog(modules) -> dict:
     roles of the outcomes the modules declare, the headline ones in their declared order,
     the channels, and how old a need must be to count in end-of-run shares.  Presentation
     reads it and never imports the simulator."""
+    from govsim.config.vocabulary import CHANNELS
     from govsim.core.measure import SETTLE_DAYS
-    from govsim.labels import CHANNELS
 
     outs = declared(list(modules), "outcomes")
     return {
@@ -176,6 +178,6 @@ def catalog(modules) -> dict:
         "headline": [
             o.key for o in sorted((o for o in outs if o.headline), key=lambda o: o.headline)
         ],
-        "channels": {k: {"zh": zh, "en": en} for k, (zh, en) in CHANNELS.items()},
+        "channels": {k: {"zh": c.zh, "en": c.en} for k, c in CHANNELS.items()},
         "settle_days": SETTLE_DAYS,
     }

@@ -26,8 +26,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 
 from govsim.config.declare import REQUIRED, Hours, Level, NonNeg, Par
+from govsim.config.vocabulary import ACTORS, LEVEL_NAMES
 from govsim.core.records import Households, Residents
-from govsim.labels import ACTORS, LEVEL_NAMES
 
 LevelName = Literal[tuple(LEVEL_NAMES)]  # type: ignore[valid-type]
 

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from govsim import __version__
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.module import catalog as module_catalog
 from govsim.core.records import CHANNEL_NAMES, GROUP_CODES, HOP_EVENTS, STATUS_NAMES
 from govsim.io import _jsonable, atomic_write, write_csv, write_json, write_parquet  # noqa: F401
-from govsim.labels import NEED_TYPE_KEYS
 
 
 def daily_frame(model) -> pd.DataFrame:

@@ -25,7 +25,6 @@ import pandas as pd
 from govsim.experiments.batch import outcome_rows, run_batch
 from govsim.experiments.experiment import BASE, Experiment, RunSpec, resolve, salib_problem
 from govsim.io import write_csv, write_parquet
-from govsim.labels import short
 
 INDEX_FILE = "sensitivity.parquet"
 
@@ -174,6 +173,7 @@ def sensitivity(
     from govsim.core.load import load_scenario
     from govsim.core.summary import OUTCOMES
     from govsim.presentation.plot import save_sensitivity_chart
+    from govsim.presentation.text import short
 
     specs = {s: load_scenario(s) for s in exp.settings.structures}
     names = {

@@ -38,12 +38,15 @@ from mesa.visualization.utils import update_counter
 
 from govsim.config.scenario import MAX_DAYS, builtin_order, list_populations
 from govsim.config.schedule import WEEKDAYS
+from govsim.config.vocabulary import ACTORS, LEVELS
+from govsim.config.vocabulary import tier as tier_of
 from govsim.core.load import Scenario, load_scenario
 from govsim.core.mechanisms.sessions import ONGOING, RECENT_DAYS
 from govsim.core.model import GovernanceModel
 from govsim.core.records import ACTIVITY, IN_SYSTEM, RESOLVED
-from govsim.labels import ACTORS, LEVELS, POPULATIONS, TEXT, bilingual, label, pick, short
-from govsim.presentation.plot import LEVEL_TIERS, _figure, chart, org_chart, tier_of
+from govsim.presentation.plot import chart, org_chart
+from govsim.presentation.plot import figure as _figure
+from govsim.presentation.text import TEXT, bilingual, label, pick, population_name, short
 
 DEFAULT_RESIDENTS = 5_000
 SAMPLE = 300  # residents drawn in the network view
@@ -414,7 +417,7 @@ class NetworkLayout:
         k = len(self.who)
         self.rx = LEFT + (1.0 - LEFT) * (np.arange(k) + 0.5) / k
         self.ry = rng.uniform(0.0, 1.0, k)
-        tiers = [t for t in LEVEL_TIERS if any(tier_of(kd.spec) == t for kd in model.kinds)]
+        tiers = [t for t in LEVELS if any(tier_of(kd.spec) == t for kd in model.kinds)]
         row = {t: 1.8 + 1.1 * (len(tiers) - 1 - i) for i, t in enumerate(tiers)}
         self.nodes: list[tuple[float, float]] = []  # one per model.node_agents
         by_row: dict[str, list[tuple[float, int]]] = {}
@@ -649,7 +652,7 @@ def Choices(model: solara.Reactive[LiveModel], holder: Settings):
         values=list(names),
         on_value=lambda v: rebuild(structure=names[v], population="", levers={}),
     )
-    pops = {label(POPULATIONS, p, lang) if p in POPULATIONS else p: p for p in list_populations()}
+    pops = {population_name(p, lang): p for p in list_populations()}
     solara.Select(
         t("population_profile", lang),
         value=next(k for k, p in pops.items() if p == live.population),

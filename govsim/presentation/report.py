@@ -19,22 +19,22 @@ import io
 import re
 from pathlib import Path
 
+from govsim.config.vocabulary import ACTORS, value_range
 from govsim.io import atomic_write
-from govsim.labels import (
-    ACTORS,
+from govsim.presentation import fonts
+from govsim.presentation.briefing import front_page
+from govsim.presentation.results import Results, ResultsError, colour_order
+from govsim.presentation.text import (
     CAPTIONS,
-    POPULATIONS,
     SEED_TITLES,
     TEXT,
     label,
     pick,
+    population_name,
     shown,
     shown_unit,
 )
-from govsim.presentation import fonts
-from govsim.presentation.briefing import front_page
-from govsim.presentation.results import Results, ResultsError, colour_order
-from govsim.tables import UNBOUNDED, UNIT_RANGE, mean_ci
+from govsim.tables import mean_ci
 
 # shown after the first headline outcome: the yearly civic participation the reference is
 # calibrated to
@@ -72,7 +72,7 @@ def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = No
         cells = []
         for k in columns:
             unit = res.outcomes[k]["unit"]
-            m, lo, hi = mean_ci(sub[k].to_numpy(), UNIT_RANGE.get(unit, UNBOUNDED))
+            m, lo, hi = mean_ci(sub[k].to_numpy(), value_range(unit))
             cells.append(f"<td>{_fmt(unit, m, lo, hi)}</td>")
         swatch = f"<span class=sw style='background:{html.escape(colours[s])}'></span>"
         rows.append(f"<tr><th class=name>{swatch}{names(res, s, lang)}</th>{''.join(cells)}</tr>")
@@ -100,7 +100,7 @@ def scroll(table: str) -> str:
 
 def population_label(key: str, lang: str) -> str:
     """A population profile by its label (its key for a profile without one)."""
-    return label(POPULATIONS, key, lang) if key in POPULATIONS else key
+    return population_name(key, lang)
 
 
 def populations_text(res: Results, lang: str) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.config.scenario import builtin_order
-from govsim.labels import POPULATIONS, label, short
+from govsim.presentation.text import population_name, short
 
 
 class Spec(dict):
@@ -328,8 +328,8 @@ class Results:
         if "@" not in key:  # only the reference again, on another structure's population
             return ""
         pop = self.population_of(key)
-        name = label(POPULATIONS, pop, lang) if pop in POPULATIONS else pop
-        return f"（{name}人口）" if lang == "zh" else f" ({name} population)"
+        name = population_name(pop, lang)
+        return f"（{name}）" if lang == "zh" else f" ({name})"
 
     @cached_property
     def scenarios(self) -> dict[str, Spec]:

@@ -17,6 +17,7 @@ from typing import Annotated
 import numpy as np
 
 from govsim.config.declare import REQUIRED, Const, NeedType, Par, Share, Strict, every, field
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.population import free_time_mask
@@ -31,7 +32,6 @@ from govsim.core.records import (
     Reports,
 )
 from govsim.core.streams import keyed_uniform
-from govsim.labels import NEED_TYPE_KEYS
 
 # assumption: phone / online / proxy reports are made between 8:00 and 22:00
 REMOTE_FROM_H, REMOTE_SPAN_H = 8.0, 14.0

@@ -28,11 +28,11 @@ import numpy as np
 from pydantic import Field
 
 from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share, every
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
 from govsim.core.streams import stream_at
-from govsim.labels import NEED_TYPE_KEYS
 
 MAX_WINDOWS = 10_000  # a sanity bound: no service hall has more parallel slots
 BACKGROUND_WEEKS = 8  # weeks of requests the background load is drawn from

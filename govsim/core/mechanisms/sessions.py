@@ -34,6 +34,7 @@ from govsim.config.declare import (
     every,
     field,
 )
+from govsim.config.vocabulary import SESSION_KINDS
 from govsim.core.measure import settled, share
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.module import Module, Outcome, State, Step
@@ -49,7 +50,6 @@ from govsim.core.records import (
     Reports,
 )
 from govsim.core.streams import stream_at
-from govsim.labels import SESSION_KINDS
 
 KINDS = tuple(SESSION_KINDS)
 # ongoing community life; an election is counted on its own (participation_election and
