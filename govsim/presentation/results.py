@@ -329,7 +329,7 @@ class Results:
             return ""
         pop = self.population_of(key)
         name = population_name(pop, lang)
-        return f"（{name}）" if lang == "zh" else f" ({name})"
+        return f"（{name}人口）" if lang == "zh" else f" ({name} population)"
 
     @cached_property
     def scenarios(self) -> dict[str, Spec]:

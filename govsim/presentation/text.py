@@ -89,15 +89,16 @@ def _population_names() -> dict[str, tuple[str, str]]:
     for p in sorted(POPULATION_DIR.glob("*.toml")):
         with p.open("rb") as f:
             data = tomllib.load(f)
-        out[p.stem] = (data.get("name_zh", p.stem), data.get("name_en", p.stem))
+        out[p.stem] = (data.get("short_zh") or p.stem, data.get("short_en") or p.stem)
     return out
 
 
 def population_name(key: str, lang: str) -> str:
-    """A population profile as its file names it (``name_zh`` / ``name_en`` up to the first
-    bracket); a profile that is not shipped (a user's own file) by its key."""
+    """A population profile by the short name its file gives it (``short_zh`` /
+    ``short_en``: 城市, urban); a profile that is not shipped (a user's own file), or has no
+    short name, by its key."""
     names = _population_names()
-    return short(label(names, key, lang)) if key in names else key
+    return label(names, key, lang) if key in names else key
 
 
 # what each chart shows, under it in the report
