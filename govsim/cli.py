@@ -16,7 +16,7 @@ from govsim.core.load import load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from govsim.core.summary import OUTCOMES, headline
 from govsim.experiments.batch import BatchInterrupted
-from govsim.labels import pick, shown, shown_unit
+from govsim.presentation.text import pick, shown, shown_unit
 from govsim.results.reading import ResultsError
 from govsim.results.store import OutputError
 
@@ -539,7 +539,7 @@ def cmd_params(args) -> int:
 
 
 def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
-    """The headline outcomes by run key, as people read them (``labels.DISPLAY``)."""
+    """The headline outcomes by run key, as people read them (``vocabulary.UNITS``)."""
 
     def fmt(row, k):
         unit = OUTCOMES[k].unit

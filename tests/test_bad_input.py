@@ -16,8 +16,8 @@ import pytest
 
 from govsim import ScenarioError, load_population, load_scenario
 from govsim.cli import main
-from govsim.config.declare import RANGES
 from govsim.config.scenario import POPULATION_DIR, SCENARIO_DIR
+from govsim.config.vocabulary import UNITS
 
 URBAN = (POPULATION_DIR / "urban.toml").read_text(encoding="utf-8")
 
@@ -96,15 +96,18 @@ def test_population_numbers_are_bounded(tmp_path):
 
 
 def test_every_declared_unit_of_a_number_has_a_range():
-    """A new unit gets a deliberate bound (``RANGES``), not the catch-all one."""
+    """A new unit of a file's number gets a deliberate bound (``Unit.limit``), not the
+    catch-all one."""
     from govsim.core.params import declared_rows
 
     numeric = {"0–1", "1/yr", "days", "h", "h (open)", "households", "logit", "persons"}
     units = {r["unit"] for r in declared_rows()}
     assert numeric <= units
     labels = {"institution", "level", "need types", "schedule", "yes/no"}
-    assert units - labels <= set(RANGES), units - labels - set(RANGES)
-    assert all(math.isfinite(hi) and lo < hi for lo, hi in RANGES.values())
+    limited = {u for u, x in UNITS.items() if x.limit is not None}
+    assert units - labels <= limited, units - labels - limited
+    limits = [x.limit for x in UNITS.values() if x.limit is not None]
+    assert all(math.isfinite(hi) and lo < hi for lo, hi in limits)
 
 
 def test_bad_number_through_the_cli_is_one_line_and_nothing_is_written(tmp_path, capsys):

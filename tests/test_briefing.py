@@ -7,8 +7,8 @@ import re
 import pytest
 
 from govsim import GovernanceModel
-from govsim.labels import FRONT
 from govsim.presentation.briefing import front_page, goals_table, paired
+from govsim.presentation.text import FRONT
 from govsim.results.reading import Results
 
 

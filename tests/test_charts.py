@@ -14,10 +14,12 @@ import pytest
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.text import Text
 
-from govsim import labels, list_scenarios
+from govsim import list_scenarios
+from govsim.config import vocabulary
 from govsim.config.scenario import builtin_order
 from govsim.experiments.compare import compare
 from govsim.presentation import plot as gp
+from govsim.presentation import text as screen_text
 from govsim.presentation.colours import colour_order
 from govsim.results.reading import Results
 
@@ -106,7 +108,7 @@ def test_response_time_axis_reads_hours_days_weeks_months(res, lang):
     fig = gp.response_time_ecdf(res, lang)
     fig.canvas.draw()
     allowed = {gp.t(f"tick_{k}", lang) for k in gp.TIME_TICK_KEYS}
-    for ax in fig.axes[: len(labels.NEED_TYPE_KEYS)]:
+    for ax in fig.axes[: len(vocabulary.NEED_TYPE_KEYS)]:
         shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
         assert set(shown) <= allowed, shown
         for key in ("1h", "1d", "1w", "1mo"):
@@ -122,7 +124,7 @@ def test_response_time_axis_reads_hours_days_weeks_months(res, lang):
 def test_response_time_bands_across_replicates(res):
     fig = gp.response_time_ecdf(res, "en")
     assert res.replicates >= 2
-    assert all(ax.collections for ax in fig.axes[: len(labels.NEED_TYPE_KEYS)])
+    assert all(ax.collections for ax in fig.axes[: len(vocabulary.NEED_TYPE_KEYS)])
 
 
 def test_direction_markers_follow_the_declared_direction(res):
@@ -216,12 +218,14 @@ HALF = ",.:;()!?"
 
 
 def _zh_strings():
-    for name, table in vars(labels).items():
-        if not isinstance(table, dict) or name.startswith("_"):
-            continue
-        for key, entry in table.items():
-            if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str):
-                yield f"{name}[{key!r}]", entry[0]
+    """Every Chinese name of the vocabulary and every Chinese text of the screen."""
+    for module in (vocabulary, screen_text):
+        for name, table in vars(module).items():
+            if not isinstance(table, dict) or name.startswith("_"):
+                continue
+            for key, entry in table.items():
+                if isinstance(entry, tuple) and isinstance(entry[0], str):
+                    yield f"{name}[{key!r}]", entry[0]
 
 
 def punctuation_problems(text: str) -> list[str]:

@@ -173,20 +173,21 @@ def test_intervals_stay_within_the_outcomes_range():
     quantities (paired differences) keep the t-interval."""
     import numpy as np
 
-    from govsim.results.tables import UNBOUNDED, UNIT_RANGE, column_range, mean_ci
+    from govsim.config.vocabulary import value_range
+    from govsim.results.tables import UNBOUNDED, column_range, mean_ci
 
     shares = np.array([0.0, 0.0, 0.3, 0.01, 0.0])
     m, lo, hi = mean_ci(shares)
     assert lo < 0  # the plain t-interval is impossible here
-    m2, lo2, hi2 = mean_ci(shares, UNIT_RANGE["share"])
+    m2, lo2, hi2 = mean_ci(shares, value_range("share"))
     assert m2 == m and 0 < lo2 < m < hi2 < 1
     hours = np.array([149.0, 10.0, 300.0])
-    assert mean_ci(hours)[1] < 0 < mean_ci(hours, UNIT_RANGE["h"])[1]
+    assert mean_ci(hours)[1] < 0 < mean_ci(hours, value_range("h"))[1]
     far = np.array([0.48, 0.50, 0.52, 0.49, 0.51])
     t_lo, t_hi = mean_ci(far)[1:]
-    l_lo, l_hi = mean_ci(far, UNIT_RANGE["share"])[1:]
+    l_lo, l_hi = mean_ci(far, value_range("share"))[1:]
     assert abs(l_lo - t_lo) < 0.002 and abs(l_hi - t_hi) < 0.002
-    assert mean_ci(np.zeros(4), UNIT_RANGE["share"]) == (0.0, 0.0, 0.0)
+    assert mean_ci(np.zeros(4), value_range("share")) == (0.0, 0.0, 0.0)
     assert mean_ci(np.array([-1.0, 1.0, 3.0]), UNBOUNDED)[1] < -1
     units = {"participation_rate": "share", "response_time_median_h": "h"}
     assert column_range("elderly.participation_rate", units) == (0.0, 1.0)

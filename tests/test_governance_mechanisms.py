@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from govsim import GovernanceModel, load_scenario
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.load import load_population
 from govsim.core.mechanisms.routing import Lost
 from govsim.core.records import RESOLVED
 from govsim.core.streams import keyed_uniform
 from govsim.experiments.calibrate import with_section
-from govsim.labels import NEED_TYPE_KEYS
 
 PUBLIC_SPACE = NEED_TYPE_KEYS.index("public_space")
 

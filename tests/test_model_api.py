@@ -292,7 +292,7 @@ def test_notebook_views_of_a_scenario_a_model_and_a_summary():
     assert repr(sc).startswith("<Scenario chengdong:") and len(repr(sc)) < 120
     page = html(sc)
     assert sc.scenario.name_zh in page and sc.scenario.name_en in page
-    from govsim.labels import ACTORS
+    from govsim.config.vocabulary import ACTORS
 
     zh, en = ACTORS["residents_committee"]
     assert zh in page and en in page and "data:image/png" in page

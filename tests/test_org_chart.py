@@ -9,9 +9,10 @@ import re
 import pytest
 
 import govsim
-from govsim.labels import LEVEL_NAMES, label
-from govsim.presentation import orgchart
+from govsim.config.vocabulary import LEVEL_NAMES, tier
+from govsim.presentation.charts import org_layout as orgchart
 from govsim.presentation.plot import org_chart
+from govsim.presentation.text import label
 
 LANGS = ("zh", "en")
 
@@ -114,7 +115,7 @@ def test_row_labels_name_the_levels_present(charts, scenario, lang):
         (row,) = [s for ext, s in rows if abs((ext.y0 + ext.y1) / 2 - (b.y0 + b.y1) / 2) < 2]
         row = re.sub(r"\s", "", row)
         assert re.sub(r"\s", "", label(LEVEL_NAMES, orgchart.level_name(inst), lang)) in row
-        if orgchart.tier(inst) == "above_community":  # street offices, towns
+        if tier(inst) == "above_community":  # street offices, towns
             assert row not in ("社区", "community"), (scenario, key)
 
 
@@ -184,3 +185,30 @@ def test_legend_lists_only_the_relays_drawn(name):
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     typed = any(not r.default for r in orgchart.relays(sc))
     assert ("relay by need type" in legend) == typed
+
+
+def test_the_layout_does_not_depend_on_the_hash_seed():
+    """The order within rows is the same in every process (it once followed the iteration
+    order of sets of names, which changes with ``PYTHONHASHSEED``)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from govsim import load_scenario\n"
+        "from govsim.presentation.charts import org_layout as o\n"
+        "for k in ('xinfeng', 'baseline', 'qingyuan'):\n"
+        "    sc = load_scenario(k)\n"
+        "    print(o._layers(sc, o.relays(sc))[0])\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(seen) == 1, seen

@@ -26,12 +26,13 @@ import pytest
 from matplotlib import font_manager
 
 from govsim import cli, list_scenarios, load_scenario
+from govsim.config.vocabulary import UNITS
 from govsim.experiments.compare import compare
-from govsim.labels import TEXT, label
 from govsim.presentation import plot as gp
 from govsim.presentation import report as gr
 from govsim.presentation.colours import colour_order
 from govsim.presentation.report import headline_table
+from govsim.presentation.text import TEXT, label
 from govsim.results.reading import Results
 
 LANGS = ("zh", "en")
@@ -342,15 +343,16 @@ def test_single_replicate_charts_and_headline(single, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_any_daily_outcome_over_time(single, lang):
-    """Any outcome recorded daily, named and with its unit from the catalogue: a 0–1 score,
-    a count whose unit the label table does not know, a share (in %); not an end-of-run
-    outcome."""
+    """Any outcome recorded daily, named and with its unit from the catalogue, labelled from
+    the units table in each language: a 0–1 score, a count of requests, a share (in %); not
+    an end-of-run outcome."""
     for key, unit in (("trust_mean", "0–1"), ("queue_length", "requests")):
         fig = gp.outcome_over_time(single, key, lang)
         ax = fig.axes[0]
         assert ax.get_title() == single.outcome_name(key, lang)
         brackets = "（{}）" if lang == "zh" else " ({})"  # full-width in Chinese
-        assert ax.get_ylabel() == single.outcome_name(key, lang) + brackets.format(unit)
+        shown = label(UNITS, unit, lang)
+        assert ax.get_ylabel() == single.outcome_name(key, lang) + brackets.format(shown)
         assert [line.get_label() for line in ax.get_lines()] == [
             single.short_name(k, lang) for k in single.order
         ]

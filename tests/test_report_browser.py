@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from govsim import list_scenarios
+from govsim.config.reading import population_name
 from govsim.experiments.compare import compare
-from govsim.labels import POPULATIONS, SEED_TITLES, label
 from govsim.presentation import fonts
 from govsim.presentation.fonts import FAMILY
 from govsim.presentation.report import build_report
+from govsim.presentation.text import SEED_TITLES, label
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
@@ -62,7 +63,7 @@ def test_report_travels_alone(reports, lang):
     assert shown == sorted(SEED_TITLES)  # every built-in structure is in the comparison
     for file in shown:
         assert label(SEED_TITLES, file, lang) in page
-    assert label(POPULATIONS, "rural", lang) in page
+    assert population_name("rural", lang) in page
     if lang == "zh":  # no profile key where its label belongs (the sources cite English)
         assert not re.search(r"[：>](urban|rural)\b", page)
 

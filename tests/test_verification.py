@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from govsim import GovernanceModel, list_scenarios, load_population, load_scenario
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.experiments.verification import batch_means, erlang_c, littles_law, queue_records
-from govsim.labels import NEED_TYPE_KEYS
 
 DATA = Path(__file__).parent / "data"
 WARMUP_DAYS = 10

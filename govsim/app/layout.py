@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from govsim.presentation.plot import LEVEL_TIERS, tier_of
+from govsim.config.vocabulary import LEVELS
+from govsim.config.vocabulary import tier as tier_of
 
 if TYPE_CHECKING:
     from govsim.core.model import GovernanceModel
@@ -33,7 +34,7 @@ class NetworkLayout:
         k = len(self.who)
         self.rx = LEFT + (1.0 - LEFT) * (np.arange(k) + 0.5) / k
         self.ry = rng.uniform(0.0, 1.0, k)
-        tiers = [t for t in LEVEL_TIERS if any(tier_of(kd.spec) == t for kd in model.kinds)]
+        tiers = [t for t in LEVELS if any(tier_of(kd.spec) == t for kd in model.kinds)]
         row = {t: 1.8 + 1.1 * (len(tiers) - 1 - i) for i, t in enumerate(tiers)}
         self.nodes: list[tuple[float, float]] = []  # one per model.node_agents
         by_row: dict[str, list[tuple[float, int]]] = {}

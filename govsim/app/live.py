@@ -18,8 +18,9 @@ from govsim.core.mechanisms.sessions import ONGOING, RECENT_DAYS
 from govsim.core.model import GovernanceModel
 from govsim.core.records import ACTIVITY, IN_SYSTEM, RESOLVED
 from govsim.experiments.levers import scenario_changes
-from govsim.labels import pick, short
 from govsim.presentation.plot import t
+from govsim.presentation.text import pick
+from govsim.results.reading import short
 
 DEFAULT_RESIDENTS = 5_000
 SAMPLE = 300  # residents drawn in the network view

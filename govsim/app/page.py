@@ -11,11 +11,13 @@ from mesa.visualization.utils import update_counter
 
 from govsim.app.live import DEFAULT_RESIDENTS, LiveModel, Settings
 from govsim.app.views import network_figure, png, readout, series_figure
+from govsim.config.reading import population_name
 from govsim.config.scenario import builtin_order, list_populations
 from govsim.core.load import load_scenario
 from govsim.experiments.levers import LEVERS, levers_of
-from govsim.labels import POPULATIONS, TEXT, bilingual, label, pick, short
 from govsim.presentation.plot import org_chart, t
+from govsim.presentation.text import TEXT, bilingual, pick
+from govsim.results.reading import short
 
 LANG = solara.reactive("zh")
 
@@ -57,7 +59,7 @@ def Choices(model: solara.Reactive[LiveModel], holder: Settings):
         values=list(names),
         on_value=lambda v: rebuild(structure=names[v], population="", levers={}),
     )
-    pops = {label(POPULATIONS, p, lang) if p in POPULATIONS else p: p for p in list_populations()}
+    pops = {population_name(p, lang): p for p in list_populations()}
     solara.Select(
         t("population_profile", lang),
         value=next(k for k, p in pops.items() if p == live.population),

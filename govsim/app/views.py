@@ -11,8 +11,9 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from govsim.app.live import STATES, WINDOW_DAYS
-from govsim.labels import ACTORS, LEVELS, label
+from govsim.config.vocabulary import ACTORS, LEVELS
 from govsim.presentation.plot import _figure, chart, t
+from govsim.presentation.text import label
 
 if TYPE_CHECKING:
     from govsim.app.live import LiveModel

@@ -23,7 +23,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
-from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS, UNIT_LEVELS
+from govsim.config.vocabulary import (
+    ANY_NUMBER,
+    NEED_TYPE_KEYS,
+    SESSION_KINDS,
+    UNIT_LEVELS,
+    UNITS,
+    check_unit,
+)
 
 REQUIRED: Any = ...  # a Par whose value every file must give
 
@@ -32,7 +39,7 @@ SessionKind = Literal[tuple(SESSION_KINDS)]  # type: ignore[valid-type]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Level = Literal[UNIT_LEVELS]  # type: ignore[valid-type]
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-# (a number's upper bound comes from its unit: ``RANGES``, checked at load by
+# (a number's upper bound comes from its unit: ``vocabulary.UNITS``, checked at load by
 # ``govsim.config.scenario.check_ranges``)
 NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]  # finite
 
@@ -43,70 +50,16 @@ POPULATION_SECTIONS = ("demography", "initial", "needs", "behaviour", "workload"
 PREFIXES = ("institutions.*.", *(f"{s}." for s in (*SCENARIO_SECTIONS, *POPULATION_SECTIONS)))
 
 
-_YEAR_H = 8760.0  # hours in a year
-# Allowed range of every number a file gives, by the unit its declaration names.  Each
-# bound is generous — far above any real value — and exists so that a typo or an infinity
-# is refused when the file is loaded instead of running: the model's clocks, queues and
-# arrays grow with delays, days, counts and rates, so ``relay_delay_h = inf`` or
-# ``windows = 1e12`` would grow memory until the machine dies.
-RANGES: dict[str, tuple[float, float]] = {
-    # times: a year's hours, ten years of days (the longest run the command line allows)
-    "h": (0.0, _YEAR_H),
-    "h (open)": (0.0, _YEAR_H),
-    "staff-h": (0.0, _YEAR_H),
-    "h of day": (0.0, 24.0),
-    "days": (0.0, 3650.0),
-    "working days": (0.0, 3650.0),
-    "day": (0.0, 364.0),
-    # staff-hours a year one pushed-down task costs: a hundred full-time posts
-    "staff-h/yr": (0.0, 100 * _YEAR_H),
-    # counts of one institution or place: thousands of posts, slots, tasks; people and
-    # residents up to the largest city (about 32 million)
-    "slots": (0.0, 10_000.0),
-    "persons": (0.0, 10_000.0),
-    "tasks": (0.0, 10_000.0),
-    "units": (0.0, 10_000.0),
-    "organisations": (0.0, 100_000.0),
-    "households": (0.0, 1_000_000.0),
-    "residents": (0.0, 50_000_000.0),
-    "seats": (0.0, 10_000_000.0),
-    "people": (0.0, 10_000_000.0),
-    "residents/km²": (0.0, 200_000.0),  # the densest districts have about 130,000
-    "ties": (0.0, 200.0),  # memory grows with ties × residents; Dunbar's number is 150
-    "km/h": (0.0, 30.0),
-    # rates: more than a thousand a year (about three a day) is not a yearly rate any more
-    "1/yr": (0.0, 1000.0),
-    "1/wk": (0.0, 1000.0),
-    "visits/h": (0.0, 1000.0),
-    "visits/day": (0.0, 1000.0),
-    "×": (0.0, 1000.0),
-    # shares and probabilities
-    "share": (0.0, 1.0),
-    "probability": (0.0, 1.0),
-    "probability/day": (0.0, 1.0),
-    "0–1": (0.0, 1.0),
-    "0–1/day": (0.0, 1.0),
-    # logit weights: ±50 is a probability within 1e-21 of 0 or 1
-    "logit": (-50.0, 50.0),
-    "per 15 min": (-50.0, 50.0),
-    # money: a trillion yuan is beyond any district's budget
-    "yuan": (0.0, 1e12),
-    "yuan/yr": (0.0, 1e12),
-    "points": (0.0, 1e6),
-    "—": (0.0, 1e6),  # e.g. the Beta(a, b) shapes of the propensity
-}
-ANY_NUMBER = (-1e12, 1e12)  # a unit not listed above (a module's own): finite and bounded
-
-
 def allowed_range(unit: str) -> tuple[float, float]:
-    """The range a number of this unit must lie in (``RANGES``)."""
-    return RANGES.get(unit, ANY_NUMBER)
+    """The range a number of this unit must lie in (``vocabulary.UNITS``: its ``limit``)."""
+    u = UNITS.get(unit)
+    return u.limit if u is not None and u.limit is not None else ANY_NUMBER
 
 
 def range_text(unit: str) -> str:
     """``"a finite number from 0 to 8,760 (h (open))"``: what a number of ``unit`` may be."""
     lo, hi = allowed_range(unit)
-    shown = f" ({unit})" if unit and unit in RANGES else ""
+    shown = f" ({unit})" if unit and unit in UNITS else ""
     return f"a finite number from {_num(lo)} to {_num(hi)}{shown}"
 
 
@@ -155,6 +108,10 @@ class Par:
     meaning: str = ""
     unit: str = ""
 
+    def __post_init__(self):
+        if self.declares or self.unit:
+            check_unit(self.unit, f"parameter {self.key!r}")
+
     @property
     def declares(self) -> bool:
         return self.type is not None
@@ -187,6 +144,7 @@ def nested_model(annotation: Any) -> type[BaseModel] | None:
 
 def field(default: Any = REQUIRED, meaning: str = "", unit: str = "", **constraints) -> Any:
     """A field of a nested table model with its meaning and unit (for the parameter table)."""
+    check_unit(unit, f"field {meaning!r}", depth=1)
     return Field(default, description=meaning, json_schema_extra={"unit": unit}, **constraints)
 
 
@@ -272,3 +230,6 @@ class Const:
     meaning: str
     unit: str
     source: str
+
+    def __post_init__(self):
+        check_unit(self.unit, f"constant {self.name!r}")

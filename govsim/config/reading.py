@@ -44,6 +44,7 @@ import importlib.resources
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -550,3 +551,22 @@ def apply_changes(raw: dict, changes: dict[str, Any], path: Path | str) -> dict:
                     path, dotted, f"{parent} is a value ({node!r}), it has no key {part!r}"
                 )
     return raw
+
+
+# ------------------------------------------------------------------ population profiles
+@cache
+def _population_names() -> dict[str, tuple[str, str]]:
+    out = {}
+    for p in sorted(POPULATION_DIR.glob("*.toml")):
+        with p.open("rb") as f:
+            data = tomllib.load(f)
+        out[p.stem] = (data.get("short_zh") or p.stem, data.get("short_en") or p.stem)
+    return out
+
+
+def population_name(key: str, lang: str) -> str:
+    """A population profile by the short name its file gives it (``short_zh`` /
+    ``short_en``: 城市, urban); a profile that is not shipped (a user's own file), or has no
+    short name, by its key."""
+    names = _population_names()
+    return names[key][0 if lang == "zh" else 1] if key in names else key

@@ -118,7 +118,8 @@ def _unit_at(model: Any, loc: list[str]) -> str | None:
 
 def check_ranges(obj: BaseModel, path: Path | str, prefix: str = "") -> None:
     """Every number of a validated file is finite and within the range its unit allows
-    (``govsim.config.declare.RANGES``); the first that is not is one ``ScenarioError``."""
+    (``govsim.config.vocabulary.UNITS``: its ``limit``); the first that is not is one
+    ``ScenarioError``."""
     for name, field in type(obj).model_fields.items():
         if name in INTERNAL_FIELDS:
             continue

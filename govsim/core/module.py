@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from govsim.config.declare import Const, Par, check_key
+from govsim.config.vocabulary import check_unit
 from govsim.core.streams import keyed_uniform, stream_at
 
 
@@ -56,7 +57,7 @@ class State:
 class Outcome:
     """An outcome a module reports.
 
-    ``unit``: a key of ``govsim.labels.UNITS``; ``headline``: the outcome's rank (1, 2, …)
+    ``unit``: a key of ``govsim.config.vocabulary.UNITS``; ``headline``: the outcome's rank (1, 2, …)
     among those every table, chart and report leads with (None: not one of them; ranks are
     unique over all modules); ``by_group``: reported for each resident group too;
     ``whole_community``: one value for all residents, repeated in each group's section of
@@ -81,6 +82,7 @@ class Outcome:
     better: str | None = None  # "higher" or "lower": which way is better for residents
 
     def __post_init__(self):
+        check_unit(self.unit, f"outcome {self.key!r}")
         if self.better not in (None, "higher", "lower"):
             raise ValueError(f"outcome {self.key}: better must be 'higher' or 'lower'")
         h = self.headline

@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from govsim.config.vocabulary import CHANNELS
 from govsim.core.module import State
-from govsim.labels import CHANNELS
 
 CHILD, WORKING, ELDERLY = 0, 1, 2
 AGE_GROUPS = ("child", "working_age", "elderly")
@@ -180,7 +180,7 @@ class Households:
 # status codes
 UNREPORTED, IN_SYSTEM, RESOLVED, NEVER_REPORTED, ABANDONED = 0, 1, 2, 3, 4
 STATUS_NAMES = ("unreported", "in_system", "resolved", "never_reported", "abandoned")
-# channels: declared once, with their labels, in govsim.labels.CHANNELS; a need's code is
+# channels: declared once, with their names, in ``vocabulary.CHANNELS``; a need's code is
 # the channel's place there
 CHANNEL_NAMES: tuple[str, ...] = tuple(CHANNELS)
 NO_CHANNEL = -1
@@ -319,8 +319,8 @@ class QueueEntry(NamedTuple):
 
 
 def need_type_code(key: str) -> int:
-    """Code of a need type in ``NeedTable.type`` (its place in ``labels.NEED_TYPE_KEYS``)."""
-    from govsim.labels import NEED_TYPE_KEYS
+    """Code of a need type in ``NeedTable.type`` (its place in ``vocabulary.NEED_TYPE_KEYS``)."""
+    from govsim.config.vocabulary import NEED_TYPE_KEYS
 
     return NEED_TYPE_KEYS.index(key)
 

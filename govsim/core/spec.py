@@ -121,6 +121,8 @@ class Schemas:
             __base__=Loaded,
             name_zh=(str, ...),
             name_en=(str, ...),
+            short_zh=(str, Field("", description="short name for charts (城市, 农村)")),
+            short_en=(str, Field("", description="short name for charts (urban, rural)")),
             **{s: (psections[s], ...) for s in POPULATION_SECTIONS},
         )
 

@@ -27,8 +27,8 @@ from scipy.spatial import Delaunay
 
 from govsim.config.declare import REQUIRED, Hours, Level, NonNeg, Par
 from govsim.config.reading import ScenarioError
+from govsim.config.vocabulary import ACTORS, LEVEL_NAMES
 from govsim.core.records import Households, Residents
-from govsim.labels import ACTORS, LEVEL_NAMES
 
 LevelName = Literal[tuple(LEVEL_NAMES)]  # type: ignore[valid-type]
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.mechanisms import MODULES
 from govsim.core.module import Outcome, declared
-from govsim.labels import NEED_TYPE_KEYS
 
 
 def outcomes(modules=MODULES) -> dict[str, Outcome]:

@@ -16,9 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from govsim.config.schedule import WeeklySchedule
+from govsim.config.vocabulary import ABOVE_COMMUNITY_ACTORS
 from govsim.core.records import HopLog, Households, NeedTable, Residents
 from govsim.core.structure import Kind
-from govsim.labels import ABOVE_COMMUNITY_ACTORS
 
 
 @dataclass
@@ -38,7 +38,7 @@ class World:
     @cached_property
     def above_community(self) -> np.ndarray:
         """By institution node: is it government above the community (street office, town,
-        district department: ``labels.ABOVE_COMMUNITY_ACTORS``)?  The rest are the
+        district department: ``vocabulary.ABOVE_COMMUNITY_ACTORS``)?  The rest are the
         community's own bodies (小事不出社区; trust in the committee vs the government)."""
         return np.array([a.spec.actor in ABOVE_COMMUNITY_ACTORS for a in self.agents], dtype=bool)
 

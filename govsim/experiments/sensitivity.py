@@ -24,7 +24,6 @@ import pandas as pd
 
 from govsim.experiments.batch import outcome_rows, run_batch
 from govsim.experiments.experiment import BASE, Experiment, RunSpec, resolve, salib_problem
-from govsim.labels import short
 from govsim.results.atomic import write_csv, write_parquet
 
 INDEX_FILE = "sensitivity.parquet"
@@ -174,6 +173,7 @@ def sensitivity(
     from govsim.core.load import load_scenario
     from govsim.core.summary import OUTCOMES
     from govsim.presentation.plot import save_sensitivity_chart
+    from govsim.results.reading import short
 
     specs = {s: load_scenario(s) for s in exp.settings.structures}
     names = {

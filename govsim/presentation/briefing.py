@@ -7,9 +7,9 @@ needs, in plain words, with its interval, and whether it is within seed-to-seed 
 are assumptions and which conclusions hinge on them (from a sensitivity screen when one is
 given), which population each structure ran on, what a trust score means.
 
-Every sentence is a template of ``labels.TEXT`` in Chinese and English; directions come from
+Every sentence is a template of ``text.FRONT`` in Chinese and English; directions come from
 each outcome's declared ``better`` (in the runs' ``catalog.json``), units from
-``labels.DISPLAY``.  Nothing here imports the simulator.
+``vocabulary.UNITS``.  Nothing here imports the simulator.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from govsim.labels import DISPLAY, FRONT, POPULATIONS, label, shown
+from govsim.config.reading import population_name
+from govsim.config.vocabulary import difference_as, shown_as
+from govsim.presentation.text import FRONT, label, shown, shown_difference
 from govsim.results.reading import Results
 from govsim.results.tables import mean_ci
 
@@ -36,20 +38,18 @@ def t(key: str, lang: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
+# the units a value or difference is shown in, as words after a number in a sentence
+IN_WORDS = {"pp": "unit_points", "days": "unit_days", "yuan/yr": "unit_yuan_year"}
+
+
 def _diff_text(unit: str, value: float) -> str:
     """A difference in display units: shares in percentage points, hours in days."""
-    _, scale, digits = DISPLAY.get(unit, (unit, 1.0, 3))
-    return f"{abs(value) * scale:,.{digits}f}"
+    return shown_difference(unit, value)
 
 
 def _diff_unit(unit: str, lang: str) -> str:
-    if unit == "share":
-        return t("unit_points", lang)
-    if unit == "h":
-        return t("unit_days", lang)
-    if unit == "yuan":
-        return t("unit_yuan", lang)
-    return ""
+    words = IN_WORDS.get(difference_as(unit)[0])
+    return t(words, lang) if words else ""
 
 
 def paired(res: Results, key: str, outcome: str) -> tuple[float, float, float, int]:
@@ -153,11 +153,8 @@ def _signed(unit: str, v: float) -> str:
 
 
 def _value_unit(unit: str, lang: str) -> str:
-    if unit == "h":
-        return t("unit_days", lang)
-    if unit == "yuan":
-        return t("unit_yuan_year", lang)
-    return ""
+    words = IN_WORDS.get(shown_as(unit)[0])
+    return t(words, lang) if words else ""
 
 
 def _means(res: Results, outcome: str) -> dict[str, float]:
@@ -243,9 +240,7 @@ def caveats(res: Results, lang: str, sensitivity_dir: str | Path | None) -> str:
     pops = {}
     for k in res.structures:
         p = res.population_of(k)
-        pops.setdefault(label(POPULATIONS, p, lang) if p in POPULATIONS else p, []).append(
-            res.short_name(k, lang)
-        )
+        pops.setdefault(population_name(p, lang), []).append(res.short_name(k, lang))
     sep = "；" if lang == "zh" else "; "
     comma = "、" if lang == "zh" else ", "
     items.append(

@@ -4,7 +4,7 @@ small bilingual HTML, and charts of models held in memory (``govsim.plot``).
 A scenario shows its names, where its residents go first, each institution with its level,
 staff, windows and hours, and its organisation chart; a model its structure, size and day
 and, once it has run, its headline outcomes; a summary the headline outcomes in the units
-people read (shares as %, times in days: ``labels.DISPLAY``), Chinese beside English.
+people read (shares as %, times in days: ``vocabulary.UNITS``), Chinese beside English.
 Nothing here changes matplotlib's global settings (charts draw in their own style).
 
 The core knows nothing of this: ``show_in_notebook`` registers these views with IPython's
@@ -18,7 +18,8 @@ import base64
 import html
 import io
 
-from govsim.labels import ACTORS, LEVELS, label, shown, shown_unit
+from govsim.config.vocabulary import ACTORS, LEVELS
+from govsim.presentation.text import label, shown, shown_unit
 
 STYLE = (
     "<style>.govsim td,.govsim th{padding:2px 8px;text-align:left;border-bottom:1px solid #eee}"

@@ -19,23 +19,23 @@ import io
 import re
 from pathlib import Path
 
-from govsim.labels import (
-    ACTORS,
+from govsim.config.vocabulary import ACTORS, value_range
+from govsim.presentation import fonts
+from govsim.presentation.briefing import front_page
+from govsim.presentation.colours import colour_order
+from govsim.presentation.text import (
     CAPTIONS,
-    POPULATIONS,
     SEED_TITLES,
     TEXT,
     label,
     pick,
+    population_name,
     shown,
     shown_unit,
 )
-from govsim.presentation import fonts
-from govsim.presentation.briefing import front_page
-from govsim.presentation.colours import colour_order
 from govsim.results.atomic import atomic_write
 from govsim.results.reading import Results, ResultsError
-from govsim.results.tables import UNBOUNDED, UNIT_RANGE, mean_ci
+from govsim.results.tables import mean_ci
 
 # shown after the first headline outcome: the yearly civic participation the reference is
 # calibrated to
@@ -73,7 +73,7 @@ def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = No
         cells = []
         for k in columns:
             unit = res.outcomes[k]["unit"]
-            m, lo, hi = mean_ci(sub[k].to_numpy(), UNIT_RANGE.get(unit, UNBOUNDED))
+            m, lo, hi = mean_ci(sub[k].to_numpy(), value_range(unit))
             cells.append(f"<td>{_fmt(unit, m, lo, hi)}</td>")
         swatch = f"<span class=sw style='background:{html.escape(colours[s])}'></span>"
         rows.append(f"<tr><th class=name>{swatch}{names(res, s, lang)}</th>{''.join(cells)}</tr>")
@@ -101,7 +101,7 @@ def scroll(table: str) -> str:
 
 def population_label(key: str, lang: str) -> str:
     """A population profile by its label (its key for a profile without one)."""
-    return label(POPULATIONS, key, lang) if key in POPULATIONS else key
+    return population_name(key, lang)
 
 
 def populations_text(res: Results, lang: str) -> str:

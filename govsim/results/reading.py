@@ -24,7 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim.labels import POPULATIONS, label, short
+from govsim.config.reading import population_name
+
+
+def short(name: str) -> str:
+    """A structure's name up to its first colon or bracket, for axis labels and legends."""
+    for sep in (":", "：", "(", "（"):
+        name = name.split(sep)[0]
+    return name.strip()
 
 
 class Spec(dict):
@@ -328,7 +335,7 @@ class Results:
         if "@" not in key:  # only the reference again, on another structure's population
             return ""
         pop = self.population_of(key)
-        name = label(POPULATIONS, pop, lang) if pop in POPULATIONS else pop
+        name = population_name(pop, lang)
         return f"（{name}人口）" if lang == "zh" else f" ({name} population)"
 
     @cached_property

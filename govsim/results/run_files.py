@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from govsim.config.vocabulary import CHANNELS, NEED_TYPE_KEYS
 from govsim.core.measure import SETTLE_DAYS
 from govsim.core.module import declared
 from govsim.core.records import CHANNEL_NAMES, GROUP_CODES, HOP_EVENTS, STATUS_NAMES
-from govsim.labels import CHANNELS, NEED_TYPE_KEYS
 from govsim.results.atomic import atomic_write, jsonable
 from govsim.version import __version__
 
@@ -111,7 +111,7 @@ def catalog(modules) -> dict:
             o.key
             for o in sorted((o for o in outs if o.headline is not None), key=lambda o: o.headline)
         ],
-        "channels": {k: {"zh": zh, "en": en} for k, (zh, en) in CHANNELS.items()},
+        "channels": {k: {"zh": c.zh, "en": c.en} for k, c in CHANNELS.items()},
         "settle_days": SETTLE_DAYS,
     }
 

@@ -1,7 +1,7 @@
 """Tables of runs: one flat row per run, means with 95% intervals across replicates, and
 paired differences from a reference structure.
 
-Intervals respect the outcome's range (``UNIT_RANGE``, by the outcome's unit): for a share
+Intervals respect the outcome's range (``vocabulary.UNITS``: its unit's ``range``): for a share
 the t-interval of the mean is built on the logit scale, for a non-negative quantity (hours,
 yuan, counts per 10,000) on the log scale (delta method), and transformed back, so it never
 leaves the range (``149 h [−12, 311]`` cannot happen); a log-scale upper end is capped at the
@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from govsim.config.vocabulary import UNBOUNDED, value_range
+
 
 def flat_row(summary: dict, columns: Iterable[str], group_columns: Iterable[str]) -> dict:
     """One run's ``summary.json`` as a flat row: every outcome of ``columns``, then
@@ -38,24 +40,10 @@ def flat_row(summary: dict, columns: Iterable[str], group_columns: Iterable[str]
     return row
 
 
-# the range of an outcome, by its unit (``Outcome.unit``); units not listed are unbounded
-UNIT_RANGE: dict[str, tuple[float, float]] = {
-    "share": (0.0, 1.0),
-    "0-1": (0.0, 1.0),
-    "h": (0.0, math.inf),
-    "days": (0.0, math.inf),
-    "yuan": (0.0, math.inf),
-    "yuan/yr": (0.0, math.inf),
-    "per10k": (0.0, math.inf),
-    "staff-h": (0.0, math.inf),
-}
-UNBOUNDED = (-math.inf, math.inf)
-
-
 def column_range(column: str, units: dict[str, str]) -> tuple[float, float]:
     """The range of a column of ``runs.csv`` (``<group>.<outcome>`` and
     ``<need type>.<outcome>`` columns take their outcome's), from the outcomes' units."""
-    return UNIT_RANGE.get(units.get(column.rsplit(".", 1)[-1], ""), UNBOUNDED)
+    return value_range(units.get(column.rsplit(".", 1)[-1], ""))
 
 
 def mean_ci(

@@ -16,9 +16,9 @@ from typing import Annotated
 import numpy as np
 
 from govsim.config.declare import REQUIRED, NeedType, NonNeg, Par, every
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import ELDERLY, NO_CHANNEL, STATUS_NAMES, UNREPORTED
-from govsim.labels import NEED_TYPE_KEYS
 
 ByType = dict[NeedType, NonNeg]
 # a value for every need type

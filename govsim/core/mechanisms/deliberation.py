@@ -32,10 +32,10 @@ import numpy as np
 from pydantic import Field
 
 from govsim.config.declare import NeedType, NonNeg, Par, Share, Strict, field
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome
 from govsim.core.records import HOP_SERVED, Hops, Reports
-from govsim.labels import NEED_TYPE_KEYS
 
 
 class Council(Strict):

@@ -24,10 +24,10 @@ import numpy as np
 from govsim.config.declare import Const, NonNeg, Par, Share, Strict, field
 from govsim.config.reading import ScenarioError
 from govsim.config.scenario import check_routes
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.module import Module, Step
 from govsim.core.records import DISCOVERED, UNREPORTED, Reports
-from govsim.labels import NEED_TYPE_KEYS
 
 # assumption: household visits happen in the daytime, 9:00–17:00
 VISIT_FROM_H, VISIT_SPAN_H = 9.0, 8.0

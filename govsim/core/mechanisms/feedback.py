@@ -28,10 +28,10 @@ from govsim.config.declare import (
     every,
     field,
 )
+from govsim.config.vocabulary import NEED_TYPE_KEYS, SESSION_KINDS
 from govsim.core.mechanisms.routing import Lost
 from govsim.core.mechanisms.sessions import Attendance
 from govsim.core.module import Module, Outcome, State, Step
-from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
 
 
 class Points(Strict):
@@ -101,7 +101,7 @@ class Feedback(Module):
             "trust_mean",
             "信任度均值",
             "trust, mean",
-            "0-1",
+            "0–1",
             headline=7,
             by_group=True,
             daily=True,
@@ -111,7 +111,7 @@ class Feedback(Module):
             "trust_committee_mean",
             "对社区组织的信任",
             "trust in the community's bodies, mean",
-            "0-1",
+            "0–1",
             by_group=True,
             daily=True,
             governance=True,
@@ -120,13 +120,13 @@ class Feedback(Module):
             "trust_government_mean",
             "对政府的信任",
             "trust in the government above, mean",
-            "0-1",
+            "0–1",
             by_group=True,
             daily=True,
             governance=True,
         ),
         Outcome(
-            "belonging_mean", "归属感均值", "belonging, mean", "0-1", by_group=True, daily=True
+            "belonging_mean", "归属感均值", "belonging, mean", "0–1", by_group=True, daily=True
         ),
     )
 

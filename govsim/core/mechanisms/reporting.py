@@ -29,6 +29,7 @@ from govsim.config.declare import (
 )
 from govsim.config.reading import ScenarioError
 from govsim.config.scenario import check_routes
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.population import free_time_mask
@@ -42,7 +43,6 @@ from govsim.core.records import (
     WALK_IN,
     Reports,
 )
-from govsim.labels import NEED_TYPE_KEYS
 
 # assumption: phone / online / proxy reports are made between 8:00 and 22:00
 REMOTE_FROM_H, REMOTE_SPAN_H = 8.0, 14.0

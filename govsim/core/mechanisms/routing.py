@@ -24,6 +24,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from govsim.config.declare import REQUIRED, Const, InstitutionKey, NeedType, NonNeg, Par, Share
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.module import Module, Step
 from govsim.core.records import (
     ACTIVITY,
@@ -34,7 +35,6 @@ from govsim.core.records import (
     Hops,
     Reports,
 )
-from govsim.labels import NEED_TYPE_KEYS
 
 FEEDBACK_WAIT_H = 7 * 24.0  # assumption: a resident waits a week for an answer before trying again
 LOST_PATIENCE_SHARE = 0.5  # assumption: after a loss a resident keeps trying half as long

@@ -34,10 +34,10 @@ from pydantic import Field
 
 from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share, every
 from govsim.config.reading import ScenarioError
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.measure import service_cases, settled, share
 from govsim.core.module import Module, Outcome, Step
 from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
-from govsim.labels import NEED_TYPE_KEYS
 
 MAX_WINDOWS = 10_000  # a sanity bound: no service hall has more parallel slots
 BACKGROUND_WEEKS = 8  # weeks of requests the background load is drawn from

@@ -21,10 +21,17 @@ from typing import Annotated, NamedTuple
 
 import numpy as np
 
-from govsim.config.declare import REQUIRED, Const, Par, SessionKind, every
+from govsim.config.declare import (
+    REQUIRED,
+    Const,
+    Par,
+    SessionKind,
+    every,
+)
 from govsim.config.reading import ScenarioError
 from govsim.config.scenario import check_routes
 from govsim.config.schedule import WEEKDAYS
+from govsim.config.vocabulary import NEED_TYPE_KEYS, SESSION_KINDS
 from govsim.core.measure import settled, share
 from govsim.core.mechanisms.routing import Invitations
 from govsim.core.mechanisms.session_supply import Offer, SelfGovernance, Session, SessionSupply
@@ -41,7 +48,6 @@ from govsim.core.records import (
     Reports,
 )
 from govsim.core.structure import open_some_time
-from govsim.labels import NEED_TYPE_KEYS, SESSION_KINDS
 
 KINDS = tuple(SESSION_KINDS)
 # ongoing community life; an election is counted on its own (participation_election and

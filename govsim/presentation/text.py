@@ -1,133 +1,73 @@
-"""One bilingual table of names: actors, need types, groups, session kinds, channels, units.
+"""The text people read: chart titles and axes, captions, the report's sentences, the
+organisation chart's words and the source documents' titles, each in Chinese and English;
+and the helpers that turn a term or a value into text (``label``, ``shown``).
 
-Everything the user sees (CLI tables, charts, the app) takes its Chinese and English
-labels from here, so a term is translated once.  Outcomes are named where they are
-declared (``Outcome`` in each mechanism module) and reach charts through
-``catalog.json``; scenario names and descriptions live in the scenario files themselves
-(``[scenario] name_zh / name_en``).
+The words of the model itself — actors, need types, groups, channels, levels, units — are
+the vocabulary (``govsim.config.vocabulary``), named there once; this module only shows
+them.  Outcomes are named where they are declared (``Outcome`` in each mechanism module)
+and reach charts through ``catalog.json``; scenario and population names and descriptions
+live in their files (``name_zh`` / ``name_en``).
 """
 
 from __future__ import annotations
 
-# actor kinds a scenario institution may declare (``actor = "..."``).  The kind only
-# chooses the label; behaviour comes from the capabilities the scenario gives it.
-ACTORS: dict[str, tuple[str, str]] = {
-    "resident": ("居民", "resident"),
-    "residents_committee": ("居委会", "residents' committee"),
-    "street_office": ("街道办事处", "street office"),
-    "district_department": ("区职能部门", "district department"),
-    "party_committee": ("社区党委", "community party committee"),
-    "workstation": ("社区工作站", "community workstation"),
-    "public_service_center": ("社区公共服务中心", "public service center"),
-    "community_service_center": ("社区服务中心", "community service center"),
-    "mass_work_center": ("社区群众工作中心", "mass-work center"),
-    "liaison_center": ("民众联络所", "community liaison center"),
-    "grid_workers": ("网格员", "grid workers"),
-    "building_heads": ("楼栋长", "building heads"),
-    "social_organisation": ("社会组织", "social organisations"),
-    "mediation_workshop": ("居意坊", "stairwell mediation workshop"),
-    "deliberation_council": ("居民议事会", "residents' deliberation council"),
-    "village_service_station": ("村级社会综合服务站", "village service station"),
-    "town_service_center": ("镇社会综合服务中心", "town service center"),
-    "villager_council": ("村民理事会", "villager council"),
-    "resident_unit": ("驻区单位", "resident unit"),
-}
-
-# government above the community: what they settle leaves the community (小事不出社区)
-ABOVE_COMMUNITY_ACTORS = frozenset({"street_office", "town_service_center", "district_department"})
-
-NEED_TYPES: dict[str, tuple[str, str]] = {
-    "admin_service": ("行政事务（社保/计生/民政/低保/证明）", "administrative service"),
-    "public_service": ("基本公共服务（养老/助残/托育）", "basic public service"),
-    "dispute": ("邻里矛盾", "neighbour dispute"),
-    "public_space": ("公共空间/物业问题", "public-space / property issue"),
-    "activity": ("活动意愿", "wish for an activity"),
-}
-NEED_TYPE_KEYS: tuple[str, ...] = tuple(NEED_TYPES)
-
-GROUPS: dict[str, tuple[str, str]] = {
-    "all": ("全体", "all"),
-    "elderly": ("老年人", "elderly"),
-    "working_age": ("劳动年龄人口", "working-age"),
-    "migrant": ("流动人口/新市民", "migrants"),
-    "vulnerable": ("弱势群体", "vulnerable"),
-}
-
-SESSION_KINDS: dict[str, tuple[str, str]] = {
-    "activity": ("文体活动", "activity"),
-    "deliberation": ("议事协商", "deliberation"),
-    "volunteering": ("志愿服务", "volunteering"),
-    "election": ("居委会选举", "committee election"),
-}
-
-CHANNELS: dict[str, tuple[str, str]] = {
-    "walk_in": ("上门办理", "walk-in"),
-    "remote": ("电话/网上/代办", "phone / online / proxy"),
-    "discovered": ("主动发现", "discovered proactively"),
-}
-
-# short need-type names for crowded places (organisation charts)
-NEED_TYPES_SHORT: dict[str, tuple[str, str]] = {
-    "admin_service": ("行政", "admin"),
-    "public_service": ("公服", "care"),
-    "dispute": ("纠纷", "dispute"),
-    "public_space": ("公共空间", "space"),
-    "activity": ("活动", "activity"),
-}
-
-# the units an institution instance can serve (``level`` in a scenario file), largest first
-UNIT_LEVELS: tuple[str, ...] = ("district", "community", "jurisdiction", "grid")
-
-# how far from residents an institution sits (the unit levels, plus the tiers charts show)
-LEVELS: dict[str, tuple[str, str]] = {
-    "district": ("区/县", "district / county"),
-    "above_community": ("街道/镇", "street office / town"),
-    "community": ("社区", "community"),
-    "jurisdiction": ("居委会辖区/行政村", "committee jurisdiction / village"),
-    "grid": ("网格/楼道/自然村", "grid / stairwell / natural village"),
-    "taking_part": ("参与活动得到满足", "met by taking part"),
-}
-
-UNITS: dict[str, tuple[str, str]] = {
-    "share": ("%", "%"),
-    "%": ("%", "%"),
-    "h": ("小时", "h"),
-    "days": ("天", "days"),
-    "yuan": ("元", "yuan"),
-    "yuan/yr": ("元/年", "yuan/yr"),
-    "pp": ("百分点", "percentage points"),
-    "0-1": ("0–1", "0–1"),
-    "per10k": ("每万人", "per 10,000"),
-    "staff-h": ("工时", "staff-h"),
-}
+from govsim.config.vocabulary import UNITS, difference_as, shown_as
 
 
-# how a value of each unit is shown to people (tables, terminal, notebooks): the unit shown
-# (a key of UNITS), the factor from the stored value, the decimals; shares as percentages,
-# hours as days
-DISPLAY: dict[str, tuple[str, float, int]] = {
-    "share": ("%", 100.0, 1),
-    "h": ("days", 1 / 24, 1),
-    "yuan": ("yuan/yr", 1.0, 0),  # the one yuan outcome is a cost per year
-    "staff-h": ("staff-h", 1.0, 0),
-    "per10k": ("per10k", 1.0, 1),
-}
+def pick(zh: str, en: str, lang: str) -> str:
+    """The Chinese or English one of a pair (scenario names and descriptions)."""
+    return label({"x": (zh, en)}, "x", lang)
 
 
+def label(table: dict, key: str, lang: str = "en") -> str:
+    """Label of ``key`` in ``table`` (a vocabulary table or one of this module's) in
+    ``lang`` ("zh" or "en")."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    entry = table[key]
+    return entry[0] if lang == "zh" else entry[1]
+
+
+def short_label(table: dict, key: str, lang: str = "en") -> str:
+    """The short name of a term (need types in organisation charts), else its label."""
+    entry = table[key]
+    short = getattr(entry, "short_zh" if lang == "zh" else "short_en", "")
+    return short or label(table, key, lang)
+
+
+def bilingual(table: dict, key: str) -> str:
+    """ "中文 / English" for tables that show both."""
+    entry = table[key]
+    return f"{entry[0]} / {entry[1]}"
+
+
+# ------------------------------------------------------------------ values and units
 def shown(unit: str, value: float | None) -> str:
-    """A stored value as people read it (``DISPLAY``): 0.2534 share → "25.3%", 300 h →
-    "12.5" (days); "–" for none."""
+    """A stored value as people read it (``vocabulary.UNITS``: ``shown``, ``factor``,
+    ``digits``): 0.2534 share → "25.3%", 300 h → "12.5" (days); "–" for none."""
     if value is None or value != value:
         return "–"
-    _, scale, digits = DISPLAY.get(unit, (unit, 1.0, 3))
-    text = f"{value * scale:,.{digits}f}"
-    return text + "%" if unit == "share" else text
+    u, factor, digits = shown_as(unit)
+    text = f"{value * factor:,.{digits}f}"
+    return text + "%" if u == "%" else text
+
+
+def shown_difference(unit: str, value: float) -> str:
+    """The size of a difference of two values as people read it (shares in percentage
+    points, hours in days), without its sign."""
+    _, factor, digits = difference_as(unit)
+    return f"{abs(value) * factor:,.{digits}f}"
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A unit's label (``vocabulary.UNITS``), or the unit itself when the table does not
+    have it (a results directory of an older version)."""
+    return label(UNITS, unit, lang) if unit in UNITS else unit
 
 
 def shown_unit(unit: str, lang: str) -> str:
-    """The label of the unit a value is shown in (``DISPLAY``)."""
-    u = DISPLAY.get(unit, (unit, 1.0, 3))[0]
-    return label(UNITS, u, lang) if u in UNITS else u
+    """The label of the unit a value of ``unit`` is shown in."""
+    return unit_label(shown_as(unit)[0], lang)
 
 
 # what each chart shows, under it in the report
@@ -161,32 +101,6 @@ CAPTIONS = {
         "Drawn from the scenario file itself: institutions by level, arrows are the routes requests take, brackets the share each can settle, blue arrows where residents go first.",
     ),
 }
-
-
-# the shipped population profiles (scenarios/populations/*.toml)
-POPULATIONS: dict[str, tuple[str, str]] = {
-    "urban": ("城市", "urban"),
-    "rural": ("农村", "rural"),
-}
-
-
-def pick(zh: str, en: str, lang: str) -> str:
-    """The Chinese or English one of a pair (scenario names and descriptions)."""
-    return label({"x": (zh, en)}, "x", lang)
-
-
-def label(table: dict, key: str, lang: str = "en") -> str:
-    """Label of ``key`` in ``table`` in ``lang`` ("zh" or "en")."""
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    entry = table[key]
-    return entry[0] if lang == "zh" else entry[1]
-
-
-def bilingual(table: dict, key: str) -> str:
-    """ "中文 / English" for tables that show both."""
-    entry = table[key]
-    return f"{entry[0]} / {entry[1]}"
 
 
 # chart and report texts
@@ -270,10 +184,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "已解决需求在哪一级办结（从远到近，%）",
         "answered needs by the level that settled them (far to near, %)",
     ),
+    "taking_part": ("参与活动得到满足", "met by taking part"),
     "share_of_needs": ("需求比例（%）", "share of needs (%)"),
-    "resolved_walk_in": ("上门反映后解决", "answered after walk-in report"),
-    "resolved_remote": ("电话/网上/代办后解决", "answered after phone/online/proxy report"),
-    "resolved_discovered": ("主动发现后解决", "answered after proactive discovery"),
+    # one per channel of the runs' catalog.json
+    "resolved_via": ("{channel}后解决", "answered ({channel})"),
     "resolved_unreported": ("未反映即得到满足（活动）", "met without a report (activities)"),
     "pending": ("已反映、尚未解决", "reported, not yet answered"),
     "abandoned": ("转递中丢失后放弃", "given up after being lost on the way"),
@@ -360,13 +274,6 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def short(name: str) -> str:
-    """A structure's name up to its first colon or bracket, for axis labels and legends."""
-    for sep in (":", "：", "(", "（"):
-        name = name.split(sep)[0]
-    return name.strip()
-
-
 # the report's front page (govsim.presentation.briefing): sentences for a decision maker
 FRONT: dict[str, tuple[str, str]] = {
     "front_title": ("摘要：哪种结构做得更好", "Summary: which structure does what"),
@@ -394,7 +301,6 @@ FRONT: dict[str, tuple[str, str]] = {
     "other_reference": ("；与同一人口上的{ref}相比", "; against {ref}, on the same residents"),
     "unit_points": ("个百分点", " points"),
     "unit_days": ("天", " days"),
-    "unit_yuan": ("元", " yuan"),
     "unit_yuan_year": ("元/年", " yuan a year"),
     "goals_title": ("哪种结构适合哪个目标", "Which structure for which goal"),
     "goal": ("目标", "goal"),
@@ -458,25 +364,7 @@ FRONT: dict[str, tuple[str, str]] = {
     ),
 }
 
-# what one unit of an institution's level is called where it is (``level_name`` in a
-# scenario file; organisation charts label their rows with it).  By default a level is
-# named as in a city: district, street office, community, committee area, grid.
-LEVEL_NAMES: dict[str, tuple[str, str]] = {
-    "district": ("区", "district"),
-    "county": ("县", "county"),
-    "county_city": ("县级市", "county-level city"),
-    "street": ("街道", "street"),
-    "town": ("镇", "town"),
-    "town_or_street": ("镇（街道）", "town / street"),
-    "community": ("社区", "community"),
-    "committee_area": ("居委会辖区", "residents' committee area"),
-    "administrative_village": ("行政村", "administrative village"),
-    "natural_village": ("自然村", "natural village"),
-    "grid": ("网格", "grid"),
-    "estate": ("小区", "housing estate"),
-}
-
-# organisation charts (``govsim.presentation.orgchart``)
+# organisation charts (``govsim.presentation.charts.org``)
 ORG_TEXT: dict[str, tuple[str, str]] = {
     "staff_whole": ("{n}人", "{n} staff"),
     "staff_about": ("约{n}人", "about {n} staff"),
