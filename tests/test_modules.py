@@ -79,7 +79,10 @@ def test_a_parameter_under_a_table_no_file_has_is_refused_at_import():
     with pytest.raises(ValueError, match=r"'behaviour\.hotline\.x' is not under a table"):
         _module("nested", pars=(Par("behaviour.hotline.x", float, 1.0, "x", "share"),))
     # a reference (no type) may name a nested key; a declared one under a table works
-    _module("fine", pars=(Par("institutions.*.outreach"), Par("behaviour.hotline_x", float, 1.0)))
+    _module(
+        "fine",
+        pars=(Par("institutions.*.outreach"), Par("behaviour.hotline_x", float, 1.0, "x", "share")),
+    )
 
 
 def test_daily_reporters_are_the_daily_outcomes():

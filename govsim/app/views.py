@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 
 from govsim.app.live import STATES, WINDOW_DAYS
 from govsim.config.vocabulary import ACTORS, LEVELS
-from govsim.presentation.plot import _figure, chart, t
+from govsim.presentation.plot import chart, figure, t
 from govsim.presentation.text import label
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def short_count(n: int) -> str:
 def network_figure(live: LiveModel, lang: str = "zh"):
     """The sample of residents and the institutions, coloured by state (``LiveModel``)."""
     v, m = live.view, live.run
-    fig = _figure(figsize=(4.2, 4.0), dpi=100)
+    fig = figure(figsize=(4.2, 4.0), dpi=100)
     ax = fig.subplots()
     ax.set_position((0.01, 0.2, 0.98, 0.72))
     pos = np.array(v.nodes)
@@ -105,7 +105,7 @@ def series_figure(live: LiveModel, lang: str = "zh"):
     """Participation and median response time, the chosen structure beside the reference."""
     s = live.snapshot()
     mine, ref = live.names(lang)
-    fig = _figure(figsize=(4.2, 4.0), dpi=100)
+    fig = figure(figsize=(4.2, 4.0), dpi=100)
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
     fig.subplots_adjust(left=0.14, right=0.97, top=0.93, bottom=0.11, hspace=0.28)
     same = live.reference is live.run

@@ -19,6 +19,7 @@ import io
 import re
 from pathlib import Path
 
+from govsim.config.reading import population_name
 from govsim.config.vocabulary import ACTORS, value_range
 from govsim.presentation import fonts
 from govsim.presentation.briefing import front_page
@@ -29,7 +30,6 @@ from govsim.presentation.text import (
     TEXT,
     label,
     pick,
-    population_name,
     shown,
     shown_unit,
 )
