@@ -41,6 +41,23 @@ def test_the_worked_example_runs_and_the_mechanism_shows_everywhere(tmp_path, mo
     assert "chat_share" in (tmp_path / "out" / "chat" / "summary.json").read_text(encoding="utf-8")
     assert "chat_passed_on" in pd.read_parquet(tmp_path / "out" / "chat" / "daily.parquet").columns
     assert (tmp_path / "out" / "chat_passed_on.png").stat().st_size > 10_000
+    # the new channel: in the needs table, the catalogue and the need-flows chart, whose
+    # shares still add up to 100%
+    needs = pd.read_parquet(tmp_path / "out" / "chat" / "needs.parquet")
+    assert (needs["channel"] == "chat").sum() > 0
+    catalog = (tmp_path / "out" / "chat" / "catalog.json").read_text(encoding="utf-8")
+    assert '"chat"' in catalog and "经微信群反映" in catalog
+    flows = ns["flows"]
+    assert flows["resolved_chat"] > 0
+    assert abs(sum(flows.values()) - 100.0) < 1e-6
+    assert "answered after a chat post" in printed
+    assert (tmp_path / "out" / "chat_flows.png").stat().st_size > 10_000
+    # activity wishes found in the chat keep their invitation (the Invitations intake
+    # returns are handed to Sessions.invite)
+    invited = model.residents.invited_until
+    chat_wishes = needs[(needs["channel"] == "chat") & (needs["type"] == "activity")]
+    wished_on = (chat_wishes["t_reported_h"].to_numpy() // 24).astype(int)
+    assert len(chat_wishes) and (invited[chat_wishes["resident"].to_numpy()] > wished_on).all()
 
 
 def test_a_wrong_value_for_the_new_key_names_the_file_and_key(tmp_path, monkeypatch):

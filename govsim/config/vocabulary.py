@@ -170,7 +170,7 @@ class Unit(NamedTuple):
     """A unit: its Chinese and English label, what it means, and
 
     - ``range``: the values a quantity in it can take; a 95% interval across replicates
-      stays inside (``govsim.tables.mean_ci``: logit scale for 0–1, log scale for ≥ 0);
+      stays inside (``govsim.results.tables.mean_ci``: logit scale for 0–1, log scale for ≥ 0);
     - ``limit``: the bound of a number a file gives in it, checked when the file is loaded
       (None: not a number, or any finite number up to ±1e12);
     - ``shown``, ``factor``, ``digits``: how people read a value (the unit it is shown in,

@@ -32,7 +32,7 @@ from govsim.config.schedule import OpenClock
 from govsim.core.institutions import Institution
 from govsim.core.load import Population, Scenario, load_population, load_scenario
 from govsim.core.mechanisms import MODULES
-from govsim.core.module import Module, Step, check_modules, declared, plan
+from govsim.core.module import Module, Step, channel_terms, check_modules, declared, plan
 from govsim.core.population import make_population
 from govsim.core.records import AGE_GROUPS, NeedTable
 from govsim.core.streams import stream
@@ -138,6 +138,7 @@ class GovernanceModel(mesa.Model):
             schedules=self.schedules,
             needs=NeedTable(capacity=max(1024, int(residents) * 3)),
             report_at_arising=report_at_arising,
+            channels=tuple(channel_terms((*MODULES, *modules))),
         )
         self.modules: list[Module] = []
         for cls in (*MODULES, *modules):

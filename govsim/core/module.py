@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from govsim.config.declare import Const, Par, check_key
-from govsim.config.vocabulary import check_unit
+from govsim.config.vocabulary import CHANNELS, Term, check_unit
 from govsim.core.streams import keyed_uniform, stream_at
 
 
@@ -264,6 +264,11 @@ class Module:
     ``provides`` names methods other modules may call (``Routing.intake``: a found need
     goes into the structure at once); ``uses`` names the ones this module calls, which it
     finds in ``self.services`` — the only way a module reaches another.
+
+    ``channels`` names the ways by which needs reach the structure that the module adds to
+    the vocabulary's (``vocabulary.CHANNELS``: walk-in, remote, discovered), each a
+    ``Term(zh, en)``; the module reports through one with ``self.channel(key)``, and a run's
+    needs table, catalogue and need-flows chart show it (``channel_terms``).
     """
 
     name: ClassVar[str] = ""
@@ -276,6 +281,7 @@ class Module:
     provides: ClassVar[tuple[str, ...]] = ()
     constants: ClassVar[tuple[Const, ...]] = ()  # numbers fixed in the module's code
     uses: ClassVar[tuple[str, ...]] = ()
+    channels: ClassVar[dict[str, Term]] = {}  # channels this module adds (key -> Term)
     _keyed_names: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kw):
@@ -289,6 +295,17 @@ class Module:
         self.seed = seed
         self.services: dict[str, Callable] = {}
         self.setup()
+
+    def channel(self, key: str) -> int:
+        """The code of channel ``key`` in this run (``Reports(..., channel)``): one of the
+        vocabulary's or one a module of the run declares."""
+        try:
+            return self.w.channels.index(key)
+        except ValueError:
+            raise KeyError(
+                f"module {self.name!r}: no channel {key!r} in this run; the channels are "
+                f"{', '.join(self.w.channels)} (declare a new one in the module's channels)"
+            ) from None
 
     @classmethod
     def check(cls, scenario, path) -> None:
@@ -416,7 +433,33 @@ def check_modules(modules) -> list[tuple[Any, Step]]:
                     f"rank {o.headline}; give one another rank"
                 )
             ranks[o.headline] = f"{m.name}.{o.key}"
+    channel_terms(modules)
     return plan(modules)
+
+
+def channel_terms(modules) -> dict[str, Term]:
+    """The channels of a run of ``modules``: the vocabulary's, then those each module adds
+    (``Module.channels``), in module order; the position is a need's channel code.  A
+    channel declared twice, or not as a ``Term``, is an error naming the module."""
+    out: dict[str, Term] = dict(CHANNELS)
+    for m in modules:
+        for key, term in m.channels.items():
+            if not isinstance(term, Term):
+                raise ValueError(
+                    f"module {m.name!r}: channel {key!r} must be a vocabulary Term(zh, en)"
+                )
+            if key in out:
+                raise ValueError(
+                    f"module {m.name!r}: channel {key!r} is already declared (the vocabulary's "
+                    "or another module's); choose another key"
+                )
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+                raise ValueError(
+                    f"module {m.name!r}: channel key {key!r} must be lower-case letters, "
+                    "digits and '_'"
+                )
+            out[key] = term
+    return out
 
 
 def declared(modules: list[type[Module]], attr: str) -> list:

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from govsim.config.schedule import WeeklySchedule
 from govsim.config.vocabulary import ABOVE_COMMUNITY_ACTORS
-from govsim.core.records import HopLog, Households, NeedTable, Residents
+from govsim.core.records import CHANNEL_NAMES, HopLog, Households, NeedTable, Residents
 from govsim.core.structure import Kind
 
 
@@ -34,6 +34,8 @@ class World:
     needs: NeedTable
     hops: HopLog = field(default_factory=HopLog)
     report_at_arising: bool = False  # verification: every need reported as it arises
+    # the channels of this run (``module.channel_terms``): a need's channel code indexes it
+    channels: tuple[str, ...] = CHANNEL_NAMES
 
     @cached_property
     def above_community(self) -> np.ndarray:

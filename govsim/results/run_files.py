@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim.config.vocabulary import CHANNELS, NEED_TYPE_KEYS
+from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.measure import SETTLE_DAYS
-from govsim.core.module import declared
-from govsim.core.records import CHANNEL_NAMES, GROUP_CODES, HOP_EVENTS, STATUS_NAMES
+from govsim.core.module import channel_terms, declared
+from govsim.core.records import GROUP_CODES, HOP_EVENTS, STATUS_NAMES
 from govsim.results.atomic import atomic_write, jsonable
 from govsim.version import __version__
 
@@ -47,7 +47,7 @@ def needs_frame(model) -> pd.DataFrame:
             "resident": nd.col("resident"),
             "group": np.array(GROUP_CODES)[nd.col("group").astype(np.int64)],
             "status": np.array(STATUS_NAMES)[nd.col("status").astype(np.int64)],
-            "channel": np.where(ch >= 0, np.array(CHANNEL_NAMES)[np.maximum(ch, 0)], ""),
+            "channel": np.where(ch >= 0, np.array(model.world.channels)[np.maximum(ch, 0)], ""),
             "entry": node("entry"),
             "resolver": node("resolver"),
             "t_arose_h": nd.col("t_arose"),
@@ -111,7 +111,7 @@ def catalog(modules) -> dict:
             o.key
             for o in sorted((o for o in outs if o.headline is not None), key=lambda o: o.headline)
         ],
-        "channels": {k: {"zh": c.zh, "en": c.en} for k, c in CHANNELS.items()},
+        "channels": {k: {"zh": c.zh, "en": c.en} for k, c in channel_terms(modules).items()},
         "settle_days": SETTLE_DAYS,
     }
 

@@ -248,7 +248,7 @@ class Sessions(Module):
         ),
     )
     uses = ("intake", "deliberate")
-    provides = ("recent_any",)
+    provides = ("recent_any", "invite")
 
     @classmethod
     def check(cls, sc, path) -> None:
