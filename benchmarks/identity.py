@@ -48,6 +48,14 @@ def compare(a: Path, b: Path) -> int:
     import pandas as pd
 
     bad = 0
+    runs_a = {p.parent.relative_to(a) for p in a.rglob("summary.json")}
+    runs_b = {p.parent.relative_to(b) for p in b.rglob("summary.json")}
+    if not runs_a:
+        print(f"no runs in {a}: nothing to compare")
+        return 1
+    for run in sorted(runs_b - runs_a):
+        print(run, "MISSING in", a)
+        bad += 1
     for sa in sorted(a.rglob("summary.json")):
         run = sa.parent.relative_to(a)
         sb = b / run / "summary.json"

@@ -10,7 +10,15 @@ import pytest
 from govsim import GovernanceModel, load_scenario
 from govsim.config.declare import Par
 from govsim.core.mechanisms import MODULES
-from govsim.core.module import PHASE_NAMES, Module, Outcome, Step, check_modules, plan
+from govsim.core.module import (
+    PHASE_NAMES,
+    Module,
+    Outcome,
+    Step,
+    UndeclaredName,
+    check_modules,
+    plan,
+)
 from govsim.core.records import Residents
 from govsim.core.streams import keyed_uniform, stream, stream_at
 from govsim.core.summary import OUTCOMES, by_group, daily_reporters, headline, per_replicate
@@ -300,15 +308,15 @@ def test_a_module_draws_only_from_the_streams_it_declares():
         sessions.rng["assign"].random(3), stream(m.seed, "sessions.assign").random(3)
     )
     with pytest.raises(
-        KeyError,
+        UndeclaredName,
         match=r"module 'routing' has no keyed draw 'relays'; its "
         "keyed draws are authority, relay",
     ):
         routing.keyed_draw("relays", ids, 2)
-    with pytest.raises(KeyError, match="module 'sessions' has no keyed draw 'assign'"):
+    with pytest.raises(UndeclaredName, match="module 'sessions' has no keyed draw 'assign'"):
         sessions.keyed_stream("assign", 4)  # a stream, not a keyed draw
     with pytest.raises(
-        KeyError, match="module 'routing' has no stream 'relay'; its streams are none"
+        UndeclaredName, match="module 'routing' has no stream 'relay'; its streams are none"
     ):
         routing.rng["relay"]
 
@@ -370,3 +378,58 @@ def test_switching_a_mechanism_on_leaves_the_other_draws_alone():
     common = set(ra) & set(rb)
     assert len(common) > 50
     assert all(ra[k] == rb[k] for k in common)
+
+
+def test_a_draw_or_channel_the_module_does_not_declare_is_refused_at_import():
+    """The module's code is read when its class is defined: a keyed draw, a stream or a
+    channel it names without declaring is one error naming the module, the call and what
+    it declares."""
+    from govsim.core.module import Module, UndeclaredName
+
+    with pytest.raises(UndeclaredName, match=r"module 'typo': self\.keyed_draw\('reed'\)"):
+
+        class Typo(Module):
+            name = "typo"
+            keyed = ("read",)
+
+            def step(self, day):
+                return self.keyed_draw("reed", np.arange(3), day)
+
+    with pytest.raises(UndeclaredName, match=r"self\.rng\['visit'\] in Rng names 'visit'"):
+
+        class Rng(Module):
+            name = "rng_typo"
+            streams = ("visits",)
+
+            def step(self, day):
+                return self.rng["visit"].random()
+
+    with pytest.raises(UndeclaredName, match=r"self\.channel\('chatt'\) .* channels"):
+
+        class Channel(Module):
+            name = "channel_typo"
+
+            def step(self, day):
+                return self.channel("chatt")
+
+    class Fine(Module):  # declared names, and the vocabulary's channels, are accepted
+        name = "fine_draws"
+        keyed = ("read",)
+        streams = ("visits",)
+
+        def step(self, day):
+            self.rng["visits"].random()
+            self.channel("walk_in")
+            return self.keyed_draw("read", np.arange(3), day)
+
+
+def test_a_service_no_module_provides_is_refused_at_load():
+    from govsim.core.load import load_scenario
+    from govsim.core.module import Module
+
+    class Needy(Module):
+        name = "needy"
+        uses = ("hotline_queue",)
+
+    with pytest.raises(ValueError, match="module 'needy' uses hotline_queue, which no module"):
+        load_scenario("baseline", modules=(Needy,))

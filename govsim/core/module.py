@@ -239,6 +239,10 @@ def _cycle(todo: list[int], before: list[set[int]]) -> list[int]:
 _PROCESS = re.compile(r"[a-z][a-z0-9_]*\Z")  # a stream's process name: growth, self_report
 
 
+class UndeclaredName(ValueError):
+    """A module draws from a process, or reports through a channel, it does not declare."""
+
+
 class Streams(dict):
     """A module's random streams by process name; an undeclared name is refused."""
 
@@ -247,7 +251,7 @@ class Streams(dict):
         self.module = module
 
     def __missing__(self, process: str):
-        raise KeyError(
+        raise UndeclaredName(
             f"module {self.module!r} has no stream {process!r}; its streams are "
             f"{', '.join(self) or 'none'} (declare it in the module's streams)"
         )
@@ -287,6 +291,7 @@ class Module:
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
         _check_class(cls)
+        _check_draws(cls, f"module {cls.name or cls.__name__!r}")
         cls._keyed_names = {p: f"{cls.name}.{p}" for p in cls.keyed}
 
     def __init__(self, world, rng: dict[str, np.random.Generator], seed: int):
@@ -302,7 +307,7 @@ class Module:
         try:
             return self.w.channels.index(key)
         except ValueError:
-            raise KeyError(
+            raise UndeclaredName(
                 f"module {self.name!r}: no channel {key!r} in this run; the channels are "
                 f"{', '.join(self.w.channels)} (declare a new one in the module's channels)"
             ) from None
@@ -329,7 +334,7 @@ class Module:
     def _keyed(self, process: str) -> str:
         name = self._keyed_names.get(process)
         if name is None:
-            raise KeyError(
+            raise UndeclaredName(
                 f"module {self.name!r} has no keyed draw {process!r}; its keyed draws are "
                 f"{', '.join(self.keyed) or 'none'} (declare it in the module's keyed)"
             )
@@ -363,6 +368,61 @@ class Module:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} module {self.name!r}>"
+
+
+# the calls through which a module draws or reports, and the declaration each name must be in
+_DRAWS = {"keyed_draw": "keyed", "keyed_stream": "keyed", "channel": "channels"}
+
+
+def _check_draws(cls, where: str) -> None:
+    """The names a module's code draws from and reports through, read from its source
+    when the class is defined: ``self.keyed_draw("x", …)``, ``self.keyed_stream("x", …)``
+    and ``self.rng["x"]`` must name a declared process, ``self.channel("x")`` a channel of
+    the vocabulary or of the module.  (A name that is not a literal, or a class whose
+    source cannot be read, is checked at the draw itself.)"""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        return
+    allowed = {
+        "keyed": set(cls.keyed),
+        "streams": set(cls.streams),
+        "channels": set(CHANNELS) | set(cls.channels),
+    }
+
+    def literal(node) -> str | None:
+        return (
+            node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+        )
+
+    def is_self(node, attr: str) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == attr
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+        )
+
+    for node in ast.walk(tree):
+        found = None
+        if isinstance(node, ast.Call) and node.args:
+            for method, decl in _DRAWS.items():
+                if is_self(node.func, method) and (name := literal(node.args[0])) is not None:
+                    found = (f"self.{method}({name!r})", decl, name)
+        elif isinstance(node, ast.Subscript) and is_self(node.value, "rng"):
+            if (name := literal(node.slice)) is not None:
+                found = (f"self.rng[{name!r}]", "streams", name)
+        if found and found[2] not in allowed[found[1]]:
+            code, decl, name = found
+            have = ", ".join(sorted(allowed[decl])) or "none"
+            raise UndeclaredName(
+                f"{where}: {code} in {cls.__name__} names {name!r}, which the module's {decl} "
+                f"does not declare (declared: {have}); declare it in {decl}"
+            )
 
 
 def _check_class(cls) -> None:
@@ -434,6 +494,14 @@ def check_modules(modules) -> list[tuple[Any, Step]]:
                 )
             ranks[o.headline] = f"{m.name}.{o.key}"
     channel_terms(modules)
+    provided = {n for m in modules for n in m.provides}
+    for m in modules:
+        missing = [u for u in m.uses if u not in provided]
+        if missing:
+            raise ValueError(
+                f"module {m.name!r} uses {', '.join(missing)}, which no module provides "
+                f"(provided: {', '.join(sorted(provided)) or 'none'})"
+            )
     return plan(modules)
 
 
