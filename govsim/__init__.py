@@ -45,8 +45,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from govsim.config.reading import ScenarioError
-    from govsim.config.scenario import list_scenarios
+    from govsim.config.reading import ScenarioError, list_scenarios
     from govsim.core.load import Population, Scenario, load_population, load_scenario
     from govsim.core.model import GovernanceModel
     from govsim.presentation.notebook import plot

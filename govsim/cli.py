@@ -10,8 +10,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from govsim.config.reading import ScenarioError
-from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, builtin_order, list_scenarios
+from govsim.config.reading import ScenarioError, list_scenarios
+from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, builtin_order
 from govsim.core.load import load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
 from govsim.core.summary import OUTCOMES, headline

@@ -16,7 +16,7 @@ import pytest
 
 from govsim import ScenarioError, load_population, load_scenario
 from govsim.cli import main
-from govsim.config.scenario import POPULATION_DIR, SCENARIO_DIR
+from govsim.config.reading import POPULATION_DIR, SCENARIO_DIR
 from govsim.config.vocabulary import UNITS
 
 URBAN = (POPULATION_DIR / "urban.toml").read_text(encoding="utf-8")

@@ -10,7 +10,8 @@ import pytest
 
 from govsim import GovernanceModel, ScenarioError, load_scenario
 from govsim.config.declare import InstitutionKey, Par, Refers, ScheduleName, Strict, field
-from govsim.config.scenario import SCENARIO_DIR, references
+from govsim.config.reading import SCENARIO_DIR
+from govsim.config.scenario import references
 from govsim.core import structure
 from govsim.core.mechanisms import MODULES
 from govsim.core.module import Module

@@ -21,7 +21,7 @@ import pytest
 
 import govsim
 from govsim import GovernanceModel, list_scenarios, load_scenario
-from govsim.config.scenario import SCENARIO_DIR
+from govsim.config.reading import SCENARIO_DIR
 from govsim.core.records import NeedTable
 
 RESIDENTS = 3000

@@ -10,7 +10,7 @@ import pytest
 
 import govsim.config.reading as reading_mod
 from govsim import ScenarioError, list_scenarios, load_population, load_scenario
-from govsim.config.scenario import SCENARIO_DIR
+from govsim.config.reading import SCENARIO_DIR
 
 BASELINE = (SCENARIO_DIR / "baseline.toml").read_text(encoding="utf-8")
 

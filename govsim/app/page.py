@@ -11,8 +11,8 @@ from mesa.visualization.utils import update_counter
 
 from govsim.app.live import DEFAULT_RESIDENTS, LiveModel, Settings
 from govsim.app.views import network_figure, png, readout, series_figure
-from govsim.config.reading import population_name
-from govsim.config.scenario import builtin_order, list_populations
+from govsim.config.reading import list_populations, population_name
+from govsim.config.scenario import builtin_order
 from govsim.core.load import load_scenario
 from govsim.experiments.levers import LEVERS, levers_of
 from govsim.presentation.plot import org_chart, t

@@ -35,15 +35,12 @@ from govsim.config.declare import (
 )
 from govsim.config.reading import (
     NAME_RULE,
-    POPULATION_DIR,
     SCENARIO_DIR,
     ScenarioError,
-    list_populations,
     list_scenarios,
     read_spec,
     valid_name,
 )
-from govsim.config.schedule import WEEKDAYS
 
 
 def validate(model: type[BaseModel], data: dict, sources: dict, path: Path, check: Callable) -> Any:
@@ -331,17 +328,9 @@ def builtin_order() -> list[str]:
 
 
 __all__ = [
-    "ScenarioError",
-    "SCENARIO_DIR",
-    "POPULATION_DIR",
-    "NAME_RULE",
-    "list_scenarios",
-    "list_populations",
     "builtin_order",
     "route_of",
     "check_routes",
     "references",
-    "valid_name",
     "validate",
-    "WEEKDAYS",
 ]

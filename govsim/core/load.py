@@ -17,12 +17,10 @@ from typing import Any
 from govsim.config.reading import (
     NAME_RULE,
     ScenarioError,
-    list_populations,
-    list_scenarios,
     read_file,
     valid_name,
 )
-from govsim.config.scenario import builtin_order, check_population, check_references, validate
+from govsim.config.scenario import check_population, check_references, validate
 from govsim.core.spec import schemas
 
 Scenario = schemas().Scenario
@@ -65,10 +63,6 @@ __all__ = [
     "Scenario",
     "Population",
     "InstitutionSpec",
-    "ScenarioError",
     "load_scenario",
     "load_population",
-    "list_scenarios",
-    "list_populations",
-    "builtin_order",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govsim.config.declare import Const, Par, nested_model
+from govsim.config.declare import Const, nested_model
 from govsim.core import institutions, measure, population, structure
 from govsim.core.mechanisms import MODULES
 from govsim.core.spec import declarations
@@ -225,7 +225,9 @@ def parameter_table_markdown(
 
     ``scenarios`` / ``populations``: loaded files to show (default: the built-in ones);
     ``modules``: extra mechanism modules whose declarations to include."""
-    from govsim.core.load import builtin_order, list_populations, load_population, load_scenario
+    from govsim.config.reading import list_populations
+    from govsim.config.scenario import builtin_order
+    from govsim.core.load import load_population, load_scenario
 
     if scenarios is None:
         scenarios = [load_scenario(n) for n in builtin_order()]
@@ -321,4 +323,8 @@ def _free_time(blocks: dict) -> str:
     )
 
 
-__all__ = ["Par", "parameter_table_markdown", "declared_rows", "constants"]
+__all__ = [
+    "parameter_table_markdown",
+    "declared_rows",
+    "constants",
+]

@@ -27,7 +27,7 @@ from scipy.spatial import Delaunay
 
 from govsim.config.declare import REQUIRED, Hours, Level, NonNeg, Par
 from govsim.config.reading import ScenarioError
-from govsim.config.vocabulary import ACTORS, LEVEL_NAMES
+from govsim.config.vocabulary import ACTORS, LEVEL_NAMES, UNIT_LEVELS
 from govsim.core.records import Households, Residents
 
 LevelName = Literal[tuple(LEVEL_NAMES)]  # type: ignore[valid-type]
@@ -181,7 +181,7 @@ class Units:
         """Community, jurisdiction and grid of every resident (the ``Residents`` overlays)."""
         return {
             lvl: self.building_unit[lvl][r.building].astype(np.int32)
-            for lvl in ("community", "jurisdiction", "grid")
+            for lvl in UNIT_LEVELS[1:]  # the units below the district, largest first
         }
 
 

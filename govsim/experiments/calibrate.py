@@ -397,7 +397,7 @@ def _reference(scenario) -> Scenario:
         return scenario
     if scenario is not None:
         return load_scenario(scenario)
-    from govsim.core.load import builtin_order
+    from govsim.config.scenario import builtin_order
 
     refs = [s for s in map(load_scenario, builtin_order()) if s.scenario.reference]
     if len(refs) != 1:

@@ -63,15 +63,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from govsim.config.reading import ScenarioError, read_toml
-from govsim.config.scenario import (
-    MAX_DAYS,
-    MAX_RESIDENTS,
-    NAME_RULE,
-    _format_error,
-    builtin_order,
-    valid_name,
-)
+from govsim.config.reading import NAME_RULE, ScenarioError, read_toml, valid_name
+from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, builtin_order
 from govsim.experiments.levers import LEVER
 from govsim.version import __version__
 

@@ -17,7 +17,7 @@ from govsim.presentation.text import label
 from govsim.results.reading import Results
 from govsim.results.tables import mean_ci
 
-EQUITY_GROUPS = ("elderly", "working_age", "migrant", "vulnerable")
+EQUITY_GROUPS = tuple(g for g in GROUPS if g != "all")  # every group of the vocabulary
 
 
 @chart
