@@ -340,13 +340,13 @@ def test_references_chain_name_their_own_file_and_may_cross_between_files(tmp_pa
         "[institutions.rc]\n"
         'staff = { value = 9, source = "assumption: b" }\n'
         'windows = { same_as = "a:institutions.rc.windows" }\n'
-        'members = { same_as = "b:institutions.rc.windows" }\n',  # its own file, a chain
+        '[institutions.street]\nwindows = { same_as = "b:institutions.rc.windows" }\n',  # its own file, a chain
         "b",
     )
     sa, sb = load_scenario(a), load_scenario(b)
     assert (sa.institutions["rc"].staff, sb.institutions["rc"].windows) == (9, 3)
-    assert sb.institutions["rc"].members == 3
-    assert sb.sources["institutions.rc.members"] == "assumption: a"
+    assert sb.institutions["street"].windows == 3
+    assert sb.sources["institutions.street.windows"] == "assumption: a"
     # a chain that comes back to itself is a loop, named where the loop closes
     b.write_text(
         'extends = "baseline"\n[institutions.rc]\nstaff = { same_as = "a:institutions.rc.staff" }\n',
@@ -357,11 +357,14 @@ def test_references_chain_name_their_own_file_and_may_cross_between_files(tmp_pa
     assert "a loop" in err.message
     assert "a.toml:institutions.rc.staff -> b.toml:institutions.rc.staff" in err.message
     # a key that refers to itself, and a key that refers to its own inside
-    for target in ("institutions.rc.staff", "institutions.rc.staff.x"):
+    for target, says in (
+        ("institutions.rc.staff", "a loop"),
+        ("institutions.rc.staff.x", "a loop"),
+    ):
         p = child(tmp_path, f'[institutions.rc]\nstaff = {{ same_as = "self:{target}" }}\n', "self")
         err = error_of(p)
-        assert_names(err, p, "institutions.rc.staff")
-        assert "a loop" in err.message
+        assert err.key in ("institutions.rc.staff", "institutions.rc.staff.same_as")
+        assert says in err.message, err.message
 
 
 @pytest.mark.parametrize(
@@ -378,6 +381,8 @@ def test_references_chain_name_their_own_file_and_may_cross_between_files(tmp_pa
         ("institutions.rc.staff", "must be 'file:dotted.key'"),
         ("baseline:", "must be 'file:dotted.key'"),
         ("baseline:institutions..staff", "must be 'file:dotted.key'"),
+        # a value of another parameter: another unit and meaning
+        ("baseline:institutions.street.relay_loss", "'staff' and 'institutions.street.relay_loss'"),
     ],
 )
 def test_a_bad_reference_is_one_line_naming_the_file_and_key(tmp_path, reference, says):
@@ -419,7 +424,8 @@ def test_a_reference_is_resolved_before_changes_and_validation(tmp_path):
         tmp_path, '[institutions.rc]\nstaff = { same_as = "baseline:institutions.rc.name_zh" }\n'
     )
     err = error_of(p)
-    assert_names(err, p, "institutions.rc.staff")  # a text where a number belongs
+    assert_names(err, p, "institutions.rc.staff")  # another parameter: a text for a number
+    assert "takes the same parameter" in err.message
     p = child(
         tmp_path, '[institutions.rc]\nstaff = { same_as = "baseline:institutions.street.staff" }\n'
     )

@@ -25,7 +25,9 @@ only: nothing in a file can run code).  Four conventions on top of plain TOML:
   files share (the reference structure's fitted times, for instance, live in
   ``calibrated.toml``).  The file is named like ``extends`` — beside the referring file,
   or a built-in file (``scenarios/`` or ``scenarios/populations/``); a file may name
-  itself.  A reference stands alone (no ``value`` or ``source`` beside it); it may sit
+  itself.  It takes the same parameter (the key it names ends in the same name:
+  ``relay_delay_h`` from a ``relay_delay_h``, never from a ``relay_loss``), so a value
+  keeps its unit and meaning.  A reference stands alone (no ``value`` or ``source`` beside it); it may sit
   inside a value (``base_logit = { value = { election = { same_as = "…" }, … } }``).  As
   for sources, the dotted forms are the same TOML data (``base_logit.value.election.same_as
   = "…"``) and keep long lines short.
@@ -216,6 +218,14 @@ REFERENCE_RULE = (
 )
 
 
+def _parameter(key: str) -> str:
+    """The parameter a dotted key ends in (``institutions.rc.relay_delay_h`` ->
+    ``relay_delay_h``; ``behaviour.base_logit.value.election`` -> ``election``), or "" for an
+    item of a list."""
+    parts = [p for p in key.split(".") if p and p != "value"]
+    return parts[-1] if parts and not parts[-1].isdigit() else ""
+
+
 def _reference(data: dict, path: Path, prefix: str) -> Ref:
     """The ``Ref`` of a ``{ same_as = "file:key" }`` table at ``prefix`` of ``path``."""
     where = f"{prefix}.{REFERENCE}" if prefix else REFERENCE
@@ -394,6 +404,16 @@ class _Reading:
                     ref.key,
                     f"same_as {ref.text!r}: {ref.target.name} has no key {target!r}",
                 )
+        mine, theirs = _parameter(ref.key), _parameter(target)
+        if mine and theirs and mine != theirs:
+            raise ScenarioError(
+                ref.file,
+                ref.key,
+                f"same_as {ref.text!r}: a reference takes the same parameter from another file "
+                f"or table, but {ref.key!r} is {mine!r} and {target!r} is {theirs!r} (a value "
+                "of another kind would come with another unit and meaning); write the value "
+                "itself",
+            )
         own = {k: s for k, s in sources.items() if k == target or k.startswith(target + ".")}
         if target not in own:  # the source of the nearest table above, as the parameter table
             above = [target.rsplit(".", i)[0] for i in range(1, target.count(".") + 1)]
