@@ -13,8 +13,8 @@ import pytest
 from scipy.special import ndtri
 
 from govsim import GovernanceModel, load_scenario
-from govsim.core.institutions import PROCESSING_SIGMA
 from govsim.core.mechanisms.routing import relay_end
+from govsim.core.mechanisms.service import PROCESSING_SIGMA, processing_end
 from govsim.core.mechanisms.workload import admin_load, staff_hours
 from govsim.core.records import (
     ACTIVITY,
@@ -307,7 +307,7 @@ def test_processing_end_without_time_limit():
     assert a.spec.processing_days == 3 and a.spec.time_limit_days is None
     assert a.hours_per_open_day == pytest.approx(OPEN_H_PER_DAY)
     # u = 0.5 -> exactly 3 working days = 21 open hours from Monday 9:00 -> Thursday 9:00
-    out = a.processing_end(np.array([at(0, 9.0)]), np.array([0.5]))
+    out = processing_end(a, np.array([at(0, 9.0)]), np.array([0.5]))
     assert out[0] == pytest.approx(at(3, 9.0))
 
 
@@ -316,18 +316,18 @@ def test_time_limit_caps_the_back_office_delay():
     free = agent(tiny(), "street")
     t = np.array([at(0, 9.0)])
     # u = 0.5: 3 days wanted, capped at 2 = 14 open hours -> Wednesday 9:00
-    assert limited.processing_end(t, np.array([0.5]))[0] == pytest.approx(at(2, 9.0))
+    assert processing_end(limited, t, np.array([0.5]))[0] == pytest.approx(at(2, 9.0))
     # a slow file (u = 0.999, about 30 days) is still finished within the limit
     assert processing_days(0.999) > 20
-    assert limited.processing_end(t, np.array([0.999]))[0] == pytest.approx(at(2, 9.0))
+    assert processing_end(limited, t, np.array([0.999]))[0] == pytest.approx(at(2, 9.0))
     # a quick file (u = 0.01, about half a day) is not affected by the limit
     quick = np.array([0.01])
     assert processing_days(0.01) < 2
-    assert limited.processing_end(t, quick)[0] == pytest.approx(free.processing_end(t, quick)[0])
+    assert processing_end(limited, t, quick)[0] == pytest.approx(processing_end(free, t, quick)[0])
     # over many draws: never later than without a limit, never beyond 2 working days
     u = np.random.default_rng(3).random(2000)
     tt = np.full(2000, at(0, 9.0))
-    lim, unl = limited.processing_end(tt, u), free.processing_end(tt, u)
+    lim, unl = processing_end(limited, tt, u), processing_end(free, tt, u)
     assert np.all(lim <= unl + 1e-9)
     d_open = limited.clock.to_open(lim) - limited.clock.to_open(tt)
     assert d_open.max() == pytest.approx(2 * OPEN_H_PER_DAY)
@@ -338,9 +338,9 @@ def test_no_back_office_returns_front_desk_time():
     a = agent(tiny(), "rc")
     assert a.spec.processing_days == 0
     t = np.array([at(0, 10.0), at(1, 15.0)])
-    np.testing.assert_array_equal(a.processing_end(t, np.array([0.9, 0.1])), t)
+    np.testing.assert_array_equal(processing_end(a, t, np.array([0.9, 0.1])), t)
     b = agent(tiny({"institutions.street.accept_first": True}), "street")
-    np.testing.assert_array_equal(b.processing_end(t, np.array([0.9, 0.1])), t)
+    np.testing.assert_array_equal(processing_end(b, t, np.array([0.9, 0.1])), t)
 
 
 # ------------------------------------------------------------------ proactive discovery

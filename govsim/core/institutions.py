@@ -22,21 +22,9 @@ import heapq
 
 import numpy as np
 from mesa.discrete_space import FixedAgent
-from scipy.special import ndtri
 
-from govsim.config.declare import Const
 from govsim.config.schedule import OpenClock, WeeklySchedule
 from govsim.core.records import QueueEntry
-
-PROCESSING_SIGMA = 0.75  # assumption: spread (lognormal sigma) of back-office processing times
-CONSTANTS = (
-    Const(
-        "PROCESSING_SIGMA",
-        "spread (lognormal σ) of back-office processing times",
-        "—",
-        "assumption: a long right tail of processing times",
-    ),
-)
 
 
 class Institution(FixedAgent):
@@ -196,16 +184,3 @@ class Institution(FixedAgent):
             start, end = self.clock.to_open([24.0 * day, 24.0 * (day + 1)]).tolist()
             self._open_of = (day, start, end)
         return self._open_of[1], self._open_of[2]
-
-    def processing_end(self, t_done: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Back office (后台): a lognormal number of working days after the front desk,
-        capped by a time-limit commitment where the structure has one (001:
-        「前台受理、后台限时办结」)."""
-        spec = self.spec
-        if spec.accept_first or spec.processing_days <= 0:
-            return t_done
-        days = spec.processing_days * np.exp(PROCESSING_SIGMA * ndtri(np.clip(u, 1e-9, 1 - 1e-9)))
-        if spec.time_limit_days is not None:
-            days = np.minimum(days, spec.time_limit_days)
-        oc = self.clock.to_open(t_done) + days * self.hours_per_open_day
-        return self.clock.from_open(oc, side="left")

@@ -31,6 +31,7 @@ from typing import Annotated
 
 import numpy as np
 from pydantic import Field
+from scipy.special import ndtri
 
 from govsim.config.declare import REQUIRED, Const, NeedType, NonNeg, Par, Share, every
 from govsim.config.reading import ScenarioError
@@ -41,6 +42,24 @@ from govsim.core.records import HOP_SERVED, IN_SYSTEM, RESOLVED, Hops
 
 MAX_WINDOWS = 10_000  # a sanity bound: no service hall has more parallel slots
 BACKGROUND_WEEKS = 8  # weeks of requests the background load is drawn from
+
+
+PROCESSING_SIGMA = 0.75  # assumption: spread (lognormal sigma) of back-office processing times
+
+
+def processing_end(a, t_done: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Back office (后台) of institution ``a``: a lognormal number of working days after the
+    front desk (median ``processing_days``, each need's own draw ``u``), capped by a
+    time-limit commitment where the structure has one (001: 「前台受理、后台限时办结」);
+    none where the file accepts first (000: 「信用在先、审核在后」)."""
+    spec = a.spec
+    if spec.accept_first or spec.processing_days <= 0:
+        return t_done
+    days = spec.processing_days * np.exp(PROCESSING_SIGMA * ndtri(np.clip(u, 1e-9, 1 - 1e-9)))
+    if spec.time_limit_days is not None:
+        days = np.minimum(days, spec.time_limit_days)
+    oc = a.clock.to_open(t_done) + days * a.hours_per_open_day
+    return a.clock.from_open(oc, side="left")
 
 
 class Service(Module):
@@ -179,6 +198,12 @@ class Service(Module):
             "sanity bound: no service hall has more parallel slots",
         ),
         Const(
+            "PROCESSING_SIGMA",
+            "spread (lognormal σ) of back-office processing times",
+            "—",
+            "assumption: a long right tail of processing times",
+        ),
+        Const(
             "BACKGROUND_WEEKS",
             "weeks of requests the load of residents not simulated is drawn from",
             "weeks",
@@ -295,7 +320,7 @@ class Service(Module):
             return
         self.served[a.node] += len(done_ids)
         self.wait_hours[a.node] += float((t_start - t_arr).sum())
-        t_done = a.processing_end(t_end, nd.u_process[done_ids])
+        t_done = processing_end(a, t_end, nd.u_process[done_ids])
         nd.t_resolved[done_ids] = t_done + nd.relay_up_h[done_ids]
         nd.resolver[done_ids] = a.node
         # a hop at the handling institution: arrival, start and end of service
