@@ -577,10 +577,9 @@ def apply_changes(raw: dict, changes: dict[str, Any], path: Path | str) -> dict:
 @cache
 def _population_names() -> dict[str, tuple[str, str]]:
     out = {}
-    for p in sorted(POPULATION_DIR.glob("*.toml")):
-        with p.open("rb") as f:
-            data = tomllib.load(f)
-        out[p.stem] = (data.get("short_zh") or p.stem, data.get("short_en") or p.stem)
+    for key in list_populations():
+        data = read_toml(POPULATION_DIR / f"{key}.toml")
+        out[key] = (data.get("short_zh") or key, data.get("short_en") or key)
     return out
 
 

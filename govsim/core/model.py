@@ -32,7 +32,7 @@ from govsim.config.schedule import OpenClock
 from govsim.core.institutions import Institution
 from govsim.core.load import Population, Scenario, load_population, load_scenario
 from govsim.core.mechanisms import MODULES
-from govsim.core.module import Module, Step, channel_terms, check_modules, declared, plan
+from govsim.core.module import Module, Step, channel_terms, check_modules, declared
 from govsim.core.population import make_population
 from govsim.core.records import AGE_GROUPS, NeedTable
 from govsim.core.streams import stream
@@ -48,12 +48,6 @@ OPEN_CLOCK_DAYS = 800  # the open clock is precomputed this far and extended on 
 def module_streams(module, seed: int) -> dict[str, np.random.Generator]:
     """The named random streams a module declares, each ``"<module>.<process>"``."""
     return {p: stream(seed, f"{module.name}.{p}") for p in module.streams}
-
-
-def day_plan(modules: list[Module]) -> list[tuple[Module, Step, object]]:
-    """Every step of every module in the order of the day (``govsim.core.module.plan``,
-    which refuses an unclear or broken plan), with the bound method it calls."""
-    return [(m, s, getattr(m, s.method)) for m, s in plan(modules)]
 
 
 class GovernanceModel(mesa.Model):
@@ -85,7 +79,8 @@ class GovernanceModel(mesa.Model):
                 raise TypeError(f"rng must be an integer seed, got {type(rng).__name__}")
             seed = int(rng)
         super().__init__(rng=seed)
-        check_modules((*MODULES, *modules))  # a bad day plan or clash: before any work
+        # the day's plan, checked with the modules' names, ranks and channels: before any work
+        planned = check_modules((*MODULES, *modules))
         # verification switch: every need is reported at its walk-in entry the moment it
         # arises (arrivals to the entry queues are then the Poisson need stream itself)
         self.report_at_arising = report_at_arising
@@ -150,7 +145,11 @@ class GovernanceModel(mesa.Model):
         services = {n: getattr(m, n) for m in self.modules for n in m.provides}
         for m in self.modules:
             m.connect(services)
-        self.plan = day_plan(self.modules)
+        # every step in the order of the day, with the bound method it calls
+        instance = {type(m): m for m in self.modules}
+        self.plan: list[tuple[Module, Step, Callable]] = [
+            (instance[cls], s, getattr(instance[cls], s.method)) for cls, s in planned
+        ]
         # ``days``: the run's length when it is known in advance (``mesa.batch_run``): the
         # model stops itself (``running``) and its last row holds the end-of-run outcomes
         self.horizon = None if days is None else int(days)
@@ -200,7 +199,7 @@ class GovernanceModel(mesa.Model):
     @property
     def queue_agents(self) -> list[Institution]:
         """The institutions with service windows (a queue)."""
-        return [a for a in self.node_agents if a.windows]
+        return self.world.queue_agents
 
     def summary(self) -> Summary:
         """Every outcome of the run so far (a dict; a table in a notebook)."""

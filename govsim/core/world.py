@@ -38,6 +38,17 @@ class World:
     channels: tuple[str, ...] = CHANNEL_NAMES
 
     @cached_property
+    def queue_agents(self) -> list:
+        """The institutions with service windows (a queue), by node."""
+        return [a for a in self.agents if a.windows]
+
+    def by_kind(self, values: np.ndarray) -> dict[str, float]:
+        """``values`` (one per institution node) summed over each kind's instances, in
+        instance order: what a module counted at each kind of institution."""
+        v = values.tolist()
+        return {k.key: sum(v[a.node] for a in k.agents) for k in self.kinds}
+
+    @cached_property
     def above_community(self) -> np.ndarray:
         """By institution node: is it government above the community (street office, town,
         district department: ``vocabulary.ABOVE_COMMUNITY_ACTORS``)?  The rest are the

@@ -441,15 +441,12 @@ class Routing(Module):
 
     def by_institution(self, day: int) -> dict[str, dict]:
         """By institution kind: requests that reached it, were relayed on, were lost."""
-        out = {}
-        for k in self.w.kinds:
-            nodes = [a.node for a in k.agents]
-            out[k.key] = {
-                name: int(sum(arr[nodes].tolist()))
-                for name, arr in (
-                    ("arrivals", self.arrivals),
-                    ("forwarded", self.forwarded),
-                    ("lost", self.lost),
-                )
-            }
-        return out
+        counts = {
+            name: self.w.by_kind(arr)
+            for name, arr in (
+                ("arrivals", self.arrivals),
+                ("forwarded", self.forwarded),
+                ("lost", self.lost),
+            )
+        }
+        return {k.key: {name: c[k.key] for name, c in counts.items()} for k in self.w.kinds}

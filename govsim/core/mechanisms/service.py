@@ -233,7 +233,6 @@ class Service(Module):
         pop = world.population
         self.service_mean = np.array([pop.needs.service_hours[t] for t in NEED_TYPE_KEYS])
         self.absence = pop.behaviour.staff_absence
-        self.queue_agents = [a for a in world.agents if a.windows]
         # inside the community (小事不出社区): any institution but the government above it
         self.inside_node = ~world.above_community
         # kinds whose queues carry background load, and their recent requests:
@@ -257,7 +256,7 @@ class Service(Module):
     def open_day(self, day: int) -> None:
         """Absences at every service point for ``day``; the day's background requests."""
         self.busy_today[:] = 0.0
-        for a in self.queue_agents:
+        for a in self.w.queue_agents:
             a.begin_day(day, self.rng["absence"], self.absence)
         for k in self.sampled.values():
             self._background(day, k)
@@ -338,13 +337,14 @@ class Service(Module):
     def by_institution(self, day: int) -> dict[str, dict]:
         """By institution kind: requests served and their mean wait (hours from arriving
         at the institution to the start of service; None for a kind without windows)."""
-        out = {}
-        for k in self.w.kinds:
-            nodes = [a.node for a in k.agents]
-            served = int(sum(self.served[nodes].tolist()))
-            wait = sum(self.wait_hours[nodes].tolist()) / max(1, served)
-            out[k.key] = {"served": served, "mean_wait_h": wait if k.spec.windows else None}
-        return out
+        served, wait = self.w.by_kind(self.served), self.w.by_kind(self.wait_hours)
+        return {
+            k.key: {
+                "served": served[k.key],
+                "mean_wait_h": wait[k.key] / max(1, served[k.key]) if k.spec.windows else None,
+            }
+            for k in self.w.kinds
+        }
 
     def settle(self, day: int) -> np.ndarray:
         """Needs whose answer has reached the resident by the end of ``day`` are resolved;
@@ -358,7 +358,7 @@ class Service(Module):
         return ids
 
     def daily(self, day: int) -> dict[str, float]:
-        return {"queue_length": sum(a.waiting() for a in self.queue_agents)}
+        return {"queue_length": sum(a.waiting() for a in self.w.queue_agents)}
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
         """Hours from a service case arising to its answer reaching the resident, over

@@ -271,13 +271,11 @@ class Workload(Module):
         """By institution kind: staff-hours a day of one instance on self-governance and on
         pushed-down tasks, on average."""
         days = max(day + 1, 1)
-        selfgov, admin = self.selfgov_total.tolist(), self.admin_total.tolist()
+        selfgov, admin = self.w.by_kind(self.selfgov_total), self.w.by_kind(self.admin_total)
         return {
             k.key: {
-                "selfgov_hours_per_instance_day": sum(selfgov[a.node] for a in k.agents)
-                / (days * len(k.agents)),
-                "admin_hours_per_instance_day": sum(admin[a.node] for a in k.agents)
-                / (days * len(k.agents)),
+                "selfgov_hours_per_instance_day": selfgov[k.key] / (days * len(k.agents)),
+                "admin_hours_per_instance_day": admin[k.key] / (days * len(k.agents)),
             }
             for k in self.w.kinds
         }
