@@ -30,9 +30,12 @@ are put together (``check_modules``): a mistake is one error naming the module.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -374,6 +377,49 @@ class Module:
 _DRAWS = {"keyed_draw": "keyed", "keyed_stream": "keyed", "channel": "channels"}
 
 
+@functools.cache
+def _classes_in(filename: str) -> dict[str, Any]:
+    """The class definitions of a source file by qualified name (``f.<locals>.C`` for a
+    class inside a function, as Python names it); the file is read and parsed once."""
+    import ast
+
+    try:
+        tree = ast.parse(Path(filename).read_text(encoding="utf-8"), filename)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return {}
+    found: dict[str, Any] = {}
+
+    def visit(statements, prefix: str) -> None:  # definitions are statements
+        for st in statements:
+            if isinstance(st, ast.ClassDef):
+                found[prefix + st.name] = st
+                visit(st.body, f"{prefix}{st.name}.")
+            elif isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef):
+                visit(st.body, f"{prefix}{st.name}.<locals>.")
+            else:
+                for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    for inner in getattr(st, block, ()):
+                        visit(
+                            getattr(inner, "body", [inner])
+                            if block in ("handlers", "cases")
+                            else [inner],
+                            prefix,
+                        )
+
+    visit(tree.body, "")
+    return found
+
+
+def _class_tree(cls):
+    """The syntax tree of ``cls``'s definition, or None where its source cannot be read
+    (a class typed into a notebook cell or built with ``exec``)."""
+    module = sys.modules.get(cls.__module__)
+    filename = getattr(module, "__file__", None)
+    if not filename or not filename.endswith(".py"):
+        return None
+    return _classes_in(filename).get(cls.__qualname__)
+
+
 def _check_draws(cls, where: str) -> None:
     """The names a module's code draws from and reports through, read from its source
     when the class is defined: ``self.keyed_draw("x", …)``, ``self.keyed_stream("x", …)``
@@ -381,12 +427,9 @@ def _check_draws(cls, where: str) -> None:
     the vocabulary or of the module.  (A name that is not a literal, or a class whose
     source cannot be read, is checked at the draw itself.)"""
     import ast
-    import inspect
-    import textwrap
 
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    except (OSError, TypeError, SyntaxError):
+    tree = _class_tree(cls)
+    if tree is None:
         return
     allowed = {
         "keyed": set(cls.keyed),
