@@ -56,6 +56,8 @@ POPULATION_DIR = SCENARIO_DIR / "populations"
 # the values ``govsim calibrate --apply`` fitted: written whole by the fit, read through
 # ``same_as`` by the files that use them; not a scenario
 CALIBRATED = SCENARIO_DIR / "calibrated.toml"
+NORMS = SCENARIO_DIR / "norms.toml"  # the cross-structure rules (govsim.config.norms)
+NOT_SCENARIOS = (CALIBRATED, NORMS)
 
 SOURCED = {"value", "source"}
 REFERENCE = "same_as"
@@ -71,7 +73,7 @@ class ScenarioError(ValueError):
 
 # ------------------------------------------------------------------ where the files are
 def list_scenarios() -> list[str]:
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml") if p != CALIBRATED)
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml") if p not in NOT_SCENARIOS)
 
 
 def list_populations() -> list[str]:
@@ -262,7 +264,7 @@ def _reference(data: dict, path: Path, prefix: str) -> Ref:
             if not cand.resolve().is_relative_to(base.resolve()):
                 raise ScenarioError(path, where, f"{text!r}: {cand} links outside {base}")
             return Ref(Path(path), prefix, cand, key, text)
-    known = sorted({*list_scenarios(), *list_populations(), CALIBRATED.stem})
+    known = sorted({*list_scenarios(), *list_populations(), *(p.stem for p in NOT_SCENARIOS)})
     raise ScenarioError(
         path,
         where,
@@ -432,7 +434,7 @@ def _find(name: str, path: Path, builtin_dir: Path) -> Path:
     ):
         if cand.is_file() and cand.suffix == ".toml":
             return cand
-    known = sorted(p.stem for p in Path(builtin_dir).glob("*.toml") if p != CALIBRATED)
+    known = sorted(p.stem for p in Path(builtin_dir).glob("*.toml") if p not in NOT_SCENARIOS)
     raise ScenarioError(
         path,
         "extends",

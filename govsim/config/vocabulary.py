@@ -61,6 +61,24 @@ ACTORS: dict[str, Term] = {
 }
 
 # government above the community: what they settle leaves the community (小事不出社区)
+# the figures the cross-structure rules (``scenarios/norms.toml``, ``govsim.config.norms``)
+# are read on, and the classes of what a body may decide of the administrative errands
+NORM_FIGURES: dict[str, Term] = {
+    "community_workers_per_10k": Term("每万人社区工作者", "community workers per 10,000 residents"),
+    "members_per_committee": Term("居委会成员", "members per committee"),
+    "admin_tasks": Term("下派行政任务", "administrative tasks pushed down"),
+    "decide_share": Term("行政事务自办比例", "share of administrative errands decided"),
+    "social_organisations_per_10k": Term(
+        "每万人登记社会组织", "registered social organisations per 10,000 residents"
+    ),
+}
+DECIDE_CLASSES: dict[str, Term] = {
+    "accept_and_proxy": Term("受理、代办", "accept and proxy"),
+    "street": Term("街道（镇）本级权限", "street or town powers"),
+    "delegated_approval": Term("审批权限下放", "delegated approval"),
+    "department": Term("职能部门", "department"),
+}
+
 ABOVE_COMMUNITY_ACTORS = frozenset({"street_office", "town_service_center", "district_department"})
 
 # need types, with short names for crowded places (organisation charts)

@@ -5,7 +5,9 @@ file is read (``govsim.config.reading.read_file``: found, TOML, ``extends``, ``r
 ``same_as``, sources beside values, and a run's ``changes`` such as
 ``{"institutions.rc.windows": 2}``), then validated (``govsim.config.scenario.validate``)
 against the schema of the built-in mechanisms plus any extra ``modules``, its numbers
-against their units' ranges, and cross-checked.  Every problem is one ``ScenarioError``
+against their units' ranges, and cross-checked; a file that lists seeds, loaded as written,
+follows the rules of ``scenarios/norms.toml`` or declares its departures
+(``govsim.config.norms``).  Every problem is one ``ScenarioError``
 naming the file, the key and what is allowed.
 """
 
@@ -47,6 +49,12 @@ def load_scenario(
         raise ScenarioError("load_scenario", "key", f"{key!r}: {NAME_RULE}")
     path, data, sources = read_file(name_or_path, "scenario", changes)
     sc = validate(schemas(tuple(modules)).Scenario, data, sources, path, check_references)
+    if not changes and sc.scenario.seeds:
+        # a document-based file as written follows the cross-structure rules or declares its
+        # departures (levers and sampled ranges move a structure on purpose: not checked)
+        from govsim.config import norms
+
+        norms.check(sc)
     return sc if key is None else sc.model_copy(update={"key": key})
 
 

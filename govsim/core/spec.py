@@ -5,8 +5,8 @@ Each owner declares its parameters (``PARS`` of ``govsim.core.structure`` and
 and builds the strict pydantic models files are validated with:
 
 - a scenario: ``[scenario]`` (names, seeds, population, reference), ``[layout]``,
-  ``[schedules]``, ``[routing]``, ``[institutions.<key>]`` (one ``InstitutionSpec`` each) and
-  ``[incentives]``;
+  ``[schedules]``, ``[routing]``, ``[institutions.<key>]`` (one ``InstitutionSpec`` each),
+  ``[incentives]`` and ``[departures]`` (from the rules of ``scenarios/norms.toml``);
 - a population profile: ``[demography]``, ``[initial]``, ``[needs]``, ``[behaviour]``,
   ``[workload]``, ``[organisations]``.
 
@@ -111,6 +111,9 @@ class Schemas:
             routing=(sections["routing"], ...),
             institutions=(dict[str, self.InstitutionSpec], ...),
             incentives=(sections["incentives"], sections["incentives"]()),
+            # the file's departures from the cross-structure rules (govsim.config.norms):
+            # a figure, or figures by institution, each with a source quoting its own seed
+            departures=(dict[str, float | dict[str, float]], {}),
         )
         self.Scenario.checks = (structure.check, *(m.check for m in modules))
         self.population_sections = psections = {
