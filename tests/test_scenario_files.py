@@ -10,6 +10,7 @@ import pytest
 
 import govsim.config.reading as reading_mod
 from govsim import ScenarioError, list_scenarios, load_population, load_scenario
+from govsim.config import norms
 from govsim.config.reading import SCENARIO_DIR
 
 BASELINE = (SCENARIO_DIR / "baseline.toml").read_text(encoding="utf-8")
@@ -568,13 +569,16 @@ def test_scenario_files_are_read_with_tomllib(monkeypatch):
         return real(text, *a, **kw)
 
     assert reading_mod.tomllib is tomllib
+    # the rules and a profile's household size are read once a session (the check of a
+    # document-based file, govsim.config.norms)
+    norms.table(), norms.profile_household_size("urban")
     monkeypatch.setattr(reading_mod.tomllib, "loads", spy)
     load_scenario("suzhou")
-    # the file, the one it extends and the fitted values that one refers to, each once
-    assert len(calls) == 3
+    # the file, the one it extends, the fitted values and the rules that one refers to, once
+    assert len(calls) == 4 and len(set(calls)) == 4
     calls.clear()
     load_scenario("xinfeng")  # refers to the baseline's values several times: still once
-    assert len(calls) == 3
+    assert len(calls) == 4 and len(set(calls)) == 4
 
 
 # ------------------------------------------------------------------ every number has a source

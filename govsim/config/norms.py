@@ -106,9 +106,15 @@ def is_rural(sc) -> bool:
 
 
 def household_size(sc) -> float:
+    """Persons per household of the file's population profile (a grid's residents)."""
+    return profile_household_size(str(sc.scenario.population))
+
+
+@cache
+def profile_household_size(population: str) -> float:
     from govsim.core.load import load_population
 
-    return float(load_population(sc.scenario.population).demography.household_size)
+    return float(load_population(population).demography.household_size)
 
 
 def _per_10k(sc, amount, hh_size: float) -> float:

@@ -5,14 +5,15 @@ file is read (``govsim.config.reading.read_file``: found, TOML, ``extends``, ``r
 ``same_as``, sources beside values, and a run's ``changes`` such as
 ``{"institutions.rc.windows": 2}``), then validated (``govsim.config.scenario.validate``)
 against the schema of the built-in mechanisms plus any extra ``modules``, its numbers
-against their units' ranges, and cross-checked; a file that lists seeds, loaded as written,
-follows the rules of ``scenarios/norms.toml`` or declares its departures
+against their units' ranges, and cross-checked; a structure of its own (a ``[scenario]`` section) that lists seeds,
+loaded as written, follows the rules of ``scenarios/norms.toml`` or declares its departures
 (``govsim.config.norms``).  Every problem is one ``ScenarioError``
 naming the file, the key and what is allowed.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,10 @@ from govsim.config.reading import (
 )
 from govsim.config.scenario import check_population, check_references, validate
 from govsim.core.spec import schemas
+
+# a file with a [scenario] of its own (a table, dotted keys or an inline table), found in
+# its text without parsing it a second time
+OWN_SCENARIO = re.compile(r"^[ \t]*(\[[ \t]*scenario[ \t]*\]|scenario[ \t]*[.=])", re.M)
 
 Scenario = schemas().Scenario
 Population = schemas().Population
@@ -49,9 +54,11 @@ def load_scenario(
         raise ScenarioError("load_scenario", "key", f"{key!r}: {NAME_RULE}")
     path, data, sources = read_file(name_or_path, "scenario", changes)
     sc = validate(schemas(tuple(modules)).Scenario, data, sources, path, check_references)
-    if not changes and sc.scenario.seeds:
-        # a document-based file as written follows the cross-structure rules or declares its
-        # departures (levers and sampled ranges move a structure on purpose: not checked)
+    if not changes and sc.scenario.seeds and OWN_SCENARIO.search(path.read_text("utf-8-sig")):
+        # a document-based structure (its own [scenario], seeds its own or its parent's), as
+        # written, follows the cross-structure rules or declares its departures; a variant
+        # without a [scenario] of its own, levers and sampled ranges move a structure on
+        # purpose and are not checked
         from govsim.config import norms
 
         norms.check(sc)
