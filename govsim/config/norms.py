@@ -327,3 +327,107 @@ def check(sc) -> None:
                 f"(±{tol:.0%}); follow it or declare [departures] {key} = "
                 '{ value = …, source = "NNN: 「…」" } quoting the file\'s own seed',
             )
+
+
+# ------------------------------------------------------------------ the table side by side
+NORM_KEYS = {  # figure → the key of its rule in norms.toml
+    "community_workers_per_10k": "community_workers.per_10k",
+    "members_per_committee": "committee.members",
+    "admin_tasks": "admin_tasks.per_committee.admin_tasks",
+    "social_organisations_per_10k": "social_organisations.per_10k",
+}
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(scenarios: list) -> list[str]:
+    """The rules and every structure's figures side by side, with each departure's source
+    (a section of ``docs/parameters.md``)."""
+    from govsim.config.vocabulary import DECIDE_CLASSES, NORM_FIGURES
+
+    out = [
+        "## Cross-structure rules (`scenarios/norms.toml`)",
+        "",
+        "One rule per quantity that crosses structures, declared once (`govsim.config.norms`);",
+        "a file departs from one only in its `[departures]`, with a source quoting its own seed",
+        "(checked when the file is loaded). Village committees are not read by the urban rules",
+        "(community workers, members). The documents' item counts (003: 156 items; 000 Qingyuan:",
+        "108 services in 8 categories; 002: 26 services in 7 categories; 000 Yunfu: 29 items in 4",
+        "categories) say what a body's windows accept — every errand is routed there — not a",
+        "share it decides: no document gives the items' total or how residents' errands spread",
+        "over them; what a body decides follows the class of power its document names.",
+        "",
+        "| rule | value | source |",
+        "|---|---|---|",
+    ]
+    for fig, key in NORM_KEYS.items():
+        out.append(f"| {NORM_FIGURES[fig].en} | {value(key):g} | {_md(source(key))} |")
+    key = "admin_tasks.committee_with_windows.admin_tasks"
+    out.append(
+        f"| {NORM_FIGURES['admin_tasks'].en}: a committee beside a body with the windows "
+        f"(that body carries the rest) | {value(key):g} | {_md(source(key))} |"
+    )
+    for c, v in decide_classes().items():
+        out.append(
+            f"| {NORM_FIGURES['decide_share'].en}, at or below a body of class "
+            f"*{DECIDE_CLASSES[c].en}* ({DECIDE_CLASSES[c].zh}) | {v:g} | "
+            f"{_md(source(f'decide_share.{c}.{ERRAND}'))} |"
+        )
+    out.append(
+        f"| tolerance of a figure | {value('check.tolerance'):g} | "
+        f"{_md(source('check.tolerance'))} |"
+    )
+    heads = [
+        NORM_FIGURES["community_workers_per_10k"].en,
+        NORM_FIGURES["members_per_committee"].en,
+        f"{NORM_FIGURES['admin_tasks'].en} (per committee; elsewhere)",
+        f"{NORM_FIGURES['decide_share'].en} (along the errands' route)",
+        NORM_FIGURES["social_organisations_per_10k"].en,
+        "departures (source)",
+    ]
+    out += [
+        "",
+        "| structure | " + " | ".join(heads) + " |",
+        "|---|" + "---|" * len(heads),
+    ]
+    for sc in scenarios:
+        figs = figures(sc)
+
+        def num(key: str, figs: dict = figs, sc=sc) -> str:
+            row = figs.get(key)
+            if row is None and key == "community_workers_per_10k":
+                return f"{community_workers_per_10k(sc):.3g} (village: not read)"
+            if row is None and key == "members_per_committee" and committees(sc):
+                return f"{members(next(iter(committees(sc).values()))):.3g} (village: not read)"
+            if row is None:
+                return "—"
+            mark = " (departs)" if "departure" in row else ""
+            return f"{row['figure']:.3g}{mark}"
+
+        com = [k for k in committees(sc)]
+        tasks = [
+            f"{k} {figs[f'admin_tasks.{k}']['figure']:g}" for k in com if f"admin_tasks.{k}" in figs
+        ]
+        rest = [
+            f"{k.split('.', 1)[1]} {r['figure']:g}"
+            for k, r in figs.items()
+            if k.startswith("admin_tasks.") and k.split(".", 1)[1] not in com
+        ]
+        route = " → ".join(
+            f"{k.split('.', 1)[1]} {r['figure']:g} ({DECIDE_CLASSES[r['class']].en if r['class'] else 'departs'})"
+            for k, r in figs.items()
+            if k.startswith("decide_share.")
+        )
+        deps = "<br>".join(f"`{k}` = {v:g}: {_md(src)}" for k, (v, src) in departures(sc).items())
+        cells = [
+            num("community_workers_per_10k"),
+            num("members_per_committee"),
+            "; ".join([", ".join(tasks), ", ".join(rest) or "—"]),
+            route,
+            num("social_organisations_per_10k"),
+            deps or "—",
+        ]
+        out.append(f"| {sc.key} | " + " | ".join(cells) + " |")
+    return out

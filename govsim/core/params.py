@@ -225,6 +225,7 @@ def parameter_table_markdown(
 
     ``scenarios`` / ``populations``: loaded files to show (default: the built-in ones);
     ``modules``: extra mechanism modules whose declarations to include."""
+    from govsim.config import norms
     from govsim.config.reading import list_populations
     from govsim.config.scenario import builtin_order
     from govsim.core.load import load_population, load_scenario
@@ -290,6 +291,7 @@ def parameter_table_markdown(
     table_rows += _file_rows(specs, rows, ("incentives.",))
     names = list(specs)
     out += _table(names, table_rows)
+    out += ["", *norms.markdown(list(specs.values()))]
     out += ["", "## Population profiles", ""]
     out += _table(
         list(pops),

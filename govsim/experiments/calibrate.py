@@ -3,11 +3,11 @@
 Structure figures are checked, not fitted — they are inputs of the reference scenario and
 the population profile, and the check proves the files say what the sources say:
 
-- about 8,000 urban residents and about 5.5 elected members per 居委会 (Ministry of Civil
-  Affairs 2020: 113,000 committees, 616,000 members);
-- 18 community workers per 10,000 urban residents (14th Five-Year community service plan);
-- about 6.3 social organisations per 10,000 residents (national 2022, 891,300);
-- 85 pushed-down tasks per committee (004 after the clean-up; a Chongqing survey of 80 communities, 2013, found 73).
+- about 8,000 urban residents per 居委会 (Ministry of Civil Affairs 2020: 113,000 committees);
+- the cross-structure rules of ``scenarios/norms.toml`` (``govsim.config.norms``, the one
+  place they are declared and computed): 5.5 elected members per committee, 18 community
+  workers per 10,000 residents over every community-level body with paid posts, 6.3
+  registered social organisations per 10,000 residents, 85 pushed-down tasks per committee.
 
 Three quantities are fitted:
 
@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from govsim.config import norms
 from govsim.config.reading import (
     CALIBRATED,
     POPULATION_DIR,
@@ -67,27 +68,27 @@ PROFILE_KEYS = (
 ADMIN_SHARE_TARGET = 0.80  # assumption: administrative work takes most of a committee's time
 TIME_TOL_DAYS = 0.5  # the time scale's bisection stops within half a day of the limit
 ADMIN_SHARE_TOL = 0.005  # the closed form is exact up to rounding the hours to 0.1
-ORG_ACTOR = "social_organisation"
 TARGETS = {
     "residents_per_committee": (
         8000.0,
         "Ministry of Civil Affairs 2020: ~113,000 urban residents' committees for ~900 million urban residents",
     ),
+    # the cross-structure rules, from their one declaration (scenarios/norms.toml)
     "members_per_committee": (
-        5.5,
-        "Ministry of Civil Affairs 2020: 616,000 members in 113,000 committees",
+        norms.value("committee.members"),
+        norms.source("committee.members"),
     ),
     "community_workers_per_10k": (
-        18.0,
-        "14th Five-Year urban–rural community service plan: 18 per 10,000 urban residents",
+        norms.value("community_workers.per_10k"),
+        norms.source("community_workers.per_10k"),
     ),
     "social_organisations_per_10k": (
-        6.3,
-        "national 2022: 891,300 social organisations; Shenzhen about 6.2",
+        norms.value("social_organisations.per_10k"),
+        norms.source("social_organisations.per_10k"),
     ),
     "admin_tasks_per_committee": (
-        85.0,
-        "004: 「清理后仍有85項」 (Chongqing, after the clean-up); a Chongqing survey of 80 communities (2013) found 73",
+        norms.value("admin_tasks.per_committee.admin_tasks"),
+        norms.source("admin_tasks.per_committee.admin_tasks"),
     ),
     "social_organisations_per_10k_after_a_year": (
         6.3,
@@ -182,34 +183,19 @@ def errand_figures(sc: Scenario, pop: Population, residents: int, seeds: list[in
 
 
 def structure_figures(model: GovernanceModel) -> dict[str, float]:
-    """Figures of the built structure that public statistics describe: of the full-size
-    institutions the run samples (each counts for the share of its people simulated,
-    ``scale``; ODD §2), so they do not depend on the residents simulated."""
-    n = model.residents.n
+    """Figures of the built structure that public statistics describe, each computed by the
+    one rule that reads it across structures (``govsim.config.norms``): of the full-size
+    institutions, so they do not depend on the residents simulated (ODD §2)."""
+    sc = model.spec
+    hh = model.population.demography.household_size
     committees = [a for a in model.node_agents if a.spec.actor == COMMITTEE_ACTOR]
-    workers = sum(a.staff * a.scale for a in model.node_agents if is_community_worker_post(a.spec))
-    orgs = sum(
-        (a.spec.organisations or 0.0) * a.scale
-        for a in model.node_agents
-        if a.spec.actor == ORG_ACTOR
-    )
     return {
         "residents_per_committee": float(np.mean([a.kind.design for a in committees])),
-        "members_per_committee": float(
-            np.mean([a.spec.members if a.spec.members is not None else a.staff for a in committees])
-        ),
-        "community_workers_per_10k": workers / n * 1e4,
-        "social_organisations_per_10k": orgs / n * 1e4,
+        "members_per_committee": float(np.mean([norms.members(a.spec) for a in committees])),
+        "community_workers_per_10k": norms.community_workers_per_10k(sc, hh),
+        "social_organisations_per_10k": norms.organisations_per_10k(sc, hh),
         "admin_tasks_per_committee": float(np.mean([a.spec.admin_tasks for a in committees])),
     }
-
-
-def is_community_worker_post(spec) -> bool:
-    """Paid staff of an institution serving one community or less (not a social organisation)."""
-    local = spec.level in ("jurisdiction", "grid") or (
-        spec.level == "community" and spec.per == 1 and spec.design_residents is None
-    )
-    return local and spec.costs.salary_per_staff > 0 and spec.actor != ORG_ACTOR
 
 
 def filled_share(workload) -> float:

@@ -5,12 +5,17 @@ as are active on average, what councils spent on their decisions, and points red
 grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pays everything).
 
 Costs reports like every module: the cost per resident a year (``report``, the same for
-every group: the community pays for all) and the yearly cost by part (``details``).
+every group: the community pays for all) and the yearly cost by part (``details``); beside
+it the community workers per 10,000 residents the structure pays for — every community-level
+body's paid posts, by the one rule of ``govsim.config.norms`` (18 per 10,000, 14th Five-Year
+community service plan; a constant of the structure).
 """
 
 from __future__ import annotations
 
+from govsim.config import norms
 from govsim.config.declare import NonNeg, Par, Strict, field
+from govsim.config.vocabulary import NORM_FIGURES
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome
 
@@ -49,12 +54,26 @@ class Costs(Module):
             whole_community=True,
             better="lower",
         ),
+        Outcome(
+            "community_workers_per_10k",
+            NORM_FIGURES["community_workers_per_10k"].zh,
+            NORM_FIGURES["community_workers_per_10k"].en,
+            "per10k",
+            whole_community=True,
+            governance=True,
+        ),
     )
 
     uses = ("points_earned", "council_spent", "organisations_active")
 
     def setup(self) -> None:
         self.reported: tuple[int, dict[str, float]] | None = None  # (day, ``yearly``)
+        # the paid posts of every community-level body per 10,000 residents, counted by the
+        # one rule of govsim.config.norms over the full-size institutions (a constant of
+        # the structure, independent of the residents simulated)
+        self.workers_per_10k = norms.community_workers_per_10k(
+            self.w.spec, self.w.population.demography.household_size
+        )
 
     def _yearly_at(self, day: int) -> dict[str, float]:
         if self.reported is None or self.reported[0] != day:
@@ -64,7 +83,10 @@ class Costs(Module):
     def report(self, day, residents, needs) -> dict[str, float]:
         """The yearly cost per resident after ``day``: the whole community's, whichever
         residents are asked about (costs are paid for all, not allocated to groups)."""
-        return {"cost_per_resident_yuan": self._yearly_at(day)["total"] / self.w.residents.n}
+        return {
+            "cost_per_resident_yuan": self._yearly_at(day)["total"] / self.w.residents.n,
+            "community_workers_per_10k": self.workers_per_10k,
+        }
 
     def details(self) -> dict[str, dict[str, float]]:
         """The yearly cost by part (yuan) at the day last reported."""
