@@ -95,6 +95,17 @@ def test_a_share_of_no_class_is_refused_with_the_classes_allowed(tmp_path):
     assert "accept_and_proxy 0.25" in e.value.message
 
 
+def test_a_body_in_the_community_has_no_street_powers(tmp_path):
+    """0.6 is the street class's share at a first stop: a committee (accept and proxy, or
+    delegated approval) may not take it — the error names the classes it may have."""
+    p = child(tmp_path, "[institutions.rc]\nauthority = { admin_service = 0.6, dispute = 0.5 }\n")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(p)
+    assert e.value.key == "institutions.rc.authority.admin_service"
+    assert "street" not in e.value.message.split("(")[-1]
+    assert "delegated_approval 0.85" in e.value.message
+
+
 def test_a_departure_citing_the_files_own_seed_is_accepted(tmp_path):
     p = child(
         tmp_path,

@@ -21,7 +21,9 @@ The values and their sources live in ``scenarios/norms.toml`` (scenario files ta
   items 「不涉及行政主体资格」, 000's village 代办员), a street's or town's own powers,
   delegated approval (审批权限下放: 001, 000 Qingyuan), a department — whose value is the
   cumulative share of all errands settled at or below it; the body's own share is of what
-  reaches it, ``(class − settled before) ÷ (1 − settled before)``.  The documents' item
+  reaches it, ``(class − settled before) ÷ (1 − settled before)``; a body in the community
+  accepts and proxies or holds delegated approvals, one above it has a street's, delegated or
+  a department's powers.  The documents' item
   counts (003: 156; 000 Qingyuan: 108 in 8 categories; 002: 26 in 7; 000 Yunfu: 29 in 4) say
   what a body's windows accept — every errand is routed there — not a share it decides: no
   document gives the items' total or how residents' errands spread over them;
@@ -59,6 +61,10 @@ DEPARTURE_FIGURES = (
     "social_organisations_per_10k",
 )
 PER_INSTITUTION = ("admin_tasks", "decide_share")
+# the classes a body may have: one in the community accepts and proxies or holds delegated
+# approvals; a street office, town or department has its own powers (or delegated ones)
+LOCAL_CLASSES = ("accept_and_proxy", "delegated_approval")
+ABOVE_CLASSES = ("street", "delegated_approval", "department")
 SEED_QUOTE = re.compile(r"(\d{3})[^:：]{0,40}[:：]\s*「[^」]+」")
 
 
@@ -179,12 +185,14 @@ def decide_shares(sc) -> list[tuple[str, float, dict[str, float]]]:
     each class allows it there) for each body that decides some."""
     out, settled = [], 0.0
     for k in errand_route(sc):
-        a = float(sc.institutions[k].authority.get(ERRAND, 0.0))
+        inst = sc.institutions[k]
+        a = float(inst.authority.get(ERRAND, 0.0))
         if a > 0:
+            classes = LOCAL_CLASSES if is_local(inst) else ABOVE_CLASSES
             allowed = {
                 c: round((v - settled) / (1.0 - settled), 4)
                 for c, v in decide_classes().items()
-                if v > settled
+                if v > settled and c in classes
             }
             out.append((k, a, allowed))
         settled = 1.0 - (1.0 - settled) * (1.0 - a)
