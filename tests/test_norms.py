@@ -174,3 +174,16 @@ def test_community_workers_outcome_does_not_depend_on_residents_simulated(name):
         assert got[0] == pytest.approx(norms.value("community_workers.per_10k"), rel=0.01)
     else:  # the committee's members, the centers, the grid workers and the street's staff
         assert got[0] == pytest.approx(24.0, rel=0.01)
+
+
+def test_only_community_bodies_of_government_and_self_government_count_as_workers():
+    """Paid staff of a social organisation (or a property company, a unit in the area) are
+    not community workers; paid building heads would be."""
+    paid = {"salary_per_staff": 50000}
+    sc = load_scenario(
+        "baseline", changes={"institutions.orgs.staff": 10, "institutions.orgs.costs": paid}
+    )
+    assert norms.community_workers_per_10k(sc) == pytest.approx(18.0)
+    sc = load_scenario("baseline", changes={"institutions.heads.costs": paid})
+    per_grid = 300 * norms.household_size(sc)
+    assert norms.community_workers_per_10k(sc) == pytest.approx(18.0 + 1e4 / per_grid)

@@ -99,8 +99,13 @@ def is_local(spec) -> bool:
 
 
 def is_community_worker_post(spec) -> bool:
-    """Paid staff of a community-level body (not a social organisation, not contracted)."""
-    return is_local(spec) and spec.costs.salary_per_staff > 0 and spec.actor != ORG_ACTOR
+    """Paid staff of a community-level body of government or self-government
+    (``COMMUNITY_WORKER_ACTORS``; not a social organisation, not contracted staff)."""
+    from govsim.config.vocabulary import COMMUNITY_WORKER_ACTORS
+
+    return (
+        is_local(spec) and spec.costs.salary_per_staff > 0 and spec.actor in COMMUNITY_WORKER_ACTORS
+    )
 
 
 def committees(sc) -> dict:

@@ -61,6 +61,25 @@ ACTORS: dict[str, Term] = {
 }
 
 # government above the community: what they settle leaves the community (小事不出社区)
+ABOVE_COMMUNITY_ACTORS = frozenset({"street_office", "town_service_center", "district_department"})
+# the community-level bodies whose paid posts are community workers (社区工作者, the rule of
+# scenarios/norms.toml): not social organisations, residents' councils, property companies
+# or units in the area
+COMMUNITY_WORKER_ACTORS = frozenset(
+    {
+        "residents_committee",
+        "party_committee",
+        "workstation",
+        "public_service_center",
+        "community_service_center",
+        "mass_work_center",
+        "liaison_center",
+        "grid_workers",
+        "building_heads",
+        "village_service_station",
+    }
+)
+
 # the figures the cross-structure rules (``scenarios/norms.toml``, ``govsim.config.norms``)
 # are read on, and the classes of what a body may decide of the administrative errands
 NORM_FIGURES: dict[str, Term] = {
@@ -79,7 +98,6 @@ DECIDE_CLASSES: dict[str, Term] = {
     "department": Term("职能部门", "department"),
 }
 
-ABOVE_COMMUNITY_ACTORS = frozenset({"street_office", "town_service_center", "district_department"})
 
 # need types, with short names for crowded places (organisation charts)
 NEED_TYPES: dict[str, ShortTerm] = {
