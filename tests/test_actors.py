@@ -55,7 +55,6 @@ def test_rural_structures_have_no_estates():
     assert "qingyuan" in rural
     for name in rural:
         assert estates(found[name]) == [], name
-        assert "property_desk" not in found[name].schedules, name
 
 
 def test_the_property_company_follows_one_rule_in_every_urban_structure():
