@@ -148,7 +148,8 @@ def test_longer_opening_hours_raise_working_age_participation():
         )
         assert wb > wa, (wa, wb)
         diffs.append(wb - wa)
-    # measured +0.006 to +0.026 per seed (+0.016 on average, about +9%) at 12,000 residents
-    # since committee turnover and organisations' growth came in (issue 8 §5); +0.023 to
-    # +0.029 before
-    assert np.mean(diffs) > 0.01, diffs
+    # measured +0.003 to +0.020 per seed (+0.010 on average) at 12,000 residents since the
+    # estates' property companies take public-space problems in every urban structure
+    # (issue 19 §6); +0.006 to +0.026 (+0.016) before, since committee turnover and
+    # organisations' growth came in (issue 8 §5); +0.023 to +0.029 before that
+    assert np.mean(diffs) > 0.005, diffs

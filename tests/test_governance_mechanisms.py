@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from govsim import GovernanceModel, load_scenario
+from govsim.config.reading import ScenarioError
 from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.load import load_population
 from govsim.core.mechanisms.routing import Lost
@@ -29,9 +30,13 @@ def with_population(section: str, **values):
 
 
 # ---------------------------------------------------------------- councils
-def council_runs(council, days=240, residents=3000):
-    """Xinfeng's committee with the given council; the model and what its council saw."""
-    m = model("xinfeng", {"institutions.rc.council": council}, residents=residents)
+def council_runs(council, days=240, residents=3000, pooled=None):
+    """Xinfeng's committee with the given council, and the units in the area pooling
+    ``pooled`` yuan a year into its fund (none by default); the model and what its council
+    saw."""
+    pools = None if pooled is None else {"into": "rc", "yuan_per_year": pooled}
+    changes = {"institutions.rc.council": council, "institutions.units.pools": pools}
+    m = model("xinfeng", changes, residents=residents)
     seen = []
     deliberate = m.deliberation.deliberate
     m.report_counts = []  # each raised need's report count at the meeting (its draw's key)
@@ -100,6 +105,23 @@ def test_a_council_decides_only_while_its_fund_lasts():
     assert m_poor.deliberation.adopted <= int(3 * host.scale) + 1 < m_rich.deliberation.adopted
     spent = m_poor.summary()["cost_breakdown_yuan_per_year"]["council_decisions"]
     assert spent == pytest.approx(m_poor.deliberation.adopted * 1000 / (200 / 365))
+    # the same 3,000 yuan pooled by the units in the area (驻区单位) instead of the council's
+    # own: the same bound; with the units' 60,000 of the file, no longer poor
+    m_pooled, _ = council_runs({**poor, "fund_yuan_per_year": 0}, 200, 6000, pooled=3000)
+    assert m_pooled.deliberation.adopted <= int(3 * host.scale) + 1
+    assert m_pooled.deliberation.adopted == m_poor.deliberation.adopted
+    m_file, _ = council_runs({**poor, "fund_yuan_per_year": 0}, 200, 6000, pooled=60000)
+    assert m_file.deliberation.adopted > m_poor.deliberation.adopted
+
+
+def test_units_pool_only_into_a_council_that_spends():
+    with pytest.raises(ScenarioError) as e:
+        load_scenario("xinfeng", changes={"institutions.units.pools.into": "center"})
+    assert e.value.key == "institutions.units.pools.into"
+    assert "'center' has no council" in e.value.message
+    free = {"settles": {"public_space": 0.5}, "yuan_per_decision": 0}
+    with pytest.raises(ScenarioError):
+        load_scenario("xinfeng", changes={"institutions.rc.council": free})
 
 
 # ---------------------------------------------------------------- organisations

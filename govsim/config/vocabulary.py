@@ -58,6 +58,9 @@ ACTORS: dict[str, Term] = {
     "town_service_center": Term("镇社会综合服务中心", "town service center"),
     "villager_council": Term("村民理事会", "villager council"),
     "resident_unit": Term("驻区单位", "resident unit"),
+    # a firm paid by the owners' fees, not a social organisation nor community workers:
+    # an actor of its own keeps it out of the organisation and community-worker counts
+    "property_company": Term("物业服务企业", "property company"),
 }
 
 # government above the community: what they settle leaves the community (小事不出社区)

@@ -15,6 +15,13 @@ so that small runs spend the same in expectation).  Each raised problem of a typ
 council can settle is adopted with its ``settles`` share (keyed by need and report: paired
 across structures).  The rest go into the structure as before (``Routing.intake``).
 
+The fund is the council's own (``fund_yuan_per_year``) plus what other bodies pool into it
+(``pools``): the units in the area (驻区单位) that the reform brings to the council's table
+— Nanshan's "N" of 「驻辖区企事业单位」 whose resources the council 「整合」 (003), Xinfeng's
+co-builders who 「为社区提供人力、物力、设施支持」 and gave 12万 in 2014–2015 (002).  What a
+body pools reaches the council serving the place where it is, in the share of its people
+the run simulates (ODD §2).
+
 The quorum is checked on the meeting's attendance at full size, estimated as its simulated
 attendees ÷ ``scale``: an unbiased but noisy estimate in a small run.  In the built-in files
 meetings fill their seats, so the quorum does not bind there.
@@ -31,7 +38,8 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field
 
-from govsim.config.declare import NeedType, NonNeg, Par, Share, Strict, field
+from govsim.config.declare import InstitutionKey, NeedType, NonNeg, Par, Share, Strict, field
+from govsim.config.reading import ScenarioError
 from govsim.config.vocabulary import NEED_TYPE_KEYS
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome
@@ -59,6 +67,17 @@ class Council(Strict):
     )
 
 
+class Pool(Strict):
+    """Money a body adds every year to the fund of a council in its area (驻区单位 pooling
+    their resources at the community's council, 003: 「整合社区各种资源」)."""
+
+    into: InstitutionKey = field(
+        meaning="the institution whose council's fund it adds to (the instance serving its area)",
+        unit="institution",
+    )
+    yuan_per_year: NonNeg = field(meaning="money it adds a year, per instance", unit="yuan/yr")
+
+
 class Deliberation(Module):
     name = "deliberation"
     pars = (
@@ -67,6 +86,14 @@ class Deliberation(Module):
             Council | None,
             None,
             "its meetings decide on the problems raised there (议事会, 理事会)",
+            "—",
+        ),
+        Par(
+            "institutions.*.pools",
+            Pool | None,
+            None,
+            "money it adds a year to the fund of a council in its area (驻区单位 pooling "
+            "resources)",
             "—",
         ),
     )
@@ -90,6 +117,21 @@ class Deliberation(Module):
     provides = ("deliberate", "council_spent")
     uses = ("stamp",)
 
+    @classmethod
+    def check(cls, sc, path) -> None:
+        """What a body pools goes to a council that spends money on its decisions."""
+        for key, inst in sc.institutions.items():
+            if inst.pools is None:
+                continue
+            c = sc.institutions[inst.pools.into].council
+            if c is None or c.yuan_per_decision <= 0:
+                raise ScenarioError(
+                    path,
+                    f"institutions.{key}.pools.into",
+                    f"{inst.pools.into!r} has no council whose decisions cost money "
+                    "(council.yuan_per_decision > 0): name one that spends a fund",
+                )
+
     def setup(self) -> None:
         world = self.w
         nt = len(NEED_TYPE_KEYS)
@@ -101,6 +143,20 @@ class Deliberation(Module):
                 self.quorum[a.node] = c.quorum
                 for ti, t in enumerate(NEED_TYPE_KEYS):
                     self.settles[a.node, ti] = c.settles.get(t, 0.0)
+        # what other bodies pool into each council's fund: the simulated share of it (ODD §2)
+        self.pooled = np.zeros(len(world.agents))
+        kinds = {k.key: k for k in world.kinds}
+        for a in world.agents:
+            pool = a.spec.pools
+            if pool is None:
+                continue
+            mine = np.flatnonzero(a.kind.building_instance == a.instance)
+            if not len(mine):
+                continue
+            # the council's instance serving most of the buildings this body serves
+            host = kinds[pool.into]
+            inst = np.bincount(host.building_instance[mine], minlength=host.n_instances)
+            self.pooled[host.first_node + int(inst.argmax())] += pool.yuan_per_year * a.scale
         self.fund_left = {}  # node → (year, yuan left of the simulated share of the fund)
         self.raised = self.adopted = 0
         self.spent = 0.0
@@ -148,7 +204,7 @@ class Deliberation(Module):
         year = int(t // (24.0 * DAYS_PER_YEAR))
         got_year, left = self.fund_left.get(host.node, (-1, 0.0))
         if got_year != year:
-            left = c.fund_yuan_per_year * host.scale
+            left = c.fund_yuan_per_year * host.scale + self.pooled[host.node]
         if left < c.yuan_per_decision:
             self.fund_left[host.node] = (year, 0.0)
             if u >= left / c.yuan_per_decision:
