@@ -34,7 +34,14 @@ from govsim.config.schedule import WEEKDAYS
 from govsim.config.vocabulary import NEED_TYPE_KEYS, SESSION_KINDS
 from govsim.core.measure import settled, share
 from govsim.core.mechanisms.routing import Invitations
-from govsim.core.mechanisms.session_supply import Offer, SelfGovernance, Session, SessionSupply
+from govsim.core.mechanisms.session_supply import (
+    OWN_KINDS,
+    Offer,
+    SelfGovernance,
+    Session,
+    SessionCycle,
+    SessionSupply,
+)
 from govsim.core.module import Module, Outcome, State, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
@@ -106,6 +113,14 @@ class Sessions(Module):
             SelfGovernance | None,
             None,
             "how spare staff-hours are spent",
+            "—",
+        ),
+        Par(
+            "institutions.*.sessions_per_year",
+            SessionCycle | None,
+            None,
+            "own activities and meetings a year, from the body's documented cycle "
+            "(needed with self_governance)",
             "—",
         ),
         Par(
@@ -268,10 +283,33 @@ class Sessions(Module):
                             f"day {d} is a {WEEKDAYS[d % 7]}, when the offer's hours are "
                             "closed; choose a day whose weekday is open",
                         )
-            if inst.self_governance is not None and inst.windows == 0 and inst.staff <= 0:
+            sg, cycle = inst.self_governance, inst.sessions_per_year
+            if sg is not None and inst.windows == 0 and inst.staff <= 0:
                 raise ScenarioError(
                     path, f"institutions.{name}.staff", "self-governance needs staff > 0"
                 )
+            if sg is not None and cycle is None:
+                raise ScenarioError(
+                    path,
+                    f"institutions.{name}.sessions_per_year",
+                    "a body with self_governance needs its documented cycle of own sessions, "
+                    "e.g. sessions_per_year = { value = { deliberation = 4, activity = 52 }, "
+                    'source = "…" } (a number a year for each kind, 0 for none)',
+                )
+            if cycle is not None and sg is None:
+                raise ScenarioError(
+                    path,
+                    f"institutions.{name}.sessions_per_year",
+                    "a cycle of own sessions needs self_governance (whose spare hours prepare them)",
+                )
+            for kind in OWN_KINDS if sg is not None else ():
+                if getattr(cycle, kind) > 0 and getattr(sg, kind) <= 0:
+                    raise ScenarioError(
+                        path,
+                        f"institutions.{name}.self_governance.{kind}",
+                        f"the cycle holds {getattr(cycle, kind):g} {kind} sessions a year, "
+                        "whose preparation needs a share of spare hours > 0",
+                    )
         check_routes(
             sc,
             {
@@ -286,7 +324,7 @@ class Sessions(Module):
         world = self.w
         model_kinds = world.kinds
         self.free = free_time_mask()  # [3, 7, 24]
-        self.supply = SessionSupply(world, SESSION_H)
+        self.supply = SessionSupply(world, SESSION_H, world.spec.scenario.election_year)
         self.beh = beh = world.population.behaviour
         self.dist_logit = {
             k.key: beh.distance_per_15min * k.walk_min[world.residents.building] / 15.0
@@ -660,6 +698,31 @@ class Sessions(Module):
         out["wishes_met_share"] = share(met, wishes & settled(nd, day + 1))
         wait = (nd.col("t_resolved") - nd.col("t_arose"))[wishes & met]
         out["wish_met_median_h"] = float(np.median(wait)) if len(wait) else None
+        return out
+
+    def by_institution(self, day: int) -> dict[str, dict]:
+        """By institution kind: sessions one instance held a year, by kind (its programmes
+        and its own cycle; the whole programme, not the sample's share), and the spare
+        staff-hours a year its activity and meeting shares left unspent (no session due)."""
+        years = max(day + 1, 1) / 365.0
+        supply = self.supply
+        out = {}
+        for k in self.w.kinds:
+            nodes = [a.node for a in k.agents]
+            if not any(n in supply.held or supply.unused_h[n] for n in nodes):
+                continue
+            st = {
+                f"sessions_per_instance_year.{kind}": sum(
+                    supply.held.get(n, {}).get(kind, 0) for n in nodes
+                )
+                / (years * len(nodes))
+                for kind in KINDS
+            }
+            if k.spec.self_governance is not None:
+                st["unused_session_hours_per_instance_year"] = float(
+                    supply.unused_h[nodes].sum() / (years * len(nodes))
+                )
+            out[k.key] = st
         return out
 
     def details(self) -> dict:
