@@ -502,3 +502,30 @@ def test_a_table_by_age_group_must_give_every_group(tmp_path):
     p = child(tmp_path, "[initial]\npropensity_beta = {}\n", parent="urban")
     err = one_line_error(load_population, p, "initial.propensity_beta")
     assert "every age group (child, working_age, elderly)" in err.message
+
+
+# ------------------------------------------------------------------ meeting cycles
+@pytest.mark.parametrize(
+    ("body", "key", "says"),
+    [
+        (
+            'remove = ["institutions.rc.sessions_per_year"]\n',
+            "institutions.rc.sessions_per_year",
+            "needs its documented cycle",
+        ),
+        (
+            'remove = ["institutions.rc.self_governance"]\n',
+            "institutions.rc.sessions_per_year",
+            "needs self_governance",
+        ),
+        (
+            "[institutions.rc]\n"
+            "self_governance = { activity = 0.5, deliberation = 0.0, visits = 0.3 }\n",
+            "institutions.rc.self_governance.deliberation",
+            "a share of spare hours > 0",
+        ),
+    ],
+)
+def test_a_body_with_self_governance_declares_a_cycle_it_can_prepare(tmp_path, body, key, says):
+    err = one_line_error(load_scenario, child(tmp_path, body), key)
+    assert says in err.message, err.message

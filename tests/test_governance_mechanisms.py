@@ -31,7 +31,14 @@ def with_population(section: str, **values):
 # ---------------------------------------------------------------- councils
 def council_runs(council, days=240, residents=3000):
     """Xinfeng's committee with the given council; the model and what its council saw."""
-    m = model("xinfeng", {"institutions.rc.council": council}, residents=residents)
+    # meetings weekly (the file's cycle holds 13 a year): enough problems raised at them to
+    # count what the council settles
+    weekly = {"deliberation": 52, "activity": 52}
+    m = model(
+        "xinfeng",
+        {"institutions.rc.council": council, "institutions.rc.sessions_per_year": weekly},
+        residents=residents,
+    )
     seen = []
     deliberate = m.deliberation.deliberate
 
@@ -53,14 +60,21 @@ def test_a_council_settles_its_share_of_the_problems_raised_at_its_meetings():
     host = {a.node for a in m.node_agents if a.key == "rc"}
     raised = np.concatenate([r.ids for r, _ in seen])
     at_host = np.isin(np.concatenate([r.nodes for r, _ in seen]), list(host))
-    kept = np.concatenate([rest.ids for _, rest in seen])
-    adopted = np.setdiff1d(raised, kept)
+    # adopted at each meeting (a need may be raised at more than one)
+    adopted = np.concatenate([np.setdiff1d(r.ids, rest.ids) for r, rest in seen])
     eligible = raised[at_host & (nd.type[raised] != NEED_TYPE_KEYS.index("public_service"))]
     assert m.deliberation.raised == len(eligible) >= 20
     # only problems raised at its own meetings, of a type it settles, each with its share:
     # the draw is the need's own (paired across structures)
-    u = keyed_uniform(m.seed, "deliberation.adopt", eligible)
-    assert np.array_equal(np.sort(adopted), np.sort(eligible[u < 0.6]))
+    # (a need raised before at another body's meeting is drawn at its later report: the
+    # exact check takes the needs raised once)
+    ids, times = np.unique(raised, return_counts=True)
+    once = np.isin(eligible, ids[times == 1])
+    u = keyed_uniform(m.seed, "deliberation.adopt", eligible[once])
+    assert once.sum() >= 20
+    assert np.array_equal(
+        np.sort(adopted[np.isin(adopted, eligible[once])]), np.sort(eligible[once][u < 0.6])
+    )
     assert 0 < len(adopted) < len(eligible)
     # answered by the host, carry_out_days after the meeting
     assert set(nd.resolver[adopted].tolist()) <= host

@@ -116,6 +116,23 @@ def populations_text(res: Results, lang: str) -> str:
     )
 
 
+def elections_text(res: Results, lang: str) -> str:
+    """Whether the simulated year was an election year (``[scenario] election_year``, in
+    each run's summary); each structure's when they differ."""
+    held = {k: res.first(k).summary.get("election_year") for k in res.order}
+    text = {
+        k: label(TEXT, "election_held" if v else "election_not_held", lang)
+        if v is not None
+        else "—"
+        for k, v in held.items()
+    }
+    if len(set(text.values())) <= 1:
+        return next(iter(text.values()), "—")
+    sep = "；" if lang == "zh" else "; "
+    colon = "：" if lang == "zh" else ": "
+    return sep.join(f"{res.short_name(k, lang)}{colon}{v}" for k, v in text.items())
+
+
 def seed_title(file: str, lang: str) -> str:
     """HTML: a source document by its number and title, its file name on hover."""
     number = file.split("_", 1)[0]
@@ -177,6 +194,7 @@ def settings_section(res: Results, lang: str) -> str:
         ("seeds", ", ".join(map(str, res.seeds))),
         ("population_profile", populations_text(res, lang)),
         ("reference_structure", res.name(res.reference, lang)),
+        ("election_year", elections_text(res, lang)),
         ("results_directory", str(res.root)),
     ]
     rows = [rows[0], *((label(TEXT, k, lang), v) for k, v in rows[1:])]

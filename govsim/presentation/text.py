@@ -213,6 +213,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "seeds": ("随机种子", "seeds"),
     "population_profile": ("人口画像", "population profile"),
     "reference_structure": ("参照结构", "reference structure"),
+    "election_year": ("换届选举", "committee elections"),
+    "election_held": (
+        "选举年：委员会在模拟年内换届选举（每届任期五年）",
+        "an election year: committees are elected in the simulated year (five-year terms)",
+    ),
+    "election_not_held": (
+        "非选举年：模拟年内不举行换届选举（每届任期五年，五年一选）",
+        "an ordinary year: no committee election in the simulated year (five-year terms, one "
+        "election in five years)",
+    ),
     "results_directory": ("结果目录", "results directory"),
     "staff": ("人员", "staff"),
     "windows": ("窗口", "windows"),

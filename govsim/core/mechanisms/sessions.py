@@ -771,8 +771,10 @@ class Sessions(Module):
 
     def details(self) -> dict:
         return {
+            # whether the simulated year was an election year ([scenario] election_year)
+            "election_year": bool(self.supply.election_year),
             "sessions": {
                 k: {"held": int(self.sessions_held[k]), "attendances": int(self.attendance[k])}
                 for k in KINDS
-            }
+            },
         }
