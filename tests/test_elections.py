@@ -35,3 +35,24 @@ def test_an_election_is_held_only_in_an_election_year():
     assert out[False]["participation_civic_year"] < out[True]["participation_civic_year"]
     assert out[True]["sessions"]["election"]["attendances"] > 0
     assert out[False]["sessions"]["election"]["held"] == 0
+
+
+def test_a_comparison_refuses_structures_in_different_years(tmp_path):
+    import pytest
+
+    from govsim import ScenarioError
+    from govsim.experiments.experiment import compare_experiment, resolve
+
+    path = tmp_path / "voting.toml"
+    path.write_text(
+        'extends = "chengdong"\n[scenario]\nname_zh = "选举年"\nname_en = "voting"\n'
+        "election_year = true\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as info:
+        resolve(compare_experiment(["baseline", str(path)], 500, 10, 0, 1, None))
+    err = info.value
+    assert err.key == "scenario.election_year" and err.file == str(path), str(err)
+    assert "the same year" in err.message
+    # the same file in a comparison of its own year is fine
+    assert resolve(compare_experiment([str(path)], 500, 10, 0, 1, None))
