@@ -67,6 +67,10 @@ def test_report_travels_alone(reports, lang):
     assert population_name("rural", lang) in page
     # the settings say whether the simulated year was an election year (five-year terms)
     assert html.escape(label(TEXT, "election_not_held", lang)) in page
+    # each structure says how many sessions its bodies hold a year
+    assert page.count(html.escape(label(TEXT, "sessions_held", lang))) == page.count(
+        "<div class=structure>"
+    )
     if lang == "zh":  # no profile key where its label belongs (the sources cite English)
         assert not re.search(r"[：>](urban|rural)\b", page)
 

@@ -202,6 +202,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "outcome": ("结果", "outcome"),
     "seed_documents": ("来源文件", "seed documents"),
     "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
+    "sessions_held": ("每个机构每年举办的场次", "sessions one body holds a year"),
     "source_documents": ("来源文件", "source documents"),
     "figures_beside": (
         "每张图的PNG和SVG文件另存于生成本报告时其旁边的figures文件夹中；本页已内嵌全部图表，可单独发送。",
