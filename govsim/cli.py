@@ -477,7 +477,7 @@ def cmd_calibrate(args) -> int:
 
     def show(logit, share):
         print(
-            f"  election logit {logit:+.4f} -> yearly civic participation {share:.4f}",
+            f"  election logit {logit:+.4f} -> turnout of adults, election year {share:.4f}",
             file=sys.stderr,
         )
 

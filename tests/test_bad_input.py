@@ -317,7 +317,7 @@ def unconverged_fit():
         admin_hours_per_task=250.0,
         election_logit=-2.0,
         founding_per_1k_active_year=0.5,
-        civic_by_seed=[0.40, 0.41],
+        turnout_by_seed=[0.40, 0.41],
         iterations=[(-2.0, 0.405)],
         time_iterations=[(1.0, 33.2)],
         figures={k: target for k, (target, _) in TARGETS.items()},
@@ -325,7 +325,7 @@ def unconverged_fit():
         fitted={
             "admin_time_share": (0.8, 0.8, 0.005),
             "errand_p90_district_days": (33.2, ERRAND_LIMIT_DAYS, 0.5),
-            "civic_participation_year": (0.405, TURNOUT_TARGET, 0.004),
+            "election_turnout": (0.405, TURNOUT_TARGET, 0.004),
         },
     )
 
@@ -357,7 +357,7 @@ def test_calibrate_apply_refuses_an_unconverged_fit(tmp_path, capsys, fake_calib
     line = cli_error_prefixed(capsys, ["calibrate", "--apply", "--report", str(report)])
     assert line.startswith("govsim calibrate: error: the fit did not reach its tolerance")
     assert "errand_p90_district_days = 33.2, target 30: missed by 3.2 (tolerance 0.5)" in line
-    assert "civic_participation_year = 0.405, target 0.4789: missed by 0.0739" in line
+    assert "election_turnout = 0.405, target 0.4789: missed by 0.0739" in line
     assert "admin_time_share" not in line  # within its tolerance
     assert fake_calibration["applied"] == []
     assert {f: f.read_bytes() for f in files} == before
@@ -502,3 +502,30 @@ def test_a_table_by_age_group_must_give_every_group(tmp_path):
     p = child(tmp_path, "[initial]\npropensity_beta = {}\n", parent="urban")
     err = one_line_error(load_population, p, "initial.propensity_beta")
     assert "every age group (child, working_age, elderly)" in err.message
+
+
+# ------------------------------------------------------------------ meeting cycles
+@pytest.mark.parametrize(
+    ("body", "key", "says"),
+    [
+        (
+            'remove = ["institutions.rc.sessions_per_year"]\n',
+            "institutions.rc.sessions_per_year",
+            "needs its documented cycle",
+        ),
+        (
+            'remove = ["institutions.rc.self_governance"]\n',
+            "institutions.rc.sessions_per_year",
+            "needs self_governance",
+        ),
+        (
+            "[institutions.rc]\n"
+            "self_governance = { activity = 0.5, deliberation = 0.0, visits = 0.3 }\n",
+            "institutions.rc.self_governance.deliberation",
+            "a share of spare hours > 0",
+        ),
+    ],
+)
+def test_a_body_with_self_governance_declares_a_cycle_it_can_prepare(tmp_path, body, key, says):
+    err = one_line_error(load_scenario, child(tmp_path, body), key)
+    assert says in err.message, err.message

@@ -35,7 +35,14 @@ def council_runs(council, days=240, residents=3000, pooled=None):
     ``pooled`` yuan a year into its fund (none by default); the model and what its council
     saw."""
     pools = None if pooled is None else {"into": "rc", "yuan_per_year": pooled}
-    changes = {"institutions.rc.council": council, "institutions.units.pools": pools}
+    # meetings weekly (the file's cycle holds 13 a year): enough problems raised at them to
+    # count what the council settles
+    weekly = {"deliberation": 52, "activity": 52}
+    changes = {
+        "institutions.rc.council": council,
+        "institutions.units.pools": pools,
+        "institutions.rc.sessions_per_year": weekly,
+    }
     m = model("xinfeng", changes, residents=residents)
     seen = []
     deliberate = m.deliberation.deliberate
@@ -60,18 +67,19 @@ def test_a_council_settles_its_share_of_the_problems_raised_at_its_meetings():
     host = {a.node for a in m.node_agents if a.key == "rc"}
     raised = np.concatenate([r.ids for r, _ in seen])
     at_host = np.isin(np.concatenate([r.nodes for r, _ in seen]), list(host))
-    kept = np.concatenate([rest.ids for _, rest in seen])
-    adopted = np.setdiff1d(raised, kept)
+    # adopted at each meeting (a need may be raised at more than one)
+    adopted_each = np.concatenate([np.setdiff1d(r.ids, rest.ids) for r, rest in seen])
+    adopted = np.unique(adopted_each)
     mask = at_host & (nd.type[raised] != NEED_TYPE_KEYS.index("public_service"))
     eligible = raised[mask]
     assert m.deliberation.raised == len(eligible) >= 20
     # only problems raised at its own meetings, of a type it settles, each with its share:
-    # the draw is the need's own at that report (paired across structures; a need reported
-    # again, e.g. after a lost relay, draws anew — more meetings raise such needs too)
+    # the draw is the need's own at that report (paired across structures; a need raised
+    # again at a later meeting draws anew)
     counts = np.concatenate(m.report_counts)[mask]
     u = keyed_uniform(m.seed, "deliberation.adopt", eligible[:, None], counts[:, None], [0, 1])
     u = u[:, 0]
-    assert np.array_equal(np.sort(adopted), np.sort(eligible[u < 0.6]))
+    assert np.array_equal(np.sort(adopted_each), np.sort(eligible[u < 0.6]))
     assert 0 < len(adopted) < len(eligible)
     # answered by the host, carry_out_days after the meeting
     assert set(nd.resolver[adopted].tolist()) <= host
@@ -99,7 +107,7 @@ def test_a_council_decides_only_while_its_fund_lasts():
     m_rich, _ = council_runs(rich, days=200, residents=6000)
     m_poor, _ = council_runs(poor, days=200, residents=6000)
     host = next(a for a in m_poor.node_agents if a.key == "rc")
-    assert m_rich.deliberation.adopted >= 8
+    assert m_rich.deliberation.adopted >= 6  # well above the poor fund's bound of 3
     # the sample's share of a 3,000-yuan fund: 3 × scale decisions in expectation, the last
     # one taken with probability of the part it covers
     assert m_poor.deliberation.adopted <= int(3 * host.scale) + 1 < m_rich.deliberation.adopted
@@ -167,8 +175,9 @@ def test_follow_up_cuts_what_is_lost_on_the_way():
     lost = {}
     for w in (0.0, 1.0):
         changes = {f"institutions.{k}.evaluation": {"weight": w} for k in ("center", "rc")}
-        m = model("chengdong", changes, residents=4000).run(150)
+        m = model("chengdong", changes, residents=10000).run(200)
         lost[w] = sum(m.routing.lost[a.node] for a in m.node_agents if a.key in ("center", "rc"))
+    assert lost[0.0] >= 10  # enough losses to tell (public-space cases go to the estate first)
     assert lost[1.0] < 0.8 * lost[0.0]
 
 

@@ -299,14 +299,14 @@ def test_notebook_views_of_a_scenario_a_model_and_a_summary():
     m = GovernanceModel(sc, residents=800, seed=2)
     assert repr(m) == "<GovernanceModel chengdong · 800 residents · day 0 · seed 2>"
     assert "not run yet" in html(m)
-    m.run(25)
+    m.run(40)  # past the 30-day warm-up of the averaged participation
     s = m.summary()
     assert isinstance(s, dict) and s["residents"] == 800
     page = html(s)
     # a median response of h hours is shown as h/24 days, a share as a percentage
     assert f"{s['response_time_median_h'] / 24:.1f}" in page and "天" in page and "days" in page
-    assert f"{100 * s['participation_rate']:.1f}%" in page
-    assert "participation, last 30 days" in html(m)
+    assert f"{100 * s['participation_mean']:.1f}%" in page
+    assert "participation, 30-day share averaged over the days" in html(m)
     assert dict(matplotlib.rcParams) == before  # drawing the org chart changed nothing
     # the core carries no display of its own: presentation attaches it
     assert not any(hasattr(type(x), "_repr_html_") for x in (sc, m, s))

@@ -11,6 +11,7 @@ the PDF has a few pages.  Screenshots and the PDF are left in the test's tmp_pat
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from govsim.experiments.compare import compare
 from govsim.presentation import fonts
 from govsim.presentation.fonts import FAMILY
 from govsim.presentation.report import build_report
-from govsim.presentation.text import SEED_TITLES, label
+from govsim.presentation.text import SEED_TITLES, TEXT, label
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
@@ -64,6 +65,12 @@ def test_report_travels_alone(reports, lang):
     for file in shown:
         assert label(SEED_TITLES, file, lang) in page
     assert population_name("rural", lang) in page
+    # the settings say whether the simulated year was an election year (five-year terms)
+    assert html.escape(label(TEXT, "election_not_held", lang)) in page
+    # each structure says how many sessions its bodies hold a year
+    assert page.count(html.escape(label(TEXT, "sessions_held", lang))) == page.count(
+        "<div class=structure>"
+    )
     if lang == "zh":  # no profile key where its label belongs (the sources cite English)
         assert not re.search(r"[：>](urban|rural)\b", page)
 

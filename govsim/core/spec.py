@@ -50,6 +50,11 @@ class Meta(Strict):
         "urban", description="population profile the structure is usually run with"
     )
     reference: bool = Field(False, description="the structure others are compared against")
+    election_year: bool = Field(
+        False,
+        description="committees are elected in the simulated year (terms are five years: "
+        "an election one year in five); declared once in the reference file and inherited",
+    )
 
 
 class Loaded(Strict):

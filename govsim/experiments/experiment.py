@@ -597,6 +597,17 @@ def _load_structures(exp: Experiment) -> _Plan:
             "experiment.structures",
             f"two files give the same structure name; names: {', '.join(keys)}",
         )
+    # one rule for the year: committees are elected in every structure or in none
+    held = specs[structures[0]].scenario.election_year
+    for s in structures[1:]:
+        if specs[s].scenario.election_year != held:
+            raise ScenarioError(
+                specs[s].file or given[s],
+                "scenario.election_year",
+                f"is {str(not held).lower()} while the reference {keys[0]!r} says "
+                f"{str(held).lower()}: every structure of a comparison runs in the same year "
+                "(an election year in all or in none); declare it in the reference file only",
+            )
     return _Plan(exp, given, specs)
 
 

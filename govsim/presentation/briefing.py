@@ -174,14 +174,14 @@ def goals_table(res: Results, lang: str) -> str:
 
     def gap(frame: pd.DataFrame) -> pd.Series:
         # how far the groups that take part least fall short of everyone
-        cols = [f"{g}.participation_rate" for g in GROUPS if f"{g}.participation_rate" in frame]
+        cols = [f"{g}.participation_mean" for g in GROUPS if f"{g}.participation_mean" in frame]
         worst = frame[cols].astype(float).min(axis=1)
-        return (frame["participation_rate"].astype(float) - worst).clip(lower=0)
+        return (frame["participation_mean"].astype(float) - worst).clip(lower=0)
 
     goals = [
         ("goal_fastest", "response_time_median_h", "lower", None),
-        ("goal_participation", "participation_rate", "higher", None),
-        ("goal_fairest", "participation_rate", "lower", gap),
+        ("goal_participation", "participation_mean", "higher", None),
+        ("goal_fairest", "participation_mean", "lower", gap),
         ("goal_cheapest", "cost_per_resident_yuan", "lower", None),
         ("goal_settled", "settled_in_community_share", "higher", None),
     ]

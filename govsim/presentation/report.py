@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from govsim.config.reading import population_name
-from govsim.config.vocabulary import ACTORS, value_range
+from govsim.config.vocabulary import ACTORS, SESSION_KINDS, value_range
 from govsim.presentation import fonts
 from govsim.presentation.briefing import front_page
 from govsim.presentation.colours import colour_order
@@ -116,6 +116,23 @@ def populations_text(res: Results, lang: str) -> str:
     )
 
 
+def elections_text(res: Results, lang: str) -> str:
+    """Whether the simulated year was an election year (``[scenario] election_year``, in
+    each run's summary); each structure's when they differ."""
+    held = {k: res.first(k).summary.get("election_year") for k in res.order}
+    text = {
+        k: label(TEXT, "election_held" if v else "election_not_held", lang)
+        if v is not None
+        else "—"
+        for k, v in held.items()
+    }
+    if len(set(text.values())) <= 1:
+        return next(iter(text.values()), "—")
+    sep = "；" if lang == "zh" else "; "
+    colon = "：" if lang == "zh" else ": "
+    return sep.join(f"{res.short_name(k, lang)}{colon}{v}" for k, v in text.items())
+
+
 def seed_title(file: str, lang: str) -> str:
     """HTML: a source document by its number and title, its file name on hover."""
     number = file.split("_", 1)[0]
@@ -130,6 +147,40 @@ def governance_section(res: Results, lang: str) -> str:
     return f"<h2>{html.escape(label(TEXT, 'governance', lang))}</h2>" + headline_table(
         res, lang, res.governance
     )
+
+
+def sessions_text(res: Results, key: str, lang: str) -> str:
+    """The sessions one body of each institution holds a year, by kind (its programmes and
+    its own cycle, ``sessions_per_year``; the mean of the structure's runs, from the
+    ``institutions`` section of their summaries)."""
+    sc = res.scenarios[key]
+    runs = res.runs[key]
+    colon = "：" if lang == "zh" else ": "
+    comma = "、" if lang == "zh" else ", "
+    parts = []
+    for inst_key, inst in sc.institutions.items():
+        held = {}
+        for kind in SESSION_KINDS:
+            got = [
+                r.summary.get("institutions", {})
+                .get(inst_key, {})
+                .get(f"sessions_per_instance_year.{kind}")
+                for r in runs
+            ]
+            got = [float(v) for v in got if v is not None]
+            if got and sum(got) > 0:
+                held[kind] = sum(got) / len(got)
+        if held:
+            own = pick(
+                getattr(inst, "name_zh", None) or "", getattr(inst, "name_en", None) or "", lang
+            )
+            name = own or label(ACTORS, inst.actor, lang)
+            parts.append(
+                name
+                + colon
+                + comma.join(f"{label(SESSION_KINDS, k, lang)} {v:,.0f}" for k, v in held.items())
+            )
+    return ("；" if lang == "zh" else "; ").join(parts) or "—"
 
 
 def structures_section(res: Results, lang: str) -> str:
@@ -160,9 +211,12 @@ def structures_section(res: Results, lang: str) -> str:
         pop_label = html.escape(label(TEXT, "population_profile", lang) + colon)
         pop = html.escape(population_label(res.population_of(k), lang))
         sources_label = html.escape(label(TEXT, "institution_sources", lang))
+        held_label = html.escape(label(TEXT, "sessions_held", lang) + colon)
+        held = html.escape(sessions_text(res, k, lang))
         out.append(
             f"<div class=structure><h3>{html.escape(name)}</h3><p>{html.escape(desc)}</p>"
-            f"<p class=meta>{pop_label}{pop}</p><p class=meta>{seeds_label}<br>{seeds}</p>"
+            f"<p class=meta>{pop_label}{pop}</p><p class=meta>{held_label}{held}</p>"
+            f"<p class=meta>{seeds_label}<br>{seeds}</p>"
             f"<details><summary>{sources_label}</summary><ul>{''.join(items)}</ul></details></div>"
         )
     return "".join(out)
@@ -177,6 +231,7 @@ def settings_section(res: Results, lang: str) -> str:
         ("seeds", ", ".join(map(str, res.seeds))),
         ("population_profile", populations_text(res, lang)),
         ("reference_structure", res.name(res.reference, lang)),
+        ("election_year", elections_text(res, lang)),
         ("results_directory", str(res.root)),
     ]
     rows = [rows[0], *((label(TEXT, k, lang), v) for k, v in rows[1:])]

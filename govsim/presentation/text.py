@@ -202,6 +202,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "outcome": ("结果", "outcome"),
     "seed_documents": ("来源文件", "seed documents"),
     "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
+    "sessions_held": ("每个机构每年举办的场次", "sessions one body holds a year"),
     "source_documents": ("来源文件", "source documents"),
     "figures_beside": (
         "每张图的PNG和SVG文件另存于生成本报告时其旁边的figures文件夹中；本页已内嵌全部图表，可单独发送。",
@@ -213,6 +214,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "seeds": ("随机种子", "seeds"),
     "population_profile": ("人口画像", "population profile"),
     "reference_structure": ("参照结构", "reference structure"),
+    "election_year": ("换届选举", "committee elections"),
+    "election_held": (
+        "选举年：委员会在模拟年内换届选举（每届任期五年）",
+        "an election year: committees are elected in the simulated year (five-year terms)",
+    ),
+    "election_not_held": (
+        "非选举年：模拟年内不举行换届选举（每届任期五年，五年一选）",
+        "an ordinary year: no committee election in the simulated year (five-year terms, one "
+        "election in five years)",
+    ),
     "results_directory": ("结果目录", "results directory"),
     "staff": ("人员", "staff"),
     "windows": ("窗口", "windows"),

@@ -1,10 +1,14 @@
 """Session supply: which sessions are held each day, when they start and how many seats
 they have (DOMAIN.md mechanism 7; the residents' choice to take part is ``sessions``).
 
-Sessions come from two sources: a committee's spare staff-hours after pushed-down tasks
-and requests (``self_governance``; 001: after 居政分离
-「居委会有时间、有精力、有条件…开展自治活动」), and fixed programmes (``offers``; 000: the
-liaison center's activities for each group, 9:00–21:00 every day; an election on its day).
+Sessions come from two sources: a body's own activities and meetings, which follow its
+documented cycle (``sessions_per_year``: e.g. 《村民委员会组织法》 「村民代表会议每季度召开一次」)
+and are held only when its spare staff-hours after pushed-down tasks and requests have
+covered their preparation (``self_governance``; 001: after 居政分离
+「居委会有时间、有精力、有条件…开展自治活动」) — a session whose preparation is not covered
+slips to a later day, and spare hours no session is due for are not spent on sessions —
+and fixed programmes (``offers``; 000: the liaison center's activities for each group,
+9:00–21:00 every day; an election on its day, held only in an election year).
 A session happens in its host's (or its own) hours and has a number of seats; a small run
 holds every session of the host's programme with the sample's share of its seats (ODD §2).
 
@@ -23,10 +27,14 @@ from govsim.config.declare import Hours, NonNeg, SessionKind, Share, Strict, fie
 
 
 class SelfGovernance(Strict):
-    """How a committee spends the staff-hours left after admin tasks and requests."""
+    """How a committee spends the staff-hours left after admin tasks and requests: a share
+    on household visits, and shares that may go to preparing the activities and meetings
+    its cycle (``sessions_per_year``) calls for — a limit, not a source of sessions."""
 
-    activity: Share = field(0.0, "share of spare hours on activities", "share")
-    deliberation: Share = field(0.0, "share of spare hours on meetings (议事)", "share")
+    activity: Share = field(0.0, "share of spare hours that may prepare activities", "share")
+    deliberation: Share = field(
+        0.0, "share of spare hours that may prepare meetings (议事)", "share"
+    )
     visits: Share = field(0.0, "share of spare hours on household visits", "share")
     hours_per_activity: NonNeg = field(6.0, "staff-hours to prepare and run an activity", "staff-h")
     activity_seats: int = field(30, "seats at an activity", "seats", ge=1)
@@ -40,6 +48,21 @@ class SelfGovernance(Strict):
         if total > 1.0 + 1e-9:
             raise ValueError(f"activity + deliberation + visits must be <= 1, got {total:g}")
         return self
+
+
+class SessionCycle(Strict):
+    """A body's own sessions a year by kind, from its documented cycle (e.g. a meeting a
+    quarter: 4); each is held once its preparation is covered (``SelfGovernance``)."""
+
+    activity: float = field(0.0, "own activities a year", "1/yr", ge=0, le=365)
+    deliberation: float = field(0.0, "own meetings a year", "1/yr", ge=0, le=365)
+
+
+# the kinds of a body's own sessions
+OWN_KINDS = ("activity", "deliberation")
+# a body's cycle is half-way through when the run starts (assumption: the run starts on an
+# ordinary day, not on the day of a meeting)
+CYCLE_START = 0.5
 
 
 class Offer(Strict):
@@ -105,11 +128,20 @@ def sample_seats(seats: int, scale: float, rng: np.random.Generator, n: int) -> 
 
 class SessionSupply:
     """The sessions the hosts of a district hold: each host's programmes (``offers``) and
-    its committee's own activities and meetings (``self_governance``), with the fractions
-    of a session carried over from day to day."""
+    its own activities and meetings (its cycle, ``sessions_per_year``, limited by the
+    preparation its spare staff-hours cover, ``self_governance``), with the fractions of a
+    session carried over from day to day.
 
-    def __init__(self, world, session_h: float):
+    A body's own sessions fall due at its cycle's rate (a year of 365 days, starting half-way
+    through a cycle); while one is due, the kind's share of the day's spare staff-hours goes
+    into its preparation, and it is held on the first day its host is open once the
+    preparation is covered (``hours_per_activity`` / ``hours_per_meeting``); otherwise it slips.
+    Spare hours of a share no session is due for, and what is left after the last due
+    session, are not spent (``unused_h``)."""
+
+    def __init__(self, world, session_h: float, election_year: bool = True):
         self.session_h = session_h  # length of a committee's own activity or meeting
+        self.election_year = election_year  # whether an offer's election is held
         self.hosts = [
             a for a in world.agents if a.spec.offers or a.spec.self_governance is not None
         ]
@@ -126,7 +158,15 @@ class SessionSupply:
                 self.offer_masks[(a.key, j)] = (mask, max(1, int(mask.any(axis=1).sum())))
         # sessions carried over between days (fractions of a session), per host
         self.offer_acc = {a.node: [0.0] * len(a.spec.offers) for a in self.hosts}
-        self.selfgov_acc = {a.node: {"activity": 0.0, "deliberation": 0.0} for a in self.hosts}
+        # a body's own sessions: the cycle's fraction, sessions due, preparation done (h)
+        self.cycle_acc = {a.node: dict.fromkeys(OWN_KINDS, CYCLE_START) for a in self.hosts}
+        self.due = {a.node: dict.fromkeys(OWN_KINDS, 0) for a in self.hosts}
+        self.prep_h = {a.node: dict.fromkeys(OWN_KINDS, 0.0) for a in self.hosts}
+        n = len(world.agents)
+        # per node: sessions held by kind (whole programme, full size), and spare staff-hours
+        # of the sessions' shares not spent on any (full size)
+        self.held = {}
+        self.unused_h = np.zeros(n)
         self._hours_cache: dict[tuple, tuple[np.ndarray, int]] = {}
 
     def today(
@@ -150,9 +190,11 @@ class SessionSupply:
                     n = int(acc[j])
                     acc[j] -= n
                 starts = _choose_hours(rng, hours, n)
-                if day % 365 in off.days_of_year:  # a fixed event starts when its hours open
+                # a fixed event starts when its hours open (an election only in an election year)
+                if day % 365 in off.days_of_year and (off.kind != "election" or self.election_year):
                     starts.append(int(hours[0]))
                 seats = sample_seats(off.seats, a.scale, rng, len(starts))
+                self._count(a.node, off.kind, len(starts))
                 for h, n_seats in zip(starts, seats, strict=True):
                     out.append(
                         Session(
@@ -165,31 +207,58 @@ class SessionSupply:
                             off.duration_h,
                         )
                     )
-            sg = a.spec.self_governance
+            sg, cycle = a.spec.self_governance, a.spec.sessions_per_year
+            if sg is None or cycle is None:
+                continue
             hours = self._start_hours(("host", a.key), wd)[0]
-            spare = float(spare_hours[a.node])
-            if sg is not None and spare > 0 and len(hours):
-                acc = self.selfgov_acc[a.node]
-                for kind, share, per, seats in (
-                    ("activity", sg.activity, sg.hours_per_activity, sg.activity_seats),
-                    ("deliberation", sg.deliberation, sg.hours_per_meeting, sg.meeting_seats),
-                ):
-                    if share <= 0 or per <= 0:
-                        continue
-                    acc[kind] += spare * share / per
-                    n = int(acc[kind])
-                    acc[kind] -= n
-                    starts = _choose_hours(rng, hours, n)
-                    for h, n_seats in zip(
-                        starts, sample_seats(seats, a.scale, rng, n), strict=True
-                    ):
-                        # meetings collect opinions and problems (001: 居民议事会)
-                        out.append(
-                            Session(
-                                a, kind, h, n_seats, kind == "deliberation", False, self.session_h
-                            )
-                        )
+            spare = max(0.0, float(spare_hours[a.node]))
+            for kind, share, per, seats in (
+                ("activity", sg.activity, sg.hours_per_activity, sg.activity_seats),
+                ("deliberation", sg.deliberation, sg.hours_per_meeting, sg.meeting_seats),
+            ):
+                n = self._own_sessions(
+                    a.node, kind, getattr(cycle, kind), spare * share, per, len(hours) > 0
+                )
+                if not n:
+                    continue
+                self._count(a.node, kind, n)
+                starts = _choose_hours(rng, hours, n)
+                for h, n_seats in zip(starts, sample_seats(seats, a.scale, rng, n), strict=True):
+                    # meetings collect opinions and problems (001: 居民议事会)
+                    out.append(
+                        Session(a, kind, h, n_seats, kind == "deliberation", False, self.session_h)
+                    )
         return out
+
+    def _own_sessions(
+        self, node: int, kind: str, per_year: float, hours: float, per: float, is_open: bool
+    ) -> int:
+        """A body's own sessions of ``kind`` held today: those of its cycle (``per_year``)
+        due whose preparation (``per`` staff-hours each) is covered with today's ``hours``,
+        if its host is open today (``is_open``); hours no due session needs are unused."""
+        acc = self.cycle_acc[node]
+        acc[kind] += per_year / 365.0
+        new = int(acc[kind])
+        acc[kind] -= new
+        due = self.due[node]
+        due[kind] += new
+        if not due[kind]:
+            self.unused_h[node] += hours
+            return 0
+        prep = self.prep_h[node][kind] + hours
+        n = 0 if not is_open else due[kind] if per <= 0 else min(due[kind], int(prep / per))
+        prep -= n * per
+        due[kind] -= n
+        if not due[kind]:  # nothing more due: what is left over is not spent
+            self.unused_h[node] += prep
+            prep = 0.0
+        self.prep_h[node][kind] = prep
+        return n
+
+    def _count(self, node: int, kind: str, n: int) -> None:
+        if n:
+            got = self.held.setdefault(node, {})
+            got[kind] = got.get(kind, 0) + n
 
     def _start_hours(self, key: tuple, wd: int) -> tuple[np.ndarray, int]:
         """Hours a session may start on weekday ``wd`` (and the open days a week) of an

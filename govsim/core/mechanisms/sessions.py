@@ -34,7 +34,14 @@ from govsim.config.schedule import WEEKDAYS
 from govsim.config.vocabulary import NEED_TYPE_KEYS, SESSION_KINDS
 from govsim.core.measure import settled, share
 from govsim.core.mechanisms.routing import Invitations
-from govsim.core.mechanisms.session_supply import Offer, SelfGovernance, Session, SessionSupply
+from govsim.core.mechanisms.session_supply import (
+    OWN_KINDS,
+    Offer,
+    SelfGovernance,
+    Session,
+    SessionCycle,
+    SessionSupply,
+)
 from govsim.core.module import Module, Outcome, State, Step
 from govsim.core.population import free_time_mask
 from govsim.core.records import (
@@ -54,6 +61,9 @@ KINDS = tuple(SESSION_KINDS)
 # the yearly civic measure), so it does not make a one-day spike in the 30-day rate
 ONGOING = ("activity", "deliberation", "volunteering")
 RECENT_DAYS = 30  # the window of "taking part" (DOMAIN.md §4)
+# the headline participation counts the days from this one on: before it, the 30-day window
+# reaches back before the run (nobody has taken part yet)
+WARMUP_DAYS = RECENT_DAYS
 CIVIC_DAYS = 365  # the window of the yearly civic measure (deliberation or election)
 VOLUNTEER_SHIFT_H = 3.0  # assumption: a volunteer gives about three hours a session
 SESSION_H = 2.0  # assumption: a committee's activity or meeting lasts about two hours
@@ -109,6 +119,14 @@ class Sessions(Module):
             "—",
         ),
         Par(
+            "institutions.*.sessions_per_year",
+            SessionCycle | None,
+            None,
+            "own activities and meetings a year, from the body's documented cycle "
+            "(needed with self_governance)",
+            "—",
+        ),
+        Par(
             "institutions.*.offers",
             list[Offer],
             [],
@@ -141,6 +159,12 @@ class Sessions(Module):
         State("last_day", np.int32, NEVER, "day of last taking part, by session kind", KINDS),
         State("invited_until", np.int32, NEVER, "last day an invitation counts"),
         State("member_of", np.int32, -1, "institution node last volunteered with (-1: none)"),
+        State(
+            "days_recent",
+            np.int32,
+            0,
+            "days after the warm-up on which the resident had taken part in the last 30 days",
+        ),
     )
     streams = ("schedule", "assign")
     keyed = ("choice",)  # whether to go: keyed by resident, day and kind
@@ -157,6 +181,12 @@ class Sessions(Module):
             "days",
             "a year: committees are elected for terms of years (《城市居民委员会组织法》)",
         ),
+        Const(
+            "WARMUP_DAYS",
+            "the averaged participation counts the days from this one on",
+            "days",
+            "the 30-day window: before it, the window reaches back before the run",
+        ),
         Const("VOLUNTEER_SHIFT_H", "hours a volunteer gives in a session", "h", "assumption"),
         Const("SESSION_H", "length of a committee activity or meeting", "h", "assumption"),
         Const(
@@ -167,12 +197,26 @@ class Sessions(Module):
         ),
     )
     outcomes = (
+        # The headline: the 30-day share averaged over the days of the run after a 30-day
+        # warm-up.  Bodies meet on cycles (quarterly meetings, 《村民委员会组织法》), so the
+        # share of the last 30 days of a run rises and falls with the day it stops; averaged
+        # over the days, a cycle's meetings count by how often they come, whatever the
+        # stopping day (a run of 180 days and one of 365 give nearly the same value,
+        # tests/test_sessions_calendar.py).
         Outcome(
-            "participation_rate",
-            "近30天参与率",
-            "participation, last 30 days",
+            "participation_mean",
+            "参与率（近30天，逐日平均）",
+            "participation, 30-day share averaged over the days",
             "share",
             headline=1,
+            by_group=True,
+            better="higher",
+        ),
+        Outcome(
+            "participation_rate",
+            "近30天参与率（运行末）",
+            "participation, last 30 days of the run",
+            "share",
             by_group=True,
             daily=True,
             better="higher",
@@ -268,10 +312,33 @@ class Sessions(Module):
                             f"day {d} is a {WEEKDAYS[d % 7]}, when the offer's hours are "
                             "closed; choose a day whose weekday is open",
                         )
-            if inst.self_governance is not None and inst.windows == 0 and inst.staff <= 0:
+            sg, cycle = inst.self_governance, inst.sessions_per_year
+            if sg is not None and inst.windows == 0 and inst.staff <= 0:
                 raise ScenarioError(
                     path, f"institutions.{name}.staff", "self-governance needs staff > 0"
                 )
+            if sg is not None and cycle is None:
+                raise ScenarioError(
+                    path,
+                    f"institutions.{name}.sessions_per_year",
+                    "a body with self_governance needs its documented cycle of own sessions, "
+                    "e.g. sessions_per_year = { value = { deliberation = 4, activity = 52 }, "
+                    'source = "…" } (a number a year for each kind, 0 for none)',
+                )
+            if cycle is not None and sg is None:
+                raise ScenarioError(
+                    path,
+                    f"institutions.{name}.sessions_per_year",
+                    "a cycle of own sessions needs self_governance (whose spare hours prepare them)",
+                )
+            for kind in OWN_KINDS if sg is not None else ():
+                if getattr(cycle, kind) > 0 and getattr(sg, kind) <= 0:
+                    raise ScenarioError(
+                        path,
+                        f"institutions.{name}.self_governance.{kind}",
+                        f"the cycle holds {getattr(cycle, kind):g} {kind} sessions a year, "
+                        "whose preparation needs a share of spare hours > 0",
+                    )
         check_routes(
             sc,
             {
@@ -286,7 +353,7 @@ class Sessions(Module):
         world = self.w
         model_kinds = world.kinds
         self.free = free_time_mask()  # [3, 7, 24]
-        self.supply = SessionSupply(world, SESSION_H)
+        self.supply = SessionSupply(world, SESSION_H, world.spec.scenario.election_year)
         self.beh = beh = world.population.behaviour
         self.dist_logit = {
             k.key: beh.distance_per_15min * k.walk_min[world.residents.building] / 15.0
@@ -326,6 +393,7 @@ class Sessions(Module):
         day_out = Day([], np.empty(0, dtype=np.int64), slots)
         sessions = self.supply.today(day, spare_hours, org_factor, self.rng["schedule"])
         if not sessions:
+            self._count_recent(day)
             return day_out
         wd = day % 7
         peers = self._active_ties(self.recent_any(day)) * self.inv_degree
@@ -348,7 +416,14 @@ class Sessions(Module):
                     met.append(got[1])
         if met:
             day_out = day_out._replace(wishes_met=np.concatenate(met))
+        self._count_recent(day)
         return day_out
+
+    def _count_recent(self, day: int) -> None:
+        """After today's sessions: from the warm-up on, count the day for each resident who
+        took part in the last 30 days (the averaged participation, ``participation_mean``)."""
+        if day >= WARMUP_DAYS:
+            self.w.residents.days_recent += self.recent_any(day)
 
     def _choose(self, day, wd, kind, sessions, base, slots, intake):
         self.sessions_held[kind] += len(sessions)
@@ -633,8 +708,10 @@ class Sessions(Module):
         return out
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
-        """Shares taking part in the last 30 days (any ongoing kind — activity, deliberation,
-        volunteering — and each kind, elections included), and the share of adults who
+        """The 30-day share of taking part in ongoing community life (activity,
+        deliberation, volunteering) averaged over the days after the warm-up (the headline;
+        None for a run of 30 days or less); shares taking part in the last 30 days of the
+        run (any ongoing kind and each kind, elections included), and the share of adults who
         deliberated or voted in the last 365 days (the measure calibrated to election
         turnout)."""
         r = self.w.residents
@@ -647,6 +724,11 @@ class Sessions(Module):
                 anyp |= got
             out[f"participation_{k}"] = share(got, sel)
         out["participation_rate"] = share(anyp, sel)
+        counted = day + 1 - WARMUP_DAYS  # days from the warm-up to the end
+        n_sel = int(sel.sum())
+        out["participation_mean"] = (
+            float(r.days_recent[sel].sum()) / (counted * n_sel) if counted > 0 and n_sel else None
+        )
         civic = (r.last_day["deliberation"] >= day - (CIVIC_DAYS - 1)) | (
             r.last_day["election"] >= day - (CIVIC_DAYS - 1)
         )
@@ -662,10 +744,37 @@ class Sessions(Module):
         out["wish_met_median_h"] = float(np.median(wait)) if len(wait) else None
         return out
 
+    def by_institution(self, day: int) -> dict[str, dict]:
+        """By institution kind: sessions one instance held a year, by kind (its programmes
+        and its own cycle; the whole programme, not the sample's share), and the spare
+        staff-hours a year its activity and meeting shares left unspent (no session due)."""
+        years = max(day + 1, 1) / 365.0
+        supply = self.supply
+        out = {}
+        for k in self.w.kinds:
+            nodes = [a.node for a in k.agents]
+            if not any(n in supply.held or supply.unused_h[n] for n in nodes):
+                continue
+            st = {
+                f"sessions_per_instance_year.{kind}": sum(
+                    supply.held.get(n, {}).get(kind, 0) for n in nodes
+                )
+                / (years * len(nodes))
+                for kind in KINDS
+            }
+            if k.spec.self_governance is not None:
+                st["unused_session_hours_per_instance_year"] = float(
+                    supply.unused_h[nodes].sum() / (years * len(nodes))
+                )
+            out[k.key] = st
+        return out
+
     def details(self) -> dict:
         return {
+            # whether the simulated year was an election year ([scenario] election_year)
+            "election_year": bool(self.supply.election_year),
             "sessions": {
                 k: {"held": int(self.sessions_held[k]), "attendances": int(self.attendance[k])}
                 for k in KINDS
-            }
+            },
         }

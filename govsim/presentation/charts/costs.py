@@ -23,7 +23,7 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
     fig = figure(figsize=(13, 5.4))
     axes = fig.subplots(1, 2)
     labelled = []
-    for ax, key in zip(axes, ("participation_rate", "response_time_median_h"), strict=True):
+    for ax, key in zip(axes, ("participation_mean", "response_time_median_h"), strict=True):
         scale, unit = shown_scale(res.outcomes[key]["unit"])
         points = []
         for k in res.order:

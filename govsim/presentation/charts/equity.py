@@ -24,7 +24,7 @@ EQUITY_GROUPS = tuple(g for g in GROUPS if g != "all")  # every group of the voc
 def equity(res: Results, lang: str = "en"):
     table = res.table()
     panels = [
-        ("participation_rate", "viridis"),
+        ("participation_mean", "viridis"),
         ("response_time_median_h", "viridis_r"),
         ("unreported_share", "viridis_r"),
     ]
