@@ -176,6 +176,9 @@ class Sessions(Module):
             by_group=True,
             daily=True,
             better="higher",
+            matters=0.01,
+            matters_source="assumption: one percentage point of residents; smaller gaps are "
+            "within what a household survey of a few thousand could tell apart",
         ),
         Outcome(
             "wishes_met_share",
@@ -185,6 +188,8 @@ class Sessions(Module):
             headline=2,
             by_group=True,
             better="higher",
+            matters=0.02,
+            matters_source="assumption: two percentage points of the activity wishes residents have",
         ),
         Outcome(
             "wish_met_median_h",
