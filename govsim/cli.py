@@ -1,5 +1,5 @@
-"""Command line: ``govsim list | run | compare | batch | sensitivity | calibrate | report |
-precision | params | app``."""
+"""Command line: ``govsim list | run | compare | batch | sensitivity | robustness | calibrate |
+report | precision | params | app``."""
 
 from __future__ import annotations
 
@@ -156,6 +156,20 @@ def _sensitivity_command(sub) -> None:
     sa.set_defaults(handler=cmd_sensitivity)
 
 
+def _robustness_command(sub) -> None:
+    rb = sub.add_parser(
+        "robustness",
+        help="for each claim of the report, the share of contested settings in which it holds "
+        "and what it hinges on (a finished batch of experiments/contested.toml)",
+    )
+    rb.add_argument("dir", type=Path, help="a finished batch with sampled [[ranges]]")
+    rb.add_argument(
+        "--out", type=Path, default=None, help="where to write the claims (default: DIR)"
+    )
+    _lang(rb)
+    rb.set_defaults(handler=cmd_robustness)
+
+
 def _calibrate_command(sub) -> None:
     k = sub.add_parser(
         "calibrate", help="fit the reference structure to public figures and report the fit"
@@ -248,6 +262,7 @@ def parser() -> argparse.ArgumentParser:
         _compare_command,
         _batch_command,
         _sensitivity_command,
+        _robustness_command,
         _calibrate_command,
         _report_command,
         _precision_command,
@@ -408,6 +423,32 @@ def cmd_sensitivity(args) -> int:
         print(f"  {structure} − reference, {name}: {tops}")
     print(
         f"wrote {args.out}/sensitivity.parquet, sensitivity.csv, robustness.csv and "
+        + ", ".join(str(c.name) for c in charts)
+    )
+    return 0
+
+
+def cmd_robustness(args) -> int:
+    from govsim.experiments.claims import RobustnessError, robustness
+    from govsim.presentation.charts.claims import claim_text
+
+    try:
+        if args.out is not None:
+            from govsim.results.store import check_out
+
+            check_out(args.out)
+        summary, _, charts, names = robustness(args.dir, args.out)
+    except RobustnessError as e:
+        print(f"govsim: error: {e}", file=sys.stderr)
+        return 2
+    made = summary[summary["kind"].isin(("reference", "first"))]
+    for _, r in made.iterrows():
+        share = "–" if r["share"] != r["share"] else f"{100 * r['share']:.0f}%"
+        hinge = r["hinges_on"] or "–"
+        print(f"  {share:>5}  {claim_text(r, names, args.lang)}  [{hinge}]")
+    out = args.out or args.dir
+    print(
+        f"wrote {out}/claims.parquet, claims.csv, claim_settings.parquet, claim_boxes.csv and "
         + ", ".join(str(c.name) for c in charts)
     )
     return 0

@@ -1,0 +1,264 @@
+"""Claims and their robustness over contested settings (``govsim robustness``), the
+declared smallest differences that matter, and ranges over choices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from govsim import cli
+from govsim.config.reading import ScenarioError
+from govsim.core.module import Outcome
+from govsim.core.summary import OUTCOMES, headline
+from govsim.experiments.claims import (
+    BASE,
+    Layout,
+    Rule,
+    claims_at_settings,
+    hinges,
+    prim_box,
+    setting_frame,
+)
+from govsim.experiments.experiment import load_experiment, point_changes, resolve
+
+RULES = {
+    "participation_rate": Rule("higher", 0.01),
+    "response_time_median_h": Rule("lower", 12.0),
+}
+
+
+def _means(values: dict) -> pd.DataFrame:
+    """{(structure, variant, population): (participation, response h)} as a means table."""
+    return pd.DataFrame(
+        [
+            {
+                "structure": s,
+                "variant": v,
+                "population": p,
+                "participation_rate": a,
+                "response_time_median_h": b,
+            }
+            for (s, v, p), (a, b) in values.items()
+        ]
+    )
+
+
+def _two_points():
+    layout = Layout(["ref", "x", "y"], {"ref": "u", "x": "u", "y": "u"}, ["declared"], [])
+    layout.variants = ["p0000", "p0001"]
+    means = _means(
+        {
+            ("ref", BASE, "u"): (0.20, 100.0),
+            ("x", BASE, "u"): (0.30, 80.0),  # better on both, by far
+            ("y", BASE, "u"): (0.205, 95.0),  # participation +0.005: below what matters
+            ("ref", "p0000", "u"): (0.20, 100.0),
+            ("x", "p0000", "u"): (0.25, 95.0),  # faster by 5 h only: does not hold
+            ("y", "p0000", "u"): (0.22, 130.0),
+            ("ref", "p0001", "u"): (0.20, 100.0),
+            ("x", "p0001", "u"): (0.19, 60.0),  # less participatory here
+            ("y", "p0001", "u"): (0.25, 110.0),
+        }
+    )
+    return means, layout
+
+
+def test_claims_from_a_known_table():
+    means, layout = _two_points()
+    at, summary = claims_at_settings(means, layout, RULES)
+    s = summary.set_index("claim")
+    # x more participatory than ref: holds at the files, at p0000, not at p0001
+    c = s.loc["reference:participation_rate:x"]
+    assert c["direction"] == "better" and c["holds_at_files"]
+    assert c["share"] == pytest.approx(0.5) and c["settings"] == 2
+    # x faster: by 20 h at the files; by 5 h at p0000 (less than half a day), 40 h at p0001
+    c = s.loc["reference:response_time_median_h:x"]
+    assert c["direction"] == "better" and c["share"] == pytest.approx(0.5)
+    assert c["difference_files"] == pytest.approx(20.0)
+    # y's +0.005 is too small to matter: the report can claim only "no different"
+    c = s.loc["reference:participation_rate:y"]
+    assert c["direction"] == "same" and c["holds_at_files"]
+    assert c["share"] == pytest.approx(0.0)  # +0.02 and +0.05 later: both matter
+    # pairs: x ahead of y on participation at the files; holds at p0000 only (0.25 vs 0.22)
+    c = s.loc["pair:participation_rate:x:y"]
+    assert (c["subject"], c["other"]) == ("x", "y") and c["share"] == pytest.approx(0.5)
+    # the ranking: x first on participation at the files, first at p0000 (0.25 vs 0.22),
+    # not at p0001 (y leads)
+    c = s.loc["first:participation_rate:x"]
+    assert c["direction"] == "better" and c["share"] == pytest.approx(0.5)
+    c = s.loc["first:response_time_median_h:x"]
+    assert c["share"] == pytest.approx(0.5)  # 95 vs ref 100 at p0000: 5 h, not a lead
+    assert set(at["variant"]) == {BASE, "p0000", "p0001"}
+
+
+def test_a_claim_below_the_minimum_difference_never_holds():
+    means, layout = _two_points()
+    # every difference is positive but below what matters
+    means = means.copy()
+    ref = means["structure"] == "ref"
+    means.loc[~ref, "participation_rate"] = 0.2 + 0.009
+    means.loc[~ref, "response_time_median_h"] = 100.0 - 11.9
+    at, summary = claims_at_settings(means, layout, RULES)
+    better = at[at["direction"] == "better"]
+    assert better.empty  # not even claimed at the files
+    # with a larger declared size still nothing holds as a difference, at any setting
+    strict = {k: Rule(r.better, r.matters * 10) for k, r in RULES.items()}
+    at, _ = claims_at_settings(means, layout, strict)
+    assert not at[at["direction"].isin(("better", "worse"))]["holds"].any()
+    # a difference exactly at the threshold does not exceed it
+    means.loc[~ref, "participation_rate"] = 0.2 + 0.01
+    at, _ = claims_at_settings(means, layout, {"participation_rate": Rule("higher", 0.01)})
+    assert not at[at["direction"] == "better"]["holds"].any()
+
+
+def test_every_headline_outcome_declares_what_matters():
+    for k in headline():
+        o = OUTCOMES[k]
+        assert o.better in ("higher", "lower"), k
+        assert o.matters and o.matters > 0 and o.matters_source.strip(), k
+    with pytest.raises(ValueError, match="matters_source"):
+        Outcome("x", "x", "x", "share", matters=0.1)
+    with pytest.raises(ValueError, match="matters must be a number > 0"):
+        Outcome("x", "x", "x", "share", matters=-1.0, matters_source="assumption")
+
+
+def test_prim_finds_the_box_where_a_claim_fails():
+    rng = np.random.default_rng(1)
+    n = 200
+    x = pd.DataFrame(
+        {
+            "staff": rng.uniform(5.5, 21.6, n),
+            "tasks": rng.uniform(10, 85, n),
+            "profile": pd.Categorical(rng.choice(["declared", "urban"], n)),
+        }
+    )
+    fails = (x["staff"] < 10).to_numpy()  # the claim fails with few committee staff only
+    box = prim_box(x, fails)
+    assert box is not None
+    dims = {r["parameter"]: r for r in box["restricted"]}
+    assert set(dims) == {"staff"}
+    assert 9.0 < dims["staff"]["high"] < 11.0 and dims["staff"]["low"] == pytest.approx(
+        x["staff"].min()
+    )
+    assert box["coverage"] > 0.9 and box["density"] > 0.9
+    # a categorical assumption: failing on one profile
+    fails = (x["profile"] == "urban").to_numpy()
+    box = prim_box(x, fails)
+    assert [r["parameter"] for r in box["restricted"]] == ["profile"]
+    assert box["restricted"][0]["values"] == ["urban"]
+    # nothing to discover when a claim always holds or always fails
+    assert prim_box(x, np.zeros(n, bool)) is None and prim_box(x, np.ones(n, bool)) is None
+
+
+def test_hinges_name_the_assumption_a_claim_fails_on():
+    layout = Layout(["ref", "x"], {"ref": "u", "x": "u"}, ["declared"], [])
+    rng = np.random.default_rng(2)
+    n = 60
+    staff = rng.uniform(5.5, 21.6, n)
+    peers = rng.uniform(0.5, 1.5, n)
+    layout.variants = [f"p{i:04d}" for i in range(n)]
+    rows = {("ref", BASE, "u"): (0.2, 100.0), ("x", BASE, "u"): (0.3, 80.0)}
+    for i in range(n):
+        rows[("ref", f"p{i:04d}", "u")] = (0.2, 100.0)
+        # participation lead grows with staff: none below about 10 staff
+        rows[("x", f"p{i:04d}", "u")] = (0.2 + 0.01 * (staff[i] - 10), 80.0)
+    at, summary = claims_at_settings(_means(rows), layout, RULES)
+    ranges = [
+        {"key": "institutions.rc.staff", "file": "scenario", "structures": ["x"]},
+        {"key": "behaviour.peers"},
+    ]
+    points = [
+        {"scenario.institutions.rc.staff[x]": s, "population.behaviour.peers": p}
+        for s, p in zip(staff, peers, strict=True)
+    ]
+    settings = layout.settings()
+    x = setting_frame(points, ranges, layout, settings)
+    summary, boxes = hinges(at, summary, x, settings)
+    s = summary.set_index("claim")
+    assert s.loc["reference:participation_rate:x", "hinges_on"] == (
+        "scenario.institutions.rc.staff[x]"
+    )
+    assert s.loc["reference:response_time_median_h:x", "hinges_on"] == ""  # always holds
+    b = boxes[boxes["claim"] == "reference:participation_rate:x"].iloc[0]
+    assert b["high"] < 11.1 and b["range_high"] == pytest.approx(staff.max())
+
+
+def _exp(tmp_path, ranges: str, name="exp.toml"):
+    p = tmp_path / name
+    p.write_text(
+        '[experiment]\nstructures = ["baseline", "chengdong"]\nreplicates = 1\n'
+        "residents = 400\ndays = 10\n" + ranges,
+        encoding="utf-8",
+    )
+    return p
+
+
+def test_a_range_over_choices_is_sampled_and_checked(tmp_path):
+    p = _exp(
+        tmp_path,
+        '[[ranges]]\nkey = "institutions.rc.hours"\nfile = "scenario"\n'
+        'structures = ["baseline"]\nchoices = ["office", "daily_day"]\n'
+        '[[ranges]]\nkey = "behaviour.peers"\nfactor = [0.5, 1.5]\n'
+        '[sampling]\nmethod = "lhs"\npoints = 8\n',
+    )
+    exp = load_experiment(p)
+    runs = resolve(exp)
+    hours = [
+        dict(r.scenario_changes)["institutions.rc.hours"]
+        for r in runs
+        if r.structure == "baseline" and r.variant != BASE
+    ]
+    assert sorted(set(hours)) == ["daily_day", "office"]
+    assert hours.count("office") == 4  # a Latin hypercube: each choice equally often
+    used = next(r for r in runs if r.variant != BASE and r.structure == "baseline")
+    assert used.scenario_data["institutions"]["rc"]["hours"] in ("office", "daily_day")
+    # the structure the range does not name is left alone
+    other = next(r for r in runs if r.variant != BASE and r.structure == "chengdong")
+    assert "institutions.rc.hours" not in dict(other.scenario_changes)
+    # a grid takes each choice once
+    g = load_experiment(
+        _exp(
+            tmp_path,
+            '[[ranges]]\nkey = "institutions.rc.hours"\nfile = "scenario"\n'
+            'structures = ["baseline"]\nchoices = ["office", "daily_day", "election_day"]\n'
+            '[sampling]\nmethod = "grid"\npoints = 5\n',
+            "grid.toml",
+        )
+    )
+    picked = [point_changes(g, pt, "baseline", {}, {})[0] for pt in g.points]
+    assert [c["institutions.rc.hours"] for c in picked] == [
+        "office",
+        "daily_day",
+        "election_day",
+    ]
+
+
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ('choices = ["a"]', "at least two"),
+        ('choices = ["a", "a"]', "at most once"),
+        ('choices = ["a", "b"]\nfactor = [0.5, 1.5]', "choices take no"),
+        ('choices = ["office", "nonsense"]', "institutions.rc.hours"),
+    ],
+)
+def test_a_bad_range_of_choices_is_one_clear_error(tmp_path, body, says):
+    p = _exp(
+        tmp_path,
+        f'[[ranges]]\nkey = "institutions.rc.hours"\nfile = "scenario"\n'
+        f'structures = ["baseline"]\n{body}\n[sampling]\nmethod = "grid"\n',
+    )
+    with pytest.raises(ScenarioError) as e:
+        resolve(load_experiment(p))
+    msg = str(e.value)
+    assert says in msg and "\n" not in msg
+
+
+def test_cli_with_a_wrong_directory_fails_with_one_clear_line(tmp_path, capsys):
+    assert cli.main(["robustness", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "nowhere" in err and "no such directory" in err
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["robustness", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "not a batch" in err
