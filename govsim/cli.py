@@ -204,6 +204,13 @@ def _report_command(sub) -> None:
         default=None,
         help="a govsim sensitivity directory: add which assumptions the conclusions hinge on",
     )
+    rp.add_argument(
+        "--robustness",
+        type=Path,
+        default=None,
+        help="a govsim robustness directory: quote, for each claim of the front page, the share "
+        "of contested settings in which it holds and what it hinges on",
+    )
     rp.set_defaults(handler=cmd_report)
 
 
@@ -437,15 +444,17 @@ def cmd_robustness(args) -> int:
             from govsim.results.store import check_out
 
             check_out(args.out)
-        summary, _, charts, names = robustness(args.dir, args.out)
+        summary, boxes, charts, names = robustness(args.dir, args.out)
     except RobustnessError as e:
         print(f"govsim: error: {e}", file=sys.stderr)
         return 2
+    from govsim.presentation.robustness import hinge_text
+
     made = summary[summary["kind"].isin(("reference", "first"))]
     for _, r in made.iterrows():
         share = "–" if r["share"] != r["share"] else f"{100 * r['share']:.0f}%"
-        hinge = r["hinges_on"] or "–"
-        print(f"  {share:>5}  {claim_text(r, names, args.lang)}  [{hinge}]")
+        hinge = hinge_text(r["claim"], r, boxes, names, args.lang)
+        print(f"  {share:>5}  {claim_text(r, names, args.lang)}: {hinge}")
     out = args.out or args.dir
     print(
         f"wrote {out}/claims.parquet, claims.csv, claim_settings.parquet, claim_boxes.csv and "
@@ -559,7 +568,13 @@ def cmd_report(args) -> int:
                 f"finished ones — run the batch again to complete it",
                 file=sys.stderr,
             )
-        out = build_report(args.dir, args.lang, args.out, sensitivity=args.sensitivity)
+        out = build_report(
+            args.dir,
+            args.lang,
+            args.out,
+            sensitivity=args.sensitivity,
+            robustness=args.robustness,
+        )
     except FileNotFoundError as e:
         print(f"govsim: error: {e}", file=sys.stderr)
         return 2

@@ -173,6 +173,12 @@ def test_hinges_name_the_assumption_a_claim_fails_on():
     ]
     settings = layout.settings()
     x = setting_frame(points, ranges, layout, settings)
+    # an assumption of another structure cannot decide a claim about x and its reference
+    other = {"scenario.institutions.rc.staff[x]": {"z"}, "population.behaviour.peers": None}
+    s2, _ = hinges(at, summary, x, settings, other)
+    assert s2.set_index("claim").loc["reference:participation_rate:x", "hinges_on"] != (
+        "scenario.institutions.rc.staff[x]"
+    )
     summary, boxes = hinges(at, summary, x, settings)
     s = summary.set_index("claim")
     assert s.loc["reference:participation_rate:x", "hinges_on"] == (
@@ -262,3 +268,87 @@ def test_cli_with_a_wrong_directory_fails_with_one_clear_line(tmp_path, capsys):
     assert cli.main(["robustness", str(tmp_path / "empty")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "not a batch" in err
+
+
+def _robustness_dir(tmp_path, structures):
+    """A robustness directory written from a known table: the second structure more
+    participatory than the reference in half of the settings, failing where staff is low."""
+    x = structures[1]
+    layout = Layout(list(structures), dict.fromkeys(structures, "urban"), ["declared"], [])
+    n = 40
+    staff = np.linspace(5.5, 21.6, n)
+    layout.variants = [f"p{i:04d}" for i in range(n)]
+    rows = {(s, BASE, "urban"): (0.2, 100.0) for s in structures}
+    rows[(x, BASE, "urban")] = (0.3, 100.0)
+    for i in range(n):
+        for s in structures:
+            rows[(s, f"p{i:04d}", "urban")] = (0.2, 100.0)
+        rows[(x, f"p{i:04d}", "urban")] = (0.3 if staff[i] > 13.55 else 0.2, 100.0)
+    at, summary = claims_at_settings(_means(rows), layout, RULES)
+    ranges = [{"key": "institutions.rc.staff", "file": "scenario", "structures": [x]}]
+    points = [{f"scenario.institutions.rc.staff[{x}]": s} for s in staff]
+    settings = layout.settings()
+    summary, boxes = hinges(at, summary, setting_frame(points, ranges, layout, settings), settings)
+    names = {
+        "outcomes": {},
+        "structures": {},
+        "parameters": {
+            f"scenario.institutions.rc.staff[{x}]": {"zh": "居委会人员数", "en": "committee staff"}
+        },
+        "contested_settings": n,
+    }
+    from govsim.experiments.claims import write_claims
+
+    d = tmp_path / "rob"
+    write_claims(d, summary, at, boxes, names, langs=("en",))
+    return d, summary
+
+
+@pytest.fixture(scope="module")
+def small_res():
+    from govsim import GovernanceModel
+    from govsim.results.reading import Results
+
+    models = [
+        GovernanceModel(s, residents=600, seed=k).run(20)
+        for s in ("baseline", "chengdong")
+        for k in range(2)
+    ]
+    return Results.from_models(models)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_front_page_quotes_each_claims_share(tmp_path, small_res, lang):
+    import re
+
+    from govsim.presentation.briefing import front_page
+
+    d, summary = _robustness_dir(tmp_path, ["baseline", "chengdong"])
+    claim = summary.set_index("claim").loc["reference:participation_rate:chengdong"]
+    assert claim["share"] == pytest.approx(0.5)
+    html = front_page(small_res, lang, robustness_dir=d)
+    table = re.search(r"<table class=claims>(.*?)</table>", html).group(1)
+    rows = [re.sub(r"<[^>]+>", " ", r) for r in re.findall(r"<tr>(.*?)</tr>", table)[1:]]
+    name = small_res.short_name("chengdong", lang)
+    outcome = small_res.outcome_name("participation_rate", lang)
+    holds = "在50%的争议设定中成立" if lang == "zh" else "holds in 50% of contested settings"
+    row = next(r for r in rows if name in r and outcome in r)
+    assert holds in row
+    # what it hinges on, with the side of its range where it fails
+    assert ("居委会人员数 ≤" if lang == "zh" else "committee staff ≤") in row
+    # a difference too small to matter at the files' values is not quoted as a claim: on
+    # response, the one row says that no structure is clearly first
+    on_response = [r for r in rows if small_res.outcome_name("response_time_median_h", lang) in r]
+    assert len(on_response) == 1
+    assert ("没有明显领先" if lang == "zh" else "no structure clearly first") in on_response[0]
+    # without the directory, no such section; a wrong directory is one clear error
+    assert holds not in front_page(small_res, lang)
+
+
+def test_a_report_with_a_wrong_robustness_directory_fails_before_drawing(tmp_path, small_res):
+    from govsim.presentation.robustness import claims_section
+    from govsim.results.reading import ResultsError
+
+    with pytest.raises(ResultsError) as e:
+        claims_section(small_res, tmp_path / "nothing", "en")
+    assert "not a govsim robustness directory" in str(e.value) and "\n" not in str(e.value)

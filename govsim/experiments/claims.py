@@ -26,12 +26,15 @@ Which assumptions a claim **hinges on**: scenario discovery with PRIM (the EMA w
 those where the claim fails; of the boxes on the peeling trajectory the one with the
 largest coverage × density is kept, and its restricted dimensions, with their limits, are
 what the claim hinges on (coverage: the share of the failures inside the box; density: the
-share of the box's settings where the claim fails).
+share of the box's settings where the claim fails) — each only when its quasi-p value is
+below ``QP_MAX`` (a region that few sampled settings cannot tell apart from chance is not
+named; the claim then "fails in no single region").
 
 Written to ``--out`` (default ``DIR``): ``claims.parquet`` and ``.csv`` (one row per claim),
 ``claim_settings.parquet`` (each claim at each setting: the difference and whether it
 holds), ``claim_boxes.parquet`` and ``.csv`` (each claim's box, one row per restricted
-assumption) and ``claims_<lang>.png`` / ``.svg``.
+assumption), ``claim_names.json`` (the names a report quotes them with) and
+``claims_<lang>.png`` / ``.svg``.
 """
 
 from __future__ import annotations
@@ -46,14 +49,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim.results.atomic import write_csv, write_parquet
+from govsim.results.atomic import write_csv, write_json, write_parquet
 
 BASE = "base"  # the variant with the files' values (govsim.experiments.experiment.BASE)
 DECLARED = "declared"
 POPULATION = "population profile"  # the enumerated assumption's column in the boxes
 # the outcomes of the pair and ranking claims (the report's "which structure for which goal")
 RANKED = ("participation_rate", "response_time_median_h")
+QP_MAX = 0.05  # a box's restriction names an assumption only if its quasi-p value is below
 CLAIMS_FILE = "claims.parquet"
+NAMES_FILE = "claim_names.json"  # names of the claims' outcomes, structures and assumptions
 
 
 class RobustnessError(RuntimeError):
@@ -259,12 +264,16 @@ def prim_box(x: pd.DataFrame, fails: np.ndarray) -> dict | None:
     for c in x.columns:
         lo, hi = lims[c].iloc[0], lims[c].iloc[1]
         ilo, ihi = init[c].iloc[0], init[c].iloc[1]
+        # the quasi-p value of the restriction (Bryant & Lempert 2010): how likely a box this
+        # dense by chance; the smaller of its two sides (-1: a side not restricted)
+        qps = [q for q in box.p_values[i].get(c, []) if q is not None and q >= 0]
+        qp = float(min(qps)) if qps else float("nan")
         if isinstance(lo, set):
             if lo != ilo:
-                restricted.append({"parameter": c, "values": sorted(map(str, lo))})
+                restricted.append({"parameter": c, "values": sorted(map(str, lo)), "qp": qp})
         elif lo != ilo or hi != ihi:
             restricted.append(
-                {"parameter": c, "low": float(lo), "high": float(hi), "of": (ilo, ihi)}
+                {"parameter": c, "low": float(lo), "high": float(hi), "of": (ilo, ihi), "qp": qp}
             )
     return {
         "coverage": float(traj["coverage"].iloc[i]),
@@ -302,29 +311,50 @@ def setting_frame(
     return x
 
 
+def applies_to(ranges: list[dict]) -> dict[str, set[str] | None]:
+    """The structures each range changes (None: every structure)."""
+    return {_range_name(r): (set(r["structures"]) if r.get("structures") else None) for r in ranges}
+
+
 def _range_name(r: dict) -> str:
     where = f"[{','.join(r['structures'])}]" if r.get("structures") else ""
     return f"{r.get('file', 'population')}.{r['key']}{where}"
 
 
 def hinges(
-    at: pd.DataFrame, summary: pd.DataFrame, x: pd.DataFrame, settings: list[tuple[str, str]]
+    at: pd.DataFrame,
+    summary: pd.DataFrame,
+    x: pd.DataFrame,
+    settings: list[tuple[str, str]],
+    applies: dict[str, set[str] | None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each claim's PRIM box over the sampled settings (the files' variant left out: its
-    assumptions are the files' values, not a sampled point)."""
+    assumptions are the files' values, not a sampled point).  ``applies``: the structures
+    each assumption changes (None: all, as a population's); a claim is searched over the
+    assumptions that change one of its structures only (a ranking: all of them) — a
+    committee's staff in one file cannot decide a comparison of two others."""
     keep = [i for i, (v, _) in enumerate(settings) if v != BASE]
     xs = x.iloc[keep].reset_index(drop=True)
+    applies = applies or {}
     boxes, cov, den, text = [], {}, {}, {}
     for claim, g in at.groupby("claim", sort=False):
+        first = g.iloc[0]
+        involved = None if first["kind"] == "first" else {first["subject"], first["other"]}
+        cols = [
+            c
+            for c in xs.columns
+            if involved is None or applies.get(c) is None or applies[c] & involved
+        ]
         g = g.set_index(["variant", "option"]).reindex(settings)
         holds = g["holds"].to_numpy(dtype=bool)[keep]
-        box = prim_box(xs, ~holds)
+        box = prim_box(xs[cols], ~holds)
         if box is None:
             text[claim] = "" if holds.all() else "*"
             continue
         cov[claim], den[claim] = box["coverage"], box["density"]
         names = []
         for r in box["restricted"]:
+            significant = bool(r["qp"] <= QP_MAX)
             boxes.append(
                 {
                     "claim": claim,
@@ -338,10 +368,14 @@ def hinges(
                     else "",
                     "coverage": box["coverage"],
                     "density": box["density"],
+                    "qp": r["qp"],
+                    "significant": significant,
                 }
             )
-            names.append(r["parameter"])
-        text[claim] = "; ".join(names)
+            if significant:
+                names.append(r["parameter"])
+        # "*": the claim fails somewhere, but in no region the sample tells apart from chance
+        text[claim] = "; ".join(names) or "*"
     summary = summary.copy()
     summary["hinges_on"] = summary["claim"].map(text).fillna("")
     summary["box_coverage"] = summary["claim"].map(cov)
@@ -356,6 +390,8 @@ def hinges(
         "values",
         "coverage",
         "density",
+        "qp",
+        "significant",
     ]
     return summary, pd.DataFrame(boxes, columns=cols)
 
@@ -422,20 +458,41 @@ def robustness(d: Path, out: Path | None = None, langs: tuple[str, ...] = ("zh",
     at, summary = claims_at_settings(means, layout, rule_of)
     settings = layout.settings()
     x = setting_frame(config.get("points", []), config.get("ranges", []), layout, settings)
-    summary, boxes = hinges(at, summary, x, settings)
+    summary, boxes = hinges(at, summary, x, settings, applies_to(config.get("ranges", [])))
     summary["contested_settings"] = len(settings) - 1
+    names = claim_names(catalog, config, d)
+    names["contested_settings"] = len(settings) - 1
+    names["experiment"] = _experiment_key(d)
     out = Path(out) if out is not None else Path(d)
+    charts = write_claims(out, summary, at, boxes, names, langs)
+    return summary, boxes, charts, names
+
+
+def write_claims(
+    out: Path,
+    summary: pd.DataFrame,
+    at: pd.DataFrame,
+    boxes: pd.DataFrame,
+    names: dict,
+    langs: tuple[str, ...] = ("zh", "en"),
+) -> list[Path]:
+    """The claims' tables, names and charts in ``out``; returns the charts."""
+    from govsim.presentation.charts.claims import save_claims_chart
+
     out.mkdir(parents=True, exist_ok=True)
     write_parquet(out / CLAIMS_FILE, summary)
     write_csv(out / "claims.csv", summary)
     write_parquet(out / "claim_settings.parquet", at)
     write_parquet(out / "claim_boxes.parquet", boxes)
     write_csv(out / "claim_boxes.csv", boxes)
-    names = claim_names(catalog, config, d)
-    from govsim.presentation.charts.claims import save_claims_chart
+    write_json(out / NAMES_FILE, names)
+    return [save_claims_chart(summary, names, out, lang) for lang in langs]
 
-    charts = [save_claims_chart(summary, names, out, lang) for lang in langs]
-    return summary, boxes, charts, names
+
+def _experiment_key(d: Path) -> str:
+    from govsim.results.store import read_manifest
+
+    return (read_manifest(Path(d)) or {}).get("experiment", "")
 
 
 def claim_names(catalog: dict, config: dict, d: Path) -> dict:
