@@ -16,13 +16,13 @@ SHOWN = ("participation_rate", "response_time_median_h")  # one panel each
 KINDS = ("first", "reference")  # the claims the front page makes, in this order
 
 
-def claim_text(row, names: dict, lang: str) -> str:
-    """A claim as a sentence (``text.CLAIMS``)."""
+def claim_text(row, names: dict, lang: str, short: bool = False) -> str:
+    """A claim as a sentence (``text.CLAIMS``); ``short``: without the outcome."""
 
     def name(s):
         return names["structures"].get(s, {}).get(lang, s)
 
-    key = f"{row['kind']}_{row['direction']}"
+    key = f"{'short_' if short else ''}{row['kind']}_{row['direction']}"
     return label(CLAIMS, key, lang).format(
         subject=name(row["subject"]),
         other=name(row["other"]),
@@ -41,19 +41,24 @@ def claims_chart(summary: pd.DataFrame, names: dict, lang: str = "en"):
     structures = list(names["structures"])
     colours = colour_order(structures)
     n = max((d["outcome"] == o).sum() for o in outcomes) if outcomes else 1
-    fig = figure(figsize=(9.5, 1.3 + 0.34 * n * len(outcomes)))
+    fig = figure(figsize=(7.5, 1.1 + 0.3 * n * len(outcomes)))
     axes = fig.subplots(len(outcomes) or 1, 1, squeeze=False).ravel()
     for ax, o in zip(axes, outcomes, strict=False):
         g = d[d["outcome"] == o].sort_values(["order", "share"], ascending=[True, False])
         ys = np.arange(len(g))[::-1]
         share = g["share"].fillna(0).to_numpy() * 100
-        cols = [colours.get(s, "#999999") for s in g["subject"]]
+        cols = [
+            "#bbbbbb" if d == "same" and k == "first" else colours.get(s, "#999999")
+            for s, k, d in zip(g["subject"], g["kind"], g["direction"], strict=True)
+        ]
         hatch = ["//" if k == "first" else None for k in g["kind"]]
         for y, v, c, h in zip(ys, share, cols, hatch, strict=True):
             ax.barh(y, v, color=c, hatch=h, edgecolor="white" if h is None else "#333333")
             ax.text(min(v, 100) + 1, y, f"{v:.0f}%", va="center", fontsize=8)
         ax.set_yticks(ys)
-        ax.set_yticklabels([claim_text(r, names, lang) for _, r in g.iterrows()], fontsize=8)
+        ax.set_yticklabels(
+            [claim_text(r, names, lang, short=True) for _, r in g.iterrows()], fontsize=8
+        )
         ax.set_xlim(0, 110)
         ax.set_xticks([0, 25, 50, 75, 90, 100])
         ax.axvline(90, color="#555555", lw=1, ls="--")
@@ -61,8 +66,8 @@ def claims_chart(summary: pd.DataFrame, names: dict, lang: str = "en"):
         ax.grid(alpha=0.3, axis="x")
         ax.spines[["top", "right"]].set_visible(False)
     axes[len(outcomes) - 1 if outcomes else 0].set_xlabel(label(CLAIMS, "chart_axis", lang))
-    fig.suptitle(label(CLAIMS, "chart_title", lang), fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.suptitle(label(CLAIMS, "chart_title", lang), fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
 
