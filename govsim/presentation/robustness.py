@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from govsim.config.reading import population_name
 from govsim.presentation.text import CLAIMS, label
 from govsim.results.reading import Results, ResultsError
 
 FILES = ("claims.parquet", "claim_boxes.parquet", "claim_names.json")
+POPULATION = "population profile"  # govsim.experiments.claims.POPULATION (no simulator import)
+DECLARED = "declared"
 
 
 def read_claims(d: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -42,11 +45,25 @@ def _number(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
+def _parameter(p: str, names: dict, lang: str) -> str:
+    if p == POPULATION:
+        return label(CLAIMS, "population_profile", lang)
+    return names.get("parameters", {}).get(p, {}).get(lang, p)
+
+
 def _limit(b, lang: str) -> str:
     """One restricted assumption of a box: its range where the claim fails."""
     if b["values"]:
         sep = "、" if lang == "zh" else ", "
-        return "∈ {" + sep.join(json.loads(b["values"])) + "}"
+        values = json.loads(b["values"])
+        if b["parameter"] == POPULATION:
+            values = [
+                population_name(v, lang)
+                if v != DECLARED
+                else label(CLAIMS, "declared_population", lang)
+                for v in values
+            ]
+        return "∈ {" + sep.join(values) + "}"
     at_low = math.isclose(b["low"], b["range_low"])
     at_high = math.isclose(b["high"], b["range_high"])
     if at_low and not at_high:
@@ -67,11 +84,9 @@ def hinge_text(claim: str, row, boxes: pd.DataFrame, names: dict, lang: str) -> 
         if share == share and share <= 0.0:
             return label(CLAIMS, "hinges_never", lang)
         return label(CLAIMS, "hinges_unclear", lang)
-    params = names.get("parameters", {})
     sep = "；" if lang == "zh" else "; "
     items = [
-        f"{params.get(b['parameter'], {}).get(lang, b['parameter'])} {_limit(b, lang)}"
-        for _, b in mine.iterrows()
+        f"{_parameter(b['parameter'], names, lang)} {_limit(b, lang)}" for _, b in mine.iterrows()
     ]
     cov, den = mine["coverage"].iloc[0], mine["density"].iloc[0]
     box = (
@@ -88,13 +103,20 @@ def _sentence(row, res: Results, names: dict, lang: str) -> str:
             return res.short_name(s, lang)
         return names.get("structures", {}).get(s, {}).get(lang, s)
 
+    subjects = row.get("subjects") if hasattr(row, "get") else None
+    subject = (
+        ("、" if lang == "zh" else ", ").join(name(s) for s in subjects)
+        if subjects
+        else name(row["subject"])
+    )
+
     outcome = (
         res.outcome_name(row["outcome"], lang)
         if row["outcome"] in res.outcomes
         else names.get("outcomes", {}).get(row["outcome"], {}).get(lang, row["outcome"])
     )
     return label(CLAIMS, f"{row['kind']}_{row['direction']}", lang).format(
-        subject=name(row["subject"]), other=name(row["other"]), outcome=outcome
+        subject=subject, other=name(row["other"]), outcome=outcome
     )
 
 
@@ -119,6 +141,16 @@ def claims_section(res: Results, robustness_dir: str | Path | None, lang: str) -
         _k=made["kind"].map({"first": 0, "reference": 1}), _o=made["outcome"].map(order)
     ).sort_values(["_k", "_o", "share"], ascending=[True, True, False])
     rows = []
+    # the claims that hold in every contested setting, one line per outcome and direction
+    made = made.assign(subjects=None).astype({"subjects": object})
+    everywhere = (made["kind"] == "reference") & (made["share"] >= 1.0)
+    merged = []
+    for _, g in made[everywhere].groupby(["_o", "direction", "other"], sort=False):
+        first = g.iloc[0].copy()
+        first["subjects"] = list(g["subject"])
+        merged.append(first)
+    made = pd.concat([made[~everywhere], pd.DataFrame(merged)], ignore_index=True)
+    made = made.sort_values(["_k", "_o", "share"], ascending=[True, True, False])
     for _, r in made.iterrows():
         share = r["share"]
         holds = label(CLAIMS, "holds", lang).format(

@@ -458,6 +458,8 @@ CLAIMS: dict[str, tuple[str, str]] = {
     "short_first_better": ("{subject}居首", "{subject} first"),
     "short_first_same": ("没有明显领先者", "none clearly first"),
     "holds": ("在{share}的争议设定中成立", "holds in {share} of contested settings"),
+    "population_profile": ("人口画像", "population profile"),
+    "declared_population": ("各结构自身的画像", "each structure's own"),
     "hinges": ("取决于：{names}", "hinges on: {names}"),
     "hinges_none": ("在所有抽样设定中都成立", "holds in every sampled setting"),
     "hinges_never": ("在所有抽样设定中都不成立", "fails in every sampled setting"),
