@@ -352,3 +352,64 @@ def test_a_report_with_a_wrong_robustness_directory_fails_before_drawing(tmp_pat
     with pytest.raises(ResultsError) as e:
         claims_section(small_res, tmp_path / "nothing", "en")
     assert "not a govsim robustness directory" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_robustness_of_a_small_batch_end_to_end(tmp_path, capsys):
+    """A batch over a number range and a range of choices, then `govsim robustness`: every
+    claim has a share over the contested settings, the tables and charts are written."""
+    p = _exp(
+        tmp_path,
+        'populations = ["declared"]\n'
+        '[[ranges]]\nkey = "institutions.rc.hours"\nfile = "scenario"\n'
+        'structures = ["baseline"]\nchoices = ["office", "daily_day"]\n'
+        '[[ranges]]\nkey = "behaviour.peers"\nfactor = [0.5, 1.5]\n'
+        '[sampling]\nmethod = "lhs"\npoints = 4\n',
+    )
+    out = tmp_path / "b"
+    assert cli.main(["batch", str(p), "--out", str(out), "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert cli.main(["robustness", str(out), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out
+    summary = pd.read_parquet(out / "claims.parquet")
+    assert set(summary["kind"]) == {"reference", "first"}  # one structure besides: no pairs
+    assert (summary["settings"] == 4).all() and (summary["contested_settings"] == 4).all()
+    assert summary["share"].between(0, 1).all()
+    at = pd.read_parquet(out / "claim_settings.parquet")
+    # a claim of a difference holds only where its difference exceeds what matters
+    diff = at[at["direction"] == "better"]
+    assert (diff["holds"] == (diff["difference"] > diff["matters"] * (1 + 1e-9))).all()
+    for f in (
+        "claims.csv",
+        "claim_boxes.csv",
+        "claim_names.json",
+        "claims_en.png",
+        "claims_zh.svg",
+    ):
+        assert (out / f).exists(), f
+    assert "Chengdong" in printed and "%" in printed
+    # a batch without sampled assumptions is refused in one line
+    cmp_out = tmp_path / "c"
+    assert (
+        cli.main(
+            [
+                "compare",
+                "baseline",
+                "chengdong",
+                "--residents",
+                "300",
+                "--days",
+                "5",
+                "--replicates",
+                "1",
+                "--workers",
+                "1",
+                "--out",
+                str(cmp_out),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert cli.main(["robustness", str(cmp_out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "samples no assumptions" in err and "\n" not in err

@@ -296,7 +296,9 @@ def setting_frame(
         for r in ranges:
             name = _range_name(r)
             val = pt[name] if pt is not None else float("nan")
-            if r.get("choices"):
+            if r.get("choices") and pt is None:  # the files' own value: not a sampled one
+                row[name] = None
+            elif r.get("choices"):
                 ch = r["choices"]
                 row[name] = str(ch[min(max(int(math.floor(val)), 0), len(ch) - 1)])
             else:
