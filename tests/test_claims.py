@@ -413,3 +413,29 @@ def test_robustness_of_a_small_batch_end_to_end(tmp_path, capsys):
     assert cli.main(["robustness", str(cmp_out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "samples no assumptions" in err and "\n" not in err
+
+
+def test_a_structure_is_compared_with_its_reference_on_its_own_people():
+    # q lives on the rural profile: its reference is the reference run on rural people, in
+    # the files' setting and on each population option
+    layout = Layout(["ref", "q"], {"ref": "urban", "q": "rural"}, ["declared", "urban"], [])
+    layout.variants = ["p0000"]
+    rows = {}
+    for v in (BASE, "p0000"):
+        rows[("ref", v, "urban")] = (0.50, 100.0)  # far ahead on urban people
+        rows[("ref", v, "rural")] = (0.20, 100.0)
+        rows[("q", v, "rural")] = (0.30, 100.0)
+        rows[("q", v, "urban")] = (0.40, 100.0)
+    at, summary = claims_at_settings(_means(rows), layout, RULES)
+    c = summary.set_index("claim").loc["reference:participation_rate:q"]
+    assert c["direction"] == "better" and c["difference_files"] == pytest.approx(0.10)
+    got = at[at["claim"] == "reference:participation_rate:q"].set_index(["variant", "option"])
+    # on the urban option both run on urban people: q is 0.10 behind
+    assert got.loc[("p0000", "urban"), "difference"] == pytest.approx(-0.10)
+    assert got.loc[("p0000", "declared"), "difference"] == pytest.approx(0.10)
+    # contested: (files, urban), (p0000, declared), (p0000, urban): holds at one of three
+    assert c["share"] == pytest.approx(1 / 3)
+    # a structure compared with another reference than the first
+    layout.reference_of = {"q": "q"}  # q is its own reference: it makes no claim against one
+    _, summary = claims_at_settings(_means(rows), layout, RULES)
+    assert not summary["claim"].str.startswith("reference:").any()

@@ -43,7 +43,7 @@ import json
 import logging
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -113,16 +113,22 @@ def _direction(gain: float, m: float) -> str:
 @dataclass
 class Layout:
     """What the claims are computed over: the structures (the reference first), the
-    population each declares, the population options and the sampled variants."""
+    population each declares, the population options, the sampled variants, and the
+    structure each is compared with (``reference_of``; default: the first), always on the
+    structure's own people."""
 
     structures: list[str]
     declared: dict[str, str]
     options: list[str]
     variants: list[str]  # sampled points (BASE not included)
+    reference_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
         return self.structures[0]
+
+    def reference_for(self, s: str) -> str:
+        return self.reference_of.get(s, self.reference)
 
     def population(self, s: str, option: str) -> str:
         return self.declared[s] if option == DECLARED else option
@@ -144,13 +150,14 @@ def claims_at_settings(
     idx = means.set_index(["structure", "variant", "population"])
     settings = layout.settings()
 
-    def value(s: str, v: str, o: str, outcome: str) -> float:
-        k = (s, v, layout.population(s, o))
+    def value(s: str, v: str, o: str, outcome: str, people: str | None = None) -> float:
+        """``s`` at variant ``v`` on its population under option ``o`` (or on ``people``'s)."""
+        k = (s, v, layout.population(people or s, o))
         return float(idx.at[k, outcome]) if k in idx.index else float("nan")
 
     rows: list[dict] = []
-    ref = layout.reference
-    others = layout.structures[1:]
+    others = [s for s in layout.structures if layout.reference_for(s) != s]
+    others = [s for s in others if s != layout.reference]
 
     def add(claim: dict, gains: list[float]):
         files_gain = gains[0]
@@ -170,8 +177,10 @@ def claims_at_settings(
 
     for outcome, rule in rule_of.items():
         for s in others:
+            ref = layout.reference_for(s)  # on the same people as s
             gains = [
-                _gain(value(s, v, o, outcome), value(ref, v, o, outcome), rule) for v, o in settings
+                _gain(value(s, v, o, outcome), value(ref, v, o, outcome, people=s), rule)
+                for v, o in settings
             ]
             claim = {"kind": "reference", "outcome": outcome, "subject": s, "other": ref}
             add({**claim, "claim": f"reference:{outcome}:{s}", "matters": rule.matters}, gains)
@@ -450,7 +459,13 @@ def load_batch(d: Path) -> tuple[pd.DataFrame, Layout, dict, dict]:
         p if p == DECLARED else Path(p).stem for p in config["settings"].get("populations", [])
     ]
     variants = [f"p{i:04d}" for i in range(len(config.get("points", [])))]
-    return means, Layout(structures, declared, options, variants), config, res.catalog
+    # each structure's reference: the structure of the run its files' run is paired with
+    reference_of = {
+        s: meta["structures"].get(meta.get("reference_of", {}).get(s), structures[0])
+        for s in structures
+    }
+    layout = Layout(structures, declared, options, variants, reference_of)
+    return means, layout, config, res.catalog
 
 
 def robustness(d: Path, out: Path | None = None, langs: tuple[str, ...] = ("zh", "en")):
