@@ -480,6 +480,8 @@ def robustness(d: Path, out: Path | None = None, langs: tuple[str, ...] = ("zh",
     names = claim_names(catalog, config, d)
     names["contested_settings"] = len(settings) - 1
     names["experiment"] = _experiment_key(d)
+    st = config.get("settings", {})
+    names["runs"] = {k: st.get(k) for k in ("residents", "days", "replicates")}
     out = Path(out) if out is not None else Path(d)
     charts = write_claims(out, summary, at, boxes, names, langs)
     return summary, boxes, charts, names

@@ -163,7 +163,13 @@ def claims_section(res: Results, robustness_dir: str | Path | None, lang: str) -
         )
     if not rows:
         return ""
-    intro = label(CLAIMS, "claims_intro", lang).format(settings=names.get("contested_settings"))
+    runs = names.get("runs", {})
+    intro = label(CLAIMS, "claims_intro", lang).format(
+        settings=names.get("contested_settings"),
+        residents=f"{runs.get('residents', 0):,}",
+        days=runs.get("days", "–"),
+        replicates=runs.get("replicates", "–"),
+    )
     head = "".join(
         f"<th>{html.escape(label(CLAIMS, k, lang))}</th>"
         for k in ("claim", "holds_share", "hinges_on")

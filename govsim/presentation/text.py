@@ -461,7 +461,7 @@ CLAIMS: dict[str, tuple[str, str]] = {
     "population_profile": ("人口画像", "population profile"),
     "declared_population": ("各结构自身的画像", "each structure's own"),
     "hinges": ("取决于：{names}", "hinges on: {names}"),
-    "hinges_none": ("在所有抽样设定中都成立", "holds in every sampled setting"),
+    "hinges_none": ("不取决于所抽取的假设", "none of the sampled assumptions"),
     "hinges_never": ("在所有抽样设定中都不成立", "fails in every sampled setting"),
     "hinges_unclear": ("找不到单一的假设区域", "no single region of the assumptions"),
     "claims_title": (
@@ -469,8 +469,8 @@ CLAIMS: dict[str, tuple[str, str]] = {
         "In how many contested settings each conclusion holds",
     ),
     "claims_intro": (
-        "争议假设（experiments/contested.toml）在其范围内抽取{settings}组设定，每组在所有结构上以相同种子运行。一项结论只有在差值超过该结果声明的“有意义的最小差值”时才算成立；“取决于”列出PRIM情景发现找到的、结论在其中不成立的假设区域。",
-        "The contested assumptions (experiments/contested.toml) were drawn {settings} times within their ranges and every structure was run at each on the same seeds. A conclusion holds only where the difference exceeds the smallest difference its outcome declares to matter; “hinges on” names the region of the assumptions, found by PRIM scenario discovery, in which it fails.",
+        "争议假设（experiments/contested.toml）在其范围内抽取{settings}组设定，每组在所有结构上以相同种子运行（每次{residents}名居民、{days}天、{replicates}次重复；结论按其中文件取值下的结果陈述）。一项结论只有在差值超过该结果声明的“有意义的最小差值”时才算成立；“取决于”列出PRIM情景发现找到的、结论在其中不成立的假设区域。",
+        "The contested assumptions (experiments/contested.toml) were drawn {settings} times within their ranges and every structure was run at each on the same seeds ({residents} residents, {days} days, {replicates} replicates; the conclusions as those runs draw them with the files' values). A conclusion holds only where the difference exceeds the smallest difference its outcome declares to matter; “hinges on” names the region of the assumptions, found by PRIM scenario discovery, in which it fails.",
     ),
     "claim": ("结论", "conclusion"),
     "holds_share": ("成立比例", "holds in"),
