@@ -1,5 +1,5 @@
-"""Command line: ``govsim list | run | compare | batch | sensitivity | calibrate | report |
-precision | params | app``."""
+"""Command line: ``govsim list | run | compare | batch | sensitivity | robustness | calibrate |
+report | precision | params | app``."""
 
 from __future__ import annotations
 
@@ -156,6 +156,20 @@ def _sensitivity_command(sub) -> None:
     sa.set_defaults(handler=cmd_sensitivity)
 
 
+def _robustness_command(sub) -> None:
+    rb = sub.add_parser(
+        "robustness",
+        help="for each claim of the report, the share of contested settings in which it holds "
+        "and what it hinges on (a finished batch of experiments/contested.toml)",
+    )
+    rb.add_argument("dir", type=Path, help="a finished batch with sampled [[ranges]]")
+    rb.add_argument(
+        "--out", type=Path, default=None, help="where to write the claims (default: DIR)"
+    )
+    _lang(rb)
+    rb.set_defaults(handler=cmd_robustness)
+
+
 def _calibrate_command(sub) -> None:
     k = sub.add_parser(
         "calibrate", help="fit the reference structure to public figures and report the fit"
@@ -189,6 +203,13 @@ def _report_command(sub) -> None:
         type=Path,
         default=None,
         help="a govsim sensitivity directory: add which assumptions the conclusions hinge on",
+    )
+    rp.add_argument(
+        "--robustness",
+        type=Path,
+        default=None,
+        help="a govsim robustness directory: quote, for each claim of the front page, the share "
+        "of contested settings in which it holds and what it hinges on",
     )
     rp.set_defaults(handler=cmd_report)
 
@@ -248,6 +269,7 @@ def parser() -> argparse.ArgumentParser:
         _compare_command,
         _batch_command,
         _sensitivity_command,
+        _robustness_command,
         _calibrate_command,
         _report_command,
         _precision_command,
@@ -413,6 +435,34 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
+def cmd_robustness(args) -> int:
+    from govsim.experiments.claims import RobustnessError, robustness
+    from govsim.presentation.charts.claims import claim_text
+
+    try:
+        if args.out is not None:
+            from govsim.results.store import check_out
+
+            check_out(args.out)
+        summary, boxes, charts, names = robustness(args.dir, args.out)
+    except RobustnessError as e:
+        print(f"govsim: error: {e}", file=sys.stderr)
+        return 2
+    from govsim.presentation.robustness import hinge_text
+
+    made = summary[summary["kind"].isin(("reference", "first"))]
+    for _, r in made.iterrows():
+        share = "–" if r["share"] != r["share"] else f"{100 * r['share']:.0f}%"
+        hinge = hinge_text(r["claim"], r, boxes, names, args.lang)
+        print(f"  {share:>5}  {claim_text(r, names, args.lang)}: {hinge}")
+    out = args.out or args.dir
+    print(
+        f"wrote {out}/claims.parquet, claims.csv, claim_settings.parquet, claim_boxes.csv and "
+        + ", ".join(str(c.name) for c in charts)
+    )
+    return 0
+
+
 def cmd_precision(args) -> int:
     """Replicates needed per run key (its mean) and per paired difference."""
     import math
@@ -518,7 +568,13 @@ def cmd_report(args) -> int:
                 f"finished ones — run the batch again to complete it",
                 file=sys.stderr,
             )
-        out = build_report(args.dir, args.lang, args.out, sensitivity=args.sensitivity)
+        out = build_report(
+            args.dir,
+            args.lang,
+            args.out,
+            sensitivity=args.sensitivity,
+            robustness=args.robustness,
+        )
     except FileNotFoundError as e:
         print(f"govsim: error: {e}", file=sys.stderr)
         return 2

@@ -68,7 +68,11 @@ class Outcome:
     every day by the DataCollector;
     ``per_replicate``: a column of ``runs.csv`` / ``summary.csv`` / ``paired.csv``;
     ``better``: which way is better for residents (direction markers, the report's front
-    page), or None where neither is.
+    page), or None where neither is; ``matters``: the smallest difference between two
+    structures that counts as a finding, in the outcome's own unit (a share, hours, yuan;
+    rule 8: a difference too small to matter is not a finding), with ``matters_source``
+    saying where that size comes from — one declaration that every claim of a report and of
+    ``govsim robustness`` uses.
     """
 
     key: str
@@ -83,9 +87,17 @@ class Outcome:
     by_need_type: bool = False  # also reported for each need type (need outcomes)
     governance: bool = False  # in the report's table of how the community governs itself
     better: str | None = None  # "higher" or "lower": which way is better for residents
+    matters: float | None = None  # the smallest difference that is a finding (own unit)
+    matters_source: str = ""
 
     def __post_init__(self):
         check_unit(self.unit, f"outcome {self.key!r}")
+        m = self.matters
+        if m is not None:
+            if isinstance(m, bool) or not isinstance(m, (int, float)) or not 0 < m < np.inf:
+                raise ValueError(f"outcome {self.key}: matters must be a number > 0, got {m!r}")
+            if not self.matters_source.strip():
+                raise ValueError(f"outcome {self.key}: matters needs its matters_source")
         if self.better not in (None, "higher", "lower"):
             raise ValueError(f"outcome {self.key}: better must be 'higher' or 'lower'")
         h = self.headline

@@ -309,7 +309,32 @@ def parameter_table_markdown(
         out.append(
             f"| `{name}` | {_cell(c.meaning)} | {c.unit} | {_cell(shown)} | {_cell(c.source)} |"
         )
+    out += matters_rows()
     return "\n".join(out) + "\n"
+
+
+def matters_rows() -> list[str]:
+    """The smallest difference of each outcome that is a finding (``Outcome.matters``): what
+    every claim of a report and of ``govsim robustness`` is read against."""
+    from govsim.core.summary import OUTCOMES
+
+    out = [
+        "",
+        "## Smallest differences that matter",
+        "",
+        "A difference between two structures smaller than this is not a finding (claims of "
+        "the report and of `govsim robustness`).",
+        "",
+        "| outcome | meaning | unit | better | smallest difference that matters | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for o in OUTCOMES.values():
+        if o.matters is not None:
+            out.append(
+                f"| `{o.key}` | {_cell(o.en)} | {o.unit} | {o.better or ''} | "
+                f"{_fmt(o.matters)} | {_cell(o.matters_source)} |"
+            )
+    return out
 
 
 def _free_time(blocks: dict) -> str:

@@ -34,6 +34,13 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     factor = [0.5, 1.5]           # relative to the file's value; or low/high absolute
     source = "assumption: …"
 
+    [[ranges]]                    # an assumption that is one of a few values, not a number
+    key = "institutions.rc.hours"
+    file = "scenario"
+    structures = ["reference"]
+    choices = ["office", "daily_day"]  # sampled with equal weight
+    source = "assumption: …"
+
     [sampling]                    # how ``govsim batch`` samples the ranges
     method = "lhs"                # or "grid"
     points = 16                   # lhs: points; grid: levels per range
@@ -123,13 +130,24 @@ class Range(_Strict):
     low: float | None = None
     high: float | None = None
     factor: tuple[float, float] | None = None
+    # the values a categorical assumption takes (a word, yes/no, a number), sampled with
+    # equal weight: the sampled number in [0, len(choices)) picks choices[floor(number)]
+    choices: list[str | bool | int | float] | None = None
     integer: bool = False
     source: str = ""
 
     def model_post_init(self, _):
         absolute = self.low is not None or self.high is not None
+        if self.choices is not None:
+            if absolute or self.factor is not None or self.integer:
+                raise ValueError("choices take no low, high, factor or integer")
+            if len(self.choices) < 2:
+                raise ValueError(f"choices need at least two values, got {self.choices}")
+            if len({json.dumps(c) for c in self.choices}) != len(self.choices):
+                raise ValueError(f"each choice at most once, got {self.choices}")
+            return
         if absolute == (self.factor is not None):
-            raise ValueError("give either low and high, or factor = [low, high]")
+            raise ValueError("give either low and high, factor = [low, high], or choices")
         lo, hi = self.factor if self.factor is not None else (self.low, self.high)
         if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
             raise ValueError("low and high must both be finite numbers")
@@ -140,6 +158,19 @@ class Range(_Strict):
     def name(self) -> str:
         where = f"[{','.join(self.structures)}]" if self.structures else ""
         return f"{self.file}.{self.key}{where}"
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The interval sampled: the factors, the values, or [0, number of choices)."""
+        if self.choices is not None:
+            return 0.0, float(len(self.choices))
+        return self.factor if self.factor is not None else (self.low, self.high)
+
+    def pick(self, v: float):
+        """The choice a sampled number stands for (a number range: the number itself)."""
+        if self.choices is None:
+            return v
+        return self.choices[min(max(int(math.floor(v)), 0), len(self.choices) - 1)]
 
 
 class Sampling(_Strict):
@@ -343,7 +374,15 @@ def build(
             raise ScenarioError(
                 file, f"ranges[{i}].structures", "empty; name structures, or leave it out for all"
             )
-    n_points = 1 + (_point_count(sampling, len(ranges)) if ranges else len(variants))
+    n_points = 1 + (
+        (
+            _grid_count(sampling, ranges)
+            if sampling.method == "grid"
+            else _point_count(sampling, len(ranges))
+        )
+        if ranges
+        else len(variants)
+    )
     n_runs = n_points * len(settings.structures) * settings.replicates
     if n_runs > MAX_RUNS:
         raise ScenarioError(
@@ -419,12 +458,17 @@ def _point_count(sampling: Sampling, d: int) -> int:
     return {"grid": n**d, "lhs": n, "morris": n * (d + 1), "sobol": n * (d + 2)}[sampling.method]
 
 
+def _grid_count(sampling: Sampling, ranges: list[Range]) -> int:
+    """How many points a grid makes: ``points`` levels per number range, each choice once."""
+    return math.prod(len(r.choices) if r.choices else sampling.points for r in ranges)
+
+
 def salib_problem(exp: Experiment) -> dict:
     """The ranges as a SALib problem (names, bounds; a factor range's bounds are factors)."""
     return {
         "num_vars": len(exp.ranges),
         "names": [r.name for r in exp.ranges],
-        "bounds": [list(r.factor if r.factor else (r.low, r.high)) for r in exp.ranges],
+        "bounds": [list(r.bounds) for r in exp.ranges],
     }
 
 
@@ -434,10 +478,12 @@ def sample_points(exp: Experiment) -> list[dict[str, float]]:
     problem = salib_problem(exp)
     bounds = problem["bounds"]
     n, method, seed = exp.sampling.points, exp.sampling.method, exp.sampling.seed
-    if method == "grid":
-        values = np.array(
-            list(itertools.product(*[np.linspace(lo, hi, n) for lo, hi in bounds])), dtype=float
-        )
+    if method == "grid":  # a range of choices: each choice once (the middle of its interval)
+        levels = [
+            np.arange(len(r.choices)) + 0.5 if r.choices else np.linspace(lo, hi, n)
+            for r, (lo, hi) in zip(exp.ranges, bounds, strict=True)
+        ]
+        values = np.array(list(itertools.product(*levels)), dtype=float)
     elif method == "lhs":
         from scipy.stats import qmc
 
@@ -464,7 +510,7 @@ def point_changes(exp: Experiment, point: dict[str, float], structure: str, scen
     for r in exp.ranges:
         if r.structures and structure not in r.structures:
             continue
-        v = point[r.name]
+        v = r.pick(point[r.name])
         target = scenario if r.file == "scenario" else population
         if r.factor:
             v = v * float(_get(target, r.key, exp.file, r))

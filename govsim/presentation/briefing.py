@@ -291,8 +291,16 @@ def _fragile(res: Results, sensitivity_dir, lang: str) -> list[str]:
     return out
 
 
-def front_page(res: Results, lang: str, sensitivity_dir: str | Path | None = None) -> str:
-    """The front page's HTML."""
+def front_page(
+    res: Results,
+    lang: str,
+    sensitivity_dir: str | Path | None = None,
+    robustness_dir: str | Path | None = None,
+) -> str:
+    """The front page's HTML; with ``robustness_dir`` (``govsim robustness``), each claim
+    with the share of contested settings in which it holds and what it hinges on."""
+    from govsim.presentation.robustness import claims_section
+
     names = ("、" if lang == "zh" else ", ").join(res.short_name(k, lang) for k in res.structures)
     intro = t(
         "front_intro",
@@ -311,5 +319,6 @@ def front_page(res: Results, lang: str, sensitivity_dir: str | Path | None = Non
         f"<p class=question>{html.escape(t('front_question', lang))}</p>"
         f"<p>{html.escape(intro)}</p>{paragraphs}"
         f"<h3>{html.escape(t('goals_title', lang))}</h3>{goals_table(res, lang)}"
+        f"{claims_section(res, robustness_dir, lang)}"
         f"{caveats(res, lang, sensitivity_dir)}</section>"
     )

@@ -424,6 +424,7 @@ def build_report(
     out: str | Path | None = None,
     dpi: int = 96,
     sensitivity: str | Path | None = None,
+    robustness: str | Path | None = None,
 ) -> Path:
     """Write the HTML report (and its figures as PNG at ``dpi`` and SVG in ``figures/``
     beside it; 96 dpi keeps the page with every chart under 1 MB); with ``sensitivity`` (a
@@ -445,6 +446,10 @@ def build_report(
     except ValueError as e:
         raise ResultsError(str(e).replace("--out", "report to", 1)) from None
     hinges = hinges_section(res, sensitivity, lang)
+    if robustness is not None:  # a robustness directory that cannot be read: before drawing
+        from govsim.presentation.robustness import read_claims
+
+        read_claims(robustness)
     fig_dir = out.parent / "figures"
     saved = save_figures(res, fig_dir, lang, dpi=dpi)
     figures = []
@@ -463,7 +468,7 @@ def build_report(
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 {unfinished_banner(res, lang)}
-{front_page(res, lang, sensitivity)}
+{front_page(res, lang, sensitivity, robustness)}
 <p>{html.escape(" · ".join(res.name(k, lang) for k in res.order))}</p>
 <section class=major>
 <h2>{html.escape(label(TEXT, "headline", lang))}</h2>

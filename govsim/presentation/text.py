@@ -430,3 +430,65 @@ SEED_TITLES: dict[str, tuple[str, str]] = {
         "Chongqing Shapingba party school: problems of the traditional model and remedies (2016)",
     ),
 }
+
+# The claims a report makes, as ``govsim robustness`` tests them over the contested settings
+# (``govsim.experiments.claims``): one sentence per kind and direction, then how the report
+# and the chart quote a claim's share and what it hinges on.
+CLAIMS: dict[str, tuple[str, str]] = {
+    "reference_better": (
+        "{subject}的{outcome}优于{other}",
+        "{subject} better than {other} on {outcome}",
+    ),
+    "reference_worse": (
+        "{subject}的{outcome}不如{other}",
+        "{subject} worse than {other} on {outcome}",
+    ),
+    "reference_same": (
+        "{subject}与{other}的{outcome}相差不大",
+        "{subject} no different from {other} on {outcome}",
+    ),
+    "pair_better": (
+        "{subject}的{outcome}优于{other}",
+        "{subject} better than {other} on {outcome}",
+    ),
+    "pair_same": (
+        "{subject}与{other}的{outcome}相差不大",
+        "{subject} no different from {other} on {outcome}",
+    ),
+    "first_better": (
+        "{subject}的{outcome}居各结构之首",
+        "{subject} first of the structures on {outcome}",
+    ),
+    "first_same": ("{outcome}上没有明显领先的结构", "no structure clearly first on {outcome}"),
+    # the chart's panels name the outcome: its bars say the rest
+    "short_reference_better": ("{subject}优于{other}", "{subject} better than {other}"),
+    "short_reference_worse": ("{subject}不如{other}", "{subject} worse than {other}"),
+    "short_reference_same": ("{subject}与{other}相差不大", "{subject} no different from {other}"),
+    "short_pair_better": ("{subject}优于{other}", "{subject} better than {other}"),
+    "short_pair_same": ("{subject}与{other}相差不大", "{subject} no different from {other}"),
+    "short_first_better": ("{subject}居首", "{subject} first"),
+    "short_first_same": ("没有明显领先者", "none clearly first"),
+    "holds": ("在{share}的争议设定中成立", "holds in {share} of contested settings"),
+    "population_profile": ("人口画像", "population profile"),
+    "declared_population": ("各结构自身的画像", "each structure's own"),
+    "hinges": ("取决于：{names}", "hinges on: {names}"),
+    "hinges_none": ("不取决于所抽取的假设", "none of the sampled assumptions"),
+    "hinges_never": ("在所有抽样设定中都不成立", "fails in every sampled setting"),
+    "hinges_unclear": ("找不到单一的假设区域", "no single region of the assumptions"),
+    "claims_title": (
+        "结论在多少争议设定中成立",
+        "In how many contested settings each conclusion holds",
+    ),
+    "claims_intro": (
+        "争议假设（experiments/contested.toml）在其范围内抽取{settings}组设定，每组在所有结构上以相同种子运行（每次{residents}名居民、{days}天、{replicates}次重复；结论按其中文件取值下的结果陈述）。一项结论只有在差值超过该结果声明的“有意义的最小差值”时才算成立；“取决于”列出PRIM情景发现找到的、结论在其中不成立的假设区域。",
+        "The contested assumptions (experiments/contested.toml) were drawn {settings} times within their ranges and every structure was run at each on the same seeds ({residents} residents, {days} days, {replicates} replicates; the conclusions as those runs draw them with the files' values). A conclusion holds only where the difference exceeds the smallest difference its outcome declares to matter; “hinges on” names the region of the assumptions, found by PRIM scenario discovery, in which it fails.",
+    ),
+    "claim": ("结论", "conclusion"),
+    "holds_share": ("成立比例", "holds in"),
+    "hinges_on": ("取决于", "hinges on"),
+    "chart_title": (
+        "各结论在争议设定中成立的比例（差值须超过有意义的最小差值）",
+        "Share of contested settings in which each conclusion holds (the difference must exceed the smallest that matters)",
+    ),
+    "chart_axis": ("成立的设定比例（%）", "settings in which it holds (%)"),
+}

@@ -104,6 +104,7 @@ def catalog(modules) -> dict:
                 "per_replicate": o.per_replicate,
                 "governance": o.governance,
                 "better": o.better,
+                "matters": o.matters,
             }
             for o in outs
         },

@@ -53,6 +53,9 @@ class Costs(Module):
             headline=8,
             whole_community=True,
             better="lower",
+            matters=10.0,
+            matters_source="assumption: 10 yuan a resident a year, about 5% of the baseline's "
+            "cost per resident",
         ),
         Outcome(
             "community_workers_per_10k",

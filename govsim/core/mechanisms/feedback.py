@@ -106,6 +106,8 @@ class Feedback(Module):
             by_group=True,
             daily=True,
             better="higher",
+            matters=0.02,
+            matters_source="assumption: two hundredths of the 0–1 trust scale",
         ),
         Outcome(
             "trust_committee_mean",

@@ -148,6 +148,8 @@ class Reporting(Module):
             by_group=True,
             by_need_type=True,
             better="lower",
+            matters=0.01,
+            matters_source="assumption: one percentage point of the cases",
         ),
     )
 

@@ -127,6 +127,8 @@ class Service(Module):
             by_group=True,
             by_need_type=True,
             better="lower",
+            matters=12.0,
+            matters_source="assumption: half a day; a resident does not notice less",
         ),
         Outcome(
             "response_time_p90_h",
@@ -137,6 +139,8 @@ class Service(Module):
             by_group=True,
             by_need_type=True,
             better="lower",
+            matters=24.0,
+            matters_source="assumption: one day at the slow end of the cases",
         ),
         Outcome(
             "response_time_mean_h",
@@ -163,6 +167,8 @@ class Service(Module):
             by_group=True,
             by_need_type=True,
             better="lower",
+            matters=0.01,
+            matters_source="assumption: one percentage point of the cases",
         ),
         Outcome(
             "settled_in_community_share",
