@@ -23,7 +23,7 @@ from govsim.experiments.claims import (
 from govsim.experiments.experiment import load_experiment, point_changes, resolve
 
 RULES = {
-    "participation_rate": Rule("higher", 0.01),
+    "participation_mean": Rule("higher", 0.01),
     "response_time_median_h": Rule("lower", 12.0),
 }
 
@@ -36,7 +36,7 @@ def _means(values: dict) -> pd.DataFrame:
                 "structure": s,
                 "variant": v,
                 "population": p,
-                "participation_rate": a,
+                "participation_mean": a,
                 "response_time_median_h": b,
             }
             for (s, v, p), (a, b) in values.items()
@@ -68,7 +68,7 @@ def test_claims_from_a_known_table():
     at, summary = claims_at_settings(means, layout, RULES)
     s = summary.set_index("claim")
     # x more participatory than ref: holds at the files, at p0000, not at p0001
-    c = s.loc["reference:participation_rate:x"]
+    c = s.loc["reference:participation_mean:x"]
     assert c["direction"] == "better" and c["holds_at_files"]
     assert c["share"] == pytest.approx(0.5) and c["settings"] == 2
     # x faster: by 20 h at the files; by 5 h at p0000 (less than half a day), 40 h at p0001
@@ -76,15 +76,15 @@ def test_claims_from_a_known_table():
     assert c["direction"] == "better" and c["share"] == pytest.approx(0.5)
     assert c["difference_files"] == pytest.approx(20.0)
     # y's +0.005 is too small to matter: the report can claim only "no different"
-    c = s.loc["reference:participation_rate:y"]
+    c = s.loc["reference:participation_mean:y"]
     assert c["direction"] == "same" and c["holds_at_files"]
     assert c["share"] == pytest.approx(0.0)  # +0.02 and +0.05 later: both matter
     # pairs: x ahead of y on participation at the files; holds at p0000 only (0.25 vs 0.22)
-    c = s.loc["pair:participation_rate:x:y"]
+    c = s.loc["pair:participation_mean:x:y"]
     assert (c["subject"], c["other"]) == ("x", "y") and c["share"] == pytest.approx(0.5)
     # the ranking: x first on participation at the files, first at p0000 (0.25 vs 0.22),
     # not at p0001 (y leads)
-    c = s.loc["first:participation_rate:x"]
+    c = s.loc["first:participation_mean:x"]
     assert c["direction"] == "better" and c["share"] == pytest.approx(0.5)
     c = s.loc["first:response_time_median_h:x"]
     assert c["share"] == pytest.approx(0.5)  # 95 vs ref 100 at p0000: 5 h, not a lead
@@ -96,7 +96,7 @@ def test_a_claim_below_the_minimum_difference_never_holds():
     # every difference is positive but below what matters
     means = means.copy()
     ref = means["structure"] == "ref"
-    means.loc[~ref, "participation_rate"] = 0.2 + 0.009
+    means.loc[~ref, "participation_mean"] = 0.2 + 0.009
     means.loc[~ref, "response_time_median_h"] = 100.0 - 11.9
     at, summary = claims_at_settings(means, layout, RULES)
     better = at[at["direction"] == "better"]
@@ -106,8 +106,8 @@ def test_a_claim_below_the_minimum_difference_never_holds():
     at, _ = claims_at_settings(means, layout, strict)
     assert not at[at["direction"].isin(("better", "worse"))]["holds"].any()
     # a difference exactly at the threshold does not exceed it
-    means.loc[~ref, "participation_rate"] = 0.2 + 0.01
-    at, _ = claims_at_settings(means, layout, {"participation_rate": Rule("higher", 0.01)})
+    means.loc[~ref, "participation_mean"] = 0.2 + 0.01
+    at, _ = claims_at_settings(means, layout, {"participation_mean": Rule("higher", 0.01)})
     assert not at[at["direction"] == "better"]["holds"].any()
 
 
@@ -176,16 +176,16 @@ def test_hinges_name_the_assumption_a_claim_fails_on():
     # an assumption of another structure cannot decide a claim about x and its reference
     other = {"scenario.institutions.rc.staff[x]": {"z"}, "population.behaviour.peers": None}
     s2, _ = hinges(at, summary, x, settings, other)
-    assert s2.set_index("claim").loc["reference:participation_rate:x", "hinges_on"] != (
+    assert s2.set_index("claim").loc["reference:participation_mean:x", "hinges_on"] != (
         "scenario.institutions.rc.staff[x]"
     )
     summary, boxes = hinges(at, summary, x, settings)
     s = summary.set_index("claim")
-    assert s.loc["reference:participation_rate:x", "hinges_on"] == (
+    assert s.loc["reference:participation_mean:x", "hinges_on"] == (
         "scenario.institutions.rc.staff[x]"
     )
     assert s.loc["reference:response_time_median_h:x", "hinges_on"] == ""  # always holds
-    b = boxes[boxes["claim"] == "reference:participation_rate:x"].iloc[0]
+    b = boxes[boxes["claim"] == "reference:participation_mean:x"].iloc[0]
     assert b["high"] < 11.1 and b["range_high"] == pytest.approx(staff.max())
 
 
@@ -193,7 +193,7 @@ def _exp(tmp_path, ranges: str, name="exp.toml"):
     p = tmp_path / name
     p.write_text(
         '[experiment]\nstructures = ["baseline", "chengdong"]\nreplicates = 1\n'
-        "residents = 400\ndays = 10\n" + ranges,
+        "residents = 400\ndays = 40\n" + ranges,  # past the 30-day warm-up of the headline
         encoding="utf-8",
     )
     return p
@@ -324,13 +324,13 @@ def test_the_front_page_quotes_each_claims_share(tmp_path, small_res, lang):
     from govsim.presentation.briefing import front_page
 
     d, summary = _robustness_dir(tmp_path, ["baseline", "chengdong"])
-    claim = summary.set_index("claim").loc["reference:participation_rate:chengdong"]
+    claim = summary.set_index("claim").loc["reference:participation_mean:chengdong"]
     assert claim["share"] == pytest.approx(0.5)
     html = front_page(small_res, lang, robustness_dir=d)
     table = re.search(r"<table class=claims>(.*?)</table>", html).group(1)
     rows = [re.sub(r"<[^>]+>", " ", r) for r in re.findall(r"<tr>(.*?)</tr>", table)[1:]]
     name = small_res.short_name("chengdong", lang)
-    outcome = small_res.outcome_name("participation_rate", lang)
+    outcome = small_res.outcome_name("participation_mean", lang)
     holds = "在50%的争议设定中成立" if lang == "zh" else "holds in 50% of contested settings"
     row = next(r for r in rows if name in r and outcome in r)
     assert holds in row
@@ -427,9 +427,9 @@ def test_a_structure_is_compared_with_its_reference_on_its_own_people():
         rows[("q", v, "rural")] = (0.30, 100.0)
         rows[("q", v, "urban")] = (0.40, 100.0)
     at, summary = claims_at_settings(_means(rows), layout, RULES)
-    c = summary.set_index("claim").loc["reference:participation_rate:q"]
+    c = summary.set_index("claim").loc["reference:participation_mean:q"]
     assert c["direction"] == "better" and c["difference_files"] == pytest.approx(0.10)
-    got = at[at["claim"] == "reference:participation_rate:q"].set_index(["variant", "option"])
+    got = at[at["claim"] == "reference:participation_mean:q"].set_index(["variant", "option"])
     # on the urban option both run on urban people: q is 0.10 behind
     assert got.loc[("p0000", "urban"), "difference"] == pytest.approx(-0.10)
     assert got.loc[("p0000", "declared"), "difference"] == pytest.approx(0.10)

@@ -55,7 +55,7 @@ BASE = "base"  # the variant with the files' values (govsim.experiments.experime
 DECLARED = "declared"
 POPULATION = "population profile"  # the enumerated assumption's column in the boxes
 # the outcomes of the pair and ranking claims (the report's "which structure for which goal")
-RANKED = ("participation_rate", "response_time_median_h")
+RANKED = ("participation_mean", "response_time_median_h")
 QP_MAX = 0.05  # a box's restriction names an assumption only if its quasi-p value is below
 CLAIMS_FILE = "claims.parquet"
 NAMES_FILE = "claim_names.json"  # names of the claims' outcomes, structures and assumptions

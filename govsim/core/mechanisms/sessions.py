@@ -211,6 +211,9 @@ class Sessions(Module):
             headline=1,
             by_group=True,
             better="higher",
+            matters=0.01,
+            matters_source="assumption: one percentage point of residents (a survey of 3,000 "
+            "residents measures a 30% share to about ±1.6 points at 95%)",
         ),
         Outcome(
             "participation_rate",
@@ -220,9 +223,6 @@ class Sessions(Module):
             by_group=True,
             daily=True,
             better="higher",
-            matters=0.01,
-            matters_source="assumption: one percentage point of residents (a survey of 3,000 "
-            "residents measures a 30% share to about ±1.6 points at 95%)",
         ),
         Outcome(
             "wishes_met_share",

@@ -12,7 +12,7 @@ from govsim.presentation.colours import colour_order
 from govsim.presentation.text import CLAIMS, label
 from govsim.results.atomic import atomic_write
 
-SHOWN = ("participation_rate", "response_time_median_h")  # one panel each
+SHOWN = ("participation_mean", "response_time_median_h")  # one panel each
 KINDS = ("first", "reference")  # the claims the front page makes, in this order
 
 
