@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from govsim import GovernanceModel, load_scenario
-from govsim.config.norms import is_community_worker_post
 from govsim.config.reading import list_scenarios
 from govsim.config.scenario import route_of
 from govsim.config.vocabulary import NEED_TYPE_KEYS, tier
+from govsim.core.norms import is_community_worker_post
 
 ESTATE_ACTOR = "property_company"
 UNIT_ACTOR = "resident_unit"

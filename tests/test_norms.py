@@ -1,4 +1,4 @@
-"""The cross-structure rules (scenarios/norms.toml, govsim.config.norms): every built-in
+"""The cross-structure rules (scenarios/norms.toml, govsim.core.norms): every built-in
 structure follows them or declares a departure quoting its own seed; a file that does not
 is refused with one error naming the file and the key; the community-workers outcome is the
 rule's figure and does not depend on the residents simulated."""
@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from govsim import ScenarioError, load_scenario
-from govsim.config import norms
 from govsim.config.reading import SCENARIO_DIR
 from govsim.config.scenario import builtin_order
+from govsim.core import norms
 from govsim.core.model import GovernanceModel
 
 

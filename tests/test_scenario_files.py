@@ -10,8 +10,8 @@ import pytest
 
 import govsim.config.reading as reading_mod
 from govsim import ScenarioError, list_scenarios, load_population, load_scenario
-from govsim.config import norms
 from govsim.config.reading import SCENARIO_DIR
+from govsim.core import norms
 
 BASELINE = (SCENARIO_DIR / "baseline.toml").read_text(encoding="utf-8")
 
@@ -572,7 +572,7 @@ def test_scenario_files_are_read_with_tomllib(monkeypatch):
 
     assert reading_mod.tomllib is tomllib
     # the rules and a profile's household size are read once a session (the check of a
-    # document-based file, govsim.config.norms)
+    # document-based file, govsim.core.norms)
     norms.table(), norms.profile_household_size("urban")
     monkeypatch.setattr(reading_mod.tomllib, "loads", spy)
     load_scenario("suzhou")

@@ -56,7 +56,7 @@ POPULATION_DIR = SCENARIO_DIR / "populations"
 # the values ``govsim calibrate --apply`` fitted: written whole by the fit, read through
 # ``same_as`` by the files that use them; not a scenario
 CALIBRATED = SCENARIO_DIR / "calibrated.toml"
-NORMS = SCENARIO_DIR / "norms.toml"  # the cross-structure rules (govsim.config.norms)
+NORMS = SCENARIO_DIR / "norms.toml"  # the cross-structure rules (govsim.core.norms)
 NOT_SCENARIOS = (CALIBRATED, NORMS)
 
 SOURCED = {"value", "source"}

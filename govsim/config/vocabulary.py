@@ -83,7 +83,7 @@ COMMUNITY_WORKER_ACTORS = frozenset(
     }
 )
 
-# the figures the cross-structure rules (``scenarios/norms.toml``, ``govsim.config.norms``)
+# the figures the cross-structure rules (``scenarios/norms.toml``, ``govsim.core.norms``)
 # are read on, and the classes of what a body may decide of the administrative errands
 NORM_FIGURES: dict[str, Term] = {
     "community_workers_per_10k": Term("每万人社区工作者", "community workers per 10,000 residents"),

@@ -7,7 +7,7 @@ file is read (``govsim.config.reading.read_file``: found, TOML, ``extends``, ``r
 against the schema of the built-in mechanisms plus any extra ``modules``, its numbers
 against their units' ranges, and cross-checked; a structure of its own (a ``[scenario]`` section) that lists seeds,
 loaded as written, follows the rules of ``scenarios/norms.toml`` or declares its departures
-(``govsim.config.norms``).  Every problem is one ``ScenarioError``
+(``govsim.core.norms``).  Every problem is one ``ScenarioError``
 naming the file, the key and what is allowed.
 """
 
@@ -59,7 +59,7 @@ def load_scenario(
         # written, follows the cross-structure rules or declares its departures; a variant
         # without a [scenario] of its own, levers and sampled ranges move a structure on
         # purpose and are not checked
-        from govsim.config import norms
+        from govsim.core import norms
 
         norms.check(sc)
     return sc if key is None else sc.model_copy(update={"key": key})

@@ -225,9 +225,9 @@ def parameter_table_markdown(
 
     ``scenarios`` / ``populations``: loaded files to show (default: the built-in ones);
     ``modules``: extra mechanism modules whose declarations to include."""
-    from govsim.config import norms
     from govsim.config.reading import list_populations
     from govsim.config.scenario import builtin_order
+    from govsim.core import norms
     from govsim.core.load import load_population, load_scenario
 
     if scenarios is None:

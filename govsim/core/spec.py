@@ -116,7 +116,7 @@ class Schemas:
             routing=(sections["routing"], ...),
             institutions=(dict[str, self.InstitutionSpec], ...),
             incentives=(sections["incentives"], sections["incentives"]()),
-            # the file's departures from the cross-structure rules (govsim.config.norms):
+            # the file's departures from the cross-structure rules (govsim.core.norms):
             # a figure, or figures by institution, each with a source quoting its own seed
             departures=(dict[str, float | dict[str, float]], {}),
         )

@@ -4,7 +4,7 @@ Structure figures are checked, not fitted — they are inputs of the reference s
 the population profile, and the check proves the files say what the sources say:
 
 - about 8,000 urban residents per 居委会 (Ministry of Civil Affairs 2020: 113,000 committees);
-- the cross-structure rules of ``scenarios/norms.toml`` (``govsim.config.norms``, the one
+- the cross-structure rules of ``scenarios/norms.toml`` (``govsim.core.norms``, the one
   place they are declared and computed): 5.5 elected members per committee, 18 community
   workers per 10,000 residents over every community-level body with paid posts, 6.3
   registered social organisations per 10,000 residents, 85 pushed-down tasks per committee.
@@ -49,7 +49,6 @@ from pathlib import Path
 
 import numpy as np
 
-from govsim.config import norms
 from govsim.config.reading import (
     CALIBRATED,
     POPULATION_DIR,
@@ -59,6 +58,7 @@ from govsim.config.reading import (
     references,
     split_sources,
 )
+from govsim.core import norms
 from govsim.core.load import Population, Scenario, load_population, load_scenario
 from govsim.core.mechanisms.workload import COMMITTEE_ACTOR, tasks_served
 from govsim.core.model import GovernanceModel
@@ -199,7 +199,7 @@ def errand_figures(sc: Scenario, pop: Population, residents: int, seeds: list[in
 
 def structure_figures(model: GovernanceModel) -> dict[str, float]:
     """Figures of the built structure that public statistics describe, each computed by the
-    one rule that reads it across structures (``govsim.config.norms``): of the full-size
+    one rule that reads it across structures (``govsim.core.norms``): of the full-size
     institutions, so they do not depend on the residents simulated (ODD §2)."""
     sc = model.spec
     hh = model.population.demography.household_size

@@ -7,15 +7,15 @@ grants of 65万 a year; 004: running money 「僅幾萬元」; 000: the park pay
 Costs reports like every module: the cost per resident a year (``report``, the same for
 every group: the community pays for all) and the yearly cost by part (``details``); beside
 it the community workers per 10,000 residents the structure pays for — every community-level
-body's paid posts, by the one rule of ``govsim.config.norms`` (18 per 10,000, 14th Five-Year
+body's paid posts, by the one rule of ``govsim.core.norms`` (18 per 10,000, 14th Five-Year
 community service plan; a constant of the structure).
 """
 
 from __future__ import annotations
 
-from govsim.config import norms
 from govsim.config.declare import NonNeg, Par, Strict, field
 from govsim.config.vocabulary import NORM_FIGURES
+from govsim.core import norms
 from govsim.core.measure import DAYS_PER_YEAR
 from govsim.core.module import Module, Outcome
 
@@ -72,7 +72,7 @@ class Costs(Module):
     def setup(self) -> None:
         self.reported: tuple[int, dict[str, float]] | None = None  # (day, ``yearly``)
         # the paid posts of every community-level body per 10,000 residents, counted by the
-        # one rule of govsim.config.norms over the full-size institutions (a constant of
+        # one rule of govsim.core.norms over the full-size institutions (a constant of
         # the structure, independent of the residents simulated)
         self.workers_per_10k = norms.community_workers_per_10k(
             self.w.spec, self.w.population.demography.household_size

@@ -123,9 +123,12 @@ def household_size(sc) -> float:
 
 @cache
 def profile_household_size(population: str) -> float:
-    from govsim.core.load import load_population
+    # read as written (extends resolved; the profile is validated where it is loaded to run)
+    from govsim.config.reading import read_file
 
-    return float(load_population(population).demography.household_size)
+    return float(
+        read_file(population, "population profile", None)[1]["demography"]["household_size"]
+    )
 
 
 def _per_10k(sc, amount, hh_size: float) -> float:
@@ -363,7 +366,7 @@ def markdown(scenarios: list) -> list[str]:
     out = [
         "## Cross-structure rules (`scenarios/norms.toml`)",
         "",
-        "One rule per quantity that crosses structures, declared once (`govsim.config.norms`);",
+        "One rule per quantity that crosses structures, declared once (`govsim.core.norms`);",
         "a file departs from one only in its `[departures]`, with a source quoting its own seed",
         "(checked when the file is loaded). Village committees are not read by the urban rules",
         "(community workers, members). The documents' item counts (003: 156 items; 000 Qingyuan:",
