@@ -21,6 +21,7 @@ def colour_order(keys: list[str]) -> dict[str, str]:
         "#D55E00",
         "#CC79A7",
         "#999999",
+        "#882255",  # a ninth built-in (the village reference): Tol's wine
     ]
     other_palette = [
         "#8C510A",

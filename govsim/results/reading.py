@@ -296,6 +296,18 @@ class Results:
         return self.first(key).population
 
     @property
+    def one_reference(self) -> bool:
+        """Whether every structure is compared with the one reference structure (on its own
+        people); False when each is compared with what existed before it in its place
+        (its file's ``before``) and those differ."""
+        ref = self.first(self.reference).summary["scenario"]
+        return all(
+            self.first(r).summary["scenario"] == ref
+            for k in self.order
+            if (r := self.reference_of(k)) not in (None, k)
+        )
+
+    @property
     def population(self) -> str:
         """The population profile the runs used: one name, or each structure's."""
         pops = {k: self.population_of(k) for k in self.order}
