@@ -121,6 +121,9 @@ def test_an_experiment_may_force_one_structure_for_all(tmp_path):
     with pytest.raises(ScenarioError) as e:
         resolve(load_experiment(p))
     assert e.value.key == "experiment.compare_with" and "before" in e.value.message
+    # govsim compare --compare-with baseline: the same
+    exp = compare_experiment(["baseline", "qingyuan"], 300, 5, 0, 1, compare_with="baseline")
+    assert {r.key: r.reference for r in resolve(exp)}["qingyuan"] == "baseline@rural"
 
 
 def _structure(path: Path, before: str | None, reference: bool = False) -> Path:

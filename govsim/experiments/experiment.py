@@ -875,11 +875,14 @@ def compare_experiment(
     seed: int,
     replicates: int,
     population: str | None = None,
+    compare_with: str = "before",
 ) -> Experiment:
-    """The experiment ``govsim compare`` runs: structures paired on the same seeds."""
+    """The experiment ``govsim compare`` runs: structures paired on the same seeds, each
+    with its before-structure (or every one with ``compare_with``, a structure's name)."""
     try:
         settings = Settings(
             structures=list(structures),
+            compare_with=compare_with,
             populations=[population or "declared"],
             replicates=replicates,
             residents=residents,
