@@ -26,7 +26,7 @@ from govsim.results.reading import Results
 # what 000, 001, 002 and 003 say existed before each reform in its place
 BEFORE = {
     "qingyuan": "village",
-    "nanshan": "baseline",
+    "nanshan": "workstation",
     "shekou": "nanshan",
     "chengdong": "baseline",
     "suzhou": "baseline",
@@ -36,6 +36,7 @@ BEFORE = {
 PLACE = {
     "qingyuan": "rural",
     "village": "rural",
+    "workstation": "shenzhen",
     "nanshan": "shenzhen",
     "shekou": "shenzhen",
     "chengdong": "xining",
@@ -81,7 +82,7 @@ def test_headline_pairs_each_structure_with_its_before_on_the_same_people():
     assert refs["qingyuan"] == "village"  # not baseline@rural
     assert refs["shekou"] == "nanshan"
     assert refs["chengdong"] == "baseline@xining"
-    assert refs["nanshan"] == "baseline@shenzhen"
+    assert refs["nanshan"] == "workstation"  # 居站分设 on the same Shenzhen people
     assert refs["xinfeng"] == "baseline@resettled"
     assert refs["yunfu"] == "baseline"
     assert "baseline@rural" not in refs  # nothing is compared with one committee a town
@@ -91,7 +92,7 @@ def test_a_before_structure_not_listed_is_added_on_the_same_population():
     runs = resolve(compare_experiment(["shekou"], 300, 5, 0, 2))
     keys = [r.key for r in runs if r.replicate == 0]
     # the chain down to a reference, oldest first, all on Shenzhen's people
-    assert keys == ["baseline@shenzhen", "nanshan", "shekou"]
+    assert keys == ["workstation", "nanshan", "shekou"]
     assert {r.population for r in runs} == {"shenzhen"}
     _check_pairing(runs)
     # on another profile for all, the chain follows onto it
@@ -230,6 +231,19 @@ def test_the_village_reference_has_none_of_qingyuans_reforms():
     street = load_scenario("baseline").institutions["street"]
     assert village.institutions["town"].authority == street.authority
     assert village.institutions["town"].processing_days == street.processing_days
+
+
+def test_the_workstation_reference_has_none_of_nanshans_additions():
+    ws, nanshan = load_scenario("workstation"), load_scenario("nanshan")
+    actors = {i.actor for i in ws.institutions.values()}
+    assert not actors & {"party_committee", "community_service_center", "grid_workers"}
+    assert "workstation" in actors  # 居站分设 since 2006 (003)
+    assert ws.institutions["orgs"].incubator is None  # the traditional organisations
+    assert ws.institutions["rc"] == nanshan.institutions["rc"].model_copy(
+        update={"forwards": ws.institutions["rc"].forwards}
+    )
+    assert ws.institutions["ws"] == nanshan.institutions["ws"]
+    assert ws.scenario.population == nanshan.scenario.population == "shenzhen"
 
 
 def test_renaming_the_files_changes_no_number(tmp_path):
