@@ -109,7 +109,7 @@ def _compare_command(sub) -> None:
     c.add_argument(
         "scenarios",
         nargs="*",
-        help="names or paths (default: all built-in, the reference structure first)",
+        help="names or paths (default: all built-in, the references first)",
     )
     c.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
     c.add_argument("--days", type=_days, default=DEFAULT_DAYS)
@@ -118,7 +118,12 @@ def _compare_command(sub) -> None:
     c.add_argument(
         "--population",
         default=None,
-        help="population profile for every structure (default: each structure's own; the reference also runs on every other one, to pair with)",
+        help="population profile for every structure (default: each structure's own; its before-structure also runs on it, to pair with)",
+    )
+    c.add_argument(
+        "--compare-with",
+        default="before",
+        help='"before": each structure with what existed before it in its place (its file\'s before; the default); or one of the structures named, for every other',
     )
     _batch_arguments(c)
     _lang(c)
@@ -376,7 +381,13 @@ def cmd_compare(args) -> int:
 
     names = args.scenarios or builtin_order()
     exp = compare_experiment(
-        names, args.residents, args.days, args.seed, args.replicates, args.population
+        names,
+        args.residents,
+        args.days,
+        args.seed,
+        args.replicates,
+        args.population,
+        args.compare_with,
     )
     return _run_experiment(exp, args)
 

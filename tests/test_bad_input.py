@@ -175,7 +175,8 @@ def test_a_file_cannot_name_a_profile_outside_the_project(tmp_path, value):
     p = child(tmp_path, f'[scenario]\npopulation = "{value}"\n')
     err = one_line_error(load_scenario, p, "scenario.population")
     assert "is not allowed in a file" in err.message
-    assert "rural, urban" in err.message and "beside this file" in err.message
+    # the shipped profiles are listed (the places' among them)
+    assert "rural, shenzhen" in err.message and "beside this file" in err.message
 
 
 def test_a_file_may_name_a_profile_by_name_or_beside_it(tmp_path):
@@ -191,7 +192,7 @@ def test_a_file_may_name_a_profile_by_name_or_beside_it(tmp_path):
         child(tmp_path, '[scenario]\npopulation = "nowhere"\n'),
         "scenario.population",
     )
-    assert "known: rural, urban" in err.message
+    assert "known: resettled, rural, shenzhen, suzhou_park, urban, xining" in err.message
 
 
 def test_the_command_line_may_name_any_profile_path(tmp_path):

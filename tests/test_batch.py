@@ -32,7 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def small(structures=("baseline", "chengdong"), replicates=2, residents=600, days=20, seed=3):
-    return compare_experiment(list(structures), residents, days, seed, replicates)
+    # every structure on the one urban profile: these tests are about the batch's
+    # mechanics, and on one profile a structure and its before-structure make one run each
+    # (on their declared profiles, chengdong's Xining people add baseline@xining)
+    return compare_experiment(list(structures), residents, days, seed, replicates, "urban")
 
 
 def write_experiment(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
@@ -344,7 +347,10 @@ def test_sensitivity_runs_end_to_end(tmp_path, capsys):
     from govsim.presentation.report import build_report
 
     cmp_dir = tmp_path / "cmp"
-    batch.run_batch(small(replicates=2), cmp_dir, progress=False)
+    # on the declared profiles, as the screen ran: chengdong on Xining's people, paired with
+    # baseline@xining (so 6 runs: baseline, baseline@xining, chengdong, twice)
+    declared = compare_experiment(["baseline", "chengdong"], 600, 20, 3, 2)
+    batch.run_batch(declared, cmp_dir, progress=False)
     import shutil
 
     shutil.rmtree(next((cmp_dir / "runs").glob("structure=chengdong/*/*/rep=1")))
@@ -352,7 +358,7 @@ def test_sensitivity_runs_end_to_end(tmp_path, capsys):
     assert "Which assumptions the conclusions hinge on" in page
     hinges = page.split("class=hinges")[1].split("</table>")[0]
     assert "Chengdong" in hinges and "%" in hinges and "population.behaviour." in hinges
-    assert "this results directory is unfinished — 1 of its 4 planned runs" in page
+    assert "this results directory is unfinished — 1 of its 6 planned runs" in page
 
 
 def test_dask_local_cluster_gives_the_local_results(tmp_path):
@@ -427,7 +433,8 @@ def test_results_reject_truncated_and_foreign_files(tmp_path):
     sj.write_text(sj.read_text(encoding="utf-8")[:40], encoding="utf-8")
     res = Results.load(out)
     assert any("unreadable" in u for u in res.unfinished)
-    assert [r.replicate for r in res.runs["chengdong"]] == [1]
+    # (small() runs chengdong on the urban profile, not its declared Xining one: @urban)
+    assert [r.replicate for r in res.runs["chengdong@urban"]] == [1]
     # without the reference's runs nothing can be compared: one line saying so
     shutil.rmtree(base / "rep=0")
     shutil.rmtree(base / "rep=1")

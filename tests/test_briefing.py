@@ -14,12 +14,19 @@ from govsim.results.reading import Results
 
 @pytest.fixture(scope="module")
 def res():
+    # each structure on its place's people, and the traditional structure (what existed
+    # before both) on the same people, as the planner pairs them
+    runs = [("baseline", None), ("chengdong", None), ("suzhou", None)]
+    runs += [("baseline", "xining"), ("baseline", "suzhou_park")]
     models = [
-        GovernanceModel(s, residents=1500, seed=k).run(60)
-        for s in ("baseline", "chengdong", "suzhou")
+        GovernanceModel(s, residents=1500, seed=k, population=p).run(60)
+        for s, p in runs
         for k in range(3)
     ]
-    return Results.from_models(models)
+    res = Results.from_models(models)
+    assert res.reference_of("chengdong") == "baseline@xining"
+    assert res.reference_of("suzhou") == "baseline@suzhou_park"
+    return res
 
 
 def text(html: str) -> str:

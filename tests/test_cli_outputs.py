@@ -56,10 +56,15 @@ def test_compare_is_paired_and_independent_of_workers(tmp_path):
     ra = pd.read_csv(tmp_path / "a" / "runs.csv")
     rb = pd.read_csv(tmp_path / "b" / "runs.csv")
     pd.testing.assert_frame_equal(ra, rb)
-    # replicate k of every structure used the same seed and met the same needs
+    # replicate k of chengdong and of what existed before it (the traditional structure),
+    # both on Chengdong's people (001's Xining profile), used the same seed and met the same
+    # needs
     for k in range(2):
-        n0 = pd.read_parquet(tmp_path / "a" / "runs" / run_dir("baseline", k) / "needs.parquet")
-        n1 = pd.read_parquet(tmp_path / "a" / "runs" / run_dir("chengdong", k) / "needs.parquet")
+        before = run_dir("baseline", k, "xining")
+        n0 = pd.read_parquet(tmp_path / "a" / "runs" / before / "needs.parquet")
+        n1 = pd.read_parquet(
+            tmp_path / "a" / "runs" / run_dir("chengdong", k, "xining") / "needs.parquet"
+        )
         for col in ("type", "resident", "group", "t_arose_h"):
             assert n0[col].tolist() == n1[col].tolist()
     assert sorted(ra["seed"].unique()) == [5, 6]
@@ -96,9 +101,10 @@ def test_compare_cli_defaults_to_all_builtin(tmp_path, capsys):
     )
     table = pd.read_csv(tmp_path / "c" / "summary.csv")
     assert table["scenario"].iloc[0] == "baseline"
-    # every structure on its own population; the reference also on the rural one, to pair
-    # the rural structure with
-    assert set(table["scenario"]) == {*cli.builtin_order(), "baseline@rural"}
+    # every structure on its own population; the traditional structure also on each place's
+    # people, to pair the structures that replaced it there with (Qingyuan's is village)
+    places = {"baseline@xining", "baseline@suzhou_park", "baseline@resettled"}
+    assert set(table["scenario"]) == {*cli.builtin_order(), *places}
     assert "baseline" in capsys.readouterr().out
 
 
@@ -106,30 +112,35 @@ def test_compare_runs_each_structure_on_its_own_population(tmp_path):
     out = tmp_path / "p"
     compare(["baseline", "qingyuan", "chengdong"], 800, 10, 3, 2, out, workers=1)
     meta = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["comparison"]
+    # each on the people of its place, after what existed before it there (added: village)
     assert meta["populations"] == {
         "baseline": "urban",
-        "chengdong": "urban",
-        "baseline@rural": "rural",
+        "village": "rural",
         "qingyuan": "rural",
+        "baseline@xining": "xining",
+        "chengdong": "xining",
     }
-    assert meta["scenarios"] == ["baseline", "chengdong", "baseline@rural", "qingyuan"]
+    assert meta["scenarios"] == ["baseline", "village", "qingyuan", "baseline@xining", "chengdong"]
     for key, pop in meta["populations"].items():
         d = out / "runs" / run_dir(meta["structures"][key], 0, pop)
         s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
         assert s["population"] == pop and s["settings"]["key"] == key
-    # Qingyuan is paired with the reference on the rural people: the same residents and needs
+    # Qingyuan is paired with the village committees it replaced, on the same rural people:
+    # the same residents and needs; Chengdong with the traditional structure on its people
     paired = pd.read_csv(out / "paired.csv")
     refs = paired.drop_duplicates("scenario").set_index("scenario")["reference"].to_dict()
-    assert refs == {"chengdong": "baseline", "qingyuan": "baseline@rural"}
-    a = pd.read_parquet(out / "runs" / run_dir("baseline", 1, "rural") / "needs.parquet")
+    assert refs == {"chengdong": "baseline@xining", "qingyuan": "village"}
+    a = pd.read_parquet(out / "runs" / run_dir("village", 1, "rural") / "needs.parquet")
     b = pd.read_parquet(out / "runs" / run_dir("qingyuan", 1, "rural") / "needs.parquet")
     assert a["t_arose_h"].tolist() == b["t_arose_h"].tolist()
-    # and the report names the extra reference run by its population
+    # and the report names the extra before run by its population
     res = Results.load(out)
-    assert res.short_name("baseline@rural", "en").endswith("(rural population)")
-    assert res.short_name("baseline@rural", "zh").endswith("（农村人口）")
-    assert res.reference_of("qingyuan") == "baseline@rural"
-    assert res.structures == ["baseline", "chengdong", "qingyuan"]  # org charts: each once
+    assert res.short_name("baseline@xining", "en").endswith("(Chengdong population)")
+    assert res.short_name("baseline@xining", "zh").endswith("（城东人口）")
+    assert res.reference_of("qingyuan") == "village"
+    assert res.reference_of("chengdong") == "baseline@xining"
+    # org charts: each once (the added village too: it is a structure of its own)
+    assert res.structures == ["baseline", "village", "qingyuan", "chengdong"]
 
 
 def test_list_shows_bilingual_names(capsys):

@@ -54,5 +54,17 @@ def test_a_comparison_refuses_structures_in_different_years(tmp_path):
     err = info.value
     assert err.key == "scenario.election_year" and err.file == str(path), str(err)
     assert "the same year" in err.message
-    # the same file in a comparison of its own year is fine
+    # alone it is still paired with its before-structure (chengdong's: the baseline, added
+    # to the comparison), which is not in an election year
+    with pytest.raises(ScenarioError) as info:
+        resolve(compare_experiment([str(path)], 500, 10, 0, 1, None))
+    assert info.value.key == "scenario.election_year"
+    # with its own year all through (the reference in an election year too) it is fine
+    ref = tmp_path / "voting_ref.toml"
+    ref.write_text(
+        'extends = "baseline"\n[scenario]\nname_zh = "选举年基线"\nname_en = "voting reference"\n'
+        "election_year = true\n",
+        encoding="utf-8",
+    )
+    path.write_text(path.read_text(encoding="utf-8") + 'before = "voting_ref"\n', encoding="utf-8")
     assert resolve(compare_experiment([str(path)], 500, 10, 0, 1, None))

@@ -490,7 +490,34 @@ def read_file(
             **data,
             "scenario": {**meta, "population": file_population(meta["population"], path)},
         }
+    if isinstance(meta, dict) and meta.get("before"):
+        before_file(meta["before"], path)
     return path, data, sources
+
+
+def before_file(value: Any, path: Path | str) -> Path:
+    """The file of the structure a scenario FILE is compared with (``[scenario] before``):
+    a built-in scenario's name or a file beside it (a name, or a relative ``.toml`` path
+    without ``..``), never itself.  Anything else is one ``ScenarioError`` naming what is
+    allowed."""
+    key = "scenario.before"
+    path = Path(path)
+    allowed = (
+        f"the name of a built-in structure ({', '.join(list_scenarios())}) or of a .toml "
+        "file beside this one, not this file itself"
+    )
+    if not isinstance(value, str) or not value:
+        raise ScenarioError(path, key, f"must be {allowed}")
+    windows = PureWindowsPath(value)
+    if PurePosixPath(value).is_absolute() or windows.is_absolute() or ".." in windows.parts:
+        raise ScenarioError(path, key, f"{value!r} is not allowed; must be {allowed}")
+    name = value if value.endswith(".toml") else f"{value}.toml"
+    for cand in (path.parent / name, SCENARIO_DIR / name):
+        if cand.is_file() and cand != CALIBRATED:
+            if cand.resolve() == path.resolve():
+                raise ScenarioError(path, key, f"{value!r} is this file; must be {allowed}")
+            return cand
+    raise ScenarioError(path, key, f"no structure {value!r}; must be {allowed}")
 
 
 def file_population(value: Any, path: Path) -> Any:

@@ -10,6 +10,7 @@ it, its value in each file (inherited values included) and its source as the fil
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -193,6 +194,28 @@ def _file_rows(specs: dict[str, Any], rows: list[dict], prefixes: tuple[str, ...
     return [(k, *out[k]) for k in out]
 
 
+def _comparison_rows(specs: dict[str, Any]) -> list[tuple[str, dict, dict, dict]]:
+    """What each structure is compared with and on which people: ``[scenario] population``
+    and ``before`` (a reference's before is itself: it is compared with nothing)."""
+    out = []
+    for key, meaning in (
+        ("population", "the people it runs on: a population profile of its place"),
+        ("before", "what existed before it in its place: the structure it is compared with"),
+    ):
+        vals, srcs = {}, {}
+        for name, sc in specs.items():
+            v = getattr(sc.scenario, key)
+            if key == "before" and not v:
+                v = "(reference)" if sc.scenario.reference else ""
+            if v:
+                vals[name] = Path(v).stem if ("/" in v or "\\" in v) else v
+            if sc.sources.get(f"scenario.{key}"):
+                srcs[name] = sc.sources[f"scenario.{key}"]
+        meta = {"meaning": meaning, "unit": "—", "owner": "structure"}
+        out.append((f"scenario.{key}", vals, srcs, meta))
+    return out
+
+
 def _source_cell(vals: dict, srcs: dict[str, str], names: list[str]) -> str:
     """One source if every file that sets the value cites the same; else file by file."""
     setters = [n for n in names if n in vals]
@@ -274,7 +297,8 @@ def parameter_table_markdown(
         vals[name] = shown
         if src:
             srcs[name] = src
-    table_rows = _file_rows(specs, rows, ("layout.",))
+    table_rows = _comparison_rows(specs)
+    table_rows += _file_rows(specs, rows, ("layout.",))
     table_rows += [(k, *srows[k]) for k in sorted(srows)]
     table_rows += _file_rows(specs, rows, ("routing.",))
     inst_rows = _file_rows(specs, rows, ("institutions.",))

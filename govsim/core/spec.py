@@ -49,7 +49,16 @@ class Meta(Strict):
     population: str = Field(
         "urban", description="population profile the structure is usually run with"
     )
-    reference: bool = Field(False, description="the structure others are compared against")
+    reference: bool = Field(
+        False, description="a reference: a structure compared with nothing (it has no before)"
+    )
+    before: str = Field(
+        "",
+        description=(
+            "the structure this one is compared with: what existed before it in its place "
+            "(a built-in scenario's name, or a file beside this one)"
+        ),
+    )
     election_year: bool = Field(
         False,
         description="committees are elected in the simulated year (terms are five years: "

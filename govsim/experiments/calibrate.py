@@ -434,10 +434,17 @@ def _reference(scenario) -> Scenario:
         return load_scenario(scenario)
     from govsim.config.scenario import builtin_order
 
-    refs = [s for s in map(load_scenario, builtin_order()) if s.scenario.reference]
+    # the reference of the urban structures: the fitted figures are urban ones (the rural
+    # reference, village.toml, takes its times from it)
+    refs = [
+        s
+        for s in map(load_scenario, builtin_order())
+        if s.scenario.reference and s.scenario.population == "urban"
+    ]
     if len(refs) != 1:
         raise ValueError(
-            f"exactly one built-in scenario must say reference = true, found {[s.key for s in refs]}"
+            "exactly one built-in scenario on the urban profile must say reference = true, "
+            f"found {[s.key for s in refs]}"
         )
     return refs[0]
 

@@ -14,6 +14,8 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     days = 365
     seed = 0
     outputs = ["daily", "needs", "hops"]
+    compare_with = "before"       # each structure with its own before-structure (default),
+                                  # or one structure's name: every structure with that one
 
     [variants.open_late]          # one lever moved, on the structures named
     name_zh = "…"
@@ -53,6 +55,15 @@ residents, days, seed, outputs), which is how a restarted batch knows a run is d
 Common random numbers (rule 3): replicate ``k`` uses seed ``seed + k`` in every structure,
 variant and sampled point, so within a replicate they meet the same residents and the same
 stream of needs.
+
+Pairing (rule 7, a reform is compared with what existed before it in that place): each
+structure is paired with the structure its file names as ``[scenario] before``, run on the
+SAME population and seeds; a before-structure the experiment does not list is added (and
+its own before, down to a reference, a file with ``reference = true`` and no ``before``).
+A structure whose file names none is paired with the experiment's first structure.
+``compare_with = "<structure>"`` forces one structure for all (the old single reference).
+A ``before`` that names no structure, or a chain of them that comes back to itself, is one
+``ScenarioError`` naming the file and the key, before any run.
 """
 
 from __future__ import annotations
@@ -100,6 +111,9 @@ class Settings(_Strict):
     days: int = Field(365, ge=1, le=MAX_DAYS)
     seed: int = Field(0, ge=0, le=2**31)
     outputs: list[Literal["daily", "needs", "hops"]] = Field(default_factory=lambda: [*OUTPUTS])
+    # what each structure is paired with: "before" — what existed before it in its place
+    # (its file's ``[scenario] before``); or one of ``structures``, for every structure
+    compare_with: str = "before"
 
     @field_validator("structures", "populations")
     @classmethod
@@ -576,10 +590,20 @@ class _Plan:
     given: dict[str, str]
     specs: dict[str, Any]
     loaded: dict[tuple, Any] = field(default_factory=dict)
+    # each structure's before-structure (a key of ``specs``; None for a reference), the
+    # before-structures the experiment does not list among them
+    before: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
         return self.exp.settings.structures[0]
+
+    def chain(self, s: str) -> list[str]:
+        """``s`` after its before-structures, the oldest first."""
+        out = [s]
+        while (b := self.before.get(out[0])) is not None:
+            out.insert(0, b)
+        return out
 
     def declared(self, s: str) -> str:
         """The population profile structure ``s``'s file declares."""
@@ -643,23 +667,90 @@ def _load_structures(exp: Experiment) -> _Plan:
             "experiment.structures",
             f"two files give the same structure name; names: {', '.join(keys)}",
         )
-    # one rule for the year: committees are elected in every structure or in none
-    held = specs[structures[0]].scenario.election_year
-    for s in structures[1:]:
-        if specs[s].scenario.election_year != held:
+    plan = _Plan(exp, given, specs)
+    _befores(plan)
+    keys = [plan.specs[s].key for s in plan.specs]
+    if len(set(keys)) != len(keys):
+        raise ScenarioError(
+            exp.file,
+            "experiment.structures",
+            f"two files give the same structure name (with the before-structures); "
+            f"names: {', '.join(keys)}",
+        )
+    # one rule for the year: committees are elected in every structure or in none (the
+    # before-structures included)
+    first = plan.specs[structures[0]]
+    held = first.scenario.election_year
+    for s, sc in plan.specs.items():
+        if sc.scenario.election_year != held:
             raise ScenarioError(
-                specs[s].file or given[s],
+                sc.file or plan.given[s],
                 "scenario.election_year",
-                f"is {str(not held).lower()} while the reference {keys[0]!r} says "
+                f"is {str(not held).lower()} while the reference {first.key!r} says "
                 f"{str(held).lower()}: every structure of a comparison runs in the same year "
                 "(an election year in all or in none); declare it in the reference file only",
             )
-    return _Plan(exp, given, specs)
+    return plan
+
+
+def _befores(plan: _Plan) -> None:
+    """Each structure's before-structure (``plan.before``), loading those the experiment
+    does not list; ``compare_with`` a structure's name pairs every other with that one.  A
+    chain of ``before`` that comes back to itself is one ``ScenarioError``."""
+    from govsim.config.reading import before_file
+    from govsim.core.load import load_scenario
+
+    exp, st = plan.exp, plan.exp.settings
+    if st.compare_with != "before":
+        if st.compare_with not in st.structures:
+            raise ScenarioError(
+                exp.file,
+                "experiment.compare_with",
+                f'"before" or one of the structures ({", ".join(st.structures)}); '
+                f"got {st.compare_with!r}",
+            )
+        plan.before = {s: None if s == st.compare_with else st.compare_with for s in st.structures}
+        return
+    first = st.structures[0]
+    queue = list(st.structures)
+    while queue:
+        s = queue.pop(0)
+        meta = plan.specs[s].scenario
+        if not meta.before:
+            plan.before[s] = None if meta.reference or s == first else first
+            continue
+        file = plan.specs[s].file
+        if meta.reference:
+            raise ScenarioError(
+                file, "scenario.before", "a reference (reference = true) is compared with nothing"
+            )
+        path = _in(exp, "experiment.structures", before_file, meta.before, file).resolve()
+        match = next((t for t in plan.specs if Path(plan.specs[t].file).resolve() == path), None)
+        if match is None:
+            match = str(path)
+            plan.given[match] = match
+            plan.specs[match] = _in(exp, f"{file}: scenario.before", load_scenario, match)
+            queue.append(match)
+        plan.before[s] = match
+    for s in plan.before:
+        seen, node = [s], plan.before[s]
+        while node is not None:
+            if node in seen:
+                loop = " -> ".join(plan.specs[t].key for t in [*seen[seen.index(node) :], node])
+                raise ScenarioError(
+                    plan.specs[s].file,
+                    "scenario.before",
+                    f"the before-structures come back to themselves ({loop}); the chain must "
+                    "end at a reference (reference = true, no before)",
+                )
+            seen.append(node)
+            node = plan.before[node]
 
 
 def _pairs(plan: _Plan) -> list[tuple[str, str]]:
     """(structure, population) pairs in report order: each structure on each population
-    asked for; the reference also on every population another structure uses."""
+    asked for, after the structures it is compared with (its before-structures, or the
+    one ``compare_with`` names) on that same population."""
     st = plan.exp.settings
     pairs: list[tuple[str, str]] = []
     for p in st.populations:
@@ -669,8 +760,11 @@ def _pairs(plan: _Plan) -> list[tuple[str, str]]:
         }
         for pop in dict.fromkeys(pops.values()):
             for s in st.structures:
-                if (pops[s] == pop or s == plan.reference) and (s, pop) not in pairs:
-                    pairs.append((s, pop))
+                if pops[s] != pop:
+                    continue
+                for t in plan.chain(s):
+                    if (t, pop) not in pairs:
+                        pairs.append((t, pop))
     return pairs
 
 
@@ -734,7 +828,7 @@ def _template_row(plan: _Plan, vname: str, s: str, pop: str, changes: tuple) -> 
     from govsim.core.load import load_scenario
 
     sc_ch, pop_ch, where = changes
-    exp, spec, ref = plan.exp, plan.specs[s], plan.reference
+    exp, spec, ref = plan.exp, plan.specs[s], plan.before.get(s)
     sc = _in(exp, where, load_scenario, plan.given[s], changes=sc_ch or None)
     popm = plan.population(pop, pop_ch, where)
     stem, declared_stem = plan.stem(pop), plan.stem(plan.declared(s), "structures")
@@ -750,10 +844,10 @@ def _template_row(plan: _Plan, vname: str, s: str, pop: str, changes: tuple) -> 
         "population_changes": tuple(pop_ch.items()),
         "key": _run_key(spec.key, vname, stem, declared_stem),
         # a lever's effect: against the same structure without it; a structure's: against
-        # the reference on the same people
+        # its before-structure on the same people (a reference: itself)
         "reference": (
             _run_key(spec.key, BASE, stem, declared_stem)
-            if vname != BASE
+            if vname != BASE or ref is None
             else _run_key(
                 plan.specs[ref].key, BASE, stem, plan.stem(plan.declared(ref), "structures")
             )
@@ -840,11 +934,14 @@ def compare_experiment(
     seed: int,
     replicates: int,
     population: str | None = None,
+    compare_with: str = "before",
 ) -> Experiment:
-    """The experiment ``govsim compare`` runs: structures paired on the same seeds."""
+    """The experiment ``govsim compare`` runs: structures paired on the same seeds, each
+    with its before-structure (or every one with ``compare_with``, a structure's name)."""
     try:
         settings = Settings(
             structures=list(structures),
+            compare_with=compare_with,
             populations=[population or "declared"],
             replicates=replicates,
             residents=residents,

@@ -46,8 +46,14 @@ def analyse(
     names = problem["names"]
     x = np.array([[p[n] for n in names] for p in exp.points], dtype=float)
     n_points = len(exp.points)
-    reference = exp.settings.structures[0]
-    ref_key = next(r.structure for r in runs if r.scenario == reference)
+    # each (structure, population) against the structure its unchanged run is paired with
+    # (its before-structure, on the same population)
+    by_key = {r.key: r for r in runs}
+    paired_with = {
+        (r.structure, r.population): by_key[r.reference].structure
+        for r in runs
+        if r.variant == BASE and r.reference in by_key and r.reference != r.key
+    }
     # per (structure, population) and point: the mean over replicates
     table = table.copy()
     table["point"] = table["variant"]
@@ -59,7 +65,8 @@ def analyse(
         y = means.loc[(structure, population)].reindex(points)
         base = means.loc[(structure, population)].loc[BASE]
         targets = {"level": (y, base)}
-        if structure != ref_key and (ref_key, population) in means.index.droplevel(2):
+        ref_key = paired_with.get((structure, population))
+        if ref_key is not None and (ref_key, population) in means.index.droplevel(2):
             yr = means.loc[(ref_key, population)].reindex(points)
             br = means.loc[(ref_key, population)].loc[BASE]
             targets["difference"] = (y - yr, base - br)
@@ -175,7 +182,8 @@ def sensitivity(
     from govsim.presentation.plot import save_sensitivity_chart
     from govsim.results.reading import short
 
-    specs = {s: load_scenario(s) for s in exp.settings.structures}
+    # every structure run, the before-structures the experiment did not list included
+    specs = {s: load_scenario(s) for s in dict.fromkeys(r.scenario for r in runs)}
     names = {
         "outcomes": {k: {"zh": o.zh, "en": o.en} for k, o in OUTCOMES.items()},
         "structures": {

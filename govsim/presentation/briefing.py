@@ -70,6 +70,7 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
     info = res.outcomes[outcome]
     unit, better = info["unit"], info.get("better")
     ref = res.reference
+    one = res.one_reference  # else each structure against what existed before it
     table = res.table()
     ref_value = table.loc[table["scenario"] == ref, outcome].astype(float).mean()
     groups: dict[str, list[str]] = {
@@ -94,7 +95,7 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
                 if n < 2
                 else t("within_noise_range", lang, lo=_signed(unit, lo), hi=_signed(unit, hi))
             )
-            if res.reference_of(k) != ref:
+            if not one or res.reference_of(k) != ref:
                 why += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
             groups["noise"].append(
                 f"{name}（{sign}{size}{_diff_unit(unit, lang)}，{why}）"
@@ -108,7 +109,7 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
             lo=_diff_text(unit, min(abs(lo), abs(hi))),
             hi=_diff_text(unit, max(abs(lo), abs(hi))),
         )
-        if res.reference_of(k) != ref:  # paired with the reference on its own people
+        if not one or res.reference_of(k) != ref:  # what it is compared with, on its people
             rng += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
         way = t("up" if m > 0 else "down", lang)
         item = (
@@ -131,6 +132,8 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
             ref=html.escape(res.short_name(ref, lang)),
             value=html.escape(shown(unit, ref_value)) + _value_unit(unit, lang),
         )
+        if one
+        else html.escape(t("before_lead", lang))
     ]
     for g in ("better", "worse", "higher", "lower"):
         if groups[g]:
@@ -303,7 +306,7 @@ def front_page(
 
     names = ("、" if lang == "zh" else ", ").join(res.short_name(k, lang) for k in res.structures)
     intro = t(
-        "front_intro",
+        "front_intro" if res.one_reference else "front_intro_before",
         lang,
         n=len(res.structures),
         names=names,

@@ -21,6 +21,8 @@ def colour_order(keys: list[str]) -> dict[str, str]:
         "#D55E00",
         "#CC79A7",
         "#999999",
+        "#882255",  # a ninth and tenth built-in (the before-structures): Tol's wine, indigo
+        "#332288",
     ]
     other_palette = [
         "#8C510A",

@@ -222,6 +222,16 @@ def structures_section(res: Results, lang: str) -> str:
     return "".join(out)
 
 
+def compared_with_text(res: Results, lang: str) -> str:
+    """Each structure and the structure it is compared with (on the same residents)."""
+    sep, arrow = ("；", "：") if lang == "zh" else ("; ", ": ")
+    return sep.join(
+        f"{res.short_name(k, lang)}{arrow}{res.short_name(r, lang)}"
+        for k in res.order
+        if (r := res.reference_of(k)) not in (None, k)
+    )
+
+
 def settings_section(res: Results, lang: str) -> str:
     rows = [
         ("govsim", res.version),
@@ -230,7 +240,11 @@ def settings_section(res: Results, lang: str) -> str:
         ("replicates", str(res.replicates)),
         ("seeds", ", ".join(map(str, res.seeds))),
         ("population_profile", populations_text(res, lang)),
-        ("reference_structure", res.name(res.reference, lang)),
+        (
+            ("reference_structure", res.name(res.reference, lang))
+            if res.one_reference
+            else ("compared_with", compared_with_text(res, lang))
+        ),
         ("election_year", elections_text(res, lang)),
         ("results_directory", str(res.root)),
     ]
@@ -405,9 +419,12 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
     if not rows:
         return ""
     points = int(robust["points"].max())
-    intro = label(TEXT, "hinges_intro", lang).format(
-        points=points, ref=res.short_name(res.reference, lang)
+    ref = (
+        res.short_name(res.reference, lang)
+        if res.one_reference
+        else label(TEXT, "before_each", lang)
     )
+    intro = label(TEXT, "hinges_intro", lang).format(points=points, ref=ref)
     head = "".join(
         f"<th>{html.escape(label(TEXT, k, lang))}</th>"
         for k in ("structure", "outcome", "same_sign", "difference_range", "depends_most")

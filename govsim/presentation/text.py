@@ -81,8 +81,8 @@ CAPTIONS = {
         "For each need type: the share of needs answered within a given time (from an hour to months, log scale), the line the mean over replicates, the band its 95% interval. Where a curve ends below 100%, the rest were not answered by the end (never reported ones included). The box at the top left of each panel lists each structure's median time of answered needs, in the legend's order. Wishes for an activity are not handled by an institution: their time is until the resident took part in any activity.",
     ),
     "paired_differences": (
-        "每个点是某结构与参照结构在同一种子下的差异的均值；横线为95%区间，只反映随机种子之间的差异，不包括参数假设的不确定性。横线不跨零只说明在这些种子下差异的方向一致，并不表示差异确定；跨零则差异在随机波动之内。面板上方的“更好”箭头指向较好的一侧。",
-        "Each point is a structure's mean difference from the reference on the same seeds; bars are 95% intervals that cover seed-to-seed variation only, not the uncertainty of the assumed parameters. A bar clear of zero says the difference kept its sign across these seeds, not that it is certain; a bar crossing zero is within seed-to-seed noise. The “better” arrow at the top of a panel points to the better side.",
+        "每个点是某结构与其比较对象（该地改革前的结构，或实验指定的参照结构，在同一人口上）在同一种子下的差异的均值；横线为95%区间，只反映随机种子之间的差异，不包括参数假设的不确定性。横线不跨零只说明在这些种子下差异的方向一致，并不表示差异确定；跨零则差异在随机波动之内。面板上方的“更好”箭头指向较好的一侧。",
+        "Each point is a structure's mean difference from what it is compared with (what existed before it in its place, or the one reference the experiment names, on the same residents) on the same seeds; bars are 95% intervals that cover seed-to-seed variation only, not the uncertainty of the assumed parameters. A bar clear of zero says the difference kept its sign across these seeds, not that it is certain; a bar crossing zero is within seed-to-seed noise. The “better” arrow at the top of a panel points to the better side.",
     ),
     "equity": (
         "老年人、劳动年龄人口、流动人口、弱势群体的参与率、响应时间中位数和未反映比例（群体有重叠）；方括号内为重复间95%区间。",
@@ -148,6 +148,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "与{ref}的配对差异（同一种子，95%区间）",
         "Paired difference from {ref} (same seeds, 95% interval)",
     ),
+    "paired_before": (
+        "与各自改革前结构的配对差异（同一人口、同一种子，95%区间）",
+        "Paired difference from what existed before each (same residents and seeds, 95% interval)",
+    ),
+    "before_each": ("各自改革前的结构", "what existed before each"),
+    "compared_with": ("比较对象（改革前的结构）", "compared with (what existed before)"),
     "difference": ("差异", "difference"),
     "sensitivity_title": (
         "各假设能使与{ref}之差变动多少（{method}÷差值；虚线=1，即可能抵消差值）",
@@ -242,8 +248,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "How the community governs itself: councils, organisations, committee work and trust (mean [95% interval])",
     ),
     "paired_design": (
-        "每次重复中所有结构使用同一随机种子：同一人口画像上，同样的居民、同样的需求流，差异只来自结构本身；人口画像不同的结构与参照结构在其人口画像上的运行配对。区间为重复间的95%区间（比例在logit尺度、非负量在对数尺度上用t分布求得再变换回来，因此不会越出取值范围）；区间只反映随机种子之间的差异。",
-        "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; a structure on another profile is paired with the reference run on that profile. Intervals are 95% intervals across replicates (t-intervals on the logit scale for shares and the log scale for non-negative quantities, transformed back, so they stay within the outcome's range); they cover seed-to-seed variation only.",
+        "每次重复中所有结构使用同一随机种子：同一人口画像上，同样的居民、同样的需求流，差异只来自结构本身；每种结构与其所在地改革前的结构（结构文件中的before）在同一人口画像、同一种子上配对；实验也可指定一个参照结构与所有结构配对。区间为重复间的95%区间（比例在logit尺度、非负量在对数尺度上用t分布求得再变换回来，因此不会越出取值范围）；区间只反映随机种子之间的差异。",
+        "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; each structure is paired with the structure that existed before it in its place (its file's before), run on the same profile and seeds; an experiment may instead name one structure to pair every other with. Intervals are 95% intervals across replicates (t-intervals on the logit scale for shares and the log scale for non-negative quantities, transformed back, so they stay within the outcome's range); they cover seed-to-seed variation only.",
     ),
     # the live model (govsim app)
     "app_title": ("社区治理实时模型", "Community governance, live model"),
@@ -296,6 +302,14 @@ FRONT: dict[str, tuple[str, str]] = {
         "本报告比较{n}种治理结构（{names}）。每种结构在一个{residents}名居民的模拟辖区中运行{days}天，重复{replicates}次；每次重复中，各结构面对与参照结构“{ref}”相同的居民和相同的需求，因此差异只来自结构本身。",
         "This report compares {n} governance structures ({names}). Each ran on a simulated district of {residents} residents for {days} days, {replicates} times; in each replicate every structure met the same residents and the same needs as the reference, {ref}, so the differences come from the structure alone.",
     ),
+    "front_intro_before": (
+        "本报告比较{n}种治理结构（{names}）。每种结构在一个{residents}名居民的模拟辖区中运行{days}天，重复{replicates}次；每种结构与其所在地改革前的结构相比（各项结果中注明），两者在每次重复中面对相同的居民和相同的需求，因此差异只来自结构本身。",
+        "This report compares {n} governance structures ({names}). Each ran on a simulated district of {residents} residents for {days} days, {replicates} times; each is compared with what existed before it in its place (named with each result), and in each replicate the two met the same residents and the same needs, so the differences come from the structure alone.",
+    ),
+    "before_lead": (
+        "各结构与其所在地改革前的结构在同一人口上相比",
+        "each structure against what existed before it in its place, on the same residents",
+    ),
     "ref_value": ("参照结构{ref}为{value}", "the reference, {ref}, reached {value}"),
     "dir_better_higher": ("更好：", "Better: "),
     "dir_worse_higher": ("更差：", "Worse: "),
@@ -303,13 +317,19 @@ FRONT: dict[str, tuple[str, str]] = {
     "dir_worse_lower": ("更差：", "Worse: "),
     "dir_higher": ("更高：", "Higher: "),
     "dir_lower": ("更低：", "Lower: "),
-    "dir_noise": ("与参照之差在随机波动之内：", "Within seed-to-seed noise of the reference: "),
+    "dir_noise": (
+        "与比较对象之差在随机波动之内：",
+        "Within seed-to-seed noise of what it is compared with: ",
+    ),
     "interval": ("95%区间{lo}至{hi}", "95% interval {lo} to {hi}"),
     "within_noise_range": ("区间{lo}至{hi}跨过零", "interval {lo} to {hi} spans zero"),
     "no_interval": ("仅一次重复，无区间", "one replicate, no interval"),
     "up": ("高", "higher by "),
     "down": ("低", "lower by "),
-    "other_reference": ("；与同一人口上的{ref}相比", "; against {ref}, on the same residents"),
+    "other_reference": (
+        "；与同一人口上的{ref}相比",
+        "; compared with {ref}, on the same residents",
+    ),
     "unit_points": ("个百分点", " points"),
     "unit_days": ("天", " days"),
     "unit_yuan_year": ("元/年", " yuan a year"),

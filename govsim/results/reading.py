@@ -214,15 +214,22 @@ class Results:
     def from_models(cls, models, reference: str | None = None) -> Results:
         """Results of models run in this session (nothing written): models of one structure
         on one population are its replicates; the first structure (or ``reference``) is the
-        reference, paired with each structure on the same population."""
+        reference.  Each structure is paired with its before-structure (its file's
+        ``before``) run on the same population when one of the models is that run, else with
+        the reference run on the same population (never with a run on other people)."""
         from govsim.results.run_files import run_files
 
         res = cls(Path("<memory>"))
         counts: dict[str, int] = {}
         declared_pop = {}
         specs: dict[str, dict] = {}
+        before: dict[str, str] = {}  # structure -> the name of its before-structure
         for m in models:
             key = m.spec.key
+            if m.spec.scenario.before:
+                before[key] = Path(m.spec.scenario.before).stem
+            elif m.spec.scenario.reference:
+                before[key] = key  # a reference: compared with nothing
             spec = m.spec.model_dump(mode="json", exclude={"sources", "file"})
             if specs.setdefault(key, spec) != spec:
                 raise ValueError(
@@ -243,11 +250,19 @@ class Results:
             raise ValueError(f"reference {ref!r} is not one of the models ({', '.join(res.order)})")
         res.order = [ref, *(k for k in res.order if k != ref)]
         pop = {k: res.first(k).population for k in res.order}
-        res.meta = {
-            "reference": ref,
-            "scenarios": res.order,
-            "reference_of": {k: ref for k in res.order if pop[k] == pop[ref]},
-        }
+        structure = {k: res.first(k).summary["scenario"] for k in res.order}
+        on = {(structure[k], pop[k]): k for k in res.order}  # the run of a structure on people
+        reference_of = {}
+        for k in res.order:
+            if structure[k] == structure[ref] or before.get(structure[k]) == structure[k]:
+                reference_of[k] = k
+                continue
+            pair = on.get((before.get(structure[k], ""), pop[k])) or on.get(
+                (structure[ref], pop[k])
+            )
+            if pair is not None:
+                reference_of[k] = pair
+        res.meta = {"reference": ref, "scenarios": res.order, "reference_of": reference_of}
         return res
 
     @property
@@ -294,6 +309,18 @@ class Results:
 
     def population_of(self, key: str) -> str:
         return self.first(key).population
+
+    @property
+    def one_reference(self) -> bool:
+        """Whether every structure is compared with the one reference structure (on its own
+        people); False when each is compared with what existed before it in its place
+        (its file's ``before``) and those differ."""
+        ref = self.first(self.reference).summary["scenario"]
+        return all(
+            self.first(r).summary["scenario"] == ref
+            for k in self.order
+            if (r := self.reference_of(k)) not in (None, k)
+        )
 
     @property
     def population(self) -> str:

@@ -21,9 +21,9 @@ from govsim.presentation.text import unit_label
 from govsim.results.reading import Results
 
 
-def _paired_label(res: Results, key: str, ref: str, lang: str) -> str:
-    """A structure's name, and the reference run it is paired with when that is the
-    reference on another population."""
+def _paired_label(res: Results, key: str, ref: str | None, lang: str) -> str:
+    """A structure's name, and the run it is paired with when that is not ``ref`` (the
+    reference on another population, or its before-structure; ``ref`` None: always)."""
     name = res.short_name(key, lang)
     other = res.reference_of(key)
     if other == ref:
@@ -61,8 +61,9 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
     outcomes = res.headline if outcomes is None else tuple(outcomes)
     colours = colour_order(res.order)
     table = res.table()
-    ref = res.reference
-    # every run but the reference runs, each against the reference on its own population
+    # one reference for all, or each structure against what existed before it in its place
+    ref = res.reference if res.one_reference else None
+    # every run but the reference runs, each against its pair on its own population
     others = [k for k in res.order if res.reference_of(k) not in (k, None)]
     n = len(outcomes)
     ncol = 4
@@ -94,7 +95,7 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
         _better_marker(ax, res.outcomes[key].get("better"), lang)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
-    title = t("paired", lang, ref=res.short_name(ref, lang))
+    title = t("paired", lang, ref=res.short_name(ref, lang)) if ref else t("paired_before", lang)
     if res.replicates < 2:
         title += f" — {t('single_replicate', lang)}"
     fig.suptitle(title, fontsize=12)

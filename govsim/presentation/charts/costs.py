@@ -26,7 +26,10 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
     for ax, key in zip(axes, ("participation_mean", "response_time_median_h"), strict=True):
         scale, unit = shown_scale(res.outcomes[key]["unit"])
         points = []
-        for k in res.order:
+        # each structure once, on its own people: a before-structure run again on another
+        # structure's people costs the same and would pile its labels on its own (the paired
+        # chart shows each structure against it)
+        for k in res.structures:
             sub = table[table["scenario"] == k]
             cx, cerr = mean_err(sub["cost_per_resident_yuan"], res.outcomes[key_cost]["unit"])
             oy, oerr = mean_err(sub[key], res.outcomes[key]["unit"])

@@ -126,7 +126,7 @@ def response_time_ecdf(res: Results, lang: str = "en"):
         legend_ax.plot(
             [], [], color=colours[k], lw=2, ls=styles[k][0], label=res.short_name(k, lang)
         )
-    legend_ax.legend(loc="upper center", frameon=False, fontsize=9)
+    legend_ax.legend(loc="upper center", frameon=False, fontsize=9 if len(res.order) <= 10 else 7)
     legend_ax.text(
         0.5,
         0.03,

@@ -98,7 +98,10 @@ def _finish_over_time(fig, ax, res: Results, lang: str, ylabel: str, title: str,
     if floor:
         ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    many = len(ax.get_legend_handles_labels()[1]) > 10  # smaller type when many lines
+    ax.legend(
+        loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8 if many else None
+    )
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     note(fig, res, lang)
 
