@@ -1,5 +1,6 @@
 # govsim — two commands on a fresh machine:
-#   make results   runs the comparison of every built-in structure and writes results/compare/
+#   make results   runs the comparison of every built-in structure (results/compare/) and the
+#                  same comparison over its contested assumptions (results/contested/)
 #   make test      installs what the tests need and runs lint + the test suite
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -30,8 +31,10 @@ cjk-font:
 
 results: $(STAMP) cjk-font
 	$(VENV)/bin/govsim compare --residents $(RESIDENTS) --days $(DAYS) --replicates $(REPLICATES) --seed $(SEED) --out results/compare
-	$(VENV)/bin/govsim report results/compare --lang zh --out results/compare/report_zh.html
-	$(VENV)/bin/govsim report results/compare --lang en --out results/compare/report_en.html
+	$(VENV)/bin/govsim batch contested --out results/contested
+	$(VENV)/bin/govsim robustness results/contested
+	$(VENV)/bin/govsim report results/compare --robustness results/contested --lang zh --out results/compare/report_zh.html
+	$(VENV)/bin/govsim report results/compare --robustness results/contested --lang en --out results/compare/report_en.html
 
 # the browser test (tests/test_app.py) drives Debian's chromium with Playwright: installed here
 # when missing and we are root (otherwise that test skips and says why), and solara's page

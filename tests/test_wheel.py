@@ -125,6 +125,7 @@ def test_the_installed_wheel_runs_a_comparison(wheel, tmp_path):
         text=True,
     )
     meta = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["comparison"]
-    assert meta["scenarios"] == ["baseline", "chengdong"]
+    # chengdong is paired with its before-structure on its own people (Xining's)
+    assert meta["scenarios"] == ["baseline", "baseline@xining", "chengdong"]
     run = "structure=chengdong/variant=base/population=urban/rep=0"
     assert (out / "runs" / run / "summary.json").exists()
