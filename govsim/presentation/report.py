@@ -473,7 +473,9 @@ def build_report(
     for name, png, _svg in saved:
         base = "org_chart" if name.startswith("org_chart_") else name
         cap = label(CAPTIONS, base, lang)
-        mime, raw, (w, h) = compact_image(png)
+        # org charts (one a structure, ten and more) are boxes, lines and text: 32 colours
+        # keep them sharp; the other charts 64 (the page travels under 1 MB)
+        mime, raw, (w, h) = compact_image(png, 32 if base == "org_chart" else 64)
         data = base64.b64encode(raw).decode("ascii")
         figures.append(
             f"<figure id='{html.escape(name)}'><img alt='{html.escape(cap)}' width={w} height={h} "
