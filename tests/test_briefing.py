@@ -7,7 +7,7 @@ import re
 import pytest
 
 from govsim import GovernanceModel
-from govsim.presentation.briefing import front_page, goals_table, paired
+from govsim.presentation.briefing import front_page, goals_table, outcome_paragraph, paired
 from govsim.presentation.text import FRONT
 from govsim.results.reading import Results
 
@@ -34,12 +34,13 @@ def text(html: str) -> str:
 
 
 def segments(paragraph: str, lang: str) -> dict[str, str]:
-    """A paragraph's parts after each direction word (better, worse, noise)."""
+    """A paragraph's parts after each direction word (better, worse, too small to matter, noise)."""
     i = lang == "en"
     words = {
         "better": FRONT["dir_better_higher"][i],
         "worse": FRONT["dir_worse_higher"][i],
         "noise": FRONT["dir_noise"][i],
+        "small": FRONT["dir_small"][i].split("{")[0],
     }
     found = sorted((paragraph.find(w), k, w) for k, w in words.items() if w in paragraph)
     out = {}
@@ -63,7 +64,11 @@ def test_front_page_states_each_difference_the_way_the_data_has_it(res, lang):
             m, lo, hi, n = paired(res, k, outcome)
             assert n == 3
             name = res.short_name(k, lang)
-            if (lo > 0 or hi < 0) and better is not None:
+            matters = res.outcomes[outcome].get("matters")
+            if (lo > 0 or hi < 0) and matters is not None and abs(m) < matters:
+                assert name in parts["small"], (outcome, k)  # rule 8: not a finding
+                checked += 1
+            elif (lo > 0 or hi < 0) and better is not None:
                 good = (m > 0) == (better == "higher")
                 assert name in parts["better" if good else "worse"], (outcome, k)
                 checked += 1
@@ -95,3 +100,19 @@ def test_caveats_and_full_width_punctuation(res):
     for key, (z, _) in FRONT.items():
         bare = re.sub(r"\{[^}]*\}", "", z)
         assert not re.search(r"[\u4e00-\u9fff][,;:()!?]|[,;:()!?][\u4e00-\u9fff]", bare), key
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_difference_smaller_than_what_matters_is_not_a_finding(res, lang, monkeypatch):
+    """Rule 8: a difference outside seed noise but under the outcome's declared smallest
+    difference that matters is said to be too small, never better or worse."""
+    outcome = "response_time_median_h"
+    info = dict(res.outcomes[outcome])
+    monkeypatch.setitem(res.outcomes, outcome, {**info, "matters": 1e9})
+    p = text(outcome_paragraph(res, outcome, lang))
+    parts = segments(p, lang)
+    assert "better" not in parts and "worse" not in parts
+    assert res.short_name("chengdong", lang) in parts["small"]
+    monkeypatch.setitem(res.outcomes, outcome, {**info, "matters": 1e-9})
+    parts = segments(text(outcome_paragraph(res, outcome, lang)), lang)
+    assert "small" not in parts

@@ -79,7 +79,9 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
         "higher": [],
         "lower": [],
         "noise": [],
+        "small": [],  # outside noise, but smaller than the outcome's declared "matters"
     }
+    matters = info.get("matters")
     for k in res.order:
         if res.reference_of(k) in (None, k):
             continue
@@ -118,6 +120,9 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
             else f"{name}, {way}{size}{_diff_unit(unit, lang)} ({rng})"
         )
         up = m > 0
+        if matters is not None and abs(m) < matters:  # rule 8: not a finding
+            groups["small"].append(item)
+            continue
         if better is None:
             groups["higher" if up else "lower"].append(item)
         else:
@@ -142,6 +147,12 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
             )
             sep = "；" if lang == "zh" else "; "
             parts.append(word + sep.join(html.escape(x) for x in groups[g]))
+    if groups["small"]:
+        sep = "；" if lang == "zh" else "; "
+        least = _diff_text(unit, matters) + _diff_unit(unit, lang)
+        parts.append(
+            t("dir_small", lang, least=least) + sep.join(html.escape(x) for x in groups["small"])
+        )
     if groups["noise"]:
         sep = "；" if lang == "zh" else "; "
         parts.append(t("dir_noise", lang) + sep.join(html.escape(x) for x in groups["noise"]))

@@ -128,7 +128,10 @@ def save_figures(
         png, svg = out_dir / f"{name}_{lang}.png", out_dir / f"{name}_{lang}.svg"
         if png.parent != out_dir or svg.parent != out_dir:  # defence in depth
             raise ValueError(f"figure {name!r}: its file would be outside {out_dir}")
-        atomic_write(png, lambda tmp, fig=fig: fig.savefig(tmp, dpi=dpi, format="png"))
+        # an org chart (one a structure) is boxes and text, drawn large: seven eighths of the
+        # resolution keeps its text legible and a report of ten and more structures light
+        d = round(dpi * 7 / 8) if name.startswith("org_chart_") else dpi
+        atomic_write(png, lambda tmp, fig=fig, d=d: fig.savefig(tmp, dpi=d, format="png"))
         atomic_write(svg, lambda tmp, fig=fig: fig.savefig(tmp, format="svg"))
         saved.append((name, png, svg))
     return saved

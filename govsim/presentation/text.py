@@ -317,6 +317,10 @@ FRONT: dict[str, tuple[str, str]] = {
     "dir_worse_lower": ("更差：", "Worse: "),
     "dir_higher": ("更高：", "Higher: "),
     "dir_lower": ("更低：", "Lower: "),
+    "dir_small": (
+        "差别小于有意义的最小差别（{least}），不算结论：",
+        "Smaller than the least difference that matters ({least}), so not a finding: ",
+    ),
     "dir_noise": (
         "与比较对象之差在随机波动之内：",
         "Within seed-to-seed noise of what it is compared with: ",
