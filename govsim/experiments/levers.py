@@ -38,12 +38,7 @@ POINTS = {
     "yuan_per_point": 1.0,
     "redeem_share": 0.8,
 }
-ORGS_RUN_SERVICES = {
-    "staff": 4,
-    "windows": 2,
-    "authority": {"public_service": 1.0, "public_space": 0.7, "dispute": 0.3},
-    "costs": {"per_organisation": 5000, "purchased_services": 550000},
-}
+ORGS_RUN_SERVICES = ("staff", "windows", "authority")  # taken from the Xinfeng file's projects
 
 
 # ---------------------------------------------------------------- what a lever acts on
@@ -107,8 +102,19 @@ def _remove_level(sc: Scenario, key: str) -> dict:
 
 
 def _orgs_services(key: str) -> dict:
+    """Public services handed to the organisations ``key`` as Xinfeng's projects are run
+    (read from xinfeng.toml, declared there once): their staff, service teams and what they
+    settle, the projects bought, and the baseline's small grants per organisation."""
+    from govsim.core.load import load_scenario
+
+    orgs = load_scenario("xinfeng").institutions["orgs"].model_dump(mode="json")
+    base = load_scenario("baseline").institutions["orgs"].costs.per_organisation
     out = {"routing.walk_in.public_service": key}
-    out.update({f"institutions.{key}.{k}": v for k, v in ORGS_RUN_SERVICES.items()})
+    out.update({f"institutions.{key}.{k}": orgs[k] for k in ORGS_RUN_SERVICES})
+    out[f"institutions.{key}.costs"] = {
+        "per_organisation": base,
+        "purchased_services": orgs["costs"]["purchased_services"],
+    }
     return out
 
 
@@ -308,7 +314,8 @@ LEVERS: tuple[Lever, ...] = (
             "public services handed to social organisations",
             "002: 「社区共有社会组织39家,运作包括巧手聚乡邻、法律工作室等60多个服务项目」, "
             "「社区每年接受民政专项资金等各条线拨款等共计65万元」 (the Xinfeng file's "
-            "projects: four paid staff, two service teams, 550,000 yuan purchased)",
+            "projects, read from it: their paid staff, service teams, what they settle and "
+            "the services bought)",
         ),
     ),
 )
