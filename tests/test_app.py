@@ -171,8 +171,10 @@ def test_resident_states_and_waiting_requests():
     live = LiveModel(Settings(residents=2000, seed=1, sample=300))
     assert len(set(live.view.who.tolist())) == 300
     assert len(live.view.nodes) == len(live.run.node_agents)
+    queued = 0
     for _ in range(45):
         live.step()
+        queued = max(queued, max(live.waiting))
     m, day = live.run, live.run.day_count
     nd = m.needs
     names = [app_live.STATES[i] for i in live.states]
@@ -192,7 +194,7 @@ def test_resident_states_and_waiting_requests():
         )
         assert state == expected, i
     assert live.waiting == [a.waiting() for a in m.node_agents]
-    assert max(live.waiting) > 0  # someone queues somewhere after 45 days
+    assert queued > 0  # someone queues somewhere at the end of one of the 45 days
     assert [views.short_count(n) for n in (950, 1234, 11663)] == ["950", "1.2k", "11k"]
 
 

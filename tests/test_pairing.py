@@ -236,7 +236,7 @@ def test_the_village_reference_has_none_of_qingyuans_reforms():
 def test_the_workstation_reference_has_none_of_nanshans_additions():
     ws, nanshan = load_scenario("workstation"), load_scenario("nanshan")
     actors = {i.actor for i in ws.institutions.values()}
-    assert not actors & {"party_committee", "community_service_center", "grid_workers"}
+    assert not actors & {"party_committee", "community_service_center"}
     assert "workstation" in actors  # 居站分设 since 2006 (003)
     assert ws.institutions["orgs"].incubator is None  # the traditional organisations
     base = load_scenario("baseline").institutions["rc"]
@@ -250,8 +250,14 @@ def test_the_workstation_reference_has_none_of_nanshans_additions():
             "sessions_per_year": base.sessions_per_year,
         }
     )
-    # the workstation holds the workers the reform later sank into the grids (3 + 6 chiefs)
-    assert ws.institutions["ws"] == nanshan.institutions["ws"].model_copy(update={"staff": 9.0})
+    assert ws.institutions["ws"] == nanshan.institutions["ws"]
+    # the grids are 一格三员's: a post with no named responsibility (003), not a chief — it
+    # loses what it passes on as the traditional committee does and finds fewer needs
+    grid, chief = ws.institutions["chiefs"], nanshan.institutions["chiefs"]
+    assert grid.staff == chief.staff
+    assert grid.relay_loss == load_scenario("baseline").institutions["rc"].relay_loss
+    assert grid.relay_loss > chief.relay_loss
+    assert grid.outreach.detect < chief.outreach.detect
     assert ws.scenario.population == nanshan.scenario.population == "shenzhen"
 
 

@@ -159,17 +159,17 @@ def claims_at_settings(
     others = [s for s in layout.structures if layout.reference_for(s) != s]
     others = [s for s in others if s != layout.reference]
 
-    def add(claim: dict, gains: list[float]):
+    def add(claim: dict, gains: list[float], where: list[tuple[str, str]] = settings):
         files_gain = gains[0]
         direction = claim.pop("direction", None) or _direction(files_gain, claim["matters"])
-        for (v, o), g in zip(settings, gains, strict=True):
+        for (v, o), g in zip(where, gains, strict=True):
             rows.append(
                 {
                     **claim,
                     "direction": direction,
                     "variant": v,
                     "option": o,
-                    "files": (v, o) == settings[0],
+                    "files": (v, o) == where[0],
                     "difference": g,
                     "holds": _holds(direction, g, claim["matters"]),
                 }
@@ -188,18 +188,37 @@ def claims_at_settings(
         if outcome not in rule_of:
             continue
         rule = rule_of[outcome]
-        files = {s: value(s, *settings[0], outcome) for s in layout.structures}
+
+        # structures are compared with one another only where they meet the same people on
+        # the same seeds (rule 3): the settings whose population option puts them all on one
+        # profile; the first such setting stands for the files' values
+        def common(group) -> list[tuple[str, str]]:
+            return [
+                (v, o) for v, o in settings if len({layout.population(s, o) for s in group}) == 1
+            ]
+
         # pairs of structures other than the reference, the better one at the files first
         for i, a in enumerate(others):
             for b in others[i + 1 :]:
-                x, y = (a, b) if _gain(files[a], files[b], rule) >= 0 else (b, a)
+                where = common((a, b))
+                if not where:
+                    continue
+                fa, fb = value(a, *where[0], outcome), value(b, *where[0], outcome)
+                x, y = (a, b) if _gain(fa, fb, rule) >= 0 else (b, a)
                 gains = [
-                    _gain(value(x, v, o, outcome), value(y, v, o, outcome), rule)
-                    for v, o in settings
+                    _gain(value(x, v, o, outcome), value(y, v, o, outcome), rule) for v, o in where
                 ]
                 claim = {"kind": "pair", "outcome": outcome, "subject": x, "other": y}
-                add({**claim, "claim": f"pair:{outcome}:{x}:{y}", "matters": rule.matters}, gains)
+                add(
+                    {**claim, "claim": f"pair:{outcome}:{x}:{y}", "matters": rule.matters},
+                    gains,
+                    where,
+                )
         # first: the leader at the files, ahead of every other structure by more than matters
+        where = common(layout.structures)
+        if not where:
+            continue
+        files = {s: value(s, *where[0], outcome) for s in layout.structures}
         known = {s: v for s, v in files.items() if v == v}
         if len(known) < 2:
             continue
@@ -208,7 +227,7 @@ def claims_at_settings(
         lead = _gain(known[leader], known[runner], rule)
         clear = lead > rule.matters
         gains = []
-        for v, o in settings:
+        for v, o in where:
             vals = {s: value(s, v, o, outcome) for s in layout.structures}
             # clear: the leader's lead over the next (negative when another is ahead);
             # none clearly first: the lead of whoever is first
@@ -225,7 +244,7 @@ def claims_at_settings(
             # no lead that matters at the files: the claim is that none is clearly first
             "direction": "better" if clear else "same",
         }
-        add(claim, gains)
+        add(claim, gains, where)
     at = pd.DataFrame(rows)
     if at.empty:
         raise RobustnessError("no claims: no outcome declares both better and matters")
@@ -357,8 +376,11 @@ def hinges(
             if involved is None or applies.get(c) is None or applies[c] & involved
         ]
         g = g.set_index(["variant", "option"]).reindex(settings)
-        holds = g["holds"].to_numpy(dtype=bool)[keep]
-        box = prim_box(xs[cols], ~holds)
+        # the settings the claim is read at (a comparison of structures: only those where
+        # they meet the same people)
+        present = g["holds"].notna().to_numpy()[keep]
+        holds = g["holds"].fillna(False).to_numpy(dtype=bool)[keep][present]
+        box = prim_box(xs.loc[present, cols].reset_index(drop=True), ~holds)
         if box is None:
             text[claim] = "" if holds.all() else "*"
             continue
