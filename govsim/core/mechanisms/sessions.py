@@ -297,7 +297,7 @@ class Sessions(Module):
         ),
     )
     uses = ("intake", "deliberate")
-    provides = ("recent_any", "invite")
+    provides = ("recent_any", "invite", "unspent_hours")
 
     @classmethod
     def check(cls, sc, path) -> None:
@@ -655,6 +655,12 @@ class Sessions(Module):
         out = np.full(self.w.residents.n, fill, dtype=np.asarray(values).dtype)
         out[who] = values
         return out
+
+    def unspent_hours(self) -> np.ndarray:
+        """By institution node, the spare staff-hours given to its own activities and
+        meetings that no due session needed, since the start (not spent: ``Workload`` counts
+        self-governance hours without them)."""
+        return self.supply.unused_h
 
     def recent_any(self, day: int) -> np.ndarray:
         """Who took part in ongoing community life (activity, deliberation, volunteering)

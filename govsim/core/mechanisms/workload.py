@@ -110,7 +110,7 @@ class Workload(Module):
         Par("institutions.*.staff"),
         Par("behaviour.staff_absence"),
     )
-    uses = ("busy_hours",)
+    uses = ("busy_hours", "unspent_hours")
     outcomes = (
         Outcome(
             "selfgov_hours",
@@ -185,10 +185,19 @@ class Workload(Module):
         self.selfgov_today = np.zeros(n)
         self.selfgov_total = np.zeros(n)
 
+    def _selfgov_spent(self) -> np.ndarray:
+        """By node, staff-hours spent on self-governance since the start: the spare hours
+        less those its own activities and meetings did not need (``Sessions``; a cycle is
+        not a meeting machine, so spare hours beyond it are not spent)."""
+        return np.maximum(self.selfgov_total - self.services["unspent_hours"](), 0.0)
+
     def _turnover(self, day: int) -> None:
         """Committee staff leave and posts are refilled (full size: ODD §2)."""
         low, high = self.turnover
         busy_total = self.services["busy_hours"]()[1]
+        # the share of its staff-hours in post that went to pushed-down tasks (spare hours
+        # its sessions did not need count as hours in post, not as self-governance)
+        selfgov_total = self.selfgov_total
         vacant = self.vacant
         for a in self.committees:
             if a.staff <= 0:
@@ -197,7 +206,7 @@ class Workload(Module):
             back = [v for d, v in self.refills[i] if d <= day]
             self.refills[i] = [(d, v) for d, v in self.refills[i] if d > day]
             vacant[i] = max(0.0, float(vacant[i]) - sum(back))
-            used = float(self.admin_total[i] + busy_total[i] + self.selfgov_total[i])
+            used = float(self.admin_total[i] + busy_total[i] + selfgov_total[i])
             admin = float(self.admin_total[i]) / used if used else 0.0
             rate = low + (high - low) * admin
             in_post = a.staff - float(vacant[i])
@@ -231,10 +240,11 @@ class Workload(Module):
         return spare
 
     def report(self, day, residents, needs) -> dict[str, float | None]:
-        """The residents' committees' (居委会) time: the share of their staff-hours used
-        that went to pushed-down tasks (the rest served requests or went to
-        self-governance), and their self-governance hours per 10,000 residents a year —
-        what 居政分离 is meant to free (001) — for the simulated residents' share of each."""
+        """The residents' committees' (居委会) time: the share of their staff-hours in post
+        that went to pushed-down tasks (the rest served requests or was spare), and their
+        self-governance hours per 10,000 residents a year — the spare hours spent on visits
+        and on preparing the sessions their cycles held, what 居政分离 is meant to free
+        (001) — for the simulated residents' share of each."""
         com = self.committees
         if not com:
             return dict.fromkeys(
@@ -246,10 +256,14 @@ class Workload(Module):
                 )
             )
         busy = self.services["busy_hours"]()[1].tolist()
-        admin_t, selfgov_t = self.admin_total.tolist(), self.selfgov_total.tolist()
+        admin_t, spare_t = self.admin_total.tolist(), self.selfgov_total.tolist()
+        spent_t = self._selfgov_spent().tolist()
         admin = sum(admin_t[a.node] * a.scale for a in com)
-        used = admin + sum((busy[a.node] + selfgov_t[a.node]) * a.scale for a in com)
-        selfgov = sum(selfgov_t[a.node] * a.scale for a in com)
+        # of the staff-hours in post: admin, requests, and the rest (spare, spent or not)
+        used = admin + sum((busy[a.node] + spare_t[a.node]) * a.scale for a in com)
+        # self-governance: the spare hours spent (visits, and the preparation of the sessions
+        # held), not those no due session needed
+        selfgov = sum(spent_t[a.node] * a.scale for a in com)
         years = (day + 1) / DAYS_PER_YEAR
         posts = sum(a.staff * a.scale for a in com)
         return {
@@ -271,7 +285,7 @@ class Workload(Module):
         """By institution kind: staff-hours a day of one instance on self-governance and on
         pushed-down tasks, on average."""
         days = max(day + 1, 1)
-        selfgov, admin = self.w.by_kind(self.selfgov_total), self.w.by_kind(self.admin_total)
+        selfgov, admin = self.w.by_kind(self._selfgov_spent()), self.w.by_kind(self.admin_total)
         return {
             k.key: {
                 "selfgov_hours_per_instance_day": selfgov[k.key] / (days * len(k.agents)),
