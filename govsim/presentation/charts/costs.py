@@ -75,6 +75,8 @@ def _label_points(ax, items) -> None:
         (0, 18),
         (0, -18),
     ]
+    # further out when the near places are taken (ten and more structures, close together)
+    offsets += [(dx, dy) for dy in (28, -28, 36, -36) for dx in (7, -7, 0)]
     placed = []
     for text, x, y, colour in sorted(items, key=lambda it: -it[2]):
         best = None
