@@ -37,8 +37,16 @@ def _positive(v: str) -> int:
     return _integer(v, 1, None, "a positive integer")
 
 
-def _nonneg(v: str) -> int:
-    return _integer(v, 0, None, "an integer >= 0")
+MAX_SEED = 2**31  # as experiment files (a run's seed, and replicate k's seed + k, fit int64)
+
+
+def _seed(v: str) -> int:
+    return _integer(v, 0, MAX_SEED, f"an integer from 0 to {MAX_SEED:,}")
+
+
+def _workers(v: str) -> int:
+    cores = os.cpu_count() or 1
+    return _integer(v, 1, cores, f"an integer from 1 to {cores} (the cores of this machine)", "")
 
 
 def _residents(v: str) -> int:
@@ -66,7 +74,7 @@ def _batch_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--out", type=Path, required=True, help="results directory")
     c.add_argument(
         "--workers",
-        type=_positive,
+        type=_workers,
         default=min(os.cpu_count() or 1, 8),
         help="worker processes (default: the cores, at most 8)",
     )
@@ -95,7 +103,7 @@ def _run_command(sub) -> None:
     r.add_argument("scenario", help="built-in name or path to a .toml scenario file")
     r.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
     r.add_argument("--days", type=_days, default=DEFAULT_DAYS)
-    r.add_argument("--seed", type=_nonneg, default=0)
+    r.add_argument("--seed", type=_seed, default=0)
     r.add_argument(
         "--population", default=None, help="population profile (default: the scenario's own)"
     )
@@ -113,7 +121,7 @@ def _compare_command(sub) -> None:
     )
     c.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
     c.add_argument("--days", type=_days, default=DEFAULT_DAYS)
-    c.add_argument("--seed", type=_nonneg, default=0)
+    c.add_argument("--seed", type=_seed, default=0)
     c.add_argument("--replicates", type=_positive, default=1)
     c.add_argument(
         "--population",

@@ -287,7 +287,7 @@ def test_written_files_respect_the_umask(tmp_path, umask, mode):
         ),
         (
             ["run", "baseline", "--seed", "-1"],
-            "govsim run: error: argument --seed: expected an integer >= 0, got '-1'",
+            "govsim run: error: argument --seed: expected an integer from 0 to 2,147,483,648, got '-1'",
         ),
         (
             ["compare", "--replicates", "two"],
@@ -530,3 +530,63 @@ def test_a_table_by_age_group_must_give_every_group(tmp_path):
 def test_a_body_with_self_governance_declares_a_cycle_it_can_prepare(tmp_path, body, key, says):
     err = one_line_error(load_scenario, child(tmp_path, body), key)
     assert says in err.message, err.message
+
+
+@pytest.mark.parametrize("kind", ["link", "directory"])
+def test_a_lock_that_is_not_govsims_own_file_is_refused_and_left_alone(tmp_path, capsys, kind):
+    """A `.lock` that is a symbolic link (to a file govsim did not write) or not a regular
+    file: one line naming the directory, before any run; the link's target is untouched."""
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    if kind == "link":
+        (out / ".lock").symlink_to(victim)
+    else:
+        (out / ".lock").mkdir()
+    code = main(["compare", "baseline", "--residents", "300", "--days", "3", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert ".lock" in err and str(out) in err and len(err.strip().splitlines()) == 1
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+    assert not (out / "runs").exists()  # nothing ran
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", "baseline", "--seed", "18446744073709551621"], "--seed"),
+        (["compare", "baseline", "--seed", "-1"], "--seed"),
+        (["compare", "baseline", "--workers", str((os.cpu_count() or 1) + 1)], "--workers"),
+    ],
+)
+def test_seeds_and_workers_out_of_range_are_refused_before_any_run(tmp_path, capsys, args, says):
+    """A seed beyond what a run's files can hold (experiment files cap it at 2³¹), or more
+    worker processes than the machine has cores: one line naming the argument and what is
+    allowed, before anything is written."""
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as e:
+        main([*args, "--out", str(out)])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert says in err and "expected an integer from" in err
+    assert not out.exists()
+
+
+def test_a_dollar_in_a_name_is_drawn_as_written(tmp_path):
+    """Names come from files: "$" is a character in every chart, never matplotlib's
+    mathematics (an unknown command used to fail the report after the batch)."""
+    sc = tmp_path / "dollars.toml"
+    sc.write_text(
+        'extends = "baseline"\n[scenario]\n'
+        'name_zh = "居委会 $\\\\notacommand$"\nname_en = "Costs: $5 vs $8"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "cmp"
+    args = ["compare", str(sc), "--residents", "300", "--days", "35", "--replicates", "2"]
+    assert main([*args, "--workers", "1", "--out", str(out)]) == 0
+    # the Chinese name holds an unknown command: mathematics would fail to draw it
+    for lang in ("zh", "en"):
+        assert main(["report", str(out), "--lang", lang]) == 0
+    page = (out / "report_en.html").read_text(encoding="utf-8")
+    assert "Costs: $5 vs $8" in html.unescape(page)

@@ -135,9 +135,22 @@ def manifest(exp, runs, comparison: dict, commit: str | None) -> dict:
 def lock(out: Path):
     """Hold ``DIR/.lock`` while a batch runs in ``out``; a second batch is refused."""
     import fcntl
+    import stat
 
     path = Path(out) / ".lock"
-    f = open(path, "a+", encoding="ascii")  # noqa: SIM115 (held for the block)
+    try:  # never through a symbolic link: the lock is written, and must be ours
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        raise OutputError(
+            f"--out {out}: its .lock cannot be used ({e.strerror}); govsim writes only a regular "
+            "file of its own there and follows no link: remove it, or choose another directory"
+        ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OutputError(
+            f"--out {out}: its .lock is not a regular file; remove it, or choose another directory"
+        )
+    f = os.fdopen(fd, "r+", encoding="ascii")
     try:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -40,6 +40,9 @@ STYLE = {
     # text stays text in SVG (editable in slides), in the font family above: the CJK family
     # first, the same family the report names for its embedded font
     "svg.fonttype": "none",
+    # names and sources come from files: a "$" is a character, never mathematics ("Costs: $5
+    # vs $8" stays as written; "$\\notacommand$" cannot break a chart)
+    "text.parse_math": False,
 }
 
 # the one meaning of colour and line style in charts of structures: colours from
