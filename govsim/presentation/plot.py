@@ -28,10 +28,10 @@ from govsim.presentation.charts.style import (
     chart,
     figure,
     register_font,
+    save_chart,
     structure_styles,
     t,
 )
-from govsim.results.atomic import atomic_write
 from govsim.results.reading import Results
 
 __all__ = [
@@ -130,8 +130,6 @@ def save_figures(
             raise ValueError(f"figure {name!r}: its file would be outside {out_dir}")
         # an org chart (one a structure) is boxes and text, drawn large: seven eighths of the
         # resolution keeps its text legible and a report of ten and more structures light
-        d = round(dpi * 7 / 8) if name.startswith("org_chart_") else dpi
-        atomic_write(png, lambda tmp, fig=fig, d=d: fig.savefig(tmp, dpi=d, format="png"))
-        atomic_write(svg, lambda tmp, fig=fig: fig.savefig(tmp, format="svg"))
+        save_chart(fig, png, round(dpi * 7 / 8) if name.startswith("org_chart_") else dpi)
         saved.append((name, png, svg))
     return saved

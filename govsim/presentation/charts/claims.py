@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim.presentation.charts.style import chart, figure
+from govsim.presentation.charts.style import chart, figure, save_chart
 from govsim.presentation.colours import colour_order
 from govsim.presentation.text import CLAIMS, label
-from govsim.results.atomic import atomic_write
 
 SHOWN = ("participation_mean", "response_time_median_h")  # one panel each
 KINDS = ("first", "reference")  # the claims the front page makes, in this order
@@ -73,8 +72,4 @@ def claims_chart(summary: pd.DataFrame, names: dict, lang: str = "en"):
 
 def save_claims_chart(summary, names: dict, out_dir: Path, lang: str = "en", dpi: int = 110):
     """``claims_<lang>.png`` and ``.svg`` in ``out_dir``."""
-    fig = claims_chart(summary, names, lang)
-    png = Path(out_dir) / f"claims_{lang}.png"
-    atomic_write(png, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
-    atomic_write(png.with_suffix(".svg"), lambda tmp: fig.savefig(tmp, format="svg"))
-    return png
+    return save_chart(claims_chart(summary, names, lang), Path(out_dir) / f"claims_{lang}.png", dpi)

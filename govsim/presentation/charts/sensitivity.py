@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from govsim.presentation.charts.style import chart, figure, t
+from govsim.presentation.charts.style import chart, figure, save_chart, t
 from govsim.presentation.colours import colour_order
-from govsim.results.atomic import atomic_write
 
 
 @chart
@@ -74,7 +73,4 @@ def sensitivity_chart(indices, names: dict, lang: str = "en"):
 def save_sensitivity_chart(indices, names: dict, out_dir: Path, lang: str = "en", dpi: int = 110):
     """``sensitivity_<lang>.png`` and ``.svg`` in ``out_dir``."""
     fig = sensitivity_chart(indices, names, lang)
-    png = Path(out_dir) / f"sensitivity_{lang}.png"
-    atomic_write(png, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
-    atomic_write(png.with_suffix(".svg"), lambda tmp: fig.savefig(tmp, format="svg"))
-    return png
+    return save_chart(fig, Path(out_dir) / f"sensitivity_{lang}.png", dpi)

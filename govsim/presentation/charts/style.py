@@ -205,3 +205,16 @@ def interval(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
         return m, np.full_like(m, np.nan)
     half = stats.t.ppf(0.975, n - 1) * np.nanstd(x, axis=axis, ddof=1) / math.sqrt(n)
     return m, half
+
+
+def save_chart(fig, png, dpi: int):
+    """``fig`` as ``png`` (at ``dpi``) and as the SVG beside it, each written whole
+    (``atomic_write``); returns the PNG's path."""
+    from pathlib import Path
+
+    from govsim.results.atomic import atomic_write
+
+    png = Path(png)
+    atomic_write(png, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
+    atomic_write(png.with_suffix(".svg"), lambda tmp: fig.savefig(tmp, format="svg"))
+    return png
