@@ -131,28 +131,46 @@ def profile_household_size(population: str) -> float:
     )
 
 
-def _per_10k(sc, amount, hh_size: float) -> float:
+def has_organisations(inst) -> bool:
+    return inst.actor == ORG_ACTOR and bool(inst.organisations)
+
+
+# what each per-10,000 rule counts: (which bodies, the field counted on each)
+PER_10K = {
+    "community_workers_per_10k": (is_community_worker_post, "staff"),
+    "social_organisations_per_10k": (has_organisations, "organisations"),
+}
+
+
+def counted(sc, figure: str) -> dict:
+    """The institutions a per-10,000 rule (``PER_10K``) counts, by key."""
+    counts, _ = PER_10K[figure]
+    return {k: i for k, i in sc.institutions.items() if counts(i)}
+
+
+def per_10k(sc, figure: str, hh_size: float | None = None) -> float:
+    """A per-10,000 rule's figure (``PER_10K``): the field counted on each body it counts,
+    each over the residents one of it is built for (full-size institutions, so the figure
+    does not depend on the residents simulated).  ``hh_size``: persons per household (a
+    grid's residents); default: the file's population profile's."""
     from govsim.core.structure import design_catchment
 
+    hh = household_size(sc) if hh_size is None else hh_size
+    field = PER_10K[figure][1]
     return sum(
-        amount(i) / design_catchment(i, sc.layout, hh_size) * 1e4
-        for i in sc.institutions.values()
-        if amount(i)
+        getattr(i, field) / design_catchment(i, sc.layout, hh) * 1e4
+        for i in counted(sc, figure).values()
     )
 
 
 def community_workers_per_10k(sc, hh_size: float | None = None) -> float:
     """Community workers per 10,000 residents: the staff of every community-level body with
-    paid posts, each over the residents one of it is built for (full-size institutions, so
-    the figure does not depend on the residents simulated).  ``hh_size``: persons per
-    household (a grid's residents); default: the file's population profile's."""
-    hh = household_size(sc) if hh_size is None else hh_size
-    return _per_10k(sc, lambda i: i.staff if is_community_worker_post(i) else 0.0, hh)
+    paid posts (``per_10k``)."""
+    return per_10k(sc, "community_workers_per_10k", hh_size)
 
 
 def organisations_per_10k(sc, hh_size: float | None = None) -> float:
-    hh = household_size(sc) if hh_size is None else hh_size
-    return _per_10k(sc, lambda i: (i.organisations or 0.0) if i.actor == ORG_ACTOR else 0.0, hh)
+    return per_10k(sc, "social_organisations_per_10k", hh_size)
 
 
 def members(inst) -> float:
@@ -218,32 +236,29 @@ def figures(sc, hh_size: float | None = None) -> dict:
     hh = household_size(sc) if hh_size is None else hh_size
     rural = is_rural(sc)
     out: dict[str, dict] = {}
-    if not rural:
-        out["community_workers_per_10k"] = {
-            "figure": community_workers_per_10k(sc, hh),
-            "norm": value("community_workers.per_10k"),
-            "keys": [
-                f"institutions.{k}.staff"
-                for k, i in sc.institutions.items()
-                if is_community_worker_post(i)
-            ],
+
+    def per_10k_row(figure: str, rule: str) -> dict:
+        field = PER_10K[figure][1]
+        return {
+            "figure": per_10k(sc, figure, hh),
+            "norm": value(rule),
+            "keys": [f"institutions.{k}.{field}" for k in counted(sc, figure)],
         }
+
+    if not rural:
+        out["community_workers_per_10k"] = per_10k_row(
+            "community_workers_per_10k", "community_workers.per_10k"
+        )
         for k, i in committees(sc).items():
             out["members_per_committee"] = {
                 "figure": members(i),
                 "norm": value("committee.members"),
                 "keys": [f"institutions.{k}.members"],
             }
-    if any(i.actor == ORG_ACTOR and i.organisations for i in sc.institutions.values()):
-        out["social_organisations_per_10k"] = {
-            "figure": organisations_per_10k(sc, hh),
-            "norm": value("social_organisations.per_10k"),
-            "keys": [
-                f"institutions.{k}.organisations"
-                for k, i in sc.institutions.items()
-                if i.actor == ORG_ACTOR and i.organisations
-            ],
-        }
+    if counted(sc, "social_organisations_per_10k"):
+        out["social_organisations_per_10k"] = per_10k_row(
+            "social_organisations_per_10k", "social_organisations.per_10k"
+        )
     for k, want in expected_tasks(sc).items():
         got = float(sc.institutions[k].admin_tasks)
         if got or want:
