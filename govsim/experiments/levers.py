@@ -231,7 +231,8 @@ LEVERS: tuple[Lever, ...] = (
             "下派任务减至5项",
             "pushed-down tasks cut to 5",
             "001: 居政分离 — 「属于政府及其职能部门职责范围内的事情,不再由居委会承担」 "
-            "(the Chengdong file's 5 tasks)",
+            "(assumption: 5, below the 10 the cross-structure rule leaves a committee beside a "
+            "body with the windows, norms.toml)",
         ),
     ),
     Lever(
