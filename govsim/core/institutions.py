@@ -71,6 +71,7 @@ class Institution(FixedAgent):
         # columns: open-time arrival, need (-1: a resident not simulated), service hours,
         # calendar arrival; ``queue`` gives them as ``QueueEntry`` records
         self._q = (np.empty(0), np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
+        self._in_order = True  # the queue is in the order ``_enqueue`` sorts it in
         self.free = [0.0] * self.windows  # open-time each slot is next free
         self._open_of = (None, 0.0, 0.0)  # (day, open time at its start, at its end)
         self.absent_today = 0  # posts empty today (``begin_day``)
@@ -86,15 +87,24 @@ class Institution(FixedAgent):
 
     def _enqueue(self, open_t, ids, service_h, t_arrival, resort: bool) -> None:
         """Append requests to the queue; ``resort``: then put the whole queue in order of
-        (open-time arrival, need, service hours, calendar arrival), as ``sorted`` would."""
-        q = tuple(
-            np.concatenate([old, new])
-            for old, new in zip(self._q, (open_t, ids, service_h, t_arrival), strict=True)
-        )
-        if resort:
-            order = np.lexsort(q[::-1])
-            q = tuple(c[order] for c in q)
+        (open-time arrival, need, service hours, calendar arrival), as ``sorted`` would.
+        When the queue is in that order already and the new requests all come after its
+        last, only they are sorted (the same order, at the cost of the new ones)."""
+        old = self._q
+        new = (open_t, ids, service_h, t_arrival)
+        after = self._in_order and (not len(old[0]) or open_t.min() > old[0][-1])
+        if resort and after:
+            if len(open_t) > 1:
+                order = np.lexsort(new[::-1])
+                new = tuple(c[order] for c in new)
+            q = new if not len(old[0]) else tuple(map(np.concatenate, zip(old, new, strict=True)))
+        else:
+            q = tuple(map(np.concatenate, zip(old, new, strict=True)))
+            if resort:
+                order = np.lexsort(q[::-1])
+                q = tuple(c[order] for c in q)
         self._q = q
+        self._in_order = resort or len(q[0]) <= 1
 
     def __repr__(self) -> str:
         return f"<Institution {self.key}#{self.instance} ({self.spec.actor}) staff={self.staff:g} windows={self.windows} queue={len(self.queue)}>"

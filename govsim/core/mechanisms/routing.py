@@ -192,6 +192,13 @@ class Routing(Module):
         n = len(world.agents)
         self.inbox_ids: list[list[np.ndarray]] = [[] for _ in range(n)]
         self.inbox_t: list[list[np.ndarray]] = [[] for _ in range(n)]
+        # by kind: how many of its instances' inboxes hold requests (a kind with none, and
+        # no queue waiting, has nothing to do in a pass), and which kinds keep queues
+        self.kind_of_node = [a.kind.index for a in world.agents]
+        self.inboxes_held = [0] * len(kinds)
+        self.queues_of = [
+            [a for a in k.agents if a.windows or not a.spec.accept_first] for k in kinds
+        ]
         self.arrivals = np.zeros(n, dtype=np.int64)  # reached it, settled there or not
         self.forwarded = np.zeros(n, dtype=np.int64)  # relayed on
         self.lost = np.zeros(n, dtype=np.int64)  # forwarded without follow-up (一转了事)
@@ -242,6 +249,8 @@ class Routing(Module):
 
     def _receive(self, node: int, ids: np.ndarray, t: np.ndarray) -> None:
         if len(ids):
+            if not self.inbox_ids[node]:
+                self.inboxes_held[self.kind_of_node[node]] += 1
             self.inbox_ids[node].append(ids)
             self.inbox_t[node].append(t)
 
@@ -258,6 +267,7 @@ class Routing(Module):
         now = t < t_end
         if now.all():
             self.inbox_ids[node], self.inbox_t[node] = [], []
+            self.inboxes_held[self.kind_of_node[node]] -= 1
         else:
             later = ~now
             self.inbox_ids[node], self.inbox_t[node] = [ids[later]], [t[later]]
@@ -277,9 +287,14 @@ class Routing(Module):
         self.services["open_day"](day)
         lost: list[Lost] = []
         first = True
+        held = self.inboxes_held
         for _ in range(MAX_PASSES):
             moved = False
             for k in self.w.kinds:  # in node order, so every institution in node order
+                if not held[k.index] and not (
+                    first and any(a.waiting() for a in self.queues_of[k.index])
+                ):
+                    continue  # nothing reached the kind and nothing waits
                 if self.together[k.index]:
                     moved |= self._arrive_kind(day, k, t_end, first, follow_up, lost)
                     continue

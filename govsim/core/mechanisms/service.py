@@ -251,6 +251,12 @@ class Service(Module):
         self.recent: dict[int, dict[int, list[tuple[np.ndarray, np.ndarray]]]] = {
             i: {} for i in self.sampled
         }
+        # by sampled kind: its simulated residents (at least one) and, by instance, the
+        # residents it serves who are not simulated
+        self.sampled_people = {
+            i: (max(1.0, float(k.catchment.sum())), np.maximum(0.0, k.design - k.catchment))
+            for i, k in self.sampled.items()
+        }
         # what it counts at each institution (by node)
         n = len(world.agents)
         self.served = np.zeros(n, dtype=np.int64)  # requests started (simulated residents')
@@ -270,24 +276,31 @@ class Service(Module):
     def _background(self, day: int, k) -> None:
         """Requests of the residents of ``k``'s catchments who are not simulated."""
         recent = self.recent[k.index]
-        for d in [d for d in recent if d < day - 7 * BACKGROUND_WEEKS]:
-            del recent[d]
+        oldest = day - 7 * BACKGROUND_WEEKS
+        while recent and next(iter(recent)) < oldest:  # days are kept in ascending order
+            del recent[next(iter(recent))]
         # every past day counts, those without a request too (a rare need type reaches a
         # small sample's institution on few days)
-        days = [d for d in recent if d % 7 == day % 7] or list(recent)
+        wd = day % 7
+        days = [d for d in recent if d % 7 == wd] or list(recent)
         recent[day] = []  # today's requests are recorded as they are served
         # a past day's requests as one pair of arrays (its list is complete)
+        parts = []
         for d in days:
-            if len(recent[d]) > 1:
-                recent[d] = [tuple(np.concatenate(c) for c in zip(*recent[d], strict=True))]
-        parts = [p for d in days for p in recent[d]]
+            got = recent[d]
+            if len(got) > 1:
+                got = recent[d] = [tuple(np.concatenate(c) for c in zip(*got, strict=True))]
+            parts += got
         if not parts:
             return
-        hour = np.concatenate([p[0] for p in parts])
-        svc = np.concatenate([p[1] for p in parts])
+        if len(parts) == 1:
+            hour, svc = parts[0]
+        else:
+            hour = np.concatenate([p[0] for p in parts])
+            svc = np.concatenate([p[1] for p in parts])
         # requests per simulated resident on such a day, times the residents not simulated
-        rate = len(hour) / len(days) / max(1.0, float(k.catchment.sum()))
-        unsimulated = np.maximum(0.0, k.design - k.catchment)
+        people, unsimulated = self.sampled_people[k.index]
+        rate = len(hour) / len(days) / people
         rng = self.keyed_stream("background", day, k.index)
         counts = rng.poisson(rate * unsimulated)
         for a, n in zip(k.agents, counts.tolist(), strict=True):
