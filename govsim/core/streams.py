@@ -85,8 +85,28 @@ def keyed_uniform(seed: int, name: str, *keys) -> np.ndarray:
 def stream_at(seed: int, name: str, *counter: int) -> np.random.Generator:
     """A generator for one moment of one process, e.g.
     ``stream_at(seed, "sessions.choice", day, kind)``: its ``i``-th draw belongs to element
-    ``i`` (a resident), whatever was drawn before — keyed draws at the speed of a stream."""
+    ``i`` (a resident), whatever was drawn before — keyed draws at the speed of a stream.
+
+    Its ``SeedSequence`` is ``[key, *counter]`` (key from seed and name), given as the
+    32-bit words NumPy splits those integers into (the same generator, without NumPy's
+    conversion of Python integers on every call)."""
+    if all(0 <= c < 1 << 32 for c in counter):
+        words = np.array([*_key_words(int(seed), name), *counter], dtype=np.uint32)
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
     key = _mix_int(int(seed) * _GOLD + name_key(name))
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence([key, *(int(c) for c in counter)]))
     )
+
+
+@cache
+def _key_words(seed: int, name: str) -> tuple[int, ...]:
+    """The 32-bit words of a process's key, least significant first (NumPy's split of a
+    Python integer into a seed's entropy)."""
+    key = _mix_int(seed * _GOLD + name_key(name))
+    words = []
+    while True:
+        words.append(key & 0xFFFFFFFF)
+        key >>= 32
+        if not key:
+            return tuple(words)
