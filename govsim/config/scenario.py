@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import types
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -318,13 +319,19 @@ def route_of(sc, need_type: str, start: str, key: str = "routing") -> list[str]:
 
 def builtin_order() -> list[str]:
     """Built-in scenarios, the one marked ``reference = true`` first, then by name (read
-    from the files themselves, without the model)."""
+    from the files themselves, without the model; read again only when a file changed)."""
+    names = list_scenarios()
+    stamp = tuple((n, (SCENARIO_DIR / f"{n}.toml").stat().st_mtime_ns) for n in names)
+    return list(_builtin_order(stamp))
 
+
+@lru_cache(maxsize=4)
+def _builtin_order(stamp: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
     def is_reference(n: str) -> bool:
         data, _ = read_spec(SCENARIO_DIR / f"{n}.toml", SCENARIO_DIR)
         return bool(data.get("scenario", {}).get("reference", False))
 
-    return sorted(list_scenarios(), key=lambda n: (not is_reference(n), n))
+    return tuple(sorted((n for n, _ in stamp), key=lambda n: (not is_reference(n), n)))
 
 
 __all__ = [

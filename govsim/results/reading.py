@@ -154,6 +154,7 @@ class Results:
     meta: dict = field(default_factory=dict)
 
     unfinished: list[str] = field(default_factory=list)  # planned runs not (wholly) there
+    _table: tuple | None = field(default=None, repr=False, compare=False)  # (runs, table)
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
@@ -426,10 +427,14 @@ class Results:
         every flat outcome, as each run's ``outcomes.parquet`` holds them."""
         from govsim.results.store import outcome_row
 
-        frames = [
-            outcome_row(r.outcomes(), k, r.replicate) for k in self.order for r in self.runs[k]
-        ]
-        return pd.concat(frames, ignore_index=True)
+        # read once for the runs listed (a report asks for it dozens of times)
+        listed = tuple((k, id(r)) for k in self.order for r in self.runs[k])
+        if self._table is None or self._table[0] != listed:
+            frames = [
+                outcome_row(r.outcomes(), k, r.replicate) for k in self.order for r in self.runs[k]
+            ]
+            self._table = (listed, pd.concat(frames, ignore_index=True))
+        return self._table[1].copy()
 
     def daily(self, column: str) -> dict[str, np.ndarray]:
         """Per structure, an array [replicates, days] of one daily column."""
