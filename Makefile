@@ -11,7 +11,7 @@ DAYS ?= 365
 REPLICATES ?= 5
 SEED ?= 0
 
-.PHONY: results test lint bench clean-venv cjk-font
+.PHONY: results test lint bench bench-covasim clean-venv cjk-font
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || "$$(tools/find-python.sh)" -m venv $(VENV)
@@ -55,6 +55,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/fullscale.py
+
+# govsim's full-scale Chengdong year against covasim's default sim of the same size, back to
+# back (covasim is not a dependency: it is installed in a venv of its own, outside the project's)
+COVASIM_VENV := benchmarks/.covasim-venv
+bench-covasim: $(STAMP)
+	@test -x $(COVASIM_VENV)/bin/python || "$$(tools/find-python.sh)" -m venv $(COVASIM_VENV)
+	@$(COVASIM_VENV)/bin/python -c "import covasim" 2>/dev/null || $(COVASIM_VENV)/bin/pip install --quiet covasim==4.0.1
+	$(PY) benchmarks/covasim_ratio.py --covasim-python $(COVASIM_VENV)/bin/python
 
 clean-venv:
 	rm -rf $(VENV)
