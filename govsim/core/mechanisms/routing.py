@@ -333,6 +333,10 @@ class Routing(Module):
             for a, _, (ids, t) in taken:
                 serve(day, a, ids, t)
             return False
+        if len(taken) == 1:  # one instance, with arrivals: as instance by instance
+            a, ids, t = taken[0]
+            lost.append(self._arrive(day, a, ids, t, float(follow_up[a.node])))
+            return True
         nd, hops = self.w.needs, self.w.hops
         arrived = [(a, ids, t) for a, ids, t in taken if ids is not None]
         ids = np.concatenate([x[1] for x in arrived])
