@@ -520,9 +520,15 @@ class Sessions(Module):
         # which host kind each candidate goes to
         choice = None
         if len(p_list) > 1:
-            w = np.stack([p[cand] for p in p_list], axis=1)
-            cum = np.cumsum(w, axis=1)
-            choice = (rng.random(len(cand))[:, None] * cum[:, -1:] > cum).sum(axis=1)
+            # the first kind whose running sum of chances (float32, as a cumsum) is above a
+            # uniform times the total: the number of running sums at or below it
+            cums = [p_list[0][cand]]
+            for p in p_list[1:]:
+                cums.append(cums[-1] + p[cand])
+            x = rng.random(len(cand)) * cums[-1]
+            choice = (x > cums[0]).astype(np.int64)
+            for c in cums[1:]:
+                choice += x > c
         # assign to a session of their host instance they are free for, then seats; each
         # candidate's [instance, time-use class] cell is looked up in resident order, then
         # put in order of arrival
@@ -668,9 +674,11 @@ class Sessions(Module):
         if kind in ("deliberation", "election"):
             self._last_civic.set(who, day)
         self._recent = None
-        t_att = day * 24.0 + np.array([s.hour for s in sessions], dtype=float)[sess]
-        t_att = t_att + ARRIVE_AFTER_H
-        host_node = np.array([s.host.node for s in sessions])[sess]
+        collects = any(s.collects_needs for s in sessions)  # some of them collect needs
+        if kind == "volunteering" or collects:
+            host_node = np.array([s.host.node for s in sessions])[sess]
+        if kind == "activity" or collects:  # when attendees are met: (day·24 + hour) + ½ h
+            t_att = np.array([day * 24.0 + s.hour + ARRIVE_AFTER_H for s in sessions])[sess]
         if kind == "volunteering":
             r.member_of[who] = host_node
             for si in np.unique(sess):
@@ -686,17 +694,17 @@ class Sessions(Module):
         if kind == "activity":
             met = self._meet_activity_wishes(who, t_att)
         # sessions that collect needs: attendees' pending needs reach the host
-        collects = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
-        if collects.any():
+        if collects:
+            at = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
+            collects = bool(at.any())
+        if collects:
             # how many came to each meeting, at full size (a council decides with a quorum);
             # only meetings decide
             size = np.zeros(len(sess))
             if kind == "deliberation":
                 scale = np.array([max(s.host.scale, 1e-9) for s in sessions])
                 size = (np.bincount(sess, minlength=len(sessions)) / scale)[sess]
-            self._collect(
-                who[collects], t_att[collects], host_node[collects], size[collects], intake
-            )
+            self._collect(who[at], t_att[at], host_node[at], size[at], intake)
         return met
 
     def _meet_activity_wishes(self, who, t_att) -> np.ndarray:
