@@ -204,7 +204,7 @@ class Reporting(Module):
         self.first_h = np.stack([a.first_h for a in acc])  # [kind, 3, 7]
         self.open_first_h = np.stack([a.open_first_h for a in acc])  # [kind, 7]
         self.open_today = np.stack([a.open_today for a in acc])  # [kind, 7]
-        n_b = max(len(k.walk_min) for k in world.kinds if k.walk_min is not None)
+        n_b = max((len(k.walk_min) for k in world.kinds if k.walk_min is not None), default=0)
         self.walk_min = np.stack(  # [kind, building]; walk-in entries have one
             [
                 k.walk_min if k.walk_min is not None else np.zeros(n_b, dtype=np.float32)
