@@ -627,6 +627,8 @@ class Sessions(Module):
         if not len(mine):
             return None
         n_inst = k.n_instances
+        if len(ours) == 1:
+            return self._seat_one(k, mine, cell, ours[0], host, free, seats, rng)
         # for each [instance, time-use class] cell, the sessions it is free for:
         # table[cell, p] is the (p+1)-th of them, -1 past the last
         cells = self._cells(k, ours, host, free)
@@ -654,15 +656,30 @@ class Sessions(Module):
             return None
         # by session (so by instance), in order of arrival: the first ``seats`` get in
         j = sess[rows]
-        if len(ours) == 1:  # one session: already in order of arrival
-            rows = rows[: int(seats[ours[0]])]
-            return (mine[rows], j[: len(rows)]) if len(rows) else None
         order = _stable_order(j, len(seats))
         rows, j = rows[order], j[order]
         keep = _rank_in_runs(j) < seats[j]
         if not keep.any():
             return None
         return mine[rows[keep]], j[keep]
+
+    @staticmethod
+    def _seat_one(k, mine, cell, si, host, free, seats, rng):
+        """``_seat`` when the kind holds one session today (``si``): the same draws (one per
+        candidate of its instance; with one session to pick, their values choose nothing),
+        then its first ``seats`` candidates in order of arrival whose class is free for it."""
+        at = (host[si] - k.first_node) * 3
+        if k.n_instances == 1:
+            rng.random(len(mine))
+        else:
+            rng.random(int(np.count_nonzero(cell // 3 == at // 3)))
+        ok = np.zeros(k.n_instances * 3, dtype=bool)
+        for c, f in enumerate(free[si]):
+            ok[at + c] = f
+        rows = np.flatnonzero(ok[cell])[: int(seats[si])]
+        if not len(rows):
+            return None
+        return mine[rows], np.full(len(rows), si, dtype=np.int64)
 
     def _attend(self, day, kind, who, sess, sessions, slots, intake) -> np.ndarray:
         """Record attendance; returns the wishes for an activity it met."""
