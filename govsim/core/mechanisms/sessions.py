@@ -406,6 +406,7 @@ class Sessions(Module):
         self._ties_recent: np.ndarray | None = None  # ``recent`` of the last ``_active_ties``
         self._ties_count: np.ndarray | None = None
         self._flat_cache: dict[str, np.ndarray] = {}
+        self._masks: dict[tuple, np.ndarray] = {}  # ``_avail_mask``
         self._scratch: dict[tuple, np.ndarray] = {}  # per-resident arrays, ``_by_resident``
         # last days of taking part, counted by day (``_LastDays``): by kind; the latest of
         # the ongoing kinds (``recent_any``); the latest deliberation or election of adults
@@ -601,11 +602,24 @@ class Sessions(Module):
             p += 1.0
             np.divide(1.0, p, out=p)
             if len(avail) < k.n_instances * 3:  # 0 if not free for a session of their instance
-                flat = np.zeros(k.n_instances * 3, dtype=bool)
-                flat[list(avail)] = True
-                p *= flat.take(self._instance_tu(k, tu))
+                p *= self._avail_mask(k, frozenset(avail), tu)
             p_list.append(p)
         return p_list
+
+    def _avail_mask(self, k, avail: frozenset, tu) -> np.ndarray:
+        """Whether each resident's [instance, time-use class] cell of kind ``k`` is among
+        ``avail``; kept for a kind of one instance, whose patterns (at most 7 short of all
+        three classes) recur day after day, so a day repeating one costs no pass over the
+        residents (with more instances patterns seldom recur: made each time)."""
+        key = (k.key, avail)
+        mask = self._masks.get(key)
+        if mask is None:
+            flat = np.zeros(k.n_instances * 3, dtype=bool)
+            flat[list(avail)] = True
+            mask = flat.take(self._instance_tu(k, tu))
+            if k.n_instances == 1:
+                self._masks[key] = mask
+        return mask
 
     def _instance_tu(self, k, tu) -> np.ndarray:
         """Each resident's cell of an [instance, time-use class] table of kind ``k``."""
