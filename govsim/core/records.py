@@ -240,11 +240,11 @@ class NeedTable:
         m = len(cols["type"])
         if self.n + m > self._cap:
             self._grow(self.n + m)
-        ids = np.arange(self.n, self.n + m)
-        for c, v in cols.items():
-            getattr(self, c)[ids] = v
-        self.n += m
-        return ids
+        lo, hi = self.n, self.n + m
+        for c, v in cols.items():  # an array of m values, or one value for all
+            getattr(self, c)[lo:hi] = v
+        self.n = hi
+        return np.arange(lo, hi)
 
     def col(self, name: str) -> np.ndarray:
         return getattr(self, name)[: self.n]

@@ -91,6 +91,7 @@ class NeedArising(Module):
             rate = rate * np.where(r.vulnerable, nr.vulnerable_multiplier.get(t, 1.0), 1.0)
             rate = rate * np.where(r.migrant, nr.migrant_multiplier.get(t, 1.0), 1.0)
             self.rates.append(np.cumsum(rate))
+        self.totals = [cum[-1] for cum in self.rates]  # each type's rate over everyone
         self.patience_h = np.array([nr.patience_days[t] * 24.0 for t in NEED_TYPE_KEYS])
         self.group = r.group_code()
 
@@ -106,15 +107,17 @@ class NeedArising(Module):
         cols = self.draw(day)
         return self.w.needs.add(**cols) if cols else np.empty(0, dtype=np.int64)
 
-    def draw(self, day: int) -> dict[str, np.ndarray]:
-        """Needs arising on ``day``: columns for ``NeedTable.add`` (empty dict if none)."""
+    def draw(self, day: int) -> dict:
+        """Needs arising on ``day``: columns for ``NeedTable.add`` (arrays, or one value
+        alike for all; empty dict if none)."""
         rng = self.rng["arise"]
         types, residents = [], []
-        for ti, cum in enumerate(self.rates):
-            k = rng.poisson(cum[-1])
+        last = len(self.rates[0]) - 1 if self.rates else 0
+        for ti, (cum, total) in enumerate(zip(self.rates, self.totals, strict=True)):
+            k = rng.poisson(total)
             if k:
-                who = np.searchsorted(cum, rng.random(k) * cum[-1], side="right")
-                residents.append(np.minimum(who, len(cum) - 1))
+                who = np.searchsorted(cum, rng.random(k) * total, side="right")
+                residents.append(np.minimum(who, last))
                 types.append(np.full(k, ti, dtype=np.int8))
         if not types:
             return {}
@@ -133,12 +136,13 @@ class NeedArising(Module):
             "t_arose": t,
             "t_ready": t,
             "deadline": t + patience,
-            "status": np.full(m, UNREPORTED, dtype=np.int8),
-            "channel": np.full(m, NO_CHANNEL, dtype=np.int8),
-            "hops": np.zeros(m, dtype=np.int16),
-            "lost": np.zeros(m, dtype=np.int16),
-            "reports": np.zeros(m, dtype=np.int16),
-            "relay_up_h": np.zeros(m),
+            # one value for every new need
+            "status": UNREPORTED,
+            "channel": NO_CHANNEL,
+            "hops": 0,
+            "lost": 0,
+            "reports": 0,
+            "relay_up_h": 0.0,
             "u_service": u[:, 1],
             "u_process": u[:, 2],
         }

@@ -118,6 +118,8 @@ class Discovery(Module):
         # first resident of each household (households are contiguous), and one past the last
         self.hh_start = np.searchsorted(r.household, np.arange(world.households.n_households + 1))
         self.has_party_tie = np.asarray(world.ties @ r.party_member.astype(np.float32)).ravel() > 0
+        # by household, the earliest visit of the current call (kept at inf between calls)
+        self._visited = np.full(world.households.n_households, np.inf)
 
     def step(self, day: int, spare_hours: np.ndarray) -> Invitations:
         """Today's outreach visits, ties and committee visits.  ``spare_hours``: each
@@ -168,8 +170,6 @@ class Discovery(Module):
         nd, r = self.w.needs, self.w.residents
         if not len(households):
             return []
-        visited = np.full(self.w.households.n_households, np.inf)
-        np.minimum.at(visited, households, t)
         # the members of the visited households, in resident order
         hh = np.unique(households)
         first, size = self.hh_start[hh], self.hh_start[hh + 1] - self.hh_start[hh]
@@ -179,9 +179,18 @@ class Discovery(Module):
         ids = np.flatnonzero(st == UNREPORTED)
         if not len(ids):
             return out
+        # each pending need's household's earliest visit (inf: not visited), through a
+        # per-household array kept at inf between visits
+        visited = self._visited
+        np.minimum.at(visited, households, t)
         tv = visited[r.household[nd.resident[ids]]]
-        hit = np.isfinite(tv) & (nd.t_ready[ids] <= tv)
-        hit &= self._detect(ids, day, kind) < detect
+        visited[households] = np.inf
+        # needs ready by the visit, then noticed (draws keyed by need: the same values
+        # whichever needs are drawn for)
+        seen = np.flatnonzero(np.isfinite(tv) & (nd.t_ready[ids] <= tv))
+        if not len(seen):
+            return out
+        hit = seen[self._detect(ids[seen], day, kind) < detect]
         found = ids[hit]
         if len(found):
             nodes = kind.node_of_residents(nd.resident[found])
@@ -198,9 +207,9 @@ class Discovery(Module):
         ids = np.flatnonzero((st == UNREPORTED) & (nd.col("t_ready") < day * 24.0 + 24.0))
         if not len(ids):
             return []
-        res = nd.resident[ids]
-        hit = self.has_party_tie[res] & (self._detect(ids, day, kind) < p)
-        found = ids[hit]
+        # needs of residents with a party member among their ties, then noticed (keyed draws)
+        tied = np.flatnonzero(self.has_party_tie[nd.resident[ids]])
+        found = ids[tied[self._detect(ids[tied], day, kind) < p]]
         if not len(found):
             return []
         t = np.maximum(nd.t_ready[found], day * 24.0 + TIES_REPORT_H)

@@ -67,6 +67,7 @@ class Evaluation(Module):
         self.follow = np.zeros(len(world.agents))
         self.rated = [a for a in world.agents if a.spec.evaluation is not None]
         self.sum_follow, self.days = 0.0, 0
+        self._mean: float | None = None  # the rated institutions' mean follow-up, until renewed
 
     def step(self, day: int) -> np.ndarray:
         """Each rated institution's follow-up (by node; 0 for the others), renewed when
@@ -80,8 +81,11 @@ class Evaluation(Module):
             mine = a.kind.resident_instance == a.instance
             rating = float(trust[mine].mean()) if mine.any() else 1.0
             self.follow[a.node] = ev.weight * (1.0 - rating)
+            self._mean = None
         if self.rated:
-            self.sum_follow += float(np.mean([self.follow[a.node] for a in self.rated]))
+            if self._mean is None:  # recomputed only when a rating renewed a follow-up
+                self._mean = float(np.mean([self.follow[a.node] for a in self.rated]))
+            self.sum_follow += self._mean
             self.days += 1
         return self.follow
 

@@ -204,13 +204,15 @@ class Feedback(Module):
             return
         if trust is None:
             trust = self.w.residents.trust
-        np.add.at(
-            trust,
-            residents,
-            np.broadcast_to(np.float32(delta), np.shape(residents)).astype(np.float32),
-        )
-        # repeats write the same value
-        trust[residents] = np.clip(trust[residents], 0.0, 1.0)
+        delta = np.asarray(delta, dtype=np.float32)  # rounded to float32 once, as before
+        if delta.ndim == 0:
+            delta = np.full(len(residents), delta)
+        np.add.at(trust, residents, delta)
+        # repeats write the same value (within [0, 1]: min(max(t, 0), 1), as np.clip)
+        got = trust[residents]
+        np.maximum(got, 0.0, out=got)
+        np.minimum(got, 1.0, out=got)
+        trust[residents] = got
 
     def decay(self, day: int) -> None:
         r = self.w.residents

@@ -198,6 +198,19 @@ class Reporting(Module):
             for t in sc.routing.remote.types:
                 self.remote_types[NEED_TYPE_KEYS.index(t)] = True
         self.access = {k.index: Access(world.schedules[k.key]) for k in world.kinds}
+        # the same tables stacked by kind index, looked up for every need at once
+        acc = [self.access[i] for i in range(len(world.kinds))]
+        self.overlap_h = np.stack([a.overlap_h for a in acc])  # [kind, 3, 7]
+        self.first_h = np.stack([a.first_h for a in acc])  # [kind, 3, 7]
+        self.open_first_h = np.stack([a.open_first_h for a in acc])  # [kind, 7]
+        self.open_today = np.stack([a.open_today for a in acc])  # [kind, 7]
+        n_b = max((len(k.walk_min) for k in world.kinds if k.walk_min is not None), default=0)
+        self.walk_min = np.stack(  # [kind, building]; walk-in entries have one
+            [
+                k.walk_min if k.walk_min is not None else np.zeros(n_b, dtype=np.float32)
+                for k in world.kinds
+            ]
+        )
         self.beh = pop.behaviour
 
     def expire(self, day: int) -> np.ndarray:
@@ -226,33 +239,30 @@ class Reporting(Module):
         ready = nd.t_ready[ids]
         wd = day % 7
         base = self.report_p[typ]
-        base = base * np.clip(1.0 + beh.trust_report * (r.trust[res] - 0.5), 0.1, 2.0)
+        base = base * np.minimum(
+            np.maximum(1.0 + beh.trust_report * (r.trust[res] - 0.5), 0.1), 2.0
+        )
         base = base * np.where(r.vulnerable[res], beh.vulnerable_report_factor, 1.0)
         tu = r.time_use[res].astype(np.int64)
         # this need's draws today (report?, which channel, when): keyed by need and day
         u = self.keyed_draw("self_report", ids[:, None], day, np.arange(4))
-        # walk-in
-        p_walk = np.zeros(len(ids))
-        t_walk = np.full(len(ids), np.inf)
-        for ki in np.unique(self.walk_kind[typ]):
-            sel = self.walk_kind[typ] == ki
-            kind = w.kinds[ki]
-            acc = self.access[ki]
-            ov = acc.overlap_h[tu[sel], wd]
-            first = t0 + acc.first_h[tu[sel], wd]
-            leave = (ov < 1.0) & (tu[sel] == TU_EMPLOYED) & acc.open_today[wd]
-            f_hours = np.where(ov >= 1.0, 1.0, np.where(leave, beh.working_leave_factor, 0.0))
-            walk = kind.walk_min[r.building[res[sel]]]
-            f_dist = np.exp(beh.distance_per_15min * walk / 15.0)
-            when = np.where(
-                leave,
-                t0 + acc.open_first_h[wd],
-                first + u[sel, 2] * np.maximum(np.minimum(ov, 2.0), 0.5),
-            )
-            last = np.where(leave, t0 + LEAVE_LAST_H, first + ov)
-            f_hours = np.where(ready[sel] > last, 0.0, f_hours)
-            p_walk[sel] = base[sel] * f_hours * f_dist
-            t_walk[sel] = np.maximum(when, ready[sel])
+        # walk-in, to each need type's entry kind
+        wk = self.walk_kind[typ]
+        ov = self.overlap_h[wk, tu, wd]
+        first = t0 + self.first_h[wk, tu, wd]
+        leave = (ov < 1.0) & (tu == TU_EMPLOYED) & self.open_today[wk, wd]
+        f_hours = np.where(ov >= 1.0, 1.0, np.where(leave, beh.working_leave_factor, 0.0))
+        walk = self.walk_min[wk, r.building[res]]
+        f_dist = np.exp(beh.distance_per_15min * walk / 15.0)
+        when = np.where(
+            leave,
+            t0 + self.open_first_h[wk, wd],
+            first + u[:, 2] * np.maximum(np.minimum(ov, 2.0), 0.5),
+        )
+        last = np.where(leave, t0 + LEAVE_LAST_H, first + ov)
+        f_hours = np.where(ready > last, 0.0, f_hours)
+        p_walk = base * f_hours * f_dist
+        t_walk = np.maximum(when, ready)
         # phone / online / proxy
         p_rem = np.zeros(len(ids))
         if self.remote_kind >= 0:

@@ -111,7 +111,9 @@ class Session(NamedTuple):
 def _choose_hours(rng: np.random.Generator, hours: np.ndarray, n: int) -> list[int]:
     """``rng.choice(hours, size=n)`` as a list of ints: the same draws (``choice`` with
     replacement and equal chances draws ``integers(0, len(hours), n)``), without its
-    overhead."""
+    overhead (none for no sessions: drawing none leaves the stream as it is)."""
+    if n <= 0:
+        return []
     return hours[rng.integers(0, len(hours), size=n, dtype=np.int64)].tolist()
 
 

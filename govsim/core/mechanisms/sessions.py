@@ -108,6 +108,36 @@ def _rank_in_runs(values: np.ndarray) -> np.ndarray:
     return idx - np.maximum.accumulate(np.where(start, idx, 0))
 
 
+class _LastDays:
+    """How many residents' last day of something (taking part) fell on each day, kept as
+    it moves: counts over a window of days cost the window's length, not a pass over the
+    residents.  ``last``: a per-resident day (``NEVER`` for never), written only through
+    ``set``; ``counted``: which residents are counted (None: all)."""
+
+    def __init__(self, last: np.ndarray, counted: np.ndarray | None = None):
+        self.last = last
+        self.counted = counted
+        seen = last[last >= 0] if counted is None else last[(last >= 0) & counted]
+        self.by_day = np.bincount(seen, minlength=512).astype(np.int64)
+
+    def set(self, who: np.ndarray, day: int) -> None:
+        """Residents ``who`` (no repeats) took part on ``day`` (no earlier than their last)."""
+        if self.counted is not None:
+            who = who[self.counted[who]]
+        old = self.last[who]
+        old = old[old >= 0]
+        while day >= len(self.by_day):
+            self.by_day = np.concatenate([self.by_day, np.zeros_like(self.by_day)])
+        if len(old):
+            self.by_day[: int(old.max()) + 1] -= np.bincount(old)
+        self.by_day[day] += len(who)
+        self.last[who] = day
+
+    def since(self, first: int) -> int:
+        """Residents counted whose last day is ``first`` or later."""
+        return int(self.by_day[max(first, 0) :].sum())
+
+
 class Sessions(Module):
     name = "sessions"
     pars = (
@@ -375,8 +405,18 @@ class Sessions(Module):
         self._recent: tuple[int, np.ndarray] | None = None  # (day, recent_any(day))
         self._ties_recent: np.ndarray | None = None  # ``recent`` of the last ``_active_ties``
         self._ties_count: np.ndarray | None = None
-        self._adults: int | None = None
         self._flat_cache: dict[str, np.ndarray] = {}
+        self._masks: dict[tuple, np.ndarray] = {}  # ``_avail_mask``
+        self._scratch: dict[tuple, np.ndarray] = {}  # per-resident arrays, ``_by_resident``
+        # last days of taking part, counted by day (``_LastDays``): by kind; the latest of
+        # the ongoing kinds (``recent_any``); the latest deliberation or election of adults
+        r = world.residents
+        adult = r.age_group != CHILD
+        self._adults = int(np.count_nonzero(adult))
+        self._last = {k: _LastDays(r.last_day[k]) for k in KINDS}
+        self._last_ongoing = _LastDays(np.max([r.last_day[k] for k in ONGOING], axis=0))
+        civic = np.maximum(r.last_day["deliberation"], r.last_day["election"])
+        self._last_civic = _LastDays(np.where(adult, civic, NEVER).astype(np.int32), adult)
 
     # ------------------------------------------------------------------ invitations
     def invite(self, day: int, invitations: Invitations) -> None:
@@ -393,7 +433,6 @@ class Sessions(Module):
         to a council that can settle them (``Deliberation``) or to the intake
         (``Routing.intake``) at once."""
         intake = self.services["intake"]
-        r, beh = self.w.residents, self.beh
         slots = np.zeros(len(self.w.agents), dtype=np.int64)
         day_out = Day([], np.empty(0, dtype=np.int64), slots)
         sessions = self.supply.today(day, spare_hours, org_factor, self.rng["schedule"])
@@ -401,14 +440,7 @@ class Sessions(Module):
             self._count_recent(day)
             return day_out
         wd = day % 7
-        peers = self._active_ties(self.recent_any(day)) * self.inv_degree
-        base = (
-            beh.propensity * r.propensity
-            + beh.trust * (r.trust - 0.5)
-            + beh.belonging * (r.belonging - 0.5)
-            + beh.peers * peers
-            + beh.invited * (r.invited_until >= day)
-        ).astype(np.float32)
+        base = self._base(day)
         by_kind: dict[str, list] = {}
         for s in sessions:
             by_kind.setdefault(s.kind, []).append(s)
@@ -424,6 +456,30 @@ class Sessions(Module):
         self._count_recent(day)
         return day_out
 
+    def _base(self, day: int) -> np.ndarray:
+        """Each resident's logit of taking part before the session's kind, host and
+        distance (float32): propensity, trust, belonging, active ties and an invitation.
+
+        The float32 terms are summed in place; an invitation's weight is added in float64
+        (a Python float times a boolean array), so the invited residents' sums are taken to
+        float64, added to and rounded back: the same bits as summing every resident in
+        float64 (adding 0.0 changes nothing)."""
+        r, beh = self.w.residents, self.beh
+        base = np.multiply(r.propensity, beh.propensity)
+        tmp = np.subtract(r.trust, 0.5)
+        tmp *= beh.trust
+        base += tmp
+        np.subtract(r.belonging, 0.5, out=tmp)
+        tmp *= beh.belonging
+        base += tmp
+        np.multiply(self._active_ties(self.recent_any(day)), self.inv_degree, out=tmp)
+        tmp *= beh.peers
+        base += tmp
+        invited = np.flatnonzero(r.invited_until >= day)
+        if len(invited):
+            base[invited] = (base[invited].astype(np.float64) + beh.invited).astype(np.float32)
+        return base
+
     def _count_recent(self, day: int) -> None:
         """After today's sessions: from the warm-up on, count the day for each resident who
         took part in the last 30 days (the averaged participation, ``participation_mean``)."""
@@ -435,20 +491,27 @@ class Sessions(Module):
         r = self.w.residents
         rng = self.rng["assign"]  # which host kind, order of arrival, which session
         # which time-use classes are free at each session; which host kinds offer this
-        # session kind today, and to whom
-        sess_free = self._free_at(wd, sessions)
-        host = np.array([s.host.node for s in sessions], dtype=np.int64)
-        host_kinds: dict[str, object] = {}
-        for s in sessions:
-            host_kinds.setdefault(s.host.kind.key, s.host.kind)
-        k_list = list(host_kinds.values())
+        # session kind today, their sessions (in list order), and to whom
+        free = self._free_at(wd, sessions)
+        host = [s.host.node for s in sessions]
+        by_host_kind: dict[str, tuple] = {}
+        for si, s in enumerate(sessions):
+            k = s.host.kind
+            got = by_host_kind.get(k.key)
+            if got is None:
+                got = by_host_kind[k.key] = (k, [])
+            got[1].append(si)
+        k_list = [k for k, _ in by_host_kind.values()]
+        ours = [o for _, o in by_host_kind.values()]
         # each resident's chance to go to a session of each host kind (0 if not free for one)
-        p_list = self._chances(kind, k_list, host, sess_free, base)
+        p_list = self._chances(kind, k_list, ours, host, free, base)
         p_any = p_list[0]
         if len(p_list) > 1:  # 1 − Π(1 − p), multiplied in the kinds' order
-            p_any = 1.0 - p_any
+            p_any = np.subtract(1.0, p_any)
+            q = np.empty_like(p_any)
             for p in p_list[1:]:
-                p_any *= 1.0 - p
+                np.subtract(1.0, p, out=q)
+                p_any *= q
             np.subtract(1.0, p_any, out=p_any)
         # whether each resident goes today: keyed by resident, day and session kind
         u = self.keyed_stream("choice", day, KINDS.index(kind)).random(r.n)
@@ -456,70 +519,107 @@ class Sessions(Module):
         if not len(cand):
             return None
         # which host kind each candidate goes to
-        choice = np.zeros(len(cand), dtype=np.int64)
+        choice = None
         if len(p_list) > 1:
-            w = np.stack([p[cand] for p in p_list], axis=1)
-            cum = np.cumsum(w, axis=1)
-            choice = (rng.random(len(cand))[:, None] * cum[:, -1:] > cum).sum(axis=1)
+            # the first kind whose running sum of chances (float32, as a cumsum) is above a
+            # uniform times the total: the number of running sums at or below it
+            cums = [p_list[0][cand]]
+            for p in p_list[1:]:
+                cums.append(cums[-1] + p[cand])
+            x = rng.random(len(cand)) * cums[-1]
+            choice = (x > cums[0]).astype(np.int64)
+            for c in cums[1:]:
+                choice += x > c
         # assign to a session of their host instance they are free for, then seats; each
         # candidate's [instance, time-use class] cell is looked up in resident order, then
         # put in order of arrival
         order = rng.permutation(len(cand))
         seats = np.array([s.seats for s in sessions], dtype=np.int64)
         tu = r.time_use
-        arriving, choice = cand[order], choice[order]
+        arriving = cand[order]
+        if choice is not None:
+            choice = choice[order]
         attendees, hosts_of = [], []
         for ci, k in enumerate(k_list):
-            cell = self._instance_tu(k, tu)[cand][order]
+            cell = self._instance_tu(k, tu)[arriving]
             mine = arriving
-            if len(k_list) > 1:
+            if choice is not None:
                 chose = choice == ci
                 cell, mine = cell[chose], mine[chose]
-            got = self._seat(k, mine, cell, host, sess_free, seats, rng)
+            got = self._seat(k, mine, cell, ours[ci], host, free, seats, rng)
             if got is not None:
                 attendees.append(got[0])
                 hosts_of.append(got[1])
         if not attendees:
             return None
-        who = np.concatenate(attendees)
-        sess = np.concatenate(hosts_of)
+        who = attendees[0] if len(attendees) == 1 else np.concatenate(attendees)
+        sess = hosts_of[0] if len(hosts_of) == 1 else np.concatenate(hosts_of)
         met = self._attend(day, kind, who, sess, sessions, slots, intake)
         return who, met
 
-    def _free_at(self, wd: int, sessions: list[Session]) -> np.ndarray:
-        """[session, time-use class]: free at any hour of the session."""
+    def _free_at(self, wd: int, sessions: list[Session]) -> list[tuple[bool, bool, bool]]:
+        """For each session, by time-use class: free at any hour of it."""
         cache = self._free_cache
         rows = []
         for s in sessions:
             key = (wd, s.hour, s.duration_h)
             row = cache.get(key)
             if row is None:
-                row = cache[key] = free_during(self.free, slice(None), wd, s.hour, s.duration_h)
+                got = free_during(self.free, slice(None), wd, s.hour, s.duration_h)
+                row = cache[key] = tuple(bool(x) for x in got)
             rows.append(row)
-        return np.array(rows, dtype=bool).reshape(len(sessions), 3)
+        return rows
 
-    def _chances(self, kind, k_list, host, sess_free, base) -> list[np.ndarray]:
+    @staticmethod
+    def _cells(k, ours, host, free) -> list[list[int]]:
+        """For each [instance, time-use class] cell of host kind ``k`` (flat), the sessions
+        ``ours`` (ascending) of its instance that the class is free for, in order."""
+        cells: list[list[int]] = [[] for _ in range(k.n_instances * 3)]
+        lo = k.first_node
+        for si in ours:
+            at = (host[si] - lo) * 3
+            for c, ok in enumerate(free[si]):
+                if ok:
+                    cells[at + c].append(si)
+        return cells
+
+    def _chances(self, kind, k_list, ours, host, free, base) -> list[np.ndarray]:
         """For each host kind, each resident's chance to go to one of its sessions today:
         logistic in ``base`` + the session kind's base logit and points + walking distance
         if free for a session of their instance of it, else 0."""
         beh, tu = self.beh, self.w.residents.time_use
         extra = np.float32(beh.base_logit[kind] + beh.points * (self.points_per[kind] > 0))
-        neg = np.negative(base + extra)
+        neg = np.add(base, extra)
+        np.negative(neg, out=neg)
         p_list = []
-        for k in k_list:
-            # which instances hold a session each time-use class is free for
-            mine = (host >= k.first_node) & (host < k.first_node + k.n_instances)
-            avail = np.zeros((k.n_instances, 3), dtype=bool)
-            np.logical_or.at(avail, host[mine] - k.first_node, sess_free[mine])
+        for k, o in zip(k_list, ours, strict=True):
+            # which [instance, time-use class] cells hold a session the class is free for
+            lo = k.first_node
+            avail = {(host[si] - lo) * 3 + c for si in o for c, ok in enumerate(free[si]) if ok}
             # 1 / (1 + e^−logit), in place; −logit = −(base + extra) − distance
             p = np.subtract(neg, self.dist_logit[k.key])
             np.exp(p, out=p)
             p += 1.0
             np.divide(1.0, p, out=p)
-            if not avail.all():  # 0 if not free for a session of their instance
-                p *= avail.ravel().take(self._instance_tu(k, tu))
+            if len(avail) < k.n_instances * 3:  # 0 if not free for a session of their instance
+                p *= self._avail_mask(k, frozenset(avail), tu)
             p_list.append(p)
         return p_list
+
+    def _avail_mask(self, k, avail: frozenset, tu) -> np.ndarray:
+        """Whether each resident's [instance, time-use class] cell of kind ``k`` is among
+        ``avail``; kept for a kind of one instance, whose patterns (at most 7 short of all
+        three classes) recur day after day, so a day repeating one costs no pass over the
+        residents (with more instances patterns seldom recur: made each time)."""
+        key = (k.key, avail)
+        mask = self._masks.get(key)
+        if mask is None:
+            flat = np.zeros(k.n_instances * 3, dtype=bool)
+            flat[list(avail)] = True
+            mask = flat.take(self._instance_tu(k, tu))
+            if k.n_instances == 1:
+                self._masks[key] = mask
+        return mask
 
     def _instance_tu(self, k, tu) -> np.ndarray:
         """Each resident's cell of an [instance, time-use class] table of kind ``k``."""
@@ -528,11 +628,12 @@ class Sessions(Module):
             flat = self._flat_cache[k.key] = k.resident_instance.astype(np.intp) * 3 + tu
         return flat
 
-    def _seat(self, k, mine, cell, host, sess_free, seats, rng):
+    def _seat(self, k, mine, cell, ours, host, free, seats, rng):
         """Candidates ``mine`` (in order of arrival; ``cell``: their [instance, time-use
         class] cells, ``_instance_tu``) for host kind ``k`` pick a session of their instance
-        they are free for; by session, the first ``seats`` to arrive get in.
-        Returns attendees and their sessions (by session, then arrival), or None.
+        they are free for; by session, the first ``seats`` to arrive get in.  ``ours``: the
+        kind's sessions (ascending).  Returns attendees and their sessions (by session,
+        then arrival), or None.
 
         Draws: one uniform per candidate whose instance holds a session, by instance in
         ascending order, candidates in order of arrival.  Sessions are listed host by host
@@ -540,32 +641,30 @@ class Sessions(Module):
         if not len(mine):
             return None
         n_inst = k.n_instances
-        # the kind's sessions (ascending, so by instance); for each [instance, time-use
-        # class] cell, the sessions it is free for: table[cell, p] is the (p+1)-th of them,
-        # -1 past the last
-        ours = np.flatnonzero((host >= k.first_node) & (host < k.first_node + n_inst))
-        s_inst = host[ours] - k.first_node
-        held = np.bincount(s_inst, minlength=n_inst)
-        width = int(held.max()) + 1
-        table = np.full((n_inst * 3, width), -1, dtype=np.int64)
-        count = np.zeros(n_inst * 3, dtype=np.int64)
-        for c in range(3):
-            free = sess_free[ours, c]
-            si, i = ours[free], s_inst[free]
-            table[i * 3 + c, np.arange(len(i)) - np.searchsorted(i, i, side="left")] = si
-            count[c::3] = np.bincount(i, minlength=n_inst)
-        inst = cell // 3
+        if len(ours) == 1:
+            return self._seat_one(k, mine, cell, ours[0], host, free, seats, rng)
+        # for each [instance, time-use class] cell, the sessions it is free for:
+        # table[cell, p] is the (p+1)-th of them, -1 past the last
+        cells = self._cells(k, ours, host, free)
+        held = [0] * n_inst
+        for si in ours:
+            held[host[si] - k.first_node] += 1
+        width = max(held) + 1
+        table = np.array([c + [-1] * (width - len(c)) for c in cells], dtype=np.int64)
+        count = np.array([len(c) for c in cells], dtype=np.int64)
         # each candidate's draw, taken by instance (ascending), then in order of arrival
-        u = np.zeros(len(mine))
         if n_inst == 1:
-            u[:] = rng.random(len(mine))
+            u = rng.random(len(mine))
         else:
+            u = np.zeros(len(mine))
+            inst = cell // 3
             by_inst = _stable_order(inst, n_inst)
-            if not held.all():  # no draw where the instance holds no session
-                by_inst = by_inst[held[inst[by_inst]] > 0]
+            if not all(held):  # no draw where the instance holds no session
+                by_inst = by_inst[np.array(held)[inst[by_inst]] > 0]
             u[by_inst] = rng.random(len(by_inst))
         pick = (u * count[cell]).astype(np.int64)
-        sess = table[cell, np.minimum(pick, width - 1)]
+        np.minimum(pick, width - 1, out=pick)
+        sess = table[cell, pick]
         rows = np.flatnonzero(sess >= 0)
         if not len(rows):
             return None
@@ -578,15 +677,39 @@ class Sessions(Module):
             return None
         return mine[rows[keep]], j[keep]
 
+    @staticmethod
+    def _seat_one(k, mine, cell, si, host, free, seats, rng):
+        """``_seat`` when the kind holds one session today (``si``): the same draws (one per
+        candidate of its instance; with one session to pick, their values choose nothing),
+        then its first ``seats`` candidates in order of arrival whose class is free for it."""
+        at = (host[si] - k.first_node) * 3
+        if k.n_instances == 1:
+            rng.random(len(mine))
+        else:
+            rng.random(int(np.count_nonzero(cell // 3 == at // 3)))
+        ok = np.zeros(k.n_instances * 3, dtype=bool)
+        for c, f in enumerate(free[si]):
+            ok[at + c] = f
+        rows = np.flatnonzero(ok[cell])[: int(seats[si])]
+        if not len(rows):
+            return None
+        return mine[rows], np.full(len(rows), si, dtype=np.int64)
+
     def _attend(self, day, kind, who, sess, sessions, slots, intake) -> np.ndarray:
         """Record attendance; returns the wishes for an activity it met."""
         r = self.w.residents
         self.attendance[kind] += len(who)
-        r.last_day[kind][who] = day
+        self._last[kind].set(who, day)  # writes r.last_day[kind]
+        if kind in ONGOING:
+            self._last_ongoing.set(who, day)
+        if kind in ("deliberation", "election"):
+            self._last_civic.set(who, day)
         self._recent = None
-        t_att = day * 24.0 + np.array([s.hour for s in sessions], dtype=float)[sess]
-        t_att = t_att + ARRIVE_AFTER_H
-        host_node = np.array([s.host.node for s in sessions])[sess]
+        collects = any(s.collects_needs for s in sessions)  # some of them collect needs
+        if kind == "volunteering" or collects:
+            host_node = np.array([s.host.node for s in sessions])[sess]
+        if kind == "activity" or collects:  # when attendees are met: (day·24 + hour) + ½ h
+            t_att = np.array([day * 24.0 + s.hour + ARRIVE_AFTER_H for s in sessions])[sess]
         if kind == "volunteering":
             r.member_of[who] = host_node
             for si in np.unique(sess):
@@ -602,17 +725,17 @@ class Sessions(Module):
         if kind == "activity":
             met = self._meet_activity_wishes(who, t_att)
         # sessions that collect needs: attendees' pending needs reach the host
-        collects = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
-        if collects.any():
+        if collects:
+            at = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
+            collects = bool(at.any())
+        if collects:
             # how many came to each meeting, at full size (a council decides with a quorum);
             # only meetings decide
             size = np.zeros(len(sess))
             if kind == "deliberation":
                 scale = np.array([max(s.host.scale, 1e-9) for s in sessions])
                 size = (np.bincount(sess, minlength=len(sessions)) / scale)[sess]
-            self._collect(
-                who[collects], t_att[collects], host_node[collects], size[collects], intake
-            )
+            self._collect(who[at], t_att[at], host_node[at], size[at], intake)
         return met
 
     def _meet_activity_wishes(self, who, t_att) -> np.ndarray:
@@ -623,7 +746,7 @@ class Sessions(Module):
         )
         if not len(ids):
             return np.empty(0, dtype=np.int64)
-        t = self._by_resident(who, t_att, np.inf)[nd.resident[ids]]
+        t = self._by_resident(who, t_att, np.inf, nd.resident[ids])
         # met by a session after the wish arose (and after it was voiced, if it was)
         floor = np.where(nd.reports[ids] > 0, nd.t_reported[ids], nd.t_arose[ids])
         hit = np.isfinite(t) & (t >= floor)
@@ -640,21 +763,29 @@ class Sessions(Module):
         if not len(ids):
             return
         res = nd.resident[ids]
-        t = self._by_resident(who, t_att, np.inf)[res]
+        t = self._by_resident(who, t_att, np.inf, res)
         hit = np.isfinite(t) & (nd.t_ready[ids] <= t)
         if hit.any():
-            node = self._by_resident(who, host_nodes, -1)[res[hit]]
-            size = self._by_resident(who, meeting_size, 0.0)[res[hit]]
+            node = self._by_resident(who, host_nodes, -1, res[hit])
+            size = self._by_resident(who, meeting_size, 0.0, res[hit])
             # a council settles what it can at the meeting (``Deliberation``), the rest
             # goes into the structure
             rest = self.services["deliberate"](Reports(ids[hit], t[hit], node, DISCOVERED), size)
             self.invite(0, intake(rest))
 
-    def _by_resident(self, who: np.ndarray, values: np.ndarray, fill) -> np.ndarray:
-        """A per-resident array: ``values`` for today's attendees ``who``, ``fill`` for the rest."""
-        out = np.full(self.w.residents.n, fill, dtype=np.asarray(values).dtype)
+    def _by_resident(self, who, values, fill, at) -> np.ndarray:
+        """``values`` of today's attendees ``who`` looked up for residents ``at`` (``fill``
+        for residents not among them), through a per-resident array kept at ``fill`` (so
+        each look-up costs its attendees, not a pass over the residents)."""
+        values = np.asarray(values)
+        key = (values.dtype.str, fill)
+        out = self._scratch.get(key)
+        if out is None:
+            out = self._scratch[key] = np.full(self.w.residents.n, fill, dtype=values.dtype)
         out[who] = values
-        return out
+        got = out[at]
+        out[who] = fill
+        return got
 
     def unspent_hours(self) -> np.ndarray:
         """By institution node, the spare staff-hours given to its own activities and
@@ -668,10 +799,7 @@ class Sessions(Module):
         someone takes part again; do not modify it)."""
         if self._recent is not None and self._recent[0] == day:
             return self._recent[1]
-        r = self.w.residents
-        out = np.zeros(r.n, dtype=bool)
-        for k in ONGOING:
-            out |= r.last_day[k] >= day - (RECENT_DAYS - 1)
+        out = self._last_ongoing.last >= day - (RECENT_DAYS - 1)
         self._recent = (day, out)
         return out
 
@@ -697,24 +825,12 @@ class Sessions(Module):
     # ------------------------------------------------------------------ outcomes
     def daily(self, day: int) -> dict[str, float | None]:
         """``report``'s participation shares over everyone, counted."""
-        r = self.w.residents
-        n = r.n
-        if self._adults is None:
-            self._adults = int(np.count_nonzero(r.age_group != CHILD))
-        out = {}
-        anyp = np.zeros(n, dtype=bool)
-        for k in KINDS:
-            got = r.last_day[k] >= day - (RECENT_DAYS - 1)
-            if k in ONGOING:
-                anyp |= got
-            out[f"participation_{k}"] = np.count_nonzero(got) / n
-        out["participation_rate"] = np.count_nonzero(anyp) / n
-        civic = (r.last_day["deliberation"] >= day - (CIVIC_DAYS - 1)) | (
-            r.last_day["election"] >= day - (CIVIC_DAYS - 1)
-        )
-        civic &= r.age_group != CHILD
+        n = self.w.residents.n
+        first = day - (RECENT_DAYS - 1)
+        out = {f"participation_{k}": self._last[k].since(first) / n for k in KINDS}
+        out["participation_rate"] = self._last_ongoing.since(first) / n
         out["participation_civic_year"] = (
-            np.count_nonzero(civic) / self._adults if self._adults else None
+            self._last_civic.since(day - (CIVIC_DAYS - 1)) / self._adults if self._adults else None
         )
         return out
 
