@@ -367,6 +367,7 @@ def _write_run(out: Path, run: RunSpec, files: dict[str, bytes], report, bar) ->
         recorded = store.record_failure(out, run, why)
         report.failed.append(run.partition)
         if e.errno in store.NO_ROOM:
+            store.remove_inflight(out)
             raise store.OutputError(
                 f"--out {out}: {why}; {report.skipped + report.ran} of {report.planned} runs "
                 "finished and kept: make room and run the same command again"

@@ -430,7 +430,7 @@ def _check_record(d: Path) -> str | None:
         if not _regular(p):
             return f"{p}: missing"
         if _sha256(p) != want:
-            return f"{p}: damaged (its content is not what was written: sha256 differs)"
+            return f"{p}: damaged (its sha256 is not the one written in {RUN_RECORD})"
     return None
 
 
