@@ -25,7 +25,6 @@ from govsim.cli import main
 from govsim.experiments import batch
 from govsim.experiments.experiment import compare_experiment
 from govsim.results import store
-from govsim.results.atomic import remove_leftovers
 from govsim.results.reading import Results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +67,6 @@ def test_force_removes_only_run_directories_govsim_made(tmp_path, capsys):
     out = tmp_path / "proj"
     assert main(compare(out)) == 0
     [old_run] = run_dirs(out)
-    assert store.is_run_dir(old_run)  # each run carries govsim's mark
     # the user's own data under runs/, four levels down like a run, and a look-alike of a
     # run's place that govsim did not make (no mark, not in the manifest)
     raw = out / "runs" / "2024" / "may" / "exp1" / "raw"
@@ -89,6 +87,7 @@ def test_force_removes_only_run_directories_govsim_made(tmp_path, capsys):
     assert res.days == 2 and res.finished
     # the old run was replaced by the new one (the same place, another configuration)
     assert json.loads((old_run / "summary.json").read_text(encoding="utf-8"))["days"] == 2
+    assert store.is_run_dir(old_run)  # each run carries govsim's mark
 
 
 def test_a_run_of_an_earlier_version_is_removed_when_its_manifest_lists_it(tmp_path):
@@ -257,6 +256,8 @@ def test_atomic_writes_name_their_process_and_leftovers_are_removed(tmp_path):
     for name in stale + kept:
         (tmp_path / name).write_text("x", encoding="utf-8")
     (tmp_path / f".link.{dead}.abcdefgh.tmp").symlink_to(tmp_path / "notes.tmp")
+    from govsim.results.atomic import remove_leftovers
+
     removed = remove_leftovers(tmp_path)
     assert sorted(p.name for p in removed) == sorted(stale)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
@@ -351,7 +352,7 @@ def test_a_bit_flipped_run_is_redone_by_the_batch_and_named_by_the_reader(tmp_pa
     assert Results.load(out).unfinished == []
 
 
-@pytest.mark.parametrize("name", ["daily.parquet", "summary.json", store.RUN_RECORD])
+@pytest.mark.parametrize("name", ["daily.parquet", "summary.json", ".govsim-run.json"])
 def test_report_names_the_run_and_the_damaged_file_in_one_line(tmp_path, capsys, name):
     out = tmp_path / "one"
     assert main(["run", "baseline", *SMALL[:4], "--out", str(out)]) == 0
