@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import rerecord
 
 from govsim import cli
 from govsim.config.reading import ScenarioError
@@ -424,10 +425,7 @@ def test_results_reject_truncated_and_foreign_files(tmp_path):
     s = json.loads((stray / "summary.json").read_text(encoding="utf-8"))
     s["settings"]["replicate"] = 9
     (stray / "summary.json").write_text(json.dumps(s), encoding="utf-8")
-    # an edited file no longer matches the run's content record: make the record match, so
-    # the stray is whole in every other respect
-    files = {f.name: f.read_bytes() for f in stray.iterdir() if f.name != store.RUN_RECORD}
-    (stray / store.RUN_RECORD).write_bytes(store.content_record(files))
+    rerecord(stray)  # edited on purpose: whole in every other respect
     assert store.check_run_dir(stray) is None  # whole, so only the manifest keeps it out
     res = Results.load(out)
     assert [r.replicate for r in res.runs["baseline"]] == [0, 1]
