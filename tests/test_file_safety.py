@@ -365,6 +365,16 @@ def test_report_names_the_run_and_the_damaged_file_in_one_line(tmp_path, capsys,
     assert not (out / "report_en.html").exists() and not (out / "figures").exists()
 
 
+def test_a_damaged_reference_run_is_named_in_the_reports_one_line(tmp_path, capsys):
+    out = tmp_path / "b"
+    batch.run_batch(tiny(), out, progress=False)
+    [d] = run_dirs(out)
+    flip(d / "daily.parquet")
+    assert main(["report", str(out)]) == 2
+    err = one_error_line(capsys)
+    assert f"{d / 'daily.parquet'}: damaged" in err and "ArrowInvalid" not in err
+
+
 def test_a_damaged_run_in_a_batch_is_one_warning_line_in_the_report(tmp_path, capsys, monkeypatch):
     import govsim.presentation.report as report
 
