@@ -10,7 +10,8 @@ only: nothing in a file can run code).  Four conventions on top of plain TOML:
   returns plain values and a flat mapping from each dotted key (``institutions.rc.staff``)
   to its source.
 - **Inheritance.** ``extends = "baseline"`` starts from another file — a name looked up
-  beside the extending file, then among the built-in files — and the file lists what
+  beside the extending file (a relative path without ``..``, not leaving its directory by a
+  link), then among the built-in files — and the file lists what
   differs.  Tables merge key by key down to the fields of a section (``[layout]``,
   ``[routing]``, ``[behaviour]`` …), of each institution (``[institutions.<key>]``) and of
   each schedule; a field's value — even a table such as ``authority`` or a list such as
