@@ -468,8 +468,8 @@ def build_report(
 
         read_claims(robustness)
     fig_dir = out.parent / "figures"
-    for d in (out.parent, fig_dir):  # what a killed report left half-written
-        remove_leftovers(d)
+    remove_leftovers(out.parent, [out.name])  # what a killed report left half-written
+    remove_leftovers(fig_dir)
     saved = save_figures(res, fig_dir, lang, dpi=dpi)
     figures = []
     for name, png, _svg in saved:

@@ -72,12 +72,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(directory: Path) -> list[Path]:
+def remove_leftovers(directory: Path, names=None) -> list[Path]:
     """Remove the temporary files ``atomic_write`` left in ``directory`` when its process
     was killed (its process is gone; or written by an earlier version, which named no
-    process): regular files only, never a link or a directory.  Returns what it removed."""
+    process): regular files only, never a link or a directory; in a directory that is not
+    govsim's own (where a report is written, say), only those of the files ``names``.
+    Returns what it removed."""
     import stat
 
+    names = None if names is None else {n[:100] for n in names}
     removed = []
     try:
         entries = list(os.scandir(directory))
@@ -86,6 +89,8 @@ def remove_leftovers(directory: Path) -> list[Path]:
     for e in entries:
         m = LEFTOVER.fullmatch(e.name)
         if m is None or not stat.S_ISREG(e.stat(follow_symlinks=False).st_mode):
+            continue
+        if names is not None and m.group("name") not in names:
             continue
         pid = m.group("pid")
         if pid is not None and (int(pid) == os.getpid() or _alive(int(pid))):
