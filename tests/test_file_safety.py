@@ -440,6 +440,21 @@ def test_a_full_disk_stops_the_batch_in_one_line_and_keeps_finished_runs(
     assert not list((out / "failures").glob("*.json"))
 
 
+def test_a_full_disk_while_the_tables_are_written_is_one_line(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "b"
+
+    def full(out, runs, meta):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "runs.csv"))
+
+    monkeypatch.setattr(batch, "write_tables", full)
+    assert main(compare(out)) == 2
+    err = one_error_line(capsys)
+    assert f"{out / 'runs.csv'}" in err and "No space left" in err and "1 of 1 runs" in err
+    monkeypatch.undo()
+    assert main(compare(out)) == 0  # the run is kept, the tables written now
+    assert "0 run now" in capsys.readouterr().out and (out / "runs.csv").exists()
+
+
 def test_a_name_too_long_fails_its_run_and_the_batch_goes_on(tmp_path, capsys, monkeypatch):
     out = tmp_path / "b"
     fail_writes_into_inflight(monkeypatch, errno.ENAMETOOLONG, after=0, only="rep=0")

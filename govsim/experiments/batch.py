@@ -415,11 +415,16 @@ def _run_locked(exp, out, runs, workers, executor, scheduler, force, progress) -
                     if status == "ok":
                         _write_run(out, run, payload, report, bar)
                     else:
-                        store.record_failure(out, run, payload)
+                        recorded = store.record_failure(out, run, payload)
                         report.failed.append(run.partition)
+                        where = store.failure_path(out, run.partition)
                         bar.write(
-                            f"govsim: run {run.partition} failed; traceback in "
-                            f"{store.failure_path(out, run.partition)}",
+                            f"govsim: run {run.partition} failed; "
+                            + (
+                                f"traceback in {where}"
+                                if recorded
+                                else f"its traceback could not be written ({where})"
+                            ),
                             file=sys.stderr,
                         )
                     bar.update(1)
