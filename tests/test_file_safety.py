@@ -217,6 +217,46 @@ def test_calibrate_apply_under_a_file_size_limit_leaves_the_file_whole(tmp_path)
     assert copy.read_bytes() != before
 
 
+def test_calibrate_apply_under_a_file_size_limit_leaves_the_shipped_file_whole(tmp_path):
+    """The command itself, on the shipped file (restored whatever happens)."""
+    from govsim.config.reading import CALIBRATED
+
+    before = CALIBRATED.read_bytes()
+    code = f"""
+    import sys
+    from govsim import cli
+    from govsim.config.reading import read_spec, SCENARIO_DIR, CALIBRATED
+    from govsim.experiments import calibrate as cal
+
+    data, _ = read_spec(CALIBRATED, SCENARIO_DIR)
+    rc = data["baseline"]["institutions"]
+    prof = data["urban"]
+    fit = cal.Fit(
+        admin_hours_per_task=prof["workload"]["admin_hours_per_task"] * 1.5,
+        election_logit=prof["behaviour"]["base_logit"]["election"] * 1.5,
+        founding_per_1k_active_year=prof["organisations"]["founding_per_1k_active_year"] * 1.5,
+        time_values={{
+            f"institutions.{{k}}.{{p}}": v * 1.5 for k, t in rc.items() for p, v in t.items()
+        }},
+        settings={{"scenario": "baseline", "population": "urban"}},
+    )
+    cal.calibrate = lambda **kw: fit  # the fit itself is not what is tested
+    cal.report_markdown = lambda fit: "report\\n"
+    sys.exit(cli.main(["calibrate", "--apply", "--report", {str(tmp_path / "c.md")!r}]))
+    """
+    try:
+        r = limited(code, len(before) // 2, tmp_path)
+        after = CALIBRATED.read_bytes()
+        leftovers = [p for p in CALIBRATED.parent.iterdir() if p.name.endswith(".tmp")]
+    finally:
+        CALIBRATED.write_bytes(before)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    [line] = [x for x in r.stderr.splitlines() if x.startswith("govsim")]
+    assert line == f"govsim: error: [Errno 27] File too large: '{CALIBRATED}'"
+    assert after == before and leftovers == []
+
+
 def test_calibrate_apply_that_cannot_write_is_one_line(tmp_path, capsys, monkeypatch):
     import govsim.experiments.calibrate as cal
 
