@@ -13,6 +13,7 @@ import errno
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import textwrap
@@ -551,6 +552,30 @@ def test_leftovers_of_a_killed_batch_are_removed_at_the_next_start(tmp_path):
     assert rep.skipped == 1 and rep.ran == 0
     assert not any(p.exists() for p in left) and not (out / store.INFLIGHT).exists()
     assert (out / "notes.tmp").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_table_write_killed_with_sigkill_leaves_a_leftover_the_next_start_removes(tmp_path):
+    out = tmp_path / "b"
+    batch.run_batch(tiny(), out, progress=False)
+    tables = (out / "runs.csv").read_bytes()
+    code = f"""
+    import os, signal
+    from pathlib import Path
+    from govsim.results.atomic import atomic_write
+
+    def killed(tmp):
+        tmp.write_text("half a table", encoding="utf-8")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    atomic_write(Path({str(out / "runs.csv")!r}), killed)
+    """
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=False)
+    assert r.returncode == -signal.SIGKILL
+    [left] = out.glob(".runs.csv.*.tmp")
+    assert (out / "runs.csv").read_bytes() == tables  # the old table, whole
+    rep = batch.run_batch(tiny(), out, progress=False)
+    assert rep.skipped == 1 and not left.exists()
+    assert (out / "runs.csv").read_bytes() == tables
 
 
 def test_leftovers_of_a_killed_report_are_removed_when_the_next_starts(tmp_path, monkeypatch):
