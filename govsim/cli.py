@@ -108,6 +108,7 @@ def _run_command(sub) -> None:
         "--population", default=None, help="population profile (default: the scenario's own)"
     )
     r.add_argument("--out", type=Path, required=True)
+    r.add_argument("--force", action="store_true", help="replace a run already in --out")
     _lang(r)
     r.set_defaults(handler=cmd_run)
 
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ScenarioError, OutputError, ResultsError, FileNotFoundError) as e:
+    except (ScenarioError, OutputError, ResultsError, OSError) as e:  # a full disk, too
         print(f"govsim: error: {e}", file=sys.stderr)
         return 2
     except BatchInterrupted as e:
@@ -314,12 +315,19 @@ def cmd_list(args=None) -> int:
 
 def cmd_run(args) -> int:
     from govsim.core.model import GovernanceModel
-    from govsim.results.run_files import write_run
+    from govsim.results.store import run_out
 
     sc = load_scenario(args.scenario)
     model = GovernanceModel(
         sc, residents=args.residents, seed=args.seed, population=args.population
     )
+    with run_out(args.out, args.force):  # before the simulation; held till it is written
+        return _run_one(args, sc, model)
+
+
+def _run_one(args, sc, model) -> int:
+    from govsim.results.run_files import write_run
+
     with tqdm(total=args.days, desc=f"{sc.key}", unit="day", file=sys.stderr, disable=None) as bar:
         model.run(args.days, progress=bar.update)
     settings = {

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import rerecord
 
 from govsim import ScenarioError, load_population, load_scenario
 from govsim.cli import main
@@ -443,6 +444,7 @@ def altered(one_run: Path, tmp_path: Path, summary=None, scenario=None) -> Path:
             data = json.loads((d / name).read_text(encoding="utf-8"))
             change(data)
             (d / name).write_text(json.dumps(data), encoding="utf-8")
+    rerecord(d)
     return d
 
 

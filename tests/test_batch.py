@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import rerecord
 
 from govsim import cli
 from govsim.config.reading import ScenarioError
@@ -424,6 +425,7 @@ def test_results_reject_truncated_and_foreign_files(tmp_path):
     s = json.loads((stray / "summary.json").read_text(encoding="utf-8"))
     s["settings"]["replicate"] = 9
     (stray / "summary.json").write_text(json.dumps(s), encoding="utf-8")
+    rerecord(stray)  # edited on purpose: whole in every other respect
     assert store.check_run_dir(stray) is None  # whole, so only the manifest keeps it out
     res = Results.load(out)
     assert [r.replicate for r in res.runs["baseline"]] == [0, 1]
@@ -432,7 +434,8 @@ def test_results_reject_truncated_and_foreign_files(tmp_path):
     sj = run / "summary.json"
     sj.write_text(sj.read_text(encoding="utf-8")[:40], encoding="utf-8")
     res = Results.load(out)
-    assert any("unreadable" in u for u in res.unfinished)
+    # (the content record finds it first: the summary is not the file written)
+    assert any("summary.json: damaged" in u for u in res.unfinished)
     # (small() runs chengdong on the urban profile, not its declared Xining one: @urban)
     assert [r.replicate for r in res.runs["chengdong@urban"]] == [1]
     # without the reference's runs nothing can be compared: one line saying so

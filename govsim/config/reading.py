@@ -10,7 +10,8 @@ only: nothing in a file can run code).  Four conventions on top of plain TOML:
   returns plain values and a flat mapping from each dotted key (``institutions.rc.staff``)
   to its source.
 - **Inheritance.** ``extends = "baseline"`` starts from another file — a name looked up
-  beside the extending file, then among the built-in files — and the file lists what
+  beside the extending file (a relative path without ``..``, not leaving its directory by a
+  link), then among the built-in files — and the file lists what
   differs.  Tables merge key by key down to the fields of a section (``[layout]``,
   ``[routing]``, ``[behaviour]`` …), of each institution (``[institutions.<key>]``) and of
   each schedule; a field's value — even a table such as ``authority`` or a list such as
@@ -426,15 +427,43 @@ class _Reading:
         return value, {k[len(target) :]: s for k, s in own.items()}
 
 
+def leaves_directory(value: str) -> bool:
+    """Whether a path a FILE gives (``extends``, ``scenario.population``) could name a file
+    outside the directories it may: absolute, with a drive, or with ``..``.  Only the
+    command line names files anywhere."""
+    windows = PureWindowsPath(value)
+    return (
+        PurePosixPath(value).is_absolute()
+        or windows.is_absolute()
+        or bool(windows.drive)
+        or ".." in windows.parts
+    )
+
+
 def _find(name: str, path: Path, builtin_dir: Path) -> Path:
-    for cand in (
-        path.parent / name,
-        path.parent / f"{name}.toml",
-        Path(builtin_dir) / f"{name}.toml",
+    """The file ``extends = name`` in ``path`` names: beside ``path`` (a name, or a relative
+    path without ``..``) or a built-in one; never a file elsewhere, nor one a link takes
+    elsewhere."""
+    known = sorted(p.stem for p in Path(builtin_dir).glob("*.toml") if p not in NOT_SCENARIOS)
+    allowed = (
+        f"the name of a built-in file ({', '.join(known)}) or a relative path to a .toml file "
+        "beside this one"
+    )
+    if leaves_directory(name):
+        raise ScenarioError(
+            path, "extends", f"{name!r} is not allowed in a file; must be {allowed}"
+        )
+    for base, cand in (
+        (path.parent, path.parent / name),
+        (path.parent, path.parent / f"{name}.toml"),
+        (Path(builtin_dir), Path(builtin_dir) / f"{name}.toml"),
     ):
         if cand.is_file() and cand.suffix == ".toml":
+            if not cand.resolve().is_relative_to(base.resolve()):
+                raise ScenarioError(
+                    path, "extends", f"{name!r}: {cand} links outside {base}; must be {allowed}"
+                )
             return cand
-    known = sorted(p.stem for p in Path(builtin_dir).glob("*.toml") if p not in NOT_SCENARIOS)
     raise ScenarioError(
         path,
         "extends",
@@ -508,8 +537,7 @@ def before_file(value: Any, path: Path | str) -> Path:
     )
     if not isinstance(value, str) or not value:
         raise ScenarioError(path, key, f"must be {allowed}")
-    windows = PureWindowsPath(value)
-    if PurePosixPath(value).is_absolute() or windows.is_absolute() or ".." in windows.parts:
+    if leaves_directory(value):
         raise ScenarioError(path, key, f"{value!r} is not allowed; must be {allowed}")
     name = value if value.endswith(".toml") else f"{value}.toml"
     for cand in (path.parent / name, SCENARIO_DIR / name):
@@ -535,13 +563,7 @@ def file_population(value: Any, path: Path) -> Any:
         f"a profile's name ({known}) or a relative path to a .toml file in "
         f"{POPULATION_DIR} or beside this file"
     )
-    windows = PureWindowsPath(value)
-    if (
-        PurePosixPath(value).is_absolute()
-        or windows.is_absolute()
-        or windows.drive
-        or ".." in windows.parts
-    ):
+    if leaves_directory(value):
         raise ScenarioError(path, key, f"{value!r} is not allowed in a file; must be {allowed}")
     if "/" not in value and "\\" not in value and not value.endswith(".toml"):
         if not (POPULATION_DIR / f"{value}.toml").is_file():

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -338,12 +337,49 @@ def run_batch(
         try:
             return _run_locked(exp, out, runs, workers, executor, scheduler, force, progress)
         except KeyboardInterrupt:
-            shutil.rmtree(out / store.INFLIGHT, ignore_errors=True)
-            done = sum(store.check_run(out, e) is None for e in store.manifest_runs(runs))
+            store.remove_inflight(out)
             raise BatchInterrupted(
-                f"stopped: {done} of {len(runs)} runs finished in {out}; "
+                f"stopped: {_finished(out, runs)} of {len(runs)} runs finished in {out}; "
                 "run the same command again to go on"
             ) from None
+        except OSError as e:  # the manifest or the tables cannot be written: a full disk
+            store.remove_inflight(out)
+            raise store.OutputError(
+                f"--out {out}: cannot write {e.filename or out} ({e.strerror}); "
+                f"{_finished(out, runs)} of {len(runs)} runs finished and kept: "
+                "run the same command again to go on"
+            ) from None
+
+
+def _finished(out: Path, runs: list[RunSpec]) -> int:
+    return sum(store.check_run(out, e) is None for e in store.manifest_runs(runs))
+
+
+def _write_run(out: Path, run: RunSpec, files: dict[str, bytes], report, bar) -> None:
+    """Write a finished run; a run that cannot be written is recorded as failed (if even
+    that can be written) in one line, and when no other run could be written either (a full
+    disk, a file-size limit) the batch stops: ``store.OutputError``, finished runs kept."""
+    try:
+        store.write_run_dir(out, run.partition, files)
+    except OSError as e:
+        where = e.filename or out / "runs" / run.partition
+        why = f"cannot write run {run.partition}: {where}: {e.strerror}"
+        recorded = store.record_failure(out, run, why)
+        report.failed.append(run.partition)
+        if e.errno in store.NO_ROOM:
+            store.remove_inflight(out)
+            raise store.OutputError(
+                f"--out {out}: {why}; {report.skipped + report.ran} of {report.planned} runs "
+                "finished and kept: make room and run the same command again"
+            ) from None
+        bar.write(
+            f"govsim: {why}"
+            + (f" (recorded in {store.failure_path(out, run.partition)})" if recorded else ""),
+            file=sys.stderr,
+        )
+        return
+    store.clear_failure(out, run.partition)
+    report.ran += 1
 
 
 def _run_locked(exp, out, runs, workers, executor, scheduler, force, progress) -> BatchReport:
@@ -377,21 +413,24 @@ def _run_locked(exp, out, runs, workers, executor, scheduler, force, progress) -
             try:
                 for run, (status, payload) in pool.results(todo, commit):
                     if status == "ok":
-                        store.write_run_dir(out, run.partition, payload)
-                        store.clear_failure(out, run.partition)
-                        report.ran += 1
+                        _write_run(out, run, payload, report, bar)
                     else:
-                        store.record_failure(out, run, payload)
+                        recorded = store.record_failure(out, run, payload)
                         report.failed.append(run.partition)
+                        where = store.failure_path(out, run.partition)
                         bar.write(
-                            f"govsim: run {run.partition} failed; traceback in "
-                            f"{store.failure_path(out, run.partition)}",
+                            f"govsim: run {run.partition} failed; "
+                            + (
+                                f"traceback in {where}"
+                                if recorded
+                                else f"its traceback could not be written ({where})"
+                            ),
                             file=sys.stderr,
                         )
                     bar.update(1)
             finally:
                 bar.close()
-        shutil.rmtree(out / store.INFLIGHT, ignore_errors=True)
+        store.remove_inflight(out)
         if report.complete:
             write_tables(out, runs, m["comparison"])
         return report

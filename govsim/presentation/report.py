@@ -33,7 +33,7 @@ from govsim.presentation.text import (
     shown,
     shown_unit,
 )
-from govsim.results.atomic import atomic_write
+from govsim.results.atomic import atomic_write, remove_leftovers
 from govsim.results.reading import Results, ResultsError
 from govsim.results.tables import mean_ci
 
@@ -468,6 +468,8 @@ def build_report(
 
         read_claims(robustness)
     fig_dir = out.parent / "figures"
+    remove_leftovers(out.parent, [out.name])  # what a killed report left half-written
+    remove_leftovers(fig_dir)
     saved = save_figures(res, fig_dir, lang, dpi=dpi)
     figures = []
     for name, png, _svg in saved:

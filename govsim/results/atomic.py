@@ -7,8 +7,10 @@ Used by the experiments (run outputs) and by the presentation (figures, reports)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,21 +37,73 @@ def _umask() -> int:
     return mask
 
 
+# ``.<name>.<pid>.<8 random characters>.tmp`` (the name cut to 100 characters, so a name
+# that fits fits with it); without a process id: written by earlier versions
+LEFTOVER = re.compile(r"\.(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.tmp")
+
+
 def atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)`` then move the result to ``path``.  The file gets the
     permissions an ordinary ``open`` would give it (0666 less the umask), not the 0600 of
-    ``mkstemp``."""
+    ``mkstemp``.  The temporary name carries this process's id, so a later start removes
+    what a killed writer left (``remove_leftovers``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name[:100]}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     os.close(fd)
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        if e.filename is None:  # a write that failed (a full disk): name the file it was for
+            raise OSError(e.errno, e.strerror, str(path)) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # another user's process
+        return True
+    except (ProcessLookupError, OverflowError, ValueError):  # gone, or no process's number
+        return False
+    return True
+
+
+def remove_leftovers(directory: Path, names=None) -> list[Path]:
+    """Remove the temporary files ``atomic_write`` left in ``directory`` when its process
+    was killed (its process is gone; or written by an earlier version, which named no
+    process): regular files only, never a link or a directory; in a directory that is not
+    govsim's own (where a report is written, say), only those of the files ``names``.
+    Returns what it removed."""
+    import stat
+
+    names = None if names is None else {n[:100] for n in names}
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    for e in entries:
+        m = LEFTOVER.fullmatch(e.name)
+        if m is None or not stat.S_ISREG(e.stat(follow_symlinks=False).st_mode):
+            continue
+        if names is not None and m.group("name") not in names:
+            continue
+        pid = m.group("pid")
+        if pid is not None and (int(pid) == os.getpid() or _alive(int(pid))):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(e.path)
+            removed.append(Path(e.path))
+    return removed
 
 
 def write_json(path: Path, obj) -> None:

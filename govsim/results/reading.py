@@ -182,17 +182,19 @@ class Results:
             res.runs[run.structure] = [run]
             res.order = [run.structure]
             return res
+        first_why: dict[str, str] = {}  # run key -> why its first unfinished run is
         for entry in manifest["runs"]:
             why = check_run(root, entry)
             if why is not None:
                 res.unfinished.append(f"{entry['partition']}: {why}")
+                first_why.setdefault(entry["key"], res.unfinished[-1])
                 continue
             d = root / "runs" / entry["partition"]
             res.runs.setdefault(entry["key"], []).append(Run(d, _read_summary(d / "summary.json")))
         if not res.runs:
             raise ResultsError(
-                f"{root}: none of its {len(manifest['runs'])} planned runs is finished; "
-                "run the batch again to go on"
+                f"{root}: none of its {len(manifest['runs'])} planned runs is finished "
+                f"(first: {res.unfinished[0]}); run the batch again to go on"
             )
         for runs in res.runs.values():
             runs.sort(key=lambda r: (r.replicate, r.seed))
@@ -201,8 +203,9 @@ class Results:
         res.order = listed + sorted(k for k in res.runs if k not in listed)
         ref = res.meta.get("reference")
         if ref is not None and ref not in res.runs:
+            why = f" (first: {first_why[ref]})" if ref in first_why else ""
             raise ResultsError(
-                f"{root}: none of the reference structure's runs ({ref}) is finished, so "
+                f"{root}: none of the reference structure's runs ({ref}) is finished{why}, so "
                 "nothing can be compared with it; run the batch again to go on"
             )
         return res

@@ -2,6 +2,9 @@
 ``daily.parquet``, ``needs.parquet``, ``hops.parquet``, ``scenario.json`` and
 ``catalog.json``.
 
+With them ``.govsim-run.json``, the run's content record (``store.content_record``: the
+sha256 of every file, so a damaged file is found, and govsim's mark on a directory it made).
+
 ``run_files`` makes them as bytes (in the worker that ran the model, so a batch's parent
 process writes every file and a cluster needs no shared disk); ``write_run`` writes one run
 into a directory, each file to a temporary name renamed into place
@@ -24,6 +27,7 @@ from govsim.core.measure import SETTLE_DAYS
 from govsim.core.module import channel_terms, declared
 from govsim.core.records import GROUP_CODES, HOP_EVENTS, STATUS_NAMES
 from govsim.results.atomic import atomic_write, jsonable
+from govsim.results.store import RUN_RECORD, content_record
 from govsim.version import __version__
 
 
@@ -177,7 +181,8 @@ def run_files(
     frames = {"daily": daily_frame, "needs": needs_frame, "hops": hops_frame}
     for name in outputs:
         files[f"{name}.parquet"] = _parquet_bytes(_with_columns(frames[name](model), columns))
-    files["summary.json"] = _json_bytes({**summary, "files": sorted(files)})
+    files["summary.json"] = _json_bytes({**summary, "files": sorted([*files, RUN_RECORD])})
+    files[RUN_RECORD] = content_record(files)
     return files, summary
 
 
@@ -185,8 +190,8 @@ def write_run(model, out: Path, settings: dict | None = None) -> dict:
     """Write a finished run to ``out`` (each file atomically); returns the summary."""
     out = Path(out)
     files, summary = run_files(model, settings)
-    # summary.json last: a directory with it holds a whole run
-    for name in sorted(files, key=lambda n: n == "summary.json"):
+    # summary.json, then the content record last: a directory with them holds a whole run
+    for name in sorted(files, key=lambda n: (n == RUN_RECORD, n == "summary.json")):
         data = files[name]
         atomic_write(out / name, lambda tmp, data=data: tmp.write_bytes(data))
     return summary

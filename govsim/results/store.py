@@ -12,27 +12,45 @@
     DIR/runs.csv, summary.csv, paired.csv   tables of a finished batch
 
 A run directory appears whole or not at all: its files are written into ``.inflight/`` and
-the directory is renamed into place.  A run counts as finished when its ``summary.json``
-reads, carries the planned configuration hash and lists files that are all there, and its
-tables have the rows they should (``check_run``).
+the directory is renamed into place.  Each run directory holds ``.govsim-run.json``, its
+content record (``content_record``): the sha256 of every file, written with them.  A run
+counts as finished when every file is the one written (the hashes match), its
+``summary.json`` carries the planned configuration hash and lists files that are all there,
+and its tables have the rows they should (``check_run``); a bit flipped anywhere makes it
+unfinished, so a batch redoes it and a reader names the file.
+
+Nothing govsim did not write is touched: no link in the directory is followed (a ``runs/``
+that is a link is refused), and ``--force`` removes only run directories the old manifest
+lists or that carry a content record, its own tables, manifest and failure records, never
+another directory.  Temporary files of writes a kill interrupted (``.<name>.<pid>.*.tmp``)
+and ``.inflight/`` are removed when a batch starts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import uuid
 from pathlib import Path
 
-from govsim.results.atomic import write_json
+from govsim.results.atomic import remove_leftovers, write_json
 from govsim.version import __version__
 
 MANIFEST = "manifest.json"
 INFLIGHT = ".inflight"
 TABLES = ("runs.csv", "summary.csv", "paired.csv")
+RUN_RECORD = ".govsim-run.json"  # a run's content record, and govsim's mark on its directory
+FAILURES = "failures"
+# the names a batch writes at the top of its directory: never links
+OURS = (MANIFEST, INFLIGHT, FAILURES, "runs", *TABLES)
+# writing errors after which no other run can be written either: the batch stops
+NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
 class OutputError(ValueError):
@@ -170,20 +188,125 @@ def lock(out: Path):
         f.close()
 
 
+def content_record(files: dict[str, bytes]) -> bytes:
+    """The content record of a run's ``files`` (name -> bytes): the sha256 of each (the
+    record itself aside).  Written beside them, it is govsim's mark on the directory."""
+    sums = {n: hashlib.sha256(b).hexdigest() for n, b in sorted(files.items()) if n != RUN_RECORD}
+    return json.dumps({"govsim": __version__, "sha256": sums}, indent=2).encode("utf-8")
+
+
+def _mode(p: Path) -> int:
+    """The file type of ``p`` itself (a link is not followed); 0 when there is none, or it
+    cannot be looked at (a name too long, say)."""
+    try:
+        return stat.S_IFMT(os.lstat(p).st_mode)
+    except OSError:
+        return 0
+
+
+def _regular(p: Path) -> bool:
+    return _mode(p) == stat.S_IFREG
+
+
+def _real_dir(p: Path) -> bool:
+    """``p`` is a directory, not a link to one."""
+    return _mode(p) == stat.S_IFDIR
+
+
+def is_run_dir(d: Path) -> bool:
+    """Whether govsim can prove it made ``d``: a directory (not a link) holding a content
+    record."""
+    return _real_dir(d) and _regular(Path(d) / RUN_RECORD)
+
+
+def _refuse_links(out: Path, partitions=()) -> None:
+    """One line if a name govsim writes in ``out`` (or on the way to a planned run) is a
+    symbolic link: it would write or remove through it, in a place it did not make."""
+    places = [out / n for n in OURS]
+    for part in partitions:
+        p = out / "runs"
+        for piece in Path(part).parts:
+            p = p / piece
+            places.append(p)
+    for p in dict.fromkeys(places):
+        if _mode(p) == stat.S_IFLNK:
+            raise OutputError(
+                f"--out {out}: {p.relative_to(out)} is a symbolic link; govsim follows no link "
+                "in a results directory: replace it by a directory of its own, or choose "
+                "another directory"
+            )
+
+
+def _run_dirs(runs_dir: Path) -> list[Path]:
+    """The directories four levels under ``runs/`` (where runs are), links not followed."""
+    level = [runs_dir] if _real_dir(runs_dir) else []
+    for _ in range(4):
+        level = [
+            Path(e.path) for d in level for e in os.scandir(d) if e.is_dir(follow_symlinks=False)
+        ]
+    return sorted(level)
+
+
+def _prune(d: Path, top: Path) -> None:
+    """Remove the empty directories from ``d`` up to (not including) ``top``."""
+    while d != top and top in d.parents:
+        try:
+            d.rmdir()
+        except OSError:
+            return
+        d = d.parent
+
+
+def remove_inflight(out: Path) -> None:
+    """Remove what runs being written left in ``out/.inflight`` (never through a link)."""
+    p = Path(out) / INFLIGHT
+    if _real_dir(p):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def run_out(out: Path, force: bool = False):
+    """Hold ``out`` for one run (``govsim run --out``), checked before any work: refused
+    while a batch runs there (its lock), when it holds a batch's results, or a run already
+    (unless ``force``); leftovers of interrupted writes are removed."""
+    out = Path(out)
+    check_out(out)
+    with lock(out):
+        batch = [n for n in (MANIFEST, "runs") if _mode(out / n)]
+        if batch:
+            raise OutputError(
+                f"--out {out}: holds a batch's results ({', '.join(batch)}); a run is written "
+                "into a directory of its own: choose another"
+            )
+        if not force and (_mode(out / "summary.json") or _mode(out / RUN_RECORD)):
+            raise OutputError(
+                f"--out {out}: holds a run already; choose a new directory, or add --force to "
+                "replace it"
+            )
+        remove_leftovers(out)
+        yield
+
+
 def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> None:
     """Make ``out`` ready for ``exp``: refuse a directory made by another experiment (or
     not by a batch) unless ``force``; with ``force``, remove the old batch's files (and only
     those) but keep its runs that ``exp`` plans with the same configuration hash (``keep``:
-    partition -> hash); remove leftovers of runs that were being written."""
+    partition -> hash); remove leftovers of writes a kill interrupted.
+
+    Only what govsim can prove it wrote is removed: run directories the old manifest lists
+    or that carry a content record (``is_run_dir``), its manifest, tables and failure
+    records; no link is followed, and a planned run's place that holds a directory govsim
+    did not make is refused, not replaced."""
     out = Path(out)
     check_out(out)
+    keep = keep or {}
+    _refuse_links(out, keep)
     old = None
     try:
         old = read_manifest(out)
     except OutputError:
         if not force:
             raise
-    ours = {MANIFEST, INFLIGHT, "failures", *TABLES}
     if old is not None and old["config_hash"] != exp.config_hash() and not force:
         raise OutputError(
             f"--out {out}: holds the results of another experiment "
@@ -192,34 +315,44 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
             "replace them (runs this experiment makes the same way are kept)"
         )
     if old is None and not force:
-        foreign = [
-            p.name for p in out.iterdir() if p.name in {*ours, "runs"} or p.name == "summary.json"
-        ]
+        foreign = [p.name for p in out.iterdir() if p.name in OURS or p.name == "summary.json"]
         if foreign:
             raise OutputError(
                 f"--out {out}: holds {', '.join(sorted(foreign))} but no {MANIFEST} (not made "
                 "by this version's batches); choose a new directory, or add --force to replace "
                 "them"
             )
+    listed = {e["partition"] for e in old["runs"]} if old is not None else set()
+    runs_dir = out / "runs"
     if force and (old is None or old["config_hash"] != exp.config_hash()):
-        for name in ours:
-            p = out / name
-            if p.is_dir():
-                shutil.rmtree(p)
-            elif p.exists():
-                p.unlink()
-        keep = keep or {}
-        runs_dir = out / "runs"
-        for summary in list(runs_dir.glob("*/*/*/*/summary.json")) if runs_dir.is_dir() else []:
-            d = summary.parent
+        for name in (MANIFEST, *TABLES):
+            if _regular(out / name):
+                (out / name).unlink()
+        failures = out / FAILURES
+        if _real_dir(failures):  # failure records only
+            for f in failures.glob("*.json"):
+                if _regular(f):
+                    f.unlink()
+            _prune(failures, out)
+        for d in _run_dirs(runs_dir):
             part = d.relative_to(runs_dir).as_posix()
-            if part not in keep or check_run_dir(d, keep[part]) is not None:
-                shutil.rmtree(d)
-        if runs_dir.is_dir():  # run directories without a summary are leftovers too
-            for d in runs_dir.glob("*/*/*/*"):
-                if d.is_dir() and not (d / "summary.json").exists():
-                    shutil.rmtree(d)
-    shutil.rmtree(out / INFLIGHT, ignore_errors=True)
+            if part not in listed and not is_run_dir(d):
+                continue  # not provably govsim's: left alone
+            if part in keep and check_run_dir(d, keep[part]) is None:
+                continue
+            shutil.rmtree(d)
+            _prune(d.parent, runs_dir)
+    for part in keep:  # a planned run's place: empty, or a run govsim made
+        d = runs_dir / part
+        if _mode(d) and part not in listed and not is_run_dir(d):
+            raise OutputError(
+                f"--out {out}: runs/{part} exists but govsim did not make it (no {RUN_RECORD}, "
+                f"not in {MANIFEST}); move it away, or choose another directory"
+            )
+    remove_inflight(out)
+    for d in (out, out / FAILURES):
+        if _real_dir(d):
+            remove_leftovers(d)
 
 
 def check_run(out: Path, run: dict) -> str | None:
@@ -229,27 +362,76 @@ def check_run(out: Path, run: dict) -> str | None:
 
 def check_run_dir(d: Path, config_hash: str | None = None) -> str | None:
     """None when the run directory ``d`` holds a whole run (made with ``config_hash`` when
-    given); else why not."""
-    s = Path(d) / "summary.json"
-    if not s.exists():
-        return "not run"
+    given); else why not, naming the file.  A run with a content record (all runs this
+    version writes) is whole when every file is the one written; a run of earlier versions
+    has none and is checked as they were (its files there and readable, its tables' rows)."""
+    d = Path(d)
     try:
-        summary = json.loads(s.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return f"{s}: unreadable"
-    if not isinstance(summary, dict) or "scenario" not in summary:
-        return f"{s}: not a run summary"
-    settings = summary.get("settings", {})
-    if config_hash is not None:
-        if not isinstance(settings, dict) or settings.get("config_hash") != config_hash:
-            return "made with another configuration"
-    files = summary.get("files", [])
-    if not isinstance(files, list):
-        return f"{s}: not a run summary"
-    for f in files:
-        if not isinstance(f, str) or "/" in f or not (d / f).exists():
-            return f"{d / str(f)}: missing"
-    return _check_tables(d, summary)
+        if _mode(d) == stat.S_IFLNK:
+            return f"{d}: a symbolic link, not a run directory"
+        s = d / "summary.json"
+        if not _mode(s):
+            return "not run"
+        record = d / RUN_RECORD
+        if _mode(record):  # first: a damaged file is named as damaged, whatever it holds
+            why = _check_record(d)
+            if why:
+                return why
+        try:
+            summary = json.loads(s.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return f"{s}: unreadable"
+        if not isinstance(summary, dict) or "scenario" not in summary:
+            return f"{s}: not a run summary"
+        settings = summary.get("settings", {})
+        if config_hash is not None:
+            if not isinstance(settings, dict) or settings.get("config_hash") != config_hash:
+                return "made with another configuration"
+        files = summary.get("files", [])
+        if not isinstance(files, list):
+            return f"{s}: not a run summary"
+        for f in files:
+            if not isinstance(f, str) or "/" in f or not _regular(d / f):
+                return f"{d / str(f)}: missing"
+        if RUN_RECORD in files or _mode(record):
+            sums = json.loads(record.read_text(encoding="utf-8"))["sha256"]
+            for f in {*files, "summary.json"} - {RUN_RECORD}:
+                if f not in sums:
+                    return f"{d / f}: not in the run's content record {record}"
+        return _check_tables(d, summary)
+    except OSError as e:
+        return f"{e.filename or d}: {e.strerror}"
+
+
+def _sha256(p: Path) -> str:
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _check_record(d: Path) -> str | None:
+    """None when every file the content record of ``d`` lists is there with the content
+    written; else the first that is not, and how."""
+    record = d / RUN_RECORD
+    if not _regular(record):
+        return f"{record}: not a regular file"
+    try:
+        sums = json.loads(record.read_text(encoding="utf-8")).get("sha256")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return f"{record}: unreadable"
+    if not isinstance(sums, dict) or not all(
+        isinstance(n, str) and n and "/" not in n and isinstance(h, str) for n, h in sums.items()
+    ):
+        return f"{record}: not a content record"
+    for name, want in sorted(sums.items()):
+        p = d / name
+        if not _regular(p):
+            return f"{p}: missing"
+        if _sha256(p) != want:
+            return f"{p}: damaged (its sha256 is not the one written in {RUN_RECORD})"
+    return None
 
 
 def _check_tables(d: Path, summary: dict) -> str | None:
@@ -287,33 +469,53 @@ def read_outcomes(run_dir: Path, key: str, replicate: int):
 
 
 def write_run_dir(out: Path, partition: str, files: dict[str, bytes]) -> None:
-    """Write a run's files into ``.inflight/`` and rename the directory into place
-    (replacing a run made with another configuration)."""
+    """Write a run's files (with their content record, ``run_files`` makes it) into
+    ``.inflight/`` and rename the directory into place (replacing a run made with another
+    configuration).  A write that fails (disk full, a file-size limit, a name too long)
+    leaves nothing behind and raises its ``OSError``."""
     out = Path(out)
+    if RUN_RECORD not in files:
+        files = {**files, RUN_RECORD: content_record(files)}
     tmp = out / INFLIGHT / uuid.uuid4().hex
-    tmp.mkdir(parents=True)
-    for name, data in files.items():  # created as any file is: 0666 less the umask
-        (tmp / name).write_bytes(data)
-    final = out / "runs" / partition
-    final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists():
-        trash = out / INFLIGHT / f"old-{uuid.uuid4().hex}"
-        os.replace(final, trash)
-        os.replace(tmp, final)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    try:
+        tmp.mkdir(parents=True)
+        for name, data in files.items():  # created as any file is: 0666 less the umask
+            (tmp / name).write_bytes(data)
+        final = out / "runs" / partition
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if _mode(final):
+            trash = out / INFLIGHT / f"old-{uuid.uuid4().hex}"
+            os.replace(final, trash)
+            os.replace(tmp, final)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def failure_path(out: Path, partition: str) -> Path:
-    return Path(out) / "failures" / (partition.replace("/", "__") + ".json")
+    """``failures/<partition, / as __>.json``; a name too long for a file system (over 200
+    bytes) is cut and given a hash of the whole, so the record can be written."""
+    name = partition.replace("/", "__")
+    if len(name.encode("utf-8")) > 200:
+        cut = name.encode("utf-8")[:150].decode("utf-8", errors="ignore")
+        name = f"{cut}-{hashlib.sha256(partition.encode('utf-8')).hexdigest()[:16]}"
+    return Path(out) / FAILURES / (name + ".json")
 
 
-def record_failure(out: Path, run, error: str) -> None:
-    write_json(
-        failure_path(out, run.partition),
-        {"run": run.partition, "key": run.key, "config_hash": run.config_hash, "error": error},
-    )
+def record_failure(out: Path, run, error: str) -> bool:
+    """Record the failure of ``run`` under ``failures/``; False when even that cannot be
+    written (a full disk)."""
+    try:
+        write_json(
+            failure_path(out, run.partition),
+            {"run": run.partition, "key": run.key, "config_hash": run.config_hash, "error": error},
+        )
+    except OSError:
+        return False
+    return True
 
 
 def clear_failure(out: Path, partition: str) -> None:
