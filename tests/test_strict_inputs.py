@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from govsim import ScenarioError, load_scenario
-from govsim.cli import main
 
 LAYOUT = """
 import json
@@ -45,3 +44,85 @@ def test_org_chart_layout_is_the_same_whatever_the_hash_seed():
         outs.append(json.loads(run.stdout))
     assert outs[0]["nanshan/en"]["paths"], "the layout has relays to compare"
     assert outs[0] == outs[1] == outs[2]
+
+
+# ------------------------------------------------------------------ helpers
+def scenario_file(tmp_path: Path, body: str, name: str = "bad") -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text('extends = "baseline"\n' + body, encoding="utf-8")
+    return path
+
+
+def refused(load, path: Path, key: str) -> str:
+    """``load(path)`` fails with one line naming the file and ``key``; its message."""
+    with pytest.raises(ScenarioError) as info:
+        load(path)
+    err = info.value
+    assert (err.file, err.key) == (str(path), key), str(err)
+    assert "\n" not in str(err)
+    return err.message
+
+
+def experiment_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "exp.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ strict values
+@pytest.mark.parametrize(
+    ("body", "key", "allowed"),
+    [
+        ("[institutions.rc]\nwindows = true\n", "institutions.rc.windows", "an integer from 0"),
+        ("[institutions.rc]\nwindows = 2.0\n", "institutions.rc.windows", "an integer from 0"),
+        ("[institutions.rc]\nbackup = 'yes'\n", "institutions.rc.backup", "true or false"),
+        ("[institutions.rc]\nbackup = 1\n", "institutions.rc.backup", "true or false"),
+        ("[institutions.rc]\nstaff = '3'\n", "institutions.rc.staff", "a finite number from 0"),
+        ("[institutions.rc]\nstaff = true\n", "institutions.rc.staff", "a finite number from 0"),
+        ("[scenario]\nreference = 'yes'\n", "scenario.reference", "true or false"),
+    ],
+)
+def test_scenario_values_are_not_converted_loosely(tmp_path, body, key, allowed):
+    message = refused(load_scenario, scenario_file(tmp_path, body), key)
+    assert message.startswith(f"must be {allowed}"), message
+    assert "got" in message
+
+
+def test_a_whole_number_is_a_number_and_an_array_a_pair(tmp_path):
+    """Strict is not pedantic: ``2`` where hours are declared, ``[9, 17]`` for a span."""
+    path = scenario_file(
+        tmp_path,
+        "[institutions.street]\nrelay_delay_h = 2\n"
+        '[institutions.rc]\nhours = [{ days = ["mon"], open = [[9, 17]] }]\n',
+    )
+    sc = load_scenario(path)
+    assert sc.institutions["street"].relay_delay_h == 2.0
+    assert sc.institutions["rc"].hours[0].open == [(9.0, 17.0)]
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "allowed"),
+    [
+        ("residents = '25000'", "experiment.residents", "an integer from 1 to 5,000,000"),
+        ("replicates = true", "experiment.replicates", "an integer from 1 to 10,000"),
+        ("days = 365.0", "experiment.days", "an integer from 1 to 3,650"),
+        ("seed = false", "experiment.seed", "an integer from 0 to 2,147,483,648"),
+    ],
+)
+def test_experiment_values_are_not_converted_loosely(tmp_path, line, key, allowed):
+    from govsim.experiments.experiment import load_experiment
+
+    path = experiment_file(tmp_path, f"[experiment]\nstructures = ['baseline']\n{line}\n")
+    message = refused(load_experiment, path, key)
+    assert message.startswith(f"must be {allowed}"), message
+
+
+def test_range_messages_state_one_range(tmp_path):
+    """A key whose type says ≥ 1 and whose unit allows 0 to 10,000 is told one range, from 1
+    (before: "greater than or equal to 1 …; allowed: a finite number from 0 to 10,000")."""
+    message = refused(
+        load_scenario,
+        scenario_file(tmp_path, "[institutions.rc]\nper = 0\n"),
+        "institutions.rc.per",
+    )
+    assert message == "must be an integer from 1 to 10,000 (units), got 0", message

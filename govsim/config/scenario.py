@@ -72,15 +72,16 @@ def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> S
         msg = e["msg"].removeprefix("Value error, ")
     else:
         msg = e["msg"]
+        allowed = allowed_at(model, loc) if e["type"] in VALUE_ERRORS else None
+        if allowed is not None:  # what is allowed, from the one declaration of the key
+            msg = f"must be {allowed}"
         if "input" in e and not isinstance(e["input"], dict):
-            msg += f" (got {e['input']!r})"
-        unit = _unit_at(model, loc)
-        if e["type"] in NUMBER_ERRORS and unit is not None:
-            msg += f"; allowed: {range_text(unit)}"
+            msg += f" (got {e['input']!r})" if allowed is None else f", got {e['input']!r}"
     return ScenarioError(path, key, msg)
 
 
-# pydantic's errors about a number: the message then says the range the unit allows
+# pydantic's errors about one value (a number, a yes/no, a word): the message then says
+# what the key allows (``allowed_at``)
 NUMBER_ERRORS = {
     "finite_number",
     "greater_than",
@@ -93,50 +94,126 @@ NUMBER_ERRORS = {
     "int_type",
     "int_from_float",
 }
+VALUE_ERRORS = NUMBER_ERRORS | {"bool_type", "bool_parsing", "string_type"}
 
 
-def _unit_at(model: Any, loc: list[str]) -> str | None:
-    """The declared unit of the field at ``loc`` (its values too, for a table by type)."""
-    unit, skip = None, False
-    for part in loc:
-        if skip:
-            skip = False
+def allowed_at(model: Any, loc: list[str]) -> str | None:
+    """What the value at ``loc`` (keys from the top of a file of ``model``) may be, in
+    words: a number's range (its unit's, narrowed by its type's bounds: ``range_text``),
+    ``true or false``, text; None when the place is not found."""
+    leaf = _leaf(model, loc)
+    if leaf is None:
+        return None
+    ann, constraints, unit = leaf
+    if ann is bool:
+        return "true or false"
+    if ann is str:
+        return "text in quotes"
+    if ann in (int, float):
+        return range_text(unit or "", tuple(constraints), integer=ann is int)
+    return None
+
+
+def _leaf(model: Any, loc: list[str]) -> tuple[Any, list, str | None] | None:
+    """(the declared type, its bounds, its unit) of the value at ``loc``: fields of
+    models, entries of tables, items of lists (a table by type gives its values its unit)."""
+    from typing import Union, get_args, get_origin
+
+    ann, meta, unit = model, [], None
+    parts = list(loc)
+    while True:
+        while get_origin(ann) is Annotated:
+            meta += list(get_args(ann)[1:])
+            ann = get_args(ann)[0]
+        if get_origin(ann) in (Union, types.UnionType):
+            members = [a for a in get_args(ann) if a is not type(None)]
+            named = [a for a in members if parts and parts[0] == _label(a)]
+            if named:  # pydantic names the member of a union it tried
+                parts.pop(0)
+                ann = named[0]
+                continue
+            fits = [a for a in members if _fits(a, parts)]
+            if not fits:
+                return None
+            ann = fits[0]
             continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            break
-        field = model.model_fields.get(part)
-        if field is None:
-            return unit
-        unit = (field.json_schema_extra or {}).get("unit", unit)
-        model = nested_model(field.annotation)
-        skip = _is_container(field.annotation)
-    return unit if isinstance(unit, str) else None
+        if not parts:
+            return ann, meta, unit
+        part = parts.pop(0)
+        origin, args = get_origin(ann), get_args(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            field = ann.model_fields.get(part)
+            if field is None:
+                return None
+            extra = field.json_schema_extra
+            unit = extra.get("unit", unit) if isinstance(extra, dict) else unit
+            ann, meta = field.annotation, list(field.metadata)
+        elif origin is dict and args:
+            ann, meta = args[1], []
+        elif origin is list and args:
+            ann, meta = args[0], []
+        elif origin is tuple and args and part.isdigit():
+            same = len(args) == 2 and args[1] is Ellipsis
+            if not same and int(part) >= len(args):
+                return None
+            ann, meta = (args[0] if same else args[int(part)]), []
+        else:
+            return None
 
 
-def check_ranges(obj: BaseModel, path: Path | str, prefix: str = "") -> None:
+def _label(ann: Any) -> str:
+    """How pydantic names a member of a union in an error's place (``float``,
+    ``dict[str,float]``, ``list[HoursBlock]``)."""
+    from typing import get_args, get_origin
+
+    if get_origin(ann) is Annotated:
+        return _label(get_args(ann)[0])
+    if get_origin(ann) is None:
+        return getattr(ann, "__name__", str(ann))
+    inner = ",".join(_label(a) for a in get_args(ann))
+    return f"{get_origin(ann).__name__}[{inner}]"
+
+
+def _fits(ann: Any, parts: list[str]) -> bool:
+    """Whether a member of a union can hold the rest of a place (``parts``)."""
+    from typing import get_args, get_origin
+
+    while get_origin(ann) is Annotated:
+        ann = get_args(ann)[0]
+    if not parts:
+        return True
+    origin = get_origin(ann)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return parts[0] in ann.model_fields
+    return origin is dict or (origin in (list, tuple) and parts[0].isdigit())
+
+
+def check_ranges(obj: BaseModel, path: Path | str, prefix: str = "", root: Any = None) -> None:
     """Every number of a validated file is finite and within the range its unit allows
     (``govsim.config.vocabulary.UNITS``: its ``limit``); the first that is not is one
-    ``ScenarioError``."""
+    ``ScenarioError`` saying the range the key allows (``allowed_at``)."""
+    root = root if root is not None else type(obj)
     for name, field in type(obj).model_fields.items():
         if name in INTERNAL_FIELDS:
             continue
         unit = (field.json_schema_extra or {}).get("unit", "")
-        _check_value(getattr(obj, name), f"{prefix}{name}", unit, path)
+        _check_value(getattr(obj, name), f"{prefix}{name}", unit, path, root)
 
 
-def _check_value(v: Any, key: str, unit: str, path: Path | str) -> None:
+def _check_value(v: Any, key: str, unit: str, path: Path | str, root: Any) -> None:
     if isinstance(v, BaseModel):
-        check_ranges(v, path, key + ".")
+        check_ranges(v, path, key + ".", root)
     elif isinstance(v, dict):
         for k, x in v.items():
-            _check_value(x, f"{key}.{k}", unit, path)
+            _check_value(x, f"{key}.{k}", unit, path, root)
     elif isinstance(v, (list, tuple)):
         for i, x in enumerate(v):
-            _check_value(x, f"{key}.{i}", unit, path)
+            _check_value(x, f"{key}.{i}", unit, path, root)
     elif isinstance(v, (int, float)) and not isinstance(v, bool):
         lo, hi = allowed_range(unit)
         if not ((isinstance(v, int) or math.isfinite(v)) and lo <= v <= hi):
-            raise ScenarioError(path, key, f"must be {range_text(unit)}, got {v!r}")
+            allowed = allowed_at(root, key.split(".")) or range_text(unit)
+            raise ScenarioError(path, key, f"must be {allowed}, got {v!r}")
 
 
 INTERNAL_FIELDS = ("file", "key", "sources")

@@ -79,8 +79,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from govsim.config.declare import Strict
 from govsim.config.reading import NAME_RULE, ScenarioError, read_toml, valid_name
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, builtin_order
 from govsim.experiments.levers import LEVER
@@ -95,8 +96,8 @@ MAX_RUNS = 100_000
 COSMETIC = ("name_zh", "name_en", "description_zh", "description_en", "source")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(Strict):
+    """A table of an experiment file: no unknown keys, no loose conversions (``Strict``)."""
 
 
 class Settings(_Strict):
