@@ -126,3 +126,95 @@ def test_range_messages_state_one_range(tmp_path):
         "institutions.rc.per",
     )
     assert message == "must be an integer from 1 to 10,000 (units), got 0", message
+
+
+# ------------------------------------------------------------------ output places
+def _no_work(monkeypatch):
+    """Make every kind of work fail loudly: a refusal must come before any of it."""
+    import govsim.core.model as model_module
+    import govsim.experiments.batch as batch_module
+    import govsim.experiments.calibrate as cal
+    import govsim.presentation.report as report_module
+
+    def work(*a, **k):
+        raise AssertionError("work started before the output place was checked")
+
+    monkeypatch.setattr(model_module.GovernanceModel, "__init__", work)
+    monkeypatch.setattr(batch_module, "run_batch", work)
+    monkeypatch.setattr(cal, "calibrate", work)
+    monkeypatch.setattr(report_module, "build_report", work)
+
+
+def _one_line(capsys, argv: list[str], argument: str) -> str:
+    from govsim.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    assert f"argument {argument} " in err and "allowed: " in err, err
+    return err
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    """A directory that looks like results to the argument checks (no run needed)."""
+    d = tmp_path / "results"
+    d.mkdir()
+    return d
+
+
+def test_run_refuses_a_file_or_a_place_under_a_file_before_simulating(
+    tmp_path, capsys, monkeypatch
+):
+    _no_work(monkeypatch)
+    afile = tmp_path / "AFILE"
+    afile.write_text("mine", encoding="utf-8")
+    run = ["run", "baseline", "--residents", "25000", "--days", "365", "--out"]
+    assert "is a file" in _one_line(capsys, [*run, str(afile)], "--out")
+    assert "is a file" in _one_line(capsys, [*run, str(afile / "sub")], "--out")
+    assert "cannot write" in _one_line(capsys, [*run, "/proc/nope/run"], "--out")
+    assert afile.read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("command", ["compare", "batch", "sensitivity"])
+def test_batches_refuse_their_out_before_planning(tmp_path, capsys, monkeypatch, command):
+    _no_work(monkeypatch)
+    afile = tmp_path / "AFILE"
+    afile.write_text("mine", encoding="utf-8")
+    what = {"compare": ["baseline"], "batch": ["headline"], "sensitivity": ["contested"]}
+    for out in (afile, afile / "sub", Path("/proc/nope/out")):
+        _one_line(capsys, [command, *what[command], "--out", str(out)], "--out")
+
+
+def test_report_refuses_a_directory_as_its_file_before_drawing(
+    tmp_path, capsys, monkeypatch, results_dir
+):
+    _no_work(monkeypatch)
+    existing = tmp_path / "EXISTING_DIR"
+    existing.mkdir()
+    err = _one_line(capsys, ["report", str(results_dir), "--out", str(existing)], "--out")
+    assert "is a directory" in err
+    assert not (tmp_path / "figures").exists()  # no chart drawn into the parent
+    afile = tmp_path / "AFILE"
+    afile.write_text("mine", encoding="utf-8")
+    _one_line(capsys, ["report", str(results_dir), "--out", str(afile / "r.html")], "--out")
+    # the figures go beside the report: a file named figures there is refused too
+    (tmp_path / "figures").write_text("mine", encoding="utf-8")
+    _one_line(capsys, ["report", str(results_dir), "--out", str(tmp_path / "r.html")], "--out")
+
+
+def test_calibrate_refuses_its_report_before_the_fit(tmp_path, capsys, monkeypatch):
+    from govsim.cli import main
+
+    _no_work(monkeypatch)
+    for bad in ("/proc/nope/c.md", str(tmp_path)):
+        assert main(["calibrate", "--report", bad]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("govsim calibrate: error: argument --report ") and "\n" not in err
+
+
+def test_params_and_robustness_check_their_out(tmp_path, capsys, results_dir):
+    _one_line(capsys, ["params", "--out", str(tmp_path)], "--out")
+    afile = tmp_path / "AFILE"
+    afile.write_text("mine", encoding="utf-8")
+    _one_line(capsys, ["robustness", str(results_dir), "--out", str(afile)], "--out")
