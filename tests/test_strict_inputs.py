@@ -218,3 +218,68 @@ def test_params_and_robustness_check_their_out(tmp_path, capsys, results_dir):
     afile = tmp_path / "AFILE"
     afile.write_text("mine", encoding="utf-8")
     _one_line(capsys, ["robustness", str(results_dir), "--out", str(afile)], "--out")
+
+
+# ------------------------------------------------------------------ names
+@pytest.mark.parametrize(
+    ("body", "key", "words"),
+    [
+        ('[institutions."x.y"]\nstaff = 1\n', "institutions.x.y", "an identifier"),
+        ("[institutions.a-b]\nstaff = 1\n", "institutions.a-b", "an identifier"),
+        (
+            f"[institutions.{'k' * 65}]\nstaff = 1\n",
+            f"institutions.{'k' * 20}… (65 characters)",
+            "1 to 64",
+        ),
+        ('[scenario]\nname_en = "a\\u0000b"\n', "scenario.name_en", "control character U+0000"),
+        ('[scenario]\nname_zh = "x\\u001bx"\n', "scenario.name_zh", "control character U+001B"),
+        ('[scenario]\nname_zh = "  "\n', "scenario.name_zh", "not only spaces"),
+        ('[scenario]\nname_en = ""\n', "scenario.name_en", "1 to 200 characters"),
+        (f'[scenario]\nname_en = "{"n" * 201}"\n', "scenario.name_en", "1 to 200 characters"),
+    ],
+)
+def test_names_are_limited_in_length_and_characters(tmp_path, body, key, words):
+    message = refused(load_scenario, scenario_file(tmp_path, body), key)
+    assert words in message, message
+
+
+def test_a_file_name_too_long_for_run_directories_is_refused(tmp_path):
+    path = tmp_path / f"{'s' * 65}.toml"
+    path.write_text('extends = "baseline"\n', encoding="utf-8")
+    assert "1 to 64" in refused(load_scenario, path, "(file name)")
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "words"),
+    [
+        ("", "experiment.structures", "the file is empty"),
+        ("[experiment]\nreplicates = 1\n", "experiment.structures", "names the structures"),
+        ("[experiment]\nstructures = ['']\n", "experiment.structures", "not empty"),
+        (
+            "[experiment]\nstructures = ['baseline']\n[variants.a-b]\n",
+            "variants.a-b",
+            "1 to 64 letters A–Z or a–z, digits and '_', got 'a-b'",
+        ),
+        (
+            "[experiment]\nstructures = ['baseline']\n[variants.base]\n",
+            "variants.base",
+            "names the structures unchanged",
+        ),
+        (
+            f"[experiment]\nstructures = ['baseline']\n[variants.{'v' * 1000}]\n",
+            f"variants.{'v' * 20}… (1000 characters)",
+            "1 to 64",
+        ),
+        (
+            "[experiment]\nstructures = ['baseline']\nname_en = \"a\\u0001\"\n",
+            "experiment.name_en",
+            "control character U+0001",
+        ),
+    ],
+)
+def test_experiment_names_and_an_empty_file_are_refused(tmp_path, body, key, words):
+    from govsim.experiments.experiment import load_experiment
+
+    message = refused(load_experiment, experiment_file(tmp_path, body), key)
+    assert words in message, message
+    assert "not 'base'" not in message

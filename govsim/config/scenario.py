@@ -34,12 +34,10 @@ from govsim.config.declare import (
     range_text,
 )
 from govsim.config.reading import (
-    NAME_RULE,
     SCENARIO_DIR,
     ScenarioError,
     list_scenarios,
     read_spec,
-    valid_name,
 )
 
 
@@ -262,6 +260,7 @@ def check_population(pop, path: Path | str) -> None:
             "initial.propensity_beta",
             f"must give every age group ({', '.join(groups)}); missing: {', '.join(missing)}",
         )
+    check_title(pop, path, "", "population profile")
     d = pop.demography
     total = d.share_children + d.share_elderly
     if total > 1.0 + 1e-9:
@@ -279,6 +278,23 @@ def check_population(pop, path: Path | str) -> None:
         )
 
 
+MAX_TITLE = 200  # characters of a name shown in charts and pages (the longest shipped: 71)
+
+
+def check_title(obj, path: Path | str, prefix: str, what: str) -> None:
+    """A file's names as shown (``name_zh``, ``name_en``): not empty, at most MAX_TITLE
+    characters."""
+    for lang in ("zh", "en"):
+        text = getattr(obj, f"name_{lang}")
+        if not text.strip() or len(text) > MAX_TITLE:
+            raise ScenarioError(
+                path,
+                f"{prefix}name_{lang}",
+                f"the {what}'s name as charts show it: 1 to {MAX_TITLE} characters, "
+                f"not only spaces (got {len(text)} characters)",
+            )
+
+
 # The size of one run: a run keeps every resident and every need in memory, about 1.2 kB a
 # resident for a year (README, Performance: 458 MB for 378,800 residents), so 5 million
 # residents is ~6 GB; outputs and memory grow with the days too.
@@ -288,7 +304,7 @@ MAX_DAYS = 3650  # ten years
 
 def check_references(sc, path: Path) -> None:
     """Cross-checks of a validated scenario.  Here only what belongs to no owner of a key:
-    there is an institution, institutions' keys are valid names, every schedule has hours;
+    there is an institution, its names as shown are given, every schedule has hours;
     then every value that names an institution or a schedule (declared ``InstitutionKey``,
     ``ScheduleName`` by any module: ``references``) names one the file defines; then the
     cross-checks of each owner of keys (``sc.checks``: the structure's and every module's
@@ -296,11 +312,7 @@ def check_references(sc, path: Path) -> None:
     insts = sc.institutions
     if not insts:
         raise ScenarioError(path, "institutions", "at least one institution is required")
-    for name in insts:
-        if not valid_name(name):
-            raise ScenarioError(
-                path, f"institutions.{name}", f"an institution's key must use {NAME_RULE}"
-            )
+    check_title(sc.scenario, path, "scenario.", "structure")
     for name, blocks in sc.schedules.items():
         if not blocks:
             raise ScenarioError(
