@@ -283,3 +283,46 @@ def test_experiment_names_and_an_empty_file_are_refused(tmp_path, body, key, wor
     message = refused(load_experiment, experiment_file(tmp_path, body), key)
     assert words in message, message
     assert "not 'base'" not in message
+
+
+# ------------------------------------------------------------------ schedules
+@pytest.mark.parametrize(
+    ("body", "key", "span"),
+    [
+        (
+            '[institutions.rc]\nhours = [{ days = ["mon"], open = [[9, 9.4]] }]\n',
+            "institutions.rc.hours",
+            "[9, 9.4] on mon",
+        ),
+        (  # 0.8 h, but less than half of either clock hour
+            '[institutions.rc]\nhours = [{ days = ["mon"], open = [[9.6, 10.4], [14, 17]] }]\n',
+            "institutions.rc.hours",
+            "[9.6, 10.4] on mon",
+        ),
+        (
+            'schedules.tiny = [{ days = ["tue"], open = [[8, 8.25]] }]\n'
+            '[institutions.rc]\nhours = "tiny"\n',
+            "schedules.tiny",
+            "[8, 8.25] on tue",
+        ),
+    ],
+)
+def test_an_opening_shorter_than_the_model_counts_is_refused(tmp_path, body, key, span):
+    """Residents come in whole clock hours, an hour counting as open when half of it is
+    (``WeeklySchedule.hourly_mask``): a span that opens none would count staff hours while
+    nobody could ever come (before: accepted, 98.4% of cases never reported)."""
+    message = refused(load_scenario, scenario_file(tmp_path, body), key)
+    assert span in message and "never opens to residents" in message, message
+
+
+def test_spans_that_open_an_hour_are_accepted(tmp_path):
+    from govsim.config.schedule import WeeklySchedule
+
+    body = (  # half an hour; and two short spans that merge into one that covers 10:00–10:30
+        '[institutions.rc]\nhours = [{ days = ["mon"], open = [[9, 9.5]] }, '
+        '{ days = ["tue"], open = [[9.8, 10.2]] }, { days = ["tue"], open = [[10.2, 10.6]] }]\n'
+    )
+    sc = load_scenario(scenario_file(tmp_path, body))
+    mask = sc.schedule_of(sc.institutions["rc"]).hourly_mask()
+    assert mask[0, 9] and mask[1, 10]
+    assert isinstance(sc.schedule_of(sc.institutions["rc"]), WeeklySchedule)

@@ -321,6 +321,7 @@ def check_references(sc, path: Path) -> None:
                 "a schedule needs at least one block of open hours, "
                 'e.g. [{ days = ["mon", "tue"], open = [[9, 17]] }]',
             )
+    check_hours(sc, path)
     for key, what, value in references(sc):
         defined = getattr(sc, REFERENCE_TABLES[what])
         if value not in defined:
@@ -328,6 +329,52 @@ def check_references(sc, path: Path) -> None:
             raise ScenarioError(path, key, UNKNOWN_NAME[what].format(value=value, names=names))
     for check in type(sc).checks:
         check(sc, path)
+
+
+def check_hours(sc, path: Path | str) -> None:
+    """Every open span of every schedule (named, or written in place for an institution or
+    an offer) opens at least one hour as the model counts hours open
+    (``WeeklySchedule.hourly_mask``: residents come in whole clock hours, an hour that is
+    open for at least half of it): a span that opens none would count staff hours while no
+    resident could ever come.  Spans are taken as the model takes them, those of one weekday
+    merged."""
+    from govsim.config.declare import HoursBlock
+    from govsim.config.schedule import WEEKDAYS, WeeklySchedule
+
+    for key, blocks in _values_of(sc, HoursBlock):
+        week = WeeklySchedule.from_blocks([(list(b.days), list(b.open)) for b in blocks])
+        for w, spans in enumerate(week.intervals):
+            for a, b in spans:
+                one = WeeklySchedule.from_blocks([([WEEKDAYS[w]], [(a, b)])])
+                if not one.hourly_mask().any():
+                    raise ScenarioError(
+                        path,
+                        key,
+                        f"the open span [{a:g}, {b:g}] on {WEEKDAYS[w]} never opens to "
+                        "residents: they come in whole clock hours, and an hour is open when "
+                        "at least half of it is; give spans that cover at least half an hour "
+                        "of one clock hour (e.g. [9, 9.5] or [9, 17])",
+                    )
+
+
+def _values_of(obj: Any, kind: type, prefix: str = "") -> Iterator[tuple[str, list]]:
+    """(dotted key, the list) of every non-empty list of ``kind`` items in a validated
+    file."""
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            if name not in INTERNAL_FIELDS:
+                key = f"{prefix}.{name}" if prefix else name
+                yield from _values_of(getattr(obj, name), kind, key)
+        return
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _values_of(v, kind, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(obj, (list, tuple)) and obj:
+        if all(isinstance(x, kind) for x in obj):
+            yield prefix, list(obj)
+        else:
+            for i, v in enumerate(obj):
+                yield from _values_of(v, kind, f"{prefix}.{i}")
 
 
 # what an unknown name is told, by what it should name (``Refers``)
