@@ -462,7 +462,7 @@ def cmd_batch(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     from govsim.experiments.experiment import load_experiment, resolve, with_sampling, with_settings
-    from govsim.experiments.sensitivity import SensitivityError, sensitivity
+    from govsim.experiments.sensitivity import SensitivityError, notes, sensitivity
     from govsim.results.store import check_out
 
     check_place("--out", args.out, DIRECTORY)
@@ -494,12 +494,17 @@ def cmd_sensitivity(args) -> int:
         top = g[g[key] > 0].sort_values(key, ascending=False).head(2)
         name = pick(OUTCOMES[outcome].zh, OUTCOMES[outcome].en, args.lang)
         pairs = zip(top["parameter"], top["of_value"], strict=True)
-        tops = ", ".join(f"{p} (×{r:.2f})" for p, r in pairs) or "moved by none of the ranges"
+        tops = (
+            ", ".join(
+                f"{p} (×{r:.2f})" if r == r else f"{p} (the files' value is 0)" for p, r in pairs
+            )
+            or "moved by none of the ranges"
+        )
         print(f"  {structure} − reference, {name}: {tops}")
-    print(
-        f"wrote {args.out}/sensitivity.parquet, sensitivity.csv, robustness.csv and "
-        + ", ".join(str(c.name) for c in charts)
-    )
+    for note in notes(indices):
+        print(f"govsim: note: {note}", file=sys.stderr)
+    files = ["sensitivity.parquet", "sensitivity.csv", "robustness.csv", *(c.name for c in charts)]
+    print(f"wrote {args.out}/{', '.join(files[:-1])} and {files[-1]}")
     return 0
 
 

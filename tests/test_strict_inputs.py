@@ -326,3 +326,65 @@ def test_spans_that_open_an_hour_are_accepted(tmp_path):
     mask = sc.schedule_of(sc.institutions["rc"]).hourly_mask()
     assert mask[0, 9] and mask[1, 10]
     assert isinstance(sc.schedule_of(sc.institutions["rc"]), WeeklySchedule)
+
+
+# ------------------------------------------------------------------ sensitivity
+SOBOL_SMALL = """
+[experiment]
+structures = ["baseline"]
+populations = ["urban"]
+replicates = 1
+residents = 300
+days = 10
+outputs = []
+
+[[ranges]]
+key = "behaviour.peers"
+factor = [0.5, 1.5]
+source = "assumption: a test range"
+
+[[ranges]]
+key = "behaviour.propensity"
+factor = [0.6, 1.4]
+source = "assumption: a test range"
+
+[sampling]
+method = "sobol"
+points = 2
+"""
+
+
+def test_salib_warnings_are_kept_and_said_in_words_not_printed(tmp_path):
+    """Too few points for SALib's estimates (the base samples all alike, only the
+    resampled columns differ): no SALib or numpy warning reaches the user; the analysis
+    keeps what it meant, for one note (before: ``UserWarning: Constant values encountered``
+    and numpy ``RuntimeWarning``s printed by ``govsim sensitivity``)."""
+    import warnings
+
+    import numpy as np
+
+    from govsim.experiments.experiment import load_experiment, salib_problem
+    from govsim.experiments.sensitivity import _salib
+
+    exp = load_experiment(experiment_file(tmp_path, SOBOL_SMALL))
+    problem = salib_problem(exp)
+    d = len(exp.ranges)
+    x = np.array([[p[n] for n in problem["names"]] for p in exp.points])
+    # Saltelli's rows come in blocks of d + 2: A, AB_1 … AB_d, B
+    v = np.array([0.0 if 0 < i % (d + 2) <= d else 1.0 for i in range(len(exp.points))])
+    v[1] = 2.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        idx, said = _salib(exp, problem, x, v)
+    assert not caught, [str(w.message) for w in caught]
+    assert said.startswith("constant values encountered"), said
+    assert set(idx) == set(problem["names"]) and "ST" in idx[problem["names"][0]]
+
+
+def test_morris_needs_two_trajectories(tmp_path):
+    """One trajectory gives no spread (σ): refused before any run, not a warning after."""
+    from govsim.experiments.experiment import load_experiment
+
+    body = SOBOL_SMALL.replace('"sobol"', '"morris"').replace("points = 2", "points = 1")
+    message = refused(load_experiment, experiment_file(tmp_path, body), "sampling")
+    assert "at least 2 trajectories" in message

@@ -213,6 +213,11 @@ class Sampling(_Strict):
     def model_post_init(self, _):
         if self.method == "sobol" and self.points & (self.points - 1):
             raise ValueError(f"sobol needs points = a power of 2, got {self.points}")
+        if self.method == "morris" and self.points < 2:  # σ and μ*'s interval need two
+            raise ValueError(
+                "morris needs at least 2 trajectories (points = 2 or more): the spread of a "
+                f"parameter's effects is undefined from one; got {self.points}"
+            )
 
 
 class ExperimentFile(_Strict):
