@@ -388,3 +388,19 @@ def test_morris_needs_two_trajectories(tmp_path):
     body = SOBOL_SMALL.replace('"sobol"', '"morris"').replace("points = 2", "points = 1")
     message = refused(load_experiment, experiment_file(tmp_path, body), "sampling")
     assert "at least 2 trajectories" in message
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "words"),
+    [  # a value of the wrong shape is told the shape, at the key that has it
+        (
+            '[institutions.rc]\nhours = [{ days = "mon", open = [[9, 17]] }]\n',
+            "institutions.rc.hours.0.days",
+            "must be an array",
+        ),
+        ("[routing]\nwalk_in = 3\n", "routing.walk_in", "must be a table"),
+    ],
+)
+def test_shapes_are_said_at_the_key_that_has_them(tmp_path, body, key, words):
+    message = refused(load_scenario, scenario_file(tmp_path, body), key)
+    assert message.startswith(words), message

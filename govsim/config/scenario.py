@@ -58,8 +58,10 @@ def validate(model: type[BaseModel], data: dict, sources: dict, path: Path, chec
 
 
 def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> ScenarioError:
-    e = err.errors()[0]
-    loc = [str(p) for p in e["loc"] if not str(p).startswith("function-")]
+    # of a value that fits no member of a union (a schedule's name, or blocks), the error
+    # of the member it went furthest into; the places name keys, not the members tried
+    errors = [(e, [str(p) for p in e["loc"] if not _tried(str(p))]) for e in err.errors()]
+    e, loc = max(errors, key=lambda el: len(el[1]))
     key = ".".join(loc) or "(top level)"
     if e["type"] == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
@@ -70,12 +72,18 @@ def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> S
         msg = e["msg"].removeprefix("Value error, ")
     else:
         msg = e["msg"]
-        allowed = allowed_at(model, loc) if e["type"] in VALUE_ERRORS else None
+        allowed = allowed_at(model, loc) if e["type"] in VALUE_ERRORS else SHAPES.get(e["type"])
         if allowed is not None:  # what is allowed, from the one declaration of the key
             msg = f"must be {allowed}"
         if "input" in e and not isinstance(e["input"], dict):
             msg += f" (got {e['input']!r})" if allowed is None else f", got {e['input']!r}"
     return ScenarioError(path, key, msg)
+
+
+def _tried(part: str) -> bool:
+    """Whether a part of an error's place is how pydantic names what it tried (a member of
+    a union, ``str``, ``list[HoursBlock]``; a validator) rather than a key of the file."""
+    return part.startswith("function-") or "[" in part or part in ("str", "int", "float", "bool")
 
 
 # pydantic's errors about one value (a number, a yes/no, a word): the message then says
@@ -93,6 +101,13 @@ NUMBER_ERRORS = {
     "int_from_float",
 }
 VALUE_ERRORS = NUMBER_ERRORS | {"bool_type", "bool_parsing", "string_type"}
+# pydantic's errors about the shape of a value, in the words of TOML
+SHAPES = {
+    "list_type": "an array, [ … ]",
+    "tuple_type": "an array, [ … ]",
+    "dict_type": "a table, { … } or a [section]",
+    "model_type": "a table, { … } or a [section]",
+}
 
 
 def allowed_at(model: Any, loc: list[str]) -> str | None:
