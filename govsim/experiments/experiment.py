@@ -90,7 +90,7 @@ from govsim.config.reading import (
     read_toml,
     valid_name,
 )
-from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, builtin_order
+from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error
 from govsim.experiments.levers import LEVER
 from govsim.version import __version__
 
@@ -113,7 +113,7 @@ class Settings(_Strict):
     name_en: str = ""
     description_zh: str = ""
     description_en: str = ""
-    structures: list[str] = Field(default_factory=builtin_order, min_length=1)
+    structures: list[str] = Field(min_length=1)  # named by every file: no default plan
     populations: list[str] = Field(default_factory=lambda: ["declared"], min_length=1)
     replicates: int = Field(5, ge=1, le=10_000)
     residents: int = Field(25_000, ge=1, le=MAX_RESIDENTS)
@@ -221,7 +221,7 @@ class Sampling(_Strict):
 
 
 class ExperimentFile(_Strict):
-    experiment: Settings = Field(default_factory=Settings)
+    experiment: Settings
     variants: dict[str, Variant] = Field(default_factory=dict)
     ranges: list[Range] = Field(default_factory=list)
     sampling: Sampling = Field(default_factory=Sampling)
