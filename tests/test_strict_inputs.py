@@ -404,3 +404,12 @@ def test_morris_needs_two_trajectories(tmp_path):
 def test_shapes_are_said_at_the_key_that_has_them(tmp_path, body, key, words):
     message = refused(load_scenario, scenario_file(tmp_path, body), key)
     assert message.startswith(words), message
+
+
+def test_population_values_are_not_converted_loosely(tmp_path):
+    from govsim import load_population
+
+    path = tmp_path / "people.toml"
+    path.write_text('extends = "urban"\n[behaviour]\npeers = "0.5"\n', encoding="utf-8")
+    message = refused(load_population, path, "behaviour.peers")
+    assert message.startswith("must be a finite number") and "got '0.5'" in message, message
