@@ -399,6 +399,12 @@ def test_morris_needs_two_trajectories(tmp_path):
             "must be an array",
         ),
         ("[routing]\nwalk_in = 3\n", "routing.walk_in", "must be a table"),
+        ("[institutions.rc]\nhours = 5\n", "institutions.rc.hours", "must be the name of one"),
+        (
+            "[institutions.rc]\nforwards_to = 5\n",
+            "institutions.rc.forwards_to",
+            "must be the key of one of the file's [institutions]",
+        ),
     ],
 )
 def test_shapes_are_said_at_the_key_that_has_them(tmp_path, body, key, words):

@@ -120,11 +120,22 @@ def allowed_at(model: Any, loc: list[str]) -> str | None:
     ann, constraints, unit = leaf
     if ann is bool:
         return "true or false"
+    refers = [c for c in constraints if isinstance(c, Refers)]
+    if ann is str and refers:  # a name of the file's institutions or schedules
+        return REFERS_TEXT[refers[0].what]
     if ann is str:
         return "text in quotes"
     if ann in (int, float):
         return range_text(unit or "", tuple(constraints), integer=ann is int)
     return None
+
+
+# what a value that names something of its file may be (``Refers``)
+REFERS_TEXT = {
+    "institution": "the key of one of the file's [institutions], in quotes",
+    "schedule": "the name of one of the file's [schedules] in quotes, or blocks such as "
+    '[{ days = ["mon", "tue"], open = [[9, 17]] }]',
+}
 
 
 def _leaf(model: Any, loc: list[str]) -> tuple[Any, list, str | None] | None:
