@@ -63,6 +63,52 @@ def _days(v: str) -> int:
     return _integer(v, 1, MAX_DAYS, f"an integer from 1 to {MAX_DAYS:,} (ten years)")
 
 
+# ------------------------------------------------------------------ output places
+DIRECTORY, FILE = "directory", "file"
+ALLOWED_PLACE = {
+    DIRECTORY: "a directory (a new one, or one govsim wrote), not a file nor under a file",
+    FILE: "a file name in a directory that can be written (a new file, or one to replace), "
+    "not a directory",
+}
+
+
+def check_place(argument: str, path: Path, kind: str) -> Path:
+    """Before any work: ``path`` (given as ``argument``, e.g. ``--out``) can be written as
+    ``kind`` — a ``DIRECTORY`` of results or a ``FILE`` (a report).  Refused in one line
+    naming the argument and what is allowed (``OutputError``): a file where a directory is
+    meant, a directory where a file is meant, a place under a file, a place that cannot be
+    written.  Nothing is created."""
+    import tempfile
+
+    path = Path(path)
+
+    def refuse(why: str):
+        raise OutputError(f"argument {argument} {path}: {why}; allowed: {ALLOWED_PLACE[kind]}")
+
+    if not str(path).strip() or "\0" in str(path):
+        refuse("not a place")
+    if path.exists() or path.is_symlink():
+        if kind == DIRECTORY and not path.is_dir():
+            refuse("is a file")
+        if kind == FILE and path.is_dir():
+            refuse("is a directory")
+        if kind == FILE and not path.is_file():
+            refuse("is not a regular file")
+    # the nearest place that exists: it must be a directory where govsim may write
+    probe = path if kind == DIRECTORY and path.is_dir() else path.parent
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        refuse(f"{probe} is a file")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".govsim-probe-", dir=probe)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        refuse(f"cannot write in {probe} ({e.strerror})")
+    return path
+
+
 def _experiment_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("experiment", help="experiment name (experiments/) or path to a .toml file")
     c.add_argument("--residents", type=_residents, default=None, help="instead of the file's")
@@ -317,6 +363,7 @@ def cmd_run(args) -> int:
     from govsim.core.model import GovernanceModel
     from govsim.results.store import run_out
 
+    check_place("--out", args.out, DIRECTORY)
     sc = load_scenario(args.scenario)
     model = GovernanceModel(
         sc, residents=args.residents, seed=args.seed, population=args.population
@@ -361,6 +408,7 @@ def _run_experiment(exp, args) -> int:
     from govsim.results.store import check_out
 
     _scheduler_ok(args)
+    check_place("--out", args.out, DIRECTORY)
     runs = resolve(exp)
     check_out(args.out)
     report = run_batch(
@@ -422,9 +470,10 @@ def cmd_batch(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     from govsim.experiments.experiment import load_experiment, resolve, with_sampling, with_settings
-    from govsim.experiments.sensitivity import SensitivityError, sensitivity
+    from govsim.experiments.sensitivity import SensitivityError, notes, sensitivity
     from govsim.results.store import check_out
 
+    check_place("--out", args.out, DIRECTORY)
     exp = load_experiment(args.experiment)
     exp = with_sampling(exp, args.method or exp.sampling.method, args.points)
     if exp.sampling.method not in ("morris", "sobol"):
@@ -453,12 +502,17 @@ def cmd_sensitivity(args) -> int:
         top = g[g[key] > 0].sort_values(key, ascending=False).head(2)
         name = pick(OUTCOMES[outcome].zh, OUTCOMES[outcome].en, args.lang)
         pairs = zip(top["parameter"], top["of_value"], strict=True)
-        tops = ", ".join(f"{p} (×{r:.2f})" for p, r in pairs) or "moved by none of the ranges"
+        tops = (
+            ", ".join(
+                f"{p} (×{r:.2f})" if r == r else f"{p} (the files' value is 0)" for p, r in pairs
+            )
+            or "moved by none of the ranges"
+        )
         print(f"  {structure} − reference, {name}: {tops}")
-    print(
-        f"wrote {args.out}/sensitivity.parquet, sensitivity.csv, robustness.csv and "
-        + ", ".join(str(c.name) for c in charts)
-    )
+    for note in notes(indices):
+        print(f"govsim: note: {note}", file=sys.stderr)
+    files = ["sensitivity.parquet", "sensitivity.csv", "robustness.csv", *(c.name for c in charts)]
+    print(f"wrote {args.out}/{', '.join(files[:-1])} and {files[-1]}")
     return 0
 
 
@@ -470,6 +524,7 @@ def cmd_robustness(args) -> int:
         if args.out is not None:
             from govsim.results.store import check_out
 
+            check_place("--out", args.out, DIRECTORY)
             check_out(args.out)
         summary, boxes, charts, names = robustness(args.dir, args.out)
     except RobustnessError as e:
@@ -545,6 +600,10 @@ def cmd_calibrate(args) -> int:
             "argument --report: required when govsim does not run from its repository "
             "(no docs/ beside the package)"
         )
+    try:
+        check_place("--report", report, FILE)
+    except OutputError as exc:
+        return fail(str(exc))
     if args.apply:  # every value the fit owns is read from the one file --apply writes
         ref = cal._reference(None)
         try:
@@ -586,6 +645,9 @@ def cmd_report(args) -> int:
     from govsim.presentation.report import build_report
     from govsim.results.reading import Results
 
+    out = args.out or args.dir / f"report_{args.lang}.html"
+    check_place("--out", out, FILE)  # the report, and its figures beside it
+    check_place("--out", out.parent / "figures", DIRECTORY)
     try:
         res = Results.load(args.dir)
         if res.unfinished:
@@ -613,6 +675,8 @@ def cmd_params(args) -> int:
     from govsim.core.params import parameter_table_markdown
     from govsim.results.atomic import atomic_write
 
+    if args.out:
+        check_place("--out", args.out, FILE)
     text = parameter_table_markdown()
     if args.out:
         atomic_write(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -55,16 +55,32 @@ def cli_error(capsys, argv: list[str]) -> str:
 @pytest.mark.parametrize(
     ("line", "key", "allowed"),
     [
-        ("relay_delay_h = inf", "relay_delay_h", "from 0 to 8,760 (h (open))"),
-        ("relay_delay_h = 1e9", "relay_delay_h", "from 0 to 8,760 (h (open))"),
-        ("processing_days = inf", "processing_days", "from 0 to 3,650 (working days)"),
-        ("processing_days = nan", "processing_days", "from 0 to 3,650 (working days)"),
-        ("processing_days = 1e5", "processing_days", "from 0 to 3,650 (working days)"),
-        ("windows = 1e12", "windows", "from 0 to 10,000 (slots)"),
-        ("staff = 1e15", "staff", "from 0 to 10,000 (persons)"),
-        ("admin_tasks = 1e18", "admin_tasks", "from 0 to 10,000 (tasks)"),
-        ("per = 1000000000000", "per", "from 0 to 10,000 (units)"),
-        ("design_residents = 9000000000", "design_residents", "from 0 to 50,000,000 (residents)"),
+        ("relay_delay_h = inf", "relay_delay_h", "a finite number from 0 to 8,760 (h (open))"),
+        ("relay_delay_h = 1e9", "relay_delay_h", "a finite number from 0 to 8,760 (h (open))"),
+        (
+            "processing_days = inf",
+            "processing_days",
+            "a finite number from 0 to 3,650 (working days)",
+        ),
+        (
+            "processing_days = nan",
+            "processing_days",
+            "a finite number from 0 to 3,650 (working days)",
+        ),
+        (
+            "processing_days = 1e5",
+            "processing_days",
+            "a finite number from 0 to 3,650 (working days)",
+        ),
+        ("windows = 1e12", "windows", "an integer from 0 to 10,000 (slots)"),
+        ("staff = 1e15", "staff", "a finite number from 0 to 10,000 (persons)"),
+        ("admin_tasks = 1e18", "admin_tasks", "a finite number from 0 to 10,000 (tasks)"),
+        ("per = 1000000000000", "per", "an integer from 1 to 10,000 (units)"),
+        (
+            "design_residents = 9000000000",
+            "design_residents",
+            "an integer from 1 to 50,000,000 (residents)",
+        ),
     ],
 )
 def test_non_finite_and_absurd_institution_numbers_are_refused_at_load(
@@ -72,7 +88,9 @@ def test_non_finite_and_absurd_institution_numbers_are_refused_at_load(
 ):
     p = child(tmp_path, f"[institutions.rc]\n{line}\n")
     err = one_line_error(load_scenario, p, f"institutions.rc.{key}")
-    assert f"a finite number {allowed}" in err.message, err.message
+    # the one range the key allows: its unit's narrowed by its type's bounds, an integer
+    # said so (was "a finite number from 0" for per and design_residents, declared ≥ 1)
+    assert f"must be {allowed}" in err.message, err.message
 
 
 def test_numbers_inside_tables_and_by_type_are_checked_with_their_full_key(tmp_path):

@@ -105,14 +105,15 @@ def test_value_out_of_range(tmp_path):
     p = child(tmp_path, "[institutions.rc]\nrelay_loss = { value = 1.5, source = 'x' }\n")
     err = error_of(p)
     assert_names(err, p, "institutions.rc.relay_loss")
-    assert "less than or equal to 1" in err.message and "1.5" in err.message
+    # the range the key allows, in words (was pydantic's "less than or equal to 1")
+    assert "from 0 to 1 (probability)" in err.message and "1.5" in err.message
 
 
 def test_negative_value_out_of_range(tmp_path):
     p = child(tmp_path, "[institutions.rc]\nstaff = -2\n")
     err = error_of(p)
     assert_names(err, p, "institutions.rc.staff")
-    assert "greater than or equal to 0" in err.message
+    assert "from 0 to 10,000 (persons)" in err.message and "-2" in err.message  # in words
 
 
 def test_unknown_actor(tmp_path):

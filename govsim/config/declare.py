@@ -18,10 +18,11 @@ fixed vocabularies: their types (``NeedType`` …) accept only the known names.
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from govsim.config.vocabulary import (
     ANY_NUMBER,
@@ -56,11 +57,43 @@ def allowed_range(unit: str) -> tuple[float, float]:
     return u.limit if u is not None and u.limit is not None else ANY_NUMBER
 
 
-def range_text(unit: str) -> str:
-    """``"a finite number from 0 to 8,760 (h (open))"``: what a number of ``unit`` may be."""
+def range_text(unit: str, constraints: tuple = (), integer: bool = False) -> str:
+    """``"a finite number from 0 to 8,760 (h (open))"``: what a number of ``unit`` may be —
+    the unit's range narrowed by the type's own bounds (``constraints``: ``Field(ge=1)``
+    …), so one message states the one range a value must lie in (``"an integer from 1 to
+    10,000 (seats)"``, never "≥ 1" and "from 0")."""
     lo, hi = allowed_range(unit)
+    lo_open = hi_open = False
+    for c in _bounds(constraints):
+        for name, x in (("ge", "lo"), ("gt", "lo"), ("le", "hi"), ("lt", "hi")):
+            b = getattr(c, name, None)
+            if b is None:
+                continue
+            if x == "lo" and (b > lo or (b == lo and name == "gt")):
+                lo, lo_open = b, name == "gt"
+            if x == "hi" and (b < hi or (b == hi and name == "lt")):
+                hi, hi_open = b, name == "lt"
     shown = f" ({unit})" if unit and unit in UNITS else ""
-    return f"a finite number from {_num(lo)} to {_num(hi)}{shown}"
+    what = "an integer" if integer else "a finite number"
+    if not (lo_open or hi_open):
+        return f"{what} from {_num(lo)} to {_num(hi)}{shown}"
+    low = f"above {_num(lo)}" if lo_open else f"at least {_num(lo)}"
+    high = f"below {_num(hi)}" if hi_open else f"at most {_num(hi)}"
+    return f"{what} {low} and {high}{shown}"
+
+
+def _bounds(constraints) -> list:
+    """The bound objects (``annotated_types.Ge`` …) among a type's metadata, those inside a
+    ``Field(...)`` too."""
+    from pydantic.fields import FieldInfo
+
+    out = []
+    for c in constraints:
+        if isinstance(c, FieldInfo):
+            out += _bounds(c.metadata)
+        elif any(hasattr(c, n) for n in ("ge", "gt", "le", "lt")):
+            out.append(c)
+    return out
 
 
 def _num(x: float) -> str:
@@ -68,9 +101,51 @@ def _num(x: float) -> str:
 
 
 class Strict(BaseModel):
-    """A table of a file: unknown keys are errors, values are frozen once validated."""
+    """A table of a file: unknown keys are errors, values are frozen once validated, and
+    no value is converted loosely (pydantic's strict mode): ``windows = true`` is not 1,
+    ``backup = 'yes'`` not true, ``staff = '3'`` not 3, ``staff = 2.5`` not an integer.
+    A whole number is a number (an ``int`` is accepted where a ``float`` is declared: TOML
+    writes ``9`` for 9.0), and an array is a pair or triple where a ``tuple`` is declared
+    (TOML has arrays only)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _arrays_as_tuples(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {
+            k: _as_declared(fields[k].annotation, v) if k in fields else v for k, v in data.items()
+        }
+
+
+def _as_declared(ann: Any, v: Any) -> Any:
+    """``v`` with every list that stands where ``ann`` declares a tuple made a tuple
+    (nothing else changes: the strict schema then checks every value)."""
+    from typing import Union, get_args, get_origin
+
+    origin, args = get_origin(ann), get_args(ann)
+    if origin is Annotated:
+        return _as_declared(args[0], v)
+    if origin in (Union, types.UnionType):
+        for a in args:  # the member of the value's shape (a list: a list or a tuple)
+            o = get_origin(a) or a
+            if isinstance(v, list) and o in (list, tuple) or isinstance(v, dict) and o is dict:
+                return _as_declared(a, v)
+        return v
+    if origin is tuple and isinstance(v, list):
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_as_declared(args[0], x) for x in v)
+        if len(args) == len(v):
+            return tuple(_as_declared(a, x) for a, x in zip(args, v, strict=True))
+        return tuple(v)  # the wrong length: the schema says so
+    if origin is list and isinstance(v, list) and args:
+        return [_as_declared(args[0], x) for x in v]
+    if origin is dict and isinstance(v, dict) and len(args) == 2:
+        return {k: _as_declared(args[1], x) for k, x in v.items()}
+    return v
 
 
 # what a value may name of the file it is in: the file's table of those names

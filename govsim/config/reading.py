@@ -82,14 +82,63 @@ def list_populations() -> list[str]:
 
 
 # a name from a file that becomes part of a file name, a run's key or a page: a scenario
-# or profile file's name, an institution's key (letters of any script, digits, _ - .)
+# or profile file's name, a variant's name (letters of any script, digits, _ - .).  At most
+# MAX_NAME characters: a file name is at most 255 bytes, a Chinese character is 3 bytes in
+# UTF-8 (64 × 3 = 192), which leaves room for what govsim puts around a name in a file or
+# directory name (``structure=…``, ``…_equity_en.png``, ``.….tmp``, about 40 bytes)
+MAX_NAME = 64
 NAME_PATTERN = re.compile(r"\w[\w.-]*")
-NAME_RULE = "letters, digits, '_', '-' and '.' only, starting with a letter, digit or '_', no '..'"
+NAME_RULE = (
+    f"1 to {MAX_NAME} letters, digits, '_', '-' and '.', starting with a letter, digit or '_', "
+    "no '..'"
+)
+# an institution's key is also a part of dotted keys (``institutions.rc.staff``): an
+# identifier, so that no key can be read two ways
+KEY_PATTERN = re.compile(r"[^\W\d]\w*")
+KEY_RULE = (
+    f"an identifier of 1 to {MAX_NAME} letters, digits and '_', starting with a letter or '_' "
+    "(no '.', '-' or spaces)"
+)
+# characters no text of a file may hold: control characters other than tab and line breaks
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def valid_name(name: str) -> bool:
     """Whether ``name`` is safe as a key, a file name and text of a page (``NAME_RULE``)."""
-    return bool(NAME_PATTERN.fullmatch(name)) and ".." not in name
+    return (
+        isinstance(name, str)
+        and len(name) <= MAX_NAME
+        and bool(NAME_PATTERN.fullmatch(name))
+        and ".." not in name
+    )
+
+
+def valid_key(name: str) -> bool:
+    """Whether ``name`` may be an institution's key (``KEY_RULE``)."""
+    return isinstance(name, str) and len(name) <= MAX_NAME and bool(KEY_PATTERN.fullmatch(name))
+
+
+def check_text(data: Any, path: Path | str, prefix: str = "") -> None:
+    """No text of a file — a value or a key — holds a control character (a NUL, an escape…):
+    one ``ScenarioError`` naming the first key that does."""
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for k, v in items:
+        key = f"{prefix}.{k}" if prefix else str(k)
+        for text in (k, v):
+            if isinstance(text, str) and (bad := CONTROL.search(text)):
+                raise ScenarioError(
+                    path,
+                    key,
+                    f"holds the control character U+{ord(bad.group()):04X}; text may hold "
+                    "letters, digits, punctuation, spaces, tabs and line breaks",
+                )
+        check_text(v, path, key)
 
 
 def check_file_name(path: Path | str, what: str) -> None:
@@ -509,10 +558,18 @@ def read_file(
     path = resolve_path(name_or_path, directory, kind)
     check_file_name(path, kind)
     data, sources = read_spec(path, directory)
+    check_text(data, path)
     if changes:
         data = apply_changes(data, changes, path)
         for key in changes:
             sources.pop(key, None)
+    insts = data.get("institutions") if kind == "scenario" else None
+    for name in insts if isinstance(insts, dict) else ():
+        if not valid_key(name):  # before the schema: its errors would name parts of the key
+            shown = name if len(name) <= MAX_NAME else f"{name[:20]}… ({len(name)} characters)"
+            raise ScenarioError(
+                path, f"institutions.{shown}", f"an institution's key must be {KEY_RULE}"
+            )
     meta = data.get("scenario") if kind == "scenario" else None
     if isinstance(meta, dict) and "population" in meta:
         data = {

@@ -35,12 +35,10 @@ from govsim.config.declare import (
     range_text,
 )
 from govsim.config.reading import (
-    NAME_RULE,
     SCENARIO_DIR,
     ScenarioError,
     list_scenarios,
     read_spec,
-    valid_name,
 )
 
 
@@ -61,8 +59,10 @@ def validate(model: type[BaseModel], data: dict, sources: dict, path: Path, chec
 
 
 def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> ScenarioError:
-    e = err.errors()[0]
-    loc = [str(p) for p in e["loc"] if not str(p).startswith("function-")]
+    # of a value that fits no member of a union (a schedule's name, or blocks), the error
+    # of the member it went furthest into; the places name keys, not the members tried
+    errors = [(e, [str(p) for p in e["loc"] if not _tried(str(p))]) for e in err.errors()]
+    e, loc = max(errors, key=lambda el: len(el[1]))
     key = ".".join(loc) or "(top level)"
     if e["type"] == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
@@ -73,15 +73,22 @@ def _format_error(path: Path, err: ValidationError, model: type[BaseModel]) -> S
         msg = e["msg"].removeprefix("Value error, ")
     else:
         msg = e["msg"]
+        allowed = allowed_at(model, loc) if e["type"] in VALUE_ERRORS else SHAPES.get(e["type"])
+        if allowed is not None:  # what is allowed, from the one declaration of the key
+            msg = f"must be {allowed}"
         if "input" in e and not isinstance(e["input"], dict):
-            msg += f" (got {e['input']!r})"
-        unit = _unit_at(model, loc)
-        if e["type"] in NUMBER_ERRORS and unit is not None:
-            msg += f"; allowed: {range_text(unit)}"
+            msg += f" (got {e['input']!r})" if allowed is None else f", got {e['input']!r}"
     return ScenarioError(path, key, msg)
 
 
-# pydantic's errors about a number: the message then says the range the unit allows
+def _tried(part: str) -> bool:
+    """Whether a part of an error's place is how pydantic names what it tried (a member of
+    a union, ``str``, ``list[HoursBlock]``; a validator) rather than a key of the file."""
+    return part.startswith("function-") or "[" in part or part in ("str", "int", "float", "bool")
+
+
+# pydantic's errors about one value (a number, a yes/no, a word): the message then says
+# what the key allows (``allowed_at``)
 NUMBER_ERRORS = {
     "finite_number",
     "greater_than",
@@ -94,50 +101,144 @@ NUMBER_ERRORS = {
     "int_type",
     "int_from_float",
 }
+VALUE_ERRORS = NUMBER_ERRORS | {"bool_type", "bool_parsing", "string_type"}
+# pydantic's errors about the shape of a value, in the words of TOML
+SHAPES = {
+    "list_type": "an array, [ … ]",
+    "tuple_type": "an array, [ … ]",
+    "dict_type": "a table, { … } or a [section]",
+    "model_type": "a table, { … } or a [section]",
+}
 
 
-def _unit_at(model: Any, loc: list[str]) -> str | None:
-    """The declared unit of the field at ``loc`` (its values too, for a table by type)."""
-    unit, skip = None, False
-    for part in loc:
-        if skip:
-            skip = False
+def allowed_at(model: Any, loc: list[str]) -> str | None:
+    """What the value at ``loc`` (keys from the top of a file of ``model``) may be, in
+    words: a number's range (its unit's, narrowed by its type's bounds: ``range_text``),
+    ``true or false``, text; None when the place is not found."""
+    leaf = _leaf(model, loc)
+    if leaf is None:
+        return None
+    ann, constraints, unit = leaf
+    if ann is bool:
+        return "true or false"
+    refers = [c for c in constraints if isinstance(c, Refers)]
+    if ann is str and refers:  # a name of the file's institutions or schedules
+        return REFERS_TEXT[refers[0].what]
+    if ann is str:
+        return "text in quotes"
+    if ann in (int, float):
+        return range_text(unit or "", tuple(constraints), integer=ann is int)
+    return None
+
+
+# what a value that names something of its file may be (``Refers``)
+REFERS_TEXT = {
+    "institution": "the key of one of the file's [institutions], in quotes",
+    "schedule": "the name of one of the file's [schedules] in quotes, or blocks such as "
+    '[{ days = ["mon", "tue"], open = [[9, 17]] }]',
+}
+
+
+def _leaf(model: Any, loc: list[str]) -> tuple[Any, list, str | None] | None:
+    """(the declared type, its bounds, its unit) of the value at ``loc``: fields of
+    models, entries of tables, items of lists (a table by type gives its values its unit)."""
+    from typing import Union, get_args, get_origin
+
+    ann, meta, unit = model, [], None
+    parts = list(loc)
+    while True:
+        while get_origin(ann) is Annotated:
+            meta += list(get_args(ann)[1:])
+            ann = get_args(ann)[0]
+        if get_origin(ann) in (Union, types.UnionType):
+            members = [a for a in get_args(ann) if a is not type(None)]
+            named = [a for a in members if parts and parts[0] == _label(a)]
+            if named:  # pydantic names the member of a union it tried
+                parts.pop(0)
+                ann = named[0]
+                continue
+            fits = [a for a in members if _fits(a, parts)]
+            if not fits:
+                return None
+            ann = fits[0]
             continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            break
-        field = model.model_fields.get(part)
-        if field is None:
-            return unit
-        unit = (field.json_schema_extra or {}).get("unit", unit)
-        model = nested_model(field.annotation)
-        skip = _is_container(field.annotation)
-    return unit if isinstance(unit, str) else None
+        if not parts:
+            return ann, meta, unit
+        part = parts.pop(0)
+        origin, args = get_origin(ann), get_args(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            field = ann.model_fields.get(part)
+            if field is None:
+                return None
+            extra = field.json_schema_extra
+            unit = extra.get("unit", unit) if isinstance(extra, dict) else unit
+            ann, meta = field.annotation, list(field.metadata)
+        elif origin is dict and args:
+            ann, meta = args[1], []
+        elif origin is list and args:
+            ann, meta = args[0], []
+        elif origin is tuple and args and part.isdigit():
+            same = len(args) == 2 and args[1] is Ellipsis
+            if not same and int(part) >= len(args):
+                return None
+            ann, meta = (args[0] if same else args[int(part)]), []
+        else:
+            return None
 
 
-def check_ranges(obj: BaseModel, path: Path | str, prefix: str = "") -> None:
+def _label(ann: Any) -> str:
+    """How pydantic names a member of a union in an error's place (``float``,
+    ``dict[str,float]``, ``list[HoursBlock]``)."""
+    from typing import get_args, get_origin
+
+    if get_origin(ann) is Annotated:
+        return _label(get_args(ann)[0])
+    if get_origin(ann) is None:
+        return getattr(ann, "__name__", str(ann))
+    inner = ",".join(_label(a) for a in get_args(ann))
+    return f"{get_origin(ann).__name__}[{inner}]"
+
+
+def _fits(ann: Any, parts: list[str]) -> bool:
+    """Whether a member of a union can hold the rest of a place (``parts``)."""
+    from typing import get_args, get_origin
+
+    while get_origin(ann) is Annotated:
+        ann = get_args(ann)[0]
+    if not parts:
+        return True
+    origin = get_origin(ann)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return parts[0] in ann.model_fields
+    return origin is dict or (origin in (list, tuple) and parts[0].isdigit())
+
+
+def check_ranges(obj: BaseModel, path: Path | str, prefix: str = "", root: Any = None) -> None:
     """Every number of a validated file is finite and within the range its unit allows
     (``govsim.config.vocabulary.UNITS``: its ``limit``); the first that is not is one
-    ``ScenarioError``."""
+    ``ScenarioError`` saying the range the key allows (``allowed_at``)."""
+    root = root if root is not None else type(obj)
     for name, field in type(obj).model_fields.items():
         if name in INTERNAL_FIELDS:
             continue
         unit = (field.json_schema_extra or {}).get("unit", "")
-        _check_value(getattr(obj, name), f"{prefix}{name}", unit, path)
+        _check_value(getattr(obj, name), f"{prefix}{name}", unit, path, root)
 
 
-def _check_value(v: Any, key: str, unit: str, path: Path | str) -> None:
+def _check_value(v: Any, key: str, unit: str, path: Path | str, root: Any) -> None:
     if isinstance(v, BaseModel):
-        check_ranges(v, path, key + ".")
+        check_ranges(v, path, key + ".", root)
     elif isinstance(v, dict):
         for k, x in v.items():
-            _check_value(x, f"{key}.{k}", unit, path)
+            _check_value(x, f"{key}.{k}", unit, path, root)
     elif isinstance(v, (list, tuple)):
         for i, x in enumerate(v):
-            _check_value(x, f"{key}.{i}", unit, path)
+            _check_value(x, f"{key}.{i}", unit, path, root)
     elif isinstance(v, (int, float)) and not isinstance(v, bool):
         lo, hi = allowed_range(unit)
         if not ((isinstance(v, int) or math.isfinite(v)) and lo <= v <= hi):
-            raise ScenarioError(path, key, f"must be {range_text(unit)}, got {v!r}")
+            allowed = allowed_at(root, key.split(".")) or range_text(unit)
+            raise ScenarioError(path, key, f"must be {allowed}, got {v!r}")
 
 
 INTERNAL_FIELDS = ("file", "key", "sources")
@@ -186,6 +287,7 @@ def check_population(pop, path: Path | str) -> None:
             "initial.propensity_beta",
             f"must give every age group ({', '.join(groups)}); missing: {', '.join(missing)}",
         )
+    check_title(pop, path, "", "population profile")
     d = pop.demography
     total = d.share_children + d.share_elderly
     if total > 1.0 + 1e-9:
@@ -203,6 +305,23 @@ def check_population(pop, path: Path | str) -> None:
         )
 
 
+MAX_TITLE = 200  # characters of a name shown in charts and pages (the longest shipped: 71)
+
+
+def check_title(obj, path: Path | str, prefix: str, what: str) -> None:
+    """A file's names as shown (``name_zh``, ``name_en``): not empty, at most MAX_TITLE
+    characters."""
+    for lang in ("zh", "en"):
+        text = getattr(obj, f"name_{lang}")
+        if not text.strip() or len(text) > MAX_TITLE:
+            raise ScenarioError(
+                path,
+                f"{prefix}name_{lang}",
+                f"the {what}'s name as charts show it: 1 to {MAX_TITLE} characters, "
+                f"not only spaces (got {len(text)} characters)",
+            )
+
+
 # The size of one run: a run keeps every resident and every need in memory, about 1.2 kB a
 # resident for a year (README, Performance: 458 MB for 378,800 residents), so 5 million
 # residents is ~6 GB; outputs and memory grow with the days too.
@@ -212,7 +331,7 @@ MAX_DAYS = 3650  # ten years
 
 def check_references(sc, path: Path) -> None:
     """Cross-checks of a validated scenario.  Here only what belongs to no owner of a key:
-    there is an institution, institutions' keys are valid names, every schedule has hours;
+    there is an institution, its names as shown are given, every schedule has hours;
     then every value that names an institution or a schedule (declared ``InstitutionKey``,
     ``ScheduleName`` by any module: ``references``) names one the file defines; then the
     cross-checks of each owner of keys (``sc.checks``: the structure's and every module's
@@ -220,11 +339,7 @@ def check_references(sc, path: Path) -> None:
     insts = sc.institutions
     if not insts:
         raise ScenarioError(path, "institutions", "at least one institution is required")
-    for name in insts:
-        if not valid_name(name):
-            raise ScenarioError(
-                path, f"institutions.{name}", f"an institution's key must use {NAME_RULE}"
-            )
+    check_title(sc.scenario, path, "scenario.", "structure")
     for name, blocks in sc.schedules.items():
         if not blocks:
             raise ScenarioError(
@@ -233,6 +348,7 @@ def check_references(sc, path: Path) -> None:
                 "a schedule needs at least one block of open hours, "
                 'e.g. [{ days = ["mon", "tue"], open = [[9, 17]] }]',
             )
+    check_hours(sc, path)
     for key, what, value in references(sc):
         defined = getattr(sc, REFERENCE_TABLES[what])
         if value not in defined:
@@ -240,6 +356,52 @@ def check_references(sc, path: Path) -> None:
             raise ScenarioError(path, key, UNKNOWN_NAME[what].format(value=value, names=names))
     for check in type(sc).checks:
         check(sc, path)
+
+
+def check_hours(sc, path: Path | str) -> None:
+    """Every open span of every schedule (named, or written in place for an institution or
+    an offer) opens at least one hour as the model counts hours open
+    (``WeeklySchedule.hourly_mask``: residents come in whole clock hours, an hour that is
+    open for at least half of it): a span that opens none would count staff hours while no
+    resident could ever come.  Spans are taken as the model takes them, those of one weekday
+    merged."""
+    from govsim.config.declare import HoursBlock
+    from govsim.config.schedule import WEEKDAYS, WeeklySchedule
+
+    for key, blocks in _values_of(sc, HoursBlock):
+        week = WeeklySchedule.from_blocks([(list(b.days), list(b.open)) for b in blocks])
+        for w, spans in enumerate(week.intervals):
+            for a, b in spans:
+                one = WeeklySchedule.from_blocks([([WEEKDAYS[w]], [(a, b)])])
+                if not one.hourly_mask().any():
+                    raise ScenarioError(
+                        path,
+                        key,
+                        f"the open span [{a:g}, {b:g}] on {WEEKDAYS[w]} never opens to "
+                        "residents: they come in whole clock hours, and an hour is open when "
+                        "at least half of it is; give spans that cover at least half an hour "
+                        "of one clock hour (e.g. [9, 9.5] or [9, 17])",
+                    )
+
+
+def _values_of(obj: Any, kind: type, prefix: str = "") -> Iterator[tuple[str, list]]:
+    """(dotted key, the list) of every non-empty list of ``kind`` items in a validated
+    file."""
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            if name not in INTERNAL_FIELDS:
+                key = f"{prefix}.{name}" if prefix else name
+                yield from _values_of(getattr(obj, name), kind, key)
+        return
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _values_of(v, kind, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(obj, (list, tuple)) and obj:
+        if all(isinstance(x, kind) for x in obj):
+            yield prefix, list(obj)
+        else:
+            for i, v in enumerate(obj):
+                yield from _values_of(v, kind, f"{prefix}.{i}")
 
 
 # what an unknown name is told, by what it should name (``Refers``)

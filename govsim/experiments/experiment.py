@@ -79,24 +79,33 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from govsim.config.reading import NAME_RULE, ScenarioError, read_toml, valid_name
-from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, builtin_order
+from govsim.config.declare import Strict
+from govsim.config.reading import (
+    MAX_NAME,
+    NAME_RULE,
+    ScenarioError,
+    check_text,
+    read_toml,
+    valid_name,
+)
+from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error
 from govsim.experiments.levers import LEVER
 from govsim.version import __version__
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
 BASE = "base"  # the variant with no changes
 OUTPUTS = ("daily", "needs", "hops")  # optional outputs; summary, outcomes, scenario always
-NAME = re.compile(r"^[A-Za-z0-9_]+$")  # a variant's name
+NAME = re.compile(r"^[A-Za-z0-9_]+$")  # a variant's name (with at most MAX_NAME characters)
+VARIANT_RULE = f"1 to {MAX_NAME} letters A–Z or a–z, digits and '_'"
 MAX_RUNS = 100_000
 # what names and explains an experiment without changing a run: left out of its hash
 COSMETIC = ("name_zh", "name_en", "description_zh", "description_en", "source")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(Strict):
+    """A table of an experiment file: no unknown keys, no loose conversions (``Strict``)."""
 
 
 class Settings(_Strict):
@@ -104,7 +113,7 @@ class Settings(_Strict):
     name_en: str = ""
     description_zh: str = ""
     description_en: str = ""
-    structures: list[str] = Field(default_factory=builtin_order, min_length=1)
+    structures: list[str] = Field(min_length=1)  # named by every file: no default plan
     populations: list[str] = Field(default_factory=lambda: ["declared"], min_length=1)
     replicates: int = Field(5, ge=1, le=10_000)
     residents: int = Field(25_000, ge=1, le=MAX_RESIDENTS)
@@ -118,6 +127,8 @@ class Settings(_Strict):
     @field_validator("structures", "populations")
     @classmethod
     def _distinct(cls, v: list[str]) -> list[str]:
+        if any(not x.strip() for x in v):
+            raise ValueError(f"a name or path of a file, not empty, got {v}")
         if len(set(v)) != len(v):
             raise ValueError(f"each name at most once, got {v}")
         return v
@@ -202,10 +213,15 @@ class Sampling(_Strict):
     def model_post_init(self, _):
         if self.method == "sobol" and self.points & (self.points - 1):
             raise ValueError(f"sobol needs points = a power of 2, got {self.points}")
+        if self.method == "morris" and self.points < 2:  # σ and μ*'s interval need two
+            raise ValueError(
+                "morris needs at least 2 trajectories (points = 2 or more): the spread of a "
+                f"parameter's effects is undefined from one; got {self.points}"
+            )
 
 
 class ExperimentFile(_Strict):
-    experiment: Settings = Field(default_factory=Settings)
+    experiment: Settings
     variants: dict[str, Variant] = Field(default_factory=dict)
     ranges: list[Range] = Field(default_factory=list)
     sampling: Sampling = Field(default_factory=Sampling)
@@ -337,6 +353,16 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
     """Read and validate an experiment file (a name in ``experiments/`` or a path)."""
     path = resolve_experiment_path(name_or_path)
     raw = read_toml(path)
+    check_text(raw, path)
+    table = raw.get("experiment", {})
+    if isinstance(table, dict) and "structures" not in table:  # never a default plan
+        raise ScenarioError(
+            path,
+            "experiment.structures",
+            ("the file is empty; " if not raw else "")
+            + "an experiment names the structures it runs, e.g. [experiment] structures = "
+            '["baseline", "chengdong"] (the first is the reference)',
+        )
     try:
         f = ExperimentFile.model_validate(raw)
     except ValidationError as err:
@@ -356,9 +382,16 @@ def build(
     ranges = list(ranges or [])
     sampling = sampling or Sampling()
     for name, v in variants.items():
-        if not NAME.match(name) or name == BASE:
+        if name == BASE:
             raise ScenarioError(
-                file, f"variants.{name}", f"names are letters, digits and _ (not {BASE!r})"
+                file,
+                f"variants.{name}",
+                f"{BASE!r} names the structures unchanged; give the variant another name",
+            )
+        if not NAME.match(name) or len(name) > MAX_NAME:
+            shown = name if len(name) <= MAX_NAME else f"{name[:20]}… ({len(name)} characters)"
+            raise ScenarioError(
+                file, f"variants.{shown}", f"a variant's name must be {VARIANT_RULE}, got {shown!r}"
             )
         if v.structures is not None and not v.structures:
             raise ScenarioError(

@@ -17,6 +17,7 @@ where it keeps the sign it has with the files' values) and ``sensitivity_<lang>.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +39,6 @@ def analyse(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sensitivity indices and robustness of the comparison, from a finished batch
     (``runs``: the batch's runs, when the caller has resolved them already)."""
-    from SALib.analyze import morris, sobol
-
     runs = runs if runs is not None else resolve(exp)
     table = outcome_rows(out, runs)
     problem = salib_problem(exp)
@@ -59,6 +58,7 @@ def analyse(
     table["point"] = table["variant"]
     means = table.groupby(["structure", "population", "point"])[outcomes].mean().sort_index()
     rows, robust = [], []
+    degenerate: dict[tuple, str] = {}  # series whose estimates SALib warned about
     pairs = list(dict.fromkeys((r.structure, r.population) for r in runs))
     for structure, population in pairs:
         points = [f"p{i:04d}" for i in range(n_points)]
@@ -91,31 +91,9 @@ def analyse(
                             "points": n_points,
                         }
                     )
-                if np.ptp(v) == 0.0:
-                    idx = {n: dict.fromkeys(("mu_star", "sigma", "S1", "ST"), 0.0) for n in names}
-                elif exp.sampling.method == "morris":
-                    r = morris.analyze(
-                        problem, x, v, num_levels=exp.sampling.levels, seed=exp.sampling.seed
-                    )
-                    idx = {
-                        n: {
-                            "mu_star": r["mu_star"][i],
-                            "mu_star_conf": r["mu_star_conf"][i],
-                            "sigma": r["sigma"][i],
-                        }
-                        for i, n in enumerate(names)
-                    }
-                else:
-                    r = sobol.analyze(problem, v, calc_second_order=False, seed=exp.sampling.seed)
-                    idx = {
-                        n: {
-                            "S1": r["S1"][i],
-                            "S1_conf": r["S1_conf"][i],
-                            "ST": r["ST"][i],
-                            "ST_conf": r["ST_conf"][i],
-                        }
-                        for i, n in enumerate(names)
-                    }
+                idx, warned = _salib(exp, problem, x, v)
+                if warned:
+                    degenerate[(structure, population, target, o)] = warned
                 spread = float(np.std(v))
                 at_files = float(b[o])
                 for n in names:
@@ -144,7 +122,44 @@ def analyse(
         size = indices["at_files"].abs()
         effect = indices["mu_star"] if key == "mu_star" else indices["ST"] * indices["output_sd"]
         indices["of_value"] = np.where(size > 0, effect / size.where(size > 0, 1.0), np.nan)
+    if degenerate:  # said once, in words, by the caller (``notes``), not as warnings
+        series = len({(r["structure"], r["population"], r["target"], r["outcome"]) for r in rows})
+        indices.attrs["notes"] = [
+            f"for {len(degenerate)} of {series} outcome series the sampled points were too "
+            f"few for stable estimates ({next(iter(degenerate.values()))}); their indices "
+            "are 0 or their confidence intervals undefined — sample more points"
+        ]
     return indices, pd.DataFrame(robust)
+
+
+def _salib(exp: Experiment, problem: dict, x: np.ndarray, v: np.ndarray) -> tuple[dict, str]:
+    """SALib's indices of one outcome series ``v`` at the sampled points ``x``, by
+    parameter; and what SALib warned about, in words ("" when nothing).  Its warnings
+    (constant model values in a bootstrap sample, numpy's about an empty spread) are not
+    printed: the caller says them once, as a note (``notes``)."""
+    from SALib.analyze import morris, sobol
+
+    names = problem["names"]
+    if np.ptp(v) == 0.0:
+        return {n: dict.fromkeys(("mu_star", "sigma", "S1", "ST"), 0.0) for n in names}, ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if exp.sampling.method == "morris":
+            r = morris.analyze(
+                problem, x, v, num_levels=exp.sampling.levels, seed=exp.sampling.seed
+            )
+            keys = ("mu_star", "mu_star_conf", "sigma")
+        else:
+            r = sobol.analyze(problem, v, calc_second_order=False, seed=exp.sampling.seed)
+            keys = ("S1", "S1_conf", "ST", "ST_conf")
+    idx = {n: {k: r[k][i] for k in keys} for i, n in enumerate(names)}
+    text = str(caught[0].message).split(",")[0].rstrip(".") if caught else ""
+    return idx, text[:1].lower() + text[1:]
+
+
+def notes(indices: pd.DataFrame) -> list[str]:
+    """What the analysis has to say about its own estimates (``analyse``), one line each."""
+    return list(indices.attrs.get("notes", []))
 
 
 def sensitivity(
@@ -195,9 +210,9 @@ def sensitivity(
             r.name: {"zh": r.name_zh or r.key, "en": r.name_en or r.key} for r in exp.ranges
         },
     }
-    charts = (
+    charts = (  # the chart is of differences from the reference: none with one structure
         [save_sensitivity_chart(indices, names, out, lang) for lang in langs]
-        if len(indices)
+        if len(indices) and (indices["target"] == "difference").any()
         else []
     )
     return indices, robust, charts

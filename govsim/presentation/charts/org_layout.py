@@ -341,7 +341,9 @@ def layout(sc, lang: str) -> Layout:
     _place_in_rows(out)
     ports = _ports(out)
     same_row_count: dict[int, int] = {}
-    out.paths = [(rel, _relay_path(out, rel, ports, same_row_count)) for rel in rels]
+    out.paths = [
+        (rel, _relay_path(out, n, rel, ports, same_row_count)) for n, rel in enumerate(rels)
+    ]
     return out
 
 
@@ -403,30 +405,34 @@ def _ports(lay: Layout) -> dict[tuple[int, str], float]:
     """Where each relay leaves and enters a box: spread along the box's edge in the order of
     the other end, so relays do not cross at the box."""
     ends: dict[tuple[str, str], list] = {}
-    for rel in lay.relays:
+    # ties (two relays towards the same place) broken by the relay's place in the file's
+    # order, never by ``id()``: a memory address differs from process to process
+    for n, rel in enumerate(lay.relays):
         nodes = rel.path_nodes
         first, last = _sides(lay, rel)
         nxt = lay.lane_x.get(nodes[1], lay.boxes[nodes[1]].x if nodes[1] in lay.boxes else 0)
         prv = lay.lane_x.get(nodes[-2], lay.boxes[nodes[-2]].x if nodes[-2] in lay.boxes else 0)
-        ends.setdefault((rel.src, first), []).append((nxt, id(rel), "out"))
-        ends.setdefault((rel.dst, last), []).append((prv, id(rel), "in"))
+        ends.setdefault((rel.src, first), []).append((nxt, n, "out"))
+        ends.setdefault((rel.dst, last), []).append((prv, n, "in"))
     port: dict[tuple[int, str], float] = {}
     for (key, _side), items in ends.items():
         b = lay.boxes[key]
         items.sort()
         k = len(items)
         span = min(b.w - 0.4, 0.45 * (k - 1))
-        for i, (_, rid, io) in enumerate(items):
-            port[(rid, io)] = b.x + (i - (k - 1) / 2) * (span / max(k - 1, 1))
+        for i, (_, n, io) in enumerate(items):
+            port[(n, io)] = b.x + (i - (k - 1) / 2) * (span / max(k - 1, 1))
     return port
 
 
-def _relay_path(lay: Layout, rel: Relay, port: dict, same_row_count: dict[int, int]) -> Path:
-    """A relay's path: an arch over its row, or S-curves through the channels between rows
+def _relay_path(
+    lay: Layout, n: int, rel: Relay, port: dict, same_row_count: dict[int, int]
+) -> Path:
+    """Relay ``n``'s path: an arch over its row, or S-curves through the channels between rows
     and straight down (or up) each lane it passes."""
     a, b = lay.boxes[rel.src], lay.boxes[rel.dst]
     first, last = _sides(lay, rel)
-    x0, x1 = port[(id(rel), "out")], port[(id(rel), "in")]
+    x0, x1 = port[(n, "out")], port[(n, "in")]
     y0 = a.y + a.h / 2 if first == "top" else a.y - a.h / 2
     y1 = b.y + b.h / 2 if last == "top" else b.y - b.h / 2
     verts, codes = [(x0, y0)], [Path.MOVETO]
