@@ -134,13 +134,18 @@ def _no_work(monkeypatch):
     import govsim.core.model as model_module
     import govsim.experiments.batch as batch_module
     import govsim.experiments.calibrate as cal
+    import govsim.experiments.compare as compare_module
+    import govsim.experiments.sensitivity as sensitivity_module
     import govsim.presentation.report as report_module
 
     def work(*a, **k):
         raise AssertionError("work started before the output place was checked")
 
+    # the modules that bind run_batch by name are imported (above) before it is patched,
+    # so none keeps the patched one after the test
     monkeypatch.setattr(model_module.GovernanceModel, "__init__", work)
-    monkeypatch.setattr(batch_module, "run_batch", work)
+    for module in (batch_module, compare_module, sensitivity_module):
+        monkeypatch.setattr(module, "run_batch", work)
     monkeypatch.setattr(cal, "calibrate", work)
     monkeypatch.setattr(report_module, "build_report", work)
 
