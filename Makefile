@@ -1,7 +1,8 @@
 # govsim — two commands on a fresh machine:
 #   make results   runs the comparison of every built-in structure (results/compare/) and the
 #                  same comparison over its contested assumptions (results/contested/)
-#   make test      installs what the tests need and runs lint + the test suite
+#   make test      installs what the tests need and runs lint + the test suite (both cores)
+# (make check: the quick tier for everyday work, about a minute)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -11,7 +12,7 @@ DAYS ?= 365
 REPLICATES ?= 5
 SEED ?= 0
 
-.PHONY: results test lint bench bench-covasim clean-venv cjk-font
+.PHONY: results test check lint bench bench-covasim clean-venv cjk-font
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || "$$(tools/find-python.sh)" -m venv $(VENV)
@@ -48,7 +49,14 @@ test: $(STAMP) cjk-font
 	$(PY) tools/solara_assets.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
+
+# the quick tier for everyday work (about a minute): lint and the tests not marked slow, without
+# the notebooks, the browser and the batch tests; the full suite (make test) is what CI runs
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow" tests
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

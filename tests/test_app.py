@@ -24,6 +24,8 @@ from govsim.core.load import load_scenario
 from govsim.core.records import ACTIVITY, IN_SYSTEM, RESOLVED
 from govsim.experiments.levers import LEVER, LEVERS, levers_of, scenario_changes
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 REFERENCE = builtin_order()[0]
 
 

@@ -479,6 +479,7 @@ class Markup(HTMLParser):
         self.attrs |= {a for a, _ in attrs}
 
 
+@pytest.mark.slow
 def test_report_escapes_every_text_from_the_files(one_run, tmp_path):
     evil = "<img src=x onerror=alert(3)>"
 
@@ -593,6 +594,7 @@ def test_seeds_and_workers_out_of_range_are_refused_before_any_run(tmp_path, cap
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_dollar_in_a_name_is_drawn_as_written(tmp_path):
     """Names come from files: "$" is a character in every chart, never matplotlib's
     mathematics (an unknown command used to fail the report after the batch)."""

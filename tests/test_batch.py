@@ -29,6 +29,8 @@ from govsim.experiments.experiment import (
 from govsim.results import store
 from govsim.results.reading import Results, ResultsError
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -8,6 +8,7 @@ the direction with a margin on every seed and on the average.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from govsim import GovernanceModel, load_scenario
 
@@ -116,6 +117,7 @@ def test_spare_hours_beyond_the_cycle_make_no_more_sessions():
     assert rc["unused_session_hours_per_instance_year"] > 1000
 
 
+@pytest.mark.slow
 def test_authority_in_the_community_keeps_cases_in_the_community():
     """小事不出社区: a committee that may settle every dispute that reaches it settles them
     inside the community; without authority they go to the street office."""
@@ -128,6 +130,7 @@ def test_authority_in_the_community_keeps_cases_in_the_community():
 
 
 # ------------------------------------------------------------------ proactive discovery
+@pytest.mark.slow
 def test_proactive_discovery_reduces_unreported_needs_of_vulnerable_residents():
     """Mechanism 4: building heads visiting eight households a day with every post
     filled, instead of one visit a day with half the posts empty (the outreach
@@ -155,6 +158,7 @@ def test_proactive_discovery_reduces_unreported_needs_of_vulnerable_residents():
 
 
 # ------------------------------------------------------------------ access: opening hours
+@pytest.mark.slow
 def test_longer_opening_hours_raise_working_age_participation():
     """Mechanism 6: the Suzhou liaison center open 9:00–21:00 every day versus office
     hours; its programme (sessions per week) is the same in both arms."""

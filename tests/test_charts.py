@@ -23,6 +23,8 @@ from govsim.presentation import text as screen_text
 from govsim.presentation.colours import colour_order
 from govsim.results.reading import Results
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 LANGS = ("zh", "en")
 CJK = r"[\u3400-\u9fff]"
 

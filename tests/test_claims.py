@@ -22,6 +22,8 @@ from govsim.experiments.claims import (
 )
 from govsim.experiments.experiment import load_experiment, point_changes, resolve
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 RULES = {
     "participation_mean": Rule("higher", 0.01),
     "response_time_median_h": Rule("lower", 12.0),

@@ -53,6 +53,7 @@ def run_dir(structure: str, rep: int, population: str = "urban", variant: str = 
     return f"structure={structure}/variant={variant}/population={population}/rep={rep}"
 
 
+@pytest.mark.slow
 def test_compare_is_paired_and_independent_of_workers(tmp_path):
     a = compare(["baseline", "chengdong"], 1200, 30, 5, 2, tmp_path / "a", workers=1)
     b = compare(["baseline", "chengdong"], 1200, 30, 5, 2, tmp_path / "b", workers=2)

@@ -174,6 +174,7 @@ def limited(code: str, limit: int, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_calibrate_apply_under_a_file_size_limit_leaves_the_file_whole(tmp_path):
     from govsim.config.reading import CALIBRATED
 
@@ -218,6 +219,7 @@ def test_calibrate_apply_under_a_file_size_limit_leaves_the_file_whole(tmp_path)
     assert copy.read_bytes() != before
 
 
+@pytest.mark.slow
 def test_calibrate_apply_under_a_file_size_limit_leaves_the_shipped_file_whole(tmp_path):
     """The command itself, on the shipped file (restored whatever happens)."""
     from govsim.config.reading import CALIBRATED
@@ -513,6 +515,7 @@ def test_a_failure_record_of_a_very_long_name_can_be_written(tmp_path):
     assert p != store.failure_path(tmp_path, part.replace("rep=0", "rep=1"))
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_during_a_batch_is_one_line_and_leaves_nothing(tmp_path):
     out = tmp_path / "b"
     code = f"""

@@ -101,6 +101,7 @@ def test_a_meeting_without_a_quorum_decides_nothing():
     assert m.deliberation.adopted == 0
 
 
+@pytest.mark.slow
 def test_a_council_decides_only_while_its_fund_lasts():
     settles = dict.fromkeys(("admin_service", "dispute", "public_space"), 1.0)
     rich = {"settles": settles, "quorum": 1, "fund_yuan_per_year": 1e9, "yuan_per_decision": 1000}

@@ -312,6 +312,7 @@ def test_notebook_views_of_a_scenario_a_model_and_a_summary():
     assert not any(hasattr(type(x), "_repr_html_") for x in (sc, m, s))
 
 
+@pytest.mark.slow
 def test_in_jupyter_import_govsim_shows_models_scenarios_and_summaries():
     """With IPython running, ``import govsim`` registers the views (without loading the
     simulator); without it, nothing of the presentation is imported."""

@@ -14,6 +14,8 @@ from govsim.presentation.charts import org_layout as orgchart
 from govsim.presentation.plot import org_chart
 from govsim.presentation.text import label
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 LANGS = ("zh", "en")
 
 

@@ -137,6 +137,7 @@ def test_admin_hours_per_task_gives_the_target_share(reference):
     assert admin / possible == pytest.approx(share, rel=0.02)
 
 
+@pytest.mark.slow
 def test_election_turnout_in_an_election_year(reference):
     """Turnout is fitted in runs of an election year (the reference's own year is an
     ordinary one: five-year terms), at the size it was calibrated at (25,000 residents;

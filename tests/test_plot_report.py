@@ -35,6 +35,8 @@ from govsim.presentation.report import headline_table
 from govsim.presentation.text import TEXT, label
 from govsim.results.reading import Results
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 LANGS = ("zh", "en")
 RESIDENTS, DAYS, SEED, REPLICATES = 1500, 75, 3, 2
 

@@ -39,6 +39,8 @@ needs_chromium = pytest.mark.skipif(
     "(make test installs it with apt-get when run as root)",
 )
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict[str, Path]:

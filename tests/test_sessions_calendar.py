@@ -16,6 +16,8 @@ from govsim.config.scenario import builtin_order
 from govsim.core.load import load_scenario
 from govsim.experiments.compare import compare
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 RESIDENTS = 3_000
 DAYS = (180, 365)
 # Tolerance on the change of a structure's lead between the two stopping days: two

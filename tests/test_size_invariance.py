@@ -24,6 +24,7 @@ def test_cost_per_resident_does_not_depend_on_size(name):
     assert small == pytest.approx(large, rel=0.01)
 
 
+@pytest.mark.slow
 def test_headline_outcomes_do_not_depend_on_size():
     # Chengdong: the structure whose outcomes moved most with size (participation by half)
     sc = load_scenario("chengdong")

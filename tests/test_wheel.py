@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # not in the quick tier (make check)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
