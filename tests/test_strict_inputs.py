@@ -275,6 +275,11 @@ def test_a_file_name_too_long_for_run_directories_is_refused(tmp_path):
             f"variants.{'v' * 20}… (1000 characters)",
             "1 to 64",
         ),
+        (  # a line break at the end of a name (a directory name with a line break)
+            "[experiment]\nstructures = ['baseline']\n[variants.\"abc\\n\"]\n",
+            "variants.abc\\n",
+            "1 to 64",
+        ),
         (
             "[experiment]\nstructures = ['baseline']\nname_en = \"a\\u0001\"\n",
             "experiment.name_en",
@@ -424,3 +429,32 @@ def test_population_values_are_not_converted_loosely(tmp_path):
     path.write_text('extends = "urban"\n[behaviour]\npeers = "0.5"\n', encoding="utf-8")
     message = refused(load_population, path, "behaviour.peers")
     assert message.startswith("must be a finite number") and "got '0.5'" in message, message
+
+
+def test_numbers_from_code_are_numbers_and_integer_keys_are_sampled_as_integers(tmp_path):
+    """numpy's numbers given from code are numbers (np.int64(2) is the integer 2); a range
+    over a key declared an integer gives whole values without ``integer = true``."""
+    import numpy as np
+
+    from govsim.experiments.experiment import load_experiment, point_changes
+
+    sc = load_scenario(
+        "baseline",
+        changes={"institutions.rc.windows": np.int64(2), "institutions.rc.relay_delay_h": 3.0},
+    )
+    assert (sc.institutions["rc"].windows, sc.institutions["rc"].relay_delay_h) == (2, 3.0)
+    body = (
+        "[experiment]\nstructures = ['baseline']\n[sampling]\nmethod = 'lhs'\npoints = 4\n"
+        "[[ranges]]\nkey = 'institutions.rc.windows'\nfile = 'scenario'\nstructures = ['baseline']\n"
+        "low = 1\nhigh = 3\n"
+        "[[ranges]]\nkey = 'institutions.rc.relay_delay_h'\nfile = 'scenario'\n"
+        "structures = ['baseline']\nlow = 1\n"
+        "high = 3\n"
+    )
+    exp = load_experiment(experiment_file(tmp_path, body))
+    base = load_scenario("baseline")
+    for point in exp.points:
+        changes, _ = point_changes(exp, point, "baseline", base, None)
+        assert type(changes["institutions.rc.windows"]) is int, changes
+        assert not float(changes["institutions.rc.relay_delay_h"]).is_integer(), changes
+        load_scenario("baseline", changes=changes)  # every sampled point loads

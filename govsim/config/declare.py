@@ -22,6 +22,7 @@ import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from govsim.config.vocabulary import (
@@ -122,8 +123,9 @@ class Strict(BaseModel):
 
 
 def _as_declared(ann: Any, v: Any) -> Any:
-    """``v`` with every list that stands where ``ann`` declares a tuple made a tuple
-    (nothing else changes: the strict schema then checks every value)."""
+    """``v`` with every list that stands where ``ann`` declares a tuple made a tuple, and
+    numpy's numbers as Python's (nothing else changes: the strict schema then checks every
+    value)."""
     from typing import Union, get_args, get_origin
 
     origin, args = get_origin(ann), get_args(ann)
@@ -145,6 +147,8 @@ def _as_declared(ann: Any, v: Any) -> Any:
         return [_as_declared(args[0], x) for x in v]
     if origin is dict and isinstance(v, dict) and len(args) == 2:
         return {k: _as_declared(args[1], x) for k, x in v.items()}
+    if isinstance(v, np.generic) and not isinstance(v, np.bool_):  # numpy's numbers, as
+        return v.item()  # Python's (a value given from code: np.int64(2) is the integer 2)
     return v
 
 

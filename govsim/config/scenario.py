@@ -139,6 +139,13 @@ REFERS_TEXT = {
 }
 
 
+def declared_type(model: Any, key: str) -> Any:
+    """The type a file of ``model`` declares at the dotted ``key`` (``int``, ``float`` …),
+    without its bounds; None when the key is not found."""
+    leaf = _leaf(model, key.split("."))
+    return None if leaf is None else leaf[0]
+
+
 def _leaf(model: Any, loc: list[str]) -> tuple[Any, list, str | None] | None:
     """(the declared type, its bounds, its unit) of the value at ``loc``: fields of
     models, entries of tables, items of lists (a table by type gives its values its unit)."""
@@ -498,6 +505,7 @@ def _builtin_order(stamp: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
 
 __all__ = [
     "builtin_order",
+    "declared_type",
     "route_of",
     "check_routes",
     "references",

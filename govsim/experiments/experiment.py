@@ -90,7 +90,7 @@ from govsim.config.reading import (
     read_toml,
     valid_name,
 )
-from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error
+from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, declared_type
 from govsim.experiments.levers import LEVER
 from govsim.version import __version__
 
@@ -388,8 +388,10 @@ def build(
                 f"variants.{name}",
                 f"{BASE!r} names the structures unchanged; give the variant another name",
             )
-        if not NAME.match(name) or len(name) > MAX_NAME:
+        if not NAME.fullmatch(name) or len(name) > MAX_NAME:
             shown = name if len(name) <= MAX_NAME else f"{name[:20]}… ({len(name)} characters)"
+            # a character that is not printed (a line break …) as its escape
+            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
             raise ScenarioError(
                 file, f"variants.{shown}", f"a variant's name must be {VARIANT_RULE}, got {shown!r}"
             )
@@ -561,10 +563,21 @@ def point_changes(exp: Experiment, point: dict[str, float], structure: str, scen
         target = scenario if r.file == "scenario" else population
         if r.factor:
             v = v * float(_get(target, r.key, exp.file, r))
-        if r.integer:
+        if r.integer or (r.choices is None and _integer_key(r)):
             v = int(round(v))
         (sc_changes if r.file == "scenario" else pop_changes)[r.key] = v
     return sc_changes, pop_changes
+
+
+def _integer_key(r: Range) -> bool:
+    """Whether the key a range samples is declared an integer (windows, staff posts …): its
+    sampled values are then rounded, as ``integer = true`` asks (the declaration says it
+    once; a file need not repeat it)."""
+    from govsim.core.load import schemas
+
+    models = schemas(())
+    model = models.Scenario if r.file == "scenario" else models.Population
+    return declared_type(model, r.key) is int
 
 
 def _get(obj, dotted: str, file: str, r: Range):

@@ -431,8 +431,8 @@ class Results:
         from govsim.results.store import outcome_row
 
         # read once for the runs listed (a report asks for it dozens of times)
-        listed = tuple((k, id(r)) for k in self.order for r in self.runs[k])
-        if self._table is None or self._table[0] != listed:
+        listed = [(k, r) for k in self.order for r in self.runs[k]]
+        if self._table is None or not _same_runs(self._table[0], listed):
             frames = [
                 outcome_row(r.outcomes(), k, r.replicate) for k in self.order for r in self.runs[k]
             ]
@@ -455,3 +455,10 @@ class Results:
             f["replicate"] = r.replicate
             frames.append(f)
         return pd.concat(frames, ignore_index=True)
+
+
+def _same_runs(a: list[tuple[str, Run]], b: list[tuple[str, Run]]) -> bool:
+    """The same runs (the same objects) under the same keys, in the same order."""
+    if len(a) != len(b):
+        return False
+    return all(ka == kb and ra is rb for (ka, ra), (kb, rb) in zip(a, b, strict=True))
