@@ -50,6 +50,20 @@ def module_streams(module, seed: int) -> dict[str, np.random.Generator]:
     return {p: stream(seed, f"{module.name}.{p}") for p in module.streams}
 
 
+class DailyCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector`` for model reporters that return numbers (or None, or an
+    end-of-run value made anew): each value stored as it is, without the deep copy mesa
+    makes in case a reporter hands back an object it goes on changing."""
+
+    def collect(self, model):
+        if self.agent_reporters or self.agenttype_reporters:
+            return super().collect(model)
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        for var, reporter in self.model_reporters.items():
+            self.model_vars[var].append(reporter(model))
+
+
 class GovernanceModel(mesa.Model):
     """A Mesa model of residents (arrays) and institutions (agents) under one structure.
 
@@ -157,7 +171,7 @@ class GovernanceModel(mesa.Model):
         reporters = daily_reporters(self.modules)
         if self.horizon is not None:
             reporters.update(end_reporters(self.modules))
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self.datacollector = DailyCollector(model_reporters=reporters)
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
