@@ -113,15 +113,30 @@ class Institution(FixedAgent):
     def open_hours_on(self, day: int) -> float:
         return self._hours_on[day % 7]
 
+    def absence_share(self, absence: float) -> float:
+        """The chance a post is empty for a day when each holder is away with ``absence``:
+        with AB backup posts, only when the backup is away too."""
+        return absence * absence if self.spec.backup else absence
+
+    def draws_absence(self, day: int) -> bool:
+        """Whether ``day`` draws its absent posts (it has posts and opens that day)."""
+        return bool(self.windows) and self.open_hours_on(day) > 0
+
     def begin_day(self, day: int, rng: np.random.Generator, absence: float) -> None:
         """The posts whose holder is away on ``day`` (their slots are free only at closing)."""
-        w = self.windows
-        p = absence * absence if self.spec.backup else absence
-        self.absent_today = int(rng.binomial(w, p)) if (w and self.open_hours_on(day) > 0) else 0
-        if self.absent_today:
+        draw = self.draws_absence(day)
+        self.set_absent(
+            day, int(rng.binomial(self.windows, self.absence_share(absence))) if draw else 0
+        )
+
+    def set_absent(self, day: int, absent: int) -> None:
+        """``absent`` posts are empty on ``day`` (drawn by ``begin_day``, or for every
+        service point at once by ``Service``)."""
+        self.absent_today = absent
+        if absent:
             oc_end = self._open_day(day)[1]
             self.free.sort()
-            for k in range(self.absent_today):
+            for k in range(absent):
                 self.free[k] = max(self.free[k], oc_end)
 
     def serve(

@@ -257,6 +257,14 @@ class Service(Module):
             i: (max(1.0, float(k.catchment.sum())), np.maximum(0.0, k.design - k.catchment))
             for i, k in self.sampled.items()
         }
+        # by service point (``queue_agents``): posts, the chance one is empty, and by
+        # weekday whether it opens (draws its absences)
+        qa = world.queue_agents
+        self._absence_table = (
+            np.array([a.windows for a in qa], dtype=np.int64),
+            np.array([a.absence_share(self.absence) for a in qa], dtype=float),
+            [np.array([a.draws_absence(wd) for a in qa], dtype=bool) for wd in range(7)],
+        )
         # what it counts at each institution (by node)
         n = len(world.agents)
         self.served = np.zeros(n, dtype=np.int64)  # requests started (simulated residents')
@@ -268,8 +276,15 @@ class Service(Module):
     def open_day(self, day: int) -> None:
         """Absences at every service point for ``day``; the day's background requests."""
         self.busy_today[:] = 0.0
-        for a in self.w.queue_agents:
-            a.begin_day(day, self.rng["absence"], self.absence)
+        # the posts away at every service point that opens today, in one draw (the same
+        # numbers as one draw per service point in their order)
+        agents, (posts, share, opens) = self.w.queue_agents, self._absence_table
+        draw = opens[day % 7]
+        away = np.zeros(len(agents), dtype=np.int64)
+        if draw.any():
+            away[draw] = self.rng["absence"].binomial(posts[draw], share[draw])
+        for a, n in zip(agents, away.tolist(), strict=True):
+            a.set_absent(day, n)
         for k in self.sampled.values():
             self._background(day, k)
 
