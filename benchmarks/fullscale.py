@@ -10,10 +10,10 @@ core of a 2-core machine.  Usage: ``python benchmarks/fullscale.py [--days D] [-
 ``--days``), each size in a fresh pinned process after a small warm-up model (imports and
 first-use set-up excluded, as in a batch's worker): the stepping time (``run ns``) and the
 whole run with building the model (``total ns``), from the process's CPU time (on a shared
-machine, wall time also counts what other processes take; it is shown too).  Targets (issue 9 §7): stepping ≤ 120 ns per
-resident-day, flat within ±25% of the mean over 30,000–1,000,000 residents, and 10,000
-residents ≤ 1.5× the 30,000 figure (a small fixed per-run overhead, so checked with building
-included too).  About three minutes on this machine; ``--repeat 3`` takes the median of three
+machine, wall time also counts what other processes take; it is shown too).  Targets (issue 20
+§6, tightening issue 9 §7): stepping ≤ 120 ns per resident-day at every size from 30,000 to
+1,000,000, flat within ±25% of the mean over them, and 10,000 residents ≤ 1.3× the 30,000
+figure (no fixed cost per simulated day; checked with building included too).  About three minutes on this machine; ``--repeat 3`` takes the median of three
 runs per size (the machine is shared: single runs vary by 10–40%).
 """
 
@@ -30,7 +30,7 @@ import time
 CONFIGS = [("chengdong", 378_800), ("chengdong", 25_000)]
 SCALING_SIZES = (10_000, 30_000, 300_000, 1_000_000)
 SCALING_DAYS = 200
-TARGET_NS, FLAT, SMALL = 120.0, 0.25, 1.5  # issue 9 §7
+TARGET_NS, FLAT, SMALL = 120.0, 0.25, 1.3  # issue 20 §6 (issue 9 §7 had 1.5)
 
 
 def child(scenario: str, residents: int, days: int, seed: int, warm: bool = False) -> None:
@@ -125,9 +125,11 @@ def scaling(scenario: str, sizes: list[int], days: int, seed: int, repeat: int =
             flush=True,
         )
     run_ns = {n: r["run_cpu_ns"] for n, r in rows.items()}
-    worst = max(run_ns.values())
+    big_ns = {n: v for n, v in run_ns.items() if n >= 30_000} or run_ns
+    worst = max(big_ns.values())
     print(
-        f"stepping <= {TARGET_NS:.0f} ns per resident-day: {worst:.0f} -> {_ok(worst <= TARGET_NS)}"
+        f"stepping <= {TARGET_NS:.0f} ns per resident-day from 30,000 up: {worst:.0f} "
+        f"-> {_ok(worst <= TARGET_NS)}"
     )
     big = [v for n, v in run_ns.items() if n >= 30_000]
     if len(big) > 1:
