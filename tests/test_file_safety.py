@@ -295,13 +295,17 @@ def test_atomic_writes_name_their_process_and_leftovers_are_removed(tmp_path):
         f".runs.csv.{os.getppid()}.ab12cd_3.tmp",  # a live process may be writing it
         "notes.tmp",  # a user's
         ".notes.tmp",
+        ".draft.k2jd8x0q.tmp",  # looks like an older version's leftover, of no file of ours
+        ".notes.abcdefgh.tmp",
+        ".cfg.1234.backup01.tmp",
+        f".cfg.{dead}.abcdefgh.tmp",  # a dead process's, but not of a file of ours
     ]
     for name in stale + kept:
         (tmp_path / name).write_text("x", encoding="utf-8")
     (tmp_path / f".link.{dead}.abcdefgh.tmp").symlink_to(tmp_path / "notes.tmp")
     from govsim.results.atomic import remove_leftovers
 
-    removed = remove_leftovers(tmp_path)
+    removed = remove_leftovers(tmp_path, ["runs.csv", "equity_en.png"])
     assert sorted(p.name for p in removed) == sorted(stale)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [*kept, f".link.{dead}.abcdefgh.tmp"]
@@ -544,7 +548,9 @@ def test_leftovers_of_a_killed_batch_are_removed_at_the_next_start(tmp_path):
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     ).stdout.strip()
     left = [out / f".runs.csv.{dead}.x1y2z3w4.tmp", out / ".summary.csv.abcd1234.tmp"]
-    left.append(out / "failures" / f".x.json.{dead}.abcd1234.tmp")
+    [run] = store.read_manifest(out)["runs"]
+    failure = store.failure_path(out, run["partition"]).name
+    left.append(out / "failures" / f".{failure}.{dead}.abcd1234.tmp")
     left[-1].parent.mkdir()
     (out / store.INFLIGHT / "deadbeef").mkdir(parents=True)
     (out / store.INFLIGHT / "deadbeef" / "daily.parquet").write_bytes(b"half")
@@ -600,6 +606,26 @@ def test_leftovers_of_a_killed_report_are_removed_when_the_next_starts(tmp_path,
     with pytest.raises(KeyboardInterrupt):
         build_report(out)
     assert not any(p.exists() for p in left) and other.exists()
+
+
+@pytest.mark.parametrize("command", ["compare", "run"])
+def test_leftover_cleanup_keeps_the_users_own_hidden_files(tmp_path, command):
+    out = tmp_path / "u2"
+    out.mkdir()
+    mine = [".draft.k2jd8x0q.tmp", ".notes.abcdefgh.tmp", ".cfg.1234.backup01.tmp"]
+    (out / "failures").mkdir()
+    for name in mine:
+        (out / name).write_text("mine", encoding="utf-8")
+    (out / "failures" / ".draft.k2jd8x0q.tmp").write_text("mine", encoding="utf-8")
+    if command == "compare":
+        assert main(compare(out, "--force")) == 0
+    else:
+        (out / "failures").rename(tmp_path / "f")
+        assert main(["run", "baseline", *SMALL[:4], "--out", str(out)]) == 0
+    for name in mine:
+        assert (out / name).read_text(encoding="utf-8") == "mine"
+    if command == "compare":
+        assert (out / "failures" / ".draft.k2jd8x0q.tmp").exists()
 
 
 # ------------------------------------------------------------------ 6. govsim run --out

@@ -47,6 +47,17 @@ INFLIGHT = ".inflight"
 TABLES = ("runs.csv", "summary.csv", "paired.csv")
 RUN_RECORD = ".govsim-run.json"  # a run's content record, and govsim's mark on its directory
 FAILURES = "failures"
+# the files of a single run (``govsim run --out``; ``run_files`` writes them)
+RUN_FILES = (
+    "summary.json",
+    "scenario.json",
+    "catalog.json",
+    "outcomes.parquet",
+    "daily.parquet",
+    "needs.parquet",
+    "hops.parquet",
+    RUN_RECORD,
+)
 # the names a batch writes at the top of its directory: never links
 OURS = (MANIFEST, INFLIGHT, FAILURES, "runs", *TABLES)
 # writing errors after which no other run can be written either: the batch stops
@@ -283,7 +294,7 @@ def run_out(out: Path, force: bool = False):
                 f"--out {out}: holds a run already; choose a new directory, or add --force to "
                 "replace it"
             )
-        remove_leftovers(out)
+        remove_leftovers(out, RUN_FILES)
         yield
 
 
@@ -350,9 +361,10 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
                 f"not in {MANIFEST}); move it away, or choose another directory"
             )
     remove_inflight(out)
-    for d in (out, out / FAILURES):
-        if _real_dir(d):
-            remove_leftovers(d)
+    if _real_dir(out):
+        remove_leftovers(out, (MANIFEST, *TABLES))
+    if _real_dir(out / FAILURES):
+        remove_leftovers(out / FAILURES, [failure_path(out, p).name for p in keep])
 
 
 def check_run(out: Path, run: dict) -> str | None:
