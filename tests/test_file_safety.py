@@ -663,3 +663,36 @@ def test_run_refuses_a_batch_directory_and_an_existing_run_without_force(tmp_pat
     assert main([*argv, str(one), "--seed", "5", "--force"]) == 0
     assert json.loads((one / "summary.json").read_text(encoding="utf-8"))["seed"] == 5
     assert store.check_run_dir(one) is None
+
+
+# ------------------------------------------------------------------ the lock
+
+
+def test_a_lock_hard_linked_to_another_file_is_refused_and_the_file_kept(tmp_path, capsys):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    out = tmp_path / "h"
+    out.mkdir()
+    os.link(victim, out / ".lock")
+    assert main(["run", "baseline", *SMALL[:4], "--out", str(out)]) == 2
+    assert "hard link" in one_error_line(capsys)
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert not (out / "summary.json").exists()
+
+
+def test_a_users_own_lock_file_is_locked_but_not_rewritten(tmp_path):
+    out = tmp_path / "u"
+    out.mkdir()
+    (out / ".lock").write_text("my notes on locks\n", encoding="utf-8")
+    with store.lock(out):
+        assert (out / ".lock").read_text(encoding="utf-8") == "my notes on locks\n"
+        with pytest.raises(store.OutputError, match="another batch"):
+            with store.lock(out):
+                pass
+    assert (out / ".lock").read_text(encoding="utf-8") == "my notes on locks\n"
+    (out / ".lock").write_text("12\n", encoding="utf-8")  # an earlier batch's: rewritten
+    with store.lock(out):
+        assert (out / ".lock").read_text(encoding="utf-8") == str(os.getpid())
+    (out / ".lock").unlink()
+    with store.lock(out):  # made afresh
+        assert (out / ".lock").read_text(encoding="utf-8") == str(os.getpid())

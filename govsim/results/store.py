@@ -162,38 +162,58 @@ def manifest(exp, runs, comparison: dict, commit: str | None) -> dict:
 
 @contextlib.contextmanager
 def lock(out: Path):
-    """Hold ``DIR/.lock`` while a batch runs in ``out``; a second batch is refused."""
+    """Hold ``DIR/.lock`` while a batch runs in ``out``; a second batch is refused.
+
+    The lock file is created exclusively and never through a link; one that exists is used
+    only when it is a regular file with no other name (a hard link would be another file's
+    content), and it is rewritten (with this process's id) only when it holds nothing but
+    a process id: any other ``.lock`` is locked as it is, its content left alone."""
     import fcntl
-    import stat
+    import re
 
     path = Path(out) / ".lock"
-    try:  # never through a symbolic link: the lock is written, and must be ours
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    except OSError as e:
+
+    def refuse(why: str):
         raise OutputError(
-            f"--out {out}: its .lock cannot be used ({e.strerror}); govsim writes only a regular "
-            "file of its own there and follows no link: remove it, or choose another directory"
-        ) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OutputError(
-            f"--out {out}: its .lock is not a regular file; remove it, or choose another directory"
+            f"--out {out}: its .lock {why}; govsim writes only a regular file of its own "
+            "there and follows no link: remove it, or choose another directory"
         )
-    f = os.fdopen(fd, "r+", encoding="ascii")
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    except FileExistsError:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as e:
+            refuse(f"cannot be used ({e.strerror})")
+    except OSError as e:
+        refuse(f"cannot be used ({e.strerror})")
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        refuse(
+            "is not a regular file"
+            if not stat.S_ISREG(st.st_mode)
+            else f"has {st.st_nlink} names (a hard link to another file)"
+        )
+    f = os.fdopen(fd, "r+", encoding="ascii", errors="replace")
     try:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             f.seek(0)
-            pid = f.read().strip() or "?"
+            pid = f.read(32).strip() or "?"
             raise OutputError(
                 f"--out {out}: another batch (process {pid}) is running there; wait for it or "
                 "choose another directory"
             ) from None
         f.seek(0)
-        f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
+        # ours (or empty): a process id, nothing else
+        if os.fstat(fd).st_size <= 24 and re.fullmatch(r"\d*\n?", f.read()):
+            f.seek(0)
+            f.truncate()
+            f.write(str(os.getpid()))
+            f.flush()
         yield
     finally:
         f.close()
