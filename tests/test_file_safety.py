@@ -696,3 +696,32 @@ def test_a_users_own_lock_file_is_locked_but_not_rewritten(tmp_path):
     (out / ".lock").unlink()
     with store.lock(out):  # made afresh
         assert (out / ".lock").read_text(encoding="utf-8") == str(os.getpid())
+
+
+@pytest.mark.parametrize("name", ["summary.json", "outcomes.parquet"])
+def test_run_force_never_replaces_files_govsim_cannot_prove_it_wrote(tmp_path, capsys, name):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / name).write_text("my own\n", encoding="utf-8")
+    argv = ["run", "baseline", *SMALL[:4], "--out", str(out)]
+    for extra in ([], ["--force"]):
+        assert main([*argv, *extra]) == 2
+        err = one_error_line(capsys)
+        assert name in err and store.RUN_RECORD in err
+        assert (out / name).read_text(encoding="utf-8") == "my own\n"
+    assert sorted(p.name for p in out.iterdir() if p.name != ".lock") == [name]
+
+
+def test_run_force_keeps_a_file_beside_a_run_that_its_record_does_not_list(tmp_path, capsys):
+    out = tmp_path / "one"
+    argv = ["run", "baseline", *SMALL[:4], "--out", str(out)]
+    assert main(argv) == 0
+    (out / "hops.parquet").unlink()  # the run's own, gone; a file of the user's in its place
+    record = json.loads((out / store.RUN_RECORD).read_text(encoding="utf-8"))
+    del record["sha256"]["hops.parquet"]
+    (out / store.RUN_RECORD).write_text(json.dumps(record), encoding="utf-8")
+    (out / "hops.parquet").write_text("mine\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main([*argv, "--force"]) == 2
+    assert "hops.parquet" in one_error_line(capsys)
+    assert (out / "hops.parquet").read_text(encoding="utf-8") == "mine\n"

@@ -250,6 +250,15 @@ def is_run_dir(d: Path) -> bool:
     return _real_dir(d) and _regular(Path(d) / RUN_RECORD)
 
 
+def _recorded(d: Path) -> set[str]:
+    """The names the content record of the run directory ``d`` lists (none if unreadable)."""
+    try:
+        sums = json.loads((Path(d) / RUN_RECORD).read_text(encoding="utf-8")).get("sha256")
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return set()
+    return set(sums) if isinstance(sums, dict) else set()
+
+
 def _refuse_links(out: Path, partitions=()) -> None:
     """One line if a name govsim writes in ``out`` (or on the way to a planned run) is a
     symbolic link: it would write or remove through it, in a place it did not make."""
@@ -299,7 +308,9 @@ def remove_inflight(out: Path) -> None:
 def run_out(out: Path, force: bool = False):
     """Hold ``out`` for one run (``govsim run --out``), checked before any work: refused
     while a batch runs there (its lock), when it holds a batch's results, or a run already
-    (unless ``force``); leftovers of interrupted writes are removed."""
+    (unless ``force``); a run's files that govsim cannot prove it wrote (no content record
+    lists them) are never replaced, even with ``force``; leftovers of interrupted writes are
+    removed."""
     out = Path(out)
     check_out(out)
     with lock(out):
@@ -309,10 +320,24 @@ def run_out(out: Path, force: bool = False):
                 f"--out {out}: holds a batch's results ({', '.join(batch)}); a run is written "
                 "into a directory of its own: choose another"
             )
-        if not force and (_mode(out / "summary.json") or _mode(out / RUN_RECORD)):
+        present = [n for n in RUN_FILES if _mode(out / n)]
+        if present and not is_run_dir(out):
+            raise OutputError(
+                f"--out {out}: holds {', '.join(present)} but no {RUN_RECORD}, so govsim cannot "
+                "tell it wrote them and will not replace them, not even with --force: move them "
+                "away, or choose another directory"
+            )
+        if present and not force:
             raise OutputError(
                 f"--out {out}: holds a run already; choose a new directory, or add --force to "
                 "replace it"
+            )
+        foreign = [n for n in present if n != RUN_RECORD and n not in _recorded(out)]
+        if foreign:
+            raise OutputError(
+                f"--out {out}: {foreign[0]} is not in the run's content record {RUN_RECORD}, "
+                "so govsim cannot tell it wrote it and will not replace it: move it away, or "
+                "choose another directory"
             )
         remove_leftovers(out, RUN_FILES)
         yield
