@@ -725,3 +725,29 @@ def test_run_force_keeps_a_file_beside_a_run_that_its_record_does_not_list(tmp_p
     assert main([*argv, "--force"]) == 2
     assert "hops.parquet" in one_error_line(capsys)
     assert (out / "hops.parquet").read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("name", ["runs.csv", "summary.csv", "paired.csv", "manifest.json"])
+def test_force_without_a_manifest_keeps_the_users_own_tables(tmp_path, capsys, name):
+    out = tmp_path / "proj"
+    out.mkdir()
+    (out / name).write_text("my own\n", encoding="utf-8")
+    assert main(compare(out, "--force")) == 2
+    err = one_error_line(capsys)
+    assert name in err and "--force" in err
+    assert (out / name).read_text(encoding="utf-8") == "my own\n"
+    assert not (out / "runs").exists()
+
+
+def test_force_removes_only_failure_records_under_failures(tmp_path, capsys):
+    out = tmp_path / "proj"
+    assert main(compare(out)) == 0
+    (out / "failures").mkdir()
+    (out / "failures" / "mine.json").write_text('{"my": "data"}', encoding="utf-8")
+    stale = out / "failures" / "structure=x__variant=y__population=z__rep=0.json"
+    stale.write_text(
+        json.dumps({"run": "x", "key": "x", "config_hash": "0", "error": "e"}), encoding="utf-8"
+    )
+    assert main(compare(out, "--force", days="2")) == 0
+    assert (out / "failures" / "mine.json").read_text(encoding="utf-8") == '{"my": "data"}'
+    assert not stale.exists()

@@ -350,9 +350,11 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
     partition -> hash); remove leftovers of writes a kill interrupted.
 
     Only what govsim can prove it wrote is removed: run directories the old manifest lists
-    or that carry a content record (``is_run_dir``), its manifest, tables and failure
-    records; no link is followed, and a planned run's place that holds a directory govsim
-    did not make is refused, not replaced."""
+    or that carry a content record (``is_run_dir``), the manifest and tables of a directory
+    with a readable govsim manifest (without one, a manifest or table there is refused, even
+    with ``force``), and files under ``failures/`` that read as failure records; no link is
+    followed, and a planned run's place that holds a directory govsim did not make is
+    refused, not replaced."""
     out = Path(out)
     check_out(out)
     keep = keep or {}
@@ -380,14 +382,22 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
             )
     listed = {e["partition"] for e in old["runs"]} if old is not None else set()
     runs_dir = out / "runs"
+    if force and old is None:  # nothing proves the files at the top are govsim's: kept
+        theirs = [n for n in (MANIFEST, *TABLES) if _mode(out / n)]
+        if theirs:
+            raise OutputError(
+                f"--out {out}: holds {', '.join(theirs)} but no readable govsim {MANIFEST}, so "
+                "govsim cannot tell it wrote them and will not replace them, not even with "
+                "--force: move them away, or choose another directory"
+            )
     if force and (old is None or old["config_hash"] != exp.config_hash()):
         for name in (MANIFEST, *TABLES):
             if _regular(out / name):
                 (out / name).unlink()
         failures = out / FAILURES
-        if _real_dir(failures):  # failure records only
+        if _real_dir(failures):  # failure records only: the files that read as one
             for f in failures.glob("*.json"):
-                if _regular(f):
+                if _regular(f) and _is_failure_record(f):
                     f.unlink()
             _prune(failures, out)
         for d in _run_dirs(runs_dir):
@@ -550,6 +560,15 @@ def write_run_dir(out: Path, partition: str, files: dict[str, bytes]) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _is_failure_record(p: Path) -> bool:
+    """Whether ``p`` reads as a failure record ``record_failure`` wrote."""
+    try:
+        r = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(r, dict) and set(r) == {"run", "key", "config_hash", "error"}
 
 
 def failure_path(out: Path, partition: str) -> Path:
