@@ -365,10 +365,11 @@ def cmd_run(args) -> int:
 
     check_place("--out", args.out, DIRECTORY)
     sc = load_scenario(args.scenario)
-    model = GovernanceModel(
-        sc, residents=args.residents, seed=args.seed, population=args.population
-    )
-    with run_out(args.out, args.force):  # before the simulation; held till it is written
+    # checked (and held) before the model is built; held till the run is written
+    with run_out(args.out, args.force):
+        model = GovernanceModel(
+            sc, residents=args.residents, seed=args.seed, population=args.population
+        )
         return _run_one(args, sc, model)
 
 

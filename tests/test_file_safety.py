@@ -751,3 +751,45 @@ def test_force_removes_only_failure_records_under_failures(tmp_path, capsys):
     assert main(compare(out, "--force", days="2")) == 0
     assert (out / "failures" / "mine.json").read_text(encoding="utf-8") == '{"my": "data"}'
     assert not stale.exists()
+
+
+def test_run_refuses_its_out_before_building_the_model(tmp_path, capsys, monkeypatch):
+    from govsim.core.model import GovernanceModel
+
+    built = []
+    real = GovernanceModel.__init__
+
+    def init(self, *a, **k):
+        built.append(1)
+        real(self, *a, **k)
+
+    monkeypatch.setattr(GovernanceModel, "__init__", init)
+    out = tmp_path / "b"
+    out.mkdir()
+    argv = ["run", "baseline", *SMALL[:4], "--out", str(out)]
+    with store.lock(out):
+        assert main(argv) == 2
+        assert "another batch" in one_error_line(capsys)
+    (out / "summary.json").write_text("{}", encoding="utf-8")
+    assert main(argv) == 2
+    one_error_line(capsys)
+    assert built == []
+    held = []
+    run = GovernanceModel.run
+
+    def checked(self, *a, **k):
+        held.append(_held(one))
+        return run(self, *a, **k)
+
+    monkeypatch.setattr(GovernanceModel, "run", checked)
+    one = tmp_path / "one"
+    assert main(["run", "baseline", *SMALL[:4], "--out", str(one)]) == 0
+    assert built == [1] and held == [True]  # the lock is held while it simulates
+
+
+def _held(out: Path) -> bool:
+    try:
+        with store.lock(out):
+            return False
+    except store.OutputError:
+        return True
