@@ -220,17 +220,23 @@ def test_calibrate_apply_under_a_file_size_limit_leaves_the_file_whole(tmp_path)
 
 
 @pytest.mark.slow
-def test_calibrate_apply_under_a_file_size_limit_leaves_the_shipped_file_whole(tmp_path):
-    """The command itself, on the shipped file (restored whatever happens)."""
+def test_calibrate_apply_under_a_file_size_limit_leaves_the_file_whole_cli(tmp_path):
+    """The command itself, pointed at a copy of the shipped file: the shipped file is only
+    read, so tests running at the same time never meet it half-written."""
     from govsim.config.reading import CALIBRATED
 
-    before = CALIBRATED.read_bytes()
+    shipped = CALIBRATED.read_bytes()
+    copy = tmp_path / "scenarios" / "calibrated.toml"
+    copy.parent.mkdir()
+    copy.write_bytes(shipped)
     code = f"""
     import sys
+    from pathlib import Path
     from govsim import cli
     from govsim.config.reading import read_spec, SCENARIO_DIR, CALIBRATED
     from govsim.experiments import calibrate as cal
 
+    copy = Path({str(copy)!r})
     data, _ = read_spec(CALIBRATED, SCENARIO_DIR)
     rc = data["baseline"]["institutions"]
     prof = data["urban"]
@@ -245,19 +251,19 @@ def test_calibrate_apply_under_a_file_size_limit_leaves_the_shipped_file_whole(t
     )
     cal.calibrate = lambda **kw: fit  # the fit itself is not what is tested
     cal.report_markdown = lambda fit: "report\\n"
+    write = cal.write_calibrated
+    cal.write_calibrated = lambda fit, path=copy: write(fit, path)  # the copy, not the shipped
+    cal.CALIBRATED = copy
     sys.exit(cli.main(["calibrate", "--apply", "--report", {str(tmp_path / "c.md")!r}]))
     """
-    try:
-        r = limited(code, len(before) // 2, tmp_path)
-        after = CALIBRATED.read_bytes()
-        leftovers = [p for p in CALIBRATED.parent.iterdir() if p.name.endswith(".tmp")]
-    finally:
-        CALIBRATED.write_bytes(before)
+    r = limited(code, len(shipped) // 2, tmp_path)
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr
     [line] = [x for x in r.stderr.splitlines() if x.startswith("govsim")]
-    assert line == f"govsim: error: [Errno 27] File too large: '{CALIBRATED}'"
-    assert after == before and leftovers == []
+    assert line == f"govsim: error: [Errno 27] File too large: '{copy}'"
+    assert copy.read_bytes() == shipped  # whole: the old file, not its first half
+    assert [p.name for p in copy.parent.iterdir()] == ["calibrated.toml"]  # no temporary left
+    assert CALIBRATED.read_bytes() == shipped  # only read
 
 
 def test_calibrate_apply_that_cannot_write_is_one_line(tmp_path, capsys, monkeypatch):
