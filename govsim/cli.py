@@ -605,7 +605,11 @@ def cmd_calibrate(args) -> int:
         check_place("--report", report, FILE)
     except OutputError as exc:
         return fail(str(exc))
-    if args.apply:  # every value the fit owns is read from the one file --apply writes
+    if args.apply:  # the file --apply writes, and every value the fit owns read from it
+        try:
+            check_place("--apply", cal.CALIBRATED, FILE)
+        except OutputError as exc:
+            return fail(str(exc))
         ref = cal._reference(None)
         try:
             cal.check_homes(ref, load_population(ref.scenario.population))

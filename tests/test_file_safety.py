@@ -799,3 +799,18 @@ def _held(out: Path) -> bool:
             return False
     except store.OutputError:
         return True
+
+
+def test_calibrate_apply_checks_the_file_it_writes_before_the_fit(tmp_path, capsys, monkeypatch):
+    import govsim.experiments.calibrate as cal
+
+    fitted = []
+    monkeypatch.setattr(cal, "calibrate", lambda **kw: fitted.append(1))
+    place = tmp_path / "calibrated.toml"
+    place.mkdir()  # a directory where the file --apply writes is meant
+    monkeypatch.setattr(cal, "CALIBRATED", place)
+    assert main(["calibrate", "--apply", "--report", str(tmp_path / "c.md")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("govsim calibrate: error: argument --apply") and "\n" not in err
+    assert str(place) in err and "is a directory" in err
+    assert fitted == [] and not (tmp_path / "c.md").exists()
