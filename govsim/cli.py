@@ -365,10 +365,11 @@ def cmd_run(args) -> int:
 
     check_place("--out", args.out, DIRECTORY)
     sc = load_scenario(args.scenario)
-    model = GovernanceModel(
-        sc, residents=args.residents, seed=args.seed, population=args.population
-    )
-    with run_out(args.out, args.force):  # before the simulation; held till it is written
+    # checked (and held) before the model is built; held till the run is written
+    with run_out(args.out, args.force):
+        model = GovernanceModel(
+            sc, residents=args.residents, seed=args.seed, population=args.population
+        )
         return _run_one(args, sc, model)
 
 
@@ -604,7 +605,11 @@ def cmd_calibrate(args) -> int:
         check_place("--report", report, FILE)
     except OutputError as exc:
         return fail(str(exc))
-    if args.apply:  # every value the fit owns is read from the one file --apply writes
+    if args.apply:  # the file --apply writes, and every value the fit owns read from it
+        try:
+            check_place("--apply", cal.CALIBRATED, FILE)
+        except OutputError as exc:
+            return fail(str(exc))
         ref = cal._reference(None)
         try:
             cal.check_homes(ref, load_population(ref.scenario.population))

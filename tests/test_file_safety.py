@@ -220,17 +220,23 @@ def test_calibrate_apply_under_a_file_size_limit_leaves_the_file_whole(tmp_path)
 
 
 @pytest.mark.slow
-def test_calibrate_apply_under_a_file_size_limit_leaves_the_shipped_file_whole(tmp_path):
-    """The command itself, on the shipped file (restored whatever happens)."""
+def test_calibrate_apply_under_a_file_size_limit_leaves_the_file_whole_cli(tmp_path):
+    """The command itself, pointed at a copy of the shipped file: the shipped file is only
+    read, so tests running at the same time never meet it half-written."""
     from govsim.config.reading import CALIBRATED
 
-    before = CALIBRATED.read_bytes()
+    shipped = CALIBRATED.read_bytes()
+    copy = tmp_path / "scenarios" / "calibrated.toml"
+    copy.parent.mkdir()
+    copy.write_bytes(shipped)
     code = f"""
     import sys
+    from pathlib import Path
     from govsim import cli
     from govsim.config.reading import read_spec, SCENARIO_DIR, CALIBRATED
     from govsim.experiments import calibrate as cal
 
+    copy = Path({str(copy)!r})
     data, _ = read_spec(CALIBRATED, SCENARIO_DIR)
     rc = data["baseline"]["institutions"]
     prof = data["urban"]
@@ -245,19 +251,19 @@ def test_calibrate_apply_under_a_file_size_limit_leaves_the_shipped_file_whole(t
     )
     cal.calibrate = lambda **kw: fit  # the fit itself is not what is tested
     cal.report_markdown = lambda fit: "report\\n"
+    write = cal.write_calibrated
+    cal.write_calibrated = lambda fit, path=copy: write(fit, path)  # the copy, not the shipped
+    cal.CALIBRATED = copy
     sys.exit(cli.main(["calibrate", "--apply", "--report", {str(tmp_path / "c.md")!r}]))
     """
-    try:
-        r = limited(code, len(before) // 2, tmp_path)
-        after = CALIBRATED.read_bytes()
-        leftovers = [p for p in CALIBRATED.parent.iterdir() if p.name.endswith(".tmp")]
-    finally:
-        CALIBRATED.write_bytes(before)
+    r = limited(code, len(shipped) // 2, tmp_path)
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr
     [line] = [x for x in r.stderr.splitlines() if x.startswith("govsim")]
-    assert line == f"govsim: error: [Errno 27] File too large: '{CALIBRATED}'"
-    assert after == before and leftovers == []
+    assert line == f"govsim: error: [Errno 27] File too large: '{copy}'"
+    assert copy.read_bytes() == shipped  # whole: the old file, not its first half
+    assert [p.name for p in copy.parent.iterdir()] == ["calibrated.toml"]  # no temporary left
+    assert CALIBRATED.read_bytes() == shipped  # only read
 
 
 def test_calibrate_apply_that_cannot_write_is_one_line(tmp_path, capsys, monkeypatch):
@@ -295,13 +301,17 @@ def test_atomic_writes_name_their_process_and_leftovers_are_removed(tmp_path):
         f".runs.csv.{os.getppid()}.ab12cd_3.tmp",  # a live process may be writing it
         "notes.tmp",  # a user's
         ".notes.tmp",
+        ".draft.k2jd8x0q.tmp",  # looks like an older version's leftover, of no file of ours
+        ".notes.abcdefgh.tmp",
+        ".cfg.1234.backup01.tmp",
+        f".cfg.{dead}.abcdefgh.tmp",  # a dead process's, but not of a file of ours
     ]
     for name in stale + kept:
         (tmp_path / name).write_text("x", encoding="utf-8")
     (tmp_path / f".link.{dead}.abcdefgh.tmp").symlink_to(tmp_path / "notes.tmp")
     from govsim.results.atomic import remove_leftovers
 
-    removed = remove_leftovers(tmp_path)
+    removed = remove_leftovers(tmp_path, ["runs.csv", "equity_en.png"])
     assert sorted(p.name for p in removed) == sorted(stale)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [*kept, f".link.{dead}.abcdefgh.tmp"]
@@ -544,7 +554,9 @@ def test_leftovers_of_a_killed_batch_are_removed_at_the_next_start(tmp_path):
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     ).stdout.strip()
     left = [out / f".runs.csv.{dead}.x1y2z3w4.tmp", out / ".summary.csv.abcd1234.tmp"]
-    left.append(out / "failures" / f".x.json.{dead}.abcd1234.tmp")
+    [run] = store.read_manifest(out)["runs"]
+    failure = store.failure_path(out, run["partition"]).name
+    left.append(out / "failures" / f".{failure}.{dead}.abcd1234.tmp")
     left[-1].parent.mkdir()
     (out / store.INFLIGHT / "deadbeef").mkdir(parents=True)
     (out / store.INFLIGHT / "deadbeef" / "daily.parquet").write_bytes(b"half")
@@ -602,6 +614,26 @@ def test_leftovers_of_a_killed_report_are_removed_when_the_next_starts(tmp_path,
     assert not any(p.exists() for p in left) and other.exists()
 
 
+@pytest.mark.parametrize("command", ["compare", "run"])
+def test_leftover_cleanup_keeps_the_users_own_hidden_files(tmp_path, command):
+    out = tmp_path / "u2"
+    out.mkdir()
+    mine = [".draft.k2jd8x0q.tmp", ".notes.abcdefgh.tmp", ".cfg.1234.backup01.tmp"]
+    (out / "failures").mkdir()
+    for name in mine:
+        (out / name).write_text("mine", encoding="utf-8")
+    (out / "failures" / ".draft.k2jd8x0q.tmp").write_text("mine", encoding="utf-8")
+    if command == "compare":
+        assert main(compare(out, "--force")) == 0
+    else:
+        (out / "failures").rename(tmp_path / "f")
+        assert main(["run", "baseline", *SMALL[:4], "--out", str(out)]) == 0
+    for name in mine:
+        assert (out / name).read_text(encoding="utf-8") == "mine"
+    if command == "compare":
+        assert (out / "failures" / ".draft.k2jd8x0q.tmp").exists()
+
+
 # ------------------------------------------------------------------ 6. govsim run --out
 
 
@@ -637,3 +669,148 @@ def test_run_refuses_a_batch_directory_and_an_existing_run_without_force(tmp_pat
     assert main([*argv, str(one), "--seed", "5", "--force"]) == 0
     assert json.loads((one / "summary.json").read_text(encoding="utf-8"))["seed"] == 5
     assert store.check_run_dir(one) is None
+
+
+# ------------------------------------------------------------------ the lock
+
+
+def test_a_lock_hard_linked_to_another_file_is_refused_and_the_file_kept(tmp_path, capsys):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    out = tmp_path / "h"
+    out.mkdir()
+    os.link(victim, out / ".lock")
+    assert main(["run", "baseline", *SMALL[:4], "--out", str(out)]) == 2
+    assert "hard link" in one_error_line(capsys)
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert not (out / "summary.json").exists()
+
+
+def test_a_users_own_lock_file_is_locked_but_not_rewritten(tmp_path):
+    out = tmp_path / "u"
+    out.mkdir()
+    (out / ".lock").write_text("my notes on locks\n", encoding="utf-8")
+    with store.lock(out):
+        assert (out / ".lock").read_text(encoding="utf-8") == "my notes on locks\n"
+        with pytest.raises(store.OutputError, match="another batch"):
+            with store.lock(out):
+                pass
+    assert (out / ".lock").read_text(encoding="utf-8") == "my notes on locks\n"
+    (out / ".lock").write_text("12\n", encoding="utf-8")  # an earlier batch's: rewritten
+    with store.lock(out):
+        assert (out / ".lock").read_text(encoding="utf-8") == str(os.getpid())
+    (out / ".lock").unlink()
+    with store.lock(out):  # made afresh
+        assert (out / ".lock").read_text(encoding="utf-8") == str(os.getpid())
+
+
+@pytest.mark.parametrize("name", ["summary.json", "outcomes.parquet"])
+def test_run_force_never_replaces_files_govsim_cannot_prove_it_wrote(tmp_path, capsys, name):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / name).write_text("my own\n", encoding="utf-8")
+    argv = ["run", "baseline", *SMALL[:4], "--out", str(out)]
+    for extra in ([], ["--force"]):
+        assert main([*argv, *extra]) == 2
+        err = one_error_line(capsys)
+        assert name in err and store.RUN_RECORD in err
+        assert (out / name).read_text(encoding="utf-8") == "my own\n"
+    assert sorted(p.name for p in out.iterdir() if p.name != ".lock") == [name]
+
+
+def test_run_force_keeps_a_file_beside_a_run_that_its_record_does_not_list(tmp_path, capsys):
+    out = tmp_path / "one"
+    argv = ["run", "baseline", *SMALL[:4], "--out", str(out)]
+    assert main(argv) == 0
+    (out / "hops.parquet").unlink()  # the run's own, gone; a file of the user's in its place
+    record = json.loads((out / store.RUN_RECORD).read_text(encoding="utf-8"))
+    del record["sha256"]["hops.parquet"]
+    (out / store.RUN_RECORD).write_text(json.dumps(record), encoding="utf-8")
+    (out / "hops.parquet").write_text("mine\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main([*argv, "--force"]) == 2
+    assert "hops.parquet" in one_error_line(capsys)
+    assert (out / "hops.parquet").read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("name", ["runs.csv", "summary.csv", "paired.csv", "manifest.json"])
+def test_force_without_a_manifest_keeps_the_users_own_tables(tmp_path, capsys, name):
+    out = tmp_path / "proj"
+    out.mkdir()
+    (out / name).write_text("my own\n", encoding="utf-8")
+    assert main(compare(out, "--force")) == 2
+    err = one_error_line(capsys)
+    assert name in err and "--force" in err
+    assert (out / name).read_text(encoding="utf-8") == "my own\n"
+    assert not (out / "runs").exists()
+
+
+def test_force_removes_only_failure_records_under_failures(tmp_path, capsys):
+    out = tmp_path / "proj"
+    assert main(compare(out)) == 0
+    (out / "failures").mkdir()
+    (out / "failures" / "mine.json").write_text('{"my": "data"}', encoding="utf-8")
+    stale = out / "failures" / "structure=x__variant=y__population=z__rep=0.json"
+    stale.write_text(
+        json.dumps({"run": "x", "key": "x", "config_hash": "0", "error": "e"}), encoding="utf-8"
+    )
+    assert main(compare(out, "--force", days="2")) == 0
+    assert (out / "failures" / "mine.json").read_text(encoding="utf-8") == '{"my": "data"}'
+    assert not stale.exists()
+
+
+def test_run_refuses_its_out_before_building_the_model(tmp_path, capsys, monkeypatch):
+    from govsim.core.model import GovernanceModel
+
+    built = []
+    real = GovernanceModel.__init__
+
+    def init(self, *a, **k):
+        built.append(1)
+        real(self, *a, **k)
+
+    monkeypatch.setattr(GovernanceModel, "__init__", init)
+    out = tmp_path / "b"
+    out.mkdir()
+    argv = ["run", "baseline", *SMALL[:4], "--out", str(out)]
+    with store.lock(out):
+        assert main(argv) == 2
+        assert "another batch" in one_error_line(capsys)
+    (out / "summary.json").write_text("{}", encoding="utf-8")
+    assert main(argv) == 2
+    one_error_line(capsys)
+    assert built == []
+    held = []
+    run = GovernanceModel.run
+
+    def checked(self, *a, **k):
+        held.append(_held(one))
+        return run(self, *a, **k)
+
+    monkeypatch.setattr(GovernanceModel, "run", checked)
+    one = tmp_path / "one"
+    assert main(["run", "baseline", *SMALL[:4], "--out", str(one)]) == 0
+    assert built == [1] and held == [True]  # the lock is held while it simulates
+
+
+def _held(out: Path) -> bool:
+    try:
+        with store.lock(out):
+            return False
+    except store.OutputError:
+        return True
+
+
+def test_calibrate_apply_checks_the_file_it_writes_before_the_fit(tmp_path, capsys, monkeypatch):
+    import govsim.experiments.calibrate as cal
+
+    fitted = []
+    monkeypatch.setattr(cal, "calibrate", lambda **kw: fitted.append(1))
+    place = tmp_path / "calibrated.toml"
+    place.mkdir()  # a directory where the file --apply writes is meant
+    monkeypatch.setattr(cal, "CALIBRATED", place)
+    assert main(["calibrate", "--apply", "--report", str(tmp_path / "c.md")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("govsim calibrate: error: argument --apply") and "\n" not in err
+    assert str(place) in err and "is a directory" in err
+    assert fitted == [] and not (tmp_path / "c.md").exists()

@@ -91,6 +91,13 @@ def all_figures(res: Results, lang: str = "en"):
         yield f"org_chart_{k}", org_chart(res.scenarios[k], lang)
 
 
+def figure_files(res: Results, lang: str = "en") -> list[str]:
+    """The names of the files ``save_figures`` writes for ``res`` (without drawing)."""
+    names = [n for n in CHARTS if n not in NEEDS_OUTPUT or res.has(NEEDS_OUTPUT[n])]
+    names += [f"org_chart_{k}" for k in res.structures]
+    return [f"{n}_{lang}.{ext}" for n in names for ext in ("png", "svg")]
+
+
 # a structure's key as it may appear in a file name: a run's key (``<structure>`` or
 # ``<structure>@<population>``) — letters of any script, digits, _ - . @, no ``..``
 FIGURE_KEY = re.compile(r"\w[\w.@-]*")

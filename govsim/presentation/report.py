@@ -447,7 +447,7 @@ def build_report(
     beside it; 96 dpi keeps the page with every chart under 1 MB); with ``sensitivity`` (a
     ``govsim sensitivity`` directory), a section on which assumptions the conclusions hinge
     on."""
-    from govsim.presentation.plot import save_figures
+    from govsim.presentation.plot import figure_files, save_figures
 
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -469,7 +469,7 @@ def build_report(
         read_claims(robustness)
     fig_dir = out.parent / "figures"
     remove_leftovers(out.parent, [out.name])  # what a killed report left half-written
-    remove_leftovers(fig_dir)
+    remove_leftovers(fig_dir, figure_files(res, lang))
     saved = save_figures(res, fig_dir, lang, dpi=dpi)
     figures = []
     for name, png, _svg in saved:

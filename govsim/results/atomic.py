@@ -38,8 +38,10 @@ def _umask() -> int:
 
 
 # ``.<name>.<pid>.<8 random characters>.tmp`` (the name cut to 100 characters, so a name
-# that fits fits with it); without a process id: written by earlier versions
-LEFTOVER = re.compile(r"\.(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.tmp")
+# that fits fits with it); ``.<name>.<8 random characters>.tmp``: written by earlier
+# versions, which named no process.  Only ever matched for a name govsim writes there.
+_RANDOM = re.compile(r"[a-z0-9_]{8}\.tmp")
+_WITH_PID = re.compile(r"(?P<pid>\d+)\.[a-z0-9_]{8}\.tmp")
 
 
 def atomic_write(path: Path, write) -> None:
@@ -77,33 +79,49 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(directory: Path, names=None) -> list[Path]:
-    """Remove the temporary files ``atomic_write`` left in ``directory`` when its process
-    was killed (its process is gone; or written by an earlier version, which named no
-    process): regular files only, never a link or a directory; in a directory that is not
-    govsim's own (where a report is written, say), only those of the files ``names``.
+def remove_leftovers(directory: Path, names) -> list[Path]:
+    """Remove the temporary files ``atomic_write`` left in ``directory`` for the files
+    ``names`` (the files govsim writes there, and no other) when its process was killed
+    (its process is gone; or written by an earlier version, which named no process):
+    regular files only, never a link or a directory.  A hidden file of the user's that
+    looks like one (``.draft.k2jd8x0q.tmp``) is not for one of ``names`` and is kept.
     Returns what it removed."""
     import stat
 
-    names = None if names is None else {n[:100] for n in names}
+    names = {n[:100] for n in names}
     removed = []
     try:
         entries = list(os.scandir(directory))
     except (FileNotFoundError, NotADirectoryError):
         return removed
     for e in entries:
-        m = LEFTOVER.fullmatch(e.name)
-        if m is None or not stat.S_ISREG(e.stat(follow_symlinks=False).st_mode):
+        pid = _leftover_pid(e.name, names)
+        if pid is False or not stat.S_ISREG(e.stat(follow_symlinks=False).st_mode):
             continue
-        if names is not None and m.group("name") not in names:
-            continue
-        pid = m.group("pid")
-        if pid is not None and (int(pid) == os.getpid() or _alive(int(pid))):
+        if pid is not None and (pid == os.getpid() or _alive(pid)):
             continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(e.path)
             removed.append(Path(e.path))
     return removed
+
+
+def _leftover_pid(entry: str, names: set[str]):
+    """For a temporary file of one of ``names``: its writer's process id (None when an
+    earlier version wrote it, naming none); False for any other file."""
+    if not entry.startswith(".") or not entry.endswith(".tmp"):
+        return False
+    for name in names:
+        prefix = f".{name}."
+        if not entry.startswith(prefix):
+            continue
+        rest = entry[len(prefix) :]
+        m = _WITH_PID.fullmatch(rest)
+        if m is not None:
+            return int(m.group("pid"))
+        if _RANDOM.fullmatch(rest):
+            return None
+    return False
 
 
 def write_json(path: Path, obj) -> None:

@@ -47,6 +47,17 @@ INFLIGHT = ".inflight"
 TABLES = ("runs.csv", "summary.csv", "paired.csv")
 RUN_RECORD = ".govsim-run.json"  # a run's content record, and govsim's mark on its directory
 FAILURES = "failures"
+# the files of a single run (``govsim run --out``; ``run_files`` writes them)
+RUN_FILES = (
+    "summary.json",
+    "scenario.json",
+    "catalog.json",
+    "outcomes.parquet",
+    "daily.parquet",
+    "needs.parquet",
+    "hops.parquet",
+    RUN_RECORD,
+)
 # the names a batch writes at the top of its directory: never links
 OURS = (MANIFEST, INFLIGHT, FAILURES, "runs", *TABLES)
 # writing errors after which no other run can be written either: the batch stops
@@ -151,38 +162,58 @@ def manifest(exp, runs, comparison: dict, commit: str | None) -> dict:
 
 @contextlib.contextmanager
 def lock(out: Path):
-    """Hold ``DIR/.lock`` while a batch runs in ``out``; a second batch is refused."""
+    """Hold ``DIR/.lock`` while a batch runs in ``out``; a second batch is refused.
+
+    The lock file is created exclusively and never through a link; one that exists is used
+    only when it is a regular file with no other name (a hard link would be another file's
+    content), and it is rewritten (with this process's id) only when it holds nothing but
+    a process id: any other ``.lock`` is locked as it is, its content left alone."""
     import fcntl
-    import stat
+    import re
 
     path = Path(out) / ".lock"
-    try:  # never through a symbolic link: the lock is written, and must be ours
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    except OSError as e:
+
+    def refuse(why: str):
         raise OutputError(
-            f"--out {out}: its .lock cannot be used ({e.strerror}); govsim writes only a regular "
-            "file of its own there and follows no link: remove it, or choose another directory"
-        ) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OutputError(
-            f"--out {out}: its .lock is not a regular file; remove it, or choose another directory"
+            f"--out {out}: its .lock {why}; govsim writes only a regular file of its own "
+            "there and follows no link: remove it, or choose another directory"
         )
-    f = os.fdopen(fd, "r+", encoding="ascii")
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    except FileExistsError:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as e:
+            refuse(f"cannot be used ({e.strerror})")
+    except OSError as e:
+        refuse(f"cannot be used ({e.strerror})")
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        refuse(
+            "is not a regular file"
+            if not stat.S_ISREG(st.st_mode)
+            else f"has {st.st_nlink} names (a hard link to another file)"
+        )
+    f = os.fdopen(fd, "r+", encoding="ascii", errors="replace")
     try:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             f.seek(0)
-            pid = f.read().strip() or "?"
+            pid = f.read(32).strip() or "?"
             raise OutputError(
                 f"--out {out}: another batch (process {pid}) is running there; wait for it or "
                 "choose another directory"
             ) from None
         f.seek(0)
-        f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
+        # ours (or empty): a process id, nothing else
+        if os.fstat(fd).st_size <= 24 and re.fullmatch(r"\d*\n?", f.read()):
+            f.seek(0)
+            f.truncate()
+            f.write(str(os.getpid()))
+            f.flush()
         yield
     finally:
         f.close()
@@ -217,6 +248,15 @@ def is_run_dir(d: Path) -> bool:
     """Whether govsim can prove it made ``d``: a directory (not a link) holding a content
     record."""
     return _real_dir(d) and _regular(Path(d) / RUN_RECORD)
+
+
+def _recorded(d: Path) -> set[str]:
+    """The names the content record of the run directory ``d`` lists (none if unreadable)."""
+    try:
+        sums = json.loads((Path(d) / RUN_RECORD).read_text(encoding="utf-8")).get("sha256")
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return set()
+    return set(sums) if isinstance(sums, dict) else set()
 
 
 def _refuse_links(out: Path, partitions=()) -> None:
@@ -268,7 +308,9 @@ def remove_inflight(out: Path) -> None:
 def run_out(out: Path, force: bool = False):
     """Hold ``out`` for one run (``govsim run --out``), checked before any work: refused
     while a batch runs there (its lock), when it holds a batch's results, or a run already
-    (unless ``force``); leftovers of interrupted writes are removed."""
+    (unless ``force``); a run's files that govsim cannot prove it wrote (no content record
+    lists them) are never replaced, even with ``force``; leftovers of interrupted writes are
+    removed."""
     out = Path(out)
     check_out(out)
     with lock(out):
@@ -278,12 +320,26 @@ def run_out(out: Path, force: bool = False):
                 f"--out {out}: holds a batch's results ({', '.join(batch)}); a run is written "
                 "into a directory of its own: choose another"
             )
-        if not force and (_mode(out / "summary.json") or _mode(out / RUN_RECORD)):
+        present = [n for n in RUN_FILES if _mode(out / n)]
+        if present and not is_run_dir(out):
+            raise OutputError(
+                f"--out {out}: holds {', '.join(present)} but no {RUN_RECORD}, so govsim cannot "
+                "tell it wrote them and will not replace them, not even with --force: move them "
+                "away, or choose another directory"
+            )
+        if present and not force:
             raise OutputError(
                 f"--out {out}: holds a run already; choose a new directory, or add --force to "
                 "replace it"
             )
-        remove_leftovers(out)
+        foreign = [n for n in present if n != RUN_RECORD and n not in _recorded(out)]
+        if foreign:
+            raise OutputError(
+                f"--out {out}: {foreign[0]} is not in the run's content record {RUN_RECORD}, "
+                "so govsim cannot tell it wrote it and will not replace it: move it away, or "
+                "choose another directory"
+            )
+        remove_leftovers(out, RUN_FILES)
         yield
 
 
@@ -294,9 +350,11 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
     partition -> hash); remove leftovers of writes a kill interrupted.
 
     Only what govsim can prove it wrote is removed: run directories the old manifest lists
-    or that carry a content record (``is_run_dir``), its manifest, tables and failure
-    records; no link is followed, and a planned run's place that holds a directory govsim
-    did not make is refused, not replaced."""
+    or that carry a content record (``is_run_dir``), the manifest and tables of a directory
+    with a readable govsim manifest (without one, a manifest or table there is refused, even
+    with ``force``), and files under ``failures/`` that read as failure records; no link is
+    followed, and a planned run's place that holds a directory govsim did not make is
+    refused, not replaced."""
     out = Path(out)
     check_out(out)
     keep = keep or {}
@@ -324,14 +382,22 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
             )
     listed = {e["partition"] for e in old["runs"]} if old is not None else set()
     runs_dir = out / "runs"
+    if force and old is None:  # nothing proves the files at the top are govsim's: kept
+        theirs = [n for n in (MANIFEST, *TABLES) if _mode(out / n)]
+        if theirs:
+            raise OutputError(
+                f"--out {out}: holds {', '.join(theirs)} but no readable govsim {MANIFEST}, so "
+                "govsim cannot tell it wrote them and will not replace them, not even with "
+                "--force: move them away, or choose another directory"
+            )
     if force and (old is None or old["config_hash"] != exp.config_hash()):
         for name in (MANIFEST, *TABLES):
             if _regular(out / name):
                 (out / name).unlink()
         failures = out / FAILURES
-        if _real_dir(failures):  # failure records only
+        if _real_dir(failures):  # failure records only: the files that read as one
             for f in failures.glob("*.json"):
-                if _regular(f):
+                if _regular(f) and _is_failure_record(f):
                     f.unlink()
             _prune(failures, out)
         for d in _run_dirs(runs_dir):
@@ -350,9 +416,10 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
                 f"not in {MANIFEST}); move it away, or choose another directory"
             )
     remove_inflight(out)
-    for d in (out, out / FAILURES):
-        if _real_dir(d):
-            remove_leftovers(d)
+    if _real_dir(out):
+        remove_leftovers(out, (MANIFEST, *TABLES))
+    if _real_dir(out / FAILURES):
+        remove_leftovers(out / FAILURES, [failure_path(out, p).name for p in keep])
 
 
 def check_run(out: Path, run: dict) -> str | None:
@@ -493,6 +560,15 @@ def write_run_dir(out: Path, partition: str, files: dict[str, bytes]) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _is_failure_record(p: Path) -> bool:
+    """Whether ``p`` reads as a failure record ``record_failure`` wrote."""
+    try:
+        r = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(r, dict) and set(r) == {"run", "key", "config_hash", "error"}
 
 
 def failure_path(out: Path, partition: str) -> Path:
