@@ -40,7 +40,8 @@ def claims_chart(summary: pd.DataFrame, names: dict, lang: str = "en"):
     structures = list(names["structures"])
     colours = colour_order(structures)
     n = max((d["outcome"] == o).sum() for o in outcomes) if outcomes else 1
-    fig = figure(figsize=(7.5, 1.1 + 0.3 * n * len(outcomes)))
+    # each panel its title, axis and ticks (about 1 inch) and 0.3 inch a bar; the title above
+    fig = figure(figsize=(7.5, 0.6 + max(1, len(outcomes)) * (1.0 + 0.3 * n)))
     axes = fig.subplots(len(outcomes) or 1, 1, squeeze=False).ravel()
     for ax, o in zip(axes, outcomes, strict=False):
         g = d[d["outcome"] == o].sort_values(["order", "share"], ascending=[True, False])
