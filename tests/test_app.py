@@ -331,6 +331,10 @@ def test_app_in_headless_chromium(served_app, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(30_000)
+            # expectations wait as long as actions: the suite runs on every core, so the
+            # app's server may share its core with another test (a pause lands a few
+            # seconds late then)
+            expect.set_options(timeout=30_000)
             page.goto(served_app)
             step = page.get_by_role("button", name="Step")
             expect(step).to_be_enabled()
