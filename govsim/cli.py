@@ -18,7 +18,7 @@ from govsim.core.summary import OUTCOMES, headline
 from govsim.experiments.batch import BatchInterrupted
 from govsim.presentation.text import pick, shown, shown_unit
 from govsim.results.reading import ResultsError
-from govsim.results.store import OutputError
+from govsim.results.store import DIRECTORY, FILE, OutputError, check_place
 
 
 def _integer(v: str, lo: int, hi: int | None, what: str, why: str = "") -> int:
@@ -61,52 +61,6 @@ def _residents(v: str) -> int:
 
 def _days(v: str) -> int:
     return _integer(v, 1, MAX_DAYS, f"an integer from 1 to {MAX_DAYS:,} (ten years)")
-
-
-# ------------------------------------------------------------------ output places
-DIRECTORY, FILE = "directory", "file"
-ALLOWED_PLACE = {
-    DIRECTORY: "a directory (a new one, or one govsim wrote), not a file nor under a file",
-    FILE: "a file name in a directory that can be written (a new file, or one to replace), "
-    "not a directory",
-}
-
-
-def check_place(argument: str, path: Path, kind: str) -> Path:
-    """Before any work: ``path`` (given as ``argument``, e.g. ``--out``) can be written as
-    ``kind`` — a ``DIRECTORY`` of results or a ``FILE`` (a report).  Refused in one line
-    naming the argument and what is allowed (``OutputError``): a file where a directory is
-    meant, a directory where a file is meant, a place under a file, a place that cannot be
-    written.  Nothing is created."""
-    import tempfile
-
-    path = Path(path)
-
-    def refuse(why: str):
-        raise OutputError(f"argument {argument} {path}: {why}; allowed: {ALLOWED_PLACE[kind]}")
-
-    if not str(path).strip() or "\0" in str(path):
-        refuse("not a place")
-    if path.exists() or path.is_symlink():
-        if kind == DIRECTORY and not path.is_dir():
-            refuse("is a file")
-        if kind == FILE and path.is_dir():
-            refuse("is a directory")
-        if kind == FILE and not path.is_file():
-            refuse("is not a regular file")
-    # the nearest place that exists: it must be a directory where govsim may write
-    probe = path if kind == DIRECTORY and path.is_dir() else path.parent
-    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        refuse(f"{probe} is a file")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".govsim-probe-", dir=probe)
-        os.close(fd)
-        os.unlink(tmp)
-    except OSError as e:
-        refuse(f"cannot write in {probe} ({e.strerror})")
-    return path
 
 
 def _experiment_arguments(c: argparse.ArgumentParser) -> None:

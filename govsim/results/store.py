@@ -68,24 +68,62 @@ class OutputError(ValueError):
     """The output directory cannot be used: names the path and what to do."""
 
 
+DIRECTORY, FILE = "directory", "file"
+ALLOWED_PLACE = {
+    DIRECTORY: "a directory (a new one, or one govsim wrote), not a file nor under a file",
+    FILE: "a file name in a directory that can be written (a new file, or one to replace), "
+    "not a directory",
+}
+
+
+def check_place(argument: str, path: Path, kind: str) -> Path:
+    """Before any work: ``path`` (given as ``argument``, e.g. ``--out``) can be written as
+    ``kind`` — a ``DIRECTORY`` of results or a ``FILE`` (a report).  Refused in one line
+    naming the argument and what is allowed (``OutputError``): a file where a directory is
+    meant, a directory where a file is meant, a place under a file, a place that cannot be
+    written.  Nothing is created."""
+    import tempfile
+
+    path = Path(path)
+
+    def refuse(why: str):
+        raise OutputError(f"argument {argument} {path}: {why}; allowed: {ALLOWED_PLACE[kind]}")
+
+    if not str(path).strip() or "\0" in str(path):
+        refuse("not a place")
+    if path.exists() or path.is_symlink():
+        if kind == DIRECTORY and not path.is_dir():
+            refuse("is a file")
+        if kind == FILE and path.is_dir():
+            refuse("is a directory")
+        if kind == FILE and not path.is_file():
+            refuse("is not a regular file")
+    # the nearest place that exists: it must be a directory where govsim may write
+    probe = path if kind == DIRECTORY and path.is_dir() else path.parent
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        refuse(f"{probe} is a file")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".govsim-probe-", dir=probe)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        refuse(f"cannot write in {probe} ({e.strerror})")
+    return path
+
+
 def check_out(out: Path) -> None:
-    """Fail before any work if ``out`` cannot hold results: a file, under a file, or not
-    writable."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: is a file, not a directory; choose a directory")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputError(f"--out {out}: {parent} is a file; choose a directory")
-            break
+    """Fail before any work if ``out`` cannot hold results (``check_place``: a file, under
+    a file, or not writable); then make it."""
+    out = check_place("--out", out, DIRECTORY)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".probe-{uuid.uuid4().hex}"
-        probe.write_bytes(b"")
-        probe.unlink()
     except OSError as e:
-        raise OutputError(f"--out {out}: cannot write there ({e.strerror})") from None
+        raise OutputError(
+            f"argument --out {out}: cannot make it ({e.strerror}); allowed: "
+            f"{ALLOWED_PLACE[DIRECTORY]}"
+        ) from None
 
 
 def read_manifest(out: Path) -> dict | None:
