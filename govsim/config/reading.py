@@ -82,11 +82,21 @@ def list_populations() -> list[str]:
 
 
 # a name from a file that becomes part of a file name, a run's key or a page: a scenario
-# or profile file's name, a variant's name (letters of any script, digits, _ - .).  At most
+# or profile file's name (letters of any script, digits, _ - .; a variant's name is
+# narrower: ``experiment.NAME``).  At most
 # MAX_NAME characters: a file name is at most 255 bytes, a Chinese character is 3 bytes in
 # UTF-8 (64 × 3 = 192), which leaves room for what govsim puts around a name in a file or
 # directory name (``structure=…``, ``…_equity_en.png``, ``.….tmp``, about 40 bytes)
 MAX_NAME = 64
+
+
+def shown_name(name: str) -> str:
+    """A name as an error shows it: a long one cut (with its length), a character that is
+    not printed (a line break …) as its escape."""
+    shown = name if len(name) <= MAX_NAME else f"{name[:20]}… ({len(name)} characters)"
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
+
+
 NAME_PATTERN = re.compile(r"\w[\w.-]*")
 NAME_RULE = (
     f"1 to {MAX_NAME} letters, digits, '_', '-' and '.', starting with a letter, digit or '_', "
@@ -566,9 +576,8 @@ def read_file(
     insts = data.get("institutions") if kind == "scenario" else None
     for name in insts if isinstance(insts, dict) else ():
         if not valid_key(name):  # before the schema: its errors would name parts of the key
-            shown = name if len(name) <= MAX_NAME else f"{name[:20]}… ({len(name)} characters)"
             raise ScenarioError(
-                path, f"institutions.{shown}", f"an institution's key must be {KEY_RULE}"
+                path, f"institutions.{shown_name(name)}", f"an institution's key must be {KEY_RULE}"
             )
     meta = data.get("scenario") if kind == "scenario" else None
     if isinstance(meta, dict) and "population" in meta:

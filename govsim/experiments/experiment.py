@@ -88,6 +88,7 @@ from govsim.config.reading import (
     ScenarioError,
     check_text,
     read_toml,
+    shown_name,
     valid_name,
 )
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, declared_type
@@ -389,9 +390,7 @@ def build(
                 f"{BASE!r} names the structures unchanged; give the variant another name",
             )
         if not NAME.fullmatch(name) or len(name) > MAX_NAME:
-            shown = name if len(name) <= MAX_NAME else f"{name[:20]}… ({len(name)} characters)"
-            # a character that is not printed (a line break …) as its escape
-            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
+            shown = shown_name(name)
             raise ScenarioError(
                 file, f"variants.{shown}", f"a variant's name must be {VARIANT_RULE}, got {shown!r}"
             )
