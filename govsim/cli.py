@@ -481,6 +481,8 @@ def cmd_robustness(args) -> int:
 
             check_place("--out", args.out, DIRECTORY)
             check_out(args.out)
+        else:  # the tables and charts go into the batch's directory
+            check_place("DIR", args.dir, DIRECTORY)
         summary, boxes, charts, names = robustness(args.dir, args.out)
     except RobustnessError as e:
         print(f"govsim: error: {e}", file=sys.stderr)

@@ -458,3 +458,15 @@ def test_numbers_from_code_are_numbers_and_integer_keys_are_sampled_as_integers(
         assert type(changes["institutions.rc.windows"]) is int, changes
         assert not float(changes["institutions.rc.relay_delay_h"]).is_integer(), changes
         load_scenario("baseline", changes=changes)  # every sampled point loads
+
+
+def test_robustness_checks_the_directory_it_writes_into_before_reading(capsys):
+    """Without --out, govsim robustness writes into the batch's directory: one that cannot
+    be written (``/proc/self``, not even by root) is refused in one line before any work."""
+    from govsim.cli import main
+
+    if not Path("/proc/self").is_dir():
+        pytest.skip("no /proc on this machine")
+    assert main(["robustness", "/proc/self"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "argument DIR /proc/self: cannot write" in err and "\n" not in err, err
