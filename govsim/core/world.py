@@ -39,15 +39,8 @@ class World:
 
     @cached_property
     def queue_agents(self) -> list:
-        """The institutions with service windows (a queue), by node (an agent's windows
-        are fixed when it is made)."""
-        got = self.__dict__.get("_queue_agents")
-        if got is None or got[0] is not self.agents:
-            got = self.__dict__["_queue_agents"] = (
-                self.agents,
-                [a for a in self.agents if a.windows],
-            )
-        return got[1]
+        """The institutions with service windows (a queue), by node."""
+        return [a for a in self.agents if a.windows]
 
     def by_kind(self, values: np.ndarray) -> dict[str, float]:
         """``values`` (one per institution node) summed over each kind's instances, in

@@ -197,9 +197,9 @@ class Reporting(Module):
             self.remote_kind = key_index[sc.routing.remote.to]
             for t in sc.routing.remote.types:
                 self.remote_types[NEED_TYPE_KEYS.index(t)] = True
-        self.access = {k.index: Access(world.schedules[k.key]) for k in world.kinds}
-        # the same tables stacked by kind index, looked up for every need at once
-        acc = [self.access[i] for i in range(len(world.kinds))]
+        # when each time-use class can walk in, by kind index (stacked: looked up for every
+        # need at once)
+        acc = [Access(world.schedules[k.key]) for k in world.kinds]
         self.overlap_h = np.stack([a.overlap_h for a in acc])  # [kind, 3, 7]
         self.first_h = np.stack([a.first_h for a in acc])  # [kind, 3, 7]
         self.open_first_h = np.stack([a.open_first_h for a in acc])  # [kind, 7]
