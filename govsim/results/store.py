@@ -290,11 +290,23 @@ def is_run_dir(d: Path) -> bool:
 
 def _recorded(d: Path) -> set[str]:
     """The names the content record of the run directory ``d`` lists (none if unreadable)."""
-    try:
-        sums = json.loads((Path(d) / RUN_RECORD).read_text(encoding="utf-8")).get("sha256")
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-        return set()
+    sums = _read_record(Path(d) / RUN_RECORD)
     return set(sums) if isinstance(sums, dict) else set()
+
+
+def _read_record(record: Path) -> dict[str, str] | str:
+    """A content record's sha256 by file name; or, when it is not one, why not."""
+    if not _regular(record):
+        return f"{record}: not a regular file"
+    try:
+        sums = json.loads(record.read_text(encoding="utf-8")).get("sha256")
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return f"{record}: unreadable"
+    if not isinstance(sums, dict) or not all(
+        isinstance(n, str) and n and "/" not in n and isinstance(h, str) for n, h in sums.items()
+    ):
+        return f"{record}: not a content record"
+    return sums
 
 
 def _refuse_links(out: Path, partitions=()) -> None:
@@ -478,8 +490,9 @@ def check_run_dir(d: Path, config_hash: str | None = None) -> str | None:
         if not _mode(s):
             return "not run"
         record = d / RUN_RECORD
+        sums = None
         if _mode(record):  # first: a damaged file is named as damaged, whatever it holds
-            why = _check_record(d)
+            why, sums = _check_record(d)
             if why:
                 return why
         try:
@@ -498,8 +511,7 @@ def check_run_dir(d: Path, config_hash: str | None = None) -> str | None:
         for f in files:
             if not isinstance(f, str) or "/" in f or not _regular(d / f):
                 return f"{d / str(f)}: missing"
-        if RUN_RECORD in files or _mode(record):
-            sums = json.loads(record.read_text(encoding="utf-8"))["sha256"]
+        if sums is not None:  # (a record listed but not there is missing, above)
             for f in {*files, "summary.json"} - {RUN_RECORD}:
                 if f not in sums:
                     return f"{d / f}: not in the run's content record {record}"
@@ -516,27 +528,20 @@ def _sha256(p: Path) -> str:
     return h.hexdigest()
 
 
-def _check_record(d: Path) -> str | None:
-    """None when every file the content record of ``d`` lists is there with the content
-    written; else the first that is not, and how."""
+def _check_record(d: Path) -> tuple[str | None, dict[str, str]]:
+    """(None, the record's sums) when every file the content record of ``d`` lists is there
+    with the content written; else the first that is not, and how."""
     record = d / RUN_RECORD
-    if not _regular(record):
-        return f"{record}: not a regular file"
-    try:
-        sums = json.loads(record.read_text(encoding="utf-8")).get("sha256")
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-        return f"{record}: unreadable"
-    if not isinstance(sums, dict) or not all(
-        isinstance(n, str) and n and "/" not in n and isinstance(h, str) for n, h in sums.items()
-    ):
-        return f"{record}: not a content record"
+    sums = _read_record(record)
+    if isinstance(sums, str):
+        return sums, {}
     for name, want in sorted(sums.items()):
         p = d / name
         if not _regular(p):
-            return f"{p}: missing"
+            return f"{p}: missing", sums
         if _sha256(p) != want:
-            return f"{p}: damaged (its sha256 is not the one written in {RUN_RECORD})"
-    return None
+            return f"{p}: damaged (its sha256 is not the one written in {RUN_RECORD})", sums
+    return None, sums
 
 
 def _check_tables(d: Path, summary: dict) -> str | None:
@@ -579,8 +584,6 @@ def write_run_dir(out: Path, partition: str, files: dict[str, bytes]) -> None:
     configuration).  A write that fails (disk full, a file-size limit, a name too long)
     leaves nothing behind and raises its ``OSError``."""
     out = Path(out)
-    if RUN_RECORD not in files:
-        files = {**files, RUN_RECORD: content_record(files)}
     tmp = out / INFLIGHT / uuid.uuid4().hex
     try:
         tmp.mkdir(parents=True)
