@@ -503,8 +503,10 @@ class Sessions(Module):
             got[1].append(si)
         k_list = [k for k, _ in by_host_kind.values()]
         ours = [o for _, o in by_host_kind.values()]
+        # by host kind, for each [instance, time-use class] cell the sessions it is free for
+        cells = [self._cells(k, o, host, free) for k, o in zip(k_list, ours, strict=True)]
         # each resident's chance to go to a session of each host kind (0 if not free for one)
-        p_list = self._chances(kind, k_list, ours, host, free, base)
+        p_list = self._chances(kind, k_list, cells, base)
         p_any = p_list[0]
         if len(p_list) > 1:  # 1 − Π(1 − p), multiplied in the kinds' order
             p_any = np.subtract(1.0, p_any)
@@ -546,7 +548,7 @@ class Sessions(Module):
             if choice is not None:
                 chose = choice == ci
                 cell, mine = cell[chose], mine[chose]
-            got = self._seat(k, mine, cell, ours[ci], host, free, seats, rng)
+            got = self._seat(k, mine, cell, ours[ci], host, cells[ci], seats, rng)
             if got is not None:
                 attendees.append(got[0])
                 hosts_of.append(got[1])
@@ -583,7 +585,7 @@ class Sessions(Module):
                     cells[at + c].append(si)
         return cells
 
-    def _chances(self, kind, k_list, ours, host, free, base) -> list[np.ndarray]:
+    def _chances(self, kind, k_list, cells, base) -> list[np.ndarray]:
         """For each host kind, each resident's chance to go to one of its sessions today:
         logistic in ``base`` + the session kind's base logit and points + walking distance
         if free for a session of their instance of it, else 0."""
@@ -592,10 +594,9 @@ class Sessions(Module):
         neg = np.add(base, extra)
         np.negative(neg, out=neg)
         p_list = []
-        for k, o in zip(k_list, ours, strict=True):
+        for k, kind_cells in zip(k_list, cells, strict=True):
             # which [instance, time-use class] cells hold a session the class is free for
-            lo = k.first_node
-            avail = {(host[si] - lo) * 3 + c for si in o for c, ok in enumerate(free[si]) if ok}
+            avail = {i for i, c in enumerate(kind_cells) if c}
             # 1 / (1 + e^−logit), in place; −logit = −(base + extra) − distance
             p = np.subtract(neg, self.dist_logit[k.key])
             np.exp(p, out=p)
@@ -628,11 +629,11 @@ class Sessions(Module):
             flat = self._flat_cache[k.key] = k.resident_instance.astype(np.intp) * 3 + tu
         return flat
 
-    def _seat(self, k, mine, cell, ours, host, free, seats, rng):
+    def _seat(self, k, mine, cell, ours, host, cells, seats, rng):
         """Candidates ``mine`` (in order of arrival; ``cell``: their [instance, time-use
         class] cells, ``_instance_tu``) for host kind ``k`` pick a session of their instance
         they are free for; by session, the first ``seats`` to arrive get in.  ``ours``: the
-        kind's sessions (ascending).  Returns attendees and their sessions (by session,
+        kind's sessions (ascending); ``cells``: by cell, those it is free for.  Returns attendees and their sessions (by session,
         then arrival), or None.
 
         Draws: one uniform per candidate whose instance holds a session, by instance in
@@ -642,10 +643,9 @@ class Sessions(Module):
             return None
         n_inst = k.n_instances
         if len(ours) == 1:
-            return self._seat_one(k, mine, cell, ours[0], host, free, seats, rng)
+            return self._seat_one(k, mine, cell, ours[0], host, cells, seats, rng)
         # for each [instance, time-use class] cell, the sessions it is free for:
         # table[cell, p] is the (p+1)-th of them, -1 past the last
-        cells = self._cells(k, ours, host, free)
         held = [0] * n_inst
         for si in ours:
             held[host[si] - k.first_node] += 1
@@ -678,7 +678,7 @@ class Sessions(Module):
         return mine[rows[keep]], j[keep]
 
     @staticmethod
-    def _seat_one(k, mine, cell, si, host, free, seats, rng):
+    def _seat_one(k, mine, cell, si, host, cells, seats, rng):
         """``_seat`` when the kind holds one session today (``si``): the same draws (one per
         candidate of its instance; with one session to pick, their values choose nothing),
         then its first ``seats`` candidates in order of arrival whose class is free for it."""
@@ -687,9 +687,7 @@ class Sessions(Module):
             rng.random(len(mine))
         else:
             rng.random(int(np.count_nonzero(cell // 3 == at // 3)))
-        ok = np.zeros(k.n_instances * 3, dtype=bool)
-        for c, f in enumerate(free[si]):
-            ok[at + c] = f
+        ok = np.array([bool(c) for c in cells])  # the cells free for its one session
         rows = np.flatnonzero(ok[cell])[: int(seats[si])]
         if not len(rows):
             return None
