@@ -90,23 +90,21 @@ def stream_at(seed: int, name: str, *counter: int) -> np.random.Generator:
     Its ``SeedSequence`` is ``[key, *counter]`` (key from seed and name), given as the
     32-bit words NumPy splits those integers into (the same generator, without NumPy's
     conversion of Python integers on every call)."""
-    if all(0 <= c < 1 << 32 for c in counter):
-        words = np.array([*_key_words(int(seed), name), *counter], dtype=np.uint32)
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
-    key = _mix_int(int(seed) * _GOLD + name_key(name))
-    return np.random.Generator(
-        np.random.PCG64(np.random.SeedSequence([key, *(int(c) for c in counter)]))
-    )
+    words = [*_words(_base(int(seed), name))]  # the key: ``_base``, as keyed draws take it
+    for c in counter:
+        words += _words(int(c)) if c >= 1 << 32 or c < 0 else (int(c),)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(words, np.uint32))))
 
 
 @cache
-def _key_words(seed: int, name: str) -> tuple[int, ...]:
-    """The 32-bit words of a process's key, least significant first (NumPy's split of a
-    Python integer into a seed's entropy)."""
-    key = _mix_int(seed * _GOLD + name_key(name))
+def _words(x: int) -> tuple[int, ...]:
+    """The 32-bit words NumPy splits a non-negative integer into for a seed's entropy,
+    least significant first."""
+    if x < 0:
+        raise ValueError(f"a stream's counter must be 0 or more, got {x}")
     words = []
     while True:
-        words.append(key & 0xFFFFFFFF)
-        key >>= 32
-        if not key:
+        words.append(x & 0xFFFFFFFF)
+        x >>= 32
+        if not x:
             return tuple(words)
