@@ -479,8 +479,7 @@ def cmd_robustness(args) -> int:
         if args.out is not None:
             from govsim.results.store import check_out
 
-            check_place("--out", args.out, DIRECTORY)
-            check_out(args.out)
+            check_out(args.out)  # checked (``check_place``), then made
         else:  # the tables and charts go into the batch's directory
             check_place("DIR", args.dir, DIRECTORY)
         summary, boxes, charts, names = robustness(args.dir, args.out)

@@ -81,21 +81,30 @@ NEEDS_OUTPUT = {
 }
 
 
+def _figures(res: Results) -> list[tuple[str, object]]:
+    """(name, how to draw it in a language) for every chart the runs have the outputs for,
+    org charts (one a structure) last."""
+    out = [
+        (n, lambda lang, n=n: CHARTS[n](res, lang))
+        for n in CHARTS
+        if n not in NEEDS_OUTPUT or res.has(NEEDS_OUTPUT[n])
+    ]
+    out += [
+        (f"org_chart_{k}", lambda lang, k=k: org_chart(res.scenarios[k], lang))
+        for k in res.structures
+    ]
+    return out
+
+
 def all_figures(res: Results, lang: str = "en"):
     """(name, figure) for every chart the runs have the outputs for, org charts last."""
-    for name in CHARTS:
-        if name in NEEDS_OUTPUT and not res.has(NEEDS_OUTPUT[name]):
-            continue
-        yield name, CHARTS[name](res, lang)
-    for k in res.structures:
-        yield f"org_chart_{k}", org_chart(res.scenarios[k], lang)
+    for name, draw in _figures(res):
+        yield name, draw(lang)
 
 
 def figure_files(res: Results, lang: str = "en") -> list[str]:
     """The names of the files ``save_figures`` writes for ``res`` (without drawing)."""
-    names = [n for n in CHARTS if n not in NEEDS_OUTPUT or res.has(NEEDS_OUTPUT[n])]
-    names += [f"org_chart_{k}" for k in res.structures]
-    return [f"{n}_{lang}.{ext}" for n in names for ext in ("png", "svg")]
+    return [f"{n}_{lang}.{ext}" for n, _ in _figures(res) for ext in ("png", "svg")]
 
 
 # a structure's key as it may appear in a file name: a run's key (``<structure>`` or
