@@ -13,32 +13,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import rerecord
+from conftest import child, one_line_error, rerecord
 
-from govsim import ScenarioError, load_population, load_scenario
+from govsim import load_population, load_scenario
 from govsim.cli import main
 from govsim.config.reading import POPULATION_DIR, SCENARIO_DIR
 from govsim.config.vocabulary import UNITS
 
 URBAN = (POPULATION_DIR / "urban.toml").read_text(encoding="utf-8")
-
-
-def child(tmp_path: Path, body: str, name: str = "bad", parent: str = "baseline") -> Path:
-    """A scenario file extending the baseline (a profile extending urban) with ``body``."""
-    path = tmp_path / f"{name}.toml"
-    path.write_text(f'extends = "{parent}"\n' + body, encoding="utf-8")
-    return path
-
-
-def one_line_error(load, path: Path, key: str) -> ScenarioError:
-    """``load(path)`` fails with one ScenarioError naming the file and the key, on one line."""
-    with pytest.raises(ScenarioError) as info:
-        load(path)
-    err = info.value
-    assert err.file == str(path) and err.key == key, (err.file, err.key, str(err))
-    assert str(err).startswith(f"{path}: key '{key}': ")
-    assert "\n" not in str(err)
-    return err
 
 
 def cli_error(capsys, argv: list[str]) -> str:

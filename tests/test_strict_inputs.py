@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import child, one_line_error
 
-from govsim import ScenarioError, load_scenario
+from govsim import load_scenario
 
 LAYOUT = """
 import json
@@ -48,19 +49,12 @@ def test_org_chart_layout_is_the_same_whatever_the_hash_seed():
 
 # ------------------------------------------------------------------ helpers
 def scenario_file(tmp_path: Path, body: str, name: str = "bad") -> Path:
-    path = tmp_path / f"{name}.toml"
-    path.write_text('extends = "baseline"\n' + body, encoding="utf-8")
-    return path
+    return child(tmp_path, body, name)
 
 
 def refused(load, path: Path, key: str) -> str:
     """``load(path)`` fails with one line naming the file and ``key``; its message."""
-    with pytest.raises(ScenarioError) as info:
-        load(path)
-    err = info.value
-    assert (err.file, err.key) == (str(path), key), str(err)
-    assert "\n" not in str(err)
-    return err.message
+    return one_line_error(load, path, key).message
 
 
 def experiment_file(tmp_path: Path, body: str) -> Path:
