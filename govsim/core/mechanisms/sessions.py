@@ -723,10 +723,9 @@ class Sessions(Module):
         if kind == "activity":
             met = self._meet_activity_wishes(who, t_att)
         # sessions that collect needs: attendees' pending needs reach the host
-        if collects:
-            at = np.array([s.collects_needs for s in sessions], dtype=bool)[sess]
-            collects = bool(at.any())
-        if collects:
+        # the attendees of those that do
+        at = np.array([s.collects_needs for s in sessions], dtype=bool)[sess] if collects else None
+        if at is not None and at.any():
             # how many came to each meeting, at full size (a council decides with a quorum);
             # only meetings decide
             size = np.zeros(len(sess))
