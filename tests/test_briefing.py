@@ -34,13 +34,14 @@ def text(html: str) -> str:
 
 
 def segments(paragraph: str, lang: str) -> dict[str, str]:
-    """A paragraph's parts after each direction word (better, worse, too small to matter, noise)."""
+    """A paragraph's parts after each direction word (better, worse, no practical
+    difference, noise)."""
     i = lang == "en"
     words = {
         "better": FRONT["dir_better_higher"][i],
         "worse": FRONT["dir_worse_higher"][i],
         "noise": FRONT["dir_noise"][i],
-        "small": FRONT["dir_small"][i].split("{")[0],
+        "same": FRONT["dir_same"][i].split("{")[0],
     }
     found = sorted((paragraph.find(w), k, w) for k, w in words.items() if w in paragraph)
     out = {}
@@ -65,8 +66,9 @@ def test_front_page_states_each_difference_the_way_the_data_has_it(res, lang):
             assert n == 3
             name = res.short_name(k, lang)
             matters = res.outcomes[outcome].get("matters")
-            if (lo > 0 or hi < 0) and matters is not None and abs(m) < matters:
-                assert name in parts["small"], (outcome, k)  # rule 8: not a finding
+            if matters is not None and abs(m) <= matters:
+                # rule 8: no practical difference, whatever its interval
+                assert name in parts["same"], (outcome, k)
                 checked += 1
             elif (lo > 0 or hi < 0) and better is not None:
                 good = (m > 0) == (better == "higher")
@@ -104,15 +106,69 @@ def test_caveats_and_full_width_punctuation(res):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_difference_smaller_than_what_matters_is_not_a_finding(res, lang, monkeypatch):
-    """Rule 8: a difference outside seed noise but under the outcome's declared smallest
-    difference that matters is said to be too small, never better or worse."""
+    """Rule 8: a difference no larger than the outcome's declared smallest difference that
+    matters is "no practical difference", never better or worse, whatever its interval."""
     outcome = "response_time_median_h"
     info = dict(res.outcomes[outcome])
     monkeypatch.setitem(res.outcomes, outcome, {**info, "matters": 1e9})
     p = text(outcome_paragraph(res, outcome, lang))
     parts = segments(p, lang)
     assert "better" not in parts and "worse" not in parts
-    assert res.short_name("chengdong", lang) in parts["small"]
+    assert res.short_name("chengdong", lang) in parts["same"]
+    assert res.short_name("suzhou", lang) in parts["same"]
+    assert "noise" not in parts  # within noise or not, too small to matter comes first
     monkeypatch.setitem(res.outcomes, outcome, {**info, "matters": 1e-9})
     parts = segments(text(outcome_paragraph(res, outcome, lang)), lang)
-    assert "small" not in parts
+    assert "same" not in parts
+
+
+@pytest.mark.parametrize(
+    ("m", "lo", "hi", "n", "matters", "better", "expected"),
+    [
+        (0.005, -0.1, 0.2, 5, 0.01, "higher", "same"),  # small, whatever its interval
+        (0.005, 0.004, 0.006, 5, 0.01, "higher", "same"),  # small and outside noise
+        (0.01, 0.009, 0.011, 5, 0.01, "higher", "same"),  # equal to it is not beyond it
+        (0.05, -0.01, 0.1, 5, 0.01, "higher", "noise"),
+        (0.05, 0.02, 0.08, 1, 0.01, "higher", "one"),
+        (0.05, 0.02, 0.08, 5, 0.01, "higher", "better"),
+        (0.05, 0.02, 0.08, 5, 0.01, "lower", "worse"),
+        (-30.0, -40.0, -20.0, 5, 12.0, "lower", "better"),
+        (0.05, 0.02, 0.08, 5, None, None, "higher"),
+        (-0.05, -0.08, -0.02, 5, None, None, "lower"),
+    ],
+)
+def test_how_a_paired_difference_reads(m, lo, hi, n, matters, better, expected):
+    from govsim.results.tables import finding
+
+    assert finding(m, lo, hi, n, matters, better) == expected
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_minus_zero_and_no_zero_width_interval(res, lang, monkeypatch):
+    """A difference that rounds to zero has no sign, and an interval whose ends show the
+    same is said to be the same in every replicate (issue: "−0", "0.015 to 0.015")."""
+    import govsim.presentation.briefing as b
+
+    outcome = "cost_per_resident_yuan"
+    info = dict(res.outcomes[outcome])
+    # every structure differs from its reference by the same tiny amount in every replicate
+    monkeypatch.setattr(b, "paired", lambda res, k, o: (-0.0004, -0.0004, -0.0004, 3))
+    p = text(outcome_paragraph(res, outcome, lang))
+    assert "−0" not in p and "-0" not in p and "+0至" not in p
+    assert FRONT["every_replicate"][lang == "en"] in p
+    assert "same" in segments(p, lang)
+    # a difference that matters, the same in every replicate, claims its direction
+    monkeypatch.setattr(b, "paired", lambda res, k, o: (-40.0, -40.0, -40.0, 3))
+    monkeypatch.setitem(res.outcomes, outcome, {**info, "matters": 10.0})
+    p = text(outcome_paragraph(res, outcome, lang))
+    assert res.short_name("chengdong", lang) in segments(p, lang)["better"]
+    assert FRONT["every_replicate"][lang == "en"] in p
+
+
+def test_goal_table_says_when_the_lead_is_too_small_to_matter(res, monkeypatch):
+    outcome = "response_time_median_h"
+    info = dict(res.outcomes[outcome])
+    monkeypatch.setitem(res.outcomes, outcome, {**info, "matters": 1e9})
+    rows = re.findall(r"<tr>(.*?)</tr>", goals_table(res, "en"))[1:]
+    fastest = [r for r in rows if FRONT["goal_fastest"][1] in text(r)][0]
+    assert FRONT["clear_same"][1] in text(fastest)

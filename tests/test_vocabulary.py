@@ -76,6 +76,7 @@ def test_every_declared_unit_is_in_the_table_with_chinese_and_english():
 def test_units_are_shown_as_the_table_says():
     assert shown("share", 0.2534) == "25.3%"
     assert shown("h", 300.0) == "12.5"  # days
+    assert shown("yuan", -0.0004) == "0" and shown("share", -0.00001) == "0.0%"  # never "−0"
     assert shown_unit("h", "zh") == "天" and shown_unit("share", "en") == "%"
     assert shown_unit("needs", "zh") == "件需求"  # an extra module's unit, translated
     assert V.difference_as("share") == ("pp", 100.0, 1)

@@ -23,7 +23,7 @@ from govsim.config.reading import population_name
 from govsim.config.vocabulary import difference_as, shown_as
 from govsim.presentation.text import FRONT, label, shown, shown_difference
 from govsim.results.reading import Results
-from govsim.results.tables import mean_ci
+from govsim.results.tables import finding, mean_ci
 
 GROUPS = ("elderly", "migrant", "vulnerable")  # the groups "fairest to" looks at
 CSS = (
@@ -78,8 +78,8 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
         "worse": [],
         "higher": [],
         "lower": [],
-        "noise": [],
-        "small": [],  # outside noise, but smaller than the outcome's declared "matters"
+        "same": [],  # no larger than the outcome's declared "matters": no practical difference
+        "noise": [],  # larger, but within seed-to-seed noise (or one replicate)
     }
     matters = info.get("matters")
     for k in res.order:
@@ -89,45 +89,23 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
         if m != m:
             continue
         name = res.short_name(k, lang)
-        size = _diff_text(unit, m)
-        if n < 2 or not (lo > 0 or hi < 0):
-            sign = "+" if m >= 0 else "−"
-            why = (
-                t("no_interval", lang)
-                if n < 2
-                else t("within_noise_range", lang, lo=_signed(unit, lo), hi=_signed(unit, hi))
-            )
-            if not one or res.reference_of(k) != ref:
-                why += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
-            groups["noise"].append(
-                f"{name}（{sign}{size}{_diff_unit(unit, lang)}，{why}）"
-                if lang == "zh"
-                else f"{name} ({sign}{size}{_diff_unit(unit, lang)}, {why})"
-            )
-            continue
-        rng = t(
-            "interval",
-            lang,
-            lo=_diff_text(unit, min(abs(lo), abs(hi))),
-            hi=_diff_text(unit, max(abs(lo), abs(hi))),
-        )
+        kind = finding(m, lo, hi, n, matters, better)
+        signed = kind in ("same", "noise", "one")  # no direction claimed: a signed value
+        if n < 2:
+            why = t("no_interval", lang)
+        elif _diff_text(unit, lo) == _diff_text(unit, hi) and (lo >= 0) == (hi >= 0):
+            why = t("every_replicate", lang)  # an interval no wider than the rounding
+        elif signed:
+            why = t("interval_signed", lang, lo=_signed(unit, lo), hi=_signed(unit, hi))
+        else:  # a direction is claimed: the interval's ends as sizes
+            ends = sorted((abs(lo), abs(hi)))
+            why = t("interval", lang, lo=_diff_text(unit, ends[0]), hi=_diff_text(unit, ends[1]))
         if not one or res.reference_of(k) != ref:  # what it is compared with, on its people
-            rng += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
-        way = t("up" if m > 0 else "down", lang)
-        item = (
-            f"{name}{way}{size}{_diff_unit(unit, lang)}（{rng}）"
-            if lang == "zh"
-            else f"{name}, {way}{size}{_diff_unit(unit, lang)} ({rng})"
-        )
-        up = m > 0
-        if matters is not None and abs(m) < matters:  # rule 8: not a finding
-            groups["small"].append(item)
-            continue
-        if better is None:
-            groups["higher" if up else "lower"].append(item)
-        else:
-            good = up == (better == "higher")
-            groups["better" if good else "worse"].append(item)
+            why += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
+        size = _signed(unit, m) if signed else t("up" if m > 0 else "down", lang)
+        size += ("" if signed else _diff_text(unit, m)) + _diff_unit(unit, lang)
+        item = f"{name}（{size}，{why}）" if lang == "zh" else f"{name} ({size}, {why})"
+        groups["noise" if kind == "one" else kind].append(item)
     name = html.escape(res.outcome_name(outcome, lang))
     parts = [
         t(
@@ -147,11 +125,11 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
             )
             sep = "；" if lang == "zh" else "; "
             parts.append(word + sep.join(html.escape(x) for x in groups[g]))
-    if groups["small"]:
+    if groups["same"]:
         sep = "；" if lang == "zh" else "; "
         least = _diff_text(unit, matters) + _diff_unit(unit, lang)
         parts.append(
-            t("dir_small", lang, least=least) + sep.join(html.escape(x) for x in groups["small"])
+            t("dir_same", lang, least=least) + sep.join(html.escape(x) for x in groups["same"])
         )
     if groups["noise"]:
         sep = "；" if lang == "zh" else "; "
@@ -163,7 +141,11 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
 
 
 def _signed(unit: str, v: float) -> str:
-    return ("+" if v >= 0 else "−") + _diff_text(unit, v)
+    """A difference with its sign; one that shows as zero has none (never "−0")."""
+    size = _diff_text(unit, v)
+    if not size.strip("0.,"):
+        return size
+    return ("+" if v > 0 else "−") + size
 
 
 def _value_unit(unit: str, lang: str) -> str:
@@ -211,7 +193,7 @@ def goals_table(res: Results, lang: str) -> str:
         ranked = sorted(means, key=means.get, reverse=(way == "higher"))
         best, second = ranked[0], ranked[1]
         unit = "share" if derive else res.outcomes[outcome]["unit"]
-        clear = _clearly_ahead(frame, best, second, way, res)
+        clear = _clearly_ahead(frame, best, second, way, res, res.outcomes[outcome].get("matters"))
         value = shown(unit, means[best]) + _value_unit(unit, lang)
         rows.append(
             f"<tr><th class=l>{html.escape(t(goal, lang))}</th>"
@@ -227,7 +209,14 @@ def goals_table(res: Results, lang: str) -> str:
     return f"<div class=scroll><table class=goals><tr>{head}</tr>{''.join(rows)}</table></div>"
 
 
-def _clearly_ahead(frame: pd.DataFrame, best: str, second: str, way: str, res: Results) -> str:
+def _clearly_ahead(
+    frame: pd.DataFrame, best: str, second: str, way: str, res: Results, matters: float | None
+) -> str:
+    """Whether ``best`` is ahead of ``second`` by a difference that matters and is outside
+    seed noise (paired, on the same residents)."""
+    means = frame.groupby("scenario")["_v"].mean()
+    if matters is not None and abs(means[best] - means[second]) <= matters * (1 + 1e-9):
+        return "clear_same"  # paired or not, too small to matter (rule 8)
     if res.population_of(best) != res.population_of(second):
         return "clear_other_people"
     a = frame[frame["scenario"] == best].set_index("replicate")["_v"]
@@ -235,9 +224,9 @@ def _clearly_ahead(frame: pd.DataFrame, best: str, second: str, way: str, res: R
     d = (a - b).dropna().to_numpy()
     if len(d) < 2:
         return "clear_one_replicate"
-    _, lo, hi = mean_ci(d)
-    ahead = hi < 0 if way == "lower" else lo > 0
-    return "clear_yes" if ahead else "clear_no"
+    m, lo, hi = mean_ci(d)
+    kind = finding(m, lo, hi, len(d), matters, way)
+    return {"better": "clear_yes", "same": "clear_same"}.get(kind, "clear_no")
 
 
 def caveats(res: Results, lang: str, sensitivity_dir: str | Path | None) -> str:

@@ -49,6 +49,8 @@ def shown(unit: str, value: float | None) -> str:
         return "–"
     u, factor, digits = shown_as(unit)
     text = f"{value * factor:,.{digits}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # a value that shows as zero has no sign: never "−0"
     return text + "%" if u == "%" else text
 
 
@@ -317,16 +319,17 @@ FRONT: dict[str, tuple[str, str]] = {
     "dir_worse_lower": ("更差：", "Worse: "),
     "dir_higher": ("更高：", "Higher: "),
     "dir_lower": ("更低：", "Lower: "),
-    "dir_small": (
-        "差别小于有意义的最小差别（{least}），不算结论：",
-        "Smaller than the least difference that matters ({least}), so not a finding: ",
+    "dir_same": (
+        "无实际差别（差别不超过{least}，不算结论）：",
+        "No practical difference (at most {least}, not a finding): ",
     ),
     "dir_noise": (
-        "与比较对象之差在随机波动之内：",
-        "Within seed-to-seed noise of what it is compared with: ",
+        "差别在随机波动之内：",
+        "Within seed-to-seed noise: ",
     ),
     "interval": ("95%区间{lo}至{hi}", "95% interval {lo} to {hi}"),
-    "within_noise_range": ("区间{lo}至{hi}跨过零", "interval {lo} to {hi} spans zero"),
+    "interval_signed": ("95%区间{lo}至{hi}", "95% interval {lo} to {hi}"),
+    "every_replicate": ("各次重复相同", "the same in every replicate"),
     "no_interval": ("仅一次重复，无区间", "one replicate, no interval"),
     "up": ("高", "higher by "),
     "down": ("低", "lower by "),
@@ -351,10 +354,11 @@ FRONT: dict[str, tuple[str, str]] = {
     "goal_cheapest": ("成本最低（人均年成本）", "cheapest (cost per resident per year)"),
     "goal_settled": ("最多事项在社区内办结", "most needs settled inside the community"),
     "clear_yes": (
-        "是（配对差异的95%区间不含零）",
-        "yes (the paired difference's 95% interval excludes zero)",
+        "是（配对差异的95%区间不含零，且差别大到有实际意义）",
+        "yes (the paired difference's 95% interval excludes zero, and it is large enough to matter)",
     ),
     "clear_no": ("否，在随机波动之内", "no, within seed-to-seed noise"),
+    "clear_same": ("否，差别太小，无实际意义", "no, too small a difference to matter"),
     "clear_one_replicate": ("无法判断：仅一次重复", "cannot tell: one replicate"),
     "clear_other_people": (
         "无法配对：两者的居民不同",

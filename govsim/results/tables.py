@@ -46,6 +46,29 @@ def column_range(column: str, units: dict[str, str]) -> tuple[float, float]:
     return value_range(units.get(column.rsplit(".", 1)[-1], ""))
 
 
+FINDINGS = ("better", "worse", "higher", "lower", "same", "noise", "one")
+
+
+def finding(
+    m: float, lo: float, hi: float, n: int, matters: float | None, better: str | None
+) -> str:
+    """How a paired difference (mean ``m``, 95% interval ``lo``–``hi`` over ``n`` pairs)
+    reads (rule 8), one of ``FINDINGS``: ``"same"`` — no larger than the smallest difference
+    that matters (the outcome's ``matters``), whatever its interval: no practical
+    difference; ``"one"`` — a single pair, no interval; ``"noise"`` — the interval spans
+    zero; else ``"better"`` or ``"worse"`` (``better``: which way is better), or
+    ``"higher"`` / ``"lower"`` for an outcome with no better way."""
+    if matters is not None and abs(m) <= matters * (1 + 1e-9):  # as claims read it
+        return "same"
+    if n < 2:
+        return "one"
+    if not (lo > 0 or hi < 0):
+        return "noise"
+    if better is None:
+        return "higher" if m > 0 else "lower"
+    return "better" if (m > 0) == (better == "higher") else "worse"
+
+
 def mean_ci(
     values: np.ndarray, bounds: tuple[float, float] = UNBOUNDED
 ) -> tuple[float, float, float]:

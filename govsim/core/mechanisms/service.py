@@ -157,6 +157,9 @@ class Service(Module):
             "h",
             by_group=True,
             by_need_type=True,
+            better="lower",
+            matters=12.0,
+            matters_source="assumption: half a day, as the response time from arising",
         ),
         Outcome(
             "unresolved_share",
@@ -179,6 +182,9 @@ class Service(Module):
             by_need_type=True,
             governance=True,
             better="higher",
+            matters=0.02,
+            matters_source="assumption: two in a hundred answered cases; a committee does not "
+            "notice fewer",
         ),
         Outcome(
             "queue_length",
