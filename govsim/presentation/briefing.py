@@ -26,6 +26,9 @@ from govsim.results.reading import Results
 from govsim.results.tables import finding, mean_ci
 
 GROUPS = ("elderly", "migrant", "vulnerable")  # the groups "fairest to" looks at
+# the smallest difference in that ratio (worst-off group's participation ÷ everyone's) that
+# matters: assumption, two hundredths — as participation's one point on a 50% level
+FAIR_MATTERS = 0.02
 CSS = (
     ".front .question{font-size:1.15em;font-weight:bold}"
     ".caveats{background:#f6f6f0;border-left:4px solid #999;padding:.4em 1em;margin:1em 0}"
@@ -168,22 +171,30 @@ def goals_table(res: Results, lang: str) -> str:
     table = res.table()
     rows = []
 
-    def gap(frame: pd.DataFrame) -> pd.Series:
-        # how far the groups that take part least fall short of everyone
+    def ratio(frame: pd.DataFrame) -> pd.Series:
+        # the participation of the group that takes part least, as a share of everyone's:
+        # 1 when no group falls behind (a gap would call a structure where everyone takes
+        # little part fair)
         cols = [f"{g}.participation_mean" for g in GROUPS if f"{g}.participation_mean" in frame]
         worst = frame[cols].astype(float).min(axis=1)
-        return (frame["participation_mean"].astype(float) - worst).clip(lower=0)
+        return worst / frame["participation_mean"].astype(float)
 
+    # (goal, outcome, better way, derived value, its smallest difference that matters)
     goals = [
-        ("goal_fastest", "response_time_median_h", "lower", None),
-        ("goal_participation", "participation_mean", "higher", None),
-        ("goal_fairest", "participation_mean", "lower", gap),
-        ("goal_cheapest", "cost_per_resident_yuan", "lower", None),
-        ("goal_settled", "settled_in_community_share", "higher", None),
+        ("goal_fastest", "response_time_median_h", "lower", None, None),
+        ("goal_handled", "handling_time_median_h", "lower", None, None),
+        ("goal_participation", "participation_mean", "higher", None, None),
+        ("goal_fairest", "participation_mean", "higher", ratio, FAIR_MATTERS),
+        ("goal_vulnerable_reported", "vulnerable.unreported_share", "lower", None, None),
+        ("goal_cheapest", "cost_per_resident_yuan", "lower", None, None),
+        ("goal_settled", "settled_in_community_share", "higher", None, None),
     ]
-    for goal, outcome, way, derive in goals:
+    for goal, outcome, way, derive, matters in goals:
         if outcome not in table:
             continue
+        base = outcome.split(".")[-1]  # a group's column reads by its outcome's declaration
+        info = res.outcomes.get(base, {})
+        matters = matters if derive else info.get("matters")
         values = derive(table) if derive else table[outcome].astype(float)
         frame = table.assign(_v=values)
         means = {k: float(frame.loc[frame["scenario"] == k, "_v"].mean()) for k in res.structures}
@@ -192,14 +203,17 @@ def goals_table(res: Results, lang: str) -> str:
             continue
         ranked = sorted(means, key=means.get, reverse=(way == "higher"))
         best, second = ranked[0], ranked[1]
-        unit = "share" if derive else res.outcomes[outcome]["unit"]
-        clear = _clearly_ahead(frame, best, second, way, res, res.outcomes[outcome].get("matters"))
+        unit = "×" if derive else info["unit"]
+        clear = _clearly_ahead(frame, best, second, way, res, matters)
         value = shown(unit, means[best]) + _value_unit(unit, lang)
+        value_next = shown(unit, means[second]) + _value_unit(unit, lang)
+        left, right = ("（", "）") if lang == "zh" else (" (", ")")
         rows.append(
             f"<tr><th class=l>{html.escape(t(goal, lang))}</th>"
-            f"<td class=l><b>{html.escape(res.short_name(best, lang))}</b> ({html.escape(value)})</td>"
-            f"<td class=l>{html.escape(res.short_name(second, lang))} "
-            f"({html.escape(shown(unit, means[second]) + _value_unit(unit, lang))})</td>"
+            f"<td class=l><b>{html.escape(res.short_name(best, lang))}</b>"
+            f"{left}{html.escape(value)}{right}</td>"
+            f"<td class=l>{html.escape(res.short_name(second, lang))}"
+            f"{left}{html.escape(value_next)}{right}</td>"
             f"<td class=l>{html.escape(t(clear, lang))}</td></tr>"
         )
     head = "".join(

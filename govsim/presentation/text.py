@@ -344,12 +344,26 @@ FRONT: dict[str, tuple[str, str]] = {
     "goal": ("目标", "goal"),
     "goal_best": ("最佳", "best"),
     "goal_next": ("其次", "next"),
-    "goal_clear": ("领先是否超出随机波动", "ahead by more than noise?"),
-    "goal_fastest": ("回应最快（事项响应时间中位数）", "fastest answers (median response time)"),
+    "goal_clear": (
+        "是否确实领先（超出随机波动，且大到有实际意义）",
+        "a real lead? (beyond noise and large enough to matter)",
+    ),
+    "goal_fastest": (
+        "回应最快（从需求产生到答复，中位数）",
+        "fastest answers (from the need arising to the answer, median)",
+    ),
+    "goal_handled": (
+        "办理最快（从居民反映到答复，中位数）",
+        "fastest handling (from the report to the answer, median)",
+    ),
     "goal_participation": ("参与最多（近30天参与率）", "most participation (last 30 days)"),
     "goal_fairest": (
-        "对老年人、流动人口和弱势群体最公平（参与率差距最小）",
-        "fairest to the elderly, migrants and vulnerable residents (smallest participation gap)",
+        "最公平（参与最少的群体——老年人、流动人口或弱势群体——的参与率与全体居民之比，越接近1越公平）",
+        "fairest (participation of the group taking part least — elderly, migrant or vulnerable residents — as a share of everyone's; 1 is equal)",
+    ),
+    "goal_vulnerable_reported": (
+        "弱势群体的事项最少无人反映（弱势群体事项未被反映比例）",
+        "fewest cases of vulnerable residents never reported (their share of cases never reported)",
     ),
     "goal_cheapest": ("成本最低（人均年成本）", "cheapest (cost per resident per year)"),
     "goal_settled": ("最多事项在社区内办结", "most needs settled inside the community"),

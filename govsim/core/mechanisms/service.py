@@ -120,8 +120,8 @@ class Service(Module):
     outcomes = (
         Outcome(
             "response_time_median_h",
-            "事项响应时间中位数",
-            "case response time, median",
+            "事项响应时间中位数（从需求产生算起）",
+            "case response time from the need arising, median",
             "h",
             headline=3,
             by_group=True,
@@ -152,8 +152,8 @@ class Service(Module):
         ),
         Outcome(
             "handling_time_median_h",
-            "事项办理时间中位数",
-            "case handling time (report to answer), median",
+            "事项办理时间中位数（从反映算起）",
+            "case handling time from the report, median",
             "h",
             by_group=True,
             by_need_type=True,
