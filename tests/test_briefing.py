@@ -190,3 +190,43 @@ def test_goal_table_says_when_the_lead_is_too_small_to_matter(res, monkeypatch):
     rows = re.findall(r"<tr>(.*?)</tr>", goals_table(res, "en"))[1:]
     fastest = [r for r in rows if FRONT["goal_fastest"][1] in text(r)][0]
     assert FRONT["clear_same"][1] in text(fastest)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_matrix_reads_each_difference_as_the_paragraphs_do(res, lang):
+    """One cell per compared structure and headline outcome, its class and word the
+    difference's finding (better, worse, no practical difference, uncertain)."""
+    from govsim.presentation.briefing import findings, matrix
+
+    page = matrix(res, lang)
+    rows = re.findall(r"<tr><th class=name>(.*?)</tr>", page)
+    shown = {text(r.split("<br>")[0]): re.findall(r"<td class=(\w+)>(.*?)<br>", r) for r in rows}
+    checked = 0
+    for i, outcome in enumerate(o for o in res.headline if o in res.outcomes):
+        for k, kind, *_ in findings(res, outcome):
+            cls, word = shown[res.short_name(k, lang)][i]
+            assert cls == kind and word == FRONT[f"m_{kind}"][lang == "en"], (outcome, k)
+            checked += 1
+    assert checked >= 16
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_key_messages_count_what_the_findings_say(res, lang):
+    from govsim.presentation.briefing import KEY_OUTCOMES, _count, findings, key_messages
+
+    items = [text(li) for li in re.findall(r"<li>(.*?)</li>", key_messages(res, lang))]
+    assert 3 <= len(items) <= 5
+    for outcome, item in zip([o for o in KEY_OUTCOMES if o in res.outcomes], items, strict=True):
+        assert item.startswith(res.outcome_name(outcome, lang))
+        kinds = [f[1] for f in findings(res, outcome)]
+        for kind, key, cut in (
+            ("better", "key_better", "{top}"),
+            ("worse", "key_worse", "{names}"),
+        ):
+            n = kinds.count(kind)
+            lead = FRONT[key][lang == "en"].split(cut)[0]
+            if n:
+                assert lead.format(n=_count(n, lang)) in item, (outcome, kind, item)
+            else:
+                word = re.split(r"[，（(,]", lead.split("{n}")[1])[0].strip()  # 更好, worse …
+                assert not re.search(rf"\d\D{{0,12}}{word}", item), (outcome, kind, item)

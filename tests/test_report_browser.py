@@ -61,6 +61,11 @@ def test_report_travels_alone(reports, lang):
     assert targets, "no embedded figure or font found"
     outside = [t[:60] for t in targets if not t.startswith(("data:", "#"))]
     assert not outside, outside
+    # the table of contents: every in-page link leads to a part of the page
+    links = [t[1:] for t in targets if t.startswith("#")]
+    assert len(links) >= 8
+    ids = set(re.findall(r"""\bid\s*=\s*["']?([^"'\s>]+)""", page))
+    assert set(links) <= ids, set(links) - ids
     # source documents by title (the file name only on hover), population profiles by label
     shown = [f for f in SEED_TITLES if f"title='{f}'" in page]
     assert shown == sorted(SEED_TITLES)  # every built-in structure is in the comparison
@@ -136,6 +141,12 @@ def test_report_in_chromium(reports, lang, tmp_path):
                     + "; ".join(f"{k}: {sorted(v)}" for k, v in used.items())
                 )
                 if where == "desktop":
+                    # a decision maker's first screen: the key messages and the matrix
+                    top = page.evaluate(
+                        "['ol.key', 'table.matrix tbody tr'].map(s =>"
+                        " document.querySelector(s).getBoundingClientRect().top)"
+                    )
+                    assert all(y < height for y in top), top
                     pdf = tmp_path / f"{lang}.pdf"
                     page.pdf(path=pdf, format="A4", print_background=True)
                     pages = pdf.read_bytes().count(b"/Type /Page\n") or len(

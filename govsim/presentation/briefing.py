@@ -30,7 +30,8 @@ GROUPS = ("elderly", "migrant", "vulnerable")  # the groups "fairest to" looks a
 # matters: assumption, two hundredths — as participation's one point on a 50% level
 FAIR_MATTERS = 0.02
 CSS = (
-    ".front .question{font-size:1.15em;font-weight:bold}"
+    ".front .question{font-size:1.05em;color:#333}.front .note{font-size:.85em;color:#444}"
+    "@media (max-width:600px){.front h3{margin:.6em 0 .3em}ol.key{padding-left:1.3em}}"
     ".caveats{background:#f6f6f0;border-left:4px solid #999;padding:.4em 1em;margin:1em 0}"
     ".caveats li{font-size:.95em}table.goals th,table.goals td{text-align:left}"
 )
@@ -308,6 +309,150 @@ def _fragile(res: Results, sensitivity_dir, lang: str) -> list[str]:
     return out
 
 
+# the outcomes the key messages speak of, in order (each a headline outcome that declares
+# which way is better and what matters)
+KEY_OUTCOMES = (
+    "participation_mean",
+    "response_time_median_h",
+    "unreported_share",
+    "cost_per_resident_yuan",
+)
+MATRIX_CSS = (
+    "table.matrix td,table.matrix thead th{text-align:center}table.matrix td{font-size:.9em}"
+    "table.matrix td.better{background:#d8eed3}table.matrix td.worse{background:#f8d9cc}"
+    "table.matrix td.same{background:#eeeeee}table.matrix td.noise,table.matrix td.one"
+    "{background:#fff;color:#555}ol.key li{margin:.35em 0}"
+    "nav.toc{font-size:.9em}nav.toc ol{display:inline;padding:0}nav.toc li{display:inline;"
+    "margin-right:1.2em}"
+)
+
+
+def findings(res: Results, outcome: str) -> list[tuple[str, str, float, float, float, int]]:
+    """Each compared structure's paired difference on ``outcome`` from what it is compared
+    with: (structure, finding, mean, low, high, pairs), in the report's order."""
+    info = res.outcomes[outcome]
+    out = []
+    for k in res.order:
+        if res.reference_of(k) in (None, k):
+            continue
+        m, lo, hi, n = paired(res, k, outcome)
+        if m == m:
+            out.append(
+                (k, finding(m, lo, hi, n, info.get("matters"), info.get("better")), m, lo, hi, n)
+            )
+    return out
+
+
+def _held(robustness_dir, outcome: str, subjects: list[str]) -> float | None:
+    """The least share of contested settings in which the claims "subject better / worse
+    than its reference on ``outcome``" hold (None without a robustness directory)."""
+    if robustness_dir is None or not subjects:
+        return None
+    from govsim.presentation.robustness import read_claims
+
+    summary = read_claims(robustness_dir)[0]
+    made = summary[
+        (summary["kind"] == "reference")
+        & (summary["outcome"] == outcome)
+        & summary["subject"].isin(subjects)
+    ]
+    return float(made["share"].min()) if len(made) else None
+
+
+def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = None) -> str:
+    """Three to five sentences a decision maker reads first: for each key outcome, how many
+    structures do better and worse than what they are compared with by a difference that
+    matters and is outside seed noise, the largest gain, and how many make no practical or
+    no certain difference; with a robustness run, the least share of contested settings in
+    which those better or worse hold."""
+    items = []
+    comma = "、" if lang == "zh" else ", "
+    for outcome in KEY_OUTCOMES:
+        if outcome not in res.outcomes or not res.outcomes[outcome].get("better"):
+            continue
+        rows = findings(res, outcome)
+        if not rows:
+            continue
+        unit = res.outcomes[outcome]["unit"]
+        better = [r for r in rows if r[1] == "better"]
+        worse = [r for r in rows if r[1] == "worse"]
+        unclear = [r for r in rows if r[1] in ("same", "noise", "one")]
+        parts = []
+        if better:
+            top = max(better, key=lambda r: abs(r[2]))
+            size = _diff_text(unit, top[2]) + _diff_unit(unit, lang)
+            parts.append(
+                t(
+                    "key_better",
+                    lang,
+                    n=_count(len(better), lang),
+                    top=res.short_name(top[0], lang),
+                    size=t("up" if top[2] > 0 else "down", lang) + size,
+                )
+            )
+        if worse:
+            names = comma.join(res.short_name(r[0], lang) for r in worse)
+            parts.append(t("key_worse", lang, n=_count(len(worse), lang), names=names))
+        if unclear:
+            parts.append(t("key_unclear", lang, n=_count(len(unclear), lang)))
+        held = _held(robustness_dir, outcome, [r[0] for r in better + worse])
+        certainty = "" if held is None else t("key_held", lang, share=f"{100 * held:.0f}%")
+        certainty += "。" if lang == "zh" else "."
+        sep = "；" if lang == "zh" else "; "
+        lead = res.outcome_name(outcome, lang)
+        items.append(
+            f"<li><b>{html.escape(lead)}</b>{'：' if lang == 'zh' else ': '}"
+            f"{html.escape(sep.join(parts))}{html.escape(certainty)}</li>"
+        )
+    if not items:
+        return ""
+    return (
+        f"<h3 id=key>{html.escape(t('key_title', lang))}</h3>"
+        f"<ol class=key>{''.join(items)}</ol><p class=note>{html.escape(t('key_intro', lang))}"
+        + ("" if robustness_dir else html.escape(t("key_untested", lang)))
+        + "</p>"
+    )
+
+
+def _count(n: int, lang: str) -> str:
+    if lang == "zh":
+        return f"{n}种结构"
+    return f"{n} structure" + ("" if n == 1 else "s")
+
+
+def matrix(res: Results, lang: str) -> str:
+    """Structures × headline outcomes at one glance: better, no practical difference, worse
+    or uncertain (within seed noise) against what each is compared with, in colour and in
+    words, with the difference."""
+    outcomes = [o for o in res.headline if o in res.outcomes]
+    cells: dict[str, dict[str, str]] = {}
+    for o in outcomes:
+        unit = res.outcomes[o]["unit"]
+        for k, kind, m, _lo, _hi, _n in findings(res, o):
+            word = t(f"m_{kind}", lang)
+            value = _signed(unit, m) + _diff_unit(unit, lang)
+            cells.setdefault(k, {})[o] = (
+                f"<td class={kind}>{html.escape(word)}<br><small>{html.escape(value)}</small></td>"
+            )
+    if not cells:
+        return ""
+    head = "".join(f"<th>{html.escape(res.outcome_name(o, lang))}</th>" for o in outcomes)
+    rows = []
+    for k in cells:
+        against = res.short_name(res.reference_of(k), lang)
+        name = html.escape(res.short_name(k, lang))
+        vs = html.escape(t("m_against", lang, ref=against))
+        tds = "".join(cells[k].get(o, "<td>–</td>") for o in outcomes)
+        rows.append(f"<tr><th class=name>{name}<br><small>{vs}</small></th>{tds}</tr>")
+    first = html.escape(t("m_structure", lang))
+    return (
+        f"<h3 id=matrix>{html.escape(t('matrix_title', lang))}</h3>"
+        f"<div class=scroll><table class=matrix><thead><tr><th class=name>{first}</th>{head}"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"<p><small>{html.escape(t('matrix_note', lang))}</small></p>"
+    )
+
+
 def front_page(
     res: Results,
     lang: str,
@@ -331,11 +476,13 @@ def front_page(
     )
     paragraphs = "".join(outcome_paragraph(res, o, lang) for o in res.headline if o in res.outcomes)
     return (
-        f"<style>{CSS}</style>"
-        f"<section class=front><h2>{html.escape(t('front_title', lang))}</h2>"
+        f"<style>{CSS}{MATRIX_CSS}</style>"
+        f"<section class=front id=front><h2>{html.escape(t('front_title', lang))}</h2>"
         f"<p class=question>{html.escape(t('front_question', lang))}</p>"
+        f"{key_messages(res, lang, robustness_dir)}{matrix(res, lang)}"
+        f"<h3 id=goals>{html.escape(t('goals_title', lang))}</h3>{goals_table(res, lang)}"
+        f"{caveats(res, lang, sensitivity_dir)}"
+        f"<h3 id=outcomes>{html.escape(t('details_title', lang))}</h3>"
         f"<p>{html.escape(intro)}</p>{paragraphs}"
-        f"<h3>{html.escape(t('goals_title', lang))}</h3>{goals_table(res, lang)}"
-        f"{claims_section(res, robustness_dir, lang)}"
-        f"{caveats(res, lang, sensitivity_dir)}</section>"
+        f"{claims_section(res, robustness_dir, lang)}</section>"
     )

@@ -435,6 +435,25 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
     )
 
 
+def contents(lang: str) -> str:
+    """The table of contents: in-page links to the front page's parts and the sections."""
+    from govsim.presentation.briefing import t as front
+
+    items = [
+        ("key", front("key_title", lang)),
+        ("matrix", front("matrix_title", lang)),
+        ("goals", front("goals_title", lang)),
+        ("outcomes", front("details_title", lang)),
+        ("table", label(TEXT, "headline", lang)),
+        ("charts", label(TEXT, "charts", lang)),
+        ("structures", label(TEXT, "structures", lang)),
+        ("settings", label(TEXT, "settings", lang)),
+    ]
+    links = "".join(f"<li><a href='#{k}'>{html.escape(v)}</a></li>" for k, v in items)
+    head = html.escape(label(TEXT, "contents", lang)) + ("：" if lang == "zh" else ": ")
+    return f"<nav class=toc><b>{head}</b><ol>{links}</ol></nav>"
+
+
 def build_report(
     results_dir: str | Path,
     lang: str = "en",
@@ -488,25 +507,26 @@ def build_report(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
+{contents(lang)}
 {unfinished_banner(res, lang)}
 {front_page(res, lang, sensitivity, robustness)}
 <p>{html.escape(" · ".join(res.name(k, lang) for k in res.order))}</p>
 <section class=major>
-<h2>{html.escape(label(TEXT, "headline", lang))}</h2>
+<h2 id=table>{html.escape(label(TEXT, "headline", lang))}</h2>
 {headline_table(res, lang)}
 <p><small>{html.escape(label(TEXT, "paired_design", lang))}</small></p>
 {governance_section(res, lang)}
 {hinges}
 </section>
 <section class=major>
-<h2>{html.escape(label(TEXT, "charts", lang))}</h2>
+<h2 id=charts>{html.escape(label(TEXT, "charts", lang))}</h2>
 <p class=meta>{html.escape(label(TEXT, "figures_beside", lang))}</p>
 {"".join(figures)}
 </section>
 <section class=major>
-<h2>{html.escape(label(TEXT, "structures", lang))}</h2>
+<h2 id=structures>{html.escape(label(TEXT, "structures", lang))}</h2>
 {structures_section(res, lang)}
-<h2>{html.escape(label(TEXT, "settings", lang))}</h2>
+<h2 id=settings>{html.escape(label(TEXT, "settings", lang))}</h2>
 {settings_section(res, lang)}
 </section>
 </body></html>

@@ -245,6 +245,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "settings": ("运行设置", "Run settings"),
     "structures": ("治理结构及其来源", "The structures and their sources"),
     "charts": ("图表", "Charts"),
+    "contents": ("目录", "Contents"),
     "governance": (
         "社区如何自治：议事、组织、居委会工作与信任（均值［95%区间］）",
         "How the community governs itself: councils, organisations, committee work and trust (mean [95% interval])",
@@ -340,6 +341,44 @@ FRONT: dict[str, tuple[str, str]] = {
     "unit_points": ("个百分点", " points"),
     "unit_days": ("天", " days"),
     "unit_yuan_year": ("元/年", " yuan a year"),
+    "key_title": ("要点", "Key messages"),
+    "key_intro": (
+        "每种结构与其所在地改革前的结构在相同的居民和需求上相比；只有超出随机波动、且大于有实际意义的最小差别的差异才算结论。",
+        "Each structure is compared with what existed before it in its place, on the same residents and needs; only a difference beyond seed noise and larger than the smallest that matters counts.",
+    ),
+    "key_better": (
+        "{n}更好，幅度最大的是{top}（{size}）",
+        "{n} better, most of all {top} ({size})",
+    ),
+    "key_worse": ("{n}更差（{names}）", "{n} worse ({names})"),
+    "key_unclear": (
+        "{n}无实际差别或不确定",
+        "{n} with no practical or no certain difference",
+    ),
+    "key_untested": (
+        "这些结论只在文件给定的参数值下得出，尚未在有争议的参数假设下检验（见“解读时请注意”）。",
+        "These conclusions come from the files' values alone; they have not been tried under the contested assumptions (see “Read with care”).",
+    ),
+    "key_held": (
+        "，每项在有争议参数的各种设定中至少{share}成立",
+        "; each holds in at least {share} of the contested settings",
+    ),
+    "matrix_title": (
+        "一览：各结构与改革前相比",
+        "At a glance: each structure against what came before",
+    ),
+    "m_structure": ("结构（比较对象）", "structure (compared with)"),
+    "m_against": ("对比：{ref}", "vs {ref}"),
+    "m_better": ("更好", "better"),
+    "m_worse": ("更差", "worse"),
+    "m_same": ("无实际差别", "no practical difference"),
+    "m_noise": ("不确定", "uncertain"),
+    "m_one": ("仅一次重复", "one replicate"),
+    "matrix_note": (
+        "“更好”“更差”：配对差异超出随机波动，且大于该结果有实际意义的最小差别；“无实际差别”：差别不超过这一最小差别；“不确定”：差别较大，但在随机波动之内。数字为与比较对象之差（百分点、天、元/年）。",
+        "“Better”, “worse”: the paired difference is beyond seed noise and larger than the smallest difference that matters for the outcome; “no practical difference”: no larger than that; “uncertain”: larger, but within seed noise. The numbers are differences from what each is compared with (percentage points, days, yuan a year).",
+    ),
+    "details_title": ("各项结果详述", "Each outcome in detail"),
     "goals_title": ("哪种结构适合哪个目标", "Which structure for which goal"),
     "goal": ("目标", "goal"),
     "goal_best": ("最佳", "best"),
