@@ -435,3 +435,22 @@ def test_a_voiced_wish_for_an_activity_invites_from_the_day_it_was_voiced():
     )
     assert r.invited_until[nd.resident[wishes[0]]] == days
     assert r.invited_until[nd.resident[wishes[1]]] == 2 + days
+
+
+def test_unresolved_cases_are_told_apart_from_never_reported_ones():
+    """``unresolved_share`` counts the cases residents never reported; the share of the
+    reported cases left unanswered is its own outcome, from the same needs."""
+    from govsim.core.measure import service_cases, settled
+    from govsim.core.records import RESOLVED
+
+    m = GovernanceModel("baseline", residents=3000, seed=1)
+    m.run(120)
+    s = m.summary()
+    nd = m.world.needs
+    cases = service_cases(nd) & settled(nd, 120)
+    reported = cases & (nd.col("reports") > 0)
+    unanswered = nd.col("status") != RESOLVED
+    assert s["reported_unresolved_share"] == pytest.approx(unanswered[reported].mean())
+    assert s["unresolved_share"] == pytest.approx(unanswered[cases].mean())
+    # most unresolved cases were never reported (the review's finding)
+    assert s["reported_unresolved_share"] < s["unresolved_share"] / 2

@@ -163,8 +163,8 @@ class Service(Module):
         ),
         Outcome(
             "unresolved_share",
-            "事项未解决比例",
-            "cases unresolved at end",
+            "事项未解决比例（含从未反映的）",
+            "cases unresolved at end, never reported included",
             "share",
             headline=6,
             by_group=True,
@@ -172,6 +172,17 @@ class Service(Module):
             better="lower",
             matters=0.01,
             matters_source="assumption: one percentage point of the cases",
+        ),
+        Outcome(
+            "reported_unresolved_share",
+            "已反映事项未解决比例",
+            "reported cases unresolved at end",
+            "share",
+            by_group=True,
+            by_need_type=True,
+            better="lower",
+            matters=0.01,
+            matters_source="assumption: one percentage point of the cases, as for all cases",
         ),
         Outcome(
             "settled_in_community_share",
@@ -417,7 +428,11 @@ class Service(Module):
             "response_time_mean_h": float(rt.mean()) if len(rt) else None,
             "handling_time_median_h": float(np.median(ht)) if len(ht) else None,
         }
-        out["unresolved_share"] = share(~resolved, needs & settled(nd, day + 1))
+        old_enough = needs & settled(nd, day + 1)
+        out["unresolved_share"] = share(~resolved, old_enough)
+        # of the cases that reached the structure: what it failed to answer, apart from what
+        # residents never brought to it (``unreported_share``)
+        out["reported_unresolved_share"] = share(~resolved, old_enough & (nd.col("reports") > 0))
         res = nd.col("resolver")  # −1 until resolved by an institution
         inside = (res >= 0) & self.inside_node[np.maximum(res, 0)]
         out["settled_in_community_share"] = share(inside, needs & resolved)
