@@ -140,6 +140,16 @@ def test_report_in_chromium(reports, lang, tmp_path):
                     f"{where}: text drawn with other fonts than the embedded {FAMILY}: "
                     + "; ".join(f"{k}: {sorted(v)}" for k, v in used.items())
                 )
+                if where == "phone":  # a chart squeezed to the phone opens at full size
+                    img = page.locator("figure img").first
+                    img.click()
+                    zoomed = page.evaluate(
+                        "(() => { const i = document.querySelector('figure.zoom img');"
+                        " return i ? i.getBoundingClientRect().width : 0 })()"
+                    )
+                    assert zoomed > width, zoomed
+                    img.click()
+                    assert page.locator("figure.zoom").count() == 0
                 if where == "desktop":
                     # a decision maker's first screen: the key messages and the matrix
                     top = page.evaluate(

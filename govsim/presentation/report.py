@@ -272,7 +272,8 @@ th.name,table.settings th{text-align:left}table.settings th{white-space:nowrap}t
 th.name{position:sticky;left:0;z-index:1;min-width:9em;max-width:16em;background:#fafafa;box-shadow:1px 0 0 #ddd}
 table.headline th:not(.name){min-width:7.5em}
 .ci{color:#666;font-size:.85em;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;margin-right:.4em;border-radius:2px;vertical-align:-.1em}
-figure{margin:1.5em 0}figure img{display:block;max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;font-size:.92em;margin-top:.3em}
+figure{margin:1.5em 0}figure img{display:block;max-width:100%;height:auto;border:1px solid #eee;cursor:zoom-in}figcaption{color:#444;font-size:.92em;margin-top:.3em}
+figure.zoom{position:fixed;inset:0;margin:0;overflow:auto;background:#fff;z-index:9;padding:.5em}figure.zoom img{max-width:none;cursor:zoom-out}
 details{margin-bottom:1em}summary{cursor:pointer}.warn{background:#fff3cd;border:1px solid #e0c060;padding:.6em .9em}td.l{text-align:left}
 li{margin:.2em 0;font-size:.9em}.meta{font-size:.9em;color:#444;margin:.3em 0}.seed{white-space:normal}
 .short{display:none}
@@ -499,7 +500,8 @@ def build_report(
         mime, raw, (w, h) = compact_image(png, 32 if base == "org_chart" else 64)
         data = base64.b64encode(raw).decode("ascii")
         figures.append(
-            f"<figure id='{html.escape(name)}'><img alt='{html.escape(cap)}' width={w} height={h} "
+            f"<figure id='{html.escape(name)}' onclick=\"this.classList.toggle('zoom')\">"
+            f"<img alt='{html.escape(cap)}' width={w} height={h} "
             f"src='data:{mime};base64,{data}'><figcaption>{html.escape(cap)}</figcaption></figure>"
         )
     title = label(TEXT, "report_title", lang)

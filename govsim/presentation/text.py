@@ -99,8 +99,8 @@ CAPTIONS = {
         "Left: how needs were reported and how they ended (purples answered, greys and hatching not). Right: at which level answered needs were settled, nearer residents to the right (dark to light). Colours here do not stand for structures.",
     ),
     "org_chart": (
-        "直接由情景文件绘制：机构按层级排列，箭头为请求转递路径，括号内为可办结比例，蓝色箭头为居民首先去的地方。",
-        "Drawn from the scenario file itself: institutions by level, arrows are the routes requests take, brackets the share each can settle, blue arrows where residents go first.",
+        "直接由结构文件绘制：每行是机构所在的层级，自上而下离居民由远到近；方框写机构名称、人员和可办结的比例；实线箭头是办不了的事项默认转递的去向，虚线箭头是按需求类型转递的去向；蓝框蓝字是居民首先找的机构。",
+        "Drawn from the structure's file itself: each row is a level, from far from residents at the top to near them at the bottom; each box gives the institution, its staff and the share of each need type it can settle; solid arrows are where what it cannot settle goes by default, dashed arrows where a need type goes instead; blue boxes with blue text are where residents go first.",
     ),
 }
 
@@ -213,14 +213,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "sessions_held": ("每个机构每年举办的场次", "sessions one body holds a year"),
     "source_documents": ("来源文件", "source documents"),
     "figures_beside": (
-        "每张图的PNG和SVG文件另存于生成本报告时其旁边的figures文件夹中；本页已内嵌全部图表，可单独发送。",
-        "Each chart is also saved as PNG and SVG in the figures folder written beside this report; the page itself holds every chart and can be sent on its own.",
+        "点击（在手机上轻触）图表可放大到原始大小，再点一次恢复。每张图的PNG和SVG文件另存于生成本报告时其旁边的figures文件夹中；本页已内嵌全部图表，可单独发送。",
+        "Click (on a phone, tap) a chart to see it at full size; again to go back. Each chart is also saved as PNG and SVG in the figures folder written beside this report; the page itself holds every chart and can be sent on its own.",
     ),
     "residents": ("居民人数", "residents"),
     "days": ("模拟天数", "days"),
     "replicates": ("重复次数", "replicates"),
     "seeds": ("随机种子", "seeds"),
-    "population_profile": ("人口画像", "population profile"),
+    "population_profile": ("人口构成", "population profile"),
     "reference_structure": ("参照结构", "reference structure"),
     "election_year": ("换届选举", "committee elections"),
     "election_held": (
@@ -247,11 +247,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "charts": ("图表", "Charts"),
     "contents": ("目录", "Contents"),
     "governance": (
-        "社区如何自治：议事、组织、居委会工作与信任（均值［95%区间］）",
+        "社区如何自治：议事、组织、居委会工作与信任（均值 [95%区间]）",
         "How the community governs itself: councils, organisations, committee work and trust (mean [95% interval])",
     ),
     "paired_design": (
-        "每次重复中所有结构使用同一随机种子：同一人口画像上，同样的居民、同样的需求流，差异只来自结构本身；每种结构与其所在地改革前的结构（结构文件中的before）在同一人口画像、同一种子上配对；实验也可指定一个参照结构与所有结构配对。区间为重复间的95%区间（比例在logit尺度、非负量在对数尺度上用t分布求得再变换回来，因此不会越出取值范围）；区间只反映随机种子之间的差异。",
+        "每次重复中所有结构使用同一随机种子：在同一人口构成下，同样的居民、同样的需求，差异只来自结构本身；每种结构与其所在地改革前的结构（结构文件中写明）在同样的人口和种子上配对比较；实验也可指定一个参照结构与所有结构比较。区间为各次重复之间的95%区间，只反映随机种子之间的差异，不会超出结果可能的取值范围。",
         "In each replicate every structure uses the same seed: on one population profile the same residents and the same stream of needs, so differences come from structure alone; each structure is paired with the structure that existed before it in its place (its file's before), run on the same profile and seeds; an experiment may instead name one structure to pair every other with. Intervals are 95% intervals across replicates (t-intervals on the logit scale for shares and the log scale for non-negative quantities, transformed back, so they stay within the outcome's range); they cover seed-to-seed variation only.",
     ),
     # the live model (govsim app)
@@ -443,7 +443,7 @@ FRONT: dict[str, tuple[str, str]] = {
         "Across the sensitivity screen's settings of the assumptions, every difference above kept its direction in at least 90% of them.",
     ),
     "caveat_populations": (
-        "各结构所用的人口画像：{items}。",
+        "各结构所用的人口构成：{items}。",
         "Population profile each structure ran on: {items}.",
     ),
     "caveat_sample": (
@@ -550,7 +550,7 @@ CLAIMS: dict[str, tuple[str, str]] = {
     "short_first_better": ("{subject}居首", "{subject} first"),
     "short_first_same": ("没有明显领先者", "none clearly first"),
     "holds": ("在{share}的争议设定中成立", "holds in {share} of contested settings"),
-    "population_profile": ("人口画像", "population profile"),
+    "population_profile": ("人口构成", "population profile"),
     "declared_population": ("各结构自身的画像", "each structure's own"),
     "hinges": ("取决于：{names}", "hinges on: {names}"),
     "hinges_none": ("不取决于所抽取的假设", "none of the sampled assumptions"),

@@ -132,8 +132,8 @@ class Service(Module):
         ),
         Outcome(
             "response_time_p90_h",
-            "事项响应时间P90",
-            "case response time, 90th percentile",
+            "九成事项的答复时间（从需求产生算起）",
+            "time by which 9 in 10 cases are answered, from the need arising",
             "h",
             headline=4,
             by_group=True,
