@@ -14,6 +14,7 @@ from govsim.config.reading import ScenarioError, list_scenarios
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, builtin_order
 from govsim.core.load import load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
+from govsim.core.streams import MAX_SEED
 from govsim.core.summary import OUTCOMES, headline
 from govsim.experiments.batch import BatchInterrupted
 from govsim.presentation.text import pick, shown, shown_unit
@@ -35,9 +36,6 @@ def _integer(v: str, lo: int, hi: int | None, what: str, why: str = "") -> int:
 
 def _positive(v: str) -> int:
     return _integer(v, 1, None, "a positive integer")
-
-
-MAX_SEED = 2**31  # as experiment files (a run's seed, and replicate k's seed + k, fit int64)
 
 
 def _seed(v: str) -> int:

@@ -92,6 +92,7 @@ from govsim.config.reading import (
     valid_name,
 )
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, declared_type
+from govsim.core.streams import MAX_SEED
 from govsim.experiments.levers import LEVER
 from govsim.version import __version__
 
@@ -119,7 +120,7 @@ class Settings(_Strict):
     replicates: int = Field(5, ge=1, le=10_000)
     residents: int = Field(25_000, ge=1, le=MAX_RESIDENTS)
     days: int = Field(365, ge=1, le=MAX_DAYS)
-    seed: int = Field(0, ge=0, le=2**31)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     outputs: list[Literal["daily", "needs", "hops"]] = Field(default_factory=lambda: [*OUTPUTS])
     # what each structure is paired with: "before" — what existed before it in its place
     # (its file's ``[scenario] before``); or one of ``structures``, for every structure
