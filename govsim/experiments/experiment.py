@@ -383,6 +383,11 @@ def build(
     variants = dict(variants or {})
     ranges = list(ranges or [])
     sampling = sampling or Sampling()
+    _both_names(file, "experiment.", settings, Path(file).stem)
+    for name, v in variants.items():
+        _both_names(file, f"variants.{shown_name(name)}.", v, shown_name(name))
+    for i, r in enumerate(ranges):
+        _both_names(file, f"ranges[{i}].", r, r.key)
     for name, v in variants.items():
         if name == BASE:
             raise ScenarioError(
@@ -442,6 +447,21 @@ def build(
     exp = Experiment(file, settings, variants, ranges, sampling)
     exp.points = sample_points(exp) if ranges else []
     return exp
+
+
+def _both_names(file: str, prefix: str, obj, key: str) -> None:
+    """A name is given in both languages or in neither (then output in both shows ``key``):
+    a name in one alone would leave the other language's output with the raw key."""
+    given = [lang for lang in ("zh", "en") if getattr(obj, f"name_{lang}").strip()]
+    if len(given) == 1:
+        other = "zh" if given == ["en"] else "en"
+        language = {"zh": "Chinese", "en": "English"}
+        raise ScenarioError(
+            file,
+            f"{prefix}name_{other}",
+            f"name_{given[0]} is given, so give the {language[other]} name too: output in "
+            f"{language[other]} shows it (or give neither: both languages show {key!r})",
+        )
 
 
 def _with_lever(file: str, name: str, v: Variant) -> Variant:
