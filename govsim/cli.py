@@ -93,35 +93,63 @@ def _batch_arguments(c: argparse.ArgumentParser) -> None:
 
 
 def _lang(c: argparse.ArgumentParser) -> None:
-    c.add_argument("--lang", choices=("zh", "en"), default="en")
+    c.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="en",
+        help="language of what it prints and writes: zh (Chinese) or en (English, the default)",
+    )
+
+
+def _command(sub, name: str, what: str) -> argparse.ArgumentParser:
+    """A command, its one line in ``govsim --help`` also the description of its own
+    ``--help``."""
+    return sub.add_parser(name, help=what, description=what.replace("%%", "%"))
+
+
+def _size_arguments(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--residents",
+        type=_residents,
+        default=DEFAULT_RESIDENTS,
+        help=f"residents simulated (default {DEFAULT_RESIDENTS:,})",
+    )
+    c.add_argument(
+        "--days", type=_days, default=DEFAULT_DAYS, help=f"days simulated (default {DEFAULT_DAYS})"
+    )
 
 
 def _run_command(sub) -> None:
-    r = sub.add_parser("run", help="run one scenario and write its outputs")
+    r = _command(sub, "run", "run one scenario and write its outputs")
     r.add_argument("scenario", help="built-in name or path to a .toml scenario file")
-    r.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
-    r.add_argument("--days", type=_days, default=DEFAULT_DAYS)
-    r.add_argument("--seed", type=_seed, default=0)
+    _size_arguments(r)
+    r.add_argument("--seed", type=_seed, default=0, help="seed of every random stream (default 0)")
     r.add_argument(
         "--population", default=None, help="population profile (default: the scenario's own)"
     )
-    r.add_argument("--out", type=Path, required=True)
+    r.add_argument("--out", type=Path, required=True, help="directory to write the run into")
     r.add_argument("--force", action="store_true", help="replace a run already in --out")
     _lang(r)
     r.set_defaults(handler=cmd_run)
 
 
 def _compare_command(sub) -> None:
-    c = sub.add_parser("compare", help="run structures paired on the same seeds")
+    c = _command(sub, "compare", "run structures paired on the same seeds")
     c.add_argument(
         "scenarios",
         nargs="*",
         help="names or paths (default: all built-in, the references first)",
     )
-    c.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
-    c.add_argument("--days", type=_days, default=DEFAULT_DAYS)
-    c.add_argument("--seed", type=_seed, default=0)
-    c.add_argument("--replicates", type=_positive, default=1)
+    _size_arguments(c)
+    c.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed of replicate 0; replicate k runs on seed + k in every structure (default 0)",
+    )
+    c.add_argument(
+        "--replicates", type=_positive, default=1, help="replicates of each structure (default 1)"
+    )
     c.add_argument(
         "--population",
         default=None,
@@ -138,9 +166,10 @@ def _compare_command(sub) -> None:
 
 
 def _batch_command(sub) -> None:
-    b = sub.add_parser(
+    b = _command(
+        sub,
         "batch",
-        help="run an experiment file (resumable: the same command again skips finished runs)",
+        "run an experiment file (resumable: the same command again skips finished runs)",
     )
     _experiment_arguments(b)
     _batch_arguments(b)
@@ -149,9 +178,10 @@ def _batch_command(sub) -> None:
 
 
 def _sensitivity_command(sub) -> None:
-    sa = sub.add_parser(
+    sa = _command(
+        sub,
         "sensitivity",
-        help="SALib sensitivity analysis over an experiment's [[ranges]] (resumable batch)",
+        "SALib sensitivity analysis over an experiment's [[ranges]] (resumable batch)",
     )
     sa.add_argument(
         "--method", choices=("morris", "sobol"), default=None, help="default: the file's"
@@ -169,9 +199,10 @@ def _sensitivity_command(sub) -> None:
 
 
 def _robustness_command(sub) -> None:
-    rb = sub.add_parser(
+    rb = _command(
+        sub,
         "robustness",
-        help="for each claim of the report, the share of contested settings in which it holds "
+        "for each claim of the report, the share of contested settings in which it holds "
         "and what it hinges on (a finished batch of experiments/contested.toml)",
     )
     rb.add_argument("dir", type=Path, help="a finished batch with sampled [[ranges]]")
@@ -183,11 +214,21 @@ def _robustness_command(sub) -> None:
 
 
 def _calibrate_command(sub) -> None:
-    k = sub.add_parser(
-        "calibrate", help="fit the reference structure to public figures and report the fit"
+    k = _command(
+        sub, "calibrate", "fit the reference structure to public figures and report the fit"
     )
-    k.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
-    k.add_argument("--seeds", type=_positive, default=3)
+    k.add_argument(
+        "--residents",
+        type=_residents,
+        default=DEFAULT_RESIDENTS,
+        help=f"residents of each run of the fit (default {DEFAULT_RESIDENTS:,})",
+    )
+    k.add_argument(
+        "--seeds",
+        type=_positive,
+        default=3,
+        help="runs (seeds 0, 1, …) averaged at each value tried (default 3)",
+    )
     k.add_argument(
         "--report",
         type=Path,
@@ -202,8 +243,8 @@ def _calibrate_command(sub) -> None:
 
 
 def _report_command(sub) -> None:
-    rp = sub.add_parser(
-        "report", help="one self-contained HTML report of a compare (or any runs) directory"
+    rp = _command(
+        sub, "report", "one self-contained HTML report of a compare (or any runs) directory"
     )
     rp.add_argument("dir", type=Path, help="a compare output directory (or any directory of runs)")
     _lang(rp)
@@ -227,9 +268,10 @@ def _report_command(sub) -> None:
 
 
 def _precision_command(sub) -> None:
-    pr = sub.add_parser(
+    pr = _command(
+        sub,
         "precision",
-        help="replicates needed for a 95%% interval of a given half-width, from a batch's spread",
+        "replicates needed for a 95%% interval of a given half-width, from a batch's spread",
     )
     pr.add_argument("dir", type=Path, help="a compare or batch directory with replicates")
     pr.add_argument("--outcome", required=True, help="an outcome key, e.g. participation_rate")
@@ -243,9 +285,7 @@ def _precision_command(sub) -> None:
 
 
 def _params_command(sub) -> None:
-    m = sub.add_parser(
-        "params", help="the parameter table of every scenario and the population profiles"
-    )
+    m = _command(sub, "params", "the parameter table of every scenario and the population profiles")
     m.add_argument(
         "--markdown",
         action="store_true",
@@ -256,7 +296,7 @@ def _params_command(sub) -> None:
 
 
 def _app_command(sub) -> None:
-    ap = sub.add_parser("app", help="the live model in the browser (Mesa SolaraViz page)")
+    ap = _command(sub, "app", "the live model in the browser (Mesa SolaraViz page)")
     ap.add_argument(
         "--port",
         type=lambda v: _integer(v, 1, 65535, "a port from 1 to 65535"),
@@ -275,7 +315,7 @@ def parser() -> argparse.ArgumentParser:
         description="Agent-based simulator of Chinese community-governance structures",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="show the built-in scenarios").set_defaults(handler=cmd_list)
+    _command(sub, "list", "show the built-in scenarios").set_defaults(handler=cmd_list)
     for command in (
         _run_command,
         _compare_command,
