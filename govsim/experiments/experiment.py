@@ -639,12 +639,24 @@ def _locate(name: str, exp_file: str) -> str:
     return name
 
 
-def _in(exp: Experiment, where: str, load, *args, **kwargs):
-    """``load(*args)``, a ``ScenarioError`` naming the experiment's key too."""
+def _in(exp: Experiment, where: str, load, *args, changes: dict | None = None, table: str = ""):
+    """``load(*args)`` (with ``changes``, the experiment's to the file it loads), a
+    ``ScenarioError`` naming the experiment file and its key first (the file the user
+    wrote), then the file loaded and its key: ``where`` in the experiment, its ``table``
+    (``scenario``, ``population``) when the key is one of the changes.  Without an
+    experiment file (``govsim compare``), the loaded file's error, naming the command."""
     try:
-        return load(*args, **kwargs)
+        return load(*args) if changes is None else load(*args, changes=changes)
     except ScenarioError as e:
-        raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: {where})") from None
+        if e.file == exp.file:
+            raise
+        if not Path(exp.file).is_file():  # ``govsim compare``: the files named are the user's
+            raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: {where})") from None
+        changed = [k for k in changes or {} if e.key == k or e.key.startswith(f"{k}.")]
+        if changed and table == "scenario" and (changes or {})[changed[0]] is None:
+            table = "remove"  # a removal: ``remove = [...]``, a change to None
+        key = f"{where}.{table}" if changed and table and where.startswith("variants.") else where
+        raise ScenarioError(exp.file, key, f"{e.file}: key '{e.key}': {e.message}") from None
 
 
 @dataclass
@@ -680,7 +692,9 @@ class _Plan:
 
         k = (name, digest(changes))
         if k not in self.loaded:
-            self.loaded[k] = _in(self.exp, where, load_population, name, changes=changes or None)
+            self.loaded[k] = _in(
+                self.exp, where, load_population, name, changes=changes or None, table="population"
+            )
         return self.loaded[k]
 
     def stem(self, name: str, where: str = "experiment.populations") -> str:
@@ -795,7 +809,8 @@ def _befores(plan: _Plan) -> None:
         if match is None:
             match = str(path)
             plan.given[match] = match
-            plan.specs[match] = _in(exp, f"{file}: scenario.before", load_scenario, match)
+            where = f"experiment.structures ({plan.specs[s].key}'s scenario.before)"
+            plan.specs[match] = _in(exp, where, load_scenario, match)
             queue.append(match)
         plan.before[s] = match
     for s in plan.before:
@@ -895,7 +910,7 @@ def _template_row(plan: _Plan, vname: str, s: str, pop: str, changes: tuple) -> 
 
     sc_ch, pop_ch, where = changes
     exp, spec, ref = plan.exp, plan.specs[s], plan.before.get(s)
-    sc = _in(exp, where, load_scenario, plan.given[s], changes=sc_ch or None)
+    sc = _in(exp, where, load_scenario, plan.given[s], changes=sc_ch or None, table="scenario")
     popm = plan.population(pop, pop_ch, where)
     stem, declared_stem = plan.stem(pop), plan.stem(plan.declared(s), "structures")
     sc_data = sc.model_dump(mode="json")
