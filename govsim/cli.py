@@ -1,5 +1,5 @@
 """Command line: ``govsim list | run | compare | batch | sensitivity | robustness | calibrate |
-report | precision | params | app``."""
+report | precision | params | app | new experiment``."""
 
 from __future__ import annotations
 
@@ -161,8 +161,17 @@ def _compare_command(sub) -> None:
         help='"before": each structure with what existed before it in its place (its file\'s before; the default); or one of the structures named, for every other',
     )
     _batch_arguments(c)
+    _dry_run(c)
     _lang(c)
     c.set_defaults(handler=cmd_compare)
+
+
+def _dry_run(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the experiment and list the runs it plans; run and write nothing",
+    )
 
 
 def _batch_command(sub) -> None:
@@ -173,6 +182,7 @@ def _batch_command(sub) -> None:
     )
     _experiment_arguments(b)
     _batch_arguments(b)
+    _dry_run(b)
     _lang(b)
     b.set_defaults(handler=cmd_batch)
 
@@ -307,6 +317,25 @@ def _app_command(sub) -> None:
     ap.set_defaults(handler=cmd_app)
 
 
+def _new_command(sub) -> None:
+    n = _command(sub, "new", "start a file from a commented template")
+    kinds = n.add_subparsers(dest="kind", required=True)
+    e = _command(
+        kinds,
+        "experiment",
+        "write NAME.toml, an experiment file with every key explained, to edit and run with "
+        "govsim batch",
+    )
+    e.add_argument("name", help="the experiment's name: its file is NAME.toml")
+    e.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("."),
+        help="directory to write it into (default: the current one)",
+    )
+    e.set_defaults(handler=cmd_new_experiment)
+
+
 def parser() -> argparse.ArgumentParser:
     """``govsim`` and its commands, each with its arguments and the function that runs it
     (``args.handler``)."""
@@ -327,6 +356,7 @@ def parser() -> argparse.ArgumentParser:
         _precision_command,
         _params_command,
         _app_command,
+        _new_command,
     ):
         command(sub)
     return p
@@ -403,6 +433,8 @@ def _run_experiment(exp, args) -> int:
     _scheduler_ok(args)
     check_place("--out", args.out, DIRECTORY)
     runs = resolve(exp)
+    if args.dry_run:
+        return _print_plan(exp, runs, args.out)
     check_out(args.out)
     report = run_batch(
         exp,
@@ -430,6 +462,38 @@ def _run_experiment(exp, args) -> int:
     table = pd.read_csv(args.out / "summary.csv")
     print_table(table.to_dict("records"), args.lang, with_ci=exp.settings.replicates > 1)
     print(f"wrote {args.out}/summary.csv, paired.csv, runs.csv, manifest.json and runs/")
+    return 0
+
+
+def _print_plan(exp, runs, out: Path) -> int:
+    """What a batch would run (``--dry-run``): its size, and each run key with the run it
+    is compared with."""
+    st = exp.settings
+    keys = list(dict.fromkeys(r.key for r in runs))
+    replicates = "replicate" if st.replicates == 1 else "replicates"
+    seeds = (
+        f"seed {st.seed}"
+        if st.replicates == 1
+        else f"seeds {st.seed}–{st.seed + st.replicates - 1}"
+    )
+    print(
+        f"{exp.file}: {len(runs)} runs ({len(keys)} run keys × {st.replicates} {replicates} on "
+        f"{seeds}), {st.residents:,} residents, {st.days} days each, into {out}; "
+        "nothing run (--dry-run)"
+    )
+    reference = {r.key: r.reference for r in runs}
+    width = max(len(k) for k in keys)
+    for k in keys:
+        ref = reference[k]
+        print(f"  {k:{width}s}  " + ("(a reference)" if ref == k else f"compared with {ref}"))
+    return 0
+
+
+def cmd_new_experiment(args) -> int:
+    from govsim.experiments.template import write_template
+
+    path = write_template(args.name, args.dir)
+    print(f"wrote {path}; edit it, then: govsim batch {path} --out results/{path.stem} --dry-run")
     return 0
 
 
