@@ -294,7 +294,10 @@ def test_mesa_batch_run_with_iterations_draws_a_seed_per_iteration():
     for r in rows:
         direct = GovernanceModel("baseline", residents=600, seed=r["seed"]).run(5)
         assert r["needs_arisen"] == direct.needs.n
-        assert r["response_time_median_h"] == direct.summary()["response_time_median_h"]
+        # (NaN where no need was answered yet in a drawn seed's five days: equal too)
+        np.testing.assert_equal(
+            r["response_time_median_h"], direct.summary()["response_time_median_h"]
+        )
 
 
 def test_social_graph_holds_ties_and_organisation_membership():
