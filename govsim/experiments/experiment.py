@@ -98,6 +98,7 @@ from govsim.version import __version__
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
 BASE = "base"  # the variant with no changes
+COMPARE = "compare"  # the file of the experiment ``govsim compare`` makes: it has none
 OUTPUTS = ("daily", "needs", "hops")  # optional outputs; summary, outcomes, scenario always
 NAME = re.compile(r"^[A-Za-z0-9_]+$")  # a variant's name (with at most MAX_NAME characters)
 VARIANT_RULE = f"1 to {MAX_NAME} letters A–Z or a–z, digits and '_'"
@@ -648,9 +649,7 @@ def _in(exp: Experiment, where: str, load, *args, changes: dict | None = None, t
     try:
         return load(*args) if changes is None else load(*args, changes=changes)
     except ScenarioError as e:
-        if e.file == exp.file:
-            raise
-        if not Path(exp.file).is_file():  # ``govsim compare``: the files named are the user's
+        if exp.file == COMPARE:  # no experiment file: the structures' files are the user's
             raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: {where})") from None
         changed = [k for k in changes or {} if e.key == k or e.key.startswith(f"{k}.")]
         if changed and table == "scenario" and (changes or {})[changed[0]] is None:
@@ -1031,4 +1030,4 @@ def compare_experiment(
         )
     except ValidationError as err:
         raise _invalid("govsim compare", err) from None
-    return build("compare", settings)
+    return build(COMPARE, settings)
