@@ -151,7 +151,7 @@ def experiment_template(name: str) -> str:
 
 
 def _listed(names) -> str:
-    """Names as comment lines of at most 88 characters."""
+    """Names as comment lines of at most 86 characters."""
     return "\n".join(
         textwrap.wrap(", ".join(names), 86, initial_indent="# ", subsequent_indent="# ")
     )
@@ -169,9 +169,10 @@ def write_template(name: str, directory: Path) -> Path:
     if not Path(directory).is_dir():
         raise OutputError(f"--dir {directory}: not a directory; make it first")
     path = Path(directory) / f"{name}.toml"
+    text = experiment_template(name)
     try:
-        with path.open("x", encoding="utf-8") as f:
-            f.write(experiment_template(name))
+        with path.open("x", encoding="utf-8") as f:  # "x": never over an existing file
+            f.write(text)
     except FileExistsError:
         raise OutputError(
             f"{path}: exists; give another NAME or --dir (a file is never replaced)"
