@@ -1,5 +1,5 @@
 """Command line: ``govsim list | run | compare | batch | sensitivity | robustness | calibrate |
-report | precision | params | app``."""
+report | precision | params | app | new experiment``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from govsim.config.reading import ScenarioError, list_scenarios
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, builtin_order
 from govsim.core.load import load_scenario
 from govsim.core.model import DEFAULT_DAYS, DEFAULT_RESIDENTS
+from govsim.core.streams import MAX_SEED
 from govsim.core.summary import OUTCOMES, headline
 from govsim.experiments.batch import BatchInterrupted
 from govsim.presentation.text import pick, shown, shown_unit
@@ -35,9 +36,6 @@ def _integer(v: str, lo: int, hi: int | None, what: str, why: str = "") -> int:
 
 def _positive(v: str) -> int:
     return _integer(v, 1, None, "a positive integer")
-
-
-MAX_SEED = 2**31  # as experiment files (a run's seed, and replicate k's seed + k, fit int64)
 
 
 def _seed(v: str) -> int:
@@ -95,35 +93,63 @@ def _batch_arguments(c: argparse.ArgumentParser) -> None:
 
 
 def _lang(c: argparse.ArgumentParser) -> None:
-    c.add_argument("--lang", choices=("zh", "en"), default="en")
+    c.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="en",
+        help="language of what it prints and writes: zh (Chinese) or en (English, the default)",
+    )
+
+
+def _command(sub, name: str, what: str) -> argparse.ArgumentParser:
+    """A command, its one line in ``govsim --help`` also the description of its own
+    ``--help``."""
+    return sub.add_parser(name, help=what, description=what.replace("%%", "%"))
+
+
+def _size_arguments(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--residents",
+        type=_residents,
+        default=DEFAULT_RESIDENTS,
+        help=f"residents simulated (default {DEFAULT_RESIDENTS:,})",
+    )
+    c.add_argument(
+        "--days", type=_days, default=DEFAULT_DAYS, help=f"days simulated (default {DEFAULT_DAYS})"
+    )
 
 
 def _run_command(sub) -> None:
-    r = sub.add_parser("run", help="run one scenario and write its outputs")
+    r = _command(sub, "run", "run one scenario and write its outputs")
     r.add_argument("scenario", help="built-in name or path to a .toml scenario file")
-    r.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
-    r.add_argument("--days", type=_days, default=DEFAULT_DAYS)
-    r.add_argument("--seed", type=_seed, default=0)
+    _size_arguments(r)
+    r.add_argument("--seed", type=_seed, default=0, help="seed of every random stream (default 0)")
     r.add_argument(
         "--population", default=None, help="population profile (default: the scenario's own)"
     )
-    r.add_argument("--out", type=Path, required=True)
+    r.add_argument("--out", type=Path, required=True, help="directory to write the run into")
     r.add_argument("--force", action="store_true", help="replace a run already in --out")
     _lang(r)
     r.set_defaults(handler=cmd_run)
 
 
 def _compare_command(sub) -> None:
-    c = sub.add_parser("compare", help="run structures paired on the same seeds")
+    c = _command(sub, "compare", "run structures paired on the same seeds")
     c.add_argument(
         "scenarios",
         nargs="*",
         help="names or paths (default: all built-in, the references first)",
     )
-    c.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
-    c.add_argument("--days", type=_days, default=DEFAULT_DAYS)
-    c.add_argument("--seed", type=_seed, default=0)
-    c.add_argument("--replicates", type=_positive, default=1)
+    _size_arguments(c)
+    c.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed of replicate 0; replicate k runs on seed + k in every structure (default 0)",
+    )
+    c.add_argument(
+        "--replicates", type=_positive, default=1, help="replicates of each structure (default 1)"
+    )
     c.add_argument(
         "--population",
         default=None,
@@ -135,25 +161,37 @@ def _compare_command(sub) -> None:
         help='"before": each structure with what existed before it in its place (its file\'s before; the default); or one of the structures named, for every other',
     )
     _batch_arguments(c)
+    _dry_run(c)
     _lang(c)
     c.set_defaults(handler=cmd_compare)
 
 
+def _dry_run(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the experiment and list the runs it plans; run and write nothing",
+    )
+
+
 def _batch_command(sub) -> None:
-    b = sub.add_parser(
+    b = _command(
+        sub,
         "batch",
-        help="run an experiment file (resumable: the same command again skips finished runs)",
+        "run an experiment file (resumable: the same command again skips finished runs)",
     )
     _experiment_arguments(b)
     _batch_arguments(b)
+    _dry_run(b)
     _lang(b)
     b.set_defaults(handler=cmd_batch)
 
 
 def _sensitivity_command(sub) -> None:
-    sa = sub.add_parser(
+    sa = _command(
+        sub,
         "sensitivity",
-        help="SALib sensitivity analysis over an experiment's [[ranges]] (resumable batch)",
+        "SALib sensitivity analysis over an experiment's [[ranges]] (resumable batch)",
     )
     sa.add_argument(
         "--method", choices=("morris", "sobol"), default=None, help="default: the file's"
@@ -171,9 +209,10 @@ def _sensitivity_command(sub) -> None:
 
 
 def _robustness_command(sub) -> None:
-    rb = sub.add_parser(
+    rb = _command(
+        sub,
         "robustness",
-        help="for each claim of the report, the share of contested settings in which it holds "
+        "for each claim of the report, the share of contested settings in which it holds "
         "and what it hinges on (a finished batch of experiments/contested.toml)",
     )
     rb.add_argument("dir", type=Path, help="a finished batch with sampled [[ranges]]")
@@ -185,11 +224,21 @@ def _robustness_command(sub) -> None:
 
 
 def _calibrate_command(sub) -> None:
-    k = sub.add_parser(
-        "calibrate", help="fit the reference structure to public figures and report the fit"
+    k = _command(
+        sub, "calibrate", "fit the reference structure to public figures and report the fit"
     )
-    k.add_argument("--residents", type=_residents, default=DEFAULT_RESIDENTS)
-    k.add_argument("--seeds", type=_positive, default=3)
+    k.add_argument(
+        "--residents",
+        type=_residents,
+        default=DEFAULT_RESIDENTS,
+        help=f"residents of each run of the fit (default {DEFAULT_RESIDENTS:,})",
+    )
+    k.add_argument(
+        "--seeds",
+        type=_positive,
+        default=3,
+        help="runs (seeds 0, 1, …) averaged at each value tried (default 3)",
+    )
     k.add_argument(
         "--report",
         type=Path,
@@ -204,8 +253,8 @@ def _calibrate_command(sub) -> None:
 
 
 def _report_command(sub) -> None:
-    rp = sub.add_parser(
-        "report", help="one self-contained HTML report of a compare (or any runs) directory"
+    rp = _command(
+        sub, "report", "one self-contained HTML report of a compare (or any runs) directory"
     )
     rp.add_argument("dir", type=Path, help="a compare output directory (or any directory of runs)")
     _lang(rp)
@@ -229,9 +278,10 @@ def _report_command(sub) -> None:
 
 
 def _precision_command(sub) -> None:
-    pr = sub.add_parser(
+    pr = _command(
+        sub,
         "precision",
-        help="replicates needed for a 95%% interval of a given half-width, from a batch's spread",
+        "replicates needed for a 95%% interval of a given half-width, from a batch's spread",
     )
     pr.add_argument("dir", type=Path, help="a compare or batch directory with replicates")
     pr.add_argument("--outcome", required=True, help="an outcome key, e.g. participation_rate")
@@ -245,9 +295,7 @@ def _precision_command(sub) -> None:
 
 
 def _params_command(sub) -> None:
-    m = sub.add_parser(
-        "params", help="the parameter table of every scenario and the population profiles"
-    )
+    m = _command(sub, "params", "the parameter table of every scenario and the population profiles")
     m.add_argument(
         "--markdown",
         action="store_true",
@@ -258,7 +306,7 @@ def _params_command(sub) -> None:
 
 
 def _app_command(sub) -> None:
-    ap = sub.add_parser("app", help="the live model in the browser (Mesa SolaraViz page)")
+    ap = _command(sub, "app", "the live model in the browser (Mesa SolaraViz page)")
     ap.add_argument(
         "--port",
         type=lambda v: _integer(v, 1, 65535, "a port from 1 to 65535"),
@@ -269,6 +317,25 @@ def _app_command(sub) -> None:
     ap.set_defaults(handler=cmd_app)
 
 
+def _new_command(sub) -> None:
+    n = _command(sub, "new", "start a file from a commented template")
+    kinds = n.add_subparsers(dest="kind", required=True)
+    e = _command(
+        kinds,
+        "experiment",
+        "write NAME.toml, an experiment file with every key explained, to edit and run with "
+        "govsim batch",
+    )
+    e.add_argument("name", help="the experiment's name: its file is NAME.toml")
+    e.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("."),
+        help="directory to write it into (default: the current one)",
+    )
+    e.set_defaults(handler=cmd_new_experiment)
+
+
 def parser() -> argparse.ArgumentParser:
     """``govsim`` and its commands, each with its arguments and the function that runs it
     (``args.handler``)."""
@@ -277,7 +344,7 @@ def parser() -> argparse.ArgumentParser:
         description="Agent-based simulator of Chinese community-governance structures",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="show the built-in scenarios").set_defaults(handler=cmd_list)
+    _command(sub, "list", "show the built-in scenarios").set_defaults(handler=cmd_list)
     for command in (
         _run_command,
         _compare_command,
@@ -289,6 +356,7 @@ def parser() -> argparse.ArgumentParser:
         _precision_command,
         _params_command,
         _app_command,
+        _new_command,
     ):
         command(sub)
     return p
@@ -365,6 +433,8 @@ def _run_experiment(exp, args) -> int:
     _scheduler_ok(args)
     check_place("--out", args.out, DIRECTORY)
     runs = resolve(exp)
+    if args.dry_run:
+        return _print_plan(exp, runs, args.out)
     check_out(args.out)
     report = run_batch(
         exp,
@@ -392,6 +462,38 @@ def _run_experiment(exp, args) -> int:
     table = pd.read_csv(args.out / "summary.csv")
     print_table(table.to_dict("records"), args.lang, with_ci=exp.settings.replicates > 1)
     print(f"wrote {args.out}/summary.csv, paired.csv, runs.csv, manifest.json and runs/")
+    return 0
+
+
+def _print_plan(exp, runs, out: Path) -> int:
+    """What a batch would run (``--dry-run``): its size, and each run key with the run it
+    is compared with."""
+    st = exp.settings
+    keys = list(dict.fromkeys(r.key for r in runs))
+    replicates = "replicate" if st.replicates == 1 else "replicates"
+    seeds = (
+        f"seed {st.seed}"
+        if st.replicates == 1
+        else f"seeds {st.seed}–{st.seed + st.replicates - 1}"
+    )
+    print(
+        f"{exp.file}: {len(runs)} runs ({len(keys)} run keys × {st.replicates} {replicates} on "
+        f"{seeds}), {st.residents:,} residents, {st.days} days each, into {out}; "
+        "nothing run (--dry-run)"
+    )
+    reference = {r.key: r.reference for r in runs}
+    width = max(len(k) for k in keys)
+    for k in keys:
+        ref = reference[k]
+        print(f"  {k:{width}s}  " + ("(a reference)" if ref == k else f"compared with {ref}"))
+    return 0
+
+
+def cmd_new_experiment(args) -> int:
+    from govsim.experiments.template import write_template
+
+    path = write_template(args.name, args.dir)
+    print(f"wrote {path}; edit it, then: govsim batch {path} --out results/{path.stem} --dry-run")
     return 0
 
 

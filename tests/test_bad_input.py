@@ -594,3 +594,54 @@ def test_a_dollar_in_a_name_is_drawn_as_written(tmp_path):
         assert main(["report", str(out), "--lang", lang]) == 0
     page = (out / "report_en.html").read_text(encoding="utf-8")
     assert "Costs: $5 vs $8" in html.unescape(page)
+
+
+@pytest.mark.parametrize(
+    ("variant", "key", "loaded", "loaded_key", "says"),
+    [
+        (  # a typo in a scenario key the variant changes
+            'scenario = { "institutions.rc.admin_taks" = 5 }',
+            "variants.fewer.scenario",
+            "baseline.toml",
+            "institutions.rc.admin_taks",
+            "unknown key; allowed here:",
+        ),
+        (  # a value out of its range
+            'scenario = { "institutions.rc.admin_tasks" = -5 }',
+            "variants.fewer.scenario",
+            "baseline.toml",
+            "institutions.rc.admin_tasks",
+            "from 0 to",
+        ),
+        (  # a typo in a population key
+            'population = { "behaviour.peer" = 0.5 }',
+            "variants.fewer.population",
+            "urban.toml",
+            "behaviour.peer",
+            "unknown key",
+        ),
+        (  # a removal that leaves another key of the file pointing at nothing
+            'remove = ["institutions.street"]',
+            "variants.fewer",
+            "baseline.toml",
+            "institutions.rc.forwards_to",
+            "unknown institution 'street'",
+        ),
+    ],
+)
+def test_a_variant_error_names_the_experiment_file_first(
+    tmp_path, capsys, variant, key, loaded, loaded_key, says
+):
+    """The file the researcher wrote comes first, with the variant's key; then the file the
+    change was made to, with its key; then what is wrong."""
+    exp = tmp_path / "mine.toml"
+    exp.write_text(
+        f'[experiment]\nstructures = ["baseline"]\n[variants.fewer]\n{variant}\n', encoding="utf-8"
+    )
+    err = cli_error(capsys, ["batch", str(exp), "--out", str(tmp_path / "out"), "--dry-run"])
+    first = f"govsim: error: {exp}: key '{key}': "
+    assert err.startswith(first), err
+    loaded_file, _, rest = err.removeprefix(first).partition(": key ")
+    assert Path(loaded_file).name == loaded, err
+    assert rest.startswith(f"'{loaded_key}': ") and says in rest, err
+    assert not (tmp_path / "out").exists()

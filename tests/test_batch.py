@@ -291,6 +291,7 @@ days = 15
 outputs = ["needs"]
 
 [variants.more_windows]
+name_zh = "两个窗口"
 name_en = "two windows"
 scenario = { "institutions.rc.windows" = 2 }
 """,
@@ -300,6 +301,7 @@ scenario = { "institutions.rc.windows" = 2 }
     res = Results.load(out)
     assert res.order == ["baseline", "baseline--more_windows"]
     assert res.name("baseline--more_windows", "en").endswith("(two windows)")
+    assert res.name("baseline--more_windows", "zh").endswith("（两个窗口）")
     assert res.reference_of("baseline--more_windows") == "baseline"
     a, b = (res.needs(k, ["type", "resident", "t_arose_h"]) for k in res.order)
     pd.testing.assert_frame_equal(a, b)  # the same residents and needs

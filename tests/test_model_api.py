@@ -4,6 +4,7 @@ on the neighbourhood network, and every built-in scenario running."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import mesa
@@ -255,6 +256,48 @@ def test_mesa_batch_run_returns_the_end_of_run_outcomes():
     # without days, nothing changes: the daily columns only, and the model runs on
     m = GovernanceModel("baseline", residents=600, seed=4).run(3)
     assert m.running and "cost_per_resident_yuan" not in m.datacollector.model_vars
+
+
+def test_a_model_without_a_seed_draws_one_and_records_it():
+    """``seed=None`` draws a seed, which the model, its summary and its daily record hold;
+    given again it makes the same run."""
+    from govsim.core.streams import MAX_SEED
+
+    drawn = GovernanceModel("baseline", residents=600, seed=None).run(6)
+    assert isinstance(drawn.seed, int) and 0 <= drawn.seed <= MAX_SEED
+    assert drawn.summary()["seed"] == drawn.seed
+    daily = drawn.datacollector.get_model_vars_dataframe()
+    assert set(daily["seed"]) == {drawn.seed}
+    again = GovernanceModel("baseline", residents=600, seed=drawn.seed).run(6)
+    same = [json.dumps(m.summary(), sort_keys=True, default=str) for m in (drawn, again)]
+    assert same[0] == same[1]  # as text: a NaN equals a NaN
+    assert again.datacollector.get_model_vars_dataframe().equals(daily)
+    # another model without a seed draws another (two equal draws: one chance in 2**31)
+    assert GovernanceModel("baseline", residents=600, seed=None).seed != drawn.seed
+
+
+@pytest.mark.filterwarnings("ignore:The `iterations` keyword argument is deprecated")
+def test_mesa_batch_run_with_iterations_draws_a_seed_per_iteration():
+    """``batch_run(..., iterations=2)`` (Mesa passes ``seed=None``): a row per iteration,
+    each with the seed its model drew, which reproduces it."""
+    rows = mesa.batch_run(
+        GovernanceModel,
+        parameters={"scenario": "baseline", "residents": 600, "days": 5},
+        iterations=2,
+        max_steps=5,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert sorted(r["iteration"] for r in rows) == [0, 1]
+    seeds = [r["seed"] for r in rows]
+    assert all(isinstance(s, int) for s in seeds) and seeds[0] != seeds[1]
+    for r in rows:
+        direct = GovernanceModel("baseline", residents=600, seed=r["seed"]).run(5)
+        assert r["needs_arisen"] == direct.needs.n
+        # (NaN where no need was answered yet in a drawn seed's five days: equal too)
+        np.testing.assert_equal(
+            r["response_time_median_h"], direct.summary()["response_time_median_h"]
+        )
 
 
 def test_social_graph_holds_ties_and_organisation_membership():

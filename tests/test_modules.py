@@ -102,7 +102,8 @@ def test_daily_reporters_are_the_daily_outcomes():
     m.run(3)
     df = m.datacollector.get_model_vars_dataframe()
     assert list(df["day"]) == [1, 2, 3]
-    assert set(df.columns) == cols | {"day"}
+    # and the seed, so the rows of Mesa's batch_run show the one a run drew (seed=None)
+    assert set(df.columns) == cols | {"day", "seed"}
 
 
 def test_residents_refuse_undeclared_or_misshapen_arrays():

@@ -279,6 +279,24 @@ def test_a_file_name_too_long_for_run_directories_is_refused(tmp_path):
             "experiment.name_en",
             "control character U+0001",
         ),
+        # a name in one language only: the other language's output would show the raw key
+        (
+            "[experiment]\nstructures = ['baseline']\n"
+            "[variants.fewer_tasks]\nname_en = 'fewer tasks'\n",
+            "variants.fewer_tasks.name_zh",
+            "give the Chinese name too",
+        ),
+        (
+            "[experiment]\nstructures = ['baseline']\nname_zh = '实验'\n",
+            "experiment.name_en",
+            "give the English name too",
+        ),
+        (
+            "[experiment]\nstructures = ['baseline']\n[[ranges]]\nkey = 'behaviour.peers'\n"
+            "factor = [0.5, 1.5]\nname_en = 'peers'\nname_zh = '  '\n",
+            "ranges[0].name_zh",
+            "or give neither: both languages show 'behaviour.peers'",
+        ),
     ],
 )
 def test_experiment_names_and_an_empty_file_are_refused(tmp_path, body, key, words):

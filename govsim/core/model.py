@@ -35,7 +35,7 @@ from govsim.core.mechanisms import MODULES
 from govsim.core.module import Module, Step, channel_terms, check_modules, declared
 from govsim.core.population import make_population
 from govsim.core.records import AGE_GROUPS, NeedTable
-from govsim.core.streams import stream
+from govsim.core.streams import draw_seed, stream
 from govsim.core.structure import build_kinds, partition, street_network
 from govsim.core.summary import Summary, daily_reporters, end_reporters, summarize
 from govsim.core.world import World
@@ -70,17 +70,19 @@ class GovernanceModel(mesa.Model):
     ``scenario`` is a ``Scenario`` or a built-in name / path; ``population`` a profile name,
     path or ``Population`` (default: the one the scenario names).  ``seed`` fixes every
     random stream: the population and the need stream depend on it and the population
-    alone, the rest on it and the structure.  ``days`` (optional): the run's length, for
-    Mesa's ``batch_run``: after that many steps the model stops (``running``) and its
-    DataCollector's last row holds the end-of-run outcomes (response times, costs …) beside
-    the daily ones.
+    alone, the rest on it and the structure; ``seed=None`` draws one from the operating
+    system (``model.seed`` holds it, and the summary and the DataCollector's ``seed``
+    column record it: the same seed given again makes the same run).  ``days``
+    (optional): the run's length, for Mesa's ``batch_run``: after that many steps the
+    model stops (``running``) and its DataCollector's last row holds the end-of-run
+    outcomes (response times, costs …) beside the daily ones.
     """
 
     def __init__(
         self,
         scenario: Scenario | str,
         residents: int = DEFAULT_RESIDENTS,
-        seed: int = 0,
+        seed: int | None = 0,
         population: Population | str | None = None,
         report_at_arising: bool = False,
         rng: int | None = None,
@@ -92,6 +94,8 @@ class GovernanceModel(mesa.Model):
             if not isinstance(rng, (int, np.integer)):
                 raise TypeError(f"rng must be an integer seed, got {type(rng).__name__}")
             seed = int(rng)
+        if seed is None:  # Mesa's batch_run(iterations=N) passes none: draw one, recorded
+            seed = draw_seed()
         super().__init__(rng=seed)
         # the day's plan, checked with the modules' names, ranks and channels: before any work
         planned = check_modules((*MODULES, *modules))
@@ -168,7 +172,8 @@ class GovernanceModel(mesa.Model):
         # model stops itself (``running``) and its last row holds the end-of-run outcomes
         self.horizon = None if days is None else int(days)
         self.end_outcomes: dict | None = None
-        reporters = daily_reporters(self.modules)
+        # the seed first: batch_run's rows show the one a run drew (its argument was None)
+        reporters = {"seed": lambda m: m.seed, **daily_reporters(self.modules)}
         if self.horizon is not None:
             reporters.update(end_reporters(self.modules))
         self.datacollector = DailyCollector(model_reporters=reporters)

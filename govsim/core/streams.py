@@ -12,6 +12,16 @@ from functools import cache
 
 import numpy as np
 
+# the largest seed a run takes (experiment files, ``--seed``): replicate k's seed + k and the
+# streams' keys fit int64
+MAX_SEED = 2**31
+
+
+def draw_seed() -> int:
+    """A seed from the operating system's entropy, in [0, ``MAX_SEED``]: for a model made
+    without one (``GovernanceModel(seed=None)``, Mesa's ``batch_run(iterations=N)``)."""
+    return int(np.random.SeedSequence().entropy % (MAX_SEED + 1))
+
 
 @cache
 def name_key(name: str) -> int:

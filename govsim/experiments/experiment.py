@@ -92,11 +92,13 @@ from govsim.config.reading import (
     valid_name,
 )
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, declared_type
+from govsim.core.streams import MAX_SEED
 from govsim.experiments.levers import LEVER
 from govsim.version import __version__
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
 BASE = "base"  # the variant with no changes
+COMPARE = "compare"  # the file of the experiment ``govsim compare`` makes: it has none
 OUTPUTS = ("daily", "needs", "hops")  # optional outputs; summary, outcomes, scenario always
 NAME = re.compile(r"^[A-Za-z0-9_]+$")  # a variant's name (with at most MAX_NAME characters)
 VARIANT_RULE = f"1 to {MAX_NAME} letters A–Z or a–z, digits and '_'"
@@ -119,7 +121,7 @@ class Settings(_Strict):
     replicates: int = Field(5, ge=1, le=10_000)
     residents: int = Field(25_000, ge=1, le=MAX_RESIDENTS)
     days: int = Field(365, ge=1, le=MAX_DAYS)
-    seed: int = Field(0, ge=0, le=2**31)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     outputs: list[Literal["daily", "needs", "hops"]] = Field(default_factory=lambda: [*OUTPUTS])
     # what each structure is paired with: "before" — what existed before it in its place
     # (its file's ``[scenario] before``); or one of ``structures``, for every structure
@@ -382,6 +384,11 @@ def build(
     variants = dict(variants or {})
     ranges = list(ranges or [])
     sampling = sampling or Sampling()
+    _both_names(file, "experiment.", settings, Path(file).stem)
+    for name, v in variants.items():
+        _both_names(file, f"variants.{shown_name(name)}.", v, shown_name(name))
+    for i, r in enumerate(ranges):
+        _both_names(file, f"ranges[{i}].", r, r.key)
     for name, v in variants.items():
         if name == BASE:
             raise ScenarioError(
@@ -441,6 +448,21 @@ def build(
     exp = Experiment(file, settings, variants, ranges, sampling)
     exp.points = sample_points(exp) if ranges else []
     return exp
+
+
+def _both_names(file: str, prefix: str, obj, key: str) -> None:
+    """A name is given in both languages or in neither (then output in both shows ``key``):
+    a name in one alone would leave the other language's output with the raw key."""
+    given = [lang for lang in ("zh", "en") if getattr(obj, f"name_{lang}").strip()]
+    if len(given) == 1:
+        other = "zh" if given == ["en"] else "en"
+        language = {"zh": "Chinese", "en": "English"}
+        raise ScenarioError(
+            file,
+            f"{prefix}name_{other}",
+            f"name_{given[0]} is given, so give the {language[other]} name too: output in "
+            f"{language[other]} shows it (or give neither: both languages show {key!r})",
+        )
 
 
 def _with_lever(file: str, name: str, v: Variant) -> Variant:
@@ -618,12 +640,22 @@ def _locate(name: str, exp_file: str) -> str:
     return name
 
 
-def _in(exp: Experiment, where: str, load, *args, **kwargs):
-    """``load(*args)``, a ``ScenarioError`` naming the experiment's key too."""
+def _in(exp: Experiment, where: str, load, *args, changes: dict | None = None, table: str = ""):
+    """``load(*args)`` (with ``changes``, the experiment's to the file it loads), a
+    ``ScenarioError`` naming the experiment file and its key first (the file the user
+    wrote), then the file loaded and its key: ``where`` in the experiment, its ``table``
+    (``scenario``, ``population``) when the key is one of the changes.  Without an
+    experiment file (``govsim compare``), the loaded file's error, naming the command."""
     try:
-        return load(*args, **kwargs)
+        return load(*args) if changes is None else load(*args, changes=changes)
     except ScenarioError as e:
-        raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: {where})") from None
+        if exp.file == COMPARE:  # no experiment file: the structures' files are the user's
+            raise ScenarioError(e.file, e.key, f"{e.message} (in {exp.file}: {where})") from None
+        changed = [k for k in changes or {} if e.key == k or e.key.startswith(f"{k}.")]
+        if changed and table == "scenario" and (changes or {})[changed[0]] is None:
+            table = "remove"  # a removal: ``remove = [...]``, a change to None
+        key = f"{where}.{table}" if changed and table and where.startswith("variants.") else where
+        raise ScenarioError(exp.file, key, f"{e.file}: key '{e.key}': {e.message}") from None
 
 
 @dataclass
@@ -659,7 +691,9 @@ class _Plan:
 
         k = (name, digest(changes))
         if k not in self.loaded:
-            self.loaded[k] = _in(self.exp, where, load_population, name, changes=changes or None)
+            self.loaded[k] = _in(
+                self.exp, where, load_population, name, changes=changes or None, table="population"
+            )
         return self.loaded[k]
 
     def stem(self, name: str, where: str = "experiment.populations") -> str:
@@ -774,7 +808,8 @@ def _befores(plan: _Plan) -> None:
         if match is None:
             match = str(path)
             plan.given[match] = match
-            plan.specs[match] = _in(exp, f"{file}: scenario.before", load_scenario, match)
+            where = f"experiment.structures ({plan.specs[s].key}'s scenario.before)"
+            plan.specs[match] = _in(exp, where, load_scenario, match)
             queue.append(match)
         plan.before[s] = match
     for s in plan.before:
@@ -874,7 +909,7 @@ def _template_row(plan: _Plan, vname: str, s: str, pop: str, changes: tuple) -> 
 
     sc_ch, pop_ch, where = changes
     exp, spec, ref = plan.exp, plan.specs[s], plan.before.get(s)
-    sc = _in(exp, where, load_scenario, plan.given[s], changes=sc_ch or None)
+    sc = _in(exp, where, load_scenario, plan.given[s], changes=sc_ch or None, table="scenario")
     popm = plan.population(pop, pop_ch, where)
     stem, declared_stem = plan.stem(pop), plan.stem(plan.declared(s), "structures")
     sc_data = sc.model_dump(mode="json")
@@ -995,4 +1030,4 @@ def compare_experiment(
         )
     except ValidationError as err:
         raise _invalid("govsim compare", err) from None
-    return build("compare", settings)
+    return build(COMPARE, settings)
