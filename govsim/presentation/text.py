@@ -209,7 +209,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "structure": ("结构", "structure"),
     "outcome": ("结果", "outcome"),
     "seed_documents": ("来源文件", "seed documents"),
-    "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
+    "institution_sources": (
+        "各机构参数来源（以英文记录；「」内为文件原文）",
+        "sources of each institution's numbers",
+    ),
     "sessions_held": ("每个机构每年举办的场次", "sessions one body holds a year"),
     "source_documents": ("来源文件", "source documents"),
     "figures_beside": (
