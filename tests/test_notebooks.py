@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 EXPECTED = {
@@ -94,3 +95,66 @@ def test_code_cells_are_python_and_write_only_to_a_temporary_folder(name):
     if "run_batch(" in code or "sensitivity(" in code:
         assert "tempfile.mkdtemp(" in code, f"{name}: batches must write under tempfile"
         assert "shutil.rmtree(OUT)" in code, f"{name}: the temporary folder is removed"
+
+
+# Jupyter renders Markdown cells as CommonMark with GitHub's tables; markdown-it-py parses the
+# same way, so what it makes of a cell is what the class sees
+MARKDOWN = MarkdownIt("commonmark").enable("table")
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")  # a key such as relay_delay_h
+
+
+def _raw_keys() -> set[str]:
+    """The names the model gives its outcomes and parameters (the last part of a dotted
+    key): words a class reads in the notebooks' tables and charts, never as such in prose."""
+    from govsim.core.params import declared_rows
+    from govsim.core.summary import OUTCOMES
+
+    return set(OUTCOMES) | {r["key"].rsplit(".", 1)[-1] for r in declared_rows()}
+
+
+def markdown_faults(text: str, raw_keys: set[str]) -> list[str]:
+    """What in one Markdown cell does not render as its author meant or is not for a class:
+    a code block that is not fenced (indented by four spaces or more: meant as text), an
+    ordered list that does not start at 1, a raw key in a code span or a key-like word in
+    the prose, and references to the developers' notes (DOMAIN.md, §)."""
+    faults = []
+    for tok in MARKDOWN.parse(text):
+        if tok.type == "code_block":
+            faults.append(f"indented text renders as code: {tok.content.splitlines()[0]!r}")
+        if tok.type == "ordered_list_open" and tok.attrGet("start") not in (None, 1, "1"):
+            faults.append(f"ordered list starts at {tok.attrGet('start')}")
+        for child in tok.children or []:
+            if child.type == "code_inline" and child.content in raw_keys:
+                faults.append(f"raw key in prose: `{child.content}`")
+            if child.type == "text":
+                faults += [f"key-like word in prose: {w!r}" for w in SNAKE.findall(child.content)]
+            if child.type in ("text", "code_inline") and (
+                "DOMAIN.md" in child.content or "§" in child.content
+            ):
+                faults.append(f"developers' reference in prose: {child.content!r}")
+    return faults
+
+
+def test_the_markdown_check_finds_what_it_looks_for():
+    keys = {"relay_delay_h"}
+    assert markdown_faults("### 讨论\n\n1. 一\n2. 二\n", keys) == []
+    assert markdown_faults("```python\nx = 1\n```\n", keys) == []
+    assert markdown_faults("        ### 讨论 / Discuss\n", keys)  # indented: a code block
+    assert markdown_faults("text\n\n    1. indented\n", keys)
+    assert markdown_faults("    1. 一\n2. 二\n", keys)[-1] == "ordered list starts at 2"
+    assert markdown_faults("延误（`relay_delay_h`）", keys) == ["raw key in prose: `relay_delay_h`"]
+    assert markdown_faults("延误 relay_delay_h 小时", keys)
+    assert markdown_faults("见 DOMAIN.md §2", keys)
+    assert markdown_faults("`m.summary()` 与 `institutions.rc.staff`", keys) == []
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_markdown_cells_render_as_meant(name):
+    keys = _raw_keys()
+    faults = [
+        f"{name} cell {i}: {fault}"
+        for i, cell in enumerate(_cells(name))
+        if cell["cell_type"] == "markdown"
+        for fault in markdown_faults(_source(cell), keys)
+    ]
+    assert not faults, "\n".join(faults)
