@@ -158,3 +158,22 @@ def test_markdown_cells_render_as_meant(name):
         for fault in markdown_faults(_source(cell), keys)
     ]
     assert not faults, "\n".join(faults)
+
+
+def test_the_setup_installs_the_notebook_tools():
+    """The README's two commands (make results, make test) build the environment with
+    what opens and runs the notebooks: JupyterLab, nbconvert, the kernel and nbmake."""
+    import tomllib
+
+    root = NOTEBOOKS.parent
+    extras = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    install = re.search(r'pip install .*-e "\.\[([\w,]+)\]"', (root / "Makefile").read_text())
+    assert install, "the Makefile installs no extras of the package"
+    names = {
+        re.match(r"[A-Za-z0-9_.-]+", req).group().lower()
+        for extra in install.group(1).split(",")
+        for req in extras[extra]
+    }
+    assert {"jupyterlab", "nbconvert", "ipykernel", "nbmake"} <= names, sorted(names)
