@@ -177,3 +177,47 @@ def test_the_setup_installs_the_notebook_tools():
         for req in extras[extra]
     }
     assert {"jupyterlab", "nbconvert", "ipykernel", "nbmake"} <= names, sorted(names)
+
+
+def _latin_words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]{3,}", text)
+
+
+def test_every_sourced_value_has_a_name_in_both_languages():
+    """Notebook 01 names each value whose source it shows in words, never by its key: every
+    key a built-in file gives a source for has a Chinese and an English name."""
+    import govsim
+    from govsim.presentation.sources import parameter_name
+
+    for name in govsim.list_scenarios():
+        sc = govsim.load_scenario(name)
+        for key in sc.sources:
+            zh, en = parameter_name(sc, key, "zh"), parameter_name(sc, key, "en")
+            assert CJK.search(zh) and not _latin_words(zh), f"{name}: {key} → {zh!r}"
+            assert LATIN_WORD.search(en) and not CJK.search(en), f"{name}: {key} → {en!r}"
+    with pytest.raises(KeyError, match="no name"):
+        parameter_name(govsim.load_scenario("baseline"), "institutions.rc.no_such_key", "zh")
+
+
+def test_source_passages_are_shown_in_simplified_characters():
+    """The passages notebook 01 quotes: simplified characters (one document is in
+    traditional ones) and Chinese punctuation beside Chinese; the names in their language."""
+    import opencc
+
+    import govsim
+    from govsim.presentation.sources import quoted_sources, simplified
+
+    assert simplified("對不屬于自己職責,及時反饋(處理)") == "对不属于自己职责，及时反馈（处理）"
+    assert simplified("2-3万人, QQ群") == "2-3万人，QQ群"
+    t2s = opencc.OpenCC("t2s")
+    half = re.compile(r"[\u4e00-\u9fff][,;:?!()]|[,;:?!()][\u4e00-\u9fff]")
+    shown = 0
+    for name in govsim.list_scenarios():
+        for row in quoted_sources(govsim.load_scenario(name)):
+            passages = row["引文 passages"]
+            assert passages.startswith("「") and t2s.convert(passages) == passages, passages
+            assert not half.search(passages), passages
+            assert not _latin_words(row["取值"]) and not CJK.search(row["value"]), row
+            assert re.fullmatch(r"\d{3}(、\d{3})*", row["原文 document"]), row
+            shown += 1
+    assert shown > 50
