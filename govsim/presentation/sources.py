@@ -12,9 +12,16 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from govsim.config.schedule import WEEKDAYS
 from govsim.config.vocabulary import NEED_TYPES
 from govsim.presentation.charts.org_layout import institution_name
-from govsim.presentation.text import PARAMETER_NAMES, SEED_TITLES, label
+from govsim.presentation.text import (
+    HOURS_TEXT,
+    PARAMETER_NAMES,
+    SEED_TITLES,
+    WEEKDAY_NAMES,
+    label,
+)
 
 QUOTE = re.compile(r"「([^」]*)」")
 DOCUMENTS = re.compile(r"^(\d{3}(?:/\d{3})*)\s*:")  # "001:" or "000/001:" at the start
@@ -113,3 +120,29 @@ def quoted_sources(sc, n: int | None = None) -> list[dict]:
 def seed_titles(lang: str) -> dict[str, str]:
     """Each source document's number and title ("001" → "西宁：撤销街道…")."""
     return {f[:3]: label(SEED_TITLES, f, lang) for f in SEED_TITLES}
+
+
+def _clock(h: float) -> str:
+    minutes = round(h * 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _days(days: list[str], lang: str) -> str:
+    idx = sorted(WEEKDAYS.index(d) for d in days)
+    if len(idx) == 7:
+        return label(HOURS_TEXT, "every_day", lang)
+    names = [label(WEEKDAY_NAMES, WEEKDAYS[i], lang) for i in idx]
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return label(HOURS_TEXT, "day_range", lang).format(first=names[0], last=names[-1])
+    return label(HOURS_TEXT, "and", lang).join(names)
+
+
+def opening_hours(sc, hours, lang: str) -> str:
+    """An institution's opening hours (a schedule's name in ``sc`` or its blocks) in words:
+    "周一至周五 8:30–12:00、14:00–17:30", "every day 9:00–21:00"."""
+    blocks = sc.schedules[hours] if isinstance(hours, str) else hours
+    sep = label(HOURS_TEXT, "and", lang)
+    return label(HOURS_TEXT, "blocks", lang).join(
+        f"{_days(b.days, lang)} " + sep.join(f"{_clock(a)}–{_clock(e)}" for a, e in b.open)
+        for b in blocks
+    )

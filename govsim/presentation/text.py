@@ -113,6 +113,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "近30天参与率随时间变化",
         "Participation over the last 30 days, over time",
     ),
+    # the axis of participation day by day (the outcome's own name is its value at the end)
+    "took_part_30d": (
+        "近30天参加过活动的居民（%）",
+        "residents who took part in the last 30 days (%)",
+    ),
     # after a chart's title when it draws the bands (two replicates or more; one run has none)
     "bands": ("（阴影：重复间95%区间）", " (bands: 95% interval across replicates)"),
     "day": ("模拟天数（天）", "day of the simulation (days)"),
@@ -515,6 +520,23 @@ PARAMETER_NAMES: dict[str, tuple[str, str]] = {
     "institutions.*.pools": ("驻区单位投入的资源", "money units in the area pool"),
     "institutions.*.incubator": ("社会组织孵化", "incubation of organisations"),
     "institutions.*.costs": ("年度费用", "yearly costs"),
+}
+
+# opening hours in words (``govsim.presentation.sources.opening_hours``)
+WEEKDAY_NAMES: dict[str, tuple[str, str]] = {
+    "mon": ("周一", "Mon"),
+    "tue": ("周二", "Tue"),
+    "wed": ("周三", "Wed"),
+    "thu": ("周四", "Thu"),
+    "fri": ("周五", "Fri"),
+    "sat": ("周六", "Sat"),
+    "sun": ("周日", "Sun"),
+}
+HOURS_TEXT: dict[str, tuple[str, str]] = {
+    "every_day": ("每天", "every day"),
+    "day_range": ("{first}至{last}", "{first}–{last}"),
+    "and": ("、", ", "),
+    "blocks": ("；", "; "),
 }
 
 # The claims a report makes, as ``govsim robustness`` tests them over the contested settings

@@ -87,7 +87,9 @@ def participation_over_time(res: Results, lang: str = "en", column: str = "parti
         ax,
         res,
         lang,
-        outcome_text(res, column, lang, shown),
+        t("took_part_30d", lang)
+        if column == "participation_rate"
+        else outcome_text(res, column, lang, shown),
         t("participation_over_time", lang) + (t("bands", lang) if banded else ""),
     )
     return fig
