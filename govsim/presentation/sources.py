@@ -50,6 +50,11 @@ def quotes(source: str) -> list[str]:
     return [simplified(q) for q in QUOTE.findall(source)]
 
 
+def simplified_quotes(text: str) -> str:
+    """A source line as written, its quoted passages in simplified characters."""
+    return QUOTE.sub(lambda m: f"「{simplified(m.group(1))}」", text)
+
+
 def documents(source: str) -> list[str]:
     """The numbers of the source documents a line starts with ("000/001: …" → 000, 001)."""
     m = DOCUMENTS.match(source)
