@@ -221,3 +221,23 @@ def test_source_passages_are_shown_in_simplified_characters():
             assert re.fullmatch(r"\d{3}(、\d{3})*", row["原文 document"]), row
             shown += 1
     assert shown > 50
+
+
+def test_a_structure_shows_in_words_not_keys():
+    """A structure in a notebook (its names, people, where residents go first, institutions
+    with their opening hours): need types, schedules and population profiles by their names,
+    the file's keys only in the column that says they are the file's."""
+    import govsim
+    from govsim.config.vocabulary import NEED_TYPES
+    from govsim.presentation.notebook import scenario_html
+
+    for name in govsim.list_scenarios():
+        sc = govsim.load_scenario(name)
+        page = re.sub(r"<code>.*?</code>|<style>.*?</style>", "", scenario_html(sc, chart=False))
+        text = re.sub(r"<[^>]+>", " ", page)
+        # keys of more than one word (admin_service, every_day_9_21, suzhou_park) are never
+        # words of a sentence; an institution after an arrow is named, not keyed (→ rc)
+        keys = {k for k in {*NEED_TYPES, *sc.schedules, sc.scenario.population} if "_" in k}
+        found = sorted(k for k in keys if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text))
+        found += [k for k in re.findall(r"→\s*(\w+)\s*[,;<]", page) if k in sc.institutions]
+        assert not found, f"{name}: {found}"

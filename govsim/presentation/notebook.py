@@ -18,7 +18,7 @@ import base64
 import html
 import io
 
-from govsim.config.vocabulary import ACTORS, LEVELS
+from govsim.config.vocabulary import LEVELS, NEED_TYPES
 from govsim.presentation.text import label, shown, shown_unit
 
 STYLE = (
@@ -72,31 +72,52 @@ def summary_html(summary: dict) -> str:
 def scenario_html(sc, chart: bool = True) -> str:
     """A structure: names, description, institutions, where residents go first, and its
     organisation chart."""
+    from govsim.config.reading import population_name
+    from govsim.presentation.charts.org_layout import institution_name
+    from govsim.presentation.sources import opening_hours
+
     meta = sc.scenario
     rows = []
     for key, inst in sc.institutions.items():
-        hours = inst.hours if isinstance(inst.hours, str) else "…"
+        hours = opening_hours(sc, inst.hours, "zh") if inst.hours is not None else "–"
         rows.append(
             [
-                f"<td>{_e(label(ACTORS, inst.actor, 'zh'))}</td>",
-                f"<td>{_e(label(ACTORS, inst.actor, 'en'))}</td>",
-                f"<td><code>{_e(key)}</code></td>",
-                f"<td>{_e(label(LEVELS, inst.level, 'zh'))} / {_e(inst.level)}</td>",
+                f"<td>{_e(institution_name(inst, 'zh'))}</td>",
+                f"<td>{_e(institution_name(inst, 'en'))}</td>",
+                f"<td>{_e(label(LEVELS, inst.level, 'zh'))} / {_e(label(LEVELS, inst.level, 'en'))}</td>",
                 f"<td class=n>{_e(f'{inst.staff:g}' if inst.staff is not None else '–')}</td>",
                 f"<td class=n>{_e(inst.windows if inst.windows is not None else '–')}</td>",
                 f"<td>{_e(hours)}</td>",
+                f"<td><code>{_e(key)}</code></td>",
             ]
         )
-    first = ", ".join(f"{t} → {k}" for t, k in sc.routing.walk_in.items())
+
+    def first(lang: str) -> str:
+        return ("；" if lang == "zh" else "; ").join(
+            f"{label(NEED_TYPES, t, lang)} → {institution_name(sc.institutions[k], lang)}"
+            for t, k in sc.routing.walk_in.items()
+        )
+
     head = (
         f"<h4>{_e(meta.name_zh)} / {_e(meta.name_en)}</h4>"
         f"<p>{_e(meta.description_zh)}<br><i>{_e(meta.description_en)}</i></p>"
-        f"<p><small>人口画像 population: {_e(meta.population)} · 居民先去 residents go first: "
-        f"{_e(first)} · 文件 file: {_e(sc.key)}</small></p>"
+        f"<p><small>人口：{_e(population_name(meta.population, 'zh'))} · "
+        f"居民首先找：{_e(first('zh'))}<br>"
+        f"population: {_e(population_name(meta.population, 'en'))} · "
+        f"residents go first: {_e(first('en'))}<br>"
+        f"文件 file: {_e(sc.key)}</small></p>"
     )
     table = _table(
         "机构 institutions",
-        ["机构", "institution", "key", "层级 level", "人员 staff", "窗口 windows", "时间 hours"],
+        [
+            "机构",
+            "institution",
+            "层级 level",
+            "人员 staff",
+            "窗口 windows",
+            "开放时间 hours",
+            "文件中的名称 key in the file",
+        ],
         rows,
     )
     org = ""
@@ -107,12 +128,18 @@ def scenario_html(sc, chart: bool = True) -> str:
     return head + table + org
 
 
+def _population(key: str) -> str:
+    from govsim.config.reading import population_name
+
+    return f"{population_name(key, 'zh')} / {population_name(key, 'en')}"
+
+
 def model_html(model) -> str:
     sc = model.spec.scenario
     head = (
         f"<b>GovernanceModel</b>: {_e(sc.name_zh)} / {_e(sc.name_en)} · "
         f"{model.residents.n:,} 居民 residents · 第 {model.day_count} 天 day {model.day_count} · "
-        f"seed {model.seed} · {_e(model.population.key)}"
+        f"种子 seed {model.seed} · {_e(_population(model.population.key))}"
     )
     if model.day_count == 0:
         return f"<p>{head}<br><small>尚未运行 not run yet: model.run(days)</small></p>"
