@@ -1,5 +1,6 @@
 """The teaching notebooks as committed: no outputs, Chinese and English headings, the size
-switch first.  Running them is the suite's job too: ``--nbmake`` (pyproject's addopts) executes
+switch first, Markdown that renders as written, tables in words rather than keys, and the
+tools that open and run them installed by the README's setup.  Running them is the suite's job too: ``--nbmake`` (pyproject's addopts) executes
 every notebook under ``notebooks/`` top to bottom in its small mode."""
 
 from __future__ import annotations
