@@ -116,8 +116,8 @@ def _raw_keys() -> set[str]:
 def markdown_faults(text: str, raw_keys: set[str]) -> list[str]:
     """What in one Markdown cell does not render as its author meant or is not for a class:
     a code block that is not fenced (indented by four spaces or more: meant as text), an
-    ordered list that does not start at 1, a raw key in a code span or a key-like word in
-    the prose, and references to the developers' notes (DOMAIN.md, §)."""
+    ordered list that does not start at 1, bold left as asterisks, a raw key in a code span
+    or a key-like word in the prose, and references to the developers' notes (DOMAIN.md, §)."""
     faults = []
     for tok in MARKDOWN.parse(text):
         if tok.type == "code_block":
@@ -129,6 +129,8 @@ def markdown_faults(text: str, raw_keys: set[str]) -> list[str]:
                 faults.append(f"raw key in prose: `{child.content}`")
             if child.type == "text":
                 faults += [f"key-like word in prose: {w!r}" for w in SNAKE.findall(child.content)]
+                if "**" in child.content:  # bold that did not open or close (beside punctuation)
+                    faults.append(f"unrendered bold: {child.content!r}")
             if child.type in ("text", "code_inline") and (
                 "DOMAIN.md" in child.content or "§" in child.content
             ):
@@ -147,6 +149,8 @@ def test_the_markdown_check_finds_what_it_looks_for():
     assert markdown_faults("延误 relay_delay_h 小时", keys)
     assert markdown_faults("见 DOMAIN.md §2", keys)
     assert markdown_faults("`m.summary()` 与 `institutions.rc.staff`", keys) == []
+    assert markdown_faults("是**同样的居民**（共同随机数）", keys) == []
+    assert markdown_faults("是**“传声筒”**的", keys)  # CommonMark keeps these asterisks
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
