@@ -116,15 +116,20 @@ def _raw_keys() -> set[str]:
 def markdown_faults(text: str, raw_keys: set[str]) -> list[str]:
     """What in one Markdown cell does not render as its author meant or is not for a class:
     a code block that is not fenced (indented by four spaces or more: meant as text), an
-    ordered list that does not start at 1, bold left as asterisks, a raw key in a code span
-    or a key-like word in the prose, and references to the developers' notes (DOMAIN.md, §)."""
+    ordered list that does not start at 1, bold left as asterisks, an italic (English) line
+    that runs on after the line above in one paragraph, a raw key in a code span or a
+    key-like word in the prose, and references to the developers' notes (DOMAIN.md, §)."""
     faults = []
     for tok in MARKDOWN.parse(text):
         if tok.type == "code_block":
             faults.append(f"indented text renders as code: {tok.content.splitlines()[0]!r}")
         if tok.type == "ordered_list_open" and tok.attrGet("start") not in (None, 1, "1"):
             faults.append(f"ordered list starts at {tok.attrGet('start')}")
-        for child in tok.children or []:
+        children = tok.children or []
+        for a, b in zip(children, children[1:], strict=False):
+            if a.type == "softbreak" and b.type == "em_open":  # English run on after Chinese
+                faults.append("an italic line runs on after the line above: leave a blank line")
+        for child in children:
             if child.type == "code_inline" and child.content in raw_keys:
                 faults.append(f"raw key in prose: `{child.content}`")
             if child.type == "text":
@@ -151,6 +156,8 @@ def test_the_markdown_check_finds_what_it_looks_for():
     assert markdown_faults("`m.summary()` 与 `institutions.rc.staff`", keys) == []
     assert markdown_faults("是**同样的居民**（共同随机数）", keys) == []
     assert markdown_faults("是**“传声筒”**的", keys)  # CommonMark keeps these asterisks
+    assert markdown_faults("中文。\n*English.*", keys)  # one paragraph: the lines run on
+    assert markdown_faults("中文。\n\n*English.*", keys) == []
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
