@@ -101,6 +101,7 @@ def test_code_cells_are_python_and_write_only_to_a_temporary_folder(name):
 # Jupyter renders Markdown cells as CommonMark with GitHub's tables; markdown-it-py parses the
 # same way, so what it makes of a cell is what the class sees
 MARKDOWN = MarkdownIt("commonmark").enable("table")
+CJK_TEXT = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # with full-width marks
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")  # a key such as relay_delay_h
 
 
@@ -129,6 +130,9 @@ def markdown_faults(text: str, raw_keys: set[str]) -> list[str]:
         for a, b in zip(children, children[1:], strict=False):
             if a.type == "softbreak" and b.type == "em_open":  # English run on after Chinese
                 faults.append("an italic line runs on after the line above: leave a blank line")
+        for a, b in zip(children, children[1:], strict=False):
+            if b.type == "softbreak" and CJK_TEXT.search(a.content[-1:]):  # shows as a space
+                faults.append(f"a Chinese line runs on into the next: {a.content[-20:]!r}")
         for child in children:
             if child.type == "code_inline" and child.content in raw_keys:
                 faults.append(f"raw key in prose: `{child.content}`")
@@ -158,6 +162,7 @@ def test_the_markdown_check_finds_what_it_looks_for():
     assert markdown_faults("是**“传声筒”**的", keys)  # CommonMark keeps these asterisks
     assert markdown_faults("中文。\n*English.*", keys)  # one paragraph: the lines run on
     assert markdown_faults("中文。\n\n*English.*", keys) == []
+    assert markdown_faults("第一句。\n第二句。", keys)  # joined with a space between
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
