@@ -222,10 +222,12 @@ def test_source_passages_are_shown_in_simplified_characters():
     import opencc
 
     import govsim
-    from govsim.presentation.sources import quoted_sources, simplified
+    from govsim.presentation.sources import documents, quoted_sources, simplified
 
     assert simplified("對不屬于自己職責,及時反饋(處理)") == "对不属于自己职责，及时反馈（处理）"
     assert simplified("2-3万人, QQ群") == "2-3万人，QQ群"
+    # every document a line quotes, not only the first (the baseline's walk-in: 001 and 004)
+    assert documents("000/001: 「甲」; 004: 「乙」 at 8:30") == ["000", "001", "004"]
     t2s = opencc.OpenCC("t2s")
     half = re.compile(r"[\u4e00-\u9fff][,;:?!()]|[,;:?!()][\u4e00-\u9fff]")
     shown = 0

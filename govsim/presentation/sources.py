@@ -24,7 +24,7 @@ from govsim.presentation.text import (
 )
 
 QUOTE = re.compile(r"「([^」]*)」")
-DOCUMENTS = re.compile(r"^(\d{3}(?:/\d{3})*)\s*:")  # "001:" or "000/001:" at the start
+DOCUMENTS = re.compile(r"(?<![\w/])(\d{3}(?:/\d{3})*)\s*:")  # "001:" or "000/001:"
 CJK = r"[\u3400-\u9fff]"
 # half-width punctuation next to a Chinese character, as the documents' text has it
 FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
@@ -56,9 +56,11 @@ def simplified_quotes(text: str) -> str:
 
 
 def documents(source: str) -> list[str]:
-    """The numbers of the source documents a line starts with ("000/001: …" → 000, 001)."""
-    m = DOCUMENTS.match(source)
-    return m.group(1).split("/") if m else []
+    """The numbers of the source documents a line cites ("000/001: …; 004: …" → 000, 001,
+    004), in the order it cites them: the numbers of ``text.SEED_TITLES`` before a colon."""
+    known = {f[:3] for f in SEED_TITLES}
+    found = [n for m in DOCUMENTS.finditer(source) for n in m.group(1).split("/")]
+    return list(dict.fromkeys(n for n in found if n in known))
 
 
 def _pattern(key: str) -> tuple[str, str | None]:
