@@ -260,3 +260,28 @@ def test_a_structure_shows_in_words_not_keys():
         found = sorted(k for k in keys if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text))
         found += [k for k in re.findall(r"→\s*(\w+)\s*[,;<]", page) if k in sc.institutions]
         assert not found, f"{name}: {found}"
+
+
+def test_a_resident_shows_each_attribute_and_state_by_name():
+    """``m.residents[42]`` in a notebook: every attribute and every state of the built-in
+    modules named in Chinese and English, values in words (是 / yes, 第24天 / day 24)."""
+    from dataclasses import fields
+
+    from IPython.core.formatters import DisplayFormatter
+
+    import govsim
+    from govsim.presentation.notebook import show_in_notebook
+    from govsim.presentation.text import RESIDENT_FIELDS
+
+    m = govsim.GovernanceModel("xinfeng", residents=400, seed=1).run(35)
+    r = m.residents[7]
+    names = [f.name for f in fields(r) if f.name != "states"] + list(r.states)
+    assert set(names) <= set(RESIDENT_FIELDS), set(names) - set(RESIDENT_FIELDS)
+    shell = type("Shell", (), {"display_formatter": DisplayFormatter()})()
+    assert show_in_notebook(shell)
+    page = shell.display_formatter.format(r)[0]["text/html"]
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page)
+    assert not [n for n in names if re.search(rf"(?<!\w){n}(?!\w)", text) and "_" in n]
+    assert "劳动年龄" in text or "老年" in text or "儿童" in text
+    assert re.search(r"(是|否) / (yes|no)", text)
+    assert re.search(r"第\d+天 / day \d+|从未 / never", text)

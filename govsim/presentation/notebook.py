@@ -161,11 +161,68 @@ def plot(models, chart: str = "participation_over_time", lang: str = "en", **kw)
     return getattr(gp, chart)(Results.from_models(models), lang, **kw)
 
 
+def _resident_value(field: str, value) -> str:
+    """A resident's value in both languages ("是 / yes", "第24天 / day 24")."""
+    from govsim.presentation.text import AGE_NAMES, RESIDENT_DAYS, RESIDENT_TEXT
+
+    def both(key: str, **kw) -> str:
+        return " / ".join(label(RESIDENT_TEXT, key, lang).format(**kw) for lang in ("zh", "en"))
+
+    if field == "age_group" and value in AGE_NAMES:
+        return f"{AGE_NAMES[value][0]} / {AGE_NAMES[value][1]}"
+    if isinstance(value, bool):
+        return both("yes" if value else "no")
+    if field in RESIDENT_DAYS:
+        return both("never") if value is None else both("day", n=value)
+    if field == "member_of" and value == -1:
+        return both("none")
+    return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def resident_html(r) -> str:
+    """One resident (``model.residents[i]``): each attribute and state named in Chinese
+    and English (``text.RESIDENT_FIELDS``; a state of an added module by its name), with
+    its value in words where it is a word; the day of last taking part by session kind."""
+    from dataclasses import fields
+
+    from govsim.config.vocabulary import SESSION_KINDS
+    from govsim.presentation.text import RESIDENT_FIELDS, RESIDENT_TEXT
+
+    def name(field: str, lang: str, **kw) -> str:
+        return (
+            label(RESIDENT_FIELDS, field, lang).format(**kw) if field in RESIDENT_FIELDS else field
+        )
+
+    rows = []
+
+    def row(zh: str, en: str, value: str) -> None:
+        rows.append([f"<td>{_e(zh)}</td>", f"<td>{_e(en)}</td>", f"<td class=n>{_e(value)}</td>"])
+
+    for f in fields(r):
+        if f.name != "states":
+            row(name(f.name, "zh"), name(f.name, "en"), _resident_value(f.name, getattr(r, f.name)))
+    for key, value in r.states.items():
+        if isinstance(value, dict):  # a state kept by kind
+            for kind, v in value.items():
+                zh = label(SESSION_KINDS, kind, "zh") if kind in SESSION_KINDS else kind
+                en = label(SESSION_KINDS, kind, "en") if kind in SESSION_KINDS else kind
+                row(name(key, "zh", kind=zh), name(key, "en", kind=en), _resident_value(key, v))
+        else:
+            row(name(key, "zh"), name(key, "en"), _resident_value(key, value))
+    caption = " / ".join(
+        label(RESIDENT_TEXT, "caption", lang).format(i=r.index) for lang in ("zh", "en")
+    )
+    head = [label(RESIDENT_TEXT, "attribute", "zh"), label(RESIDENT_TEXT, "attribute", "en")]
+    value = " / ".join(label(RESIDENT_TEXT, "value", lang) for lang in ("zh", "en"))
+    return _table(_e(caption), [*head, value], rows)
+
+
 # what shows as HTML in a notebook: (module, class) -> view; a subclass shows as its class
 VIEWS = {
     ("govsim.core.model", "GovernanceModel"): model_html,
     ("govsim.core.spec", "ScenarioBase"): scenario_html,
     ("govsim.core.summary", "Summary"): summary_html,
+    ("govsim.core.records", "ResidentView"): resident_html,
 }
 
 

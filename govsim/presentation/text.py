@@ -539,6 +539,54 @@ HOURS_TEXT: dict[str, tuple[str, str]] = {
     "blocks": ("；", "; "),
 }
 
+# one resident in a notebook (``model.residents[i]``: ``notebook.resident_html``): the
+# attributes the population and the structure give, then the states the modules keep
+RESIDENT_FIELDS: dict[str, tuple[str, str]] = {
+    "index": ("编号", "number"),
+    "age_group": ("年龄组", "age group"),
+    "migrant": ("流动人口/新市民", "migrant / new citizen"),
+    "vulnerable": ("困难群体", "vulnerable"),
+    "employed": ("有固定工时的工作", "in work with fixed hours"),
+    "party_member": ("党员", "party member"),
+    "digital": ("会用网上办事", "uses online services"),
+    "household": ("户（编号）", "household (number)"),
+    "building": ("楼栋（编号）", "building (number)"),
+    "community": ("社区（编号）", "community (number)"),
+    "jurisdiction": ("居委会辖区（编号）", "committee area (number)"),
+    "grid": ("网格（编号）", "grid (number)"),
+    "propensity": ("参与倾向（0–1）", "propensity to take part (0–1)"),
+    "trust": ("对机构的信任（0–1）", "trust in the institutions (0–1)"),
+    "belonging": ("归属感（0–1）", "belonging to the community (0–1)"),
+    "free_hours_per_week": ("每周可外出的空闲小时", "free hours a week to go somewhere"),
+    "last_day": ("最近一次参加{kind}", "last day of {kind}"),
+    "invited_until": ("受到的邀请有效至", "an invitation counts until"),
+    "member_of": ("最近做志愿的机构（编号）", "institution last volunteered with (number)"),
+    "days_recent": (
+        "预热期后“近30天参加过”的天数",
+        "days after the warm-up counted as taking part",
+    ),
+    "points": ("积分", "points"),
+    "trust_committee": ("对社区自身组织的信任（0–1）", "trust in the community's own bodies (0–1)"),
+    "trust_government": ("对上级政府的信任（0–1）", "trust in the government above (0–1)"),
+}
+# states kept as a day of the run (shown as 第n天 / day n; never: 从未)
+RESIDENT_DAYS = frozenset({"last_day", "invited_until"})
+AGE_NAMES: dict[str, tuple[str, str]] = {
+    "child": ("儿童", "child"),
+    "working_age": ("劳动年龄", "working age"),
+    "elderly": ("老年", "elderly"),
+}
+RESIDENT_TEXT: dict[str, tuple[str, str]] = {
+    "caption": ("第{i}位居民", "resident {i}"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "never": ("从未", "never"),
+    "none": ("无", "none"),
+    "day": ("第{n}天", "day {n}"),
+    "attribute": ("属性", "attribute"),
+    "value": ("值", "value"),
+}
+
 # The claims a report makes, as ``govsim robustness`` tests them over the contested settings
 # (``govsim.experiments.claims``): one sentence per kind and direction, then how the report
 # and the chart quote a claim's share and what it hinges on.
