@@ -26,6 +26,7 @@ from govsim.config.vocabulary import ACTORS, SESSION_KINDS, value_range
 from govsim.presentation import fonts
 from govsim.presentation.briefing import front_page
 from govsim.presentation.colours import colour_order
+from govsim.presentation.sources import parameter_name, simplified_quotes
 from govsim.presentation.templating import macro, render, stylesheet
 from govsim.presentation.text import (
     CAPTIONS,
@@ -161,6 +162,16 @@ def sessions_text(res: Results, key: str, lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(parts) or "—"
 
 
+def _value_name(sc, key: str, lang: str) -> str:
+    """A value of an institution named in words (its key where the names table has none),
+    without the institution's name: it is shown under the institution."""
+    try:
+        name = parameter_name(sc, key, lang)
+    except KeyError:
+        return key.split(".", 2)[-1]
+    return name.split("：" if lang == "zh" else ": ", 1)[-1]
+
+
 def structures_section(res: Results, lang: str) -> Markup:
     """Each structure: its description, population, sessions held, source documents and the
     sources of its institutions' numbers."""
@@ -173,7 +184,9 @@ def structures_section(res: Results, lang: str) -> Markup:
         for key, inst in sc.institutions.items():
             prefix = f"institutions.{key}."
             cites = [
-                (f.removeprefix(prefix), v) for f, v in sources.items() if f.startswith(prefix)
+                (_value_name(sc, f, lang), simplified_quotes(v))
+                for f, v in sources.items()
+                if f.startswith(prefix)
             ]
             actor = label(ACTORS, inst.actor, lang)
             own = pick(
@@ -196,6 +209,8 @@ def structures_section(res: Results, lang: str) -> Markup:
         "sessions_held": label(TEXT, "sessions_held", lang) + colon,
         "source_documents": label(TEXT, "source_documents", lang) + colon,
         "institution_sources": label(TEXT, "institution_sources", lang),
+        "colon": colon,
+        "sep": "；" if lang == "zh" else "; ",
     }
     return macro(SECTIONS, "structures", items, labels)
 
