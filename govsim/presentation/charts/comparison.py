@@ -15,6 +15,7 @@ from govsim.presentation.charts.style import (
     mean_half,
     note,
     t,
+    wrap_text,
 )
 from govsim.presentation.colours import colour_order
 from govsim.presentation.text import unit_label
@@ -91,7 +92,10 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
             [_paired_label(res, k, ref, lang) for k in reversed(others)] if i % ncol == 0 else []
         )
         ax.set_ylim(-0.6, len(others) - 0.1)  # room at the top for the direction
-        ax.set_title(res.outcome_name(key, lang), fontsize=10)
+        # a long name on two lines within its panel (about 40 letters or 20 characters a line)
+        ax.set_title(
+            wrap_text(res.outcome_name(key, lang), 40 if lang == "en" else 20), fontsize=10
+        )
         ax.set_xlabel(brackets(t("difference", lang), unit_label(unit, lang), lang), fontsize=9)
         ax.grid(alpha=0.3, axis="x")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))  # room between
