@@ -71,6 +71,9 @@ def test_a_reading_follows_the_paired_difference():
         "worse",
         "worse",
     ]
+    # the same difference on every seed: no zero-width interval
+    assert table.iloc[1, 1] == "−1 yuan a year (the same in every replicate)"
+    assert list(table.iloc[1, 2:]) == ["no practical difference", "better"]
 
 
 def test_notebook_04_runs_each_exercise_at_the_class_size_and_shows_its_answer():

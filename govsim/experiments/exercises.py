@@ -189,12 +189,14 @@ def answer(key: str, base: list, changed: list, lang: str = "zh") -> pd.DataFram
     for r in readings(key, base, changed).itertuples():
         unit = r.unit
         value = _signed(unit, r.difference) + _diff_unit(unit, lang)
-        if r.pairs > 1:
-            value += (
-                f"（95%区间 {_signed(unit, r.ci_low)} 至 {_signed(unit, r.ci_high)}）"
-                if zh
-                else f" (95% interval {_signed(unit, r.ci_low)} to {_signed(unit, r.ci_high)})"
-            )
+        lo, hi = _signed(unit, r.ci_low), _signed(unit, r.ci_high)
+        if r.pairs < 2:
+            why = t("no_interval")
+        elif lo == hi:  # an interval no wider than the rounding: never a zero-width one
+            why = t("every_replicate")
+        else:
+            why = t("interval_signed").format(lo=lo, hi=hi)
+        value += f"（{why}）" if zh else f" ({why})"
         rows.append(
             {
                 ("结果" if zh else "outcome"): OUTCOMES[r.outcome].zh
