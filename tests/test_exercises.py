@@ -86,6 +86,15 @@ def test_notebook_04_runs_each_exercise_at_the_class_size_and_shows_its_answer()
         assert text.count(f'answer("{ex.key}",') == 1, f"{ex.key}: its answer is not shown"
 
 
+def test_notebook_02_runs_its_one_lever_ablations_at_the_class_size():
+    nb = NOTEBOOK.with_name("02_比较_compare.ipynb")
+    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "LEVERS_SIZE = FULL_SIZE if FULL else CLASS_SIZE" in code
+    for part in ("residents", "days", "replicates"):
+        assert f"{part}=LEVERS_SIZE.{part}" in code, f"the ablations' {part}"
+
+
 @pytest.fixture(scope="module")
 def unchanged():
     return exercises.run(exercises.BASE, exercises.CLASS_SIZE)

@@ -208,3 +208,20 @@ def answer(key: str, base: list, changed: list, lang: str = "zh") -> pd.DataFram
             }
         )
     return pd.DataFrame(rows)
+
+
+def measure(size: Size = FULL_SIZE) -> pd.DataFrame:
+    """Every exercise's readings at ``size`` (one row per expected outcome, with the
+    exercise's key): how to check the expectations above again after the model changes,
+    ``python -m govsim.experiments.exercises`` (full size, about two minutes on 2 cores)."""
+    base = run(BASE, size)
+    frames = [
+        readings(ex.key, base, run(scenario(ex.key), size)).assign(exercise=ex.key)
+        for ex in EXERCISES
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+if __name__ == "__main__":
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(measure(FULL_SIZE))
