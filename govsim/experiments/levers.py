@@ -294,8 +294,8 @@ LEVERS: tuple[Lever, ...] = (
         lambda sc, k, v: _points(sc, v),
         Reform(
             True,
-            "积分激励(民生银行)",
-            "points for taking part (民生银行)",
+            "积分激励（民生银行）",
+            "points for taking part (the livelihood bank)",
             "002: 「成立社区民生银行,通过居民日常行为进行积分,积分兑换社区的服务红利」 "
             "(the Xinfeng file's points)",
         ),
