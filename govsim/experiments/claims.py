@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.results.atomic import write_csv, write_json, write_parquet
+from govsim.results.tables import too_small
 
 BASE = "base"  # the variant with the files' values (govsim.experiments.experiment.BASE)
 DECLARED = "declared"
@@ -95,16 +96,13 @@ def _holds(direction: str, gain: float, m: float) -> bool:
     rounding: a difference equal to it is not beyond it), or within it for "same"."""
     if gain != gain:
         return False
-    m = m * (1 + 1e-9)
-    if direction == "better":
-        return gain > m
-    if direction == "worse":
-        return gain < -m
-    return abs(gain) <= m
+    if too_small(gain, m):
+        return direction == "same"
+    return direction == ("better" if gain > 0 else "worse")
 
 
 def _direction(gain: float, m: float) -> str:
-    return "better" if gain > m else "worse" if gain < -m else "same"
+    return "same" if too_small(gain, m) else "better" if gain > 0 else "worse"
 
 
 # ---------------------------------------------------------------- the claims

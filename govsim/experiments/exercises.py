@@ -178,8 +178,8 @@ def answer(key: str, base: list, changed: list, lang: str = "zh") -> pd.DataFram
     it: the paired difference with its 95% interval, how it reads (better, worse, no
     practical difference, uncertain) and how it reads at full size."""
     from govsim.core.summary import OUTCOMES
-    from govsim.presentation.briefing import _diff_unit, _signed
-    from govsim.presentation.text import FRONT
+    from govsim.presentation.text import FRONT, difference_words, same_when_shown
+    from govsim.presentation.text import signed_difference as signed
 
     def t(k: str) -> str:
         return FRONT[k][0 if lang == "zh" else 1]
@@ -188,11 +188,11 @@ def answer(key: str, base: list, changed: list, lang: str = "zh") -> pd.DataFram
     rows = []
     for r in readings(key, base, changed).itertuples():
         unit = r.unit
-        value = _signed(unit, r.difference) + _diff_unit(unit, lang)
-        lo, hi = _signed(unit, r.ci_low), _signed(unit, r.ci_high)
+        value = signed(unit, r.difference) + difference_words(unit, lang)
+        lo, hi = signed(unit, r.ci_low), signed(unit, r.ci_high)
         if r.pairs < 2:
             why = t("no_interval")
-        elif lo == hi:  # an interval no wider than the rounding: never a zero-width one
+        elif same_when_shown(unit, r.ci_low, r.ci_high):  # never a zero-width interval
             why = t("every_replicate")
         else:
             why = t("interval_signed").format(lo=lo, hi=hi)

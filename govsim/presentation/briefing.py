@@ -20,11 +20,20 @@ import pandas as pd
 from markupsafe import Markup
 
 from govsim.config.reading import population_name
-from govsim.config.vocabulary import difference_as, shown_as
+from govsim.config.vocabulary import shown_as
 from govsim.presentation.templating import macro
-from govsim.presentation.text import FRONT, label, shown, shown_difference
+from govsim.presentation.text import (
+    DIFFERENCE_WORDS,
+    FRONT,
+    difference_words,
+    label,
+    same_when_shown,
+    shown,
+    shown_difference,
+    signed_difference,
+)
 from govsim.results.reading import Results
-from govsim.results.tables import finding, mean_ci
+from govsim.results.tables import finding, mean_ci, too_small
 
 FRONT_PAGE = "front.html"  # the front page's template (its macros)
 GROUPS = ("elderly", "migrant", "vulnerable")  # the groups "fairest to" looks at
@@ -38,18 +47,9 @@ def t(key: str, lang: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
-# the units a value or difference is shown in, as words after a number in a sentence
-IN_WORDS = {"pp": "unit_points", "days": "unit_days", "yuan/yr": "unit_yuan_year"}
-
-
 def _diff_text(unit: str, value: float) -> str:
     """A difference in display units: shares in percentage points, hours in days."""
     return shown_difference(unit, value)
-
-
-def _diff_unit(unit: str, lang: str) -> str:
-    words = IN_WORDS.get(difference_as(unit)[0])
-    return t(words, lang) if words else ""
 
 
 def paired(res: Results, key: str, outcome: str) -> tuple[float, float, float, int]:
@@ -93,17 +93,22 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
         signed = kind in ("same", "noise", "one")  # no direction claimed: a signed value
         if n < 2:
             why = t("no_interval", lang)
-        elif _diff_text(unit, lo) == _diff_text(unit, hi) and (lo >= 0) == (hi >= 0):
+        elif same_when_shown(unit, lo, hi):
             why = t("every_replicate", lang)  # an interval no wider than the rounding
         elif signed:
-            why = t("interval_signed", lang, lo=_signed(unit, lo), hi=_signed(unit, hi))
+            why = t(
+                "interval_signed",
+                lang,
+                lo=signed_difference(unit, lo),
+                hi=signed_difference(unit, hi),
+            )
         else:  # a direction is claimed: the interval's ends as sizes
             ends = sorted((abs(lo), abs(hi)))
             why = t("interval", lang, lo=_diff_text(unit, ends[0]), hi=_diff_text(unit, ends[1]))
         if not one or res.reference_of(k) != ref:  # what it is compared with, on its people
             why += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
-        size = _signed(unit, m) if signed else t("up" if m > 0 else "down", lang)
-        size += ("" if signed else _diff_text(unit, m)) + _diff_unit(unit, lang)
+        size = signed_difference(unit, m) if signed else t("up" if m > 0 else "down", lang)
+        size += ("" if signed else _diff_text(unit, m)) + difference_words(unit, lang)
         item = f"{name}（{size}，{why}）" if lang == "zh" else f"{name} ({size}, {why})"
         groups["noise" if kind == "one" else kind].append(item)
     name = res.outcome_name(outcome, lang)
@@ -126,23 +131,15 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
             )
             parts.append(word + sep.join(groups[g]))
     if groups["same"]:
-        least = _diff_text(unit, matters) + _diff_unit(unit, lang)
+        least = _diff_text(unit, matters) + difference_words(unit, lang)
         parts.append(t("dir_same", lang, least=least) + sep.join(groups["same"]))
     if groups["noise"]:
         parts.append(t("dir_noise", lang) + sep.join(groups["noise"]))
     return macro(FRONT_PAGE, "paragraph", lang, name, parts)
 
 
-def _signed(unit: str, v: float) -> str:
-    """A difference with its sign; one that shows as zero has none (never "−0")."""
-    size = _diff_text(unit, v)
-    if not size.strip("0.,"):
-        return size
-    return ("+" if v > 0 else "−") + size
-
-
 def _value_unit(unit: str, lang: str) -> str:
-    words = IN_WORDS.get(shown_as(unit)[0])
+    words = DIFFERENCE_WORDS.get(shown_as(unit)[0])
     return t(words, lang) if words else ""
 
 
@@ -167,7 +164,9 @@ def goals_table(res: Results, lang: str) -> str:
         # little part fair)
         cols = [f"{g}.participation_mean" for g in GROUPS if f"{g}.participation_mean" in frame]
         worst = frame[cols].astype(float).min(axis=1)
-        return worst / frame["participation_mean"].astype(float)
+        everyone = frame["participation_mean"].astype(float)
+        # at 1 no group falls behind: a group above everyone is not fairer than equal
+        return (worst / everyone.where(everyone > 0)).clip(upper=1.0)
 
     # (goal, outcome, better way, derived value, its smallest difference that matters)
     goals = [
@@ -217,7 +216,7 @@ def _clearly_ahead(
     """Whether ``best`` is ahead of ``second`` by a difference that matters and is outside
     seed noise (paired, on the same residents)."""
     means = frame.groupby("scenario")["_v"].mean()
-    if matters is not None and abs(means[best] - means[second]) <= matters * (1 + 1e-9):
+    if matters is not None and too_small(means[best] - means[second], matters):
         return "clear_same"  # paired or not, too small to matter (rule 8)
     if res.population_of(best) != res.population_of(second):
         return "clear_other_people"
@@ -259,8 +258,9 @@ def caveats(res: Results, lang: str, sensitivity_dir: str | Path | None) -> str:
         )
     )
     items.append(t("caveat_sample", lang, residents=f"{res.residents:,}", days=res.days))
-    if "trust_mean" in res.outcomes:
-        trust = _means(res, "trust_mean")
+    trust = _means(res, "trust_mean") if "trust_mean" in res.outcomes else {}
+    trust = {k: v for k, v in trust.items() if v == v}
+    if trust:
         lo, hi = min(trust.values()), max(trust.values())
         items.append(t("caveat_trust", lang, lo=f"{lo:.3f}", hi=f"{hi:.3f}"))
     return macro(FRONT_PAGE, "caveats", t("caveats_title", lang), items)
@@ -319,20 +319,23 @@ def findings(res: Results, outcome: str) -> list[tuple[str, str, float, float, f
     return out
 
 
-def _held(robustness_dir, outcome: str, subjects: list[str]) -> float | None:
+def _held(robustness_dir, outcome: str, claimed: list[tuple[str, str]]) -> float | None:
     """The least share of contested settings in which the claims "subject better / worse
-    than its reference on ``outcome``" hold (None without a robustness directory)."""
-    if robustness_dir is None or not subjects:
+    than its reference on ``outcome``" hold, for ``claimed`` (subject, direction) pairs;
+    None without a robustness directory or when one of them is not among its claims."""
+    if robustness_dir is None or not claimed:
         return None
     from govsim.presentation.robustness import read_claims
 
     summary = read_claims(robustness_dir)[0]
-    made = summary[
-        (summary["kind"] == "reference")
-        & (summary["outcome"] == outcome)
-        & summary["subject"].isin(subjects)
-    ]
-    return float(made["share"].min()) if len(made) else None
+    made = summary[(summary["kind"] == "reference") & (summary["outcome"] == outcome)]
+    shares = []
+    for subject, direction in claimed:
+        got = made[(made["subject"] == subject) & (made["direction"] == direction)]
+        if got.empty:  # the robustness run read it otherwise, or did not run it
+            return None
+        shares.append(float(got["share"].min()))
+    return min(shares)
 
 
 def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = None) -> str:
@@ -356,7 +359,7 @@ def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = No
         parts = []
         if better:
             top = max(better, key=lambda r: abs(r[2]))
-            size = _diff_text(unit, top[2]) + _diff_unit(unit, lang)
+            size = _diff_text(unit, top[2]) + difference_words(unit, lang)
             parts.append(
                 t(
                     "key_better",
@@ -371,14 +374,20 @@ def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = No
             parts.append(t("key_worse", lang, n=_count(len(worse), lang), names=names))
         if unclear:
             parts.append(t("key_unclear", lang, n=_count(len(unclear), lang)))
-        held = _held(robustness_dir, outcome, [r[0] for r in better + worse])
+        held = _held(robustness_dir, outcome, [(r[0], r[1]) for r in better + worse])
         certainty = "" if held is None else t("key_held", lang, share=f"{100 * held:.0f}%")
         certainty += "。" if lang == "zh" else "."
         sep = "；" if lang == "zh" else "; "
         items.append((res.outcome_name(outcome, lang), sep.join(parts) + certainty))
     if not items:
         return Markup("")
-    note = t("key_intro", lang) + ("" if robustness_dir else t("key_untested", lang))
+    intro = (
+        t("key_intro_one", lang, ref=res.short_name(res.reference, lang))
+        if res.one_reference
+        else t("key_intro", lang)
+    )
+    space = "" if lang == "zh" else " "
+    note = intro + ("" if robustness_dir else space + t("key_untested", lang))
     return macro(FRONT_PAGE, "key_messages", lang, t("key_title", lang), items, note)
 
 
@@ -400,7 +409,7 @@ def matrix(res: Results, lang: str) -> str:
             cells.setdefault(k, {})[o] = {
                 "kind": kind,
                 "word": t(f"m_{kind}", lang),
-                "value": _signed(unit, m) + _diff_unit(unit, lang),
+                "value": signed_difference(unit, m) + difference_words(unit, lang),
             }
     if not cells:
         return Markup("")
@@ -415,7 +424,7 @@ def matrix(res: Results, lang: str) -> str:
     return macro(
         FRONT_PAGE,
         "matrix",
-        t("matrix_title", lang),
+        t("matrix_title_one" if res.one_reference else "matrix_title", lang),
         t("m_structure", lang),
         [res.outcome_name(o, lang) for o in outcomes],
         rows,

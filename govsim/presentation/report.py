@@ -459,6 +459,7 @@ def build_report(
                 "data": base64.b64encode(raw).decode("ascii"),
             }
         )
+    front = front_page(res, lang, sensitivity, robustness)
     body = str(  # text, to add the font below (Markup would escape what it adds)
         render(
             "report.html",
@@ -466,9 +467,9 @@ def build_report(
             title=label(TEXT, "report_title", lang),
             css=Markup(css()),
             contents_label=label(TEXT, "contents", lang) + ("：" if lang == "zh" else ": "),
-            contents=contents(lang),
+            contents=[(k, v) for k, v in contents(lang) if k in HEADINGS or f"id={k}>" in front],
             banner=Markup(unfinished_banner(res, lang)),
-            front=front_page(res, lang, sensitivity, robustness),
+            front=front,
             structure_names=[res.name(k, lang) for k in res.order],
             headings={k: label(TEXT, v, lang) for k, v in HEADINGS.items()},
             headline_table=Markup(headline_table(res, lang)),

@@ -61,6 +61,30 @@ def shown_difference(unit: str, value: float) -> str:
     return f"{abs(value) * factor:,.{digits}f}"
 
 
+def signed_difference(unit: str, value: float) -> str:
+    """A difference with its sign; one that shows as zero has none (never "−0")."""
+    size = shown_difference(unit, value)
+    if not size.strip("0.,"):
+        return size
+    return ("+" if value > 0 else "−") + size
+
+
+# the units a difference is shown in, as words after a number in a sentence (``FRONT``)
+DIFFERENCE_WORDS = {"pp": "unit_points", "days": "unit_days", "yuan/yr": "unit_yuan_year"}
+
+
+def difference_words(unit: str, lang: str) -> str:
+    """The words after a difference of ``unit`` in a sentence ("个百分点", " days"), or none."""
+    words = DIFFERENCE_WORDS.get(difference_as(unit)[0])
+    return label(FRONT, words, lang) if words else ""
+
+
+def same_when_shown(unit: str, lo: float, hi: float) -> bool:
+    """Whether an interval's two ends show the same: no wider than the rounding, so it is
+    said to be the same in every replicate instead of "0 to 0"."""
+    return signed_difference(unit, lo) == signed_difference(unit, hi)
+
+
 def unit_label(unit: str, lang: str) -> str:
     """A unit's label (``vocabulary.UNITS``), or the unit itself when the table does not
     have it (a results directory of an older version)."""
@@ -377,6 +401,16 @@ FRONT: dict[str, tuple[str, str]] = {
         "一览：各结构与改革前相比",
         "At a glance: each structure against what came before",
     ),
+    "matrix_title_one": (
+        "一览：各结构与参照结构相比",
+        "At a glance: each structure against the reference",
+    ),
+    "key_intro_one": (
+        "每种结构与实验指定的参照结构{ref}在相同的居民和需求上相比；只有超出随机波动、且大于有实际意义的最小差别的差异才算结论。",
+        "Each structure is compared with the reference the experiment names, {ref}, on the same residents and needs; only a difference beyond seed noise and larger than the smallest that matters counts.",
+    ),
+    "m_higher": ("更高", "higher"),
+    "m_lower": ("更低", "lower"),
     "m_structure": ("结构（比较对象）", "structure (compared with)"),
     "m_against": ("对比：{ref}", "vs {ref}"),
     "m_better": ("更好", "better"),
@@ -407,8 +441,8 @@ FRONT: dict[str, tuple[str, str]] = {
     ),
     "goal_participation": ("参与最多（近30天参与率）", "most participation (last 30 days)"),
     "goal_fairest": (
-        "最公平（参与最少的群体——老年人、流动人口或弱势群体——的参与率与全体居民之比，越接近1越公平）",
-        "fairest (participation of the group taking part least — elderly, migrant or vulnerable residents — as a share of everyone's; 1 is equal)",
+        "最公平（参与最少的群体——老年人、流动人口或弱势群体——的参与率与全体居民之比；达到1即没有群体落后）",
+        "fairest (participation of the group taking part least — elderly, migrant or vulnerable residents — as a share of everyone's; 1: no group falls behind)",
     ),
     "goal_vulnerable_reported": (
         "弱势群体的事项最少无人反映（弱势群体事项未被反映比例）",

@@ -49,6 +49,13 @@ def column_range(column: str, units: dict[str, str]) -> tuple[float, float]:
 FINDINGS = ("better", "worse", "higher", "lower", "same", "noise", "one")
 
 
+def too_small(d: float, matters: float) -> bool:
+    """Whether a difference ``d`` is no larger than the smallest that matters: equal to it
+    (up to rounding) is not beyond it (rule 8; one reading for the front page, the goal
+    table and the robustness claims)."""
+    return abs(d) <= matters * (1 + 1e-9)
+
+
 def finding(
     m: float, lo: float, hi: float, n: int, matters: float | None, better: str | None
 ) -> str:
@@ -58,7 +65,7 @@ def finding(
     difference; ``"one"`` — a single pair, no interval; ``"noise"`` — the interval spans
     zero; else ``"better"`` or ``"worse"`` (``better``: which way is better), or
     ``"higher"`` / ``"lower"`` for an outcome with no better way."""
-    if matters is not None and abs(m) <= matters * (1 + 1e-9):  # as claims read it
+    if matters is not None and too_small(m, matters):
         return "same"
     if n < 2:
         return "one"
