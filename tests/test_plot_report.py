@@ -95,6 +95,7 @@ def recording_savefig(self, *args, **kwargs):
 
 
 gp.all_figures, Figure.savefig = recording_all_figures, recording_savefig
+gp.figure_workers = lambda jobs: 1  # drawn in this process, where they are recorded
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     if how == "cli":
@@ -433,6 +434,7 @@ def test_report_is_self_contained_and_complete(many, reports, lang):
         assert (where / "figures" / f"{name}_{lang}.png").stat().st_size > 1000
         assert (where / "figures" / f"{name}_{lang}.svg").stat().st_size > 1000
     assert len(re.findall(r"data:image/(?:png|webp);base64,", page)) == len(expected)
+    assert "data-govsim-image" not in page  # every image where its mark was
     assert not re.search(r"<(img|script|link)[^>]+(src|href)=['\"]https?:", page)
     assert not glyph_problems(built["warnings"]), glyph_problems(built["warnings"])
     # headline table with intervals, the structures with their seeds, the settings
@@ -451,6 +453,26 @@ def test_report_is_self_contained_and_complete(many, reports, lang):
     assert many.version in page
     # the Chinese font is embedded, cut down to the page's characters
     assert "@font-face{font-family:'govsim-cjk'" in page
+
+
+def test_figures_drawn_in_processes_are_those_drawn_one_by_one(single, tmp_path):
+    # the report draws its figures in forked processes: the same files, in the same order,
+    # as drawn one after another in this process (and each PNG made small where it was drawn)
+    small = []
+    one = gp.save_figures(single, tmp_path / "one", "en", dpi=40, workers=1)
+    two = gp.save_figures(
+        single,
+        tmp_path / "two",
+        "en",
+        dpi=40,
+        workers=2,
+        then=lambda n, png: png.stat().st_size,
+        meanwhile=lambda: small.append(True),
+    )
+    assert small == [True]  # the caller's other work ran while they were drawn
+    assert [n for n, *_ in two] == [n for n, *_ in one] == gp.figure_names(single)
+    for (_, png1, _), (_, png2, _, size) in zip(one, two, strict=True):
+        assert png1.read_bytes() == png2.read_bytes() and size == png2.stat().st_size > 1000
 
 
 def test_report_cli_and_bad_directory(reports, tmp_path, capsys):

@@ -455,6 +455,11 @@ def contents(lang: str) -> str:
     return f"<nav class=toc><b>{head}</b><ol>{links}</ol></nav>"
 
 
+def _image_mark(i: int) -> str:
+    """Where the ``i``-th figure's size and data go in the page until it is drawn."""
+    return f"data-govsim-image='{i}'"
+
+
 def build_report(
     results_dir: str | Path,
     lang: str = "en",
@@ -467,7 +472,7 @@ def build_report(
     beside it; 96 dpi keeps the page with every chart under 1 MB); with ``sensitivity`` (a
     ``govsim sensitivity`` directory), a section on which assumptions the conclusions hinge
     on."""
-    from govsim.presentation.plot import figure_files, save_figures
+    from govsim.presentation.plot import figure_files, figure_names, save_figures
 
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -490,19 +495,22 @@ def build_report(
     fig_dir = out.parent / "figures"
     remove_leftovers(out.parent, [out.name])  # what a killed report left half-written
     remove_leftovers(fig_dir, figure_files(res, lang))
-    saved = save_figures(res, fig_dir, lang, dpi=dpi)
-    figures = []
-    for name, png, _svg in saved:
-        base = "org_chart" if name.startswith("org_chart_") else name
-        cap = label(CAPTIONS, base, lang)
+
+    def embedded(name: str, png: Path):
         # org charts (one a structure, ten and more) are boxes, lines and text: 32 colours
         # keep them sharp; the other charts 64 (the page travels under 1 MB)
-        mime, raw, (w, h) = compact_image(png, 32 if base == "org_chart" else 64)
-        data = base64.b64encode(raw).decode("ascii")
+        return compact_image(png, 32 if name.startswith("org_chart_") else 64)
+
+    # the page is made with a mark where each image goes: its text does not depend on the
+    # images, so the font is cut while the figures are drawn
+    figures = []
+    for i, name in enumerate(figure_names(res)):
+        base = "org_chart" if name.startswith("org_chart_") else name
+        cap = label(CAPTIONS, base, lang)
         figures.append(
             f"<figure id='{html.escape(name)}' onclick=\"this.classList.toggle('zoom')\">"
-            f"<img alt='{html.escape(cap)}' width={w} height={h} "
-            f"src='data:{mime};base64,{data}'><figcaption>{html.escape(cap)}</figcaption></figure>"
+            f"<img alt='{html.escape(cap)}' {_image_mark(i)}>"
+            f"<figcaption>{html.escape(cap)}</figcaption></figure>"
         )
     title = label(TEXT, "report_title", lang)
     body = f"""<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
@@ -535,6 +543,20 @@ def build_report(
 """
     # the font cut down to the characters the page shows (tags and embedded data left out)
     shown_text = html.unescape(re.sub(r"<[^>]+>|data:[^'\"]+", " ", body))
-    body = body.replace("<style>", "<style>" + embedded_font_css(shown_text), 1)
+    font = []
+    saved = save_figures(
+        res,
+        fig_dir,
+        lang,
+        dpi=dpi,
+        then=embedded,
+        meanwhile=lambda: font.append(embedded_font_css(shown_text)),
+    )
+    for i, (_name, _png, _svg, (mime, raw, (w, h))) in enumerate(saved):
+        data = base64.b64encode(raw).decode("ascii")
+        body = body.replace(
+            _image_mark(i), f"width={w} height={h} src='data:{mime};base64,{data}'", 1
+        )
+    body = body.replace("<style>", "<style>" + font[0], 1)
     atomic_write(out, lambda tmp: tmp.write_text(body, encoding="utf-8"))
     return out
