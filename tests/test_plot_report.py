@@ -458,6 +458,11 @@ def test_report_is_self_contained_and_complete(many, reports, lang):
 def test_figures_drawn_in_processes_are_those_drawn_one_by_one(single, tmp_path):
     # the report draws its figures in forked processes: the same files, in the same order,
     # as drawn one after another in this process (and each PNG made small where it was drawn)
+    from tqdm import tqdm
+
+    if tqdm.monitor is not None:  # the progress bars' thread (of the batch): not forked with
+        tqdm.monitor.exit()
+        tqdm.monitor = None
     small = []
     one = gp.save_figures(single, tmp_path / "one", "en", dpi=40, workers=1)
     two = gp.save_figures(

@@ -140,7 +140,9 @@ def check_figure_keys(res: Results) -> None:
 def figure_workers(jobs: int) -> int:
     """How many processes draw a report's figures: the cores this process may use (at most
     8), no more than the figures; 1 where processes cannot be forked (not Linux, or other
-    threads running — a fork copies none of them and may copy a lock one of them holds)."""
+    Python threads running — a fork copies none of them and may copy a lock one of them
+    holds).  The native thread pools of Arrow and BLAS, idle once the runs are read, are
+    made anew in a forked process by the libraries themselves."""
     import multiprocessing as mp
     import os
     import sys
