@@ -144,12 +144,13 @@ def test_report_in_chromium(reports, lang, tmp_path):
                     img = page.locator("figure img").first
                     img.click()
                     zoomed = page.evaluate(
-                        "(() => { const i = document.querySelector('figure.zoom img');"
+                        "(() => { const i = document.querySelector("
+                        "'input.zoom:checked + .frame img');"
                         " return i ? i.getBoundingClientRect().width : 0 })()"
                     )
                     assert zoomed > width, zoomed
                     img.click()
-                    assert page.locator("figure.zoom").count() == 0
+                    assert page.locator("input.zoom:checked").count() == 0
                 if where == "desktop":
                     # a decision maker's first screen: the key messages and the matrix
                     top = page.evaluate(

@@ -14,27 +14,23 @@ each outcome's declared ``better`` (in the runs' ``catalog.json``), units from
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
 from govsim.config.reading import population_name
 from govsim.config.vocabulary import difference_as, shown_as
+from govsim.presentation.templating import macro
 from govsim.presentation.text import FRONT, label, shown, shown_difference
 from govsim.results.reading import Results
 from govsim.results.tables import finding, mean_ci
 
+FRONT_PAGE = "front.html"  # the front page's template (its macros)
 GROUPS = ("elderly", "migrant", "vulnerable")  # the groups "fairest to" looks at
 # the smallest difference in that ratio (worst-off group's participation ÷ everyone's) that
 # matters: assumption, two hundredths — as participation's one point on a 50% level
 FAIR_MATTERS = 0.02
-CSS = (
-    ".front .question{font-size:1.05em;color:#333}.front .note{font-size:.85em;color:#444}"
-    "@media (max-width:600px){.front h3{margin:.6em 0 .3em}ol.key{padding-left:1.3em}}"
-    ".caveats{background:#f6f6f0;border-left:4px solid #999;padding:.4em 1em;margin:1em 0}"
-    ".caveats li{font-size:.95em}table.goals th,table.goals td{text-align:left}"
-)
 
 
 def t(key: str, lang: str, **kw) -> str:
@@ -110,38 +106,31 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
         size += ("" if signed else _diff_text(unit, m)) + _diff_unit(unit, lang)
         item = f"{name}（{size}，{why}）" if lang == "zh" else f"{name} ({size}, {why})"
         groups["noise" if kind == "one" else kind].append(item)
-    name = html.escape(res.outcome_name(outcome, lang))
+    name = res.outcome_name(outcome, lang)
     parts = [
         t(
             "ref_value",
             lang,
             outcome=name,
-            ref=html.escape(res.short_name(ref, lang)),
-            value=html.escape(shown(unit, ref_value)) + _value_unit(unit, lang),
+            ref=res.short_name(ref, lang),
+            value=shown(unit, ref_value) + _value_unit(unit, lang),
         )
         if one
-        else html.escape(t("before_lead", lang))
+        else t("before_lead", lang)
     ]
+    sep = "；" if lang == "zh" else "; "
     for g in ("better", "worse", "higher", "lower"):
         if groups[g]:
             word = t(
                 f"dir_{g}_{better or 'none'}" if g in ("better", "worse") else f"dir_{g}", lang
             )
-            sep = "；" if lang == "zh" else "; "
-            parts.append(word + sep.join(html.escape(x) for x in groups[g]))
+            parts.append(word + sep.join(groups[g]))
     if groups["same"]:
-        sep = "；" if lang == "zh" else "; "
         least = _diff_text(unit, matters) + _diff_unit(unit, lang)
-        parts.append(
-            t("dir_same", lang, least=least) + sep.join(html.escape(x) for x in groups["same"])
-        )
+        parts.append(t("dir_same", lang, least=least) + sep.join(groups["same"]))
     if groups["noise"]:
-        sep = "；" if lang == "zh" else "; "
-        parts.append(t("dir_noise", lang) + sep.join(html.escape(x) for x in groups["noise"]))
-    end = "。" if lang == "zh" else ". "
-    return (
-        f"<p><b>{name}</b>{'：' if lang == 'zh' else ': '}" + end.join(parts) + end.strip() + "</p>"
-    )
+        parts.append(t("dir_noise", lang) + sep.join(groups["noise"]))
+    return macro(FRONT_PAGE, "paragraph", lang, name, parts)
 
 
 def _signed(unit: str, v: float) -> str:
@@ -208,20 +197,18 @@ def goals_table(res: Results, lang: str) -> str:
         clear = _clearly_ahead(frame, best, second, way, res, matters)
         value = shown(unit, means[best]) + _value_unit(unit, lang)
         value_next = shown(unit, means[second]) + _value_unit(unit, lang)
-        left, right = ("（", "）") if lang == "zh" else (" (", ")")
         rows.append(
-            f"<tr><th class=l>{html.escape(t(goal, lang))}</th>"
-            f"<td class=l><b>{html.escape(res.short_name(best, lang))}</b>"
-            f"{left}{html.escape(value)}{right}</td>"
-            f"<td class=l>{html.escape(res.short_name(second, lang))}"
-            f"{left}{html.escape(value_next)}{right}</td>"
-            f"<td class=l>{html.escape(t(clear, lang))}</td></tr>"
+            (
+                t(goal, lang),
+                res.short_name(best, lang),
+                value,
+                res.short_name(second, lang),
+                value_next,
+                t(clear, lang),
+            )
         )
-    head = "".join(
-        f"<th>{html.escape(t(k, lang))}</th>"
-        for k in ("goal", "goal_best", "goal_next", "goal_clear")
-    )
-    return f"<div class=scroll><table class=goals><tr>{head}</tr>{''.join(rows)}</table></div>"
+    heads = [t(k, lang) for k in ("goal", "goal_best", "goal_next", "goal_clear")]
+    return macro(FRONT_PAGE, "goals", lang, heads, rows)
 
 
 def _clearly_ahead(
@@ -276,10 +263,7 @@ def caveats(res: Results, lang: str, sensitivity_dir: str | Path | None) -> str:
         trust = _means(res, "trust_mean")
         lo, hi = min(trust.values()), max(trust.values())
         items.append(t("caveat_trust", lang, lo=f"{lo:.3f}", hi=f"{hi:.3f}"))
-    lis = "".join(f"<li>{html.escape(x)}</li>" for x in items)
-    return (
-        f"<div class=caveats><h3>{html.escape(t('caveats_title', lang))}</h3><ul>{lis}</ul></div>"
-    )
+    return macro(FRONT_PAGE, "caveats", t("caveats_title", lang), items)
 
 
 def _fragile(res: Results, sensitivity_dir, lang: str) -> list[str]:
@@ -316,14 +300,6 @@ KEY_OUTCOMES = (
     "response_time_median_h",
     "unreported_share",
     "cost_per_resident_yuan",
-)
-MATRIX_CSS = (
-    "table.matrix td,table.matrix thead th{text-align:center}table.matrix td{font-size:.9em}"
-    "table.matrix td.better{background:#d8eed3}table.matrix td.worse{background:#f8d9cc}"
-    "table.matrix td.same{background:#eeeeee}table.matrix td.noise,table.matrix td.one"
-    "{background:#fff;color:#555}ol.key li{margin:.35em 0}"
-    "nav.toc{font-size:.9em}nav.toc ol{display:inline;padding:0}nav.toc li{display:inline;"
-    "margin-right:1.2em}"
 )
 
 
@@ -399,19 +375,11 @@ def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = No
         certainty = "" if held is None else t("key_held", lang, share=f"{100 * held:.0f}%")
         certainty += "。" if lang == "zh" else "."
         sep = "；" if lang == "zh" else "; "
-        lead = res.outcome_name(outcome, lang)
-        items.append(
-            f"<li><b>{html.escape(lead)}</b>{'：' if lang == 'zh' else ': '}"
-            f"{html.escape(sep.join(parts))}{html.escape(certainty)}</li>"
-        )
+        items.append((res.outcome_name(outcome, lang), sep.join(parts) + certainty))
     if not items:
-        return ""
-    return (
-        f"<h3 id=key>{html.escape(t('key_title', lang))}</h3>"
-        f"<ol class=key>{''.join(items)}</ol><p class=note>{html.escape(t('key_intro', lang))}"
-        + ("" if robustness_dir else html.escape(t("key_untested", lang)))
-        + "</p>"
-    )
+        return Markup("")
+    note = t("key_intro", lang) + ("" if robustness_dir else t("key_untested", lang))
+    return macro(FRONT_PAGE, "key_messages", lang, t("key_title", lang), items, note)
 
 
 def _count(n: int, lang: str) -> str:
@@ -425,31 +393,33 @@ def matrix(res: Results, lang: str) -> str:
     or uncertain (within seed noise) against what each is compared with, in colour and in
     words, with the difference."""
     outcomes = [o for o in res.headline if o in res.outcomes]
-    cells: dict[str, dict[str, str]] = {}
+    cells: dict[str, dict[str, dict]] = {}
     for o in outcomes:
         unit = res.outcomes[o]["unit"]
         for k, kind, m, _lo, _hi, _n in findings(res, o):
-            word = t(f"m_{kind}", lang)
-            value = _signed(unit, m) + _diff_unit(unit, lang)
-            cells.setdefault(k, {})[o] = (
-                f"<td class={kind}>{html.escape(word)}<br><small>{html.escape(value)}</small></td>"
-            )
+            cells.setdefault(k, {})[o] = {
+                "kind": kind,
+                "word": t(f"m_{kind}", lang),
+                "value": _signed(unit, m) + _diff_unit(unit, lang),
+            }
     if not cells:
-        return ""
-    head = "".join(f"<th>{html.escape(res.outcome_name(o, lang))}</th>" for o in outcomes)
-    rows = []
-    for k in cells:
-        against = res.short_name(res.reference_of(k), lang)
-        name = html.escape(res.short_name(k, lang))
-        vs = html.escape(t("m_against", lang, ref=against))
-        tds = "".join(cells[k].get(o, "<td>–</td>") for o in outcomes)
-        rows.append(f"<tr><th class=name>{name}<br><small>{vs}</small></th>{tds}</tr>")
-    first = html.escape(t("m_structure", lang))
-    return (
-        f"<h3 id=matrix>{html.escape(t('matrix_title', lang))}</h3>"
-        f"<div class=scroll><table class=matrix><thead><tr><th class=name>{first}</th>{head}"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        f"<p><small>{html.escape(t('matrix_note', lang))}</small></p>"
+        return Markup("")
+    rows = [
+        (
+            res.short_name(k, lang),
+            t("m_against", lang, ref=res.short_name(res.reference_of(k), lang)),
+            [cells[k].get(o) for o in outcomes],
+        )
+        for k in cells
+    ]
+    return macro(
+        FRONT_PAGE,
+        "matrix",
+        t("matrix_title", lang),
+        t("m_structure", lang),
+        [res.outcome_name(o, lang) for o in outcomes],
+        rows,
+        t("matrix_note", lang),
     )
 
 
@@ -474,15 +444,21 @@ def front_page(
         days=res.days,
         replicates=res.replicates,
     )
-    paragraphs = "".join(outcome_paragraph(res, o, lang) for o in res.headline if o in res.outcomes)
-    return (
-        f"<style>{CSS}{MATRIX_CSS}</style>"
-        f"<section class=front id=front><h2>{html.escape(t('front_title', lang))}</h2>"
-        f"<p class=question>{html.escape(t('front_question', lang))}</p>"
-        f"{key_messages(res, lang, robustness_dir)}{matrix(res, lang)}"
-        f"<h3 id=goals>{html.escape(t('goals_title', lang))}</h3>{goals_table(res, lang)}"
-        f"{caveats(res, lang, sensitivity_dir)}"
-        f"<h3 id=outcomes>{html.escape(t('details_title', lang))}</h3>"
-        f"<p>{html.escape(intro)}</p>{paragraphs}"
-        f"{claims_section(res, robustness_dir, lang)}</section>"
+    paragraphs = Markup("").join(
+        outcome_paragraph(res, o, lang) for o in res.headline if o in res.outcomes
+    )
+    return macro(
+        FRONT_PAGE,
+        "page",
+        t("front_title", lang),
+        t("front_question", lang),
+        key_messages(res, lang, robustness_dir),
+        matrix(res, lang),
+        t("goals_title", lang),
+        goals_table(res, lang),
+        caveats(res, lang, sensitivity_dir),
+        t("details_title", lang),
+        intro,
+        paragraphs,
+        Markup(claims_section(res, robustness_dir, lang)),
     )

@@ -19,11 +19,14 @@ import io
 import re
 from pathlib import Path
 
+from markupsafe import Markup
+
 from govsim.config.reading import population_name
 from govsim.config.vocabulary import ACTORS, SESSION_KINDS, value_range
 from govsim.presentation import fonts
 from govsim.presentation.briefing import front_page
 from govsim.presentation.colours import colour_order
+from govsim.presentation.templating import render, stylesheet
 from govsim.presentation.text import (
     CAPTIONS,
     SEED_TITLES,
@@ -256,42 +259,9 @@ def settings_section(res: Results, lang: str) -> str:
     )
 
 
-CSS = (
-    """
-*,*::before,*::after{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{font-family:"FAMILY",sans-serif;max-width:1200px;margin:0 auto;padding:1em;color:#222;line-height:1.55;font-size:16px;overflow-wrap:break-word}
-h1{font-size:1.6em;line-height:1.3;margin:.4em 0}h2{font-size:1.3em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{font-size:1.1em;margin:1.4em 0 .3em}
-code{font-family:inherit;font-size:.95em;background:#f4f4f4;padding:0 .2em;border-radius:2px}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:1em 0;max-width:100%}
-table{border-collapse:separate;border-spacing:0;font-size:.92em}
-th,td{border:1px solid #ddd;border-width:0 1px 1px 0;padding:.35em .6em;text-align:right;vertical-align:top;background:#fff}
-tr>:first-child{border-left-width:1px}thead tr:first-child>*,table>tr:first-child>*,tbody:first-child>tr:first-child>*{border-top-width:1px}
-thead th{background:#f6f6f6;font-weight:600}
-th.name,table.settings th{text-align:left}table.settings th{white-space:nowrap}table.settings td{text-align:left}
-th.name{position:sticky;left:0;z-index:1;min-width:9em;max-width:16em;background:#fafafa;box-shadow:1px 0 0 #ddd}
-table.headline th:not(.name){min-width:7.5em}
-.ci{color:#666;font-size:.85em;white-space:nowrap}.sw{display:inline-block;width:.9em;height:.9em;margin-right:.4em;border-radius:2px;vertical-align:-.1em}
-figure{margin:1.5em 0}figure img{display:block;max-width:100%;height:auto;border:1px solid #eee;cursor:zoom-in}figcaption{color:#444;font-size:.92em;margin-top:.3em}
-figure.zoom{position:fixed;inset:0;margin:0;overflow:auto;background:#fff;z-index:9;padding:.5em}figure.zoom img{max-width:none;cursor:zoom-out}
-details{margin-bottom:1em}summary{cursor:pointer}.warn{background:#fff3cd;border:1px solid #e0c060;padding:.6em .9em}td.l{text-align:left}
-li{margin:.2em 0;font-size:.9em}.meta{font-size:.9em;color:#444;margin:.3em 0}.seed{white-space:normal}
-.short{display:none}
-@media (max-width:600px){.full{display:none}.short{display:inline}body{padding:.6em;font-size:15px}h1{font-size:1.35em}th.name{min-width:7.5em;max-width:9.5em}table{font-size:.88em}}
-@media print{
-@page{size:A4;margin:15mm 12mm}
-body{max-width:none;padding:0;font-size:10pt;line-height:1.45;color:#000}
-h1,h2,h3{break-after:avoid}
-.major{break-before:page}
-.scroll{overflow:visible}
-table{font-size:8.5pt;width:100%}th,td{padding:.25em .4em}.ci{white-space:normal}
-th.name{position:static;min-width:0;box-shadow:none}table.headline th:not(.name){min-width:0}
-thead{display:table-header-group}tr,th,td,li{break-inside:avoid}
-figure{break-inside:avoid}figure img{max-height:235mm;width:auto;border:0}
-details{display:none}
-}
-"""
-).replace("FAMILY", fonts.EMBEDDED_FAMILY)
+def css() -> str:
+    """The report's stylesheet (``templates/report.css``), for the embedded font's family."""
+    return stylesheet().replace("FAMILY", fonts.EMBEDDED_FAMILY)
 
 
 def embedded_font_css(text: str) -> str:
@@ -436,28 +406,35 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
     )
 
 
-def contents(lang: str) -> str:
-    """The table of contents: in-page links to the front page's parts and the sections."""
+# the sections' headings: their ids (the table of contents links to them) and texts
+HEADINGS = {
+    "table": "headline",
+    "charts": "charts",
+    "structures": "structures",
+    "settings": "settings",
+}
+
+
+def contents(lang: str) -> list[tuple[str, str]]:
+    """The table of contents: the ids and titles of the front page's parts and the sections."""
     from govsim.presentation.briefing import t as front
 
-    items = [
+    return [
         ("key", front("key_title", lang)),
         ("matrix", front("matrix_title", lang)),
         ("goals", front("goals_title", lang)),
         ("outcomes", front("details_title", lang)),
-        ("table", label(TEXT, "headline", lang)),
-        ("charts", label(TEXT, "charts", lang)),
-        ("structures", label(TEXT, "structures", lang)),
-        ("settings", label(TEXT, "settings", lang)),
+        *((k, label(TEXT, v, lang)) for k, v in HEADINGS.items()),
     ]
-    links = "".join(f"<li><a href='#{k}'>{html.escape(v)}</a></li>" for k, v in items)
-    head = html.escape(label(TEXT, "contents", lang)) + ("：" if lang == "zh" else ": ")
-    return f"<nav class=toc><b>{head}</b><ol>{links}</ol></nav>"
 
 
-def _image_mark(i: int) -> str:
-    """Where the ``i``-th figure's size and data go in the page until it is drawn."""
-    return f"data-govsim-image='{i}'"
+IMAGE_PARTS = ("width", "height", "mime", "data")
+
+
+def _image_mark(i: int, part: str) -> str:
+    """Where ``part`` (of ``IMAGE_PARTS``) of the ``i``-th figure goes in the page until it
+    is drawn: a mark no text of the page holds (a NUL character, which escaping keeps)."""
+    return f"\0{part}{i}\0"
 
 
 def build_report(
@@ -501,46 +478,40 @@ def build_report(
         # keep them sharp; the other charts 64 (the page travels under 1 MB)
         return compact_image(png, 32 if name.startswith("org_chart_") else 64)
 
-    # the page is made with a mark where each image goes: its text does not depend on the
-    # images, so the font is cut while the figures are drawn
+    # the page is made with marks where each image's size and data go: its text does not
+    # depend on the images, so the font is cut while the figures are drawn
     figures = []
     for i, name in enumerate(figure_names(res)):
         base = "org_chart" if name.startswith("org_chart_") else name
-        cap = label(CAPTIONS, base, lang)
         figures.append(
-            f"<figure id='{html.escape(name)}' onclick=\"this.classList.toggle('zoom')\">"
-            f"<img alt='{html.escape(cap)}' {_image_mark(i)}>"
-            f"<figcaption>{html.escape(cap)}</figcaption></figure>"
+            {
+                "name": name,
+                "caption": label(CAPTIONS, base, lang),
+                **{part: _image_mark(i, part) for part in IMAGE_PARTS},
+            }
         )
-    title = label(TEXT, "report_title", lang)
-    body = f"""<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title><style>{CSS}</style></head><body>
-<h1>{html.escape(title)}</h1>
-{contents(lang)}
-{unfinished_banner(res, lang)}
-{front_page(res, lang, sensitivity, robustness)}
-<p>{html.escape(" · ".join(res.name(k, lang) for k in res.order))}</p>
-<section class=major>
-<h2 id=table>{html.escape(label(TEXT, "headline", lang))}</h2>
-{headline_table(res, lang)}
-<p><small>{html.escape(label(TEXT, "paired_design", lang))}</small></p>
-{governance_section(res, lang)}
-{hinges}
-</section>
-<section class=major>
-<h2 id=charts>{html.escape(label(TEXT, "charts", lang))}</h2>
-<p class=meta>{html.escape(label(TEXT, "figures_beside", lang))}</p>
-{"".join(figures)}
-</section>
-<section class=major>
-<h2 id=structures>{html.escape(label(TEXT, "structures", lang))}</h2>
-{structures_section(res, lang)}
-<h2 id=settings>{html.escape(label(TEXT, "settings", lang))}</h2>
-{settings_section(res, lang)}
-</section>
-</body></html>
-"""
+    body = str(  # text, to add the font below (Markup would escape what it adds)
+        render(
+            "report.html",
+            html_lang="zh-CN" if lang == "zh" else "en",
+            title=label(TEXT, "report_title", lang),
+            css=Markup(css()),
+            contents_label=label(TEXT, "contents", lang) + ("：" if lang == "zh" else ": "),
+            contents=contents(lang),
+            banner=Markup(unfinished_banner(res, lang)),
+            front=front_page(res, lang, sensitivity, robustness),
+            structure_names=[res.name(k, lang) for k in res.order],
+            headings={k: label(TEXT, v, lang) for k, v in HEADINGS.items()},
+            headline_table=Markup(headline_table(res, lang)),
+            paired_design=label(TEXT, "paired_design", lang),
+            governance=Markup(governance_section(res, lang)),
+            hinges=Markup(hinges),
+            figures_note=label(TEXT, "figures_beside", lang),
+            figures=figures,
+            structures=Markup(structures_section(res, lang)),
+            settings=Markup(settings_section(res, lang)),
+        )
+    )
     # the font cut down to the characters the page shows (tags and embedded data left out)
     shown_text = html.unescape(re.sub(r"<[^>]+>|data:[^'\"]+", " ", body))
     font = []
@@ -554,9 +525,8 @@ def build_report(
     )
     for i, (_name, _png, _svg, (mime, raw, (w, h))) in enumerate(saved):
         data = base64.b64encode(raw).decode("ascii")
-        body = body.replace(
-            _image_mark(i), f"width={w} height={h} src='data:{mime};base64,{data}'", 1
-        )
+        for part, value in zip(IMAGE_PARTS, (w, h, mime, data), strict=True):
+            body = body.replace(_image_mark(i, part), str(value), 1)
     body = body.replace("<style>", "<style>" + font[0], 1)
     atomic_write(out, lambda tmp: tmp.write_text(body, encoding="utf-8"))
     return out
