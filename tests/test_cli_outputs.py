@@ -141,7 +141,7 @@ def test_compare_runs_each_structure_on_its_own_population(tmp_path):
     # Qingyuan is paired with the village committees it replaced, on the same rural people:
     # the same residents and needs; Chengdong with the traditional structure on its people
     paired = pd.read_csv(out / "paired.csv")
-    refs = paired.drop_duplicates("scenario").set_index("scenario")["reference"].to_dict()
+    refs = paired.drop_duplicates("key").set_index("key")["reference"].to_dict()
     assert refs == {"chengdong": "baseline@xining", "qingyuan": "village"}
     a = pd.read_parquet(out / "runs" / run_dir("village", 1, "rural") / "needs.parquet")
     b = pd.read_parquet(out / "runs" / run_dir("qingyuan", 1, "rural") / "needs.parquet")

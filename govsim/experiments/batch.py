@@ -453,6 +453,18 @@ def outcome_rows(out: Path, runs: list[RunSpec]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+# the columns of paired.csv (besides the unit, added after the outcome)
+PAIRED_COLUMNS = (
+    "scenario",
+    "reference",
+    "outcome",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "replicates",
+)
+
+
 def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
     """``runs.csv`` (one row per run), ``summary.csv`` (means and intervals by run key),
     ``paired.csv`` (each run key minus its reference, replicate by replicate, with the
@@ -481,6 +493,8 @@ def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
         if c is not None
     ]
     paired = paired_differences(table.drop(columns=ident), meta["reference_of"], columns)
+    if paired.empty:  # nothing to pair (one structure): the header alone
+        paired = pd.DataFrame(columns=PAIRED_COLUMNS)
     paired.insert(paired.columns.get_loc("outcome") + 1, "unit", paired["outcome"].map(units))
     outcomes = {k: {"en": o.en, "zh": o.zh, "unit": o.unit} for k, o in OUTCOMES.items()}
     named = {"scenario": "key"}  # the run key, named as the manifest names it
