@@ -330,7 +330,7 @@ def test_results_read_the_catalog_the_runs_were_written_with(many):
     for c in days:
         hours = c.removesuffix("_days") + "_h"
         assert list(runs.columns).index(c) == list(runs.columns).index(hours) + 1
-        np.testing.assert_allclose(runs[c], runs[hours] / 24, rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(runs[c], runs[hours] / 24, rtol=1e-8, equal_nan=True)
     runs = runs.drop(columns=days)
     assert list(table.columns) == list(runs.columns)
     assert table["scenario"].tolist() == runs["scenario"].tolist()

@@ -210,6 +210,9 @@ def save_figures(
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    # what every figure reads, read once here: the forked workers inherit it
+    res.table()
+    res.scenarios  # noqa: B018 (a cached property)
     global _JOBS
     _JOBS = [lambda name=name, draw=draw: save(name, draw(lang)) for name, draw in figures]
     try:
