@@ -2,6 +2,8 @@
 #   make results   runs the comparison of every built-in structure (results/compare/) and the
 #                  same comparison over its contested assumptions (results/contested/)
 #   make test      installs what the tests need and runs lint + the test suite (both cores)
+# (either builds .venv with the package, the test tools and the notebooks' tools: JupyterLab,
+#  nbconvert)
 # (make check: the quick tier for everyday work, about a minute)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -17,7 +19,7 @@ SEED ?= 0
 $(STAMP): pyproject.toml
 	@test -x $(PY) || "$$(tools/find-python.sh)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,teach]"
 	@touch $(STAMP)
 
 # the Chinese font of charts and reports (Noto Sans CJK SC, SIL Open Font License; found by

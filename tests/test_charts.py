@@ -261,3 +261,21 @@ def test_chinese_labels_use_full_width_punctuation():
     assert len(strings) > 100
     bad = [f"{where}: {text!r} {p}" for where, text in strings if (p := punctuation_problems(text))]
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_title_names_the_bands_only_when_it_draws_them(lang):
+    """One run has no interval across replicates: its charts draw no band and their titles
+    name none; two replicates draw bands and the titles say what they are."""
+    import govsim
+
+    bands = screen_text.TEXT["bands"][0 if lang == "zh" else 1]
+    one = [govsim.GovernanceModel("baseline", residents=600, seed=1).run(40)]
+    two = one + [govsim.GovernanceModel("baseline", residents=600, seed=2).run(40)]
+    for models, drawn in ((one, False), (two, True)):
+        res = Results.from_models(models)
+        fig = gp.participation_over_time(res, lang)
+        assert (bands in fig.axes[0].get_title()) is drawn
+        assert bool(fig.axes[0].collections) is drawn  # fill_between: the bands
+        fig = gp.response_time_ecdf(res, lang)
+        assert (bands in fig._suptitle.get_text()) is drawn

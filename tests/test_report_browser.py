@@ -167,3 +167,18 @@ def test_report_in_chromium(reports, lang, tmp_path):
                 page.close()
         finally:
             browser.close()
+
+
+def test_english_quotes_are_not_set_full_width():
+    """The embedded font keeps its proportional forms ('pwid') and the English report asks
+    for them: “better” in English is not set with the full-width quotes of a CJK font."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(fonts.woff2_subset("“better” — x")))
+    features = {r.FeatureTag for r in font["GSUB"].table.FeatureList.FeatureRecord}
+    assert "pwid" in features
+    from govsim.presentation.report import css
+
+    assert 'html[lang=en] body{font-feature-settings:"pwid"}' in css()

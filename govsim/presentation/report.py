@@ -26,7 +26,8 @@ from govsim.config.vocabulary import ACTORS, SESSION_KINDS, value_range
 from govsim.presentation import fonts
 from govsim.presentation.briefing import front_page
 from govsim.presentation.colours import colour_order
-from govsim.presentation.templating import render, stylesheet
+from govsim.presentation.sources import parameter_name, simplified_quotes
+from govsim.presentation.templating import macro, render, stylesheet
 from govsim.presentation.text import (
     CAPTIONS,
     SEED_TITLES,
@@ -53,53 +54,30 @@ def headline(res: Results) -> tuple[str, ...]:
     return (*lead[:1], *extra, *lead[1:])
 
 
-def _fmt(unit: str, m: float, lo: float, hi: float) -> str:
+def _value(unit: str, m: float, lo: float, hi: float) -> tuple[str, str | None, str | None]:
+    """A mean as shown, with its interval's ends (None: no interval)."""
     if lo != lo or m != m:
-        return shown(unit, m)
-    return f"{shown(unit, m)} <span class=ci>[{shown(unit, lo)}, {shown(unit, hi)}]</span>"
+        return shown(unit, m), None, None
+    return shown(unit, m), shown(unit, lo), shown(unit, hi)
 
 
-def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = None) -> str:
+def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = None) -> Markup:
     """Means and 95% intervals of ``columns`` (default: the headline outcomes) by structure."""
     table = res.table()
     columns = headline(res) if columns is None else columns
     colours = colour_order(res.order)
-    heads = []
-    for k in columns:
-        unit_txt = shown_unit(res.outcomes[k]["unit"], lang)
-        heads.append(
-            f"<th>{html.escape(res.outcome_name(k, lang))}<br><small>({html.escape(unit_txt)})</small></th>"
-        )
+    heads = [
+        (res.outcome_name(k, lang), shown_unit(res.outcomes[k]["unit"], lang)) for k in columns
+    ]
     rows = []
     for s in res.order:
         sub = table[table["scenario"] == s]
         cells = []
         for k in columns:
             unit = res.outcomes[k]["unit"]
-            m, lo, hi = mean_ci(sub[k].to_numpy(), value_range(unit))
-            cells.append(f"<td>{_fmt(unit, m, lo, hi)}</td>")
-        swatch = f"<span class=sw style='background:{html.escape(colours[s])}'></span>"
-        rows.append(f"<tr><th class=name>{swatch}{names(res, s, lang)}</th>{''.join(cells)}</tr>")
-    first = html.escape(label(TEXT, "structure", lang))
-    return scroll(
-        f"<table class=headline><thead><tr><th class=name>{first}</th>{''.join(heads)}</tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def names(res: Results, key: str, lang: str) -> str:
-    """HTML: a structure's full name, and its short name shown instead on a phone."""
-    full, brief = res.name(key, lang), res.short_name(key, lang)
-    if brief == full:
-        return html.escape(full)
-    return (
-        f"<span class=full>{html.escape(full)}</span><span class=short>{html.escape(brief)}</span>"
-    )
-
-
-def scroll(table: str) -> str:
-    """A table in a wrapper that scrolls sideways on a narrow screen (not in print)."""
-    return f"<div class=scroll>{table}</div>"
+            cells.append(_value(unit, *mean_ci(sub[k].to_numpy(), value_range(unit))))
+        rows.append((colours[s], res.name(s, lang), res.short_name(s, lang), cells))
+    return macro(SECTIONS, "table", label(TEXT, "structure", lang), heads, rows)
 
 
 def population_label(key: str, lang: str) -> str:
@@ -136,20 +114,18 @@ def elections_text(res: Results, lang: str) -> str:
     return sep.join(f"{res.short_name(k, lang)}{colon}{v}" for k, v in text.items())
 
 
-def seed_title(file: str, lang: str) -> str:
-    """HTML: a source document by its number and title, its file name on hover."""
+def seed_title(file: str, lang: str) -> tuple[str, str, str]:
+    """A source document: its file name (shown on hover), number and title."""
     number = file.split("_", 1)[0]
-    title = label(SEED_TITLES, file, lang) if file in SEED_TITLES else file
-    return f"<span class=seed title='{html.escape(file)}'>{html.escape(number)} {html.escape(title)}</span>"
+    return file, number, label(SEED_TITLES, file, lang) if file in SEED_TITLES else file
 
 
-def governance_section(res: Results, lang: str) -> str:
+def governance_section(res: Results, lang: str) -> Markup:
     """How the community governs itself: the outcomes declared ``governance``."""
     if not res.governance:
-        return ""
-    return f"<h2>{html.escape(label(TEXT, 'governance', lang))}</h2>" + headline_table(
-        res, lang, res.governance
-    )
+        return Markup("")
+    table = headline_table(res, lang, res.governance)
+    return macro(SECTIONS, "governance", label(TEXT, "governance", lang), table)
 
 
 def sessions_text(res: Results, key: str, lang: str) -> str:
@@ -186,43 +162,57 @@ def sessions_text(res: Results, key: str, lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(parts) or "—"
 
 
-def structures_section(res: Results, lang: str) -> str:
-    out = []
+def _value_name(sc, key: str, lang: str) -> str:
+    """A value of an institution named in words (its key where the names table has none),
+    without the institution's name: it is shown under the institution."""
+    try:
+        name = parameter_name(sc, key, lang)
+    except KeyError:
+        return key.split(".", 2)[-1]
+    return name.split("：" if lang == "zh" else ": ", 1)[-1]
+
+
+def structures_section(res: Results, lang: str) -> Markup:
+    """Each structure: its description, population, sessions held, source documents and the
+    sources of its institutions' numbers."""
+    items = []
     for k in res.structures:
         sc = res.scenarios[k]
         meta = sc.scenario
-        name = pick(meta.name_zh, meta.name_en, lang)
-        desc = pick(meta.description_zh, meta.description_en, lang)
-        seeds = "<br>".join(seed_title(f, lang) for f in meta.seeds) or "—"
-        items = []
         sources = dict(sc.sources) if hasattr(sc, "sources") else {}
+        institutions = []
         for key, inst in sc.institutions.items():
             prefix = f"institutions.{key}."
-            cites = "; ".join(
-                f"<b>{html.escape(f.removeprefix(prefix))}</b>: {html.escape(v)}"
+            cites = [
+                (_value_name(sc, f, lang), simplified_quotes(v))
                 for f, v in sources.items()
                 if f.startswith(prefix)
-            )
+            ]
             actor = label(ACTORS, inst.actor, lang)
             own = pick(
                 getattr(inst, "name_zh", None) or "", getattr(inst, "name_en", None) or "", lang
             )
-            kind = f" <small>({html.escape(actor)})</small>" if own and own != actor else ""
-            items.append(f"<li><b>{html.escape(own or actor)}</b>{kind} — {cites or '—'}</li>")
-        colon = "：" if lang == "zh" else ": "
-        seeds_label = html.escape(label(TEXT, "source_documents", lang) + colon)
-        pop_label = html.escape(label(TEXT, "population_profile", lang) + colon)
-        pop = html.escape(population_label(res.population_of(k), lang))
-        sources_label = html.escape(label(TEXT, "institution_sources", lang))
-        held_label = html.escape(label(TEXT, "sessions_held", lang) + colon)
-        held = html.escape(sessions_text(res, k, lang))
-        out.append(
-            f"<div class=structure><h3>{html.escape(name)}</h3><p>{html.escape(desc)}</p>"
-            f"<p class=meta>{pop_label}{pop}</p><p class=meta>{held_label}{held}</p>"
-            f"<p class=meta>{seeds_label}<br>{seeds}</p>"
-            f"<details><summary>{sources_label}</summary><ul>{''.join(items)}</ul></details></div>"
+            institutions.append((own or actor, actor if own and own != actor else "", cites))
+        items.append(
+            {
+                "name": pick(meta.name_zh, meta.name_en, lang),
+                "description": pick(meta.description_zh, meta.description_en, lang),
+                "population": population_label(res.population_of(k), lang),
+                "sessions_held": sessions_text(res, k, lang),
+                "seeds": [seed_title(f, lang) for f in meta.seeds],
+                "institutions": institutions,
+            }
         )
-    return "".join(out)
+    colon = "：" if lang == "zh" else ": "
+    labels = {
+        "population": label(TEXT, "population_profile", lang) + colon,
+        "sessions_held": label(TEXT, "sessions_held", lang) + colon,
+        "source_documents": label(TEXT, "source_documents", lang) + colon,
+        "institution_sources": label(TEXT, "institution_sources", lang),
+        "colon": colon,
+        "sep": "；" if lang == "zh" else "; ",
+    }
+    return macro(SECTIONS, "structures", items, labels)
 
 
 def compared_with_text(res: Results, lang: str) -> str:
@@ -235,7 +225,7 @@ def compared_with_text(res: Results, lang: str) -> str:
     )
 
 
-def settings_section(res: Results, lang: str) -> str:
+def settings_section(res: Results, lang: str) -> Markup:
     rows = [
         ("govsim", res.version),
         ("residents", f"{res.residents:,}"),
@@ -252,11 +242,7 @@ def settings_section(res: Results, lang: str) -> str:
         ("results_directory", str(res.root)),
     ]
     rows = [rows[0], *((label(TEXT, k, lang), v) for k, v in rows[1:])]
-    return scroll(
-        "<table class=settings>"
-        + "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in rows)
-        + "</table>"
-    )
+    return macro(SECTIONS, "settings", rows)
 
 
 def css() -> str:
@@ -323,21 +309,21 @@ def compact_image(path: Path, colours: int = 128) -> tuple[str, bytes, tuple[int
     return "image/png", buf.getvalue(), small.size
 
 
-def unfinished_banner(res: Results, lang: str) -> str:
+def unfinished_banner(res: Results, lang: str) -> Markup:
     if res.finished:
-        return ""
+        return Markup("")
     planned = sum(len(v) for v in res.runs.values()) + len(res.unfinished)
     text = label(TEXT, "unfinished", lang).format(planned=planned, missing=len(res.unfinished))
-    return f"<p class=warn>{html.escape(text)}</p>"
+    return macro(SECTIONS, "banner", text)
 
 
-def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) -> str:
+def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) -> Markup:
     """Which assumptions the comparison's conclusions hinge on, from a ``govsim
     sensitivity`` directory: for each structure and headline outcome, how often its paired
     difference from the reference kept its direction over the sampled settings, the range
     it took, and the two assumptions it depends on most."""
     if sensitivity_dir is None:
-        return ""
+        return Markup("")
     import pandas as pd
 
     d = Path(sensitivity_dir)
@@ -350,9 +336,9 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
         ) from None
     key = "mu_star" if (idx["method"] == "morris").any() else "ST"
     diff = idx[(idx["target"] == "difference") & (idx[key] > 0)]
-    rows = []
+    groups = []
     for s in res.structures:
-        first = len(rows)
+        rows = []
         for o in res.headline:
             r = robust[
                 (robust["structure"] == s)
@@ -363,8 +349,6 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
                 continue
             r = r.iloc[0]
             unit = res.outcomes[o]["unit"]
-            nan = float("nan")
-            span = f"{_fmt(unit, r['difference_min'], nan, nan)} … {_fmt(unit, r['difference_max'], nan, nan)}"
             share = r["same_sign_share"]
             kept = "–" if share != share else f"{100 * share:.0f}%"
             top = diff[
@@ -379,16 +363,12 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
                 )
                 or "–"
             )
-            rows.append(
-                f"<td class=l>{html.escape(res.outcome_name(o, lang))}</td><td>{kept}</td>"
-                f"<td>{span}</td><td class=l><code>{html.escape(params)}</code></td></tr>"
-            )
-        if len(rows) > first:  # the structure's name once, beside its outcomes
-            name = html.escape(res.short_name(s, lang))
-            rows[first] = f"<th class=name rowspan={len(rows) - first}>{name}</th>" + rows[first]
-            rows[first:] = ["<tr>" + r for r in rows[first:]]
-    if not rows:
-        return ""
+            low, high = shown(unit, r["difference_min"]), shown(unit, r["difference_max"])
+            rows.append((res.outcome_name(o, lang), kept, low, high, params))
+        if rows:  # the structure's name once, beside its outcomes
+            groups.append((res.short_name(s, lang), rows))
+    if not groups:
+        return Markup("")
     points = int(robust["points"].max())
     ref = (
         res.short_name(res.reference, lang)
@@ -396,16 +376,14 @@ def hinges_section(res: Results, sensitivity_dir: str | Path | None, lang: str) 
         else label(TEXT, "before_each", lang)
     )
     intro = label(TEXT, "hinges_intro", lang).format(points=points, ref=ref)
-    head = "".join(
-        f"<th>{html.escape(label(TEXT, k, lang))}</th>"
+    heads = [
+        label(TEXT, k, lang)
         for k in ("structure", "outcome", "same_sign", "difference_range", "depends_most")
-    )
-    return (
-        f"<h2>{html.escape(label(TEXT, 'hinges_title', lang))}</h2><p>{html.escape(intro)}</p>"
-        f"<div class=scroll><table class=hinges><tr>{head}</tr>{''.join(rows)}</table></div>"
-    )
+    ]
+    return macro(SECTIONS, "hinges", label(TEXT, "hinges_title", lang), intro, heads, groups)
 
 
+SECTIONS = "sections.html"  # the template of the sections after the front page (its macros)
 # the sections' headings: their ids (the table of contents links to them) and texts
 HEADINGS = {
     "table": "headline",

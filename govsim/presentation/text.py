@@ -83,8 +83,8 @@ CAPTIONS = {
         "For each need type: the share of needs answered within a given time (from an hour to months, log scale), the line the mean over replicates, the band its 95% interval. Where a curve ends below 100%, the rest were not answered by the end (never reported ones included). The box at the top left of each panel lists each structure's median time of answered needs, in the legend's order. Wishes for an activity are not handled by an institution: their time is until the resident took part in any activity.",
     ),
     "paired_differences": (
-        "每个点是某结构与其比较对象（该地改革前的结构，或实验指定的参照结构，在同一人口上）在同一种子下的差异的均值；横线为95%区间，只反映随机种子之间的差异，不包括参数假设的不确定性。横线不跨零只说明在这些种子下差异的方向一致，并不表示差异确定；跨零则差异在随机波动之内。面板上方的“更好”箭头指向较好的一侧。",
-        "Each point is a structure's mean difference from what it is compared with (what existed before it in its place, or the one reference the experiment names, on the same residents) on the same seeds; bars are 95% intervals that cover seed-to-seed variation only, not the uncertainty of the assumed parameters. A bar clear of zero says the difference kept its sign across these seeds, not that it is certain; a bar crossing zero is within seed-to-seed noise. The “better” arrow at the top of a panel points to the better side.",
+        "每个点是某结构与其比较对象（该地改革前的结构，或实验指定的参照结构，在同一人口上）在同一种子下的差异的均值；横线为95%区间，只反映随机种子之间的差异，不包括参数假设的不确定性。横线不跨零只说明在这些种子下差异的方向一致，并不表示差异确定；跨零则差异在随机波动之内。灰色带为“无实际差别”的范围：落在其中的差异小于该结果有实际意义的最小差别，不算结论。面板上方的“更好”箭头指向较好的一侧。",
+        "Each point is a structure's mean difference from what it is compared with (what existed before it in its place, or the one reference the experiment names, on the same residents) on the same seeds; bars are 95% intervals that cover seed-to-seed variation only, not the uncertainty of the assumed parameters. A bar clear of zero says the difference kept its sign across these seeds, not that it is certain; a bar crossing zero is within seed-to-seed noise. The grey band is “no practical difference”: a difference inside it is smaller than the smallest that matters for the outcome, and not a finding. The “better” arrow at the top of a panel points to the better side.",
     ),
     "equity": (
         "老年人、劳动年龄人口、流动人口、弱势群体的参与率、响应时间中位数和未反映比例（群体有重叠）；方括号内为重复间95%区间。",
@@ -112,15 +112,22 @@ TEXT: dict[str, tuple[str, str]] = {
         "{residents:,} residents · {days} days · {replicates} replicate(s) · seeds {seeds}",
     ),
     "participation_over_time": (
-        "近30天参与率随时间变化（阴影：重复间95%区间）",
-        "Participation over the last 30 days, over time (bands: 95% interval across replicates)",
+        "近30天参与率随时间变化",
+        "Participation over the last 30 days, over time",
     ),
+    # the axis of participation day by day (the outcome's own name is its value at the end)
+    "took_part_30d": (
+        "近30天参加过活动的居民（%）",
+        "residents who took part in the last 30 days (%)",
+    ),
+    # after a chart's title when it draws the bands (two replicates or more; one run has none)
+    "bands": ("（阴影：重复间95%区间）", " (bands: 95% interval across replicates)"),
     "day": ("模拟天数（天）", "day of the simulation (days)"),
     "window_filling": ("前30天：统计窗口\n尚未填满", "first 30 days:\nwindow filling"),
     "share_pct": ("居民比例（%）", "share of residents (%)"),
     "response_ecdf": (
-        "需求在给定时间内得到解决的比例（阴影：重复间95%区间；框内：已解决需求的中位时间）",
-        "Share of needs answered within a given time (bands: 95% interval across replicates; box: median time of answered needs)",
+        "需求在给定时间内得到解决的比例（框内：已解决需求的中位时间）",
+        "Share of needs answered within a given time (box: median time of answered needs)",
     ),
     "response_days": (
         "从需求产生到解决的时间（天，对数刻度）",
@@ -209,7 +216,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "structure": ("结构", "structure"),
     "outcome": ("结果", "outcome"),
     "seed_documents": ("来源文件", "seed documents"),
-    "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
+    "institution_sources": (
+        "各机构参数来源（以英文记录；「」内为文件原文）",
+        "sources of each institution's numbers",
+    ),
     "sessions_held": ("每个机构每年举办的场次", "sessions one body holds a year"),
     "source_documents": ("来源文件", "source documents"),
     "figures_beside": (
@@ -510,6 +520,131 @@ SEED_TITLES: dict[str, tuple[str, str]] = {
         "重庆沙坪坝区委党校：传统社区管理的问题与对策（2016）",
         "Chongqing Shapingba party school: problems of the traditional model and remedies (2016)",
     ),
+}
+
+# the values of a structure's file, named for people who read its sources (notebook 01,
+# ``govsim.presentation.sources``): a key of the file, ``*`` for any institution or schedule;
+# a value given per need type (``authority.admin_service``) is named with the need type
+PARAMETER_NAMES: dict[str, tuple[str, str]] = {
+    "scenario.population": ("服务的人口", "the people it serves"),
+    "scenario.before": ("改革前的结构", "what existed before the reform"),
+    "scenario.election_year": ("是否为换届选举年", "whether the year has a committee election"),
+    "layout.residents_per_community": ("一个社区的居民数", "residents of a community"),
+    "layout.residents_per_jurisdiction": (
+        "一个居委会辖区的居民数",
+        "residents of a committee's area",
+    ),
+    "layout.households_per_grid": ("一个网格的户数", "households of a grid"),
+    "routing.walk_in": ("居民首先找谁", "where residents go first"),
+    "routing.remote": ("电话和网上渠道", "phone and online channels"),
+    "departures.community_workers_per_10k": (
+        "每万名居民的社区工作者（与通行标准不同）",
+        "community workers per 10,000 residents (departing from the usual rule)",
+    ),
+    "departures.social_organisations_per_10k": (
+        "每万名居民的社会组织（与通行标准不同）",
+        "social organisations per 10,000 residents (departing from the usual rule)",
+    ),
+    "incentives.points.per_session": (
+        "每参加一次所得积分",
+        "points for each session taken part in",
+    ),
+    "incentives.points.redeem_share": ("积分兑换的比例", "share of points exchanged"),
+    "incentives.points.yuan_per_point": ("每分折合的金额", "money a point is worth"),
+    "schedules.*": ("开放时间", "opening hours"),
+    "institutions.*.name_zh": ("中文名称", "Chinese name"),
+    "institutions.*.name_en": ("英文名称", "English name"),
+    "institutions.*.per": ("设置密度（每几个单位一个）", "one for how many units"),
+    "institutions.*.design_residents": ("设计服务人数", "residents it is built for"),
+    "institutions.*.staff": ("人员", "staff"),
+    "institutions.*.members": ("选举产生的委员", "elected members"),
+    "institutions.*.windows": ("窗口", "windows"),
+    "institutions.*.hours": ("开放时间", "opening hours"),
+    "institutions.*.organisations": ("社会组织数", "organisations"),
+    "institutions.*.admin_tasks": ("下派任务数", "tasks pushed down to it"),
+    "institutions.*.authority": ("可办结的比例", "share it can settle"),
+    "institutions.*.forwards_to": ("办不了的事转给谁", "where it passes what it cannot settle"),
+    "institutions.*.forwards": ("按事项类型转给谁", "where it passes each need type"),
+    "institutions.*.relay_delay_h": ("转办耽搁的时间", "delay of passing a need on"),
+    "institutions.*.relay_loss": ("转办中遗失的比例", "share lost when passing a need on"),
+    "institutions.*.processing_days": ("后台办理天数", "days of back-office processing"),
+    "institutions.*.time_limit_days": ("限时办结的时限", "time limit for settling"),
+    "institutions.*.backup": ("AB岗互为后备", "posts covering for each other"),
+    "institutions.*.evaluation": ("居民评议（下评上）", "residents' rating of its staff"),
+    "institutions.*.outreach": ("主动走访发现", "visits that find needs"),
+    "institutions.*.offers": ("固定的活动与议事场次", "regular sessions it holds"),
+    "institutions.*.sessions_per_year": ("每年自办的活动与会议", "own sessions a year"),
+    "institutions.*.self_governance": ("空余工时的用途", "how spare hours are spent"),
+    "institutions.*.council": ("议事决定", "decisions of its council"),
+    "institutions.*.council.yuan_per_decision": ("落实一项决定的费用", "money a decision costs"),
+    "institutions.*.pools": ("驻区单位投入的资源", "money units in the area pool"),
+    "institutions.*.incubator": ("社会组织孵化", "incubation of organisations"),
+    "institutions.*.costs": ("年度费用", "yearly costs"),
+}
+
+# opening hours in words (``govsim.presentation.sources.opening_hours``)
+WEEKDAY_NAMES: dict[str, tuple[str, str]] = {
+    "mon": ("周一", "Mon"),
+    "tue": ("周二", "Tue"),
+    "wed": ("周三", "Wed"),
+    "thu": ("周四", "Thu"),
+    "fri": ("周五", "Fri"),
+    "sat": ("周六", "Sat"),
+    "sun": ("周日", "Sun"),
+}
+HOURS_TEXT: dict[str, tuple[str, str]] = {
+    "every_day": ("每天", "every day"),
+    "day_range": ("{first}至{last}", "{first}–{last}"),
+    "and": ("、", ", "),
+    "blocks": ("；", "; "),
+}
+
+# one resident in a notebook (``model.residents[i]``: ``notebook.resident_html``): the
+# attributes the population and the structure give, then the states the modules keep
+RESIDENT_FIELDS: dict[str, tuple[str, str]] = {
+    "index": ("编号", "number"),
+    "age_group": ("年龄组", "age group"),
+    "migrant": ("流动人口/新市民", "migrant / new citizen"),
+    "vulnerable": ("困难群体", "vulnerable"),
+    "employed": ("有固定工时的工作", "in work with fixed hours"),
+    "party_member": ("党员", "party member"),
+    "digital": ("会用网上办事", "uses online services"),
+    "household": ("户（编号）", "household (number)"),
+    "building": ("楼栋（编号）", "building (number)"),
+    "community": ("社区（编号）", "community (number)"),
+    "jurisdiction": ("居委会辖区（编号）", "committee area (number)"),
+    "grid": ("网格（编号）", "grid (number)"),
+    "propensity": ("参与倾向（0–1）", "propensity to take part (0–1)"),
+    "trust": ("对机构的信任（0–1）", "trust in the institutions (0–1)"),
+    "belonging": ("归属感（0–1）", "belonging to the community (0–1)"),
+    "free_hours_per_week": ("每周可外出的空闲小时", "free hours a week to go somewhere"),
+    "last_day": ("最近一次参加{kind}", "last day of {kind}"),
+    "invited_until": ("受到的邀请有效至", "an invitation counts until"),
+    "member_of": ("最近做志愿的机构（编号）", "institution last volunteered with (number)"),
+    "days_recent": (
+        "预热期后“近30天参加过”的天数",
+        "days after the warm-up counted as taking part",
+    ),
+    "points": ("积分", "points"),
+    "trust_committee": ("对社区自身组织的信任（0–1）", "trust in the community's own bodies (0–1)"),
+    "trust_government": ("对上级政府的信任（0–1）", "trust in the government above (0–1)"),
+}
+# states kept as a day of the run (shown as 第n天 / day n; never: 从未)
+RESIDENT_DAYS = frozenset({"last_day", "invited_until"})
+AGE_NAMES: dict[str, tuple[str, str]] = {
+    "child": ("儿童", "child"),
+    "working_age": ("劳动年龄", "working age"),
+    "elderly": ("老年", "elderly"),
+}
+RESIDENT_TEXT: dict[str, tuple[str, str]] = {
+    "caption": ("第{i}位居民", "resident {i}"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "never": ("从未", "never"),
+    "none": ("无", "none"),
+    "day": ("第{n}天", "day {n}"),
+    "attribute": ("属性", "attribute"),
+    "value": ("值", "value"),
 }
 
 # The claims a report makes, as ``govsim robustness`` tests them over the contested settings

@@ -68,7 +68,7 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
     n = len(outcomes)
     ncol = 4
     nrow = math.ceil(n / ncol)
-    fig = figure(figsize=(14, 2.2 + 1.0 * max(1, len(others)) * nrow))
+    fig = figure(figsize=(14, 1.9 + 0.5 * max(1, len(others)) * nrow))  # a line per pair
     axes = fig.subplots(nrow, ncol, squeeze=False)
     for i, key in enumerate(outcomes):
         ax = axes.ravel()[i]
@@ -83,6 +83,9 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
             y = len(others) - 1 - j
             ax.errorbar(m, y, xerr=half, fmt="o", color=colours[k], capsize=3, lw=1.6)
         ax.axvline(0, color="#555555", lw=1)
+        matters = res.outcomes[key].get("matters")
+        if matters:  # no practical difference inside the band (rule 8)
+            ax.axvspan(-matters * scale, matters * scale, color="#e6e6e6", lw=0, zorder=0)
         ax.set_yticks(range(len(others)))
         ax.set_yticklabels(
             [_paired_label(res, k, ref, lang) for k in reversed(others)] if i % ncol == 0 else []

@@ -76,6 +76,7 @@ def response_time_ecdf(res: Results, lang: str = "en"):
         for h, key in zip(TIME_TICKS_H, TIME_TICK_KEYS, strict=True)
         if h <= xmax
     ]
+    banded = False  # a structure run once has no band, and the title does not name one
     for i, nt in enumerate(NEED_TYPE_KEYS):
         ax = axes[i]
         medians = []
@@ -86,6 +87,7 @@ def response_time_ecdf(res: Results, lang: str = "en"):
             m, half, answered = drawn
             if np.isfinite(half).any():
                 ax.fill_between(grid, m - half, m + half, color=colours[k], alpha=0.15, lw=0)
+                banded = True
             ls, _ = styles[k]
             ax.plot(grid, m, color=colours[k], lw=1.6, ls=ls)
             if len(answered):
@@ -136,7 +138,7 @@ def response_time_ecdf(res: Results, lang: str = "en"):
         fontsize=8,
         transform=legend_ax.transAxes,
     )
-    fig.suptitle(t("response_ecdf", lang), fontsize=12)
+    fig.suptitle(t("response_ecdf", lang) + (t("bands", lang) if banded else ""), fontsize=12)
     fig.tight_layout(rect=(0, 0.04, 1, 0.96))
     note(fig, res, lang)
     return fig

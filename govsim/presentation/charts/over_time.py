@@ -21,14 +21,17 @@ from govsim.presentation.colours import colour_order
 from govsim.results.reading import Results
 
 
-def _daily_lines(ax, res: Results, column: str, scale: float, lang: str) -> tuple[float, float]:
+def _daily_lines(
+    ax, res: Results, column: str, scale: float, lang: str
+) -> tuple[float, float, bool]:
     """Per structure, the mean over replicates of a daily column (times ``scale``) with its
     95% band, in the structure's colour, line style and marker (markers staggered so that
-    lines on top of one another show each); returns the lowest and highest value drawn."""
+    lines on top of one another show each); returns the lowest and highest value drawn and
+    whether any band was drawn (none of a structure run once)."""
     colours = colour_order(res.order)
     styles = structure_styles(res.order)
     data = res.daily(column)
-    low, high = math.inf, -math.inf
+    low, high, banded = math.inf, -math.inf, False
     for i, k in enumerate(res.order):
         arr = data[k] * scale
         days = np.arange(1, arr.shape[1] + 1)
@@ -37,6 +40,7 @@ def _daily_lines(ax, res: Results, column: str, scale: float, lang: str) -> tupl
         ls, marker = styles[k]
         if np.isfinite(half).any():
             ax.fill_between(days, m - half, m + half, color=colours[k], alpha=0.15, lw=0)
+            banded = True
             if np.isfinite(m + half).any():
                 high = max(high, float(np.nanmax(m + half)))
         ax.plot(
@@ -53,7 +57,7 @@ def _daily_lines(ax, res: Results, column: str, scale: float, lang: str) -> tupl
         if np.isfinite(m).any():
             low = min(low, float(np.nanmin(m)))
             high = max(high, float(np.nanmax(m)))
-    return low, high
+    return low, high, banded
 
 
 @chart
@@ -61,7 +65,7 @@ def participation_over_time(res: Results, lang: str = "en", column: str = "parti
     scale, shown = shown_scale(res.outcomes[column]["unit"])
     fig = figure(figsize=(10, 5.2))
     ax = fig.subplots()
-    _, high = _daily_lines(ax, res, column, scale, lang)
+    _, high, banded = _daily_lines(ax, res, column, scale, lang)
     warm = min(30, res.days)
     ax.axvspan(1, warm, color="#EEEEEE", zorder=0)
     # room above the lines for the note, which sits inside the plot, clear of the axis
@@ -83,8 +87,10 @@ def participation_over_time(res: Results, lang: str = "en", column: str = "parti
         ax,
         res,
         lang,
-        outcome_text(res, column, lang, shown),
-        t("participation_over_time", lang),
+        t("took_part_30d", lang)
+        if column == "participation_rate"
+        else outcome_text(res, column, lang, shown),
+        t("participation_over_time", lang) + (t("bands", lang) if banded else ""),
     )
     return fig
 
@@ -117,7 +123,7 @@ def outcome_over_time(res: Results, key: str, lang: str = "en"):
     scale, shown = shown_scale(unit)
     fig = figure(figsize=(10, 5.2))
     ax = fig.subplots()
-    low, _ = _daily_lines(ax, res, key, scale, lang)
+    low, _, _ = _daily_lines(ax, res, key, scale, lang)
     _finish_over_time(
         fig,
         ax,
