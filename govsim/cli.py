@@ -461,7 +461,9 @@ def _run_experiment(exp, args) -> int:
 
     table = pd.read_csv(args.out / "summary.csv")
     print_table(table.to_dict("records"), args.lang, with_ci=exp.settings.replicates > 1)
-    print(f"wrote {args.out}/summary.csv, paired.csv, runs.csv, manifest.json and runs/")
+    print(
+        f"wrote {args.out}/summary.csv, paired.csv, runs.csv, columns.csv, manifest.json and runs/"
+    )
     return 0
 
 
@@ -758,12 +760,14 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
             text += f" [{shown(unit, lo)}, {shown(unit, hi)}]"
         return text
 
-    name_w = max(12, *(len(r["scenario"]) for r in rows))
+    # a batch's row names its run by ``key``; a single run's summary by its ``scenario``
+    names = [r["key"] if "key" in r else r["scenario"] for r in rows]
+    name_w = max(12, *(len(n) for n in names))
     for k in headline():
         o = OUTCOMES[k]
         print(f"{pick(o.zh, o.en, lang)} ({shown_unit(o.unit, lang)})")
-        for r in rows:
-            print(f"  {r['scenario']:{name_w}s} {fmt(r, k)}")
+        for name, r in zip(names, rows, strict=True):
+            print(f"  {name:{name_w}s} {fmt(r, k)}")
 
 
 def cmd_app(args) -> int:

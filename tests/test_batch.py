@@ -159,7 +159,7 @@ def test_batch_resumes_skipping_finished_runs_and_repairing_broken_ones(tmp_path
     first = (out / "runs.csv").read_bytes()
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("runs/**/summary.json")}
     # one run deleted, one run's daily table truncated, a leftover of a run in flight
-    runs = sorted((out / "runs").glob("structure=*/*/*/rep=*"))
+    runs = sorted((out / "runs").glob("structure=*/*/*/replicate=*"))
     import shutil
 
     shutil.rmtree(runs[0])  # a baseline run
@@ -254,6 +254,82 @@ def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
     assert not list((out / "failures").glob("*.json"))
 
 
+def test_one_name_per_concept_and_units_in_every_table(tmp_path):
+    out = tmp_path / "n"
+    batch.run_batch(small(), out, progress=False)
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    ident = ["key", "structure", "variant", "population", "replicate", "seed"]
+    for e in m["runs"]:
+        assert set(ident) <= set(e) and "rep" not in e
+        assert e["partition"].endswith(f"/replicate={e['replicate']}")
+    runs = pd.read_csv(out / "runs.csv")
+    assert list(runs.columns[:6]) == ident and "scenario" not in runs and "rep" not in runs
+    for name in ("summary.csv", "paired.csv"):
+        t = pd.read_csv(out / name)
+        assert t.columns[0] == "key" and "scenario" not in t
+    # every column of runs.csv in columns.csv, with its unit and names from the declarations
+    book = pd.read_csv(out / "columns.csv", keep_default_na=False).set_index("column")
+    assert list(book.index) == list(runs.columns)
+    assert book.loc["response_time_median_h", "unit"] == "h"
+    assert book.loc["response_time_median_days", "unit"] == "days"
+    assert book.loc["elderly.response_time_median_days", "outcome"] == "response_time_median_h"
+    assert book.loc["elderly.response_time_median_days", "group"] == "elderly"
+    assert book.loc["participation_rate", "unit"] == "share"
+    assert book.loc["participation_rate", "name_en"] and book.loc["participation_rate", "name_zh"]
+    assert book.loc["key", "unit"] == "" and book.loc["key", "outcome"] == ""
+    outcome_cols = [c for c in runs.columns if c not in ident]
+    assert all(book.loc[c, "unit"] for c in outcome_cols)
+    # summary.csv's days are its hours / 24, intervals too
+    summary = pd.read_csv(out / "summary.csv")
+    for c in ("response_time_median", "response_time_median_ci_low"):
+        days = c.replace("response_time_median", "response_time_median_days")
+        hours = c.replace("response_time_median", "response_time_median_h")
+        assert summary[days].to_numpy() == pytest.approx(summary[hours].to_numpy() / 24)
+
+
+def test_a_batch_of_the_earlier_layout_is_read_but_not_gone_on_with(tmp_path):
+    from govsim.results.run_files import _parquet_bytes
+
+    out = tmp_path / "old"
+    batch.run_batch(small(), out, progress=False)
+    # as earlier versions wrote it: run directories rep=K, a column ``rep`` in every table
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for e in m["runs"]:
+        new = out / "runs" / e["partition"]
+        e["partition"] = e["partition"].replace("/replicate=", "/rep=")
+        e["rep"] = e.pop("replicate")
+        files = {p.name: p.read_bytes() for p in new.iterdir()}
+        for name in [n for n in files if n.endswith(".parquet")]:
+            frame = pd.read_parquet(new / name).rename(columns={"replicate": "rep"})
+            files[name] = _parquet_bytes(frame)
+        files[store.RUN_RECORD] = store.content_record(files)
+        old = out / "runs" / e["partition"]
+        old.mkdir()
+        for name, data in files.items():
+            (old / name).write_bytes(data)
+        import shutil
+
+        shutil.rmtree(new)
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    # read as it is: every run whole, the replicate named ``replicate``
+    res = Results.load(out)
+    assert res.finished and len(res.table()) == 4
+    assert "replicate" in res.table() and "rep" not in res.table()
+    assert sorted(res.table()["replicate"]) == [0, 0, 1, 1]
+    # but not gone on with (that would mix rep= and replicate= in one directory): one line
+    with pytest.raises(store.OutputError, match=r"earlier govsim version.*rep=.*--force") as e:
+        batch.run_batch(small(), out, progress=False)
+    assert "\n" not in str(e.value)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+    # with --force it is run again in place, in the names of this version only
+    rep = batch.run_batch(small(), out, force=True, progress=False)
+    assert rep.complete and rep.ran == 4
+    assert not list((out / "runs").glob("*/*/*/rep=*"))
+    assert len(list((out / "runs").glob("*/*/*/replicate=*"))) == 4
+    assert Results.load(out).finished
+
+
 def test_hive_layout_reads_with_one_glob(tmp_path):
     out = tmp_path / "h"
     batch.run_batch(small(), out, progress=False)
@@ -263,7 +339,9 @@ def test_hive_layout_reads_with_one_glob(tmp_path):
         files = sorted(glob.glob(str(out / "runs" / "*" / "*" / "*" / "*" / f"{name}.parquet")))
         t = ds.dataset(files, format="parquet").to_table().to_pandas()
         assert len(t) == 4 * per_run
-        assert list(t.columns[:4]) == ["structure", "variant", "population", "rep"]
+        # one name per concept: the replicate is ``replicate`` in the directory names, inside
+        # the files, in the manifest and in runs.csv
+        assert list(t.columns[:4]) == ["structure", "variant", "population", "replicate"]
         for f in files:  # the columns inside the files match the directory names
             part = dict(p.split("=") for p in Path(f).parent.relative_to(out / "runs").parts)
             row = pd.read_parquet(f).iloc[0]
@@ -358,7 +436,7 @@ def test_sensitivity_runs_end_to_end(tmp_path, capsys):
     batch.run_batch(declared, cmp_dir, progress=False)
     import shutil
 
-    shutil.rmtree(next((cmp_dir / "runs").glob("structure=chengdong/*/*/rep=1")))
+    shutil.rmtree(next((cmp_dir / "runs").glob("structure=chengdong/*/*/replicate=1")))
     page = build_report(cmp_dir, "en", sensitivity=out).read_text(encoding="utf-8")
     assert "Which assumptions the conclusions hinge on" in page
     hinges = page.split("class=hinges")[1].split("</table>")[0]
@@ -424,8 +502,8 @@ def test_results_reject_truncated_and_foreign_files(tmp_path):
     # a stray run directory that the manifest does not plan is never read, even whole
     import shutil
 
-    stray = base / "rep=9"
-    shutil.copytree(base / "rep=0", stray)
+    stray = base / "replicate=9"
+    shutil.copytree(base / "replicate=0", stray)
     s = json.loads((stray / "summary.json").read_text(encoding="utf-8"))
     s["settings"]["replicate"] = 9
     (stray / "summary.json").write_text(json.dumps(s), encoding="utf-8")
@@ -434,7 +512,7 @@ def test_results_reject_truncated_and_foreign_files(tmp_path):
     res = Results.load(out)
     assert [r.replicate for r in res.runs["baseline"]] == [0, 1]
     # a truncated summary makes its run unfinished, not a traceback
-    run = next((out / "runs").glob("structure=chengdong/*/*/rep=0"))
+    run = next((out / "runs").glob("structure=chengdong/*/*/replicate=0"))
     sj = run / "summary.json"
     sj.write_text(sj.read_text(encoding="utf-8")[:40], encoding="utf-8")
     res = Results.load(out)
@@ -443,8 +521,8 @@ def test_results_reject_truncated_and_foreign_files(tmp_path):
     # (small() runs chengdong on the urban profile, not its declared Xining one: @urban)
     assert [r.replicate for r in res.runs["chengdong@urban"]] == [1]
     # without the reference's runs nothing can be compared: one line saying so
-    shutil.rmtree(base / "rep=0")
-    shutil.rmtree(base / "rep=1")
+    shutil.rmtree(base / "replicate=0")
+    shutil.rmtree(base / "replicate=1")
     with pytest.raises(ResultsError, match="reference structure's runs"):
         Results.load(out)
     # an empty summary in a single run's directory is one error naming it
@@ -479,7 +557,7 @@ def test_resume_removes_stale_tables_and_a_second_batch_is_refused(tmp_path, mon
     batch.run_batch(exp, out, progress=False)
     import shutil
 
-    shutil.rmtree(next((out / "runs").glob("structure=chengdong/*/*/rep=1")))
+    shutil.rmtree(next((out / "runs").glob("structure=chengdong/*/*/replicate=1")))
 
     def interrupted(run, commit=None):
         raise KeyboardInterrupt

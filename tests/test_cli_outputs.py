@@ -50,7 +50,7 @@ def test_run_writes_summary_daily_needs(tmp_path, capsys):
 
 
 def run_dir(structure: str, rep: int, population: str = "urban", variant: str = "base") -> str:
-    return f"structure={structure}/variant={variant}/population={population}/rep={rep}"
+    return f"structure={structure}/variant={variant}/population={population}/replicate={rep}"
 
 
 @pytest.mark.slow
@@ -81,7 +81,15 @@ def test_compare_is_paired_and_independent_of_workers(tmp_path):
         <= row["participation_rate_ci_high"]
     )
     paired = pd.read_csv(tmp_path / "a" / "paired.csv")
-    assert set(paired["scenario"]) == {"chengdong"}
+    assert set(paired["key"]) == {"chengdong"}
+    # each difference with its outcome's unit; a time kept in hours also in days
+    unit = paired.set_index("outcome")["unit"]
+    assert unit["response_time_median_h"] == "h" and unit["response_time_median_days"] == "days"
+    assert unit["participation_rate"] == "share"
+    d = paired.set_index("outcome")
+    assert d.loc["response_time_median_days", "difference"] == pytest.approx(
+        d.loc["response_time_median_h", "difference"] / 24
+    )
     meta = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
     assert meta["comparison"]["reference"] == "baseline"
     assert meta["comparison"]["seeds"] == [5, 6] and meta["seed"] == 5
@@ -105,11 +113,11 @@ def test_compare_cli_defaults_to_all_builtin(tmp_path, capsys):
         == 0
     )
     table = pd.read_csv(tmp_path / "c" / "summary.csv")
-    assert table["scenario"].iloc[0] == "baseline"
+    assert table["key"].iloc[0] == "baseline"
     # every structure on its own population; the traditional structure also on each place's
     # people, to pair the structures that replaced it there with (Qingyuan's is village)
     places = {"baseline@xining", "baseline@suzhou_park", "baseline@resettled"}
-    assert set(table["scenario"]) == {*cli.builtin_order(), *places}
+    assert set(table["key"]) == {*cli.builtin_order(), *places}
     assert "baseline" in capsys.readouterr().out
 
 
@@ -133,7 +141,7 @@ def test_compare_runs_each_structure_on_its_own_population(tmp_path):
     # Qingyuan is paired with the village committees it replaced, on the same rural people:
     # the same residents and needs; Chengdong with the traditional structure on its people
     paired = pd.read_csv(out / "paired.csv")
-    refs = paired.drop_duplicates("scenario").set_index("scenario")["reference"].to_dict()
+    refs = paired.drop_duplicates("key").set_index("key")["reference"].to_dict()
     assert refs == {"chengdong": "baseline@xining", "qingyuan": "village"}
     a = pd.read_parquet(out / "runs" / run_dir("village", 1, "rural") / "needs.parquet")
     b = pd.read_parquet(out / "runs" / run_dir("qingyuan", 1, "rural") / "needs.parquet")

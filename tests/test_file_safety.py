@@ -58,7 +58,7 @@ def one_error_line(capsys) -> str:
 
 
 def run_dirs(out: Path) -> list[Path]:
-    return sorted((out / "runs").glob("structure=*/variant=*/population=*/rep=*"))
+    return sorted((out / "runs").glob("structure=*/variant=*/population=*/replicate=*"))
 
 
 # ------------------------------------------------------------------ 1. --force
@@ -73,7 +73,7 @@ def test_force_removes_only_run_directories_govsim_made(tmp_path, capsys):
     raw = out / "runs" / "2024" / "may" / "exp1" / "raw"
     raw.mkdir(parents=True)
     (raw / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    look = out / "runs" / "structure=mine" / "variant=a" / "population=b" / "rep=0"
+    look = out / "runs" / "structure=mine" / "variant=a" / "population=b" / "replicate=0"
     look.mkdir(parents=True)
     (look / "notes.txt").write_text("mine", encoding="utf-8")
     (out / "failures").mkdir()
@@ -101,8 +101,8 @@ def test_a_run_of_an_earlier_version_is_removed_when_its_manifest_lists_it(tmp_p
         (d / "summary.json").write_text(json.dumps(s), encoding="utf-8")
     assert Results.load(out).finished  # still read, checked as they were
     batch.run_batch(tiny(days=2, replicates=1), out, force=True, progress=False)
-    # rep=1 is not planned any more: listed in the old manifest, so govsim's to remove
-    assert [d.name for d in run_dirs(out)] == ["rep=0"]
+    # replicate=1 is not planned any more: listed in the old manifest, so govsim's to remove
+    assert [d.name for d in run_dirs(out)] == ["replicate=0"]
 
 
 def test_a_runs_directory_that_is_a_link_is_refused_and_nothing_is_removed(tmp_path, capsys):
@@ -141,12 +141,14 @@ def test_a_link_on_the_way_to_a_run_is_refused(tmp_path, capsys):
 
 def test_a_planned_runs_place_held_by_a_directory_govsim_did_not_make_is_refused(tmp_path, capsys):
     out = tmp_path / "out"
-    place = out / "runs" / "structure=baseline" / "variant=base" / "population=urban" / "rep=0"
+    place = (
+        out / "runs" / "structure=baseline" / "variant=base" / "population=urban" / "replicate=0"
+    )
     place.mkdir(parents=True)
     (place / "mine.txt").write_text("mine", encoding="utf-8")
     assert main(compare(out, "--force")) == 2
     err = one_error_line(capsys)
-    assert "runs/structure=baseline/variant=base/population=urban/rep=0" in err
+    assert "runs/structure=baseline/variant=base/population=urban/replicate=0" in err
     assert "did not make" in err
     assert (place / "mine.txt").read_text(encoding="utf-8") == "mine"
 
@@ -395,7 +397,7 @@ def test_a_bit_flipped_run_is_redone_by_the_batch_and_named_by_the_reader(tmp_pa
     res = Results.load(out)
     assert [r.replicate for r in res.runs["baseline"]] == [0]
     [why] = res.unfinished
-    assert why.startswith("structure=baseline/variant=base/population=urban/rep=1: ")
+    assert why.startswith("structure=baseline/variant=base/population=urban/replicate=1: ")
     assert f"{daily}: damaged" in why
     rep = batch.run_batch(exp, out, progress=False)
     assert rep.skipped == 1 and rep.ran == 1 and rep.complete
@@ -442,7 +444,7 @@ def test_a_damaged_run_in_a_batch_is_one_warning_line_in_the_report(tmp_path, ca
     main(["report", str(out)])
     err = capsys.readouterr().err.strip().splitlines()
     [warning] = [line for line in err if "warning" in line]
-    assert "rep=1" in warning and "daily.parquet: damaged" in warning
+    assert "replicate=1" in warning and "daily.parquet: damaged" in warning
 
 
 # ------------------------------------------------------------------ 5. disk full, limits
@@ -479,17 +481,17 @@ def test_a_full_disk_stops_the_batch_in_one_line_and_keeps_finished_runs(
     out = tmp_path / "b"
     argv = ["compare", "baseline", *SMALL[:4], "--replicates", "3", "--workers", "1"]
     argv += ["--out", str(out)]
-    fail_writes_into_inflight(monkeypatch, errno.ENOSPC, only="rep=1")
+    fail_writes_into_inflight(monkeypatch, errno.ENOSPC, only="replicate=1")
     assert main(argv) == 2
     err = one_error_line(capsys)
-    assert "No space left on device" in err and "rep=1" in err and "1 of 3 runs" in err
+    assert "No space left on device" in err and "replicate=1" in err and "1 of 3 runs" in err
     assert not (out / store.INFLIGHT).exists()  # the half-written run is gone
     [failure] = (out / "failures").glob("*.json")
-    assert "rep=1" in json.loads(failure.read_text(encoding="utf-8"))["run"]
-    assert [d.name for d in run_dirs(out)] == ["rep=0"]  # rep=2 was never started
+    assert "replicate=1" in json.loads(failure.read_text(encoding="utf-8"))["run"]
+    assert [d.name for d in run_dirs(out)] == ["replicate=0"]  # rep=2 was never started
     monkeypatch.undo()
     assert main(argv) == 0
-    assert [d.name for d in run_dirs(out)] == ["rep=0", "rep=1", "rep=2"]
+    assert [d.name for d in run_dirs(out)] == ["replicate=0", "replicate=1", "replicate=2"]
     assert not list((out / "failures").glob("*.json"))
 
 
@@ -510,19 +512,21 @@ def test_a_full_disk_while_the_tables_are_written_is_one_line(tmp_path, capsys, 
 
 def test_a_name_too_long_fails_its_run_and_the_batch_goes_on(tmp_path, capsys, monkeypatch):
     out = tmp_path / "b"
-    fail_writes_into_inflight(monkeypatch, errno.ENAMETOOLONG, after=0, only="rep=0")
+    fail_writes_into_inflight(monkeypatch, errno.ENAMETOOLONG, after=0, only="replicate=0")
     rep = batch.run_batch(tiny(replicates=2), out, progress=False)
-    assert rep.ran == 1 and rep.failed == ["structure=baseline/variant=base/population=urban/rep=0"]
+    assert rep.ran == 1 and rep.failed == [
+        "structure=baseline/variant=base/population=urban/replicate=0"
+    ]
     assert "File name too long" in capsys.readouterr().err
     assert not (out / store.INFLIGHT).exists()
     assert len(list((out / "failures").glob("*.json"))) == 1
 
 
 def test_a_failure_record_of_a_very_long_name_can_be_written(tmp_path):
-    part = "structure=baseline/variant=" + "v" * 1000 + "/population=urban/rep=0"
+    part = "structure=baseline/variant=" + "v" * 1000 + "/population=urban/replicate=0"
     p = store.failure_path(tmp_path, part)
     assert len(p.name.encode()) <= 255 and p.parent == tmp_path / "failures"
-    assert p != store.failure_path(tmp_path, part.replace("rep=0", "rep=1"))
+    assert p != store.failure_path(tmp_path, part.replace("replicate=0", "replicate=1"))
 
 
 @pytest.mark.slow

@@ -95,6 +95,7 @@ def recording_savefig(self, *args, **kwargs):
 
 
 gp.all_figures, Figure.savefig = recording_all_figures, recording_savefig
+gp.figure_workers = lambda jobs: 1  # drawn in this process, where they are recorded
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     if how == "cli":
@@ -319,8 +320,18 @@ def test_results_read_the_catalog_the_runs_were_written_with(many):
     lead = headline()
     assert gr.headline(many) == (lead[0], "participation_civic_year", *lead[1:])
     # the table charts read is the one compare wrote
-    runs = pd.read_csv(many.root / "runs.csv").sort_values(["scenario", "replicate"])
+    # (runs.csv names the run key ``key``, as the manifest does, and gives each time kept in
+    # hours in days beside it: ``response_time_median_days`` after ``response_time_median_h``)
+    runs = pd.read_csv(many.root / "runs.csv").rename(columns={"key": "scenario"})
+    runs = runs.sort_values(["scenario", "replicate"])
     table = many.table().sort_values(["scenario", "replicate"])
+    days = [c for c in runs.columns if c.endswith("_days")]
+    assert "response_time_median_days" in days and "elderly.response_time_median_days" in days
+    for c in days:
+        hours = c.removesuffix("_days") + "_h"
+        assert list(runs.columns).index(c) == list(runs.columns).index(hours) + 1
+        np.testing.assert_allclose(runs[c], runs[hours] / 24, rtol=1e-8, equal_nan=True)
+    runs = runs.drop(columns=days)
     assert list(table.columns) == list(runs.columns)
     assert table["scenario"].tolist() == runs["scenario"].tolist()
     assert table["structure"].tolist() == runs["structure"].tolist()
@@ -433,6 +444,7 @@ def test_report_is_self_contained_and_complete(many, reports, lang):
         assert (where / "figures" / f"{name}_{lang}.png").stat().st_size > 1000
         assert (where / "figures" / f"{name}_{lang}.svg").stat().st_size > 1000
     assert len(re.findall(r"data:image/(?:png|webp);base64,", page)) == len(expected)
+    assert "\0" not in page  # every image where its mark was
     assert not re.search(r"<(img|script|link)[^>]+(src|href)=['\"]https?:", page)
     assert not glyph_problems(built["warnings"]), glyph_problems(built["warnings"])
     # headline table with intervals, the structures with their seeds, the settings
@@ -451,6 +463,31 @@ def test_report_is_self_contained_and_complete(many, reports, lang):
     assert many.version in page
     # the Chinese font is embedded, cut down to the page's characters
     assert "@font-face{font-family:'govsim-cjk'" in page
+
+
+def test_figures_drawn_in_processes_are_those_drawn_one_by_one(single, tmp_path):
+    # the report draws its figures in forked processes: the same files, in the same order,
+    # as drawn one after another in this process (and each PNG made small where it was drawn)
+    from tqdm import tqdm
+
+    if tqdm.monitor is not None:  # the progress bars' thread (of the batch): not forked with
+        tqdm.monitor.exit()
+        tqdm.monitor = None
+    small = []
+    one = gp.save_figures(single, tmp_path / "one", "en", dpi=40, workers=1)
+    two = gp.save_figures(
+        single,
+        tmp_path / "two",
+        "en",
+        dpi=40,
+        workers=2,
+        then=lambda n, png: png.stat().st_size,
+        meanwhile=lambda: small.append(True),
+    )
+    assert small == [True]  # the caller's other work ran while they were drawn
+    assert [n for n, *_ in two] == [n for n, *_ in one] == gp.figure_names(single)
+    for (_, png1, _), (_, png2, _, size) in zip(one, two, strict=True):
+        assert png1.read_bytes() == png2.read_bytes() and size == png2.stat().st_size > 1000
 
 
 def test_report_cli_and_bad_directory(reports, tmp_path, capsys):

@@ -38,7 +38,7 @@ def leads(tmp: str, outcome: str) -> dict[int, pd.Series]:
         d = f"{tmp}/d{days}"
         compare(builtin_order(), RESIDENTS, days, seed=0, replicates=1, out=d, force=True)
         paired = pd.read_csv(f"{d}/paired.csv")
-        out[days] = paired[paired["outcome"] == outcome].set_index("scenario")["difference"]
+        out[days] = paired[paired["outcome"] == outcome].set_index("key")["difference"]
     return out
 
 

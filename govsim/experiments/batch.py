@@ -33,6 +33,7 @@ import pandas as pd
 from govsim.experiments.experiment import Experiment, RunSpec, resolve
 from govsim.results import store
 from govsim.results.atomic import write_csv, write_json
+from govsim.results.tables import VIEWS
 
 
 class BatchInterrupted(Exception):
@@ -452,18 +453,53 @@ def outcome_rows(out: Path, runs: list[RunSpec]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
-    """``runs.csv``, ``summary.csv`` (means and intervals by run key) and ``paired.csv``
-    (each run key minus its reference, replicate by replicate); returns the summary."""
-    from govsim.core.summary import OUTCOMES, per_replicate
-    from govsim.results.tables import paired_differences, summarize_runs
+# the columns of paired.csv (besides the unit, added after the outcome)
+PAIRED_COLUMNS = (
+    "scenario",
+    "reference",
+    "outcome",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "replicates",
+)
 
-    table = outcome_rows(out, runs)
-    units = {k: o.unit for k, o in OUTCOMES.items()}
+
+def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
+    """``runs.csv`` (one row per run), ``summary.csv`` (means and intervals by run key),
+    ``paired.csv`` (each run key minus its reference, replicate by replicate, with the
+    outcome's unit) and ``columns.csv`` (each column of ``runs.csv``: its outcome, group,
+    unit and names); returns the summary.
+
+    A run is named by ``key`` (its run key: the structure, ``--variant``, ``@population``),
+    ``structure``, ``variant``, ``population`` and ``replicate``, as in the manifest and the
+    run directories; a time kept in hours is given in days beside it (``tables.VIEWS``)."""
+    from govsim.core.summary import OUTCOMES, per_replicate
+    from govsim.results.tables import (
+        codebook,
+        paired_differences,
+        summarize_runs,
+        view_name,
+        with_views,
+    )
+
+    table, units = with_views(outcome_rows(out, runs), {k: o.unit for k, o in OUTCOMES.items()})
     ident = ["structure", "variant", "population"]
     summary = summarize_runs(table.drop(columns=ident), meta["scenarios"], units)
-    paired = paired_differences(table.drop(columns=ident), meta["reference_of"], per_replicate())
-    write_csv(Path(out) / "runs.csv", table)
-    write_csv(Path(out) / "summary.csv", summary)
-    write_csv(Path(out) / "paired.csv", paired)
-    return summary
+    columns = [
+        c
+        for k in per_replicate()
+        for c in (k, view_name(k, units[k]) if units[k] in VIEWS else None)
+        if c is not None
+    ]
+    paired = paired_differences(table.drop(columns=ident), meta["reference_of"], columns)
+    if paired.empty:  # nothing to pair (one structure): the header alone
+        paired = pd.DataFrame(columns=PAIRED_COLUMNS)
+    paired.insert(paired.columns.get_loc("outcome") + 1, "unit", paired["outcome"].map(units))
+    outcomes = {k: {"en": o.en, "zh": o.zh, "unit": o.unit} for k, o in OUTCOMES.items()}
+    named = {"scenario": "key"}  # the run key, named as the manifest names it
+    write_csv(Path(out) / "runs.csv", table.rename(columns=named))
+    write_csv(Path(out) / "summary.csv", summary.rename(columns=named))
+    write_csv(Path(out) / "paired.csv", paired.rename(columns=named))
+    write_csv(Path(out) / "columns.csv", codebook(table.rename(columns=named), outcomes, units))
+    return summary.rename(columns=named)

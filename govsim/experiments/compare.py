@@ -43,7 +43,7 @@ def compare(
     compare_with: str = "before",
 ) -> pd.DataFrame:
     """Run every structure × replicate into ``out`` (``runs/`` in the batch layout,
-    ``manifest.json``, ``runs.csv``, ``summary.csv``, ``paired.csv``); return the summary
+    ``manifest.json``, ``runs.csv``, ``summary.csv``, ``paired.csv``, ``columns.csv``); return the summary
     table (one row per run key, means and 95% intervals)."""
     exp = compare_experiment(scenarios, residents, days, seed, replicates, population, compare_with)
     report: BatchReport = run_batch(

@@ -260,7 +260,7 @@ class RunSpec:
         """The run's directory below ``runs/`` (hive partitioning)."""
         return (
             f"structure={self.structure}/variant={self.variant}/"
-            f"population={self.population}/rep={self.replicate}"
+            f"population={self.population}/replicate={self.replicate}"
         )
 
     @property
@@ -270,7 +270,7 @@ class RunSpec:
             "structure": self.structure,
             "variant": self.variant,
             "population": self.population,
-            "rep": self.replicate,
+            "replicate": self.replicate,
         }
 
 

@@ -46,6 +46,8 @@ __all__ = [
     "cost_vs_outcomes",
     "equity",
     "figure",
+    "figure_files",
+    "figure_names",
     "flow_shares",
     "need_flows",
     "org_chart",
@@ -102,6 +104,11 @@ def all_figures(res: Results, lang: str = "en"):
         yield name, draw(lang)
 
 
+def figure_names(res: Results) -> list[str]:
+    """The names of the figures ``save_figures`` draws for ``res``, in its order."""
+    return [n for n, _ in _figures(res)]
+
+
 def figure_files(res: Results, lang: str = "en") -> list[str]:
     """The names of the files ``save_figures`` writes for ``res`` (without drawing)."""
     return [f"{n}_{lang}.{ext}" for n, _ in _figures(res) for ext in ("png", "svg")]
@@ -130,22 +137,91 @@ def check_figure_keys(res: Results) -> None:
             )
 
 
+def figure_workers(jobs: int) -> int:
+    """How many processes draw a report's figures: the cores this process may use (at most
+    8), no more than the figures; 1 where processes cannot be forked (not Linux, or other
+    Python threads running — a fork copies none of them and may copy a lock one of them
+    holds).  The native thread pools of Arrow and BLAS, idle once the runs are read, are
+    made anew in a forked process by the libraries themselves."""
+    import multiprocessing as mp
+    import os
+    import sys
+    import threading
+
+    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
+        return 1
+    if threading.active_count() > 1:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores, jobs))
+
+
+# the jobs of the figures being drawn: set before the worker processes are forked, which
+# inherit them (a closure cannot be sent to another process; its index can)
+_JOBS: list = []
+
+
+def _run_job(i: int):
+    return _JOBS[i]()
+
+
 def save_figures(
-    res: Results, out_dir: Path, lang: str = "en", dpi: int = 110
-) -> list[tuple[str, Path, Path]]:
-    """Save every chart as PNG (at ``dpi``) and SVG in ``out_dir``; returns (name, png, svg)."""
+    res: Results,
+    out_dir: Path,
+    lang: str = "en",
+    dpi: int = 110,
+    then=None,
+    workers: int | None = None,
+    meanwhile=None,
+) -> list[tuple]:
+    """Save every chart as PNG (at ``dpi``) and SVG in ``out_dir``; returns (name, png, svg)
+    for each, in the order of ``all_figures`` — with ``then(name, png)``'s result as a fourth
+    item when ``then`` is given (it runs where the figure was drawn).
+
+    The figures are independent: they are drawn ``workers`` at a time (default
+    ``figure_workers``) in forked processes, each writing its own files; the files are the
+    same as drawn one after another.  ``meanwhile()`` (other work of the caller's) runs in
+    this process while they draw."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     check_figure_keys(res)  # before any figure is drawn
+    register_font()  # found once, before the workers are forked
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    saved = []
-    for name, fig in all_figures(res, lang):
+
+    def save(name, fig):
         png, svg = out_dir / f"{name}_{lang}.png", out_dir / f"{name}_{lang}.svg"
         if png.parent != out_dir or svg.parent != out_dir:  # defence in depth
             raise ValueError(f"figure {name!r}: its file would be outside {out_dir}")
         # an org chart (one a structure) is boxes and text, drawn large: seven eighths of the
         # resolution keeps its text legible and a report of ten and more structures light
         save_chart(fig, png, round(dpi * 7 / 8) if name.startswith("org_chart_") else dpi)
-        saved.append((name, png, svg))
-    return saved
+        return (name, png, svg) + ((then(name, png),) if then is not None else ())
+
+    figures = _figures(res)
+    workers = figure_workers(len(figures)) if workers is None else min(workers, len(figures))
+    if workers <= 1:
+        if meanwhile is not None:
+            meanwhile()
+        return [save(name, fig) for name, fig in all_figures(res, lang)]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # what every figure reads, read once here: the forked workers inherit it
+    res.table()
+    res.scenarios  # noqa: B018 (a cached property)
+    global _JOBS
+    _JOBS = [lambda name=name, draw=draw: save(name, draw(lang)) for name, draw in figures]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            # in order: the comparison charts (the slowest) start first, the org charts last;
+            # every worker is forked at the first, before any other thread starts
+            done = pool.map(_run_job, range(len(_JOBS)))
+            if meanwhile is not None:
+                meanwhile()
+            return list(done)
+    finally:
+        _JOBS = []

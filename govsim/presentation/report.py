@@ -406,6 +406,15 @@ def contents(lang: str) -> list[tuple[str, str]]:
     ]
 
 
+IMAGE_PARTS = ("width", "height", "mime", "data")
+
+
+def _image_mark(i: int, part: str) -> str:
+    """Where ``part`` (of ``IMAGE_PARTS``) of the ``i``-th figure goes in the page until it
+    is drawn: a mark no text of the page holds (a NUL character, which escaping keeps)."""
+    return f"\0{part}{i}\0"
+
+
 def build_report(
     results_dir: str | Path,
     lang: str = "en",
@@ -418,7 +427,7 @@ def build_report(
     beside it; 96 dpi keeps the page with every chart under 1 MB); with ``sensitivity`` (a
     ``govsim sensitivity`` directory), a section on which assumptions the conclusions hinge
     on."""
-    from govsim.presentation.plot import figure_files, save_figures
+    from govsim.presentation.plot import figure_files, figure_names, save_figures
 
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -441,22 +450,22 @@ def build_report(
     fig_dir = out.parent / "figures"
     remove_leftovers(out.parent, [out.name])  # what a killed report left half-written
     remove_leftovers(fig_dir, figure_files(res, lang))
-    saved = save_figures(res, fig_dir, lang, dpi=dpi)
-    figures = []
-    for name, png, _svg in saved:
-        base = "org_chart" if name.startswith("org_chart_") else name
-        cap = label(CAPTIONS, base, lang)
+
+    def embedded(name: str, png: Path):
         # org charts (one a structure, ten and more) are boxes, lines and text: 32 colours
         # keep them sharp; the other charts 64 (the page travels under 1 MB)
-        mime, raw, (w, h) = compact_image(png, 32 if base == "org_chart" else 64)
+        return compact_image(png, 32 if name.startswith("org_chart_") else 64)
+
+    # the page is made with marks where each image's size and data go: its text does not
+    # depend on the images, so the font is cut while the figures are drawn
+    figures = []
+    for i, name in enumerate(figure_names(res)):
+        base = "org_chart" if name.startswith("org_chart_") else name
         figures.append(
             {
                 "name": name,
-                "caption": cap,
-                "width": w,
-                "height": h,
-                "mime": mime,
-                "data": base64.b64encode(raw).decode("ascii"),
+                "caption": label(CAPTIONS, base, lang),
+                **{part: _image_mark(i, part) for part in IMAGE_PARTS},
             }
         )
     front = front_page(res, lang, sensitivity, robustness)
@@ -484,6 +493,19 @@ def build_report(
     )
     # the font cut down to the characters the page shows (tags and embedded data left out)
     shown_text = html.unescape(re.sub(r"<[^>]+>|data:[^'\"]+", " ", body))
-    body = body.replace("<style>", "<style>" + embedded_font_css(shown_text), 1)
+    font = []
+    saved = save_figures(
+        res,
+        fig_dir,
+        lang,
+        dpi=dpi,
+        then=embedded,
+        meanwhile=lambda: font.append(embedded_font_css(shown_text)),
+    )
+    for i, (_name, _png, _svg, (mime, raw, (w, h))) in enumerate(saved):
+        data = base64.b64encode(raw).decode("ascii")
+        for part, value in zip(IMAGE_PARTS, (w, h, mime, data), strict=True):
+            body = body.replace(_image_mark(i, part), str(value), 1)
+    body = body.replace("<style>", "<style>" + font[0], 1)
     atomic_write(out, lambda tmp: tmp.write_text(body, encoding="utf-8"))
     return out

@@ -4,12 +4,15 @@
 
     DIR/manifest.json      govsim version, git commit, the experiment (resolved) and its
                            hash, the seed, and every planned run with its own hash
-    DIR/runs/structure=S/variant=V/population=P/rep=K/
+    DIR/runs/structure=S/variant=V/population=P/replicate=K/
                            summary.json, outcomes.parquet, scenario.json, catalog.json,
                            daily.parquet, needs.parquet, hops.parquet (as kept)
     DIR/failures/<run>.json   a run that raised: its traceback (removed once it succeeds)
     DIR/.inflight/         runs being written (removed when a batch starts)
-    DIR/runs.csv, summary.csv, paired.csv   tables of a finished batch
+    DIR/runs.csv, summary.csv, paired.csv, columns.csv   tables of a finished batch
+
+Batches of earlier versions named a run's directory ``rep=K`` (and its column ``rep``): they are read as they are (``Results.load``, ``outcome_row``), but a batch
+does not go on in them, which would mix both names in one directory (``old_layout``).
 
 A run directory appears whole or not at all: its files are written into ``.inflight/`` and
 the directory is renamed into place.  Each run directory holds ``.govsim-run.json``, its
@@ -44,7 +47,7 @@ from govsim.version import __version__
 
 MANIFEST = "manifest.json"
 INFLIGHT = ".inflight"
-TABLES = ("runs.csv", "summary.csv", "paired.csv")
+TABLES = ("runs.csv", "summary.csv", "paired.csv", "columns.csv")
 RUN_RECORD = ".govsim-run.json"  # a run's content record, and govsim's mark on its directory
 FAILURES = "failures"
 # the files of a single run (``govsim run --out``; ``run_files`` writes them)
@@ -422,6 +425,12 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
             f"{exp.key!r}, {exp.config_hash()}); choose a new directory, or add --force to "
             "replace them (runs this experiment makes the same way are kept)"
         )
+    if old is not None and not force and (part := old_layout(old)) is not None:
+        raise OutputError(
+            f"--out {out}: written by an earlier govsim version (runs/{part}: replicates are "
+            "now named replicate=, not rep=); it can still be read (govsim report) but not "
+            "gone on with: choose a new directory, or add --force to run it again in place"
+        )
     if old is None and not force:
         foreign = [p.name for p in out.iterdir() if p.name in OURS or p.name == "summary.json"]
         if foreign:
@@ -440,7 +449,9 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
                 "govsim cannot tell it wrote them and will not replace them, not even with "
                 "--force: move them away, or choose another directory"
             )
-    if force and (old is None or old["config_hash"] != exp.config_hash()):
+    if force and (
+        old is None or old["config_hash"] != exp.config_hash() or old_layout(old) is not None
+    ):
         for name in (MANIFEST, *TABLES):
             if _regular(out / name):
                 (out / name).unlink()
@@ -470,6 +481,15 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
         remove_leftovers(out, (MANIFEST, *TABLES))
     if _real_dir(out / FAILURES):
         remove_leftovers(out / FAILURES, [failure_path(out, p).name for p in keep])
+
+
+def old_layout(manifest: dict) -> str | None:
+    """The first run directory of ``manifest`` named as batches of earlier versions named
+    them (``…/rep=K``, now ``…/replicate=K``); None when there is none."""
+    for e in manifest["runs"]:
+        if str(e["partition"]).rsplit("/", 1)[-1].startswith("rep="):
+            return str(e["partition"])
+    return None
 
 
 def check_run(out: Path, run: dict) -> str | None:
@@ -562,8 +582,9 @@ def _check_tables(d: Path, summary: dict) -> str | None:
 
 def outcome_row(outcomes, key: str, replicate: int):
     """A run's ``outcomes.parquet`` (a frame) as the row of a runs table: ``scenario`` (the
-    run key) first, the partition columns (``rep`` as ``replicate``; a single run's file has
-    none, so ``replicate`` is given), the seed and every outcome."""
+    run key; ``key`` in the files a batch writes) first, the partition columns (a single
+    run's file has none, so ``replicate`` is given), the seed and every outcome.  A file of
+    an earlier version names the replicate ``rep``: read as ``replicate``."""
     f = outcomes.rename(columns={"rep": "replicate"})
     f.insert(0, "scenario", key)
     if "replicate" not in f:

@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govsim.config.vocabulary import UNBOUNDED, value_range
+from govsim.config.vocabulary import UNBOUNDED, UNITS, value_range
+
+# the stored units the CSV tables also give in the unit every table and chart shows them in
+# (``UNITS[unit].shown``, ``.factor``): a time kept in hours is shown in days, so beside
+# ``response_time_median_h`` stands ``response_time_median_days`` (the files keep hours)
+VIEWS = ("h",)
+# the columns that say which run a row is (before the outcomes)
+IDENTITY = ("key", "structure", "variant", "population", "replicate", "seed")
 
 
 def flat_row(summary: dict, columns: Iterable[str], group_columns: Iterable[str]) -> dict:
@@ -38,6 +45,61 @@ def flat_row(summary: dict, columns: Iterable[str], group_columns: Iterable[str]
         row[f"{t}.response_time_median_h"] = vals.get("response_time_median_h")
         row[f"{t}.unresolved_share"] = vals.get("unresolved_share")
     return row
+
+
+def view_name(column: str, unit: str) -> str:
+    """The name of ``column`` (of ``unit``, one of ``VIEWS``) in the unit tables show it in:
+    its unit's suffix (``_h``) replaced by the shown unit's (``_days``)."""
+    suffix = f"_{unit}"
+    stem = column[: -len(suffix)] if column.endswith(suffix) else column
+    return f"{stem}_{UNITS[unit].shown}"
+
+
+def with_views(table: pd.DataFrame, units: dict[str, str]) -> tuple[pd.DataFrame, dict]:
+    """``table`` (a runs table) with, right after each column whose outcome's unit is one of
+    ``VIEWS``, the same values in the unit tables show (``view_name``); and ``units``
+    (outcome -> unit) with the units of the new columns."""
+    units = dict(units)
+    parts = {}
+    for c in table.columns:
+        parts[c] = table[c]
+        outcome = c.rsplit(".", 1)[-1]
+        unit = units.get(outcome)
+        if unit in VIEWS:
+            shown = UNITS[unit]
+            name = view_name(c, unit)
+            parts[name] = table[c].astype(float) * shown.factor
+            units[name.rsplit(".", 1)[-1]] = shown.shown
+    return pd.DataFrame(parts), units
+
+
+def codebook(columns: Iterable[str], outcomes: dict[str, dict], units: dict[str, str]):
+    """One row per column of a runs table (``columns.csv``): the outcome it holds (for a
+    ``<group>.<outcome>`` or ``<need type>.<outcome>`` column, the outcome and its group),
+    its unit (``vocabulary.UNITS``: the key, and its English and Chinese label) and the
+    outcome's name in English and Chinese — the names and units of the declarations
+    (``outcomes``: key -> {"en", "zh", "unit"}, as a run's ``catalog.json`` holds them)."""
+    views = {view_name(k, o["unit"]): k for k, o in outcomes.items() if o["unit"] in VIEWS}
+    rows = []
+    for c in columns:
+        group, _, outcome = c.rpartition(".")
+        base = views.get(outcome, outcome)
+        o = outcomes.get(base)
+        unit = units.get(outcome, "") if o is not None else ""
+        u = UNITS.get(unit)
+        rows.append(
+            {
+                "column": c,
+                "outcome": base if o is not None else "",
+                "group": group,
+                "unit": unit,
+                "unit_en": u.en if u else "",
+                "unit_zh": u.zh if u else "",
+                "name_en": o["en"] if o else "",
+                "name_zh": o["zh"] if o else "",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def column_range(column: str, units: dict[str, str]) -> tuple[float, float]:
