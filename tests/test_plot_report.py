@@ -467,27 +467,35 @@ def test_report_is_self_contained_and_complete(many, reports, lang):
 
 def test_figures_drawn_in_processes_are_those_drawn_one_by_one(single, tmp_path):
     # the report draws its figures in forked processes: the same files, in the same order,
-    # as drawn one after another in this process (and each PNG made small where it was drawn)
-    from tqdm import tqdm
-
-    if tqdm.monitor is not None:  # the progress bars' thread (of the batch): not forked with
-        tqdm.monitor.exit()
-        tqdm.monitor = None
-    small = []
-    one = gp.save_figures(single, tmp_path / "one", "en", dpi=40, workers=1)
-    two = gp.save_figures(
-        single,
-        tmp_path / "two",
-        "en",
-        dpi=40,
-        workers=2,
-        then=lambda n, png: png.stat().st_size,
-        meanwhile=lambda: small.append(True),
+    # as drawn one after another in this process (and each PNG made small where it was
+    # drawn).  Run in a process of its own, as govsim report runs, with a time limit: the
+    # test runner's own threads are no part of what is tested, and a hang fails the test
+    # instead of the suite
+    script = f"""
+import json
+from pathlib import Path
+import govsim.presentation.plot as gp
+from govsim.results.reading import Results
+res = Results.load({str(single.root)!r})
+out = Path({str(tmp_path)!r})
+small = []
+one = gp.save_figures(res, out / "one", "en", dpi=40, workers=1)
+two = gp.save_figures(res, out / "two", "en", dpi=40, workers=2,
+                      then=lambda n, png: png.stat().st_size,
+                      meanwhile=lambda: small.append(True))
+print(json.dumps({{"small": small, "names": gp.figure_names(res),
+    "one": [[n, str(p)] for n, p, _ in one],
+    "two": [[n, str(p), size] for n, p, _, size in two]}}))
+"""
+    got = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=240, check=True
     )
-    assert small == [True]  # the caller's other work ran while they were drawn
-    assert [n for n, *_ in two] == [n for n, *_ in one] == gp.figure_names(single)
-    for (_, png1, _), (_, png2, _, size) in zip(one, two, strict=True):
-        assert png1.read_bytes() == png2.read_bytes() and size == png2.stat().st_size > 1000
+    r = json.loads(got.stdout.strip().splitlines()[-1])
+    assert r["small"] == [True]  # the caller's other work ran while they were drawn
+    assert [n for n, _ in r["one"]] == [n for n, *_ in r["two"]] == r["names"]
+    for (_, png1), (_, png2, size) in zip(r["one"], r["two"], strict=True):
+        png2 = Path(png2)
+        assert Path(png1).read_bytes() == png2.read_bytes() and size == png2.stat().st_size > 1000
 
 
 def test_report_cli_and_bad_directory(reports, tmp_path, capsys):
