@@ -1,25 +1,32 @@
-"""The page of the live model: a Mesa ``SolaraViz`` with its step / play / reset controls,
-a panel of choices and levers (a change restarts both runs at day 0), and the views.
-``govsim app`` serves it (``solara run govsim.app.page:Page``); in a notebook ``page()``
-shows it."""
+"""The page of the live model, a Solara page around the Mesa model (``LiveModel``): step /
+play / pause / reset controls and a panel of choices and levers (a change restarts both runs
+at day 0) in the sidebar, and the views.  Everything is in the page's language, Chinese or
+English (Mesa's own ``SolaraViz`` controls are English only, and its play loop lets the
+model run ahead of the pictures).  ``govsim app`` serves it (``solara run
+govsim.app.page:Page``); in a notebook ``page()`` shows it."""
 
 from __future__ import annotations
 
-import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+import base64
+import threading
+import time
 
-from govsim.app.live import DEFAULT_RESIDENTS, LiveModel, Settings
-from govsim.app.views import network_figure, png, readout, series_figure
+import solara
+import solara.server.settings
+
+from govsim.app.live import DEFAULT_RESIDENTS, Frame, LiveModel, Settings
+from govsim.app.views import NetworkPainter, SeriesPainter, png, readout
 from govsim.config.reading import list_populations, population_name
 from govsim.config.scenario import builtin_order
 from govsim.core.load import load_scenario
 from govsim.experiments.levers import LEVERS, levers_of
 from govsim.presentation.plot import org_chart, t
-from govsim.presentation.text import TEXT, bilingual, pick
+from govsim.presentation.text import pick
 from govsim.results.reading import short
 
 LANG = solara.reactive("zh")
+# no "runs on Solara" badge: fixed at the bottom right, it covers the charts on a phone
+solara.server.settings.theme.show_banner = False
 
 
 def structure_name(key: str, lang: str) -> str:
@@ -28,17 +35,14 @@ def structure_name(key: str, lang: str) -> str:
 
 
 @solara.component
-def Choices(model: solara.Reactive[LiveModel], holder: Settings):
+def Choices(live: LiveModel, restart):
     """The language, the structure, the population, residents, seed and the levers the
-    structure has.  Any change rebuilds both runs at day 0."""
+    structure has.  Any change rebuilds both runs at day 0 (``restart``)."""
     lang = LANG.value
-    live = model.value
     s = live.settings
 
     def rebuild(**kw):
-        new = s.copy(**kw)
-        holder.__dict__.update(new.copy().__dict__)  # what SolaraViz's Reset rebuilds
-        model.value = LiveModel(new)
+        restart(s.copy(**kw))
 
     def set_lever(key, value):
         levers = {**s.levers, key: value}
@@ -112,41 +116,95 @@ def Choices(model: solara.Reactive[LiveModel], holder: Settings):
                     style={"font-size": "0.8em", "color": "#666"})  # fmt: skip
 
 
+def _img(data: bytes, cls: str, alt: str, day: int | None = None):
+    """A picture as one <img>: its source, its words for a screen reader, and the day it
+    shows (``data-day``), set together."""
+    attributes = {"src": "data:image/png;base64," + base64.b64encode(data).decode(), "alt": alt}
+    if day is not None:
+        attributes["data-day"] = str(day)
+    return solara.v.Html(
+        tag="img", attributes=attributes, class_=cls, style_="width: 100%; display: block"
+    )
+
+
 @solara.component
-def Views(live: LiveModel):
-    """The network view, the charts and the organisation chart, redrawn after each step."""
-    update_counter.get()
+def Views(live: LiveModel, frame: Frame):
+    """The network view, the charts and the line of numbers, all drawn from one ``Frame``
+    (one day)."""
     lang = LANG.value
-    key = [id(live), live.run.day_count, lang]
-    net = solara.use_memo(lambda: png(network_figure(live, lang)), key)
-    ser = solara.use_memo(lambda: png(series_figure(live, lang)), key)
-    org = solara.use_memo(lambda: png(org_chart(live.run.spec, lang)), [id(live), lang])
-    card = {"flex": "1 1 380px", "min-width": "360px", "margin": "0"}
-    with solara.Column(style={"padding": "8px"}):
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "stretch"}):
-            with solara.Card(style=card):
-                solara.Image(net, width="100%", classes=["govsim-network"])
+    # one painter per view and language, kept while the model is the same
+    net_p = solara.use_memo(lambda: NetworkPainter(live, lang), [id(live), lang])
+    ser_p = solara.use_memo(lambda: SeriesPainter(live, lang), [id(live), lang])
+    net = solara.use_memo(lambda: net_p.png(frame), [id(net_p), id(frame)])
+    ser = solara.use_memo(lambda: ser_p.png(frame), [id(ser_p), id(frame)])
+    day = t("day_n", lang, day=frame.day)
+    with solara.Column(gap="8px"):
+        # the line of numbers first: on a phone it is the first thing under the controls
+        solara.Text(readout(frame, lang), classes=["govsim-readout"])
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "stretch", "gap": "8px"}):
+            with solara.Card(style=CARD):
+                _img(net, "govsim-network", t("network_alt", lang, day=day), frame.day)
                 solara.Text(t("network_caption", lang), style={"font-size": "0.8em"})
-            with solara.Card(style=card):
-                solara.Image(ser, width="100%", classes=["govsim-series"])
-                solara.Text(readout(live, lang), classes=["govsim-readout"])
-        with solara.Card(t("org_title", lang)):
-            solara.Image(org, width="100%", classes=["govsim-org"])
+            with solara.Card(style=CARD):
+                _img(ser, "govsim-series", t("series_alt", lang, day=day), frame.day)
 
 
 @solara.component
-def ChoicesPanel(model: solara.Reactive[LiveModel], holder: Settings):
-    """``Choices`` in the sidebar, below SolaraViz's controls: a sidebar's cards are ordered
-    by how deep in the page they are declared, so this one is declared a level deeper."""
-    return _InSidebar(model, holder)
+def OrgChart(live: LiveModel):
+    """The organisation chart of the chosen structure (drawn once per structure)."""
+    lang = LANG.value
+    org = solara.use_memo(lambda: png(org_chart(live.run.spec, lang)), [id(live), lang])
+    _img(org, "govsim-org", t("org_title", lang))
+
+
+CARD = {"flex": "1 1 300px", "min-width": "0", "max-width": "560px", "margin": "0"}
+PACE = 0.05  # seconds: playing shows at most 20 days a second
 
 
 @solara.component
-def _InSidebar(model: solara.Reactive[LiveModel], holder: Settings):
-    with solara.Sidebar():
-        with solara.Card(t("choices", LANG.value)):
-            solara.Text(t("restart_note", LANG.value), style={"font-size": "0.85em"})
-            Choices(model, holder)
+def Controls(
+    live: solara.Reactive[LiveModel],
+    frame: solara.Reactive[Frame],
+    playing: solara.Reactive[bool],
+    reset,
+):
+    """Step, play / pause and reset, in the page's language.  Playing steps the model in a
+    thread, one day at a time; after each step the page is redrawn from that day's frame
+    before the next step starts, so the views never fall behind the model (nothing queues),
+    and a pause stops the model at the day on the screen (or, mid-step, the next one)."""
+    lang = LANG.value
+
+    def play(cancel: threading.Event):
+        model = live.value
+        while playing.value and model.running and live.value is model and not cancel.is_set():
+            start = time.monotonic()
+            model.step()
+            frame.set(model.frame())  # the page redraws this day, here, before the next step
+            cancel.wait(max(0.0, PACE - (time.monotonic() - start)))
+        if not model.running:
+            playing.set(False)
+
+    solara.use_thread(play, dependencies=[playing.value, id(live.value)], intrusive_cancel=False)
+
+    def step():
+        if not playing.value and live.value.running:
+            live.value.step()
+            frame.set(live.value.frame())
+
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
+        solara.Button(t("reset", lang), on_click=reset, color="primary", outlined=True)
+        solara.Button(
+            t("pause", lang) if playing.value else t("play", lang),
+            on_click=lambda: playing.set(not playing.value),
+            color="primary",
+            disabled=not frame.value.running,
+        )
+        solara.Button(
+            t("step", lang),
+            on_click=step,
+            color="primary",
+            disabled=playing.value or not frame.value.running,
+        )
 
 
 @solara.component
@@ -154,17 +212,52 @@ def Page(settings: Settings | None = None):
     """The live model: ``solara run govsim.app.page:Page`` serves it; in a notebook,
     ``page()`` shows it."""
     holder = solara.use_memo(lambda: (settings or Settings()).copy(), [])
-    model = solara.use_reactive(solara.use_memo(lambda: LiveModel(holder), []))
-    SolaraViz(
-        model,
-        components=[],
-        model_params={"settings": holder},
-        name=bilingual(TEXT, "app_title"),  # the app bar keeps its first title
-        play_interval=50,
-        use_threads=True,  # steps go on while the page draws the last one
-    )
-    ChoicesPanel(model, holder)
-    Views(model.value)
+    first = solara.use_memo(lambda: LiveModel(holder), [])
+    live = solara.use_reactive(first)
+    frame = solara.use_reactive(solara.use_memo(first.frame, []))
+    playing = solara.use_reactive(False)
+    lang = LANG.value
+
+    def restart(new: Settings) -> None:
+        playing.set(False)
+        model = LiveModel(new)
+        live.set(model)
+        frame.set(model.frame())
+
+    solara.Title(t("app_title", lang))
+    solara.Style(CSS)
+    with solara.AppBar():
+        solara.AppBarTitle(t("app_title", lang))
+    # on a wide screen the controls and choices on the left, the views on the right; on a
+    # phone one column: controls, numbers and charts, then choices, then the organisation
+    # chart
+    with solara.Div(classes=["govsim-grid"]):
+        with solara.Div(classes=["govsim-left"]):
+            with solara.Div(classes=["govsim-controls"]), solara.Card(t("controls", lang)):
+                Controls(live, frame, playing, lambda: restart(live.value.settings))
+            with solara.Div(classes=["govsim-choices"]), solara.Card(t("choices", lang)):
+                solara.Text(t("restart_note", lang), style={"font-size": "0.85em"})
+                Choices(live.value, restart)
+        with solara.Div(classes=["govsim-right"]):
+            with solara.Div(classes=["govsim-views"]):
+                Views(live.value, frame.value)
+            with solara.Div(classes=["govsim-org"]), solara.Card(t("org_title", lang)):
+                OrgChart(live.value)
+
+
+CSS = """
+.govsim-grid { display: flex; gap: 12px; padding: 8px; align-items: flex-start; }
+.govsim-left { flex: 0 0 340px; display: flex; flex-direction: column; gap: 12px; }
+.govsim-right { flex: 1 1 0; min-width: 0; display: flex; flex-direction: column; gap: 12px; }
+.govsim-grid .v-card { margin: 0 !important; }
+.govsim-readout { font-size: 0.95em; display: block; margin: 4px 0 8px 0; }
+@media (max-width: 760px) {
+  .govsim-grid { flex-direction: column; align-items: stretch; padding: 4px; }
+  .govsim-left, .govsim-right { display: contents; }
+  .govsim-controls { order: 1; } .govsim-views { order: 2; }
+  .govsim-choices { order: 3; } .govsim-org { order: 4; }
+}
+"""
 
 
 def page(
