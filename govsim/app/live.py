@@ -95,7 +95,7 @@ def waiting_at(agent) -> int:
     return int(agent.waiting())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a frame is equal only to itself
 class Frame:
     """What the page shows of one day, taken between two steps: every view (the network,
     the charts, the line of numbers) draws from one frame, so all show the same day.

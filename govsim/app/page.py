@@ -128,19 +128,27 @@ def _img(data: bytes, cls: str, alt: str, day: int | None = None):
 
 
 @solara.component
-def Views(live: LiveModel, frame: Frame):
+def Views(live: LiveModel, current: solara.Reactive[Frame]):
     """The network view, the charts and the line of numbers, all drawn from one ``Frame``
-    (one day)."""
+    (one day).  Only this and the controls are redrawn each day (the page around them reads
+    no frame)."""
     lang = LANG.value
+    frame = current.value
     # one painter per view and language, kept while the model is the same
-    net_p = solara.use_memo(lambda: NetworkPainter(live, lang), [id(live), lang])
-    ser_p = solara.use_memo(lambda: SeriesPainter(live, lang), [id(live), lang])
-    net = solara.use_memo(lambda: net_p.png(frame), [id(net_p), id(frame)])
-    ser = solara.use_memo(lambda: ser_p.png(frame), [id(ser_p), id(frame)])
+    net_p = solara.use_memo(lambda: NetworkPainter(live, lang), [live, lang])
+    ser_p = solara.use_memo(lambda: SeriesPainter(live, lang), [live, lang])
+    net = solara.use_memo(lambda: net_p.png(frame), [net_p, frame])
+    ser = solara.use_memo(lambda: ser_p.png(frame), [ser_p, frame])
     day = t("day_n", lang, day=frame.day)
     with solara.Column(gap="8px"):
         # the line of numbers first: on a phone it is the first thing under the controls
-        solara.Text(readout(frame, lang), classes=["govsim-readout"])
+        # the day and Mesa's own clock (``Model.time``) with the words, for the browser test
+        solara.v.Html(
+            tag="div",
+            children=[readout(frame, lang)],
+            class_="govsim-readout",
+            attributes={"data-day": str(frame.day), "data-time": f"{frame.time:g}"},
+        )
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "stretch", "gap": "8px"}):
             with solara.Card(style=CARD):
                 _img(net, "govsim-network", t("network_alt", lang, day=day), frame.day)
@@ -153,7 +161,7 @@ def Views(live: LiveModel, frame: Frame):
 def OrgChart(live: LiveModel):
     """The organisation chart of the chosen structure (drawn once per structure)."""
     lang = LANG.value
-    org = solara.use_memo(lambda: png(org_chart(live.run.spec, lang)), [id(live), lang])
+    org = solara.use_memo(lambda: png(org_chart(live.run.spec, lang)), [live, lang])
     _img(org, "govsim-org", t("org_title", lang))
 
 
@@ -184,7 +192,7 @@ def Controls(
         if not model.running:
             playing.set(False)
 
-    solara.use_thread(play, dependencies=[playing.value, id(live.value)], intrusive_cancel=False)
+    solara.use_thread(play, dependencies=[playing.value, live.value], intrusive_cancel=False)
 
     def step():
         if not playing.value and live.value.running:
@@ -240,7 +248,7 @@ def Page(settings: Settings | None = None):
                 Choices(live.value, restart)
         with solara.Div(classes=["govsim-right"]):
             with solara.Div(classes=["govsim-views"]):
-                Views(live.value, frame.value)
+                Views(live.value, frame)
             with solara.Div(classes=["govsim-org"]), solara.Card(t("org_title", lang)):
                 OrgChart(live.value)
 
