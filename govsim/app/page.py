@@ -70,8 +70,9 @@ def Choices(live: LiveModel, restart):
         values=list(pops),
         on_value=lambda v: rebuild(population=pops[v]),
     )
+    sep = "：" if lang == "zh" else ": "  # full-width in Chinese
     solara.SliderInt(
-        f"{t('residents', lang)}: {s.residents:,}",
+        f"{t('residents', lang)}{sep}{s.residents:,}",
         value=s.residents,
         min=1000,
         max=20000,
@@ -79,7 +80,7 @@ def Choices(live: LiveModel, restart):
         on_value=lambda v: rebuild(residents=v),
     )
     solara.SliderInt(
-        f"{t('seed', lang)}: {s.seed}",
+        f"{t('seed', lang)}{sep}{s.seed}",
         value=s.seed,
         min=0,
         max=20,
@@ -102,7 +103,7 @@ def Choices(live: LiveModel, restart):
         slider = solara.SliderFloat if lv.kind == "float" else solara.SliderInt
         value = lv.current(spec, targets[lv.key])
         slider(
-            f"{text}: {value:g}",
+            f"{text}{sep}{value:g}",
             value=value,
             min=lv.lo,
             max=lv.hi,
@@ -259,6 +260,10 @@ CSS = """
 .govsim-right { flex: 1 1 0; min-width: 0; display: flex; flex-direction: column; gap: 12px; }
 .govsim-grid .v-card { margin: 0 !important; }
 .govsim-readout { font-size: 0.95em; display: block; margin: 4px 0 8px 0; }
+/* a slider's name above its track: a long name left no room for the track beside it */
+.govsim-choices .v-slider.v-input--horizontal {
+  grid-template-areas: "prepend" "control" "messages"; grid-template-columns: minmax(0, 1fr); }
+.govsim-choices .v-slider .v-input__prepend { margin-bottom: 0; }
 @media (max-width: 760px) {
   .govsim-grid { flex-direction: column; align-items: stretch; padding: 4px; }
   .govsim-left, .govsim-right { display: contents; }
