@@ -447,25 +447,26 @@ def test_app_in_headless_chromium(served_app, tmp_path):
             expect(pause).to_be_visible()
             t0, start = time.monotonic(), _day(page)
             page.wait_for_function(
-                "(start) => +document.querySelector('.govsim-readout').dataset.day >= start + 5",
+                "(start) => { const r = document.querySelector('.govsim-readout');"
+                " return r !== null && +r.dataset.day >= start + 5; }",
                 arg=start,
                 timeout=120_000,
             )
             pause.click()
             # the pause is taken when the button turns back to Play; the model then stops
-            # at the day shown or, if a step was under way, the next one (never later)
+            # at the day shown or, if a step was under way, the next one (never later);
+            # Step is enabled again once the play loop has ended
             expect(page.get_by_role("button", name="运行 ▶")).to_be_visible()
             at_pause = _day(page)
             played = time.monotonic() - t0
             print(f"browser: {at_pause - start} days shown in {played:.1f} s of play")
-            page.wait_for_timeout(3000)
+            expect(step).to_be_enabled()
             stopped = _counters(page)
             assert set(stopped.values()) == {stopped["readout"]}, stopped
             assert at_pause <= stopped["readout"] <= at_pause + 1, (at_pause, stopped)
             assert stopped["readout"] >= start + 5
             page.wait_for_timeout(2000)
             assert _counters(page) == stopped  # paused: nothing moves on
-            expect(step).to_be_enabled()
             page.screenshot(path=str(tmp_path / "app_zh.png"))
 
             # the language switch: the same day in English, the controls in English

@@ -183,20 +183,30 @@ def Controls(
     and a pause stops the model at the day on the screen (or, mid-step, the next one)."""
     lang = LANG.value
 
+    busy = solara.use_reactive(False)  # a play loop is running (Step waits for its end)
+
     def play(cancel: threading.Event):
         model = live.value
-        while playing.value and model.running and live.value is model and not cancel.is_set():
-            start = time.monotonic()
-            model.step()
-            frame.set(model.frame())  # the page redraws this day, here, before the next step
-            cancel.wait(max(0.0, PACE - (time.monotonic() - start)))
+        if not playing.value:
+            return
+        busy.set(True)
+        try:
+            while playing.value and model.running and live.value is model:
+                if cancel.is_set():
+                    break
+                start = time.monotonic()
+                model.step()
+                frame.set(model.frame())  # the page redraws this day here, before the next
+                cancel.wait(max(0.0, PACE - (time.monotonic() - start)))
+        finally:
+            busy.set(False)  # after the last day's frame: the page has shown where it stopped
         if not model.running:
             playing.set(False)
 
     solara.use_thread(play, dependencies=[playing.value, live.value], intrusive_cancel=False)
 
     def step():
-        if not playing.value and live.value.running:
+        if not playing.value and not busy.value and live.value.running:
             live.value.step()
             frame.set(live.value.frame())
 
@@ -212,7 +222,7 @@ def Controls(
             t("step", lang),
             on_click=step,
             color="primary",
-            disabled=playing.value or not frame.value.running,
+            disabled=playing.value or busy.value or not frame.value.running,
         )
 
 
