@@ -176,6 +176,7 @@ def Controls(
     frame: solara.Reactive[Frame],
     playing: solara.Reactive[bool],
     reset,
+    lock: threading.Lock,
 ):
     """Step, play / pause and reset, in the page's language.  Playing steps the model in a
     thread, one day at a time; after each step the page is redrawn from that day's frame
@@ -195,8 +196,11 @@ def Controls(
                 if cancel.is_set():
                     break
                 start = time.monotonic()
-                model.step()
-                frame.set(model.frame())  # the page redraws this day here, before the next
+                with lock:  # a restart waits for this day to be shown, and ends the loop
+                    if live.value is not model:
+                        break
+                    model.step()
+                    frame.set(model.frame())  # the page redraws this day, before the next
                 cancel.wait(max(0.0, PACE - (time.monotonic() - start)))
         finally:
             busy.set(False)  # after the last day's frame: the page has shown where it stopped
@@ -206,9 +210,10 @@ def Controls(
     solara.use_thread(play, dependencies=[playing.value, live.value], intrusive_cancel=False)
 
     def step():
-        if not playing.value and not busy.value and live.value.running:
-            live.value.step()
-            frame.set(live.value.frame())
+        with lock:
+            if not playing.value and not busy.value and live.value.running:
+                live.value.step()
+                frame.set(live.value.frame())
 
     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
         solara.Button(t("reset", lang), on_click=reset, color="primary", outlined=True)
@@ -235,13 +240,15 @@ def Page(settings: Settings | None = None):
     live = solara.use_reactive(first)
     frame = solara.use_reactive(solara.use_memo(first.frame, []))
     playing = solara.use_reactive(False)
+    lock = solara.use_memo(threading.Lock, [])  # one change of model or day at a time
     lang = LANG.value
 
     def restart(new: Settings) -> None:
         playing.set(False)
         model = LiveModel(new)
-        live.set(model)
-        frame.set(model.frame())
+        with lock:
+            live.set(model)
+            frame.set(model.frame())
 
     solara.Title(t("app_title", lang))
     solara.Style(CSS)
@@ -253,7 +260,7 @@ def Page(settings: Settings | None = None):
     with solara.Div(classes=["govsim-grid"]):
         with solara.Div(classes=["govsim-left"]):
             with solara.Div(classes=["govsim-controls"]), solara.Card(t("controls", lang)):
-                Controls(live, frame, playing, lambda: restart(live.value.settings))
+                Controls(live, frame, playing, lambda: restart(live.value.settings), lock)
             with solara.Div(classes=["govsim-choices"]), solara.Card(t("choices", lang)):
                 solara.Text(t("restart_note", lang), style={"font-size": "0.85em"})
                 Choices(live.value, restart)
