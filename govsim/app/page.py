@@ -286,6 +286,9 @@ CSS = """
   .govsim-left, .govsim-right { display: contents; }
   .govsim-controls { order: 1; } .govsim-views { order: 2; }
   .govsim-choices { order: 3; } .govsim-org { order: 4; }
+  /* the title whole, in two lines if need be, not cut off */
+  .v-toolbar-title { font-size: 1.05rem; }
+  .v-toolbar-title__placeholder { white-space: normal; overflow: visible; line-height: 1.2; }
 }
 """
 
