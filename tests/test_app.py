@@ -275,6 +275,63 @@ def test_cli_app_arguments():
         parser().parse_args(["app", "--port", "70000"])
 
 
+# ---------------------------------------------------------------------------- the page
+def _wait(condition, what: str, timeout: float = 120.0) -> None:
+    """Wait for a condition (never for a pace: the machine may be busy)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
+        time.sleep(0.05)
+
+
+def test_page_keeps_one_day_and_pauses_at_once():
+    """The page rendered without a browser: the line of numbers, Mesa's clock and both
+    pictures show one day after Step, while playing and after Pause; Pause stops the
+    model at the day it was pressed on or the next (a step under way ends), and a paused
+    page stays on its day."""
+    import ipyvuetify as v
+    import solara
+
+    from govsim.app.page import page
+
+    box, rc = solara.render(page(residents=1000, lang="en"), handle_error=False)
+    try:
+
+        def counters() -> list[str]:
+            r = rc.find(v.Html, class_="govsim-readout").widget
+            days = [r.attributes["data-day"], r.attributes["data-time"]]
+            days.append(re.match(r"day (\d+)", r.children[0]).group(1))
+            for cls in ("govsim-network", "govsim-series"):
+                img = rc.find(v.Html, class_=cls).widget
+                days += [
+                    img.attributes["data-day"],
+                    re.match(r"day (\d+)", img.attributes["alt"])[1],
+                ]
+            return days
+
+        def button(label: str):
+            return rc.find(v.Btn, children=[label]).widget
+
+        assert set(counters()) == {"0"}
+        for day in (1, 2, 3):
+            button("Step").click()
+            assert set(counters()) == {str(day)}
+        button("Play ▶").click()
+        assert button("Step").disabled
+        _wait(lambda: int(counters()[0]) >= 8, "eight days played")
+        assert len(set(counters())) == 1  # while playing: each render one day
+        button("Pause ❚❚").click()
+        at_pause = int(counters()[0])
+        _wait(lambda: not button("Step").disabled, "the play loop to end")
+        stopped = counters()
+        assert len(set(stopped)) == 1, stopped
+        assert at_pause <= int(stopped[0]) <= at_pause + 1
+        time.sleep(0.5)
+        assert counters() == stopped
+    finally:
+        rc.close()
+
+
 # ---------------------------------------------------------------------------- the browser
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
