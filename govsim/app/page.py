@@ -128,13 +128,35 @@ def _img(data: bytes, cls: str, alt: str, day: int | None = None):
     )
 
 
+class Shown:
+    """The frame the page has last shown: the play loop waits for its day to be shown
+    before the next step, so the pictures never fall behind the model, and the page is not
+    changed again while it is still drawing (which a render that never ends would be)."""
+
+    def __init__(self):
+        self.frame: Frame | None = None
+        self.changed = threading.Condition()
+
+    def show(self, frame: Frame) -> None:
+        with self.changed:
+            self.frame = frame
+            self.changed.notify_all()
+
+    def wait(self, frame: Frame, stop) -> None:
+        """Until ``frame`` has been shown or ``stop()`` is true."""
+        with self.changed:
+            while self.frame is not frame and not stop():
+                self.changed.wait(0.1)
+
+
 @solara.component
-def Views(live: LiveModel, current: solara.Reactive[Frame]):
+def Views(live: LiveModel, current: solara.Reactive[Frame], shown: Shown):
     """The network view, the charts and the line of numbers, all drawn from one ``Frame``
     (one day).  Only this and the controls are redrawn each day (the page around them reads
     no frame)."""
     lang = LANG.value
     frame = current.value
+    solara.use_effect(lambda: shown.show(frame), [frame])  # once the page has it
     # one painter per view and language, kept while the model is the same
     net_p = solara.use_memo(lambda: NetworkPainter(live, lang), [live, lang])
     ser_p = solara.use_memo(lambda: SeriesPainter(live, lang), [live, lang])
@@ -177,11 +199,13 @@ def Controls(
     playing: solara.Reactive[bool],
     reset,
     lock: threading.Lock,
+    shown: Shown,
 ):
     """Step, play / pause and reset, in the page's language.  Playing steps the model in a
     thread, one day at a time; after each step the page is redrawn from that day's frame
-    before the next step starts, so the views never fall behind the model (nothing queues),
-    and a pause stops the model at the day on the screen (or, mid-step, the next one)."""
+    and the next step waits until it has been (``Shown``), so the views never fall behind
+    the model (nothing queues), and a pause stops the model at the day on the screen (or,
+    mid-step, the next one)."""
     lang = LANG.value
 
     busy = solara.use_reactive(False)  # a play loop is running (Step waits for its end)
@@ -200,7 +224,10 @@ def Controls(
                     if live.value is not model:
                         break
                     model.step()
-                    frame.set(model.frame())  # the page redraws this day, before the next
+                    day = model.frame()
+                    frame.set(day)  # the page redraws this day
+                # and the next step waits for it to be on the page
+                shown.wait(day, lambda: cancel.is_set() or live.value is not model)
                 cancel.wait(max(0.0, PACE - (time.monotonic() - start)))
         finally:
             busy.set(False)  # after the last day's frame: the page has shown where it stopped
@@ -241,6 +268,7 @@ def Page(settings: Settings | None = None):
     frame = solara.use_reactive(solara.use_memo(first.frame, []))
     playing = solara.use_reactive(False)
     lock = solara.use_memo(threading.Lock, [])  # one change of model or day at a time
+    shown = solara.use_memo(Shown, [])
     lang = LANG.value
 
     def restart(new: Settings) -> None:
@@ -260,13 +288,13 @@ def Page(settings: Settings | None = None):
     with solara.Div(classes=["govsim-grid"]):
         with solara.Div(classes=["govsim-left"]):
             with solara.Div(classes=["govsim-controls"]), solara.Card(t("controls", lang)):
-                Controls(live, frame, playing, lambda: restart(live.value.settings), lock)
+                Controls(live, frame, playing, lambda: restart(live.value.settings), lock, shown)
             with solara.Div(classes=["govsim-choices"]), solara.Card(t("choices", lang)):
                 solara.Text(t("restart_note", lang), style={"font-size": "0.85em"})
                 Choices(live.value, restart)
         with solara.Div(classes=["govsim-right"]):
             with solara.Div(classes=["govsim-views"]):
-                Views(live.value, frame)
+                Views(live.value, frame, shown)
             with solara.Div(classes=["govsim-org"]), solara.Card(t("org_title", lang)):
                 OrgChart(live.value)
 
