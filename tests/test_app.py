@@ -202,16 +202,70 @@ def test_resident_states_and_waiting_requests():
 
 def test_figures_and_readout_in_both_languages():
     live = LiveModel(Settings(residents=1000, levers={"admin_tasks": 5}))
-    assert "Step" in views.readout(live, "en")
+    assert "Step" in views.readout(live.frame(), "en")
+    assert "单步" in views.readout(live.frame(), "zh")
     for _ in range(3):
         live.step()
-    assert views.readout(live, "en").startswith("day 3 ·")
-    assert views.readout(live, "zh").startswith("第3天")
+    assert views.readout(live.frame(), "en").startswith("day 3 ·")
+    assert views.readout(live.frame(), "zh").startswith("第3天")
     mine, ref = live.names("en")
     assert mine.endswith("(levers moved)") and ref.endswith("(reference)")
     for lang in ("zh", "en"):
         for fig in (views.network_figure(live, lang), views.series_figure(live, lang)):
             assert views.png(fig).startswith(b"\x89PNG")
+    assert views._zh_lines("网格/楼栋/自然村") == "网格/楼栋/\n自然村"
+    assert views._zh_lines("居委会辖区/行政村") == "居委会辖区/\n行政村"
+    assert views._zh_lines("社区") == "社区"
+
+
+def test_a_frame_is_one_day_and_stays_that_day():
+    """Every view draws from one frame: its day is the model's day and Mesa's clock, and a
+    later step changes nothing in it."""
+    live = LiveModel(Settings(residents=1000, seed=5, levers={"admin_tasks": 5}))
+    for _ in range(35):
+        live.step()
+    f = live.frame()
+    assert f.day == f.time == live.run.day_count == live.reference.day_count == 35
+    assert f.series["day"][-1] == 35 and all(len(v) == 35 for v in f.series.values())
+    kept = {k: v.copy() for k, v in f.series.items()}, f.states.copy(), f.waiting
+    for _ in range(5):
+        live.step()
+    assert all(np.array_equal(kept[0][k], f.series[k], equal_nan=True) for k in kept[0])
+    assert np.array_equal(kept[1], f.states) and kept[2] == f.waiting
+    assert live.frame().day == live.frame().time == 40
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def test_painters_draw_the_frame_they_are_given():
+    """The page's painters draw only what a day changes over a kept picture: a frame's
+    picture keeps nothing of the frames drawn before it (but the size of the axes), and the
+    series' axes grow when a line outgrows them."""
+    live = LiveModel(Settings(residents=1000, seed=1, levers={"admin_tasks": 5}))
+    frames = []
+    for _ in range(70):
+        live.step()
+        frames.append(live.frame())
+    for painter in (views.NetworkPainter(live, "zh"), views.SeriesPainter(live, "en")):
+        fresh = type(painter)(live, painter.lang)
+        late = _pixels(fresh.png(frames[-1]))  # a painter that drew nothing before
+        for f in frames[::10]:
+            painter.png(f)
+        assert np.array_equal(_pixels(painter.png(frames[-1])), late)
+        assert not np.array_equal(_pixels(painter.png(frames[5])), late)
+    series = views.SeriesPainter(live, "zh")
+    series.png(frames[10])
+    assert series.limits["day"] == 60
+    series.png(frames[-1])
+    assert series.limits["day"] == 120  # day 70 doubled the days axis
+    top = 100 * max(np.nanmax(frames[-1].series[k]) for k in ("part", "part_ref"))
+    assert series.limits["part"] > top
 
 
 def test_cli_app_arguments():
@@ -219,6 +273,63 @@ def test_cli_app_arguments():
     assert (args.command, args.port, args.host) == ("app", 8800, "0.0.0.0")
     with pytest.raises(SystemExit):
         parser().parse_args(["app", "--port", "70000"])
+
+
+# ---------------------------------------------------------------------------- the page
+def _wait(condition, what: str, timeout: float = 120.0) -> None:
+    """Wait for a condition (never for a pace: the machine may be busy)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
+        time.sleep(0.05)
+
+
+def test_page_keeps_one_day_and_pauses_at_once():
+    """The page rendered without a browser: the line of numbers, Mesa's clock and both
+    pictures show one day after Step, while playing and after Pause; Pause stops the
+    model at the day it was pressed on or the next (a step under way ends), and a paused
+    page stays on its day."""
+    import ipyvuetify as v
+    import solara
+
+    from govsim.app.page import page
+
+    box, rc = solara.render(page(residents=1000, lang="en"), handle_error=False)
+    try:
+
+        def counters() -> list[str]:
+            r = rc.find(v.Html, class_="govsim-readout").widget
+            days = [r.attributes["data-day"], r.attributes["data-time"]]
+            days.append(re.match(r"day (\d+)", r.children[0]).group(1))
+            for cls in ("govsim-network", "govsim-series"):
+                img = rc.find(v.Html, class_=cls).widget
+                days += [
+                    img.attributes["data-day"],
+                    re.match(r"day (\d+)", img.attributes["alt"])[1],
+                ]
+            return days
+
+        def button(label: str):
+            return rc.find(v.Btn, children=[label]).widget
+
+        assert set(counters()) == {"0"}
+        for day in (1, 2, 3):
+            button("Step").click()
+            assert set(counters()) == {str(day)}
+        button("Play ▶").click()
+        assert button("Step").disabled
+        _wait(lambda: int(counters()[0]) >= 8, "eight days played")
+        assert len(set(counters())) == 1  # while playing: each render one day
+        button("Pause ❚❚").click()
+        at_pause = int(counters()[0])
+        _wait(lambda: not button("Step").disabled, "the play loop to end")
+        stopped = counters()
+        assert len(set(stopped)) == 1, stopped
+        assert at_pause <= int(stopped[0]) <= at_pause + 1
+        time.sleep(0.5)
+        assert counters() == stopped
+    finally:
+        rc.close()
 
 
 # ---------------------------------------------------------------------------- the browser
@@ -278,7 +389,7 @@ def served_app(tmp_path):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 40
+    deadline = time.monotonic() + 120  # a busy machine starts it slowly
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
@@ -311,12 +422,41 @@ def _src(page, cls: str) -> str:
     return page.locator(f"img.{cls}").get_attribute("src")
 
 
+# every day counter on the page, read at one instant: the readout's words, its day and
+# Mesa's clock, and each picture's day and the day in its words for a screen reader
+COUNTERS_JS = """() => {
+  const num = (s) => { const m = (s || '').match(/(?:第|day )(\\d+)/); return m ? +m[1] : null; };
+  const r = document.querySelector('.govsim-readout');
+  const net = document.querySelector('img.govsim-network');
+  const ser = document.querySelector('img.govsim-series');
+  if (!r || !net || !ser) return null;
+  return {
+    readout: num(r.innerText), readout_day: +r.dataset.day, mesa_time: +r.dataset.time,
+    network: +net.dataset.day, network_alt: num(net.alt),
+    series: +ser.dataset.day, series_alt: num(ser.alt),
+  };
+}"""
+AGREE_JS = f"() => {{ const c = ({COUNTERS_JS})(); "
+AGREE_JS += "return c && new Set(Object.values(c)).size === 1 ? c : null; }"
+
+
+def _counters(page) -> dict[str, int]:
+    """The page's day counters once they agree (a day's pictures and words are sent
+    together, but reach the page one after another); the test fails if they never do."""
+    page.wait_for_function(AGREE_JS, timeout=120_000)
+    return page.evaluate(COUNTERS_JS)
+
+
 @pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="Debian's chromium is not installed at /usr/bin/chromium "
     "(make test installs it with apt-get when run as root)",
 )
 def test_app_in_headless_chromium(served_app, tmp_path):
+    """The page as a user drives it: a lever restarts the run, Step advances one day, Play
+    then Pause stops at once, and every day counter on the page shows the same day.  The
+    test waits for what happens, never for a pace: the suite may share the machine's cores
+    with this server, so the page may play slowly, but it must still keep one day."""
     missing = _solara_files_missing()
     if missing:
         pytest.skip(
@@ -330,57 +470,84 @@ def test_app_in_headless_chromium(served_app, tmp_path):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=env)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(30_000)
-            # expectations wait as long as actions: the suite runs on every core, so the
-            # app's server may share its core with another test (a pause lands a few
-            # seconds late then)
-            expect.set_options(timeout=30_000)
+            page.set_default_timeout(120_000)
+            expect.set_options(timeout=120_000)
             page.goto(served_app)
-            step = page.get_by_role("button", name="Step")
+            step = page.get_by_role("button", name="单步", exact=True)
             expect(step).to_be_enabled()
             expect(page.locator("img.govsim-series")).to_be_visible()
             assert _day(page) == 0
+            assert set(_counters(page).values()) == {0}
+            # the controls are in the page's language (Mesa's SolaraViz has English only)
+            for english in ("Step", "Reset", "Model Parameters", "Play Interval (ms)"):
+                assert page.get_by_text(english, exact=True).count() == 0, english
 
             # a lever: remove the street level; the run restarts and the chart is redrawn
             org_before = _src(page, "govsim-org")
             page.get_by_label(re.compile("撤销街道一级")).check()
             expect(page.locator("img.govsim-org")).not_to_have_attribute("src", org_before)
 
-            # step: the day advances and both pictures change
+            # step: the day advances, every counter with it, and both pictures change
             net_before, ser_before = _src(page, "govsim-network"), _src(page, "govsim-series")
             for day in (1, 2, 3):
                 step.click()
                 expect(page.locator(".govsim-readout")).to_contain_text(f"第{day}天")
+                assert set(_counters(page).values()) == {day}
             assert _src(page, "govsim-network") != net_before
             assert _src(page, "govsim-series") != ser_before
             assert "参照" in page.locator(".govsim-readout").inner_text()
 
-            # play for at least five more days, then pause; the pace of play depends on
-            # how busy the machine is (the suite shares both cores with this server), so
-            # the test waits for days played, not for a pace
-            page.get_by_role("button", name="▶").click()
+            # play until at least five more days are shown (however long that takes on a
+            # busy machine), then pause
+            page.get_by_role("button", name="运行 ▶").click()
+            pause = page.get_by_role("button", name="暂停 ❚❚")
+            expect(pause).to_be_visible()
             t0, start = time.monotonic(), _day(page)
             page.wait_for_function(
-                "(start) => +(document.querySelector('.govsim-readout').innerText"
-                ".match(/第(\\d+)天/) || [0, 0])[1] >= start + 5",
+                "(start) => { const r = document.querySelector('.govsim-readout');"
+                " return r !== null && +r.dataset.day >= start + 5; }",
                 arg=start,
-                timeout=120_000,
+                timeout=300_000,
             )
-            played, days = time.monotonic() - t0, _day(page) - start
-            pause = page.get_by_role("button", name="❚❚")
             pause.click()
-            expect(page.get_by_role("button", name="▶")).to_be_visible()
-            print(f"browser: {days} days shown in {played:.1f} s of play")
-            assert days > 0
-            page.wait_for_timeout(500)
+            # the pause is taken when the button turns back to Play; the model then stops
+            # at the day shown or, if a step was under way, the next one (never later);
+            # Step is enabled again once the play loop has ended
+            expect(page.get_by_role("button", name="运行 ▶")).to_be_visible()
+            at_pause = _day(page)
+            played = time.monotonic() - t0
+            print(f"browser: {at_pause - start} days shown in {played:.1f} s of play")
+            expect(step).to_be_enabled()
+            stopped = _counters(page)
+            assert set(stopped.values()) == {stopped["readout"]}, stopped
+            assert at_pause <= stopped["readout"] <= at_pause + 1, (at_pause, stopped)
+            assert stopped["readout"] >= start + 5
+            page.wait_for_timeout(2000)
+            assert _counters(page) == stopped  # paused: nothing moves on
             page.screenshot(path=str(tmp_path / "app_zh.png"))
 
-            # the language switch
+            # the language switch: the same day in English, the controls in English
             page.get_by_role("button", name="English").click()
-            expect(page.locator(".govsim-readout")).to_contain_text("day ")
+            expect(page.locator(".govsim-readout")).to_contain_text(f"day {stopped['readout']} ")
             expect(page.get_by_text("Structure and levers")).to_be_visible()
+            expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled()
+            assert set(_counters(page).values()) == {stopped["readout"]}
             page.screenshot(path=str(tmp_path / "app_en.png"))
-            assert page.get_by_text("error in step").count() == 0
+
+            # a lever moved while playing restarts the run at day 0, all counters with it
+            page.get_by_role("button", name="Play ▶").click()
+            page.wait_for_function(
+                "(at) => { const r = document.querySelector('.govsim-readout');"
+                " return r !== null && +r.dataset.day > at; }",
+                arg=stopped["readout"],
+                timeout=300_000,
+            )
+            page.get_by_label(re.compile("street level removed")).uncheck()
+            expect(page.get_by_role("button", name="Play ▶")).to_be_visible()
+            expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled()
+            assert set(_counters(page).values()) == {0}
         finally:
             browser.close()
+    log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in log, log
     assert (tmp_path / "app_zh.png").stat().st_size > 10_000

@@ -10,5 +10,5 @@ structure run on the same seed, and the organisation chart.  Chinese and English
   resident states the page draws;
 * ``layout`` — the network view's fixed picture of a structure;
 * ``views`` — the figures and the line of numbers the page shows;
-* ``page`` — the ``SolaraViz`` page (``Page``, ``page()``).
+* ``page`` — the Solara page, its controls in the page's language (``Page``, ``page()``).
 """

@@ -44,7 +44,6 @@ class Settings:
 
 
 # resident states in the network view, in the order of precedence
-# resident states in the network view, in the order of precedence
 STATES = ("waiting", "served", "taking_part", "none")
 
 
@@ -96,6 +95,20 @@ def waiting_at(agent) -> int:
     return int(agent.waiting())
 
 
+@dataclass(frozen=True, eq=False)  # a frame is equal only to itself
+class Frame:
+    """What the page shows of one day, taken between two steps: every view (the network,
+    the charts, the line of numbers) draws from one frame, so all show the same day.
+    ``time`` is Mesa's own clock (``Model.time``), one per step: it equals ``day``."""
+
+    day: int
+    time: float
+    series: dict[str, np.ndarray]
+    states: np.ndarray
+    waiting: tuple[int, ...]
+    running: bool
+
+
 class LiveModel(mesa.Model):
     """The chosen structure (with its levers) and the reference structure, on the same
     seed, population and number of residents, stepped a day at a time together.
@@ -145,10 +158,16 @@ class LiveModel(mesa.Model):
         if r.day_count >= MAX_DAYS:
             self.running = False
 
-    def snapshot(self) -> dict[str, np.ndarray]:
-        """The series as arrays of one length (the page may draw while a step appends)."""
-        n = min(len(v) for v in self.series.values())
-        return {k: np.asarray(v[:n], float) for k, v in self.series.items()}
+    def frame(self) -> Frame:
+        """The state the page shows now, copied (a later step does not change it)."""
+        return Frame(
+            day=int(self.run.day_count),
+            time=float(self.time),
+            series={k: np.asarray(v, float) for k, v in self.series.items()},
+            states=self.states.copy(),
+            waiting=tuple(self.waiting),
+            running=bool(self.running),
+        )
 
     def names(self, lang: str) -> tuple[str, str]:
         """Legend names of the chosen and the reference structure."""

@@ -319,12 +319,26 @@ TEXT: dict[str, tuple[str, str]] = {
         "Response: median days, needs answered in the last 30 days",
     ),
     "median_days": ("中位数（天）", "median (days)"),
-    "readout_start": ("第0天：按“Step”或“▶”运行", "Day 0: press Step or ▶ to run"),
+    "readout_start": ("第0天：按“单步”或“运行”开始", "day 0: press Step or Play to run"),
     "readout": (
         "第{day}天 · 参与率 {part:.1f}%（参照 {part_ref:.1f}%）· 响应中位数 {days} 天（参照 {days_ref} 天）",
         "day {day} · participation {part:.1f}% (reference {part_ref:.1f}%) · median response {days} days (reference {days_ref} days)",
     ),
     "org_title": ("组织结构与请求路径", "Structure and request routes"),
+    "controls": ("运行", "Run"),
+    "step": ("单步", "Step"),
+    "play": ("运行 ▶", "Play ▶"),
+    "pause": ("暂停 ❚❚", "Pause ❚❚"),
+    "reset": ("重置", "Reset"),
+    "day_n": ("第{day}天", "day {day}"),
+    "network_alt": (
+        "{day}：居民样本与各机构",
+        "{day}: the sample of residents and the institutions",
+    ),
+    "series_alt": (
+        "{day}：参与率与响应时间，与参照结构对比",
+        "{day}: participation and response time beside the reference",
+    ),
 }
 
 
