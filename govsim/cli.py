@@ -306,7 +306,7 @@ def _params_command(sub) -> None:
 
 
 def _app_command(sub) -> None:
-    ap = _command(sub, "app", "the live model in the browser (Mesa SolaraViz page)")
+    ap = _command(sub, "app", "the live model in the browser (a Solara page around the Mesa model)")
     ap.add_argument(
         "--port",
         type=lambda v: _integer(v, 1, 65535, "a port from 1 to 65535"),
