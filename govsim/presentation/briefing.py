@@ -372,13 +372,15 @@ def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = No
         if worse:
             names = comma.join(res.short_name(r[0], lang) for r in worse)
             parts.append(t("key_worse", lang, n=_count(len(worse), lang), names=names))
+        held = _held(robustness_dir, outcome, [(r[0], r[1]) for r in better + worse])
+        if held is not None and parts:  # said of the better and worse just named
+            share = f"{100 * held:.0f}%"
+            parts[-1] += t("key_held_all" if share == "100%" else "key_held", lang, share=share)
         if unclear:
             parts.append(t("key_unclear", lang, n=_count(len(unclear), lang)))
-        held = _held(robustness_dir, outcome, [(r[0], r[1]) for r in better + worse])
-        certainty = "" if held is None else t("key_held", lang, share=f"{100 * held:.0f}%")
-        certainty += "。" if lang == "zh" else "."
         sep = "；" if lang == "zh" else "; "
-        items.append((res.outcome_name(outcome, lang), sep.join(parts) + certainty))
+        stop = "。" if lang == "zh" else "."
+        items.append((res.outcome_name(outcome, lang), sep.join(parts) + stop))
     if not items:
         return Markup("")
     intro = (

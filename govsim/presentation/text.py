@@ -408,8 +408,12 @@ FRONT: dict[str, tuple[str, str]] = {
         "These conclusions come from the files' values alone; they have not been tried under the contested assumptions (see “Read with care”).",
     ),
     "key_held": (
-        "，每项在有争议参数的各种设定中至少{share}成立",
-        "; each holds in at least {share} of the contested settings",
+        "，以上每项在有争议参数的各种设定中至少{share}成立",
+        ", each of these holding in at least {share} of the contested settings",
+    ),
+    "key_held_all": (
+        "，以上每项在有争议参数的所有设定中都成立",
+        ", each of these holding in every contested setting",
     ),
     "matrix_title": (
         "一览：各结构与改革前相比",
