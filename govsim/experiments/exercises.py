@@ -132,28 +132,21 @@ def run(scenario_or_name, size: Size = CLASS_SIZE) -> list:
     ]
 
 
-def _summary(model) -> dict:
-    s = model.summary()
-    return {k: s[k] for k in s}
-
-
 def readings(key: str, base: list, changed: list) -> pd.DataFrame:
     """Per expected outcome of exercise ``key``: the paired difference (changed − unchanged,
     seed by seed), its 95% interval, how it reads and how the exercise expects it to read."""
     from govsim.core.summary import OUTCOMES
 
-    by_seed = {m.seed: _summary(m) for m in base}
+    before = {m.seed: m.summary() for m in base}
+    after = [(m.seed, m.summary()) for m in changed if m.seed in before]  # paired by seed
     rows = []
     for e in EXERCISE[key].expect:
         info = OUTCOMES[e.outcome]
         d = np.array(
             [
-                float(s[e.outcome]) - float(by_seed[m.seed][e.outcome])
-                for m in changed
-                for s in [_summary(m)]
-                if m.seed in by_seed
-                and s[e.outcome] is not None
-                and by_seed[m.seed][e.outcome] is not None
+                float(s[e.outcome]) - float(before[seed][e.outcome])
+                for seed, s in after
+                if s[e.outcome] is not None and before[seed][e.outcome] is not None
             ]
         )
         m, lo, hi = mean_ci(d)
@@ -178,24 +171,19 @@ def answer(key: str, base: list, changed: list, lang: str = "zh") -> pd.DataFram
     it: the paired difference with its 95% interval, how it reads (better, worse, no
     practical difference, uncertain) and how it reads at full size."""
     from govsim.core.summary import OUTCOMES
-    from govsim.presentation.text import FRONT, difference_words, same_when_shown
-    from govsim.presentation.text import signed_difference as signed
-
-    def t(k: str) -> str:
-        return FRONT[k][0 if lang == "zh" else 1]
+    from govsim.presentation.text import (
+        FRONT,
+        difference_words,
+        interval_words,
+        label,
+        signed_difference,
+    )
 
     zh = lang == "zh"
     rows = []
     for r in readings(key, base, changed).itertuples():
-        unit = r.unit
-        value = signed(unit, r.difference) + difference_words(unit, lang)
-        lo, hi = signed(unit, r.ci_low), signed(unit, r.ci_high)
-        if r.pairs < 2:
-            why = t("no_interval")
-        elif same_when_shown(unit, r.ci_low, r.ci_high):  # never a zero-width interval
-            why = t("every_replicate")
-        else:
-            why = t("interval_signed").format(lo=lo, hi=hi)
+        why = interval_words(r.unit, r.ci_low, r.ci_high, r.pairs, lang)
+        value = signed_difference(r.unit, r.difference) + difference_words(r.unit, lang)
         value += f"（{why}）" if zh else f" ({why})"
         rows.append(
             {
@@ -203,8 +191,8 @@ def answer(key: str, base: list, changed: list, lang: str = "zh") -> pd.DataFram
                 if zh
                 else OUTCOMES[r.outcome].en,
                 ("配对差异" if zh else "paired difference"): value,
-                ("读作" if zh else "reads"): t(f"m_{r.reads}"),
-                ("全规模" if zh else "at full size"): t(f"m_{r.expected}"),
+                ("读作" if zh else "reads"): label(FRONT, f"m_{r.reads}", lang),
+                ("全规模" if zh else "at full size"): label(FRONT, f"m_{r.expected}", lang),
             }
         )
     return pd.DataFrame(rows)

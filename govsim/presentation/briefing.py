@@ -26,8 +26,8 @@ from govsim.presentation.text import (
     DIFFERENCE_WORDS,
     FRONT,
     difference_words,
+    interval_words,
     label,
-    same_when_shown,
     shown,
     shown_difference,
     signed_difference,
@@ -45,11 +45,6 @@ FAIR_MATTERS = 0.02
 def t(key: str, lang: str, **kw) -> str:
     text = label(FRONT, key, lang)
     return text.format(**kw) if kw else text
-
-
-def _diff_text(unit: str, value: float) -> str:
-    """A difference in display units: shares in percentage points, hours in days."""
-    return shown_difference(unit, value)
 
 
 def paired(res: Results, key: str, outcome: str) -> tuple[float, float, float, int]:
@@ -82,33 +77,17 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
         "noise": [],  # larger, but within seed-to-seed noise (or one replicate)
     }
     matters = info.get("matters")
-    for k in res.order:
-        if res.reference_of(k) in (None, k):
-            continue
-        m, lo, hi, n = paired(res, k, outcome)
-        if m != m:
-            continue
+    for k, kind, m, lo, hi, n in findings(res, outcome):
         name = res.short_name(k, lang)
-        kind = finding(m, lo, hi, n, matters, better)
         signed = kind in ("same", "noise", "one")  # no direction claimed: a signed value
-        if n < 2:
-            why = t("no_interval", lang)
-        elif same_when_shown(unit, lo, hi):
-            why = t("every_replicate", lang)  # an interval no wider than the rounding
-        elif signed:
-            why = t(
-                "interval_signed",
-                lang,
-                lo=signed_difference(unit, lo),
-                hi=signed_difference(unit, hi),
-            )
-        else:  # a direction is claimed: the interval's ends as sizes
-            ends = sorted((abs(lo), abs(hi)))
-            why = t("interval", lang, lo=_diff_text(unit, ends[0]), hi=_diff_text(unit, ends[1]))
+        why = interval_words(unit, lo, hi, n, lang, signed)
         if not one or res.reference_of(k) != ref:  # what it is compared with, on its people
             why += t("other_reference", lang, ref=res.short_name(res.reference_of(k), lang))
-        size = signed_difference(unit, m) if signed else t("up" if m > 0 else "down", lang)
-        size += ("" if signed else _diff_text(unit, m)) + difference_words(unit, lang)
+        size = (
+            signed_difference(unit, m)
+            if signed
+            else t("up" if m > 0 else "down", lang) + shown_difference(unit, m)
+        ) + difference_words(unit, lang)
         item = f"{name}（{size}，{why}）" if lang == "zh" else f"{name} ({size}, {why})"
         groups["noise" if kind == "one" else kind].append(item)
     name = res.outcome_name(outcome, lang)
@@ -131,7 +110,7 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
             )
             parts.append(word + sep.join(groups[g]))
     if groups["same"]:
-        least = _diff_text(unit, matters) + difference_words(unit, lang)
+        least = shown_difference(unit, matters) + difference_words(unit, lang)
         parts.append(t("dir_same", lang, least=least) + sep.join(groups["same"]))
     if groups["noise"]:
         parts.append(t("dir_noise", lang) + sep.join(groups["noise"]))
@@ -193,7 +172,8 @@ def goals_table(res: Results, lang: str) -> str:
         ranked = sorted(means, key=means.get, reverse=(way == "higher"))
         best, second = ranked[0], ranked[1]
         unit = "×" if derive else info["unit"]
-        clear = _clearly_ahead(frame, best, second, way, res, matters)
+        lead = means[best] - means[second]
+        clear = _clearly_ahead(frame, best, second, way, res, matters, lead)
         value = shown(unit, means[best]) + _value_unit(unit, lang)
         value_next = shown(unit, means[second]) + _value_unit(unit, lang)
         rows.append(
@@ -211,12 +191,17 @@ def goals_table(res: Results, lang: str) -> str:
 
 
 def _clearly_ahead(
-    frame: pd.DataFrame, best: str, second: str, way: str, res: Results, matters: float | None
+    frame: pd.DataFrame,
+    best: str,
+    second: str,
+    way: str,
+    res: Results,
+    matters: float | None,
+    lead: float,
 ) -> str:
-    """Whether ``best`` is ahead of ``second`` by a difference that matters and is outside
-    seed noise (paired, on the same residents)."""
-    means = frame.groupby("scenario")["_v"].mean()
-    if matters is not None and too_small(means[best] - means[second], matters):
+    """Whether ``best`` is ahead of ``second`` (by ``lead``, the difference of their means)
+    by a difference that matters and is outside seed noise (paired, on the same residents)."""
+    if matters is not None and too_small(lead, matters):
         return "clear_same"  # paired or not, too small to matter (rule 8)
     if res.population_of(best) != res.population_of(second):
         return "clear_other_people"
@@ -359,7 +344,7 @@ def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = No
         parts = []
         if better:
             top = max(better, key=lambda r: abs(r[2]))
-            size = _diff_text(unit, top[2]) + difference_words(unit, lang)
+            size = shown_difference(unit, top[2]) + difference_words(unit, lang)
             parts.append(
                 t(
                     "key_better",

@@ -79,10 +79,22 @@ def difference_words(unit: str, lang: str) -> str:
     return label(FRONT, words, lang) if words else ""
 
 
-def same_when_shown(unit: str, lo: float, hi: float) -> bool:
-    """Whether an interval's two ends show the same: no wider than the rounding, so it is
-    said to be the same in every replicate instead of "0 to 0"."""
-    return signed_difference(unit, lo) == signed_difference(unit, hi)
+def interval_words(unit: str, lo: float, hi: float, pairs: int, lang: str, signed=True) -> str:
+    """A paired difference's 95% interval in words: "one replicate, no interval"; "the same
+    in every replicate" when its ends show the same (never "0 to 0"); else its ends, with
+    their signs, or — ``signed=False``, when a sentence has said the direction already —
+    as sizes, the smaller first."""
+    if pairs < 2:
+        return label(FRONT, "no_interval", lang)
+    ends = signed_difference(unit, lo), signed_difference(unit, hi)
+    if ends[0] == ends[1]:  # no wider than the rounding
+        return label(FRONT, "every_replicate", lang)
+    if signed:
+        return label(FRONT, "interval_signed", lang).format(lo=ends[0], hi=ends[1])
+    small, large = sorted((abs(lo), abs(hi)))
+    return label(FRONT, "interval", lang).format(
+        lo=shown_difference(unit, small), hi=shown_difference(unit, large)
+    )
 
 
 def unit_label(unit: str, lang: str) -> str:
