@@ -453,18 +453,6 @@ def outcome_rows(out: Path, runs: list[RunSpec]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-# the columns of paired.csv (besides the unit, added after the outcome)
-PAIRED_COLUMNS = (
-    "scenario",
-    "reference",
-    "outcome",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "replicates",
-)
-
-
 def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
     """``runs.csv`` (one row per run), ``summary.csv`` (means and intervals by run key),
     ``paired.csv`` (each run key minus its reference, replicate by replicate, with the
@@ -489,17 +477,15 @@ def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
     columns = [
         c
         for k in per_replicate()
-        for c in (k, view_name(k, units[k]) if units[k] in VIEWS else None)
-        if c is not None
+        for c in ((k, view_name(k, units[k])) if units[k] in VIEWS else (k,))
     ]
     paired = paired_differences(table.drop(columns=ident), meta["reference_of"], columns)
-    if paired.empty:  # nothing to pair (one structure): the header alone
-        paired = pd.DataFrame(columns=PAIRED_COLUMNS)
     paired.insert(paired.columns.get_loc("outcome") + 1, "unit", paired["outcome"].map(units))
     outcomes = {k: {"en": o.en, "zh": o.zh, "unit": o.unit} for k, o in OUTCOMES.items()}
     named = {"scenario": "key"}  # the run key, named as the manifest names it
-    write_csv(Path(out) / "runs.csv", table.rename(columns=named))
-    write_csv(Path(out) / "summary.csv", summary.rename(columns=named))
-    write_csv(Path(out) / "paired.csv", paired.rename(columns=named))
-    write_csv(Path(out) / "columns.csv", codebook(table.rename(columns=named), outcomes, units))
-    return summary.rename(columns=named)
+    table, summary, paired = (t.rename(columns=named) for t in (table, summary, paired))
+    write_csv(Path(out) / "runs.csv", table)
+    write_csv(Path(out) / "summary.csv", summary)
+    write_csv(Path(out) / "paired.csv", paired)
+    write_csv(Path(out) / "columns.csv", codebook(table, outcomes, units))
+    return summary

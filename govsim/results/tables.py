@@ -29,7 +29,6 @@ from govsim.config.vocabulary import UNBOUNDED, UNITS, value_range
 # ``response_time_median_h`` stands ``response_time_median_days`` (the files keep hours)
 VIEWS = ("h",)
 # the columns that say which run a row is (before the outcomes)
-IDENTITY = ("key", "structure", "variant", "population", "replicate", "seed")
 
 
 def flat_row(summary: dict, columns: Iterable[str], group_columns: Iterable[str]) -> dict:
@@ -108,9 +107,6 @@ def column_range(column: str, units: dict[str, str]) -> tuple[float, float]:
     return value_range(units.get(column.rsplit(".", 1)[-1], ""))
 
 
-FINDINGS = ("better", "worse", "higher", "lower", "same", "noise", "one")
-
-
 def too_small(d: float, matters: float) -> bool:
     """Whether a difference ``d`` is no larger than the smallest that matters: equal to it
     (up to rounding) is not beyond it (rule 8; one reading for the front page, the goal
@@ -122,7 +118,7 @@ def finding(
     m: float, lo: float, hi: float, n: int, matters: float | None, better: str | None
 ) -> str:
     """How a paired difference (mean ``m``, 95% interval ``lo``–``hi`` over ``n`` pairs)
-    reads (rule 8), one of ``FINDINGS``: ``"same"`` — no larger than the smallest difference
+    reads (rule 8): ``"same"`` — no larger than the smallest difference
     that matters (the outcome's ``matters``), whatever its interval: no practical
     difference; ``"one"`` — a single pair, no interval; ``"noise"`` — the interval spans
     zero; else ``"better"`` or ``"worse"`` (``better``: which way is better), or
@@ -193,6 +189,18 @@ def summarize_runs(
     return pd.DataFrame(out)
 
 
+# the columns of paired_differences (and so of paired.csv, with the unit after the outcome)
+PAIRED_COLUMNS = (
+    "scenario",
+    "reference",
+    "outcome",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "replicates",
+)
+
+
 def paired_differences(
     runs: pd.DataFrame, reference: str | dict[str, str], columns: Iterable[str]
 ) -> pd.DataFrame:
@@ -223,7 +231,7 @@ def paired_differences(
                     "replicates": len(d),
                 }
             )
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=PAIRED_COLUMNS)  # the header alone when nothing pairs
 
 
 def replicates_needed(values: np.ndarray, half_width: float, max_n: int = 100_000) -> int | None:
