@@ -724,7 +724,7 @@ def cmd_report(args) -> int:
         out = build_report(
             args.dir,
             args.lang,
-            args.out,
+            out,  # the place checked above
             sensitivity=args.sensitivity,
             robustness=args.robustness,
         )

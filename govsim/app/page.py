@@ -262,8 +262,7 @@ def Controls(
 def Page(settings: Settings | None = None):
     """The live model: ``solara run govsim.app.page:Page`` serves it; in a notebook,
     ``page()`` shows it."""
-    holder = solara.use_memo(lambda: (settings or Settings()).copy(), [])
-    first = solara.use_memo(lambda: LiveModel(holder), [])
+    first = solara.use_memo(lambda: LiveModel(settings), [])  # it copies the settings
     live = solara.use_reactive(first)
     frame = solara.use_reactive(solara.use_memo(first.frame, []))
     playing = solara.use_reactive(False)

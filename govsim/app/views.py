@@ -45,7 +45,7 @@ def short_count(n: int) -> str:
 def _network_static(live: LiveModel, lang: str):
     """The network view's figure with what never changes while the model runs (relays,
     where residents go first, names of institutions and levels) drawn, and the artists a
-    day changes (``NetworkArtists``) created but marked animated (drawn per frame)."""
+    day changes (``NetworkPainter``) created but marked animated (drawn per frame)."""
     v, m = live.view, live.run
     fig = figure(figsize=(4.2, 4.0), dpi=100)
     ax = fig.subplots()
@@ -162,14 +162,7 @@ class NetworkPainter:
     def png(self, frame: Frame) -> bytes:
         with self.lock, matplotlib.rc_context(STYLE):
             self.draw(frame)
-            canvas = self.fig.canvas
-            if self.background is None:
-                canvas.draw()  # the animated artists are left out of a draw
-                self.background = canvas.copy_from_bbox(self.fig.bbox)
-            canvas.restore_region(self.background)
-            for a in self.shown:
-                self.fig.draw_artist(a)
-            return _encode(canvas)
+            return _blit(self, False, self.shown)
 
 
 class SeriesPainter:
@@ -245,14 +238,21 @@ class SeriesPainter:
     def png(self, frame: Frame) -> bytes:
         with self.lock, matplotlib.rc_context(STYLE):
             grew = self.draw(frame)
-            canvas = self.fig.canvas
-            if grew or self.background is None:
-                canvas.draw()
-                self.background = canvas.copy_from_bbox(self.fig.bbox)
-            canvas.restore_region(self.background)
-            for line in self.lines.values():
-                line.axes.draw_artist(line)
-            return _encode(canvas)
+            return _blit(self, grew, self.lines.values())
+
+
+def _blit(painter, redraw: bool, artists) -> bytes:
+    """A painter's figure as PNG: its kept picture of what does not change (drawn anew
+    first when ``redraw``, or when it has none yet: the animated artists are left out of a
+    draw), with ``artists`` drawn over it."""
+    canvas = painter.fig.canvas
+    if redraw or painter.background is None:
+        canvas.draw()
+        painter.background = canvas.copy_from_bbox(painter.fig.bbox)
+    canvas.restore_region(painter.background)
+    for a in artists:
+        painter.fig.draw_artist(a)
+    return _encode(canvas)
 
 
 def _encode(canvas) -> bytes:
@@ -265,20 +265,20 @@ def _encode(canvas) -> bytes:
 
 
 @chart
-def network_figure(live: LiveModel, lang: str = "zh", frame: Frame | None = None):
+def network_figure(live: LiveModel, lang: str = "zh"):
     """The sample of residents and the institutions, coloured by state, as a figure."""
     painter = NetworkPainter(live, lang)
-    fig = painter.draw(frame or live.frame())
+    fig = painter.draw(live.frame())
     for a in (painter.residents, painter.squares, *painter.counts, painter.legend, painter.title):
         a.set_animated(False)  # a whole figure: everything drawn by savefig and in Jupyter
     return fig
 
 
 @chart
-def series_figure(live: LiveModel, lang: str = "zh", frame: Frame | None = None):
+def series_figure(live: LiveModel, lang: str = "zh"):
     """Participation and median response time beside the reference, as a figure."""
     painter = SeriesPainter(live, lang)
-    painter.draw(frame or live.frame())
+    painter.draw(live.frame())
     for line in painter.lines.values():
         line.set_animated(False)
     return painter.fig
