@@ -11,7 +11,7 @@ live in their files (``name_zh`` / ``name_en``).
 
 from __future__ import annotations
 
-from govsim.config.vocabulary import UNITS, difference_as, shown_as
+from govsim.config.vocabulary import GROUPS, UNITS, difference_as, shown_as
 
 
 def pick(zh: str, en: str, lang: str) -> str:
@@ -695,10 +695,10 @@ RESIDENT_FIELDS: dict[str, tuple[str, str]] = {
 }
 # states kept as a day of the run (shown as 第n天 / day n; never: 从未)
 RESIDENT_DAYS = frozenset({"last_day", "invited_until"})
+# a resident's age group: the groups outcomes are reported for name two of them
 AGE_NAMES: dict[str, tuple[str, str]] = {
     "child": ("儿童", "child"),
-    "working_age": ("劳动年龄", "working age"),
-    "elderly": ("老年", "elderly"),
+    **{k: tuple(GROUPS[k]) for k in ("working_age", "elderly")},
 }
 RESIDENT_TEXT: dict[str, tuple[str, str]] = {
     "caption": ("第{i}位居民", "resident {i}"),
