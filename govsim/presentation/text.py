@@ -222,6 +222,20 @@ TEXT: dict[str, tuple[str, str]] = {
         "; in brackets: 95% interval across replicates",
     ),
     "cost_vs": ("人均年成本与结果", "Cost per resident against outcomes"),
+    "design_title": ("{name}：满足目标的设计", "{name}: designs that meet the goals"),
+    "design_evaluated": ("搜索中评估的设计（{n}个）", "designs evaluated in the search ({n})"),
+    "design_front": (
+        "满足目标的最优设计（{n}个）",
+        "designs on the front that meet the goals ({n})",
+    ),
+    "design_builtin": (
+        "现有治理结构（同一人口、同一随机种子）",
+        "built-in structures (same people and seeds)",
+    ),
+    "design_note": (
+        "模型结果：每个设计{runs}次配对重复，每次{residents}名居民、{days}天；虚线为目标",
+        "a model's results: each design {runs} paired replicates of {residents} residents over {days} days; dashed lines: the goals",
+    ),
     "cost_axis": ("人均年成本（元/年）", "cost per resident per year (yuan)"),
     "org_chart": ("组织结构与请求路径：{name}", "Structure and request routes: {name}"),
     "org_caption": (

@@ -1,0 +1,155 @@
+"""``govsim design GOALS --out DIR``: the search, then everything it leaves in ``DIR``.
+
+- ``evaluations.parquet`` / ``.csv``: every candidate evaluated (its levers as
+  ``lever.<key>`` columns, its outcomes, whether it met the goals, its generation);
+- ``front.parquet`` / ``.csv``: the designs on the front (``front.front``);
+- ``designs/<goals>_<n>.toml``: each design on the front as a scenario file that extends the
+  starting structure and sets only the levers it moves (loadable by every command);
+- ``structures/``: a batch of every built-in structure on the same people and seeds, and
+  ``structures.csv``: where each stands against the goals and the front;
+- ``convergence.csv``: the front's hypervolume by generation;
+- ``front_zh.png`` / ``front_en.png`` (and SVG): the front and the built-in structures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from govsim.design import front as fr
+from govsim.design.goals import Goals
+from govsim.design.search import EVALUATIONS, START, SearchReport, search
+from govsim.results.atomic import atomic_write, write_csv, write_parquet
+
+
+@dataclass
+class DesignResult:
+    search: SearchReport
+    evaluations: pd.DataFrame
+    front: pd.DataFrame
+    structures: pd.DataFrame
+    convergence: pd.DataFrame
+    files: list[Path]
+
+
+def builtin_structures(goals: Goals) -> list[str]:
+    """The built-in structures placed beside the front: every scenario file of the package
+    (the starting structure among them)."""
+    from govsim.config.reading import list_scenarios
+
+    return [s for s in list_scenarios() if s not in ("calibrated", "norms")]
+
+
+def evaluate_structures(goals: Goals, out: Path, workers, executor, scheduler, progress):
+    """Every built-in structure on the search's people and seeds (one batch in
+    ``DIR/structures``): each outcome the mean over the replicates."""
+    from govsim.core.load import load_scenario
+    from govsim.core.summary import OUTCOMES
+    from govsim.experiments.batch import outcome_rows, run_batch
+    from govsim.experiments.experiment import Experiment, Settings, resolve
+    from govsim.results.tables import with_views
+
+    d = goals.design
+    start = load_scenario(d.structure)
+    population = d.population if d.population != "declared" else start.scenario.population
+    names = builtin_structures(goals)
+    settings = Settings(
+        structures=names,
+        populations=[population],
+        replicates=d.replicates,
+        residents=d.residents,
+        days=d.days,
+        seed=d.seed,
+        outputs=[],
+        compare_with=names[0],
+    )
+    exp = Experiment(f"{goals.key}_structures", settings)
+    runs = [r for r in resolve(exp)]
+    rep = run_batch(
+        exp,
+        out / fr.STRUCTURES,
+        workers=min(workers, len(runs)),
+        executor=executor,
+        scheduler=scheduler,
+        progress=progress,
+        runs=runs,
+    )
+    done = [r for r in runs if r.partition not in set(rep.failed)]
+    table, _ = with_views(
+        outcome_rows(out / fr.STRUCTURES, done), {k: o.unit for k, o in OUTCOMES.items()}
+    )
+    columns = list(dict.fromkeys(t.outcome for t in [*goals.objectives, *goals.goals]))
+    means = table.groupby("structure", sort=False)[columns].mean().reset_index()
+    return means
+
+
+def run_design(
+    goals: Goals,
+    out: Path,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    charts: bool = True,
+) -> DesignResult:
+    out = Path(out)
+    report = search(goals, out, workers, executor, scheduler, force, progress)
+    ev = report.evaluations
+    front = fr.front(goals, ev)
+    conv = fr.convergence(goals, ev)
+    structures = evaluate_structures(goals, out, workers, executor, scheduler, progress)
+    standing = fr.standing(goals, front, structures)
+    files = []
+    table = pd.read_parquet(out / EVALUATIONS)  # as the search wrote it (its record)
+    write_csv(out / "evaluations.csv", table.drop(columns="levers_json"))
+    ffront = table.set_index("name").loc[front["name"]].reset_index()
+    ffront.insert(0, "design", front["design"].to_numpy())
+    write_parquet(out / fr.FRONT, ffront)
+    write_csv(out / "front.csv", ffront.drop(columns="levers_json"))
+    write_csv(out / "structures.csv", standing)
+    write_csv(out / fr.CONVERGENCE, conv)
+    files += [
+        out / n
+        for n in (
+            "evaluations.parquet",
+            "evaluations.csv",
+            fr.FRONT,
+            "front.csv",
+            "structures.csv",
+            fr.CONVERGENCE,
+        )
+    ]
+    designs = out / fr.DESIGNS
+    designs.mkdir(exist_ok=True)
+    for old in designs.glob(f"{goals.key}_*.toml"):  # a front of an earlier start
+        if old.read_text(encoding="utf-8").startswith("# ") and "govsim design" in old.read_text(
+            encoding="utf-8"
+        ):
+            old.unlink()
+    for _, row in front.iterrows():
+        if row["name"] == START:
+            continue
+        text = fr.design_file(goals, row, design_names(goals, row))
+        path = designs / f"{row['design']}.toml"
+        atomic_write(path, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
+        files.append(path)
+    if charts:
+        from govsim.presentation.charts.front import save_front_charts
+
+        files += save_front_charts(goals, ev, front, standing, out)
+    return DesignResult(report, ev, front, standing, conv, files)
+
+
+def design_names(goals: Goals, row) -> dict[str, str]:
+    """A design's name in both languages: the starting structure's, with its number."""
+    from govsim.core.load import load_scenario
+
+    sc = load_scenario(goals.design.structure)
+    n = row["design"].rsplit("_", 1)[-1]
+    return {
+        "zh": f"{sc.scenario.name_zh}·设计{n}",
+        "en": f"{sc.scenario.name_en}, design {n}",
+    }

@@ -1,0 +1,427 @@
+"""``govsim design``: search the levers for designs that meet a community's goals.
+
+The optimiser is pymoo's NSGA-II with its mixed-variable operators (switches, whole
+numbers, numbers and choices), driven by ask and tell: each generation's candidates are
+asked for, evaluated as one batch of govsim's own (``run_batch``: local processes or a Dask
+cluster, failures recorded, resumable), and told back.  Why pymoo rather than the EMA
+workbench's ``optimize``: ask-and-tell leaves the evaluation loop to govsim, so every
+candidate runs through the same paired, resumable batch machinery as every other command
+(the workbench's evaluators own the loop and run models their own way); and pymoo's
+random stream is its own generator, so a search replays exactly.
+
+Evaluation: a candidate is the starting structure with its levers set
+(``levers.scenario_changes``), run on ``replicates`` paired seeds (replicate ``k`` on seed
+``seed + k`` for every candidate: common random numbers), each outcome the mean over the
+replicates.  With ``robust = true`` every candidate also runs over ``settings`` sampled
+settings of the contested assumptions (``experiments/contested.toml``, a Latin hypercube),
+and each outcome is read at the worst tenth of the settings (the 90th percentile of what
+should be low, the 10th of what should be high): a design is kept for holding up where
+the documents are read against it, not for its average.
+
+Resuming: each generation is a batch in ``DIR/generations/gNNN``, and every evaluated
+candidate a row of ``DIR/evaluations.parquet`` (written after each generation).  The
+optimiser is deterministic given its seed and what it is told, so a search started again
+replays from the first generation, takes every candidate already evaluated from the table
+(and every run already finished from the generation's batch) and goes on where it stopped,
+to the same front.
+
+Goals are constraints (pymoo's ``G <= 0``, each scaled by its bound), objectives are
+minimised (an outcome better higher is negated).  A candidate whose runs fail is recorded
+with its failure and counts as missing every goal; the search goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from govsim.design.goals import Goals, Target, Variable
+from govsim.experiments.experiment import BASE, Experiment, Settings, Variant, digest, resolve
+from govsim.results import store
+from govsim.results.atomic import write_json, write_parquet
+
+MANIFEST = "design.json"
+EVALUATIONS = "evaluations.parquet"
+GENERATIONS = "generations"
+FAILED = 1e12  # what a failed candidate scores on every objective and goal (pymoo wants numbers)
+ROBUST_QUANTILE = 0.1  # robust: each outcome at the worst tenth of the contested settings
+START = "start"  # the starting structure's row: its levers as the file has them
+
+
+class DesignError(RuntimeError):
+    """The search cannot go on (a directory of another search …)."""
+
+
+@dataclass
+class SearchReport:
+    out: Path
+    generations: int
+    evaluated: int  # candidates run by this start
+    reused: int  # candidates taken from an earlier start
+    failed: list[str] = field(default_factory=list)
+    evaluations: pd.DataFrame | None = None
+
+
+# ---------------------------------------------------------------- candidates
+def candidate_name(levers: dict[str, Any]) -> str:
+    """A candidate's name: the digest of its lever values (the same design, the same name)."""
+    return "d" + digest({k: levers[k] for k in sorted(levers)})[:10]
+
+
+def lever_changes(goals: Goals, sc, levers: dict[str, Any]) -> dict[str, Any]:
+    """The scenario changes (dotted keys; None deletes) that set ``levers`` on ``sc``,
+    leaving out levers at the structure's own value (a switch already on, say)."""
+    from govsim.experiments.levers import scenario_changes
+
+    moved = {v.lever: levers[v.lever] for v in goals.variables if levers[v.lever] != v.current}
+    return scenario_changes(sc, moved)
+
+
+def _variant(changes: dict[str, Any], population: dict[str, Any] | None = None) -> Variant:
+    return Variant(
+        scenario={k: v for k, v in changes.items() if v is not None},
+        remove=[k for k, v in changes.items() if v is None],
+        population=population or {},
+    )
+
+
+# ---------------------------------------------------------------- the problem (pymoo)
+def _problem(goals: Goals):
+    from pymoo.core.problem import Problem
+    from pymoo.core.variable import Binary, Choice, Integer, Real
+
+    def var(v: Variable):
+        if v.kind == "switch":
+            return Binary()
+        if v.kind == "choice":
+            return Choice(options=list(v.choices))
+        if v.kind == "int":
+            return Integer(bounds=(int(v.low), int(v.high)))
+        return Real(bounds=(v.low, v.high))
+
+    class DesignProblem(Problem):
+        def __init__(self):
+            super().__init__(
+                vars={v.lever: var(v) for v in goals.variables},
+                n_obj=len(goals.objectives),
+                n_ieq_constr=len(goals.goals),
+            )
+
+    return DesignProblem()
+
+
+def _algorithm(goals: Goals):
+    from pymoo.algorithms.moo.nsga2 import NSGA2, RankAndCrowding
+    from pymoo.core.mixed import (
+        MixedVariableDuplicateElimination,
+        MixedVariableMating,
+        MixedVariableSampling,
+    )
+
+    return NSGA2(
+        pop_size=goals.search.candidates,
+        sampling=MixedVariableSampling(),
+        mating=MixedVariableMating(eliminate_duplicates=MixedVariableDuplicateElimination()),
+        eliminate_duplicates=MixedVariableDuplicateElimination(),
+        survival=RankAndCrowding(),
+    )
+
+
+def scores(goals: Goals, row: dict) -> tuple[list[float], list[float]]:
+    """A candidate's objectives (minimised) and goals (``<= 0`` when met), scaled by each
+    goal's bound (so that a day late and a point of participation short weigh alike)."""
+    if row.get("failed"):
+        return [FAILED] * len(goals.objectives), [FAILED] * len(goals.goals)
+    f = [row[o.outcome] if o.sense == "min" else -row[o.outcome] for o in goals.objectives]
+    g = [violation(t, row[t.outcome]) for t in goals.goals]
+    return f, g
+
+
+def violation(t: Target, value: float) -> float:
+    """How far ``value`` misses goal ``t``, as a share of the bound (<= 0: met)."""
+    scale = abs(t.bound) or 1.0
+    return (value - t.bound) / scale if t.sense == "min" else (t.bound - value) / scale
+
+
+# ---------------------------------------------------------------- the search
+def search(
+    goals: Goals,
+    out: Path,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> SearchReport:
+    """Run (or go on with) the search of ``goals`` in ``out``; returns every evaluation.
+
+    Raises ``store.OutputError`` before any work for an unusable ``out`` or one holding
+    another search (unless ``force``)."""
+    from pymoo.core.termination import NoTermination
+
+    out = Path(out)
+    store.check_out(out)
+    with store.lock(out):
+        cache = _prepare(goals, out, force)
+        report = SearchReport(out, goals.search.generations, 0, 0)
+        evaluator = _Evaluator(goals, out, workers, executor, scheduler, progress, report)
+        algorithm = _algorithm(goals)
+        algorithm.setup(
+            _problem(goals), termination=NoTermination(), seed=goals.search.seed, verbose=False
+        )
+        for gen in range(goals.search.generations + 1):
+            pop = algorithm.ask()
+            candidates = []
+            for ind in pop:
+                levers = {v.lever: v.snap(ind.X[v.lever]) for v in goals.variables}
+                ind.X = dict(levers)
+                candidates.append(levers)
+            evaluator.evaluate(gen, candidates, cache)
+            rows = [cache[candidate_name(c)] for c in candidates]
+            f, g = zip(*(scores(goals, r) for r in rows), strict=True)
+            pop.set("F", np.array(f, dtype=float), "G", np.array(g, dtype=float))
+            algorithm.tell(infills=pop)
+        report.evaluations = evaluations_table(goals, cache)
+        return report
+
+
+def evaluations_table(goals: Goals, cache: dict[str, dict]) -> pd.DataFrame:
+    """Every candidate evaluated (the starting structure first), in the order evaluated."""
+    rows = sorted(cache.values(), key=lambda r: (r["generation"], r["order"]))
+    table = pd.DataFrame(rows)
+    table["met"] = [
+        not r["failed"] and all(violation(t, r[t.outcome]) <= 0 for t in goals.goals) for r in rows
+    ]
+    return table
+
+
+def _prepare(goals: Goals, out: Path, force: bool) -> dict[str, dict]:
+    """Make ``out`` ready for the search; return the candidates already evaluated there."""
+    config = goals.config()
+    h = digest(config)
+    path = out / MANIFEST
+    old = None
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise store.OutputError(f"{path}: not a readable design manifest ({e})") from None
+        if not isinstance(old, dict) or "config_hash" not in old:
+            raise store.OutputError(f"{path}: not a govsim design manifest")
+    elif any(p.name in store.OURS for p in out.iterdir()) and not force:
+        raise store.OutputError(
+            f"--out {out}: holds the results of a batch, not of a design search; choose a new "
+            "directory"
+        )
+    if old is not None and old["config_hash"] != h and not force:
+        raise store.OutputError(
+            f"--out {out}: holds another design search ({old.get('goals')!r}, configuration "
+            f"{old['config_hash']}; this one is {goals.key!r}, {h}); choose a new directory, or "
+            "add --force to start this one there (the other's evaluations are removed)"
+        )
+    cache: dict[str, dict] = {}
+    table = out / EVALUATIONS
+    if old is not None and old["config_hash"] == h and table.exists():
+        for r in pd.read_parquet(table).to_dict("records"):
+            cache[r["name"]] = _row_from_parquet(r)
+    elif old is not None:  # forced over another search: its files go (only ours)
+        table.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            import shutil
+
+            for d in (out / GENERATIONS).iterdir():
+                if (d / store.MANIFEST).exists():
+                    shutil.rmtree(d)
+    write_json(
+        path,
+        {
+            "goals": goals.key,
+            "file": goals.file,
+            "config_hash": h,
+            "config": config,
+            "version": _version(),
+        },
+    )
+    return cache
+
+
+def _row_from_parquet(r: dict) -> dict:
+    r = dict(r)
+    r["levers"] = json.loads(r.pop("levers_json"))
+    for k in [k for k in r if k.startswith("lever.") or k == "met"]:
+        del r[k]
+    return r
+
+
+def _version() -> str:
+    from govsim.version import __version__
+
+    return __version__
+
+
+class _Evaluator:
+    """Evaluates a generation's new candidates as one batch and adds them to the cache."""
+
+    def __init__(self, goals, out, workers, executor, scheduler, progress, report):
+        from govsim.core.load import load_scenario
+
+        self.goals, self.out, self.report = goals, out, report
+        self.workers, self.executor, self.scheduler = workers, executor, scheduler
+        self.progress = progress
+        self.start = load_scenario(goals.design.structure)
+        self.settings = _contested_points(goals, self.start) if goals.search.robust else None
+
+    def evaluate(self, gen: int, candidates: list[dict], cache: dict[str, dict]) -> None:
+        fresh: dict[str, dict] = {}
+        for c in candidates:
+            name = candidate_name(c)
+            if name not in cache and name not in fresh:
+                fresh[name] = c
+        if not fresh and (gen > 0 or START in cache):
+            self.report.reused += len(candidates)
+            return
+        self.report.reused += len(candidates) - len(fresh)
+        exp = self._experiment(gen, fresh)
+        batch_dir = self.out / GENERATIONS / f"g{gen:03d}"
+        from govsim.experiments.batch import run_batch
+
+        runs = resolve(exp)
+        rep = run_batch(
+            exp,
+            batch_dir,
+            workers=min(self.workers, len(runs)),
+            executor=self.executor,
+            scheduler=self.scheduler,
+            progress=self.progress,
+            runs=runs,
+        )
+        self.report.failed += rep.failed
+        self.report.evaluated += len(fresh)
+        values = self._read(batch_dir, runs, rep.failed)
+        order = len(cache)
+        if START not in cache:
+            start = {v.lever: v.current for v in self.goals.variables}
+            cache[START] = self._row(START, gen, order, start, values.get(BASE))
+            order += 1
+        for i, (name, levers) in enumerate(fresh.items()):
+            cache[name] = self._row(name, gen, order + i, levers, values.get(name))
+        _write_evaluations(self.out, self.goals, cache)
+
+    def _row(self, name, gen, order, levers, values) -> dict:
+        row = {"name": name, "generation": gen, "order": order, "levers": levers}
+        row["failed"] = values is None
+        for t in [*self.goals.objectives, *self.goals.goals]:
+            row[t.outcome] = float("nan") if values is None else float(values[t.outcome])
+        if values is not None and "settings_met" in values:
+            row["settings_met"] = float(values["settings_met"])
+        return row
+
+    def _experiment(self, gen: int, fresh: dict[str, dict]) -> Experiment:
+        d = self.goals.design
+        variants = {}
+        for name, levers in fresh.items():
+            changes = lever_changes(self.goals, self.start, levers)
+            if self.settings is None:
+                variants[name] = _variant(changes)
+            else:
+                for p, (sc_ch, pop_ch) in self.settings.items():
+                    variants[f"{name}_{p}"] = _variant({**sc_ch, **changes}, pop_ch)
+        if self.settings is not None:
+            for p, (sc_ch, pop_ch) in self.settings.items():
+                variants[f"{START}_{p}"] = _variant(sc_ch, pop_ch)
+        settings = Settings(
+            name_zh=f"{self.goals.design.name_zh}（第{gen}代）" if d.name_zh else "",
+            name_en=f"{self.goals.design.name_en} (generation {gen})" if d.name_en else "",
+            structures=[d.structure],
+            populations=[d.population],
+            replicates=d.replicates,
+            residents=d.residents,
+            days=d.days,
+            seed=d.seed,
+            outputs=[],
+            compare_with=d.structure,
+        )
+        return Experiment(f"{self.goals.key}_g{gen:03d}", settings, variants)
+
+    def _read(self, batch_dir: Path, runs, failed: list[str]) -> dict[str, dict]:
+        """Each variant's outcomes (the mean over replicates; robust: read over the
+        settings), or nothing for a variant any of whose runs failed."""
+        from govsim.experiments.batch import outcome_rows
+
+        broken = {r.variant for r in runs if r.partition in set(failed)}
+        done = [r for r in runs if r.variant not in broken]
+        if not done:
+            return {}
+        table = outcome_rows(batch_dir, done)
+        from govsim.core.summary import OUTCOMES
+        from govsim.results.tables import with_views
+
+        table, _ = with_views(table, {k: o.unit for k, o in OUTCOMES.items()})
+        columns = [t.outcome for t in [*self.goals.objectives, *self.goals.goals]]
+        columns = list(dict.fromkeys(columns))
+        means = table.groupby("variant", sort=False)[columns].mean()
+        if self.settings is None:
+            return {v: means.loc[v].to_dict() for v in means.index}
+        out = {}
+        names = {v.rsplit("_", 1)[0] for v in means.index if v != BASE}
+        for name in names:
+            keys = [f"{name}_{p}" for p in self.settings]
+            if not all(k in means.index for k in keys):
+                continue
+            sub = means.loc[keys]
+            values = {}
+            for t in [*self.goals.objectives, *self.goals.goals]:
+                q = ROBUST_QUANTILE if t.sense == "max" else 1 - ROBUST_QUANTILE
+                values[t.outcome] = float(np.quantile(sub[t.outcome].to_numpy(float), q))
+            met = np.ones(len(sub), dtype=bool)
+            for t in self.goals.goals:
+                met &= np.array([violation(t, x) <= 0 for x in sub[t.outcome]])
+            values["settings_met"] = float(met.mean())
+            out[BASE if name == START else name] = values
+        return out
+
+
+def _contested_points(goals: Goals, start) -> dict[str, tuple[dict, dict]]:
+    """The contested settings (a Latin hypercube of ``settings`` points over the ranges of
+    ``experiments/contested.toml`` that apply to the starting structure): name -> (scenario
+    changes, population changes)."""
+    from govsim.core.load import load_population
+    from govsim.experiments.experiment import load_experiment, point_changes, with_sampling
+
+    contested = with_sampling(load_experiment("contested"), "lhs", goals.search.settings)
+    d = goals.design
+    population = load_population(
+        d.population if d.population != "declared" else start.scenario.population
+    )
+    dump = start.model_dump()
+    return {
+        f"s{i:02d}": point_changes(contested, pt, start.key, dump, population)
+        for i, pt in enumerate(contested.points)
+    }
+
+
+def _write_evaluations(out: Path, goals: Goals, cache: dict[str, dict]) -> None:
+    rows = []
+    for r in sorted(cache.values(), key=lambda r: (r["generation"], r["order"])):
+        row = {k: v for k, v in r.items() if k != "levers"}
+        row["met"] = not r["failed"] and all(violation(t, r[t.outcome]) <= 0 for t in goals.goals)
+        row["levers_json"] = json.dumps(r["levers"], sort_keys=True)
+        for v in goals.variables:
+            row[f"lever.{v.lever}"] = r["levers"][v.lever]
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for v in goals.variables:  # one type per lever column (Parquet): switches as bools
+        col = f"lever.{v.lever}"
+        if v.kind == "switch":
+            table[col] = table[col].astype(bool)
+        elif v.kind in ("int", "float"):
+            table[col] = table[col].astype(float if v.kind == "float" else "int64")
+        else:
+            table[col] = table[col].map(json.dumps)
+    write_parquet(out / EVALUATIONS, table)
