@@ -38,6 +38,10 @@ def _positive(v: str) -> int:
     return _integer(v, 1, None, "a positive integer")
 
 
+def _generations(v: str) -> int:
+    return _integer(v, 0, 1000, "an integer from 0 to 1,000")
+
+
 def _seed(v: str) -> int:
     return _integer(v, 0, MAX_SEED, f"an integer from 0 to {MAX_SEED:,}")
 
@@ -208,6 +212,23 @@ def _sensitivity_command(sub) -> None:
     sa.set_defaults(handler=cmd_sensitivity)
 
 
+def _design_command(sub) -> None:
+    d = _command(
+        sub,
+        "design",
+        "search the levers for the designs that meet a goals file's goals at the least cost "
+        "(resumable: the same command again goes on where it stopped)",
+    )
+    d.add_argument("goals", help="goals file name (experiments/) or path to a .toml file")
+    d.add_argument("--residents", type=_residents, default=None, help="instead of the file's")
+    d.add_argument("--days", type=_days, default=None, help="instead of the file's")
+    d.add_argument("--replicates", type=_positive, default=None, help="instead of the file's")
+    d.add_argument("--generations", type=_generations, default=None, help="instead of the file's")
+    _batch_arguments(d)
+    _lang(d)
+    d.set_defaults(handler=cmd_design)
+
+
 def _robustness_command(sub) -> None:
     rb = _command(
         sub,
@@ -357,6 +378,7 @@ def parser() -> argparse.ArgumentParser:
         _params_command,
         _app_command,
         _new_command,
+        _design_command,
     ):
         command(sub)
     return p
@@ -525,6 +547,82 @@ def cmd_batch(args) -> int:
         replicates=args.replicates,
     )
     return _run_experiment(exp, args)
+
+
+def cmd_design(args) -> int:
+    from govsim.design.goals import load_goals, with_settings
+    from govsim.design.outputs import run_design
+    from govsim.presentation.charts.front import column_text
+    from govsim.results.store import check_out
+
+    check_place("--out", args.out, DIRECTORY)
+    goals = with_settings(
+        load_goals(args.goals),
+        residents=args.residents,
+        days=args.days,
+        replicates=args.replicates,
+        generations=args.generations,
+    )
+    _scheduler_ok(args)
+    check_out(args.out)
+    s, d = goals.search, goals.design
+    print(
+        pick(
+            f"{s.generations + 1}代 × {s.candidates}个设计 × {d.replicates}次重复"
+            + (f" × {s.settings}种争议假设" if s.robust else "")
+            + f"，每次{d.residents:,}名居民、{d.days}天",
+            f"{s.generations + 1} generations × {s.candidates} designs × {d.replicates} "
+            "replicates"
+            + (f" × {s.settings} contested settings" if s.robust else "")
+            + f", each {d.residents:,} residents over {d.days} days",
+            args.lang,
+        )
+    )
+    result = run_design(
+        goals, args.out, args.workers, args.executor, args.scheduler, args.force, progress=True
+    )
+    front = result.front
+    met = bool(len(front)) and bool(front["met"].all())
+    print(
+        pick(
+            f"满足目标的设计：{len(front)}个" if met else "没有设计满足全部目标；最接近的：",
+            f"designs on the front that meet the goals: {len(front)}"
+            if met
+            else "no design met every goal; the closest:",
+            args.lang,
+        )
+    )
+    columns = list(dict.fromkeys(t.outcome for t in [*goals.objectives, *goals.goals]))
+    for _, r in front.iterrows():
+        values = []
+        for c in columns:
+            text, factor = column_text(c, args.lang)
+            values.append(f"{text} {r[c] * factor:.3g}")
+        print(f"  {r['design']}: " + "; ".join(values))
+    st = result.structures
+    behind = int((st["behind_front"] | ~st["met"]).sum()) if met else 0
+    print(
+        pick(
+            f"现有治理结构{len(st)}个，其中{behind}个在前沿上或其后（未达目标或不优于某个设计）",
+            f"built-in structures: {len(st)}, of which {behind} lie on or behind the front "
+            "(missing a goal, or no better than a design on it)",
+            args.lang,
+        )
+    )
+    print(
+        pick(
+            f"已写入 {args.out}：front.csv、evaluations.csv、structures.csv、convergence.csv、designs/、front_zh.png、front_en.png",
+            f"wrote {args.out}: front.csv, evaluations.csv, structures.csv, convergence.csv, designs/, front_zh.png, front_en.png",
+            args.lang,
+        )
+    )
+    if result.search.failed:
+        print(
+            f"govsim: {len(result.search.failed)} runs failed (their tracebacks under "
+            f"{args.out}/generations/*/failures/); those designs count as missing the goals",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def cmd_sensitivity(args) -> int:

@@ -380,3 +380,32 @@ def _target(file, where, column, columns, sense, goal: Goal | None) -> Target:
             )
         sense = "min" if better == "lower" else "max"
     return Target(column, sense, (matters or 0.0) * factor, None)
+
+
+def with_settings(goals: Goals, **changes) -> Goals:
+    """``goals`` with the command line's sizes instead of the file's (None: the file's),
+    checked like the file's: an error names the argument."""
+    import dataclasses
+
+    given = {k: v for k, v in changes.items() if v is not None}
+    if not given:
+        return goals
+    design_keys = {"residents", "days", "replicates"}
+    raw = json.loads(json.dumps(goals.raw))
+    for k, v in given.items():
+        raw.setdefault("design" if k in design_keys else "search", {})[k] = v
+    try:
+        design = DesignSettings.model_validate(raw["design"])
+        search = SearchSettings.model_validate(raw.get("search", {}))
+    except ValidationError as err:
+        e = err.errors()[0]
+        key = str(e["loc"][0])
+        raise ScenarioError(
+            "command line", f"--{key}", e["msg"].removeprefix("Value error, ")
+        ) from None
+    n = (search.generations + 1) * search.candidates * (search.settings if search.robust else 1)
+    if n > MAX_EVALUATIONS:
+        raise ScenarioError(
+            "command line", "--generations", f"{n:,} evaluations; at most {MAX_EVALUATIONS:,}"
+        )
+    return dataclasses.replace(goals, design=design, search=search, raw=raw)

@@ -357,6 +357,10 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
     path = resolve_experiment_path(name_or_path)
     raw = read_toml(path)
     check_text(raw, path)
+    if "design" in raw and "experiment" not in raw:
+        raise ScenarioError(
+            path, "design", "a goals file, not an experiment file: run it with govsim design"
+        )
     table = raw.get("experiment", {})
     if isinstance(table, dict) and "structures" not in table:  # never a default plan
         raise ScenarioError(

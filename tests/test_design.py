@@ -1,0 +1,198 @@
+"""govsim design: goals files, the search (paired, resumable), the ε-front, the outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from govsim.config.reading import ScenarioError
+from govsim.design import front as fr
+from govsim.design.goals import load_goals, with_settings
+from govsim.design.search import EVALUATIONS, START, candidate_name, search
+from govsim.results.store import OutputError
+
+SMALL = """\
+[design]
+name_zh = "测试"
+name_en = "test"
+structure = "baseline"
+residents = 300
+days = 40
+replicates = 1
+
+[search]
+generations = {generations}
+candidates = 4
+seed = 3
+
+[levers]
+points = {{}}
+rc_staff = {{ low = 8, high = 20 }}
+admin_tasks = {{ choices = [5, 20, 85] }}
+
+[[goals]]
+outcome = "handling_time_median_days"
+at_most = {bound}
+
+[[objectives]]
+outcome = "cost_per_resident_yuan"
+
+[[objectives]]
+outcome = "participation_mean"
+"""
+
+
+def _goals(tmp_path, name="small", generations=1, bound=30, text=None):
+    p = tmp_path / f"{name}.toml"
+    p.write_text(text or SMALL.format(generations=generations, bound=bound), encoding="utf-8")
+    return load_goals(p)
+
+
+# ---------------------------------------------------------------- goals files
+@pytest.mark.parametrize(
+    ("change", "key", "words"),
+    [
+        (("points = {}", "pointz = {}"), "levers.pointz", "no lever 'pointz'"),
+        (("points = {}", "grid_workers = { low = 1, high = 2 }"), "levers.grid_workers", "switch"),
+        (("low = 8, high = 20", "low = 8, high = 400"), "levers.rc_staff", "moves from"),
+        (("choices = [5, 20, 85]", "choices = [5, 2.5]"), "levers.admin_tasks.choices", "whole"),
+        (("at_most = 30", "at_most = 30\nat_least = 1"), "goals.0", "one of them"),
+        (
+            ('outcome = "participation_mean"', 'outcome = "participation"'),
+            "objectives[1].outcome",
+            "no outcome column",
+        ),
+        (
+            ('outcome = "participation_mean"', 'outcome = "queue_length"'),
+            "objectives[1].sense",
+            "min",
+        ),
+        (("seed = 3", "seed = 3\ncandidate = 5"), "search.candidate", "unknown key"),
+        (('structure = "baseline"', 'structure = "nowhere"'), "design.structure", "nowhere"),
+    ],
+)
+def test_a_bad_goals_file_is_one_error_naming_file_and_key(tmp_path, change, key, words):
+    text = SMALL.format(generations=1, bound=30).replace(*change)
+    with pytest.raises(ScenarioError) as e:
+        _goals(tmp_path, text=text)
+    assert e.value.key == key, e.value
+    assert words in str(e.value)
+    assert e.value.file.endswith("small.toml")
+
+
+def test_a_lever_the_starting_structure_lacks_is_refused(tmp_path):
+    # Chengdong has no street level between the community and the district to remove
+    text = SMALL.format(generations=1, bound=30)
+    text = text.replace('structure = "baseline"', 'structure = "chengdong"')
+    text = text.replace("points = {}", "no_street = {}")
+    with pytest.raises(ScenarioError, match="chengdong") as e:
+        _goals(tmp_path, text=text)
+    assert e.value.key == "levers.no_street"
+
+
+def test_goals_and_experiment_files_are_told_apart():
+    from govsim.experiments.experiment import load_experiment
+
+    with pytest.raises(ScenarioError, match="govsim design"):
+        load_experiment("design_week")
+    with pytest.raises(ScenarioError, match="govsim batch"):
+        load_goals("ablations")
+    g = load_goals("design_week")  # the shipped example
+    assert g.design.structure == "baseline"
+    assert {t.outcome for t in g.goals} == {"handling_time_median_days", "participation_mean"}
+
+
+def test_command_line_sizes_are_checked_like_the_files(tmp_path):
+    g = _goals(tmp_path)
+    assert with_settings(g, residents=500).design.residents == 500
+    with pytest.raises(ScenarioError) as e:
+        with_settings(g, residents=5)
+    assert e.value.key == "--residents"
+
+
+# ---------------------------------------------------------------- the front
+def test_the_epsilon_front_keeps_one_design_per_box_and_drops_dominated_boxes():
+    eps = np.array([10.0, 0.01])
+    f = np.array(
+        [
+            [100.0, -0.30],  # cheapest of the high-participation box
+            [104.0, -0.305],  # same boxes (within what matters): one of the two is kept
+            [150.0, -0.40],  # dearer, more participation: a trade-off, kept
+            [160.0, -0.20],  # dearer and less participation: dominated
+        ]
+    )
+    kept = fr.epsilon_front(f, eps)
+    assert 3 not in kept and 2 in kept
+    assert len({0, 1} & set(kept)) == 1
+
+
+# ---------------------------------------------------------------- the search
+def _table(out):
+    return pd.read_parquet(out / EVALUATIONS)
+
+
+def test_a_search_evaluates_paired_candidates_and_replays_from_its_record(tmp_path):
+    g = _goals(tmp_path)
+    out = tmp_path / "d"
+    rep = search(g, out, progress=False)
+    table = _table(out)
+    assert table["name"].iloc[0] == START  # the starting structure, as its file has it
+    assert table["name"].is_unique
+    assert rep.evaluated == len(table) - 1
+    # each row is the design its levers make, named by them
+    for _, r in table.iterrows():
+        if r["name"] != START:
+            import json
+
+            assert r["name"] == candidate_name(json.loads(r["levers_json"]))
+    # the same command again runs nothing and leaves the same record
+    again = search(g, out, progress=False)
+    assert again.evaluated == 0
+    pd.testing.assert_frame_equal(_table(out), table)
+
+
+def test_a_killed_search_goes_on_to_the_same_front(tmp_path, monkeypatch):
+    import govsim.experiments.batch as batch
+
+    g = _goals(tmp_path, generations=2)
+    whole = tmp_path / "whole"
+    search(g, whole, progress=False)
+
+    real, calls = batch.run_batch, []
+
+    def killed_in_the_second_generation(exp, out, **kw):
+        calls.append(out)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(exp, out, **kw)
+
+    cut = tmp_path / "cut"
+    monkeypatch.setattr(batch, "run_batch", killed_in_the_second_generation)
+    with pytest.raises(KeyboardInterrupt):
+        search(g, cut, progress=False)
+    monkeypatch.setattr(batch, "run_batch", real)
+    assert len(_table(cut)) < len(_table(whole))  # stopped part way
+    search(g, cut, progress=False)
+    pd.testing.assert_frame_equal(_table(cut), _table(whole))
+    ev = _table(whole).assign(levers=lambda t: t["levers_json"].map(__import__("json").loads))
+    assert list(fr.front(g, ev)["name"]) == list(
+        fr.front(g, _table(cut).assign(levers=ev["levers"]))["name"]
+    )
+
+
+def test_a_directory_of_another_search_is_refused_before_any_run(tmp_path):
+    out = tmp_path / "d"
+    search(_goals(tmp_path, generations=0), out, progress=False)
+    other = _goals(tmp_path, name="other", generations=0, bound=20)
+    with pytest.raises(OutputError, match="another design search"):
+        search(other, out, progress=False)
+    search(other, out, force=True, progress=False)  # --force: starts this one there
+
+
+def test_a_goal_no_design_meets_leaves_the_closest_designs_marked_as_missing_it(tmp_path):
+    g = _goals(tmp_path, generations=0, bound=0.01)  # answered within a quarter hour
+    out = tmp_path / "d"
+    rep = search(g, out, progress=False)
+    front = fr.front(g, rep.evaluations)
+    assert len(front) and not front["met"].any()
