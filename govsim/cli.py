@@ -295,6 +295,13 @@ def _report_command(sub) -> None:
         help="a govsim robustness directory: quote, for each claim of the front page, the share "
         "of contested settings in which it holds and what it hinges on",
     )
+    rp.add_argument(
+        "--design",
+        type=Path,
+        default=None,
+        help="a govsim design directory: add the section on the designs that meet its goals "
+        "(its front, the built-in structures against it, three designs' organisation charts)",
+    )
     rp.set_defaults(handler=cmd_report)
 
 
@@ -825,6 +832,7 @@ def cmd_report(args) -> int:
             out,  # the place checked above
             sensitivity=args.sensitivity,
             robustness=args.robustness,
+            design=args.design,
         )
     except FileNotFoundError as e:
         print(f"govsim: error: {e}", file=sys.stderr)

@@ -262,6 +262,15 @@ def load_goals(name_or_path: str | Path) -> Goals:
     return _build(str(path), f, raw)
 
 
+def goals_from(file: str, raw: dict) -> Goals:
+    """Goals from a goals file's data as read (a search's ``design.json`` keeps it)."""
+    try:
+        f = GoalsFile.model_validate(raw)
+    except ValidationError as err:
+        raise _format_error(Path(file), err, GoalsFile) from None
+    return _build(file, f, raw)
+
+
 def _build(file: str, f: GoalsFile, raw: dict) -> Goals:
     from govsim.core.load import load_population, load_scenario
 

@@ -153,3 +153,49 @@ def design_names(goals: Goals, row) -> dict[str, str]:
         "zh": f"{sc.scenario.name_zh}·设计{n}",
         "en": f"{sc.scenario.name_en}, design {n}",
     }
+
+
+@dataclass
+class Design:
+    """A finished search as its directory holds it (``read_design``)."""
+
+    goals: Goals
+    evaluations: pd.DataFrame
+    front: pd.DataFrame
+    structures: pd.DataFrame
+    convergence: pd.DataFrame
+
+
+def read_design(directory: str | Path) -> Design:
+    """A finished search (``govsim design --out DIR``) read back; a directory that is not
+    one, or not finished, is one ``ResultsError`` naming what is missing."""
+    import json
+
+    from govsim.design.goals import goals_from
+    from govsim.design.search import MANIFEST
+    from govsim.results.reading import ResultsError
+
+    d = Path(directory)
+    need = [MANIFEST, fr.FRONT, EVALUATIONS, "structures.csv", fr.CONVERGENCE]
+    missing = [n for n in need if not (d / n).is_file()]
+    if missing:
+        raise ResultsError(
+            f"--design {d}: not a finished design search (no {', '.join(missing)}); run "
+            "govsim design GOALS --out DIR to the end first"
+        )
+    try:
+        m = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
+        goals = goals_from(m["file"], m["raw"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ResultsError(f"--design {d}: {MANIFEST} cannot be read ({e})") from None
+
+    def with_levers(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(levers=table["levers_json"].map(json.loads))
+
+    return Design(
+        goals,
+        with_levers(pd.read_parquet(d / EVALUATIONS)),
+        with_levers(pd.read_parquet(d / fr.FRONT)),
+        pd.read_csv(d / "structures.csv"),
+        pd.read_csv(d / fr.CONVERGENCE),
+    )

@@ -245,6 +245,7 @@ def _prepare(goals: Goals, out: Path, force: bool) -> dict[str, dict]:
             "file": goals.file,
             "config_hash": h,
             "config": config,
+            "raw": goals.raw,  # the goals file as read (its names and sources too)
             "version": _version(),
         },
     )

@@ -402,6 +402,7 @@ def contents(lang: str) -> list[tuple[str, str]]:
         ("matrix", front("matrix_title", lang)),
         ("goals", front("goals_title", lang)),
         ("outcomes", front("details_title", lang)),
+        ("design", label(TEXT, "design_section", lang)),
         *((k, label(TEXT, v, lang)) for k, v in HEADINGS.items()),
     ]
 
@@ -422,6 +423,7 @@ def build_report(
     dpi: int = 96,
     sensitivity: str | Path | None = None,
     robustness: str | Path | None = None,
+    design: str | Path | None = None,
 ) -> Path:
     """Write the HTML report (and its figures as PNG at ``dpi`` and SVG in ``figures/``
     beside it; 96 dpi keeps the page with every chart under 1 MB); with ``sensitivity`` (a
@@ -447,6 +449,10 @@ def build_report(
         from govsim.presentation.robustness import read_claims
 
         read_claims(robustness)
+    if design is not None:  # a design search that cannot be read: before drawing
+        from govsim.design.outputs import read_design
+
+        read_design(design)
     fig_dir = out.parent / "figures"
     remove_leftovers(out.parent, [out.name])  # what a killed report left half-written
     remove_leftovers(fig_dir, figure_files(res, lang))
@@ -469,6 +475,11 @@ def build_report(
             }
         )
     front = front_page(res, lang, sensitivity, robustness)
+    designs = Markup("")
+    if design is not None:
+        from govsim.presentation.design_section import design_section
+
+        designs = design_section(design, lang, fig_dir)
     body = str(  # text, to add the font below (Markup would escape what it adds)
         render(
             "report.html",
@@ -476,7 +487,11 @@ def build_report(
             title=label(TEXT, "report_title", lang),
             css=Markup(css()),
             contents_label=label(TEXT, "contents", lang) + ("：" if lang == "zh" else ": "),
-            contents=[(k, v) for k, v in contents(lang) if k in HEADINGS or f"id={k}>" in front],
+            contents=[
+                (k, v)
+                for k, v in contents(lang)
+                if k in HEADINGS or f"id={k}>" in front or f"id={k}>" in designs
+            ],
             banner=unfinished_banner(res, lang),
             front=front,
             structure_names=[res.name(k, lang) for k in res.order],
@@ -489,6 +504,7 @@ def build_report(
             figures=figures,
             structures=structures_section(res, lang),
             settings=settings_section(res, lang),
+            design=designs,
         )
     )
     # the font cut down to the characters the page shows (tags and embedded data left out)
