@@ -196,3 +196,32 @@ def test_a_goal_no_design_meets_leaves_the_closest_designs_marked_as_missing_it(
     rep = search(g, out, progress=False)
     front = fr.front(g, rep.evaluations)
     assert len(front) and not front["met"].any()
+
+
+def test_a_robust_search_reads_each_design_at_the_worst_tenth_of_the_contested_settings(
+    tmp_path,
+):
+    text = SMALL.format(generations=0, bound=30).replace(
+        "seed = 3", "seed = 3\nrobust = true\nsettings = 3"
+    )
+    g = _goals(tmp_path, text=text)
+    out = tmp_path / "d"
+    search(g, out, progress=False)
+    table = _table(out)
+    assert table["settings_met"].between(0, 1).all()
+    # each design ran at every setting: the starting structure's cost at the worst tenth is
+    # the 90th percentile of its cost over the settings
+    runs = pd.read_csv(out / "generations" / "g000" / "runs.csv")
+    start = runs[runs["variant"].str.startswith(f"{START}_s")]
+    per = start.groupby("variant")["cost_per_resident_yuan"].mean()
+    assert len(per) == 3
+    expected = np.quantile(per.to_numpy(), 0.9)
+    got = table.set_index("name").loc[START, "cost_per_resident_yuan"]
+    assert got == pytest.approx(expected)
+
+
+def test_the_same_search_on_a_dask_cluster_finds_the_same_designs(tmp_path):
+    g = _goals(tmp_path, generations=1)
+    search(g, tmp_path / "local", workers=2, progress=False)
+    search(g, tmp_path / "dask", workers=2, executor="dask", progress=False)
+    pd.testing.assert_frame_equal(_table(tmp_path / "local"), _table(tmp_path / "dask"))

@@ -95,7 +95,16 @@ def run_design(
     progress: bool = True,
     charts: bool = True,
 ) -> DesignResult:
+    """The search, then its front, the built-in structures on the same people, the design
+    files and the charts (one Dask cluster for all of it when ``executor = "dask"``)."""
     out = Path(out)
+    from govsim.design.search import one_cluster
+
+    with one_cluster(executor, workers, scheduler) as scheduler:
+        return _run_design(goals, out, workers, executor, scheduler, force, progress, charts)
+
+
+def _run_design(goals, out, workers, executor, scheduler, force, progress, charts):
     report = search(goals, out, workers, executor, scheduler, force, progress)
     ev = report.evaluations
     front = fr.front(goals, ev)

@@ -167,7 +167,7 @@ def search(
 
     out = Path(out)
     store.check_out(out)
-    with store.lock(out):
+    with store.lock(out), one_cluster(executor, workers, scheduler) as scheduler:
         cache = _prepare(goals, out, force)
         report = SearchReport(out, goals.search.generations, 0, 0)
         evaluator = _Evaluator(goals, out, workers, executor, scheduler, progress, report)
@@ -189,6 +189,27 @@ def search(
             algorithm.tell(infills=pop)
         report.evaluations = evaluations_table(goals, cache)
         return report
+
+
+@contextlib.contextmanager
+def one_cluster(executor: str, workers: int, scheduler: str | None):
+    """The scheduler every generation's batch uses: with ``executor = "dask"`` and no
+    scheduler given, one ``LocalCluster`` for the whole search (not one a generation)."""
+    if executor != "dask" or scheduler:
+        yield scheduler
+        return
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        yield cluster.scheduler_address
 
 
 def evaluations_table(goals: Goals, cache: dict[str, dict]) -> pd.DataFrame:
