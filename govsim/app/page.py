@@ -18,8 +18,8 @@ from govsim.app.live import DEFAULT_RESIDENTS, Frame, LiveModel, Settings
 from govsim.app.views import NetworkPainter, SeriesPainter, png, readout
 from govsim.config.reading import list_populations, population_name
 from govsim.config.scenario import builtin_order
+from govsim.core.levers import LEVERS, levers_of
 from govsim.core.load import load_scenario
-from govsim.experiments.levers import LEVERS, levers_of
 from govsim.presentation.plot import org_chart, t
 from govsim.presentation.text import pick
 from govsim.results.reading import short

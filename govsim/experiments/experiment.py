@@ -25,7 +25,7 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     population = { "behaviour.base_logit" = -2.5 }
     remove = ["institutions.street"]     # scenario keys deleted
 
-    [variants.no_street]          # a lever of govsim.experiments.levers: its name, source
+    [variants.no_street]          # a lever of govsim.core.levers: its name, source
     lever = "no_street"           # and changes in each structure, at its documented reform
     value = true                  # (or this value)
 
@@ -92,8 +92,8 @@ from govsim.config.reading import (
     valid_name,
 )
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, declared_type
+from govsim.core.levers import LEVER
 from govsim.core.streams import MAX_SEED
-from govsim.experiments.levers import LEVER
 from govsim.version import __version__
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
@@ -144,7 +144,7 @@ class Variant(_Strict):
     scenario: dict[str, Any] = Field(default_factory=dict)
     population: dict[str, Any] = Field(default_factory=dict)
     remove: list[str] = Field(default_factory=list)  # scenario keys deleted (TOML has no null)
-    lever: str | None = None  # a lever of govsim.experiments.levers instead of scenario keys
+    lever: str | None = None  # a lever of govsim.core.levers instead of scenario keys
     value: Any = None  # the lever's value (checked by the lever; default: its reform's)
     source: str = ""
 
