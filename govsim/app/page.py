@@ -102,8 +102,9 @@ def Choices(live: LiveModel, restart):
             continue
         slider = solara.SliderFloat if lv.kind == "float" else solara.SliderInt
         value = lv.current(spec, targets[lv.key])
+        unit = lv.unit(lang) if lang == "zh" else f" {lv.unit(lang)}"
         slider(
-            f"{text}{sep}{value:g}",
+            f"{text}{sep}{value:g}{unit}",
             value=value,
             min=lv.lo,
             max=lv.hi,

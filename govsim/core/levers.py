@@ -612,14 +612,14 @@ def lever_problem(sc: Scenario | None, key: str, value: Any) -> str | None:
     lever = LEVER.get(key)
     if lever is None:
         return f"no lever {key!r}; levers: {', '.join(LEVER)}"
-    wrong = lever.check(value)
-    if wrong is not None:
-        return f"lever {key!r} takes {wrong}, got {value!r}"
     if sc is not None and lever.target(sc) is None:
         return (
             f"lever {key!r} needs {lever.needs}, which structure {sc.key!r} lacks; "
             f"its levers: {', '.join(levers_of(sc))}"
         )
+    wrong = lever.check(value)
+    if wrong is not None:
+        return f"lever {key!r} takes {wrong}, got {value!r}"
     return None
 
 
