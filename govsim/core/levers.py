@@ -651,3 +651,30 @@ def scenario_changes(sc: Scenario, levers: dict[str, Any]) -> dict[str, Any]:
         else:
             out[f"{whole}.purchased_services"] = sc.institutions[t].costs.purchased_services + yuan
     return out
+
+
+def markdown() -> list[str]:
+    """The levers as a markdown section (of ``docs/parameters.md``): each with its unit,
+    range and where the range comes from, or the documented reform a switch copies."""
+
+    def cell(text: str) -> str:
+        return " ".join(str(text).split()).replace("|", "\\|")
+
+    out = [
+        "## Levers (`govsim/core/levers.py`)",
+        "",
+        "What the live app, experiment variants (`lever`, `levers`) and a scenario file's "
+        "`[levers]` table may move; a number outside its range is refused.",
+        "",
+        "| lever | name | needs | values | unit | range from / reform |",
+        "|---|---|---|---|---|---|",
+    ]
+    for lv in LEVERS:
+        values = "true / false" if lv.kind == "switch" else f"{lv.lo:g}–{lv.hi:g} by {lv.step:g}"
+        unit = f"{lv.unit('zh')} / {lv.unit('en')}" if lv.unit_key else "—"
+        source = lv.range_source or (lv.reform.source if lv.reform else "")
+        out.append(
+            f"| `{lv.key}` | {cell(lv.name_zh)} / {cell(lv.name_en)} | {cell(lv.needs)} | "
+            f"{values} | {unit} | {cell(source)} |"
+        )
+    return out
