@@ -46,7 +46,10 @@ def load_scenario(
 
     ``changes`` maps dotted keys to new values (``{"institutions.street.windows": 4}``;
     ``None`` deletes a key): the way to move one structural lever for an experiment; the
-    result is validated like a file.  ``key`` names the result (default: the file's name) —
+    result is validated like a file.  A file's ``[levers]`` table (a design: the structure
+    it extends plus the levers it moves, ``govsim.core.levers``) is applied after the file
+    is merged with what it extends, as ``scenario_changes`` of the structure so loaded,
+    before ``changes``.  ``key`` names the result (default: the file's name) —
     give a changed structure its own (``key="baseline_open_late"``) so that tables and
     charts keep it apart from the file's.  ``modules``: extra mechanism modules whose keys
     the file may use.
