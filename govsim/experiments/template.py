@@ -88,6 +88,8 @@ $levers
 lever = "no_street"
 structures = ["$first"]
 # value = true                       # the lever's value (default: its reform's)
+# [variants.several]                 # or several levers at once, each checked by its lever
+# levers = { points = true, org_activities = 8 }   # (named from their names and values)
 
 # ---------------------------------------------------------------- ranges (or variants)
 # An assumption or a lever over a range, sampled as [sampling] says; every sampled point
