@@ -268,13 +268,13 @@ def _xinfeng_council() -> tuple[dict, float]:
     from govsim.core.load import load_scenario
 
     xf = load_scenario("xinfeng")
-    council = next(i.council for i in xf.institutions.values() if i.council is not None)
+    rc = _committee(xf)
     pooled = sum(
         i.pools.yuan_per_year / _design(xf, k)
         for k, i in xf.institutions.items()
-        if i.pools is not None
+        if i.pools is not None and i.pools.into == rc
     )
-    return council.model_dump(mode="json"), pooled
+    return xf.institutions[rc].council.model_dump(mode="json"), pooled
 
 
 def _council(sc: Scenario, key: str, on: bool) -> dict:
