@@ -158,14 +158,23 @@ def test_the_new_levers_move_the_model_and_the_cost(tmp_path):
     rises; the structure unchanged costs what it did."""
     sc = load_scenario("baseline")
 
-    def run(levers):
+    def run(levers, residents=1500):
         changed = load_scenario("baseline", changes=scenario_changes(sc, levers) or None)
-        return GovernanceModel(changed, residents=1500, seed=1).run(60).summary()
+        return GovernanceModel(changed, residents=residents, seed=1).run(60).summary()
 
-    base = run({})
-    more = run({"org_activities": 16.0, "org_volunteering": 8.0})
+    levers = {"org_activities": 16.0, "org_volunteering": 8.0}
+    base, more = run({}), run(levers)
     assert more["participation_mean"] > base["participation_mean"] + 0.05
-    assert more["cost_per_resident_yuan"] > base["cost_per_resident_yuan"] + 5
+    added = more["cost_per_resident_yuan"] - base["cost_per_resident_yuan"]
+    # what they buy: (16 − 3.2 + 8 − 1.2) sessions a week per 10,000 at a session's cost
+    bought = (16 - 3.2 + 8 - 1.2) * WEEKS_PER_YEAR * yuan_per_session() / PER_10K
+    assert added == pytest.approx(bought, rel=0.05)
+    # the same per resident in a larger run (rule 5)
+    big = (
+        run(levers, residents=4000)["cost_per_resident_yuan"]
+        - run({}, 4000)["cost_per_resident_yuan"]
+    )
+    assert big == pytest.approx(added, rel=0.02)
 
 
 # ---------------------------------------------------------------- a design file
