@@ -70,11 +70,11 @@ def test_shipped_experiments_load_and_plan(tmp_path):
 
 
 def test_a_variant_names_a_lever_and_runs_its_changes(tmp_path):
-    """Experiment files and the live app share the levers of govsim.experiments.levers: a
+    """Experiment files and the live app share the levers of govsim.core.levers: a
     variant naming one runs the lever's changes in its structure, named and sourced by the
     lever's documented reform unless the file says otherwise."""
+    from govsim.core.levers import LEVER, scenario_changes
     from govsim.core.load import load_scenario
-    from govsim.experiments.levers import LEVER, scenario_changes
 
     exp = load_experiment("ablations")
     assert {v.lever for v in exp.variants.values()} <= set(LEVER)
@@ -123,7 +123,7 @@ def test_experiment_file_errors_name_file_and_key(tmp_path):
         "file = 'scenario'\nlow = 1\nhigh = 2\n": "ranges[0].structures",
         "[experiment]\nstructures = ['baseline']\n[variants.x]\n"
         "scenario = { 'institutions.rc.windows' = -3 }\n": "institutions.rc.windows",
-        # a variant that names a lever of govsim.experiments.levers
+        # a variant that names a lever of govsim.core.levers
         "[experiment]\nstructures = ['baseline']\n[variants.x]\nlever = 'nope'\n": (
             "variants.x.lever"
         ),

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from govsim.core.levers import LEVER
 from govsim.core.summary import OUTCOMES
 from govsim.experiments import exercises
-from govsim.experiments.levers import LEVER
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_课堂练习_what_if.ipynb"
 

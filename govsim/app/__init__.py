@@ -1,7 +1,7 @@
 """The live model in the browser (``govsim app``) and in a notebook (``govsim.app.page.page()``).
 
 It steps models, so it is not presentation: pick a structure and a population profile, move
-the levers (``govsim.experiments.levers``), step or play the model, and watch a sample of
+the levers (``govsim.core.levers``), step or play the model, and watch a sample of
 residents and the institutions, participation and response time beside the reference
 structure run on the same seed, and the organisation chart.  Chinese and English.
 

@@ -13,11 +13,11 @@ import numpy as np
 
 from govsim.app.layout import NetworkLayout
 from govsim.config.scenario import MAX_DAYS, builtin_order
+from govsim.core.levers import scenario_changes
 from govsim.core.load import load_scenario
 from govsim.core.mechanisms.sessions import ONGOING, RECENT_DAYS
 from govsim.core.model import GovernanceModel
 from govsim.core.records import ACTIVITY, IN_SYSTEM, RESOLVED
-from govsim.experiments.levers import scenario_changes
 from govsim.presentation.plot import t
 from govsim.presentation.text import pick
 from govsim.results.reading import short

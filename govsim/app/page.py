@@ -18,8 +18,8 @@ from govsim.app.live import DEFAULT_RESIDENTS, Frame, LiveModel, Settings
 from govsim.app.views import NetworkPainter, SeriesPainter, png, readout
 from govsim.config.reading import list_populations, population_name
 from govsim.config.scenario import builtin_order
+from govsim.core.levers import LEVERS, levers_of
 from govsim.core.load import load_scenario
-from govsim.experiments.levers import LEVERS, levers_of
 from govsim.presentation.plot import org_chart, t
 from govsim.presentation.text import pick
 from govsim.results.reading import short
@@ -102,8 +102,9 @@ def Choices(live: LiveModel, restart):
             continue
         slider = solara.SliderFloat if lv.kind == "float" else solara.SliderInt
         value = lv.current(spec, targets[lv.key])
+        unit = lv.unit(lang) if lang == "zh" else f" {lv.unit(lang)}"
         slider(
-            f"{text}{sep}{value:g}",
+            f"{text}{sep}{value:g}{unit}",
             value=value,
             min=lv.lo,
             max=lv.hi,

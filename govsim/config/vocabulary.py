@@ -269,6 +269,7 @@ UNITS: dict[str, Unit] = {
     "slots": Unit("个名额", "slots", "places at a session", NON_NEGATIVE, (0.0, 10_000.0)),
     "persons": Unit("人", "persons", "people on a post", NON_NEGATIVE, (0.0, 10_000.0)),
     "tasks": Unit("项", "tasks", "pushed-down tasks", NON_NEGATIVE, (0.0, 10_000.0)),
+    "windows": Unit("个窗口", "windows", "service windows", NON_NEGATIVE, (0.0, 10_000.0)),
     "units": Unit("个单位", "units", "units of a level", NON_NEGATIVE, (0.0, 10_000.0)),
     "organisations": Unit(
         "个组织", "organisations", "organisations", NON_NEGATIVE, (0.0, 100_000.0)
@@ -291,6 +292,13 @@ UNITS: dict[str, Unit] = {
     # rates: more than a thousand a year (about three a day) is not a yearly rate any more
     "1/yr": Unit("次/年", "1/yr", "a rate a year", NON_NEGATIVE, (0.0, 1000.0)),
     "1/wk": Unit("次/周", "1/wk", "a rate a week", NON_NEGATIVE, (0.0, 1000.0)),
+    "1/wk per10k": Unit(
+        "次/周·每万人",
+        "sessions/wk per 10,000",
+        "sessions a week per 10,000 residents",
+        NON_NEGATIVE,
+        (0.0, 1000.0),
+    ),
     "visits/h": Unit("户/小时", "visits/h", "visits an hour", NON_NEGATIVE, (0.0, 1000.0)),
     "visits/day": Unit("户/天", "visits/day", "visits a day", NON_NEGATIVE, (0.0, 1000.0)),
     # money: a trillion yuan is beyond any district's budget.  The one outcome in yuan, the

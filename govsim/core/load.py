@@ -21,6 +21,7 @@ from govsim.config.reading import (
     NAME_RULE,
     ScenarioError,
     read_file,
+    shown_name,
     valid_name,
 )
 from govsim.config.scenario import check_population, check_references, validate
@@ -45,16 +46,34 @@ def load_scenario(
 
     ``changes`` maps dotted keys to new values (``{"institutions.street.windows": 4}``;
     ``None`` deletes a key): the way to move one structural lever for an experiment; the
-    result is validated like a file.  ``key`` names the result (default: the file's name) —
+    result is validated like a file.  A file's ``[levers]`` table (a design: the structure
+    it extends plus the levers it moves, ``govsim.core.levers``) is applied after the file
+    is merged with what it extends, as ``scenario_changes`` of the structure so loaded,
+    before ``changes``.  ``key`` names the result (default: the file's name) —
     give a changed structure its own (``key="baseline_open_late"``) so that tables and
     charts keep it apart from the file's.  ``modules``: extra mechanism modules whose keys
     the file may use.
     """
     if key is not None and not valid_name(key):
         raise ScenarioError("load_scenario", "key", f"{key!r}: {NAME_RULE}")
+    model = schemas(tuple(modules)).Scenario
     path, data, sources = read_file(name_or_path, "scenario", changes)
-    sc = validate(schemas(tuple(modules)).Scenario, data, sources, path, check_references)
-    if not changes and sc.scenario.seeds and OWN_SCENARIO.search(path.read_text("utf-8-sig")):
+    levers = data.pop("levers", None)
+    if levers is not None:
+        # a design: the structure as loaded, then its levers' changes (and the run's after)
+        plain = {k: v for k, v in sources.items() if not k.startswith("levers.")}
+        lever_changes = file_levers(validate(model, data, plain, path, check_references), levers)
+        path, data, sources = read_file(
+            name_or_path, "scenario", {**lever_changes, **(changes or {})}
+        )
+        data.pop("levers", None)
+    sc = validate(model, data, sources, path, check_references)
+    if (
+        not changes
+        and levers is None
+        and sc.scenario.seeds
+        and OWN_SCENARIO.search(path.read_text("utf-8-sig"))
+    ):
         # a document-based structure (its own [scenario], seeds its own or its parent's), as
         # written, follows the cross-structure rules or declares its departures; a variant
         # without a [scenario] of its own, levers and sampled ranges move a structure on
@@ -63,6 +82,28 @@ def load_scenario(
 
         norms.check(sc)
     return sc if key is None else sc.model_copy(update={"key": key})
+
+
+def file_levers(sc, levers: Any) -> dict[str, Any]:
+    """The scenario changes of a file's ``[levers]`` table (``key = value`` or ``key = {
+    value = …, source = "…" }``, sources split off) on the structure ``sc`` it was loaded
+    as; an unknown lever, one the structure lacks or a value the lever does not take is one
+    ``ScenarioError`` naming the file, ``levers.<key>`` and what is allowed."""
+    from govsim.core.levers import LEVER, lever_problem, scenario_changes
+
+    path = sc.file
+    if not isinstance(levers, dict):
+        raise ScenarioError(
+            path,
+            "levers",
+            "must be a table of levers and their values, e.g. [levers] points = true; "
+            f"levers: {', '.join(LEVER)}",
+        )
+    for k, value in levers.items():
+        problem = lever_problem(sc, k, value)
+        if problem is not None:
+            raise ScenarioError(path, f"levers.{shown_name(k)}", problem)
+    return scenario_changes(sc, levers)
 
 
 def load_population(
@@ -80,4 +121,5 @@ __all__ = [
     "InstitutionSpec",
     "load_scenario",
     "load_population",
+    "file_levers",
 ]

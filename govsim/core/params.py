@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from govsim.config.declare import Const, nested_model
-from govsim.core import institutions, measure, population, structure
+from govsim.core import institutions, levers, measure, population, structure
 from govsim.core.mechanisms import MODULES
 from govsim.core.spec import declarations
 
@@ -316,6 +316,7 @@ def parameter_table_markdown(
     names = list(specs)
     out += _table(names, table_rows)
     out += ["", *norms.markdown(list(specs.values()))]
+    out += ["", *levers.markdown()]
     out += ["", "## Population profiles", ""]
     out += _table(
         list(pops),

@@ -2,7 +2,7 @@
 model shows at full size for the outcomes each asks about, and the size a class runs them at.
 
 Each exercise moves one lever of the traditional structure to what a documented reform does
-(``govsim.experiments.levers``: the same changes as ``experiments/ablations.toml``) and is
+(``govsim.core.levers``: the same changes as ``experiments/ablations.toml``) and is
 paired with the unchanged structure on the same seeds.  ``Expect`` is what the paired
 difference reads as (``govsim.results.tables.finding``: "better", "worse", or "same" — no
 larger than the outcome's declared ``matters``) at the full size; the class size is the
@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from govsim.experiments.levers import LEVER
+from govsim.core.levers import LEVER
 from govsim.results.tables import finding, mean_ci
 
 BASE = "baseline"  # the traditional structure every exercise changes

@@ -25,9 +25,12 @@ hypercube, the number of replicates, residents and days, and which outputs to ke
     population = { "behaviour.base_logit" = -2.5 }
     remove = ["institutions.street"]     # scenario keys deleted
 
-    [variants.no_street]          # a lever of govsim.experiments.levers: its name, source
+    [variants.no_street]          # a lever of govsim.core.levers: its name, source
     lever = "no_street"           # and changes in each structure, at its documented reform
     value = true                  # (or this value)
+
+    [variants.design]             # several levers at once, each checked by its lever,
+    levers = { points = true, org_activities = 8 }   # named from their names and values
 
     [[ranges]]                    # a lever or an assumption over a range
     key = "institutions.service.staff"
@@ -92,8 +95,8 @@ from govsim.config.reading import (
     valid_name,
 )
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error, declared_type
+from govsim.core.levers import LEVER, lever_problem, scenario_changes
 from govsim.core.streams import MAX_SEED
-from govsim.experiments.levers import LEVER
 from govsim.version import __version__
 
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "experiments"
@@ -144,8 +147,9 @@ class Variant(_Strict):
     scenario: dict[str, Any] = Field(default_factory=dict)
     population: dict[str, Any] = Field(default_factory=dict)
     remove: list[str] = Field(default_factory=list)  # scenario keys deleted (TOML has no null)
-    lever: str | None = None  # a lever of govsim.experiments.levers instead of scenario keys
+    lever: str | None = None  # a lever of govsim.core.levers instead of scenario keys
     value: Any = None  # the lever's value (checked by the lever; default: its reform's)
+    levers: dict[str, Any] | None = None  # several levers and their values
     source: str = ""
 
 
@@ -412,7 +416,7 @@ def build(
                 "empty; name structures, or leave it out for all",
             )
         _known(file, f"variants.{name}.structures", v.structures, settings)
-        variants[name] = _with_lever(file, name, v)
+        variants[name] = checked_variant(file, name, v)
     for i, r in enumerate(ranges):
         _known(file, f"ranges[{i}].structures", r.structures, settings)
     for i, r in enumerate(ranges):
@@ -467,6 +471,82 @@ def _both_names(file: str, prefix: str, obj, key: str) -> None:
             f"name_{given[0]} is given, so give the {language[other]} name too: output in "
             f"{language[other]} shows it (or give neither: both languages show {key!r})",
         )
+
+
+def lever_variant(
+    levers: dict[str, Any],
+    name: str = "design",
+    file: str = "(levers)",
+    **fields: Any,
+) -> Variant:
+    """A variant that sets several ``levers`` (``{"points": True, "org_activities": 8}``),
+    checked and named as a file's ``[variants.<name>] levers = {…}`` is (``checked_variant``;
+    ``file`` and ``name`` say where a problem is); ``fields``: the variant's other fields
+    (``structures``, ``name_zh``, ``name_en``, ``source``, ``population``)."""
+    if not NAME.fullmatch(name) or len(name) > MAX_NAME or name == BASE:
+        raise ScenarioError(
+            file, f"variants.{shown_name(name)}", f"a variant's name must be {VARIANT_RULE}"
+        )
+    try:
+        v = Variant(levers=dict(levers), **fields)
+    except ValidationError as err:
+        raise _format_error(Path(file), err, Variant) from None
+    return checked_variant(file, name, v)
+
+
+def _value_words(lever, value: Any, lang: str) -> str:
+    """A lever at ``value`` in words: a switch by its name (off: 不/without), a number by
+    its name, value and unit."""
+    if lever.kind == "switch":
+        if lang == "zh":
+            return lever.name_zh if value else f"不设{lever.name_zh}"
+        return lever.name_en if value else f"without {lever.name_en}"
+    unit = lever.unit(lang)
+    if lang == "zh":
+        return f"{lever.name_zh}：{value:g}{unit}"
+    return f"{lever.name_en}: {value:g} {unit}"
+
+
+def _with_levers(file: str, name: str, v: Variant) -> Variant:
+    """A variant that sets several levers, each checked by its lever, named from the
+    levers' names and values in both languages where it gives no name."""
+    where = f"variants.{name}"
+    if v.lever is not None or v.value is not None:
+        raise ScenarioError(
+            file, f"{where}.levers", "a variant gives one lever (lever, value) or levers, not both"
+        )
+    if v.scenario or v.remove:
+        raise ScenarioError(
+            file, where, "a variant moves levers or lists scenario changes and removals, not both"
+        )
+    if not v.levers:
+        raise ScenarioError(
+            file,
+            f"{where}.levers",
+            f"empty; name levers and their values, from: {', '.join(LEVER)}",
+        )
+    for k, value in v.levers.items():
+        problem = lever_problem(None, k, value)
+        if problem is not None:
+            raise ScenarioError(file, f"{where}.levers.{shown_name(k)}", problem)
+    chosen = [(LEVER[k], value) for k, value in v.levers.items()]
+    reforms = [lv.reform.source for lv, value in chosen if lv.reform and value == lv.reform.value]
+    return v.model_copy(
+        update={
+            "name_zh": v.name_zh or "，".join(_value_words(lv, x, "zh") for lv, x in chosen),
+            "name_en": v.name_en or "; ".join(_value_words(lv, x, "en") for lv, x in chosen),
+            "source": v.source or "; ".join(reforms),
+        }
+    )
+
+
+def checked_variant(file: str, name: str, v: Variant) -> Variant:
+    """A variant that moves a lever or several, with the levers' values, names and source
+    where it gives none (a documented reform's); a variant without one as it is.  Every
+    problem is one ``ScenarioError`` naming ``file`` and ``variants.<name>…``."""
+    if v.levers is not None:
+        return _with_levers(file, name, v)
+    return _with_lever(file, name, v)
 
 
 def _with_lever(file: str, name: str, v: Variant) -> Variant:
@@ -892,18 +972,19 @@ def _changes(plan: _Plan, vname: str, v, s: str, pop: str) -> tuple[dict, dict, 
     if v.structures is not None and s not in v.structures:
         return None
     where = f"variants.{vname}"
-    if v.lever is None:
+    if v.lever is None and v.levers is None:
         return {**dict.fromkeys(v.remove), **v.scenario}, dict(v.population), where
-    lever, sc = LEVER[v.lever], plan.specs[s]
-    target = lever.target(sc)
-    if target is None:
-        raise ScenarioError(
-            exp.file,
-            f"{where}.lever",
-            f"lever {lever.key!r} needs {lever.needs}, which structure {sc.key!r} lacks; "
-            f"list the structures it applies to in {where}.structures",
-        )
-    return lever.changes(sc, target, v.value), dict(v.population), where
+    levers, sc = v.levers or {v.lever: v.value}, plan.specs[s]
+    for k in levers:
+        lever = LEVER[k]
+        if lever.target(sc) is None:
+            raise ScenarioError(
+                exp.file,
+                f"{where}.levers.{k}" if v.levers is not None else f"{where}.lever",
+                f"lever {lever.key!r} needs {lever.needs}, which structure {sc.key!r} lacks; "
+                f"list the structures it applies to in {where}.structures",
+            )
+    return scenario_changes(sc, levers), dict(v.population), where
 
 
 def _template_row(plan: _Plan, vname: str, s: str, pop: str, changes: tuple) -> dict:

@@ -15,10 +15,10 @@ from string import Template
 
 from govsim.config.reading import NAME_RULE, list_populations, valid_name
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, builtin_order
+from govsim.core.levers import LEVER
 from govsim.core.load import load_scenario
 from govsim.core.streams import MAX_SEED
 from govsim.experiments.experiment import OUTPUTS, VARIANT_RULE, Sampling, Settings
-from govsim.experiments.levers import LEVER
 from govsim.results.store import OutputError
 
 TEMPLATE = Template("""\
@@ -80,7 +80,7 @@ scenario = { "institutions.rc.admin_tasks" = 5 }    # scenario keys and their ne
 # remove = ["institutions.orgs"]                   # scenario keys deleted
 source = "assumption: 5 of the tasks stay with the committee (say why, or quote a seed)"
 
-# a lever of govsim/experiments/levers.py: it brings its names, the document of its reform
+# a lever of govsim/core/levers.py: it brings its names, the document of its reform
 # and its changes to each structure (the structures it applies to must have what it needs).
 # Levers:
 $levers
@@ -88,6 +88,8 @@ $levers
 lever = "no_street"
 structures = ["$first"]
 # value = true                       # the lever's value (default: its reform's)
+# [variants.several]                 # or several levers at once, each checked by its lever
+# levers = { points = true, org_activities = 8 }   # (named from their names and values)
 
 # ---------------------------------------------------------------- ranges (or variants)
 # An assumption or a lever over a range, sampled as [sampling] says; every sampled point
