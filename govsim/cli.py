@@ -342,6 +342,13 @@ def _app_command(sub) -> None:
         help="port to serve on (default 8765)",
     )
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ap.add_argument(
+        "--design",
+        type=Path,
+        default=None,
+        help="a design file, or a govsim design directory: start on its (first) design, its "
+        "levers set, and offer each design on the front",
+    )
     ap.set_defaults(handler=cmd_app)
 
 
@@ -879,6 +886,21 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
 def cmd_app(args) -> int:
     """Serve the live model (``govsim.app``) with solara until Ctrl-C: this
     process becomes the solara server (signals reach it directly)."""
+    if args.design is not None:  # checked before serving: one error naming the file
+        from govsim.app.page import DESIGN_ENV
+        from govsim.design.outputs import design_levers, front_designs
+
+        if not args.design.exists():
+            raise OutputError(
+                f"--design {args.design}: no such file or directory; give a design file "
+                "(DIR/designs/NAME.toml of govsim design) or a govsim design directory"
+            )
+        files = front_designs(args.design) if args.design.is_dir() else [args.design]
+        if not files:
+            raise OutputError(f"--design {args.design}: its front holds no design files")
+        for f in files:
+            design_levers(f)
+        os.environ[DESIGN_ENV] = str(args.design.resolve())
     print(f"govsim app: http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     command = [sys.executable, "-m", "solara", "run", "govsim.app.page:Page"]
     command += ["--host", args.host, "--port", str(args.port), "--production", "--no-open"]

@@ -225,3 +225,98 @@ def test_the_same_search_on_a_dask_cluster_finds_the_same_designs(tmp_path):
     search(g, tmp_path / "local", workers=2, progress=False)
     search(g, tmp_path / "dask", workers=2, executor="dask", progress=False)
     pd.testing.assert_frame_equal(_table(tmp_path / "local"), _table(tmp_path / "dask"))
+
+
+# ---------------------------------------------------------------- what a search leaves
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A small finished search, with its files, charts and built-in structures."""
+    from govsim.design.outputs import run_design
+
+    tmp = tmp_path_factory.mktemp("design")
+    g = _goals(tmp, generations=1)
+    out = tmp / "search"
+    result = run_design(g, out, workers=2, progress=False)
+    return g, out, result
+
+
+def test_each_design_on_the_front_is_a_scenario_file_every_command_loads(finished):
+    from govsim.core.levers import LEVER
+    from govsim.core.load import load_scenario
+    from govsim.design.outputs import design_levers
+    from govsim.design.search import lever_changes
+
+    g, out, result = finished
+    front = result.front
+    files = sorted((out / fr.DESIGNS).glob("*.toml"))
+    assert [f.stem for f in files] == sorted(
+        k for k, n in zip(front["design"], front["name"]) if n != START
+    )
+    start = load_scenario("baseline")
+    for f in files:
+        row = front.set_index("design").loc[f.stem]
+        structure, levers = design_levers(f)
+        assert structure == "baseline"
+        # only the levers it moves, each at the design's value
+        assert levers == {
+            v.lever: row["levers"][v.lever]
+            for v in g.variables
+            if row["levers"][v.lever] != v.current
+        }
+        sc = load_scenario(f)
+        same = load_scenario("baseline", changes=lever_changes(g, start, row["levers"]) or None)
+        for key in levers:
+            lv = LEVER[key]
+            assert lv.current(sc, lv.target(sc)) == lv.current(same, lv.target(same))
+        assert "design search small" in sc.sources[f"levers.{next(iter(levers))}"]
+
+
+def test_a_search_places_every_built_in_structure_against_its_front(finished):
+    from govsim.config.reading import list_scenarios
+
+    _, out, result = finished
+    st = pd.read_csv(out / "structures.csv")
+    assert set(st["structure"]) == set(list_scenarios()) - {"calibrated", "norms"}
+    assert st["met"].dtype == bool and st["behind_front"].dtype == bool
+    conv = pd.read_csv(out / fr.CONVERGENCE)
+    assert list(conv["generation"]) == [0, 1]
+    assert conv["hypervolume"].is_monotonic_increasing  # the front only grows
+    for lang in ("zh", "en"):
+        assert (out / f"front_{lang}.png").stat().st_size > 10_000
+        assert (out / f"front_{lang}.svg").is_file()
+
+
+def test_the_report_section_names_the_goals_designs_and_structures(finished, tmp_path):
+    from govsim.presentation.design_section import design_section
+
+    g, out, result = finished
+    for lang in ("zh", "en"):
+        html = str(design_section(out, lang, tmp_path / "figures"))
+        assert "id=design" in html
+        assert ("满足目标的设计" if lang == "zh" else "Designs that meet the goals") in html
+        assert ("传统四级管理" if lang == "zh" else "Traditional") in html
+        assert html.count("<img") >= 2  # the front and at least one organisation chart
+        assert "<script" not in html
+
+
+def test_the_app_offers_the_designs_of_a_search(finished, monkeypatch):
+    from govsim.app.page import DESIGN_ENV, designs
+
+    _, out, result = finished
+    monkeypatch.setenv(DESIGN_ENV, str(out))
+    offered = designs()
+    moved = [r for _, r in result.front.iterrows() if r["name"] != START]
+    assert [name for name, _, _ in offered] == [r["design"] for r in moved]
+    assert all(structure == "baseline" for _, structure, _ in offered)
+
+
+def test_govsim_design_refuses_a_bad_goals_file_before_writing_anything(tmp_path, capsys):
+    from govsim.cli import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SMALL.format(generations=1, bound=30).replace("points", "pointz"), "utf-8")
+    out = tmp_path / "out"
+    assert main(["design", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "levers.pointz" in err
+    assert not out.exists()

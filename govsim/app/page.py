@@ -25,6 +25,24 @@ from govsim.presentation.text import pick
 from govsim.results.reading import short
 
 LANG = solara.reactive("zh")
+DESIGN_ENV = "GOVSIM_APP_DESIGN"  # govsim app --design: a design file or a search's directory
+
+
+def designs() -> list[tuple[str, str, dict]]:
+    """The designs ``govsim app --design`` offers: (name, structure, levers) of a design
+    file, or of each design on a search's front, in order."""
+    import os
+    from pathlib import Path
+
+    from govsim.design.outputs import design_levers, front_designs
+
+    where = os.environ.get(DESIGN_ENV, "")
+    if not where:
+        return []
+    files = front_designs(where) if Path(where).is_dir() else [Path(where)]
+    return [(f.stem, *design_levers(f)) for f in files]
+
+
 # no "runs on Solara" badge: fixed at the bottom right, it covers the charts on a phone
 solara.server.settings.theme.show_banner = False
 
@@ -56,6 +74,20 @@ def Choices(live: LiveModel, restart):
         values=list(langs),
         on_value=lambda v: LANG.set(langs[v]),
     )
+    offered = designs()
+    if offered:  # govsim app --design: a design sets its structure and levers at once
+        named = {t("design_option", lang, n=n.rsplit("_", 1)[-1]): (k, lv) for n, k, lv in offered}
+        current = next(
+            (name for name, (k, lv) in named.items() if k == s.structure and lv == s.levers), None
+        )
+        solara.Select(
+            t("design_load", lang),
+            value=current,
+            values=list(named),
+            on_value=lambda v: rebuild(
+                structure=named[v][0], population="", levers=dict(named[v][1])
+            ),
+        )
     names = {structure_name(k, lang): k for k in builtin_order()}
     solara.Select(
         t("structure", lang),
@@ -263,6 +295,8 @@ def Controls(
 def Page(settings: Settings | None = None):
     """The live model: ``solara run govsim.app.page:Page`` serves it; in a notebook,
     ``page()`` shows it."""
+    if settings is None and (offered := designs()):  # govsim app --design: the first
+        settings = Settings(offered[0][1], levers=dict(offered[0][2]))
     first = solara.use_memo(lambda: LiveModel(settings), [])  # it copies the settings
     live = solara.use_reactive(first)
     frame = solara.use_reactive(solara.use_memo(first.frame, []))

@@ -143,7 +143,7 @@ def standing(goals: Goals, designs: pd.DataFrame, structures: pd.DataFrame) -> p
 def design_file(goals: Goals, row: pd.Series, lang_names: dict[str, str]) -> str:
     """A scenario file that extends the starting structure and sets only the levers the
     design moves, each with the search as its source."""
-    from govsim.experiments.levers import LEVER
+    from govsim.core.levers import LEVER
 
     levers = row["levers"]
     moved = {v.lever: levers[v.lever] for v in goals.variables if levers[v.lever] != v.current}
@@ -151,25 +151,28 @@ def design_file(goals: Goals, row: pd.Series, lang_names: dict[str, str]) -> str
     extends = (
         start if "/" not in start and not start.endswith(".toml") else str(Path(start).resolve())
     )
-    src = (
-        f"design search {goals.key} ({Path(goals.file).name}), candidate {row['name']}, "
-        f"generation {int(row['generation'])}; {goals.design.replicates} replicates of "
-        f"{goals.design.residents:,} residents over {goals.design.days} days"
-    )
+    src = f"design search {goals.key}, generation {int(row['generation'])}"
     lines = [
-        f"# {row['design']}: a design found by `govsim design {Path(goals.file).name}`.",
-        "# Load it in any command by its path; it is the starting structure with the levers below.",
+        f"# {row['design']}: a design found by `govsim design {Path(goals.file).name}` "
+        f"(candidate {row['name']}),",
+        f"# evaluated on {goals.design.replicates} paired replicates of "
+        f"{goals.design.residents:,} residents over {goals.design.days} days.",
+        "# Load it in any command by its path: the starting structure with the levers below.",
+        "",
+        f"extends = {_toml(extends)}",
         "",
         "[scenario]",
-        f"extends = {_toml(extends)}",
         f"name_zh = {_toml(lang_names['zh'])}",
         f"name_en = {_toml(lang_names['en'])}",
+        "reference = false",
+        f"before = {_toml(extends)}  # compared with the structure it starts from",
         "",
         "[levers]",
     ]
     for key, value in moved.items():
+        unit = LEVER[key].unit("en")
+        lines.append(f"# {LEVER[key].name_en}" + (f" ({unit})" if unit else ""))
         lines.append(f"{key} = {{ value = {_toml(value)}, source = {_toml(src)} }}")
-        lines.append(f"# {LEVER[key].name_en}")
     return "\n".join(lines) + "\n"
 
 

@@ -22,7 +22,7 @@ goals a design must meet (constraints on outcomes) and what to make as good as p
     robust = false                # true: every candidate over the contested assumptions
     settings = 6                  # how many contested settings (a Latin hypercube)
 
-    [levers]                      # the levers that may move (experiments/levers.py)
+    [levers]                      # the levers that may move (govsim/core/levers.py)
     points = {}                   # a switch: on or off
     org_activities = { low = 0, high = 60 }   # a number: a range inside the lever's own
     admin_tasks = { choices = [5, 10, 20] }   # or a few values
@@ -51,9 +51,9 @@ from pydantic import Field, ValidationError, model_validator
 from govsim.config.declare import Strict
 from govsim.config.reading import ScenarioError, check_text, read_toml
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error
+from govsim.core.levers import LEVER, levers_of
 from govsim.core.streams import MAX_SEED
 from govsim.experiments.experiment import EXPERIMENT_DIR
-from govsim.experiments.levers import LEVER, levers_of
 
 MAX_EVALUATIONS = 20_000  # candidates × generations (× settings): a search of days, not weeks
 

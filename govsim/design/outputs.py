@@ -208,3 +208,30 @@ def read_design(directory: str | Path) -> Design:
         pd.read_csv(d / "structures.csv"),
         pd.read_csv(d / fr.CONVERGENCE),
     )
+
+
+def design_levers(path: str | Path) -> tuple[str, dict]:
+    """The structure a design file extends and the levers it sets (its ``[levers]``
+    values), checked by loading it as every command does; for the live app, which shows
+    the levers moved on the structure they start from."""
+    from govsim.config.reading import read_toml
+    from govsim.core.load import load_scenario
+
+    path = Path(path)
+    load_scenario(path)  # every problem is one ScenarioError naming the file and key
+    raw = read_toml(path)
+    levers = {
+        k: (v["value"] if isinstance(v, dict) and "value" in v else v)
+        for k, v in raw.get("levers", {}).items()
+    }
+    return str(raw["extends"]), levers
+
+
+def front_designs(directory: str | Path) -> list[Path]:
+    """The design files of a finished search, in the front's order (design 1 first)."""
+    d = read_design(directory)
+    return [
+        Path(directory) / fr.DESIGNS / f"{k}.toml"
+        for k in d.front["design"]
+        if (Path(directory) / fr.DESIGNS / f"{k}.toml").is_file()
+    ]

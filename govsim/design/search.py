@@ -77,7 +77,7 @@ def candidate_name(levers: dict[str, Any]) -> str:
 def lever_changes(goals: Goals, sc, levers: dict[str, Any]) -> dict[str, Any]:
     """The scenario changes (dotted keys; None deletes) that set ``levers`` on ``sc``,
     leaving out levers at the structure's own value (a switch already on, say)."""
-    from govsim.experiments.levers import scenario_changes
+    from govsim.core.levers import scenario_changes
 
     moved = {v.lever: levers[v.lever] for v in goals.variables if levers[v.lever] != v.current}
     return scenario_changes(sc, moved)

@@ -30,7 +30,7 @@ def _value(column: str, value: float, lang: str) -> str:
 
 
 def lever_value(key: str, value, lang: str) -> str:
-    from govsim.experiments.levers import LEVER
+    from govsim.core.levers import LEVER
 
     lever = LEVER[key]
     if isinstance(value, bool):
@@ -41,7 +41,7 @@ def lever_value(key: str, value, lang: str) -> str:
 
 
 def lever_text(key: str, value, lang: str) -> str:
-    from govsim.experiments.levers import LEVER
+    from govsim.core.levers import LEVER
 
     sep = "：" if lang == "zh" else ": "
     return f"{LEVER[key].name(lang)}{sep}{lever_value(key, value, lang)}"
@@ -69,8 +69,8 @@ def nearest_structure(goals, levers: dict, structures: list[str]) -> tuple[str, 
     """The built-in structure whose own lever values differ from the design's in the fewest
     levers (of those it has): (its key, how many differ, how many it has).  A number
     differs when the two are more than a tenth of the lever's range apart."""
+    from govsim.core.levers import LEVER, levers_of
     from govsim.core.load import load_scenario
-    from govsim.experiments.levers import LEVER, levers_of
 
     best = ("", 10**9, 0)
     for s in structures:
@@ -125,7 +125,7 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
         op = t("design_at_most" if g.sense == "min" else "design_at_least", lang)
         return f"{column_text(g.outcome, lang)[0]} {op} {_value(g.outcome, g.bound, lang)}"
 
-    from govsim.experiments.levers import LEVER
+    from govsim.core.levers import LEVER
 
     levers = []
     for v in goals.variables:

@@ -382,6 +382,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # the live model (govsim app)
     "app_title": ("社区治理实时模型", "Community governance, live model"),
     "choices": ("结构与杠杆", "Structure and levers"),
+    "design_load": ("载入搜索得到的设计", "load a design the search found"),
+    "design_option": ("设计{n}", "design {n}"),
     "restart_note": (
         "任何改动都会让两个模型从第0天重新开始。",
         "Any change restarts both runs at day 0.",
