@@ -250,7 +250,7 @@ def test_each_design_on_the_front_is_a_scenario_file_every_command_loads(finishe
     front = result.front
     files = sorted((out / fr.DESIGNS).glob("*.toml"))
     assert [f.stem for f in files] == sorted(
-        k for k, n in zip(front["design"], front["name"]) if n != START
+        k for k, n in zip(front["design"], front["name"], strict=True) if n != START
     )
     start = load_scenario("baseline")
     for f in files:
