@@ -1,6 +1,7 @@
 # govsim — two commands on a fresh machine:
-#   make results   runs the comparison of every built-in structure (results/compare/) and the
-#                  same comparison over its contested assumptions (results/contested/)
+#   make results   runs the comparison of every built-in structure (results/compare/), the
+#                  same comparison over its contested assumptions (results/contested/) and the
+#                  shipped design search (results/design_week/), and writes the report
 #   make test      installs what the tests need and runs lint + the test suite (both cores)
 # (either builds .venv with the package, the test tools and the notebooks' tools: JupyterLab,
 #  nbconvert)
@@ -36,8 +37,9 @@ results: $(STAMP) cjk-font
 	$(VENV)/bin/govsim compare --residents $(RESIDENTS) --days $(DAYS) --replicates $(REPLICATES) --seed $(SEED) --out results/compare
 	$(VENV)/bin/govsim batch contested --out results/contested
 	$(VENV)/bin/govsim robustness results/contested
-	$(VENV)/bin/govsim report results/compare --robustness results/contested --lang zh --out results/compare/report_zh.html
-	$(VENV)/bin/govsim report results/compare --robustness results/contested --lang en --out results/compare/report_en.html
+	$(VENV)/bin/govsim design design_week --out results/design_week
+	$(VENV)/bin/govsim report results/compare --robustness results/contested --design results/design_week --lang zh --out results/compare/report_zh.html
+	$(VENV)/bin/govsim report results/compare --robustness results/contested --design results/design_week --lang en --out results/compare/report_en.html
 
 # the browser test (tests/test_app.py) drives Debian's chromium with Playwright: installed here
 # when missing and we are root (otherwise that test skips and says why), and solara's page
