@@ -629,13 +629,13 @@ def cmd_precision(args) -> int:
     table = res.table()
     print(f"{args.outcome}: replicates for a 95% interval of ± {args.half_width:g}")
     for k in res.order:
-        v = table.loc[table["scenario"] == k, args.outcome].to_numpy(dtype=float)
+        v = table.loc[table["key"] == k, args.outcome].to_numpy(dtype=float)
         need = replicates_needed(v, args.half_width)
         line = f"  {k:28s} mean: {len(v)} now, {need if need else '– (needs 2 replicates)'}"
         ref = res.reference_of(k)
         if ref not in (None, k):
-            a = table[table["scenario"] == k].set_index("replicate")[args.outcome]
-            b = table[table["scenario"] == ref].set_index("replicate")[args.outcome]
+            a = table[table["key"] == k].set_index("replicate")[args.outcome]
+            b = table[table["key"] == ref].set_index("replicate")[args.outcome]
             d = (a - b).dropna().to_numpy(dtype=float)
             need_d = replicates_needed(d, args.half_width)
             line += f"; paired difference from {ref}: {need_d if need_d else '–'}"
@@ -760,8 +760,8 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
             text += f" [{shown(unit, lo)}, {shown(unit, hi)}]"
         return text
 
-    # a batch's row names its run by ``key``; a single run's summary by its ``scenario``
-    names = [r["key"] if "key" in r else r["scenario"] for r in rows]
+    # a batch's row names its run by ``key``; a single run's summary by its ``structure``
+    names = [r["key"] if "key" in r else r["structure"] for r in rows]
     name_w = max(12, *(len(n) for n in names))
     for k in headline():
         o = OUTCOMES[k]

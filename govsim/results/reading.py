@@ -63,12 +63,16 @@ class ResultsError(ValueError):
 
 
 def _read_summary(p: Path) -> dict:
+    """A run's ``summary.json``, the keys of earlier versions under their names now
+    (``store.summary_keys``)."""
+    from govsim.results.store import summary_keys
+
     try:
-        s = json.loads(p.read_text(encoding="utf-8"))
+        s = summary_keys(json.loads(p.read_text(encoding="utf-8")))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ResultsError(f"{p}: not readable JSON ({e})") from None
-    if not isinstance(s, dict) or "scenario" not in s:
-        raise ResultsError(f"{p}: not a run summary (no 'scenario')")
+    if not isinstance(s, dict) or "structure" not in s:
+        raise ResultsError(f"{p}: not a run summary (no 'structure')")
     return s
 
 
@@ -82,10 +86,15 @@ class Run:
     files: dict[str, bytes] | None = None
 
     @property
-    def structure(self) -> str:
+    def key(self) -> str:
         """The run's key: its structure, ``<structure>--<variant>`` for a variant, and
         ``…@<population>`` for a run on another population than its file declares."""
-        return self.summary.get("settings", {}).get("key") or self.summary["scenario"]
+        return self.summary.get("settings", {}).get("key") or self.summary["structure"]
+
+    @property
+    def structure(self) -> str:
+        """The structure's key (its scenario file's name), without variant or population."""
+        return self.summary["structure"]
 
     @property
     def variant(self) -> str:
@@ -149,7 +158,7 @@ class Run:
 @dataclass
 class Results:
     root: Path
-    runs: dict[str, list[Run]] = field(default_factory=dict)  # structure -> runs by replicate
+    runs: dict[str, list[Run]] = field(default_factory=dict)  # run key -> runs by replicate
     order: list[str] = field(default_factory=list)  # reference first
     meta: dict = field(default_factory=dict)
 
@@ -179,8 +188,8 @@ class Results:
             if why:
                 raise ResultsError(f"{root}: {why}")
             run = Run(root, _read_summary(root / "summary.json"))
-            res.runs[run.structure] = [run]
-            res.order = [run.structure]
+            res.runs[run.key] = [run]
+            res.order = [run.key]
             return res
         first_why: dict[str, str] = {}  # run key -> why its first unfinished run is
         for entry in manifest["runs"]:
@@ -199,7 +208,8 @@ class Results:
         for runs in res.runs.values():
             runs.sort(key=lambda r: (r.replicate, r.seed))
         res.meta = manifest.get("comparison", {})
-        listed = [k for k in res.meta.get("scenarios", []) if k in res.runs]
+        # the run keys in order (``scenarios`` in manifests of earlier versions)
+        listed = [k for k in res.meta.get("keys", res.meta.get("scenarios", [])) if k in res.runs]
         res.order = listed + sorted(k for k in res.runs if k not in listed)
         ref = res.meta.get("reference")
         if ref is not None and ref not in res.runs:
@@ -254,7 +264,7 @@ class Results:
             raise ValueError(f"reference {ref!r} is not one of the models ({', '.join(res.order)})")
         res.order = [ref, *(k for k in res.order if k != ref)]
         pop = {k: res.first(k).population for k in res.order}
-        structure = {k: res.first(k).summary["scenario"] for k in res.order}
+        structure = {k: res.first(k).structure for k in res.order}
         on = {(structure[k], pop[k]): k for k in res.order}  # the run of a structure on people
         reference_of = {}
         for k in res.order:
@@ -266,7 +276,7 @@ class Results:
             )
             if pair is not None:
                 reference_of[k] = pair
-        res.meta = {"reference": ref, "scenarios": res.order, "reference_of": reference_of}
+        res.meta = {"reference": ref, "keys": res.order, "reference_of": reference_of}
         return res
 
     @property
@@ -300,7 +310,7 @@ class Results:
     @property
     def structures(self) -> list[str]:
         """Each structure once (without the reference's runs on other populations)."""
-        return [k for k in self.order if self.first(k).summary["scenario"] == k]
+        return [k for k in self.order if self.first(k).structure == k]
 
     def reference_of(self, key: str) -> str | None:
         """The reference run ``key`` is paired with: the reference on the same population
@@ -319,9 +329,9 @@ class Results:
         """Whether every structure is compared with the one reference structure (on its own
         people); False when each is compared with what existed before it in its place
         (its file's ``before``) and those differ."""
-        ref = self.first(self.reference).summary["scenario"]
+        ref = self.first(self.reference).structure
         return all(
-            self.first(r).summary["scenario"] == ref
+            self.first(r).structure == ref
             for k in self.order
             if (r := self.reference_of(k)) not in (None, k)
         )
