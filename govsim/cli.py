@@ -68,8 +68,16 @@ def _experiment_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--replicates", type=_positive, default=None, help="instead of the file's")
 
 
-def _batch_arguments(c: argparse.ArgumentParser) -> None:
-    c.add_argument("--out", type=Path, required=True, help="results directory")
+def _batch_arguments(c: argparse.ArgumentParser, dry_run: bool = False) -> None:
+    """``--out`` (required, unless the command has ``--dry-run``), the executor and
+    ``--force``."""
+    c.add_argument(
+        "--out",
+        type=Path,
+        required=not dry_run,
+        default=None,
+        help="results directory" + (" (required unless --dry-run)" if dry_run else ""),
+    )
     c.add_argument(
         "--workers",
         type=_workers,
@@ -160,7 +168,7 @@ def _compare_command(sub) -> None:
         default="before",
         help='"before": each structure with what existed before it in its place (its file\'s before; the default); or one of the structures named, for every other',
     )
-    _batch_arguments(c)
+    _batch_arguments(c, dry_run=True)
     _dry_run(c)
     _lang(c)
     c.set_defaults(handler=cmd_compare)
@@ -181,7 +189,7 @@ def _batch_command(sub) -> None:
         "run an experiment file (resumable: the same command again skips finished runs)",
     )
     _experiment_arguments(b)
-    _batch_arguments(b)
+    _batch_arguments(b, dry_run=True)
     _dry_run(b)
     _lang(b)
     b.set_defaults(handler=cmd_batch)
@@ -431,10 +439,13 @@ def _run_experiment(exp, args) -> int:
     from govsim.results.store import check_out
 
     _scheduler_ok(args)
-    check_place("--out", args.out, DIRECTORY)
+    if args.out is None and not args.dry_run:
+        raise OutputError("argument --out: required (only --dry-run goes without it)")
+    if args.out is not None:
+        check_place("--out", args.out, DIRECTORY)
     runs = resolve(exp)
     if args.dry_run:
-        return _print_plan(exp, runs, args.out)
+        return _print_plan(exp, runs, args.out, args.lang)
     check_out(args.out)
     report = run_batch(
         exp,
@@ -467,27 +478,49 @@ def _run_experiment(exp, args) -> int:
     return 0
 
 
-def _print_plan(exp, runs, out: Path) -> int:
-    """What a batch would run (``--dry-run``): its size, and each run key with the run it
-    is compared with."""
+def _print_plan(exp, runs, out: Path | None, lang: str) -> int:
+    """What a batch would run (``--dry-run``): its size, and each run key with its name and
+    the run it is compared with, in ``lang`` (``text.COMMAND_TEXT``)."""
+    from govsim.experiments.batch import comparison_meta
+    from govsim.presentation.text import COMMAND_TEXT, label
+    from govsim.results.reading import population_suffix, short, variant_suffix
+
+    def say(key: str, **values) -> str:
+        return label(COMMAND_TEXT, key, lang).format(**values)
+
     st = exp.settings
-    keys = list(dict.fromkeys(r.key for r in runs))
-    replicates = "replicate" if st.replicates == 1 else "replicates"
+    meta = comparison_meta(exp, runs)
+    keys = meta["keys"]
     seeds = (
-        f"seed {st.seed}"
+        say("one_seed", seed=st.seed)
         if st.replicates == 1
-        else f"seeds {st.seed}–{st.seed + st.replicates - 1}"
+        else say("seed_range", first=st.seed, last=st.seed + st.replicates - 1)
     )
     print(
-        f"{exp.file}: {len(runs)} runs ({len(keys)} run keys × {st.replicates} {replicates} on "
-        f"{seeds}), {st.residents:,} residents, {st.days} days each, into {out}; "
-        "nothing run (--dry-run)"
+        say(
+            "plan",
+            file=exp.file,
+            runs=len(runs),
+            keys=len(keys),
+            replicates=st.replicates,
+            replicate_word=say("replicate_one" if st.replicates == 1 else "replicate_many"),
+            seeds=seeds,
+            residents=st.residents,
+            days=st.days,
+            into=say("into", out=out) if out is not None else "",
+        )
     )
-    reference = {r.key: r.reference for r in runs}
     width = max(len(k) for k in keys)
+    sep = "；" if lang == "zh" else "; "
     for k in keys:
-        ref = reference[k]
-        print(f"  {k:{width}s}  " + ("(a reference)" if ref == k else f"compared with {ref}"))
+        ref = meta["reference_of"][k]
+        name = (
+            short(meta["structure_names"][k][lang])
+            + variant_suffix(meta["variant_names"].get(meta["variants"][k], {}).get(lang), lang)
+            + population_suffix(k, meta["populations"][k], lang)
+        )
+        pairing = say("a_reference") if ref == k else say("compared_with", ref=ref)
+        print(f"  {k:{width}s}  {name}{sep}{pairing}")
     return 0
 
 

@@ -34,6 +34,23 @@ def short(name: str) -> str:
     return name.strip()
 
 
+def variant_suffix(variant_name: str, lang: str) -> str:
+    """What follows a structure's name in a run key's name for a variant (none for the
+    base: ``variant_name`` empty)."""
+    if not variant_name:
+        return ""
+    return f"（{variant_name}）" if lang == "zh" else f" ({variant_name})"
+
+
+def population_suffix(key: str, population: str, lang: str) -> str:
+    """What follows a run key's name for a run on another structure's people (a key with
+    ``@``: the reference again, on the population of the structure compared with it)."""
+    if "@" not in key:
+        return ""
+    name = population_name(population, lang)
+    return f"（{name}人口）" if lang == "zh" else f" ({name} population)"
+
+
 class Spec(dict):
     """A structure as its run wrote it (``scenario.json``), read without the simulator: a
     dict whose keys are also attributes, nested tables likewise — ``sc.scenario.name_en``,
@@ -356,8 +373,7 @@ class Results:
         v = self.first(key).variant
         if v == "base":
             return ""
-        vname = self.meta.get("variant_names", {}).get(v, {}).get(lang) or v
-        return f"（{vname}）" if lang == "zh" else f" ({vname})"
+        return variant_suffix(self.meta.get("variant_names", {}).get(v, {}).get(lang) or v, lang)
 
     def name(self, key: str, lang: str) -> str:
         return (
@@ -373,11 +389,7 @@ class Results:
         return n + self._variant_suffix(key, lang) + self._population_suffix(key, lang)
 
     def _population_suffix(self, key: str, lang: str) -> str:
-        if "@" not in key:  # only the reference again, on another structure's population
-            return ""
-        pop = self.population_of(key)
-        name = population_name(pop, lang)
-        return f"（{name}人口）" if lang == "zh" else f" ({name} population)"
+        return population_suffix(key, self.population_of(key), lang)
 
     @cached_property
     def scenarios(self) -> dict[str, Spec]:
