@@ -339,7 +339,7 @@ def _new_command(sub) -> None:
         "--dir",
         type=Path,
         default=Path("."),
-        help="directory to write it into (default: the current one)",
+        help="directory to write it into, made when missing (default: the current one)",
     )
     e.set_defaults(handler=cmd_new_experiment)
 

@@ -56,7 +56,7 @@ def test_help_prints_for_every_command(capsys):
         assert sub.description.split()[0] in text, name
 
 
-def new_experiment(tmp_path, name="trial") -> Path:
+def new_experiment(tmp_path: Path, name="trial") -> Path:
     assert cli.main(["new", "experiment", name, "--dir", str(tmp_path)]) == 0
     return tmp_path / f"{name.removesuffix('.toml')}.toml"
 
@@ -146,5 +146,7 @@ def test_new_experiment_never_replaces_a_file_and_checks_the_name(tmp_path, caps
         assert cli.main(["new", "experiment", bad, "--dir", str(tmp_path)]) == 2
         assert "must use" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]
-    assert cli.main(["new", "experiment", "x", "--dir", str(tmp_path / "none")]) == 2
-    assert "not a directory" in capsys.readouterr().err
+    # a --dir that is a file is refused; one that does not exist yet is made (as --out is)
+    assert cli.main(["new", "experiment", "x", "--dir", str(path)]) == 2
+    assert "--dir" in capsys.readouterr().err
+    assert new_experiment(tmp_path / "new" / "dir", "x").is_file()

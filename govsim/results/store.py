@@ -504,8 +504,8 @@ def old_layout(manifest: dict) -> str | None:
     fmt = manifest.get("format", 1)
     if not isinstance(fmt, int) or fmt < FORMAT:
         return (
-            f"format {fmt}, this version writes {FORMAT}: a run's summary.json names its "
-            "structure 'structure', not 'scenario'"
+            f"results format {fmt}, now {FORMAT}: its runs' summary.json name the structure "
+            "'scenario', now 'structure'"
         )
     return None
 
