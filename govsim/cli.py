@@ -457,9 +457,16 @@ def _run_experiment(exp, args) -> int:
         progress=True,
         runs=runs,
     )
+    from govsim.presentation.text import COMMAND_TEXT, label
+
+    done = label(COMMAND_TEXT, "done", args.lang)
     print(
-        f"{report.planned} runs: {report.skipped} already finished, {report.ran} run now, "
-        f"{len(report.failed)} failed"
+        done.format(
+            planned=report.planned,
+            skipped=report.skipped,
+            ran=report.ran,
+            failed=len(report.failed),
+        )
     )
     if report.failed:
         print(
@@ -472,9 +479,7 @@ def _run_experiment(exp, args) -> int:
 
     table = pd.read_csv(args.out / "summary.csv")
     print_table(table.to_dict("records"), args.lang, with_ci=exp.settings.replicates > 1)
-    print(
-        f"wrote {args.out}/summary.csv, paired.csv, runs.csv, columns.csv, manifest.json and runs/"
-    )
+    print(label(COMMAND_TEXT, "wrote_batch", args.lang).format(out=args.out))
     return 0
 
 

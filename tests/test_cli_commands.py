@@ -150,3 +150,17 @@ def test_new_experiment_never_replaces_a_file_and_checks_the_name(tmp_path, caps
     assert cli.main(["new", "experiment", "x", "--dir", str(path)]) == 2
     assert "--dir" in capsys.readouterr().err
     assert new_experiment(tmp_path / "new" / "dir", "x").is_file()
+
+
+def test_a_batch_reports_in_the_language_asked(tmp_path, capsys):
+    out = tmp_path / "zh"
+    argv = ["compare", "baseline", "--residents", "300", "--days", "10", "--out", str(out)]
+    assert cli.main([*argv, "--workers", "1", "--population", "urban", "--lang", "zh"]) == 0
+    printed = capsys.readouterr().out
+    assert "共1次运行：此前已完成0次，本次运行1次，失败0次" in printed
+    assert f"已写入{out}中的summary.csv" in printed
+    assert "runs:" not in printed and "wrote" not in printed
+    # the same command again, in English: nothing left to run
+    assert cli.main([*argv, "--workers", "1", "--population", "urban"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 runs: 1 already finished, 0 run now, 0 failed" in printed

@@ -789,4 +789,13 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
     "into": ("，写入{out}", ", into {out}"),
     "a_reference": ("参照", "a reference"),
     "compared_with": ("与{ref}比较", "compared with {ref}"),
+    # after a batch
+    "done": (
+        "共{planned}次运行：此前已完成{skipped}次，本次运行{ran}次，失败{failed}次",
+        "{planned} runs: {skipped} already finished, {ran} run now, {failed} failed",
+    ),
+    "wrote_batch": (
+        "已写入{out}中的summary.csv、paired.csv、runs.csv、columns.csv、manifest.json和runs/",
+        "wrote {out}/summary.csv, paired.csv, runs.csv, columns.csv, manifest.json and runs/",
+    ),
 }
