@@ -803,7 +803,8 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
     name_w = max(12, *(len(n) for n in names))
     for k in headline():
         o = OUTCOMES[k]
-        print(f"{pick(o.zh, o.en, lang)} ({shown_unit(o.unit, lang)})")
+        unit = shown_unit(o.unit, lang)
+        print(f"{pick(o.zh, o.en, lang)}" + (f"（{unit}）" if lang == "zh" else f" ({unit})"))
         for name, r in zip(names, rows, strict=True):
             print(f"  {name:{name_w}s} {fmt(r, k)}")
 

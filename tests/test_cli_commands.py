@@ -160,6 +160,7 @@ def test_a_batch_reports_in_the_language_asked(tmp_path, capsys):
     assert "共1次运行：此前已完成0次，本次运行1次，失败0次" in printed
     assert f"已写入{out}中的summary.csv" in printed
     assert "runs:" not in printed and "wrote" not in printed
+    assert "(" not in printed and "（天）" in printed  # units in full-width brackets
     # the same command again, in English: nothing left to run
     assert cli.main([*argv, "--workers", "1", "--population", "urban"]) == 0
     printed = capsys.readouterr().out
