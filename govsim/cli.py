@@ -72,8 +72,16 @@ def _experiment_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--replicates", type=_positive, default=None, help="instead of the file's")
 
 
-def _batch_arguments(c: argparse.ArgumentParser) -> None:
-    c.add_argument("--out", type=Path, required=True, help="results directory")
+def _batch_arguments(c: argparse.ArgumentParser, dry_run: bool = False) -> None:
+    """``--out`` (required, unless the command has ``--dry-run``), the executor and
+    ``--force``."""
+    c.add_argument(
+        "--out",
+        type=Path,
+        required=not dry_run,
+        default=None,
+        help="results directory" + (" (required unless --dry-run)" if dry_run else ""),
+    )
     c.add_argument(
         "--workers",
         type=_workers,
@@ -164,7 +172,7 @@ def _compare_command(sub) -> None:
         default="before",
         help='"before": each structure with what existed before it in its place (its file\'s before; the default); or one of the structures named, for every other',
     )
-    _batch_arguments(c)
+    _batch_arguments(c, dry_run=True)
     _dry_run(c)
     _lang(c)
     c.set_defaults(handler=cmd_compare)
@@ -185,7 +193,7 @@ def _batch_command(sub) -> None:
         "run an experiment file (resumable: the same command again skips finished runs)",
     )
     _experiment_arguments(b)
-    _batch_arguments(b)
+    _batch_arguments(b, dry_run=True)
     _dry_run(b)
     _lang(b)
     b.set_defaults(handler=cmd_batch)
@@ -366,7 +374,7 @@ def _new_command(sub) -> None:
         "--dir",
         type=Path,
         default=Path("."),
-        help="directory to write it into (default: the current one)",
+        help="directory to write it into, made when missing (default: the current one)",
     )
     e.set_defaults(handler=cmd_new_experiment)
 
@@ -467,10 +475,13 @@ def _run_experiment(exp, args) -> int:
     from govsim.results.store import check_out
 
     _scheduler_ok(args)
-    check_place("--out", args.out, DIRECTORY)
+    if args.out is None and not args.dry_run:
+        raise OutputError("argument --out: required (only --dry-run goes without it)")
+    if args.out is not None:
+        check_place("--out", args.out, DIRECTORY)
     runs = resolve(exp)
     if args.dry_run:
-        return _print_plan(exp, runs, args.out)
+        return _print_plan(exp, runs, args.out, args.lang)
     check_out(args.out)
     report = run_batch(
         exp,
@@ -482,9 +493,16 @@ def _run_experiment(exp, args) -> int:
         progress=True,
         runs=runs,
     )
+    from govsim.presentation.text import COMMAND_TEXT, label
+
+    done = label(COMMAND_TEXT, "done", args.lang)
     print(
-        f"{report.planned} runs: {report.skipped} already finished, {report.ran} run now, "
-        f"{len(report.failed)} failed"
+        done.format(
+            planned=report.planned,
+            skipped=report.skipped,
+            ran=report.ran,
+            failed=len(report.failed),
+        )
     )
     if report.failed:
         print(
@@ -497,33 +515,53 @@ def _run_experiment(exp, args) -> int:
 
     table = pd.read_csv(args.out / "summary.csv")
     print_table(table.to_dict("records"), args.lang, with_ci=exp.settings.replicates > 1)
-    print(
-        f"wrote {args.out}/summary.csv, paired.csv, runs.csv, columns.csv, manifest.json and runs/"
-    )
+    print(label(COMMAND_TEXT, "wrote_batch", args.lang).format(out=args.out))
     return 0
 
 
-def _print_plan(exp, runs, out: Path) -> int:
-    """What a batch would run (``--dry-run``): its size, and each run key with the run it
-    is compared with."""
+def _print_plan(exp, runs, out: Path | None, lang: str) -> int:
+    """What a batch would run (``--dry-run``): its size, and each run key with its name and
+    the run it is compared with, in ``lang`` (``text.COMMAND_TEXT``)."""
+    from govsim.experiments.batch import comparison_meta
+    from govsim.presentation.text import COMMAND_TEXT, label
+    from govsim.results.reading import population_suffix, short, variant_suffix
+
+    def say(key: str, **values) -> str:
+        return label(COMMAND_TEXT, key, lang).format(**values)
+
     st = exp.settings
-    keys = list(dict.fromkeys(r.key for r in runs))
-    replicates = "replicate" if st.replicates == 1 else "replicates"
+    meta = comparison_meta(exp, runs)
+    keys = meta["keys"]
     seeds = (
-        f"seed {st.seed}"
+        say("one_seed", seed=st.seed)
         if st.replicates == 1
-        else f"seeds {st.seed}–{st.seed + st.replicates - 1}"
+        else say("seed_range", first=st.seed, last=st.seed + st.replicates - 1)
     )
     print(
-        f"{exp.file}: {len(runs)} runs ({len(keys)} run keys × {st.replicates} {replicates} on "
-        f"{seeds}), {st.residents:,} residents, {st.days} days each, into {out}; "
-        "nothing run (--dry-run)"
+        say(
+            "plan",
+            file=exp.file,
+            runs=len(runs),
+            keys=len(keys),
+            replicates=st.replicates,
+            replicate_word=say("replicate_one" if st.replicates == 1 else "replicate_many"),
+            seeds=seeds,
+            residents=st.residents,
+            days=st.days,
+            into=say("into", out=out) if out is not None else "",
+        )
     )
-    reference = {r.key: r.reference for r in runs}
     width = max(len(k) for k in keys)
+    sep = "；" if lang == "zh" else "; "
     for k in keys:
-        ref = reference[k]
-        print(f"  {k:{width}s}  " + ("(a reference)" if ref == k else f"compared with {ref}"))
+        ref = meta["reference_of"][k]
+        name = (
+            short(meta["structure_names"][k][lang])
+            + variant_suffix(meta["variant_names"].get(meta["variants"][k], {}).get(lang), lang)
+            + population_suffix(k, meta["populations"][k], lang)
+        )
+        pairing = say("a_reference") if ref == k else say("compared_with", ref=ref)
+        print(f"  {k:{width}s}  {name}{sep}{pairing}")
     return 0
 
 
@@ -741,13 +779,13 @@ def cmd_precision(args) -> int:
     table = res.table()
     print(f"{args.outcome}: replicates for a 95% interval of ± {args.half_width:g}")
     for k in res.order:
-        v = table.loc[table["scenario"] == k, args.outcome].to_numpy(dtype=float)
+        v = table.loc[table["key"] == k, args.outcome].to_numpy(dtype=float)
         need = replicates_needed(v, args.half_width)
         line = f"  {k:28s} mean: {len(v)} now, {need if need else '– (needs 2 replicates)'}"
         ref = res.reference_of(k)
         if ref not in (None, k):
-            a = table[table["scenario"] == k].set_index("replicate")[args.outcome]
-            b = table[table["scenario"] == ref].set_index("replicate")[args.outcome]
+            a = table[table["key"] == k].set_index("replicate")[args.outcome]
+            b = table[table["key"] == ref].set_index("replicate")[args.outcome]
             d = (a - b).dropna().to_numpy(dtype=float)
             need_d = replicates_needed(d, args.half_width)
             line += f"; paired difference from {ref}: {need_d if need_d else '–'}"
@@ -873,12 +911,13 @@ def print_table(rows: list[dict], lang: str, with_ci: bool = False) -> None:
             text += f" [{shown(unit, lo)}, {shown(unit, hi)}]"
         return text
 
-    # a batch's row names its run by ``key``; a single run's summary by its ``scenario``
-    names = [r["key"] if "key" in r else r["scenario"] for r in rows]
+    # a batch's row names its run by ``key``; a single run's summary by its ``structure``
+    names = [r["key"] if "key" in r else r["structure"] for r in rows]
     name_w = max(12, *(len(n) for n in names))
     for k in headline():
         o = OUTCOMES[k]
-        print(f"{pick(o.zh, o.en, lang)} ({shown_unit(o.unit, lang)})")
+        unit = shown_unit(o.unit, lang)
+        print(f"{pick(o.zh, o.en, lang)}" + (f"（{unit}）" if lang == "zh" else f" ({unit})"))
         for name, r in zip(names, rows, strict=True):
             print(f"  {name:{name_w}s} {fmt(r, k)}")
 

@@ -490,11 +490,11 @@ def test_report_escapes_every_text_from_the_files(one_run, tmp_path):
 
 @pytest.mark.parametrize("key", ["../../../x", "q'><svg onload=alert(4)>", "a/b"])
 def test_report_refuses_a_structure_key_that_is_not_a_name(one_run, tmp_path, capsys, key):
-    run = altered(one_run, tmp_path, summary=lambda s: s.update(scenario=key))
+    run = altered(one_run, tmp_path, summary=lambda s: s.update(structure=key))
     files = sorted(p.name for p in run.iterdir())
     line = cli_error_prefixed(capsys, ["report", str(run)])
     summary = run / "summary.json"
-    assert line.startswith(f"govsim: error: {summary}: key 'scenario': {key!r} is not")
+    assert line.startswith(f"govsim: error: {summary}: key 'structure': {key!r} is not")
     assert "letters, digits" in line
     # nothing written: no figures, no report, nothing beside or above the results
     assert sorted(p.name for p in run.iterdir()) == files

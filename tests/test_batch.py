@@ -266,11 +266,25 @@ def test_one_name_per_concept_and_units_in_every_table(tmp_path):
     for e in m["runs"]:
         assert set(ident) <= set(e) and "rep" not in e
         assert e["partition"].endswith(f"/replicate={e['replicate']}")
+    assert m["format"] == store.FORMAT and "keys" in m["comparison"]
+    assert not {"scenarios", "scenario_names"} & set(m["comparison"])
     runs = pd.read_csv(out / "runs.csv")
     assert list(runs.columns[:6]) == ident and "scenario" not in runs and "rep" not in runs
     for name in ("summary.csv", "paired.csv"):
         t = pd.read_csv(out / name)
         assert t.columns[0] == "key" and "scenario" not in t
+    # summary.csv names each run key as runs.csv does, then its replicates
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns[:5]) == [*ident[:4], "replicates"]
+    first = runs.drop_duplicates("key").set_index("key")[ident[1:4]]
+    pd.testing.assert_frame_equal(summary.set_index("key")[ident[1:4]], first)
+    # a run's summary.json names its structure as runs.csv and the manifest do
+    for e in m["runs"]:
+        s = json.loads((out / "runs" / e["partition"] / "summary.json").read_text("utf-8"))
+        assert s["structure"] == e["structure"] and "scenario" not in s
+    # Results.table() (what charts read) names them as runs.csv does
+    table = Results.load(out).table()
+    assert list(table.columns[:6]) == ident and "scenario" not in table
     # every column of runs.csv in columns.csv, with its unit and names from the declarations
     book = pd.read_csv(out / "columns.csv", keep_default_na=False).set_index("column")
     assert list(book.index) == list(runs.columns)
@@ -284,7 +298,6 @@ def test_one_name_per_concept_and_units_in_every_table(tmp_path):
     outcome_cols = [c for c in runs.columns if c not in ident]
     assert all(book.loc[c, "unit"] for c in outcome_cols)
     # summary.csv's days are its hours / 24, intervals too
-    summary = pd.read_csv(out / "summary.csv")
     for c in ("response_time_median", "response_time_median_ci_low"):
         days = c.replace("response_time_median", "response_time_median_days")
         hours = c.replace("response_time_median", "response_time_median_h")
@@ -296,8 +309,11 @@ def test_a_batch_of_the_earlier_layout_is_read_but_not_gone_on_with(tmp_path):
 
     out = tmp_path / "old"
     batch.run_batch(small(), out, progress=False)
-    # as earlier versions wrote it: run directories rep=K, a column ``rep`` in every table
+    # as earlier versions wrote it: run directories rep=K, a column ``rep`` in every table,
+    # the structure named ``scenario`` in summary.json, no format in the manifest
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    del m["format"]
+    m["comparison"]["scenarios"] = m["comparison"].pop("keys")
     for e in m["runs"]:
         new = out / "runs" / e["partition"]
         e["partition"] = e["partition"].replace("/replicate=", "/rep=")
@@ -306,6 +322,9 @@ def test_a_batch_of_the_earlier_layout_is_read_but_not_gone_on_with(tmp_path):
         for name in [n for n in files if n.endswith(".parquet")]:
             frame = pd.read_parquet(new / name).rename(columns={"replicate": "rep"})
             files[name] = _parquet_bytes(frame)
+        summary = json.loads(files["summary.json"])
+        summary = {("scenario" if k == "structure" else k): v for k, v in summary.items()}
+        files["summary.json"] = json.dumps(summary).encode("utf-8")
         files[store.RUN_RECORD] = store.content_record(files)
         old = out / "runs" / e["partition"]
         old.mkdir()
@@ -321,6 +340,10 @@ def test_a_batch_of_the_earlier_layout_is_read_but_not_gone_on_with(tmp_path):
     assert res.finished and len(res.table()) == 4
     assert "replicate" in res.table() and "rep" not in res.table()
     assert sorted(res.table()["replicate"]) == [0, 0, 1, 1]
+    assert res.order == m["comparison"]["scenarios"]
+    assert {(r.key, r.structure) for v in res.runs.values() for r in v} == {
+        (e["key"], e["structure"]) for e in m["runs"]
+    }
     # but not gone on with (that would mix rep= and replicate= in one directory): one line
     with pytest.raises(store.OutputError, match=r"earlier govsim version.*rep=.*--force") as e:
         batch.run_batch(small(), out, progress=False)
@@ -332,6 +355,35 @@ def test_a_batch_of_the_earlier_layout_is_read_but_not_gone_on_with(tmp_path):
     assert not list((out / "runs").glob("*/*/*/rep=*"))
     assert len(list((out / "runs").glob("*/*/*/replicate=*"))) == 4
     assert Results.load(out).finished
+
+
+def test_a_batch_naming_the_structure_scenario_is_read_but_not_gone_on_with(tmp_path):
+    # the version before: replicate= directories, but a run's summary.json named its
+    # structure ``scenario`` and the manifest had no format
+    out = tmp_path / "v1"
+    batch.run_batch(small(), out, progress=False)
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    del m["format"]
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    for e in m["runs"]:
+        d = out / "runs" / e["partition"]
+        files = {p.name: p.read_bytes() for p in d.iterdir()}
+        summary = json.loads(files["summary.json"])
+        summary["scenario"] = summary.pop("structure")
+        files["summary.json"] = json.dumps(summary).encode("utf-8")
+        files[store.RUN_RECORD] = store.content_record(files)
+        for name in ("summary.json", store.RUN_RECORD):
+            (d / name).write_bytes(files[name])
+    res = Results.load(out)  # read correctly: the structure under its name now
+    assert res.finished
+    assert {(r.key, r.structure) for v in res.runs.values() for r in v} == {
+        (e["key"], e["structure"]) for e in m["runs"]
+    }
+    with pytest.raises(store.OutputError, match=r"earlier govsim version.*format 1.*--force"):
+        batch.run_batch(small(), out, progress=False)
+    rep = batch.run_batch(small(), out, force=True, progress=False)
+    assert rep.complete and rep.ran == 4
+    assert json.loads((out / "manifest.json").read_text("utf-8"))["format"] == store.FORMAT
 
 
 def test_hive_layout_reads_with_one_glob(tmp_path):

@@ -31,7 +31,11 @@ def commands(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
 
 def test_every_command_is_described_and_every_option_explained():
     found = commands(cli.parser())
-    assert {"run", "batch", "app", "report"} <= set(found)
+    # every command the parser has, nested ones too, is the one the module's docstring
+    # lists: a command added is found here (and must be explained below)
+    listed = " ".join(cli.__doc__.split("``")[1].split()).removeprefix("govsim ").split(" | ")
+    leaves = {n for n in found if not any(m.startswith(f"{n} ") for m in found)}
+    assert leaves == set(listed)
     missing = []
     for name, sub in {"govsim": cli.parser(), **found}.items():
         if not (sub.description or "").strip():
@@ -52,7 +56,7 @@ def test_help_prints_for_every_command(capsys):
         assert sub.description.split()[0] in text, name
 
 
-def new_experiment(tmp_path, name="trial") -> Path:
+def new_experiment(tmp_path: Path, name="trial") -> Path:
     assert cli.main(["new", "experiment", name, "--dir", str(tmp_path)]) == 0
     return tmp_path / f"{name.removesuffix('.toml')}.toml"
 
@@ -69,6 +73,33 @@ def test_new_experiment_writes_a_template_that_batch_plans(tmp_path, capsys):
     for r in runs:
         assert r.key in printed
     assert not out.exists()  # a dry run writes nothing
+
+
+def test_a_dry_run_needs_no_out_and_speaks_the_language_asked(tmp_path, capsys):
+    path = new_experiment(tmp_path)
+    runs = resolve(load_experiment(path))
+    capsys.readouterr()
+    printed = {}
+    for lang in ("en", "zh"):
+        assert cli.main(["batch", str(path), "--dry-run", "--lang", lang]) == 0
+        printed[lang] = capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # nothing written
+    en, zh = printed["en"], printed["zh"]
+    assert f"{len(runs)} runs" in en and "compared with" in en and "into" not in en
+    assert f"共{len(runs)}次运行" in zh and "比较" in zh
+    # Chinese in Chinese: no English words but the keys, the file and the flag; full-width
+    # punctuation
+    words = set(re.findall(r"[A-Za-z]{3,}", zh))
+    allowed = {w for r in runs for w in re.findall(r"[A-Za-z]{3,}", f"{r.key} {path}")}
+    assert words <= allowed | {"dry", "run"}, words - allowed
+    assert not re.search(r"[,;:()](?!\d)", zh.replace(str(path), "")), zh
+    # every run key once, with its structure's name in the language asked
+    for r in runs:
+        assert r.key in en and r.key in zh
+    assert "Traditional" in en and "传统" in zh
+    # a real batch still needs --out: one line, nothing run
+    assert cli.main(["batch", str(path)]) == 2
+    assert "--out" in capsys.readouterr().err
 
 
 def _sections(text: str) -> tuple[str, str, str]:
@@ -115,5 +146,22 @@ def test_new_experiment_never_replaces_a_file_and_checks_the_name(tmp_path, caps
         assert cli.main(["new", "experiment", bad, "--dir", str(tmp_path)]) == 2
         assert "must use" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]
-    assert cli.main(["new", "experiment", "x", "--dir", str(tmp_path / "none")]) == 2
-    assert "not a directory" in capsys.readouterr().err
+    # a --dir that is a file is refused; one that does not exist yet is made (as --out is)
+    assert cli.main(["new", "experiment", "x", "--dir", str(path)]) == 2
+    assert "--dir" in capsys.readouterr().err
+    assert new_experiment(tmp_path / "new" / "dir", "x").is_file()
+
+
+def test_a_batch_reports_in_the_language_asked(tmp_path, capsys):
+    out = tmp_path / "zh"
+    argv = ["compare", "baseline", "--residents", "300", "--days", "10", "--out", str(out)]
+    assert cli.main([*argv, "--workers", "1", "--population", "urban", "--lang", "zh"]) == 0
+    printed = capsys.readouterr().out
+    assert "共1次运行：此前已完成0次，本次运行1次，失败0次" in printed
+    assert f"已写入{out}中的summary.csv" in printed
+    assert "runs:" not in printed and "wrote" not in printed
+    assert "(" not in printed and "（天）" in printed  # units in full-width brackets
+    # the same command again, in English: nothing left to run
+    assert cli.main([*argv, "--workers", "1", "--population", "urban"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 runs: 1 already finished, 0 run now, 0 failed" in printed

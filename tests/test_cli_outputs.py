@@ -133,7 +133,7 @@ def test_compare_runs_each_structure_on_its_own_population(tmp_path):
         "baseline@xining": "xining",
         "chengdong": "xining",
     }
-    assert meta["scenarios"] == ["baseline", "village", "qingyuan", "baseline@xining", "chengdong"]
+    assert meta["keys"] == ["baseline", "village", "qingyuan", "baseline@xining", "chengdong"]
     for key, pop in meta["populations"].items():
         d = out / "runs" / run_dir(meta["structures"][key], 0, pop)
         s = json.loads((d / "summary.json").read_text(encoding="utf-8"))

@@ -51,7 +51,7 @@ def test_summary_has_the_outcome_keys(summary):
     assert summary["residents"] == RESIDENTS
     assert summary["days"] == DAYS
     assert summary["seed"] == 4
-    assert summary["scenario"] == "baseline"
+    assert summary["structure"] == "baseline"
 
 
 def test_summary_values_are_in_range(summary):
@@ -183,7 +183,7 @@ def test_institutions_sit_on_cells_of_the_network(model):
 def test_every_builtin_scenario_runs(name):
     m = GovernanceModel(name, residents=RESIDENTS, seed=1).run(DAYS)
     s = m.summary()
-    assert s["scenario"] == name and s["days"] == DAYS
+    assert s["structure"] == name and s["days"] == DAYS
     m.check_accounting()
     assert m.needs.n > 100
     assert s["needs_status"]["resolved"] > 0

@@ -280,7 +280,7 @@ def test_renaming_the_files_changes_no_number(tmp_path):
         batch.run_batch(exp, tmp_path / name, progress=False)
         res = Results.load(tmp_path / name)
         assert res.reference_of(res.order[-1]) == res.order[0]
-        outs[name] = res.table().drop(columns=["scenario"]).reset_index(drop=True)
+        outs[name] = res.table().drop(columns=["key"]).reset_index(drop=True)
     assert list(Results.load(tmp_path / "renamed").order) == ["dorf", "reform_x"]
     shipped, renamed = outs["shipped"], outs["renamed"]
     numbers = [c for c in shipped.columns if shipped[c].dtype.kind in "fi" and c in renamed]

@@ -320,11 +320,11 @@ def test_results_read_the_catalog_the_runs_were_written_with(many):
     lead = headline()
     assert gr.headline(many) == (lead[0], "participation_civic_year", *lead[1:])
     # the table charts read is the one compare wrote
-    # (runs.csv names the run key ``key``, as the manifest does, and gives each time kept in
+    # (both name the run key ``key``, as the manifest does; runs.csv gives each time kept in
     # hours in days beside it: ``response_time_median_days`` after ``response_time_median_h``)
-    runs = pd.read_csv(many.root / "runs.csv").rename(columns={"key": "scenario"})
-    runs = runs.sort_values(["scenario", "replicate"])
-    table = many.table().sort_values(["scenario", "replicate"])
+    runs = pd.read_csv(many.root / "runs.csv")
+    runs = runs.sort_values(["key", "replicate"])
+    table = many.table().sort_values(["key", "replicate"])
     days = [c for c in runs.columns if c.endswith("_days")]
     assert "response_time_median_days" in days and "elderly.response_time_median_days" in days
     for c in days:
@@ -333,9 +333,9 @@ def test_results_read_the_catalog_the_runs_were_written_with(many):
         np.testing.assert_allclose(runs[c], runs[hours] / 24, rtol=1e-8, equal_nan=True)
     runs = runs.drop(columns=days)
     assert list(table.columns) == list(runs.columns)
-    assert table["scenario"].tolist() == runs["scenario"].tolist()
+    assert table["key"].tolist() == runs["key"].tolist()
     assert table["structure"].tolist() == runs["structure"].tolist()
-    for c in table.columns.drop(["scenario", "structure", "variant", "population"]):
+    for c in table.columns.drop(["key", "structure", "variant", "population"]):
         np.testing.assert_allclose(
             table[c].astype(float), runs[c].astype(float), rtol=1e-8, equal_nan=True, err_msg=c
         )

@@ -65,9 +65,9 @@ def test_copied_scenario_file_gives_identical_outputs(tmp_path):
     m1 = GovernanceModel(load_scenario("chengdong"), residents=RESIDENTS, seed=5).run(DAYS)
     m2 = GovernanceModel(load_scenario(copy), residents=RESIDENTS, seed=5).run(DAYS)
     s1, s2 = m1.summary(), m2.summary()
-    assert s1["scenario"] == "chengdong" and s2["scenario"] == "some_other_name"
-    s1.pop("scenario")
-    s2.pop("scenario")
+    assert s1["structure"] == "chengdong" and s2["structure"] == "some_other_name"
+    s1.pop("structure")
+    s2.pop("structure")
     assert_same(s1, s2)
     pd.testing.assert_frame_equal(daily(m1), daily(m2), check_exact=True)
     assert_needs_identical(m1, m2)

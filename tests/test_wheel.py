@@ -128,6 +128,6 @@ def test_the_installed_wheel_runs_a_comparison(wheel, tmp_path):
     )
     meta = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["comparison"]
     # chengdong is paired with its before-structure on its own people (Xining's)
-    assert meta["scenarios"] == ["baseline", "baseline@xining", "chengdong"]
+    assert meta["keys"] == ["baseline", "baseline@xining", "chengdong"]
     run = "structure=chengdong/variant=base/population=xining/replicate=0"
     assert (out / "runs" / run / "summary.json").exists()

@@ -96,7 +96,7 @@ def summarize(model) -> dict:
     nd = model.needs
     mods = model.modules
     out: dict = {
-        "scenario": model.spec.key,
+        "structure": model.spec.key,
         "scenario_name_zh": model.spec.scenario.name_zh,
         "scenario_name_en": model.spec.scenario.name_en,
         "population": model.population.key,

@@ -299,8 +299,8 @@ def comparison_meta(exp: Experiment, runs: list[RunSpec]) -> dict:
     return {
         "experiment": exp.key,
         "name": {"zh": exp.settings.name_zh, "en": exp.settings.name_en},
-        "scenarios": order,
-        "scenario_names": names,
+        "keys": order,
+        "structure_names": names,
         "reference": order[0],
         "reference_of": {k: r.reference for k, r in first.items()},
         "structures": {k: r.structure for k, r in first.items()},
@@ -472,18 +472,15 @@ def write_tables(out: Path, runs: list[RunSpec], meta: dict) -> pd.DataFrame:
     )
 
     table, units = with_views(outcome_rows(out, runs), {k: o.unit for k, o in OUTCOMES.items()})
-    ident = ["structure", "variant", "population"]
-    summary = summarize_runs(table.drop(columns=ident), meta["scenarios"], units)
+    summary = summarize_runs(table, meta["keys"], units)
     columns = [
         c
         for k in per_replicate()
         for c in ((k, view_name(k, units[k])) if units[k] in VIEWS else (k,))
     ]
-    paired = paired_differences(table.drop(columns=ident), meta["reference_of"], columns)
+    paired = paired_differences(table, meta["reference_of"], columns)
     paired.insert(paired.columns.get_loc("outcome") + 1, "unit", paired["outcome"].map(units))
     outcomes = {k: {"en": o.en, "zh": o.zh, "unit": o.unit} for k, o in OUTCOMES.items()}
-    named = {"scenario": "key"}  # the run key, named as the manifest names it
-    table, summary, paired = (t.rename(columns=named) for t in (table, summary, paired))
     write_csv(Path(out) / "runs.csv", table)
     write_csv(Path(out) / "summary.csv", summary)
     write_csv(Path(out) / "paired.csv", paired)

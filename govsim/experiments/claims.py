@@ -464,16 +464,16 @@ def load_batch(d: Path) -> tuple[pd.DataFrame, Layout, dict, dict]:
         )
     meta = res.meta
     table = res.table()
-    table["structure"] = table["scenario"].map(meta["structures"])
-    table["variant"] = table["scenario"].map(meta["variants"])
-    table["population"] = table["scenario"].map(meta["populations"])
+    table["structure"] = table["key"].map(meta["structures"])
+    table["variant"] = table["key"].map(meta["variants"])
+    table["population"] = table["key"].map(meta["populations"])
     outcomes = [c for c in res.outcomes if c in table]
     means = (
         table.groupby(["structure", "variant", "population"], sort=False)[outcomes]
         .mean()
         .reset_index()
     )
-    structures = list(dict.fromkeys(meta["structures"][k] for k in meta["scenarios"]))
+    structures = list(dict.fromkeys(meta["structures"][k] for k in res.order))
     declared = {s: meta["populations"][s] for s in structures if s in meta["populations"]}
     options = [
         p if p == DECLARED else Path(p).stem for p in config["settings"].get("populations", [])

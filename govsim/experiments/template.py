@@ -19,7 +19,7 @@ from govsim.core.levers import LEVER
 from govsim.core.load import load_scenario
 from govsim.core.streams import MAX_SEED
 from govsim.experiments.experiment import OUTPUTS, VARIANT_RULE, Sampling, Settings
-from govsim.results.store import OutputError
+from govsim.results.store import DIRECTORY, OutputError, check_place
 
 TEMPLATE = Template("""\
 # Experiment "$name": the runs `govsim batch` makes.  Lines starting with # are comments;
@@ -160,18 +160,22 @@ def _listed(names) -> str:
 
 
 def write_template(name: str, directory: Path) -> Path:
-    """Write ``directory/name.toml`` (a trailing ``.toml`` of ``name`` is its suffix);
-    never over an existing file."""
+    """Write ``directory/name.toml`` (a trailing ``.toml`` of ``name`` is its suffix),
+    making ``directory`` when it is missing; never over an existing file."""
     name = name.removesuffix(".toml")
     if not valid_name(name):
         raise OutputError(
             f"NAME {name!r}: an experiment's name must use {NAME_RULE} "
             "(it names the file, NAME.toml; --dir says where)"
         )
-    if not Path(directory).is_dir():
-        raise OutputError(f"--dir {directory}: not a directory; make it first")
+    # a directory, or a place where one can be made (as --out is): made when missing
+    check_place("--dir", Path(directory), DIRECTORY)
     path = Path(directory) / f"{name}.toml"
     text = experiment_template(name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"--dir {directory}: cannot make it ({e.strerror})") from None
     try:
         with path.open("x", encoding="utf-8") as f:  # "x": never over an existing file
             f.write(text)

@@ -52,8 +52,8 @@ def paired(res: Results, key: str, outcome: str) -> tuple[float, float, float, i
     its 95% t-interval and the number of pairs."""
     ref = res.reference_of(key)
     table = res.table()
-    a = table[table["scenario"] == key].set_index("replicate")[outcome].astype(float)
-    b = table[table["scenario"] == ref].set_index("replicate")[outcome].astype(float)
+    a = table[table["key"] == key].set_index("replicate")[outcome].astype(float)
+    b = table[table["key"] == ref].set_index("replicate")[outcome].astype(float)
     d = (a - b).dropna().to_numpy()
     m, lo, hi = mean_ci(d)
     return m, lo, hi, len(d)
@@ -67,7 +67,7 @@ def outcome_paragraph(res: Results, outcome: str, lang: str) -> str:
     ref = res.reference
     one = res.one_reference  # else each structure against what existed before it
     table = res.table()
-    ref_value = table.loc[table["scenario"] == ref, outcome].astype(float).mean()
+    ref_value = table.loc[table["key"] == ref, outcome].astype(float).mean()
     groups: dict[str, list[str]] = {
         "better": [],
         "worse": [],
@@ -125,8 +125,7 @@ def _value_unit(unit: str, lang: str) -> str:
 def _means(res: Results, outcome: str) -> dict[str, float]:
     table = res.table()
     return {
-        k: float(table.loc[table["scenario"] == k, outcome].astype(float).mean())
-        for k in res.structures
+        k: float(table.loc[table["key"] == k, outcome].astype(float).mean()) for k in res.structures
     }
 
 
@@ -165,7 +164,7 @@ def goals_table(res: Results, lang: str) -> str:
         matters = matters if derive else info.get("matters")
         values = derive(table) if derive else table[outcome].astype(float)
         frame = table.assign(_v=values)
-        means = {k: float(frame.loc[frame["scenario"] == k, "_v"].mean()) for k in res.structures}
+        means = {k: float(frame.loc[frame["key"] == k, "_v"].mean()) for k in res.structures}
         means = {k: v for k, v in means.items() if v == v}
         if len(means) < 2:
             continue
@@ -205,8 +204,8 @@ def _clearly_ahead(
         return "clear_same"  # paired or not, too small to matter (rule 8)
     if res.population_of(best) != res.population_of(second):
         return "clear_other_people"
-    a = frame[frame["scenario"] == best].set_index("replicate")["_v"]
-    b = frame[frame["scenario"] == second].set_index("replicate")["_v"]
+    a = frame[frame["key"] == best].set_index("replicate")["_v"]
+    b = frame[frame["key"] == second].set_index("replicate")["_v"]
     d = (a - b).dropna().to_numpy()
     if len(d) < 2:
         return "clear_one_replicate"

@@ -128,7 +128,7 @@ def check_figure_keys(res: Results) -> None:
     for k in res.structures:
         if not FIGURE_KEY.fullmatch(k) or ".." in k:
             run = res.first(k)
-            key = "settings.key" if run.summary.get("settings", {}).get("key") else "scenario"
+            key = "settings.key" if run.summary.get("settings", {}).get("key") else "structure"
             raise ScenarioError(
                 Path(run.path) / "summary.json",
                 key,

@@ -71,7 +71,7 @@ def headline_table(res: Results, lang: str, columns: tuple[str, ...] | None = No
     ]
     rows = []
     for s in res.order:
-        sub = table[table["scenario"] == s]
+        sub = table[table["key"] == s]
         cells = []
         for k in columns:
             unit = res.outcomes[k]["unit"]

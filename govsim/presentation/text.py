@@ -853,3 +853,30 @@ CLAIMS: dict[str, tuple[str, str]] = {
     ),
     "chart_axis": ("成立的设定比例（%）", "settings in which it holds (%)"),
 }
+
+# what the command line prints about a batch it plans (``govsim batch`` / ``compare``
+# ``--dry-run``)
+COMMAND_TEXT: dict[str, tuple[str, str]] = {
+    "plan": (
+        "{file}：共{runs}次运行（{keys}个运行组 × {replicates}次重复，{seeds}），"
+        "每次{residents:,}名居民、{days}天{into}；未运行，未写入（--dry-run）",
+        "{file}: {runs} runs ({keys} run keys × {replicates} {replicate_word} on {seeds}), "
+        "{residents:,} residents, {days} days each{into}; nothing run or written (--dry-run)",
+    ),
+    "one_seed": ("种子{seed}", "seed {seed}"),
+    "seed_range": ("种子{first}–{last}", "seeds {first}–{last}"),
+    "replicate_one": ("次重复", "replicate"),
+    "replicate_many": ("次重复", "replicates"),
+    "into": ("，写入{out}", ", into {out}"),
+    "a_reference": ("参照", "a reference"),
+    "compared_with": ("与{ref}比较", "compared with {ref}"),
+    # after a batch
+    "done": (
+        "共{planned}次运行：此前已完成{skipped}次，本次运行{ran}次，失败{failed}次",
+        "{planned} runs: {skipped} already finished, {ran} run now, {failed} failed",
+    ),
+    "wrote_batch": (
+        "已写入{out}中的summary.csv、paired.csv、runs.csv、columns.csv、manifest.json和runs/",
+        "wrote {out}/summary.csv, paired.csv, runs.csv, columns.csv, manifest.json and runs/",
+    ),
+}

@@ -34,6 +34,23 @@ def short(name: str) -> str:
     return name.strip()
 
 
+def variant_suffix(variant_name: str, lang: str) -> str:
+    """What follows a structure's name in a run key's name for a variant (none for the
+    base: ``variant_name`` empty)."""
+    if not variant_name:
+        return ""
+    return f"（{variant_name}）" if lang == "zh" else f" ({variant_name})"
+
+
+def population_suffix(key: str, population: str, lang: str) -> str:
+    """What follows a run key's name for a run on another structure's people (a key with
+    ``@``: the reference again, on the population of the structure compared with it)."""
+    if "@" not in key:
+        return ""
+    name = population_name(population, lang)
+    return f"（{name}人口）" if lang == "zh" else f" ({name} population)"
+
+
 class Spec(dict):
     """A structure as its run wrote it (``scenario.json``), read without the simulator: a
     dict whose keys are also attributes, nested tables likewise — ``sc.scenario.name_en``,
@@ -63,12 +80,16 @@ class ResultsError(ValueError):
 
 
 def _read_summary(p: Path) -> dict:
+    """A run's ``summary.json``, the keys of earlier versions under their names now
+    (``store.summary_keys``)."""
+    from govsim.results.store import summary_keys
+
     try:
-        s = json.loads(p.read_text(encoding="utf-8"))
+        s = summary_keys(json.loads(p.read_text(encoding="utf-8")))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ResultsError(f"{p}: not readable JSON ({e})") from None
-    if not isinstance(s, dict) or "scenario" not in s:
-        raise ResultsError(f"{p}: not a run summary (no 'scenario')")
+    if not isinstance(s, dict) or "structure" not in s:
+        raise ResultsError(f"{p}: not a run summary (no 'structure')")
     return s
 
 
@@ -82,10 +103,15 @@ class Run:
     files: dict[str, bytes] | None = None
 
     @property
-    def structure(self) -> str:
+    def key(self) -> str:
         """The run's key: its structure, ``<structure>--<variant>`` for a variant, and
         ``…@<population>`` for a run on another population than its file declares."""
-        return self.summary.get("settings", {}).get("key") or self.summary["scenario"]
+        return self.summary.get("settings", {}).get("key") or self.summary["structure"]
+
+    @property
+    def structure(self) -> str:
+        """The structure's key (its scenario file's name), without variant or population."""
+        return self.summary["structure"]
 
     @property
     def variant(self) -> str:
@@ -149,7 +175,7 @@ class Run:
 @dataclass
 class Results:
     root: Path
-    runs: dict[str, list[Run]] = field(default_factory=dict)  # structure -> runs by replicate
+    runs: dict[str, list[Run]] = field(default_factory=dict)  # run key -> runs by replicate
     order: list[str] = field(default_factory=list)  # reference first
     meta: dict = field(default_factory=dict)
 
@@ -179,8 +205,8 @@ class Results:
             if why:
                 raise ResultsError(f"{root}: {why}")
             run = Run(root, _read_summary(root / "summary.json"))
-            res.runs[run.structure] = [run]
-            res.order = [run.structure]
+            res.runs[run.key] = [run]
+            res.order = [run.key]
             return res
         first_why: dict[str, str] = {}  # run key -> why its first unfinished run is
         for entry in manifest["runs"]:
@@ -199,7 +225,8 @@ class Results:
         for runs in res.runs.values():
             runs.sort(key=lambda r: (r.replicate, r.seed))
         res.meta = manifest.get("comparison", {})
-        listed = [k for k in res.meta.get("scenarios", []) if k in res.runs]
+        # the run keys in order (``scenarios`` in manifests of earlier versions)
+        listed = [k for k in res.meta.get("keys", res.meta.get("scenarios", [])) if k in res.runs]
         res.order = listed + sorted(k for k in res.runs if k not in listed)
         ref = res.meta.get("reference")
         if ref is not None and ref not in res.runs:
@@ -254,7 +281,7 @@ class Results:
             raise ValueError(f"reference {ref!r} is not one of the models ({', '.join(res.order)})")
         res.order = [ref, *(k for k in res.order if k != ref)]
         pop = {k: res.first(k).population for k in res.order}
-        structure = {k: res.first(k).summary["scenario"] for k in res.order}
+        structure = {k: res.first(k).structure for k in res.order}
         on = {(structure[k], pop[k]): k for k in res.order}  # the run of a structure on people
         reference_of = {}
         for k in res.order:
@@ -266,7 +293,7 @@ class Results:
             )
             if pair is not None:
                 reference_of[k] = pair
-        res.meta = {"reference": ref, "scenarios": res.order, "reference_of": reference_of}
+        res.meta = {"reference": ref, "keys": res.order, "reference_of": reference_of}
         return res
 
     @property
@@ -300,7 +327,7 @@ class Results:
     @property
     def structures(self) -> list[str]:
         """Each structure once (without the reference's runs on other populations)."""
-        return [k for k in self.order if self.first(k).summary["scenario"] == k]
+        return [k for k in self.order if self.first(k).structure == k]
 
     def reference_of(self, key: str) -> str | None:
         """The reference run ``key`` is paired with: the reference on the same population
@@ -319,9 +346,9 @@ class Results:
         """Whether every structure is compared with the one reference structure (on its own
         people); False when each is compared with what existed before it in its place
         (its file's ``before``) and those differ."""
-        ref = self.first(self.reference).summary["scenario"]
+        ref = self.first(self.reference).structure
         return all(
-            self.first(r).summary["scenario"] == ref
+            self.first(r).structure == ref
             for k in self.order
             if (r := self.reference_of(k)) not in (None, k)
         )
@@ -346,8 +373,7 @@ class Results:
         v = self.first(key).variant
         if v == "base":
             return ""
-        vname = self.meta.get("variant_names", {}).get(v, {}).get(lang) or v
-        return f"（{vname}）" if lang == "zh" else f" ({vname})"
+        return variant_suffix(self.meta.get("variant_names", {}).get(v, {}).get(lang) or v, lang)
 
     def name(self, key: str, lang: str) -> str:
         return (
@@ -363,11 +389,7 @@ class Results:
         return n + self._variant_suffix(key, lang) + self._population_suffix(key, lang)
 
     def _population_suffix(self, key: str, lang: str) -> str:
-        if "@" not in key:  # only the reference again, on another structure's population
-            return ""
-        pop = self.population_of(key)
-        name = population_name(pop, lang)
-        return f"（{name}人口）" if lang == "zh" else f" ({name} population)"
+        return population_suffix(key, self.population_of(key), lang)
 
     @cached_property
     def scenarios(self) -> dict[str, Spec]:

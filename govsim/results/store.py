@@ -11,8 +11,11 @@
     DIR/.inflight/         runs being written (removed when a batch starts)
     DIR/runs.csv, summary.csv, paired.csv, columns.csv   tables of a finished batch
 
-Batches of earlier versions named a run's directory ``rep=K`` (and its column ``rep``): they are read as they are (``Results.load``, ``outcome_row``), but a batch
-does not go on in them, which would mix both names in one directory (``old_layout``).
+Batches of earlier versions named a run's directory ``rep=K`` (and its column ``rep``), and
+the structure in a run's ``summary.json`` ``scenario`` (now ``structure``; their manifests
+carry no ``format``, or an older one than ``FORMAT``): they are read as they are
+(``Results.load``, ``outcome_row``, ``summary_keys``), but a batch does not go on in them,
+which would mix both names in one directory (``old_layout``): ``--force`` runs them again.
 
 A run directory appears whole or not at all: its files are written into ``.inflight/`` and
 the directory is renamed into place.  Each run directory holds ``.govsim-run.json``, its
@@ -46,6 +49,12 @@ from govsim.results.atomic import remove_leftovers, write_json
 from govsim.version import __version__
 
 MANIFEST = "manifest.json"
+# the version of the names in a results directory, in its manifest: 2 — run directories
+# ``replicate=K``, a run's structure ``structure`` in its ``summary.json`` (1, unwritten:
+# ``scenario``, and at first ``rep=K``)
+FORMAT = 2
+# a run summary's keys as earlier versions named them -> their name now
+OLD_SUMMARY_KEYS = {"scenario": "structure"}
 INFLIGHT = ".inflight"
 TABLES = ("runs.csv", "summary.csv", "paired.csv", "columns.csv")
 RUN_RECORD = ".govsim-run.json"  # a run's content record, and govsim's mark on its directory
@@ -189,6 +198,7 @@ def manifest_runs(runs) -> list[dict]:
 
 def manifest(exp, runs, comparison: dict, commit: str | None) -> dict:
     return {
+        "format": FORMAT,
         "govsim_version": __version__,
         "git_commit": commit,
         "experiment": exp.key,
@@ -425,11 +435,11 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
             f"{exp.key!r}, {exp.config_hash()}); choose a new directory, or add --force to "
             "replace them (runs this experiment makes the same way are kept)"
         )
-    if old is not None and not force and (part := old_layout(old)) is not None:
+    if old is not None and not force and (why := old_layout(old)) is not None:
         raise OutputError(
-            f"--out {out}: written by an earlier govsim version (runs/{part}: replicates are "
-            "now named replicate=, not rep=); it can still be read (govsim report) but not "
-            "gone on with: choose a new directory, or add --force to run it again in place"
+            f"--out {out}: written by an earlier govsim version ({why}); it can still be read "
+            "(govsim report) but not gone on with: choose a new directory, or add --force to "
+            "run it again in place"
         )
     if old is None and not force:
         foreign = [p.name for p in out.iterdir() if p.name in OURS or p.name == "summary.json"]
@@ -465,8 +475,8 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
             part = d.relative_to(runs_dir).as_posix()
             if part not in listed and not is_run_dir(d):
                 continue  # not provably govsim's: left alone
-            if part in keep and check_run_dir(d, keep[part]) is None:
-                continue
+            if part in keep and _current(d) and check_run_dir(d, keep[part]) is None:
+                continue  # made the same way, in this version's names
             shutil.rmtree(d)
             _prune(d.parent, runs_dir)
     for part in keep:  # a planned run's place: empty, or a run govsim made
@@ -484,12 +494,40 @@ def prepare(out: Path, exp, force: bool, keep: dict[str, str] | None = None) -> 
 
 
 def old_layout(manifest: dict) -> str | None:
-    """The first run directory of ``manifest`` named as batches of earlier versions named
-    them (``…/rep=K``, now ``…/replicate=K``); None when there is none."""
+    """How the batch of ``manifest`` names things as earlier versions did (its first run
+    directory ``…/rep=K``, now ``…/replicate=K``; or its runs' summaries name the structure
+    ``scenario``, now ``structure``: a manifest without ``format`` or an older one); None
+    for a batch of this version's names."""
     for e in manifest["runs"]:
         if str(e["partition"]).rsplit("/", 1)[-1].startswith("rep="):
-            return str(e["partition"])
+            return f"runs/{e['partition']}: replicates are now named replicate=, not rep="
+    fmt = manifest.get("format", 1)
+    if not isinstance(fmt, int) or fmt < FORMAT:
+        return (
+            f"results format {fmt}, now {FORMAT}: its runs' summary.json name the structure "
+            "'scenario', now 'structure'"
+        )
     return None
+
+
+def _current(d: Path) -> bool:
+    """Whether the run in ``d`` names things as this version does (its ``summary.json``
+    has none of ``OLD_SUMMARY_KEYS``), so it may be kept beside the runs made now."""
+    try:
+        summary = json.loads((Path(d) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(summary, dict) and not set(OLD_SUMMARY_KEYS) & set(summary)
+
+
+def summary_keys(summary: dict) -> dict:
+    """A run's ``summary.json`` (read) with the keys earlier versions named otherwise
+    (``OLD_SUMMARY_KEYS``: ``scenario``) under their names now (``structure``), so a run of
+    an earlier version reads as one of this version; a summary with both is left as it is."""
+    if not isinstance(summary, dict):
+        return summary
+    old = {o: n for o, n in OLD_SUMMARY_KEYS.items() if o in summary and n not in summary}
+    return {old.get(k, k): v for k, v in summary.items()} if old else summary
 
 
 def check_run(out: Path, run: dict) -> str | None:
@@ -516,10 +554,10 @@ def check_run_dir(d: Path, config_hash: str | None = None) -> str | None:
             if why:
                 return why
         try:
-            summary = json.loads(s.read_text(encoding="utf-8"))
+            summary = summary_keys(json.loads(s.read_text(encoding="utf-8")))
         except (json.JSONDecodeError, UnicodeDecodeError):
             return f"{s}: unreadable"
-        if not isinstance(summary, dict) or "scenario" not in summary:
+        if not isinstance(summary, dict) or "structure" not in summary:
             return f"{s}: not a run summary"
         settings = summary.get("settings", {})
         if config_hash is not None:
@@ -581,12 +619,13 @@ def _check_tables(d: Path, summary: dict) -> str | None:
 
 
 def outcome_row(outcomes, key: str, replicate: int):
-    """A run's ``outcomes.parquet`` (a frame) as the row of a runs table: ``scenario`` (the
-    run key; ``key`` in the files a batch writes) first, the partition columns (a single
-    run's file has none, so ``replicate`` is given), the seed and every outcome.  A file of
-    an earlier version names the replicate ``rep``: read as ``replicate``."""
+    """A run's ``outcomes.parquet`` (a frame) as the row of a runs table: ``key`` (the run
+    key, as the manifest names it) first, the partition columns (``structure``, ``variant``,
+    ``population``, ``replicate``; a single run's file has none, so ``replicate`` is given),
+    the seed and every outcome.  A file of an earlier version names the replicate ``rep``:
+    read as ``replicate``."""
     f = outcomes.rename(columns={"rep": "replicate"})
-    f.insert(0, "scenario", key)
+    f.insert(0, "key", key)
     if "replicate" not in f:
         f.insert(1, "replicate", replicate)
     return f

@@ -28,7 +28,11 @@ from govsim.config.vocabulary import UNBOUNDED, UNITS, value_range
 # (``UNITS[unit].shown``, ``.factor``): a time kept in hours is shown in days, so beside
 # ``response_time_median_h`` stands ``response_time_median_days`` (the files keep hours)
 VIEWS = ("h",)
-# the columns that say which run a row is (before the outcomes)
+# the columns that say which run a row of a runs table is (before the outcomes), as the
+# manifest and the run directories name them: the run key (``key``: the structure,
+# ``--variant``, ``@population``), the structure's key, the variant, the population profile
+# (a single run's table has ``key`` alone), then ``replicate`` and ``seed``
+IDENT = ("key", "structure", "variant", "population")
 
 
 def flat_row(summary: dict, columns: Iterable[str], group_columns: Iterable[str]) -> dict:
@@ -172,14 +176,17 @@ def mean_ci(
 def summarize_runs(
     runs: pd.DataFrame, order: list[str], units: dict[str, str] | None = None
 ) -> pd.DataFrame:
-    """Per structure: mean and 95% interval across replicates of each outcome, within the
+    """Per run key (``order``): the columns naming it (``IDENT`` of those ``runs`` has), the
+    replicates, then the mean and 95% interval across replicates of each outcome, within the
     outcome's range (``units``: outcome → unit; ``mean_ci``)."""
     units = units or {}
-    cols = [c for c in runs.columns if c not in ("scenario", "replicate", "seed")]
+    ident = [c for c in IDENT if c in runs]
+    cols = [c for c in runs.columns if c not in (*ident, "replicate", "seed")]
     out = []
     for key in order:
-        sub = runs[runs["scenario"] == key]
-        row = {"scenario": key, "replicates": len(sub)}
+        sub = runs[runs["key"] == key]
+        row = {c: (sub[c].iloc[0] if len(sub) else None) for c in ident}
+        row.update(key=key, replicates=len(sub))
         for c in cols:
             m, lo, hi = mean_ci(sub[c].to_numpy(), column_range(c, units))
             row[c] = m
@@ -191,7 +198,7 @@ def summarize_runs(
 
 # the columns of paired_differences (and so of paired.csv, with the unit after the outcome)
 PAIRED_COLUMNS = (
-    "scenario",
+    "key",
     "reference",
     "outcome",
     "difference",
@@ -208,21 +215,21 @@ def paired_differences(
     for each outcome of ``columns``.  ``reference``: the reference's key, or each run key's
     reference key (the reference run on the same population)."""
     columns = tuple(columns)
-    keys = list(runs["scenario"].unique())
+    keys = list(runs["key"].unique())
     reference_of = reference if isinstance(reference, dict) else {k: reference for k in keys}
     out = []
     for key in keys:
         ref_key = reference_of.get(key, key)
         if key == ref_key:
             continue
-        ref = runs[runs["scenario"] == ref_key].set_index("replicate")
-        sub = runs[runs["scenario"] == key].set_index("replicate")
+        ref = runs[runs["key"] == ref_key].set_index("replicate")
+        sub = runs[runs["key"] == key].set_index("replicate")
         for c in columns:
             d = (sub[c].astype(float) - ref[c].astype(float)).dropna().to_numpy()
             m, lo, hi = mean_ci(d)
             out.append(
                 {
-                    "scenario": key,
+                    "key": key,
                     "reference": ref_key,
                     "outcome": c,
                     "difference": m,

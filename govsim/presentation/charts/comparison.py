@@ -75,8 +75,8 @@ def paired_differences(res: Results, lang: str = "en", outcomes: tuple[str, ...]
         ax = axes.ravel()[i]
         scale, unit = difference_scale(res.outcomes[key]["unit"])
         for j, k in enumerate(others):
-            base = table[table["scenario"] == res.reference_of(k)].set_index("replicate")
-            sub = table[table["scenario"] == k].set_index("replicate")
+            base = table[table["key"] == res.reference_of(k)].set_index("replicate")
+            sub = table[table["key"] == k].set_index("replicate")
             d = (sub[key].astype(float) - base[key].astype(float)).dropna().to_numpy() * scale
             if not len(d):
                 continue

@@ -30,7 +30,7 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
         # structure's people costs the same and would pile its labels on its own (the paired
         # chart shows each structure against it)
         for k in res.structures:
-            sub = table[table["scenario"] == k]
+            sub = table[table["key"] == k]
             cx, cerr = mean_err(sub["cost_per_resident_yuan"], res.outcomes[key_cost]["unit"])
             oy, oerr = mean_err(sub[key], res.outcomes[key]["unit"])
             oy = oy * scale

@@ -36,7 +36,7 @@ def equity(res: Results, lang: str = "en"):
         cells = [
             [
                 mean_ci(
-                    table.loc[table["scenario"] == k, f"{g}.{key}"].astype(float).to_numpy(),
+                    table.loc[table["key"] == k, f"{g}.{key}"].astype(float).to_numpy(),
                     value_range(stored),
                 )
                 for g in EQUITY_GROUPS
