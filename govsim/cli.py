@@ -1,5 +1,5 @@
 """Command line: ``govsim list | run | compare | batch | sensitivity | robustness | calibrate |
-report | precision | params | app | new experiment``."""
+report | precision | params | app | new experiment | design``."""
 
 from __future__ import annotations
 
