@@ -320,3 +320,17 @@ def test_govsim_design_refuses_a_bad_goals_file_before_writing_anything(tmp_path
     err = capsys.readouterr().err
     assert "bad.toml" in err and "levers.pointz" in err
     assert not out.exists()
+
+
+def test_a_goal_may_name_a_groups_or_a_need_types_column(tmp_path):
+    text = SMALL.format(generations=0, bound=30).replace(
+        'outcome = "participation_mean"', 'outcome = "vulnerable.participation_mean"'
+    )
+    g = _goals(tmp_path, text=text)
+    assert g.objectives[1].sense == "max" and g.objectives[1].matters == pytest.approx(0.01)
+    out = tmp_path / "d"
+    search(g, out, progress=False)
+    runs = pd.read_csv(out / "generations" / "g000" / "runs.csv")
+    base = runs[runs["variant"] == "base"]["vulnerable.participation_mean"].mean()
+    got = _table(out).set_index("name").loc[START, "vulnerable.participation_mean"]
+    assert got == pytest.approx(base)

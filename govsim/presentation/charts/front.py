@@ -21,15 +21,21 @@ def column_text(column: str, lang: str) -> tuple[str, float]:
     from govsim.core.summary import OUTCOMES
     from govsim.design.goals import outcome_columns
 
+    from govsim.config.vocabulary import GROUPS, NEED_TYPES
+
     base = outcome_columns()[column][0]
     o = OUTCOMES[base]
-    if column != base:  # a view (hours shown in days): already in the shown unit
+    part, _, stem = column.rpartition(".")
+    whose = GROUPS.get(part) or NEED_TYPES.get(part)
+    if stem != base:  # a view (hours shown in days): already in the shown unit
         unit, factor = UNITS[o.unit].shown, 1.0
     else:
         factor, unit = shown_scale(o.unit)
     u = UNITS.get(unit)
     shown = pick(u.zh, u.en, lang) if u is not None else unit
     name = pick(o.zh, o.en, lang)
+    if whose is not None:  # a group's or a need type's
+        name = pick(f"{whose.zh}：{name}", f"{whose.en}: {name}", lang)
     return (f"{name}（{shown}）" if lang == "zh" else f"{name} ({shown})"), factor
 
 
