@@ -314,6 +314,8 @@ class _Evaluator:
         from govsim.experiments.batch import run_batch
 
         runs = resolve(exp)
+        if START in cache:  # the starting structure is evaluated once, in the first batch
+            runs = [r for r in runs if r.variant != BASE and not r.variant.startswith(START)]
         rep = run_batch(
             exp,
             batch_dir,
