@@ -299,7 +299,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "design_note": (
         "模型结果：每个设计{runs}次配对重复，每次{residents}名居民、{days}天；虚线为目标",
-        "a model's results: each design {runs} paired replicates of {residents} residents over {days} days; dashed lines: the goals",
+        "a model's results: paired seeds per design: {runs}, each {residents} residents over {days} days; dashed lines: the goals",
     ),
     "cost_axis": ("人均年成本（元/年）", "cost per resident per year (yuan)"),
     "org_chart": ("组织结构与请求路径：{name}", "Structure and request routes: {name}"),

@@ -45,7 +45,7 @@ def cost_vs_outcomes(res: Results, lang: str = "en"):
     fig.suptitle(t("cost_vs", lang), fontsize=12)
     fig.tight_layout(rect=(0, 0.04, 1, 0.95))
     for ax, points in labelled:  # once the axes have their final size
-        _label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
+        label_points(ax, [(res.short_name(k, lang), x, y, colours[k]) for k, x, y in points])
     note(fig, res, lang)
     return fig
 
@@ -57,7 +57,7 @@ def _overlap(a, b) -> float:
     return max(0.0, w) * max(0.0, h)
 
 
-def _label_points(ax, items) -> None:
+def label_points(ax, items) -> None:
     """Name each point beside it, on the side where the label (as drawn) stays inside the
     axes and covers neither another label nor a point; call after the layout is final."""
     fig = ax.figure

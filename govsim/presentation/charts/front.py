@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from govsim.presentation.charts.costs import label_points
 from govsim.presentation.charts.style import chart, figure, save_chart, shown_scale, t
 from govsim.presentation.text import pick
 from govsim.results.reading import short
@@ -17,11 +18,9 @@ from govsim.results.reading import short
 def column_text(column: str, lang: str) -> tuple[str, float]:
     """How a chart names an outcome column of runs.csv (with its unit) and the factor from
     the column's values to the values shown (shares as %; a time column is in days)."""
-    from govsim.config.vocabulary import UNITS
+    from govsim.config.vocabulary import GROUPS, NEED_TYPES, UNITS
     from govsim.core.summary import OUTCOMES
     from govsim.design.goals import outcome_columns
-
-    from govsim.config.vocabulary import GROUPS, NEED_TYPES
 
     base = outcome_columns()[column][0]
     o = OUTCOMES[base]
@@ -80,27 +79,16 @@ def front_chart(goals, evaluations, front, structures, names: dict[str, str], la
             label=t("design_front", lang, n=len(met)),
             **({"color": "#1f77b4"} if not colour_kw else colour_kw),
         )
-        for _, r in met.iterrows():
-            ax.annotate(
-                r["design"].rsplit("_", 1)[-1],
-                (r[x_t.outcome] * xf, r[y_t.outcome] * yf),
-                xytext=(5, 5),
-                textcoords="offset points",
-                fontsize=9,
-            )
         if colour_kw:
             fig.colorbar(sc, ax=ax, label=cl)
+    labels = [
+        (r["design"].rsplit("_", 1)[-1], r[x_t.outcome] * xf, r[y_t.outcome] * yf, "#222222")
+        for _, r in met.iterrows()
+    ]
     for _, s in structures.iterrows():
         x, y = s[x_t.outcome] * xf, s[y_t.outcome] * yf
         ax.scatter(x, y, marker="D", s=46, color="white", edgecolor="#d62728", lw=1.5, zorder=4)
-        ax.annotate(
-            names.get(s["structure"], s["structure"]),
-            (x, y),
-            xytext=(6, -11),
-            textcoords="offset points",
-            fontsize=8,
-            color="#d62728",
-        )
+        labels.append((names.get(s["structure"], s["structure"]), x, y, "#d62728"))
     ax.scatter(
         [], [], marker="D", color="white", edgecolor="#d62728", label=t("design_builtin", lang)
     )
@@ -124,6 +112,7 @@ def front_chart(goals, evaluations, front, structures, names: dict[str, str], la
     )
     fig.text(0.01, 0.01, note, fontsize=8, color="#555555")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    label_points(ax, labels)  # once the axes have their final size
     return fig
 
 
