@@ -151,13 +151,14 @@ def test_report_in_chromium(reports, lang, tmp_path):
                     assert zoomed > width, zoomed
                     img.click()
                     assert page.locator("input.zoom:checked").count() == 0
+                # a decision maker's first screen, on a desk or a phone: the key messages,
+                # the matrix's head and its first structure's row
+                top = page.evaluate(
+                    "['ol.key', 'table.matrix', 'table.matrix tbody tr'].map(s =>"
+                    " document.querySelector(s).getBoundingClientRect().top)"
+                )
+                assert all(y < height for y in top), f"{where}: {top} (screen {height}px)"
                 if where == "desktop":
-                    # a decision maker's first screen: the key messages and the matrix
-                    top = page.evaluate(
-                        "['ol.key', 'table.matrix tbody tr'].map(s =>"
-                        " document.querySelector(s).getBoundingClientRect().top)"
-                    )
-                    assert all(y < height for y in top), top
                     pdf = tmp_path / f"{lang}.pdf"
                     page.pdf(path=pdf, format="A4", print_background=True)
                     pages = pdf.read_bytes().count(b"/Type /Page\n") or len(
