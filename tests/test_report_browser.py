@@ -165,6 +165,14 @@ def test_report_in_chromium(reports, lang, tmp_path):
                         re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())
                     )
                     assert 3 <= pages <= 40, pages
+                    # the institutions' sources are an appendix printed with the rest
+                    page.emulate_media(media="print")
+                    shown = page.evaluate(
+                        "[...document.querySelectorAll('.sources li')]"
+                        ".map(e => e.getBoundingClientRect().height > 0)"
+                    )
+                    assert shown and all(shown), shown
+                    page.emulate_media(media="screen")
                 page.close()
         finally:
             browser.close()

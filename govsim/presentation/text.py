@@ -252,10 +252,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "structure": ("结构", "structure"),
     "outcome": ("结果", "outcome"),
     "seed_documents": ("来源文件", "seed documents"),
-    "institution_sources": (
-        "各机构参数来源（以英文记录；「」内为文件原文）",
-        "sources of each institution's numbers",
+    "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
+    "appendix_sources": (
+        "附录：各机构参数来源",
+        "Appendix: the sources of each institution's numbers",
     ),
+    "appendix_intro": (
+        "每项取值注明依据的种类——来源文件（编号见各结构的“来源文件”）、法律、公开统计、通用规则、校准或假设；「」内为文件原文，已转为简体字。每项依据的推理以英文记录，见英文版报告。",
+        "Each value with its source as the structure's file records it; 「」 marks the source documents' own words (in simplified characters). The numbers are those of each structure's source documents.",
+    ),
+    "in_appendix": ("见附录", "in the appendix"),
     "sessions_held": ("每个机构每年举办的场次", "sessions one body holds a year"),
     "source_documents": ("来源文件", "source documents"),
     "figures_beside": (
@@ -655,6 +661,17 @@ WEEKDAY_NAMES: dict[str, tuple[str, str]] = {
     "fri": ("周五", "Fri"),
     "sat": ("周六", "Sat"),
     "sun": ("周日", "Sun"),
+}
+# the kinds of source a value's source line names (``sources.source_words``): in Chinese a
+# value is shown with these and the documents' own words, the reasoning being English
+SOURCE_KINDS: dict[str, tuple[str, str]] = {
+    "document": ("文件", "document"),
+    "law": ("法律", "law"),
+    "statistic": ("公开统计", "public statistic"),
+    "rule": ("通用规则", "the common rule"),
+    "calibrated": ("经校准", "calibrated"),
+    "assumption": ("假设", "assumption"),
+    "unnamed": ("见英文版", "see the English report"),
 }
 HOURS_TEXT: dict[str, tuple[str, str]] = {
     "every_day": ("每天", "every day"),
