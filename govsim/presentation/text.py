@@ -417,6 +417,16 @@ FRONT: dict[str, tuple[str, str]] = {
         "{n} better, most of all {top} ({size})",
     ),
     "key_worse": ("{n}更差（{names}）", "{n} worse ({names})"),
+    "key_unresolved_lead": ("期末未解决的事项", "cases unresolved at the end"),
+    "key_unresolved_mostly": (
+        "多半是从未被反映的——各结构中{never}的事项从未被反映给任何机构，而已反映的事项中期末仍未解决的占{reported}",
+        "mostly cases never reported — in the structures {never} of cases never reach any body, while of the reported cases {reported} are still unresolved at the end",
+    ),
+    "key_unresolved": (
+        "各结构中{never}的事项从未被反映给任何机构；已反映的事项中期末仍未解决的占{reported}",
+        "in the structures {never} of cases never reach any body; of the reported cases {reported} are still unresolved at the end",
+    ),
+    "range": ("{lo}至{hi}", "{lo}–{hi}"),
     "key_unclear": (
         "{n}无实际差别或不确定",
         "{n} with no practical or no certain difference",
