@@ -499,5 +499,5 @@ def front_page(
         t("details_title", lang),
         intro,
         paragraphs,
-        Markup(claims_section(res, robustness_dir, lang)),
+        claims_section(res, robustness_dir, lang),
     )

@@ -779,6 +779,9 @@ CLAIMS: dict[str, tuple[str, str]] = {
     "population_profile": ("人口构成", "population profile"),
     "declared_population": ("各结构自身的画像", "each structure's own"),
     "hinges": ("取决于：{names}", "hinges on: {names}"),
+    # the box of settings where it fails: the share of those settings inside it (coverage)
+    # and the share of the settings inside it where it fails (density)
+    "box": ("（覆盖{coverage}，密度{density}）", " (coverage {coverage}, density {density})"),
     "hinges_none": ("不取决于所抽取的假设", "none of the sampled assumptions"),
     "hinges_never": ("在所有抽样设定中都不成立", "fails in every sampled setting"),
     "hinges_unclear": ("找不到单一的假设区域", "no single region of the assumptions"),
