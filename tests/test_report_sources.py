@@ -67,3 +67,6 @@ def test_traditional_quotes_are_simplified():
 def test_source_words(line, shown):
     assert source_words(line, "zh") == shown
     assert source_words(line, "en").startswith(line.split("「")[0])
+    assert source_words("assumption: fitted by `govsim calibrate`", "en") == (
+        "assumption: fitted by govsim calibrate"
+    )

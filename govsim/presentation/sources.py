@@ -73,8 +73,8 @@ def source_words(source: str, lang: str) -> str:
     by number, laws and plans by title, a public statistic, the common rule, a calibration,
     an assumption (``text.SOURCE_KINDS``) — and the passages it quotes: the modeller's
     reasoning is English prose, left to the English report."""
-    if lang != "zh":
-        return simplified_quotes(source)
+    if lang != "zh":  # a file's `code` marks are Markdown, not words
+        return simplified_quotes(source).replace("`", "")
     said = []
     docs = documents(source)
     if docs:
