@@ -80,6 +80,19 @@ def test_report_travels_alone(reports, lang):
     )
     if lang == "zh":  # no profile key where its label belongs (the sources cite English)
         assert not re.search(r"[：>](urban|rural)\b", page)
+        # Chinese throughout: the appendix of sources has no English reasoning, raw key or
+        # backtick outside the documents' quoted words ("AB岗" is a term of document 001),
+        # and the page no traditional character (document 004's quotes are simplified)
+        import opencc
+
+        from govsim.presentation.sources import QUOTE
+
+        words = html.unescape(re.sub(r"<[^>]+>", " ", page.split("<h2 id=sources>")[1]))
+        assert set(re.findall(r"[A-Za-z_`]{2,}", QUOTE.sub("", words))) <= {"AB"}
+        shown_text = html.unescape(
+            re.sub(r"<style>.*?</style>|<[^>]+>|data:[^'\"]+", " ", page, flags=re.S)
+        )
+        assert opencc.OpenCC("t2s").convert(shown_text) == shown_text
 
 
 def test_missing_font_is_one_clear_error(monkeypatch):
