@@ -226,6 +226,8 @@ def test_key_messages_count_what_the_findings_say(res, lang):
 
     items = [text(li) for li in re.findall(r"<li>(.*?)</li>", key_messages(res, lang))]
     assert 3 <= len(items) <= 5
+    # the message on where the unresolved cases are is not a count (its own test below)
+    items = [i for i in items if not i.startswith(FRONT["key_unresolved_lead"][lang == "en"])]
     for outcome, item in zip([o for o in KEY_OUTCOMES if o in res.outcomes], items, strict=True):
         assert item.startswith(res.outcome_name(outcome, lang))
         kinds = [f[1] for f in findings(res, outcome)]
@@ -240,3 +242,49 @@ def test_key_messages_count_what_the_findings_say(res, lang):
             else:
                 word = re.split(r"[，（(,]", lead.split("{n}")[1])[0].strip()  # 更好, worse …
                 assert not re.search(rf"\d\D{{0,12}}{word}", item), (outcome, kind, item)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_key_messages_tell_never_reported_from_reported_but_unresolved(res, lang):
+    """The front page says how many cases never reach any body apart from how many reported
+    ones stay unresolved: each as its range over the structures, after never reported."""
+    from govsim.presentation.briefing import key_messages
+    from govsim.presentation.text import shown
+
+    items = [text(li) for li in re.findall(r"<li>(.*?)</li>", key_messages(res, lang))]
+    lead = FRONT["key_unresolved_lead"][lang == "en"]
+    at = [i for i, item in enumerate(items) if item.startswith(lead)]
+    assert len(at) == 1
+    assert items[at[0] - 1].startswith(res.outcome_name("unreported_share", lang))
+    table = res.table()
+    table = table[table["scenario"].isin(res.structures)]  # the structures, not what was before
+    for outcome in ("unreported_share", "reported_unresolved_share"):
+        means = table.groupby("scenario")[outcome].mean()
+        for end in (means.min(), means.max()):
+            assert shown("share", end) in items[at[0]], (outcome, items[at[0]])
+    # "mostly never reported" when in every structure they are over half the unresolved
+    means = table.groupby("scenario")[["unreported_share", "unresolved_share"]].mean()
+    mostly = (means["unreported_share"] > means["unresolved_share"] / 2).all()
+    said = FRONT["key_unresolved_mostly"][lang == "en"].split("{never}")[0]
+    assert (said in items[at[0]]) == mostly, (mostly, items[at[0]])
+
+
+def test_fairness_reads_its_smallest_difference_from_its_declaration(res, monkeypatch):
+    """The fairness ratio's smallest difference that matters is declared with the outcomes
+    (govsim.core.summary.DERIVED), not in the report: a huge one makes any lead too small."""
+    import dataclasses
+
+    from govsim.core import summary
+    from govsim.presentation.briefing import FAIRNESS
+
+    fair = summary.DERIVED[FAIRNESS]
+    assert fair.matters and fair.matters_source.startswith("assumption")
+
+    def fairest():
+        rows = re.findall(r"<tr>(.*?)</tr>", goals_table(res, "en"))[1:]
+        return text([r for r in rows if FRONT["goal_fairest"][1] in text(r)][0])
+
+    monkeypatch.setitem(summary.DERIVED, FAIRNESS, dataclasses.replace(fair, matters=1e9))
+    assert FRONT["clear_same"][1] in fairest()
+    monkeypatch.setitem(summary.DERIVED, FAIRNESS, dataclasses.replace(fair, matters=1e-9))
+    assert FRONT["clear_same"][1] not in fairest()

@@ -332,7 +332,7 @@ def test_the_front_page_quotes_each_claims_share(tmp_path, small_res, lang):
     claim = summary.set_index("claim").loc["reference:participation_mean:chengdong"]
     assert claim["share"] == pytest.approx(0.5)
     html = front_page(small_res, lang, robustness_dir=d)
-    table = re.search(r"<table class=claims>(.*?)</table>", html).group(1)
+    table = re.search(r"<table class=claims>(.*?)</table>", html, re.S).group(1)
     rows = [re.sub(r"<[^>]+>", " ", r) for r in re.findall(r"<tr>(.*?)</tr>", table)[1:]]
     name = small_res.short_name("chengdong", lang)
     outcome = small_res.outcome_name("participation_mean", lang)

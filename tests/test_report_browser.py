@@ -80,6 +80,19 @@ def test_report_travels_alone(reports, lang):
     )
     if lang == "zh":  # no profile key where its label belongs (the sources cite English)
         assert not re.search(r"[：>](urban|rural)\b", page)
+        # Chinese throughout: the appendix of sources has no English reasoning, raw key or
+        # backtick outside the documents' quoted words ("AB岗" is a term of document 001),
+        # and the page no traditional character (document 004's quotes are simplified)
+        import opencc
+
+        from govsim.presentation.sources import QUOTE
+
+        words = html.unescape(re.sub(r"<[^>]+>", " ", page.split("<h2 id=sources>")[1]))
+        assert set(re.findall(r"[A-Za-z_`]{2,}", QUOTE.sub("", words))) <= {"AB"}
+        shown_text = html.unescape(
+            re.sub(r"<style>.*?</style>|<[^>]+>|data:[^'\"]+", " ", page, flags=re.S)
+        )
+        assert opencc.OpenCC("t2s").convert(shown_text) == shown_text
 
 
 def test_missing_font_is_one_clear_error(monkeypatch):
@@ -151,19 +164,28 @@ def test_report_in_chromium(reports, lang, tmp_path):
                     assert zoomed > width, zoomed
                     img.click()
                     assert page.locator("input.zoom:checked").count() == 0
+                # a decision maker's first screen, on a desk or a phone: the key messages,
+                # the matrix's head and its first structure's row
+                top = page.evaluate(
+                    "['ol.key', 'table.matrix', 'table.matrix tbody tr'].map(s =>"
+                    " document.querySelector(s).getBoundingClientRect().top)"
+                )
+                assert all(y < height for y in top), f"{where}: {top} (screen {height}px)"
                 if where == "desktop":
-                    # a decision maker's first screen: the key messages and the matrix
-                    top = page.evaluate(
-                        "['ol.key', 'table.matrix tbody tr'].map(s =>"
-                        " document.querySelector(s).getBoundingClientRect().top)"
-                    )
-                    assert all(y < height for y in top), top
                     pdf = tmp_path / f"{lang}.pdf"
                     page.pdf(path=pdf, format="A4", print_background=True)
                     pages = pdf.read_bytes().count(b"/Type /Page\n") or len(
                         re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())
                     )
                     assert 3 <= pages <= 40, pages
+                    # the institutions' sources are an appendix printed with the rest
+                    page.emulate_media(media="print")
+                    shown = page.evaluate(
+                        "[...document.querySelectorAll('.sources li')]"
+                        ".map(e => e.getBoundingClientRect().height > 0)"
+                    )
+                    assert shown and all(shown), shown
+                    page.emulate_media(media="screen")
                 page.close()
         finally:
             browser.close()

@@ -26,6 +26,26 @@ def outcomes(modules=MODULES) -> dict[str, Outcome]:
 OUTCOMES: dict[str, Outcome] = outcomes()
 
 
+# outcomes the report derives from the modules' outcomes after the runs (not a module's,
+# not a column of runs.csv), declared as theirs are: which way is better, what matters
+DERIVED: dict[str, Outcome] = {
+    o.key: o
+    for o in (
+        Outcome(
+            "participation_ratio_worst_group",
+            "参与最少的群体的参与率与全体之比",
+            "participation of the group taking part least, as a share of everyone's",
+            "×",
+            per_replicate=False,
+            better="higher",
+            matters=0.02,
+            matters_source="assumption: two hundredths of the ratio — participation's one "
+            "percentage point (participation_mean) on a 50% level",
+        ),
+    )
+}
+
+
 def headline(modules=MODULES) -> tuple[str, ...]:
     """The outcomes every table, chart and report leads with, by their declared rank."""
     ranked = [o for o in outcomes(modules).values() if o.headline is not None]

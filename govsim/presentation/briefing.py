@@ -37,9 +37,17 @@ from govsim.results.tables import finding, mean_ci, too_small
 
 FRONT_PAGE = "front.html"  # the front page's template (its macros)
 GROUPS = ("elderly", "migrant", "vulnerable")  # the groups "fairest to" looks at
-# the smallest difference in that ratio (worst-off group's participation ÷ everyone's) that
-# matters: assumption, two hundredths — as participation's one point on a 50% level
-FAIR_MATTERS = 0.02
+# the fairness ratio (worst-off group's participation ÷ everyone's): declared with the
+# outcomes (govsim.core.summary.DERIVED), with its smallest difference that matters
+FAIRNESS = "participation_ratio_worst_group"
+
+
+def derived_outcome(key: str):
+    """An outcome the report derives from the runs' outcomes, as ``govsim.core.summary``
+    declares it (its unit, better way and smallest difference that matters)."""
+    from govsim.core.summary import DERIVED
+
+    return DERIVED[key]
 
 
 def t(key: str, lang: str, **kw) -> str:
@@ -146,22 +154,23 @@ def goals_table(res: Results, lang: str) -> str:
         # at 1 no group falls behind: a group above everyone is not fairer than equal
         return (worst / everyone.where(everyone > 0)).clip(upper=1.0)
 
-    # (goal, outcome, better way, derived value, its smallest difference that matters)
+    fair = derived_outcome(FAIRNESS)
+    # (goal, outcome, better way, derived value, its declaration)
     goals = [
         ("goal_fastest", "response_time_median_h", "lower", None, None),
         ("goal_handled", "handling_time_median_h", "lower", None, None),
         ("goal_participation", "participation_mean", "higher", None, None),
-        ("goal_fairest", "participation_mean", "higher", ratio, FAIR_MATTERS),
+        ("goal_fairest", "participation_mean", fair.better, ratio, fair),
         ("goal_vulnerable_reported", "vulnerable.unreported_share", "lower", None, None),
         ("goal_cheapest", "cost_per_resident_yuan", "lower", None, None),
         ("goal_settled", "settled_in_community_share", "higher", None, None),
     ]
-    for goal, outcome, way, derive, matters in goals:
+    for goal, outcome, way, derive, declared in goals:
         if outcome not in table:
             continue
         base = outcome.split(".")[-1]  # a group's column reads by its outcome's declaration
         info = res.outcomes.get(base, {})
-        matters = matters if derive else info.get("matters")
+        matters = declared.matters if derive else info.get("matters")
         values = derive(table) if derive else table[outcome].astype(float)
         frame = table.assign(_v=values)
         means = {k: float(frame.loc[frame["key"] == k, "_v"].mean()) for k in res.structures}
@@ -170,7 +179,7 @@ def goals_table(res: Results, lang: str) -> str:
             continue
         ranked = sorted(means, key=means.get, reverse=(way == "higher"))
         best, second = ranked[0], ranked[1]
-        unit = "×" if derive else info["unit"]
+        unit = declared.unit if derive else info["unit"]
         lead = means[best] - means[second]
         clear = _clearly_ahead(frame, best, second, way, res, matters, lead)
         value = shown(unit, means[best]) + _value_unit(unit, lang)
@@ -365,6 +374,11 @@ def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = No
         sep = "；" if lang == "zh" else "; "
         stop = "。" if lang == "zh" else "."
         items.append((res.outcome_name(outcome, lang), sep.join(parts) + stop))
+    split = unresolved_split(res, lang)
+    if split:  # beside what it explains: after never reported, else last
+        names = [lead for lead, _ in items]
+        after = res.outcome_name("unreported_share", lang)
+        items.insert(names.index(after) + 1 if after in names else len(items), split)
     if not items:
         return Markup("")
     intro = (
@@ -375,6 +389,35 @@ def key_messages(res: Results, lang: str, robustness_dir: str | Path | None = No
     space = "" if lang == "zh" else " "
     note = intro + ("" if robustness_dir else space + t("key_untested", lang))
     return macro(FRONT_PAGE, "key_messages", lang, t("key_title", lang), items, note)
+
+
+def unresolved_split(res: Results, lang: str) -> tuple[str, str] | None:
+    """Cases unresolved at the end, split: the share of all cases never reported to any
+    body, and the share of reported cases still unresolved, each as its range over the
+    structures; "mostly never reported" when in every structure the never reported are
+    more than half the unresolved."""
+    keys = ("unreported_share", "reported_unresolved_share", "unresolved_share")
+    if not all(k in res.outcomes for k in keys):
+        return None
+    means = {k: _means(res, k) for k in keys}
+    if any(v != v for m in means.values() for v in m.values()):
+        return None
+
+    def span(key: str) -> str:
+        unit = res.outcomes[key]["unit"]
+        lo, hi = shown(unit, min(means[key].values())), shown(unit, max(means[key].values()))
+        return lo if lo == hi else t("range", lang, lo=lo, hi=hi)
+
+    mostly = all(
+        means["unreported_share"][k] > means["unresolved_share"][k] / 2 for k in res.structures
+    )
+    text = t(
+        "key_unresolved_mostly" if mostly else "key_unresolved",
+        lang,
+        never=span("unreported_share"),
+        reported=span("reported_unresolved_share"),
+    )
+    return t("key_unresolved_lead", lang), text + ("。" if lang == "zh" else ".")
 
 
 def _count(n: int, lang: str) -> str:
@@ -455,5 +498,5 @@ def front_page(
         t("details_title", lang),
         intro,
         paragraphs,
-        Markup(claims_section(res, robustness_dir, lang)),
+        claims_section(res, robustness_dir, lang),
     )

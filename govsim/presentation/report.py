@@ -26,7 +26,7 @@ from govsim.config.vocabulary import ACTORS, SESSION_KINDS, value_range
 from govsim.presentation import fonts
 from govsim.presentation.briefing import front_page
 from govsim.presentation.colours import colour_order
-from govsim.presentation.sources import parameter_name, simplified_quotes
+from govsim.presentation.sources import parameter_name, source_words
 from govsim.presentation.templating import macro, render, stylesheet
 from govsim.presentation.text import (
     CAPTIONS,
@@ -172,9 +172,9 @@ def _value_name(sc, key: str, lang: str) -> str:
     return name.split("：" if lang == "zh" else ": ", 1)[-1]
 
 
-def structures_section(res: Results, lang: str) -> Markup:
-    """Each structure: its description, population, sessions held, source documents and the
-    sources of its institutions' numbers."""
+def structures_section(res: Results, lang: str) -> tuple[Markup, Markup]:
+    """Each structure: its description, population, sessions held and source documents;
+    and the appendix of the sources of its institutions' numbers (last, kept in print)."""
     items = []
     for k in res.structures:
         sc = res.scenarios[k]
@@ -184,7 +184,7 @@ def structures_section(res: Results, lang: str) -> Markup:
         for key, inst in sc.institutions.items():
             prefix = f"institutions.{key}."
             cites = [
-                (_value_name(sc, f, lang), simplified_quotes(v))
+                (_value_name(sc, f, lang), source_words(v, lang))
                 for f, v in sources.items()
                 if f.startswith(prefix)
             ]
@@ -195,6 +195,7 @@ def structures_section(res: Results, lang: str) -> Markup:
             institutions.append((own or actor, actor if own and own != actor else "", cites))
         items.append(
             {
+                "id": f"sources_{len(items)}",
                 "name": pick(meta.name_zh, meta.name_en, lang),
                 "description": pick(meta.description_zh, meta.description_en, lang),
                 "population": population_label(res.population_of(k), lang),
@@ -208,11 +209,21 @@ def structures_section(res: Results, lang: str) -> Markup:
         "population": label(TEXT, "population_profile", lang) + colon,
         "sessions_held": label(TEXT, "sessions_held", lang) + colon,
         "source_documents": label(TEXT, "source_documents", lang) + colon,
-        "institution_sources": label(TEXT, "institution_sources", lang),
+        "institution_sources": label(TEXT, "institution_sources", lang) + colon,
+        "in_appendix": label(TEXT, "in_appendix", lang),
         "colon": colon,
         "sep": "；" if lang == "zh" else "; ",
+        "brackets": ("（", "）") if lang == "zh" else (" (", ")"),
     }
-    return macro(SECTIONS, "structures", items, labels)
+    appendix = macro(
+        SECTIONS,
+        "appendix",
+        label(TEXT, "appendix_sources", lang),
+        label(TEXT, "appendix_intro", lang),
+        items,
+        labels,
+    )
+    return macro(SECTIONS, "structures", items, labels), appendix
 
 
 def compared_with_text(res: Results, lang: str) -> str:
@@ -390,6 +401,7 @@ HEADINGS = {
     "charts": "charts",
     "structures": "structures",
     "settings": "settings",
+    "sources": "appendix_sources",  # the appendix (structures_section)
 }
 
 
@@ -402,8 +414,12 @@ def contents(lang: str) -> list[tuple[str, str]]:
         ("matrix", front("matrix_title", lang)),
         ("goals", front("goals_title", lang)),
         ("outcomes", front("details_title", lang)),
-        ("design", label(TEXT, "design_section", lang)),
-        *((k, label(TEXT, v, lang)) for k, v in HEADINGS.items()),
+        *(
+            item
+            for k, v in HEADINGS.items()
+            for item in [(k, label(TEXT, v, lang))]
+            + ([("design", label(TEXT, "design_section", lang))] if k == "charts" else [])
+        ),
     ]
 
 
@@ -475,6 +491,7 @@ def build_report(
             }
         )
     front = front_page(res, lang, sensitivity, robustness)
+    structures, appendix = structures_section(res, lang)
     designs = Markup("")
     if design is not None:
         from govsim.presentation.design_section import design_section
@@ -502,7 +519,8 @@ def build_report(
             hinges=hinges,
             figures_note=label(TEXT, "figures_beside", lang),
             figures=figures,
-            structures=structures_section(res, lang),
+            structures=structures,
+            appendix=appendix,
             settings=settings_section(res, lang),
             design=designs,
         )

@@ -7,14 +7,15 @@ simulator."""
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
 from govsim.config.reading import population_name
+from govsim.presentation.templating import macro
 from govsim.presentation.text import CLAIMS, label
 from govsim.results.reading import Results, ResultsError
 
@@ -89,10 +90,8 @@ def hinge_text(claim: str, row, boxes: pd.DataFrame, names: dict, lang: str) -> 
         f"{_parameter(b['parameter'], names, lang)} {_limit(b, lang)}" for _, b in mine.iterrows()
     ]
     cov, den = mine["coverage"].iloc[0], mine["density"].iloc[0]
-    box = (
-        f"（覆盖{100 * cov:.0f}%，密度{100 * den:.0f}%）"
-        if lang == "zh"
-        else f" (coverage {100 * cov:.0f}%, density {100 * den:.0f}%)"
+    box = label(CLAIMS, "box", lang).format(
+        coverage=f"{100 * cov:.0f}%", density=f"{100 * den:.0f}%"
     )
     return label(CLAIMS, "hinges", lang).format(names=sep.join(items)) + box
 
@@ -120,12 +119,12 @@ def _sentence(row, res: Results, names: dict, lang: str) -> str:
     )
 
 
-def claims_section(res: Results, robustness_dir: str | Path | None, lang: str) -> str:
+def claims_section(res: Results, robustness_dir: str | Path | None, lang: str) -> Markup:
     """The front page's table of claims: each claim of a difference the robustness run
     makes for a structure of this report (and each "first"), with "holds in N% of
     contested settings; hinges on …".  Empty without a robustness directory."""
     if robustness_dir is None:
-        return ""
+        return Markup("")
     summary, boxes, names = read_claims(robustness_dir)
     shown = set(res.structures)
     made = summary[
@@ -157,12 +156,10 @@ def claims_section(res: Results, robustness_dir: str | Path | None, lang: str) -
             share="–" if share != share else f"{100 * share:.0f}%"
         )
         rows.append(
-            f"<tr><td class=l>{html.escape(_sentence(r, res, names, lang))}</td>"
-            f"<td>{html.escape(holds)}</td>"
-            f"<td class=l>{html.escape(hinge_text(r['claim'], r, boxes, names, lang))}</td></tr>"
+            (_sentence(r, res, names, lang), holds, hinge_text(r["claim"], r, boxes, names, lang))
         )
     if not rows:
-        return ""
+        return Markup("")
     runs = names.get("runs", {})
     intro = label(CLAIMS, "claims_intro", lang).format(
         settings=names.get("contested_settings"),
@@ -170,12 +167,5 @@ def claims_section(res: Results, robustness_dir: str | Path | None, lang: str) -
         days=runs.get("days", "–"),
         replicates=runs.get("replicates", "–"),
     )
-    head = "".join(
-        f"<th>{html.escape(label(CLAIMS, k, lang))}</th>"
-        for k in ("claim", "holds_share", "hinges_on")
-    )
-    return (
-        f"<h3>{html.escape(label(CLAIMS, 'claims_title', lang))}</h3>"
-        f"<p>{html.escape(intro)}</p><div class=scroll><table class=claims>"
-        f"<tr>{head}</tr>{''.join(rows)}</table></div>"
-    )
+    heads = [label(CLAIMS, k, lang) for k in ("claim", "holds_share", "hinges_on")]
+    return macro("front.html", "claims", label(CLAIMS, "claims_title", lang), intro, heads, rows)

@@ -19,6 +19,7 @@ from govsim.presentation.text import (
     HOURS_TEXT,
     PARAMETER_NAMES,
     SEED_TITLES,
+    SOURCE_KINDS,
     WEEKDAY_NAMES,
     label,
 )
@@ -53,6 +54,41 @@ def quotes(source: str) -> list[str]:
 def simplified_quotes(text: str) -> str:
     """A source line as written, its quoted passages in simplified characters."""
     return QUOTE.sub(lambda m: f"「{simplified(m.group(1))}」", text)
+
+
+TITLE = re.compile(r"《[^》]*》")  # a law's or a plan's title
+# the kinds of source a line names besides its documents, each by the words that mark it
+KIND_MARKS = (
+    ("law", re.compile(r"\blaw:")),
+    ("statistic", re.compile(r"\bpublic statistic\b")),
+    ("rule", re.compile(r"norms\.toml|\bthe rule\b")),
+    ("calibrated", re.compile(r"\bcalibrat")),
+    ("assumption", re.compile(r"\bassumption\b")),
+)
+
+
+def source_words(source: str, lang: str) -> str:
+    """A value's source line in the report's language.  In English, as written, its quoted
+    passages in simplified characters.  In Chinese, what it rests on — the source documents
+    by number, laws and plans by title, a public statistic, the common rule, a calibration,
+    an assumption (``text.SOURCE_KINDS``) — and the passages it quotes: the modeller's
+    reasoning is English prose, left to the English report."""
+    if lang != "zh":  # a file's `code` marks are Markdown, not words
+        return simplified_quotes(source).replace("`", "")
+    said = []
+    docs = documents(source)
+    if docs:
+        said.append(label(SOURCE_KINDS, "document", "zh") + "、".join(docs))
+    titles = "".join(dict.fromkeys(simplified(x) for x in TITLE.findall(QUOTE.sub("", source))))
+    for kind, mark in KIND_MARKS:
+        if mark.search(source):
+            said.append(label(SOURCE_KINDS, kind, "zh") + (titles if kind == "law" else ""))
+            titles = "" if kind == "law" else titles
+    if titles:  # a plan's or a law's title the line names without "law:"
+        said.append(titles)
+    passages = "".join(f"「{q}」" for q in quotes(source))
+    head = "、".join(said) or label(SOURCE_KINDS, "unnamed", "zh")
+    return head + ("：" + passages if passages else "")
 
 
 def documents(source: str) -> list[str]:

@@ -331,10 +331,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "structure": ("结构", "structure"),
     "outcome": ("结果", "outcome"),
     "seed_documents": ("来源文件", "seed documents"),
-    "institution_sources": (
-        "各机构参数来源（以英文记录；「」内为文件原文）",
-        "sources of each institution's numbers",
+    "institution_sources": ("各机构参数来源", "sources of each institution's numbers"),
+    "appendix_sources": (
+        "附录：各机构参数来源",
+        "Appendix: the sources of each institution's numbers",
     ),
+    "appendix_intro": (
+        "每项取值注明依据的种类——来源文件（编号见各结构的“来源文件”）、法律、公开统计、通用规则、校准或假设；「」内为文件原文，已转为简体字。每项依据的推理以英文记录，见英文版报告。",
+        "Each value with its source as the structure's file records it; 「」 marks the source documents' own words (in simplified characters). The numbers are those of each structure's source documents.",
+    ),
+    "in_appendix": ("见附录", "in the appendix"),
     "sessions_held": ("每个机构每年举办的场次", "sessions one body holds a year"),
     "source_documents": ("来源文件", "source documents"),
     "figures_beside": (
@@ -492,6 +498,16 @@ FRONT: dict[str, tuple[str, str]] = {
         "{n} better, most of all {top} ({size})",
     ),
     "key_worse": ("{n}更差（{names}）", "{n} worse ({names})"),
+    "key_unresolved_lead": ("期末未解决的事项", "cases unresolved at the end"),
+    "key_unresolved_mostly": (
+        "多半是从未被反映的——各结构中{never}的事项从未被反映给任何机构，而已反映的事项中期末仍未解决的占{reported}",
+        "mostly cases never reported — in the structures {never} of cases never reach any body, while of the reported cases {reported} are still unresolved at the end",
+    ),
+    "key_unresolved": (
+        "各结构中{never}的事项从未被反映给任何机构；已反映的事项中期末仍未解决的占{reported}",
+        "in the structures {never} of cases never reach any body; of the reported cases {reported} are still unresolved at the end",
+    ),
+    "range": ("{lo}至{hi}", "{lo}–{hi}"),
     "key_unclear": (
         "{n}无实际差别或不确定",
         "{n} with no practical or no certain difference",
@@ -737,6 +753,17 @@ WEEKDAY_NAMES: dict[str, tuple[str, str]] = {
     "sat": ("周六", "Sat"),
     "sun": ("周日", "Sun"),
 }
+# the kinds of source a value's source line names (``sources.source_words``): in Chinese a
+# value is shown with these and the documents' own words, the reasoning being English
+SOURCE_KINDS: dict[str, tuple[str, str]] = {
+    "document": ("文件", "document"),
+    "law": ("法律", "law"),
+    "statistic": ("公开统计", "public statistic"),
+    "rule": ("通用规则", "the common rule"),
+    "calibrated": ("经校准", "calibrated"),
+    "assumption": ("假设", "assumption"),
+    "unnamed": ("见英文版", "see the English report"),
+}
 HOURS_TEXT: dict[str, tuple[str, str]] = {
     "every_day": ("每天", "every day"),
     "day_range": ("{first}至{last}", "{first}–{last}"),
@@ -833,6 +860,9 @@ CLAIMS: dict[str, tuple[str, str]] = {
     "population_profile": ("人口构成", "population profile"),
     "declared_population": ("各结构自身的画像", "each structure's own"),
     "hinges": ("取决于：{names}", "hinges on: {names}"),
+    # the box of settings where it fails: the share of those settings inside it (coverage)
+    # and the share of the settings inside it where it fails (density)
+    "box": ("（覆盖{coverage}，密度{density}）", " (coverage {coverage}, density {density})"),
     "hinges_none": ("不取决于所抽取的假设", "none of the sampled assumptions"),
     "hinges_never": ("在所有抽样设定中都不成立", "fails in every sampled setting"),
     "hinges_unclear": ("找不到单一的假设区域", "no single region of the assumptions"),
