@@ -257,13 +257,13 @@ def test_key_messages_tell_never_reported_from_reported_but_unresolved(res, lang
     assert len(at) == 1
     assert items[at[0] - 1].startswith(res.outcome_name("unreported_share", lang))
     table = res.table()
-    table = table[table["scenario"].isin(res.structures)]  # the structures, not what was before
+    table = table[table["key"].isin(res.structures)]  # the structures, not what was before
     for outcome in ("unreported_share", "reported_unresolved_share"):
-        means = table.groupby("scenario")[outcome].mean()
+        means = table.groupby("key")[outcome].mean()
         for end in (means.min(), means.max()):
             assert shown("share", end) in items[at[0]], (outcome, items[at[0]])
     # "mostly never reported" when in every structure they are over half the unresolved
-    means = table.groupby("scenario")[["unreported_share", "unresolved_share"]].mean()
+    means = table.groupby("key")[["unreported_share", "unresolved_share"]].mean()
     mostly = (means["unreported_share"] > means["unresolved_share"] / 2).all()
     said = FRONT["key_unresolved_mostly"][lang == "en"].split("{never}")[0]
     assert (said in items[at[0]]) == mostly, (mostly, items[at[0]])

@@ -42,7 +42,7 @@ def builtin_structures(goals: Goals) -> list[str]:
     return [s for s in list_scenarios() if s not in ("calibrated", "norms")]
 
 
-def evaluate_structures(goals: Goals, out: Path, workers, executor, scheduler, progress):
+def evaluate_structures(goals: Goals, out: Path, workers, executor, scheduler, progress, force):
     """Every built-in structure on the search's people and seeds (one batch in
     ``DIR/structures``): each outcome the mean over the replicates."""
     from govsim.core.load import load_scenario
@@ -73,6 +73,7 @@ def evaluate_structures(goals: Goals, out: Path, workers, executor, scheduler, p
         workers=min(workers, len(runs)),
         executor=executor,
         scheduler=scheduler,
+        force=force,
         progress=progress,
         runs=runs,
     )
@@ -109,7 +110,7 @@ def _run_design(goals, out, workers, executor, scheduler, force, progress, chart
     ev = report.evaluations
     front = fr.front(goals, ev)
     conv = fr.convergence(goals, ev)
-    structures = evaluate_structures(goals, out, workers, executor, scheduler, progress)
+    structures = evaluate_structures(goals, out, workers, executor, scheduler, progress, force)
     standing = fr.standing(goals, front, structures)
     files = []
     table = pd.read_parquet(out / EVALUATIONS)  # as the search wrote it (its record)

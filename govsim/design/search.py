@@ -170,7 +170,7 @@ def search(
     with store.lock(out), one_cluster(executor, workers, scheduler) as scheduler:
         cache = _prepare(goals, out, force)
         report = SearchReport(out, goals.search.generations, 0, 0)
-        evaluator = _Evaluator(goals, out, workers, executor, scheduler, progress, report)
+        evaluator = _Evaluator(goals, out, workers, executor, scheduler, progress, report, force)
         algorithm = _algorithm(goals)
         algorithm.setup(
             _problem(goals), termination=NoTermination(), seed=goals.search.seed, verbose=False
@@ -251,14 +251,10 @@ def _prepare(goals: Goals, out: Path, force: bool) -> dict[str, dict]:
     if old is not None and old["config_hash"] == h and table.exists():
         for r in pd.read_parquet(table).to_dict("records"):
             cache[r["name"]] = _row_from_parquet(r)
-    elif old is not None:  # forced over another search: its files go (only ours)
+    elif old is not None:  # forced over another search: its record goes; each of its
+        # batches is replaced by the new search's batch in its place (``run_batch`` with
+        # ``force``: only what govsim wrote there, keeping runs made the same way)
         table.unlink(missing_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            import shutil
-
-            for d in (out / GENERATIONS).iterdir():
-                if (d / store.MANIFEST).exists():
-                    shutil.rmtree(d)
     write_json(
         path,
         {
@@ -290,12 +286,12 @@ def _version() -> str:
 class _Evaluator:
     """Evaluates a generation's new candidates as one batch and adds them to the cache."""
 
-    def __init__(self, goals, out, workers, executor, scheduler, progress, report):
+    def __init__(self, goals, out, workers, executor, scheduler, progress, report, force):
         from govsim.core.load import load_scenario
 
         self.goals, self.out, self.report = goals, out, report
         self.workers, self.executor, self.scheduler = workers, executor, scheduler
-        self.progress = progress
+        self.progress, self.force = progress, force
         self.start = load_scenario(goals.design.structure)
         self.settings = _contested_points(goals, self.start) if goals.search.robust else None
 
@@ -322,6 +318,7 @@ class _Evaluator:
             workers=min(self.workers, len(runs)),
             executor=self.executor,
             scheduler=self.scheduler,
+            force=self.force,
             progress=self.progress,
             runs=runs,
         )
