@@ -334,3 +334,26 @@ def test_a_goal_may_name_a_groups_or_a_need_types_column(tmp_path):
     base = runs[runs["variant"] == "base"]["vulnerable.participation_mean"].mean()
     got = _table(out).set_index("name").loc[START, "vulnerable.participation_mean"]
     assert got == pytest.approx(base)
+
+
+def test_a_candidate_that_is_no_valid_structure_is_recorded_and_the_search_goes_on(
+    tmp_path, monkeypatch
+):
+    import govsim.design.search as ds
+
+    g = _goals(tmp_path, generations=1)
+    real = ds.lever_changes
+
+    def no_staff_when_points(goals, sc, levers):  # a combination no file may hold
+        out = real(goals, sc, levers)
+        if levers["points"]:
+            out["institutions.rc.staff"] = -1
+        return out
+
+    monkeypatch.setattr(ds, "lever_changes", no_staff_when_points)
+    rep = search(g, tmp_path / "d", progress=False)
+    t = rep.evaluations
+    bad = t[[lv["points"] for lv in t["levers"]]]
+    assert len(bad) and bad["failed"].all()
+    assert bad["why"].str.contains("institutions.rc.staff").all()
+    assert not t[[not lv["points"] for lv in t["levers"]]]["failed"].any()

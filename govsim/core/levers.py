@@ -496,13 +496,14 @@ LEVERS: tuple[Lever, ...] = (
         _visitors,
         lambda sc, k: sc.institutions[k].outreach.visits_per_staff_day,
         lambda sc, k, v: {f"institutions.{k}.outreach.visits_per_staff_day": float(v)},
-        lo=0,
+        lo=0.2,
         hi=6,
         step=0.1,
         unit_key="visits/day",
-        range_source="assumption: from none up to the six a working day the Chengdong file "
-        "gives its grid workers (001: 「走百家门、管千件事、说万句话、暖万人心」), the most any "
-        "file gives",
+        range_source="assumption: from one visit a working week (staff who reach residents by "
+        "visiting visit, the fewest a file gives is Yunfu's 0.3; none is a body without "
+        "outreach, which the files declare otherwise) up to the six a working day the Chengdong file gives its grid workers "
+        "(001: 「走百家门、管千件事、说万句话、暖万人心」), the most any file gives",
     ),
     Lever(
         "points",

@@ -292,6 +292,7 @@ class _Evaluator:
         self.goals, self.out, self.report = goals, out, report
         self.workers, self.executor, self.scheduler = workers, executor, scheduler
         self.progress, self.force = progress, force
+        self.invalid: dict[str, str] = {}  # candidates that are no valid structure: why
         self.start = load_scenario(goals.design.structure)
         self.settings = _contested_points(goals, self.start) if goals.search.robust else None
 
@@ -305,6 +306,7 @@ class _Evaluator:
             self.report.reused += len(candidates)
             return
         self.report.reused += len(candidates) - len(fresh)
+        self._check(fresh)
         exp = self._experiment(gen, fresh)
         batch_dir = self.out / GENERATIONS / f"g{gen:03d}"
         from govsim.experiments.batch import run_batch
@@ -312,19 +314,21 @@ class _Evaluator:
         runs = resolve(exp)
         if START in cache:  # the starting structure is evaluated once, in the first batch
             runs = [r for r in runs if r.variant != BASE and not r.variant.startswith(START)]
-        rep = run_batch(
-            exp,
-            batch_dir,
-            workers=min(self.workers, len(runs)),
-            executor=self.executor,
-            scheduler=self.scheduler,
-            force=self.force,
-            progress=self.progress,
-            runs=runs,
-        )
-        self.report.failed += rep.failed
+        values: dict[str, dict] = {}
+        if runs:  # (none when every new candidate is no valid structure)
+            rep = run_batch(
+                exp,
+                batch_dir,
+                workers=min(self.workers, len(runs)),
+                executor=self.executor,
+                scheduler=self.scheduler,
+                force=self.force,
+                progress=self.progress,
+                runs=runs,
+            )
+            self.report.failed += rep.failed
+            values = self._read(batch_dir, runs, rep.failed)
         self.report.evaluated += len(fresh)
-        values = self._read(batch_dir, runs, rep.failed)
         order = len(cache)
         if START not in cache:
             start = {v.lever: v.current for v in self.goals.variables}
@@ -334,9 +338,24 @@ class _Evaluator:
             cache[name] = self._row(name, gen, order + i, levers, values.get(name))
         _write_evaluations(self.out, self.goals, cache)
 
+    def _check(self, fresh: dict[str, dict]) -> None:
+        """A candidate whose structure is not a valid structure (levers that together ask
+        for something a file may not say) is recorded as failed, with why, and not run."""
+        from govsim.config.reading import ScenarioError
+        from govsim.core.load import load_scenario
+
+        for name, levers in fresh.items():
+            try:
+                changes = lever_changes(self.goals, self.start, levers)
+                for sc_ch, _ in (self.settings or {"": ({}, {})}).values():
+                    load_scenario(self.goals.design.structure, changes={**sc_ch, **changes} or None)
+            except (ScenarioError, ValueError) as e:
+                self.invalid[name] = str(e)
+
     def _row(self, name, gen, order, levers, values) -> dict:
         row = {"name": name, "generation": gen, "order": order, "levers": levers}
         row["failed"] = values is None
+        row["why"] = self.invalid.get(name, "" if values is not None else "a run failed")
         for t in [*self.goals.objectives, *self.goals.goals]:
             row[t.outcome] = float("nan") if values is None else float(values[t.outcome])
         if values is not None and "settings_met" in values:
@@ -348,6 +367,8 @@ class _Evaluator:
         variants = {}
         for name, levers in fresh.items():
             changes = lever_changes(self.goals, self.start, levers)
+            if name in self.invalid:
+                continue
             if self.settings is None:
                 variants[name] = _variant(changes)
             else:
