@@ -19,6 +19,7 @@ EXPECTED = {
     "02_比较_compare.ipynb",
     "03_批量与敏感性_batch_sensitivity.ipynb",
     "04_课堂练习_what_if.ipynb",
+    "05_设计_design.ipynb",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -34,7 +35,7 @@ def _source(cell: dict) -> str:
     return "".join(s) if isinstance(s, list) else s
 
 
-def test_the_four_notebooks_are_there():
+def test_the_five_notebooks_are_there():
     assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} == EXPECTED
 
 
