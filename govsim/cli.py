@@ -652,15 +652,22 @@ def cmd_design(args) -> int:
             values.append(f"{text} {r[c] * factor:.3g}")
         print(f"  {r['design']}: " + "; ".join(values))
     st = result.structures
-    behind = int((st["behind_front"] | ~st["met"]).sum()) if met else 0
-    print(
-        pick(
+    if met:
+        behind = int((st["behind_front"] | ~st["met"]).sum())
+        line = pick(
             f"现有治理结构{len(st)}个，其中{behind}个在前沿上或其后（未达目标或不优于某个设计）",
             f"built-in structures: {len(st)}, of which {behind} lie on or behind the front "
             "(missing a goal, or no better than a design on it)",
             args.lang,
         )
-    )
+    else:
+        meeting = ("、" if args.lang == "zh" else ", ").join(st[st["met"]]["structure"]) or "—"
+        line = pick(
+            f"达到全部目标的现有治理结构：{meeting}",
+            f"built-in structures that meet every goal: {meeting}",
+            args.lang,
+        )
+    print(line)
     print(
         pick(
             f"已写入 {args.out}：front.csv、evaluations.csv、structures.csv、convergence.csv、designs/、front_zh.png、front_en.png",

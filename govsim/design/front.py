@@ -87,7 +87,8 @@ def front(goals: Goals, evaluations: pd.DataFrame) -> pd.DataFrame:
 def convergence(goals: Goals, evaluations: pd.DataFrame) -> pd.DataFrame:
     """The hypervolume of the front of the designs meeting the goals found by each
     generation, on objectives scaled to [0, 1] over every feasible design evaluated (1.1
-    the reference point): it stops growing when the search stops finding better designs."""
+    the reference point), as a share of the box up to the reference point (0 to 1): it
+    stops growing when the search stops finding better designs."""
     from pymoo.indicators.hv import HV
 
     ok = evaluations[evaluations["met"] & ~evaluations["failed"]]
@@ -103,7 +104,7 @@ def convergence(goals: Goals, evaluations: pd.DataFrame) -> pd.DataFrame:
         value = 0.0
         if len(ok) and upto.any():
             z = (f[upto] - lo) / span
-            value = float(hv(z))
+            value = float(hv(z)) / 1.1 ** f.shape[1]  # a share of the box to the reference
         rows.append(
             {
                 "generation": int(g),
