@@ -605,7 +605,11 @@ def cmd_design(args) -> int:
     from govsim.design.goals import load_goals, with_settings
     from govsim.design.outputs import run_design
     from govsim.presentation.charts.front import column_text
+    from govsim.presentation.text import COMMAND_TEXT, label
     from govsim.results.store import check_out
+
+    def say(key: str, **values) -> str:
+        return label(COMMAND_TEXT, key, args.lang).format(**values)
 
     check_place("--out", args.out, DIRECTORY)
     goals = with_settings(
@@ -619,15 +623,14 @@ def cmd_design(args) -> int:
     check_out(args.out)
     s, d = goals.search, goals.design
     print(
-        pick(
-            f"{s.generations + 1}代 × {s.candidates}个设计 × {d.replicates}次重复"
-            + (f" × {s.settings}种争议假设" if s.robust else "")
-            + f"，每次{d.residents:,}名居民、{d.days}天",
-            f"{s.generations + 1} generations × {s.candidates} designs × {d.replicates} "
-            "replicates"
-            + (f" × {s.settings} contested settings" if s.robust else "")
-            + f", each {d.residents:,} residents over {d.days} days",
-            args.lang,
+        say(
+            "design_plan",
+            generations=s.generations + 1,
+            candidates=s.candidates,
+            replicates=d.replicates,
+            settings=say("design_settings", n=s.settings) if s.robust else "",
+            residents=d.residents,
+            days=d.days,
         )
     )
     result = run_design(
@@ -635,50 +638,26 @@ def cmd_design(args) -> int:
     )
     front = result.front
     met = bool(len(front)) and bool(front["met"].all())
-    print(
-        pick(
-            f"满足目标的设计：{len(front)}个" if met else "没有设计满足全部目标；最接近的：",
-            f"designs on the front that meet the goals: {len(front)}"
-            if met
-            else "no design met every goal; the closest:",
-            args.lang,
-        )
-    )
+    print(say("design_met", n=len(front)) if met else say("design_none_met"))
     columns = list(dict.fromkeys(t.outcome for t in [*goals.objectives, *goals.goals]))
+    sep = "；" if args.lang == "zh" else "; "
     for _, r in front.iterrows():
         values = []
         for c in columns:
             text, factor = column_text(c, args.lang)
             values.append(f"{text} {r[c] * factor:.3g}")
-        print(f"  {r['design']}: " + "; ".join(values))
+        print(f"  {r['design']}: " + sep.join(values))
     st = result.structures
     if met:
         behind = int((st["behind_front"] | ~st["met"]).sum())
-        line = pick(
-            f"现有治理结构{len(st)}个，其中{behind}个在前沿上或其后（未达目标或不优于某个设计）",
-            f"built-in structures: {len(st)}, of which {behind} lie on or behind the front "
-            "(missing a goal, or no better than a design on it)",
-            args.lang,
-        )
+        print(say("design_behind", n=len(st), behind=behind))
     else:
-        meeting = ("、" if args.lang == "zh" else ", ").join(st[st["met"]]["structure"]) or "—"
-        line = pick(
-            f"达到全部目标的现有治理结构：{meeting}",
-            f"built-in structures that meet every goal: {meeting}",
-            args.lang,
-        )
-    print(line)
-    print(
-        pick(
-            f"已写入 {args.out}：front.csv、evaluations.csv、structures.csv、convergence.csv、designs/、front_zh.png、front_en.png",
-            f"wrote {args.out}: front.csv, evaluations.csv, structures.csv, convergence.csv, designs/, front_zh.png, front_en.png",
-            args.lang,
-        )
-    )
+        names = ("、" if args.lang == "zh" else ", ").join(st[st["met"]]["structure"]) or "—"
+        print(say("design_meeting", names=names))
+    print(say("design_wrote", out=args.out))
     if result.search.failed:
         print(
-            f"govsim: {len(result.search.failed)} runs failed (their tracebacks under "
-            f"{args.out}/generations/*/failures/); those designs count as missing the goals",
+            "govsim: " + say("design_failed", n=len(result.search.failed), out=args.out),
             file=sys.stderr,
         )
     return 0

@@ -569,8 +569,8 @@ def read_file(
     check_file_name(path, kind)
     data, sources = read_spec(path, directory)
     check_text(data, path)
-    if changes:
-        data = apply_changes(data, changes, path)
+    if changes:  # a copy: a value the caller holds (a lever's table) is never changed
+        data = apply_changes(data, copy.deepcopy(changes), path)
         for key in changes:
             sources.pop(key, None)
     insts = data.get("institutions") if kind == "scenario" else None

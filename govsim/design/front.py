@@ -1,11 +1,11 @@
 """What a search leaves: the front of designs that meet the goals, the built-in structures
 on the same axes, the designs as scenario files, and how the search converged.
 
-The front is an ε-front (Laumanns et al.'s ε-dominance): objectives are cut into boxes as
-wide as each outcome's smallest difference that matters (``Outcome.matters``), and one
-design is kept per box that no other box dominates (rule 8: designs that differ by less
-than matters are one design, not a trade-off).  Within a box the design nearest the box's
-best corner is kept.
+The front is an ε-front (Laumanns et al.'s ε-box dominance): objectives are cut into boxes
+as wide as each outcome's smallest difference that matters (``Outcome.matters``), one design
+is kept per box (the one nearest the box's best corner), and a box that another box
+dominates is dropped (rule 8: designs in one box are one design, not a trade-off; two
+designs a hair apart on either side of a box's edge can both stay).
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ CONVERGENCE = "convergence.csv"
 DESIGNS = "designs"
 STRUCTURES = "structures"
 TOLERANCE = 1e-9  # an outcome whose declared smallest difference is 0 still gets a box
+CLOSEST = 5  # when no design meets the goals: how many of the closest the front shows
+# the hypervolume's reference point on objectives scaled to [0, 1]: the usual 1.1, a little
+# beyond the worst design so that the worst designs on the front count too
+REFERENCE = 1.1
 
 
 def minimised(goals: Goals, table: pd.DataFrame) -> np.ndarray:
@@ -77,7 +81,9 @@ def front(goals: Goals, evaluations: pd.DataFrame) -> pd.DataFrame:
         miss = ok.apply(
             lambda r: sum(max(violation(t, r[t.outcome]), 0) for t in goals.goals), axis=1
         )
-        rows = ok.assign(miss=miss).sort_values(["miss", "order"]).head(5).drop(columns="miss")
+        rows = (
+            ok.assign(miss=miss).sort_values(["miss", "order"]).head(CLOSEST).drop(columns="miss")
+        )
     first = goals.objectives[0]
     rows = rows.sort_values(first.outcome, ascending=first.sense == "min", kind="stable")
     rows.insert(0, "design", [f"{goals.key}_{i + 1}" for i in range(len(rows))])
@@ -98,13 +104,13 @@ def convergence(goals: Goals, evaluations: pd.DataFrame) -> pd.DataFrame:
         f = minimised(goals, ok)
         lo, hi = f.min(axis=0), f.max(axis=0)
         span = np.where(hi > lo, hi - lo, 1.0)
-        hv = HV(ref_point=np.full(f.shape[1], 1.1))
+        hv = HV(ref_point=np.full(f.shape[1], REFERENCE))
     for g in gens:
         upto = ok["generation"].to_numpy() <= g if len(ok) else np.array([], bool)
         value = 0.0
         if len(ok) and upto.any():
             z = (f[upto] - lo) / span
-            value = float(hv(z)) / 1.1 ** f.shape[1]  # a share of the box to the reference
+            value = float(hv(z)) / REFERENCE ** f.shape[1]  # a share of the box to it
         rows.append(
             {
                 "generation": int(g),
@@ -145,9 +151,10 @@ def design_file(goals: Goals, row: pd.Series, lang_names: dict[str, str]) -> str
     """A scenario file that extends the starting structure and sets only the levers the
     design moves, each with the search as its source."""
     from govsim.core.levers import LEVER
+    from govsim.core.load import load_scenario
+    from govsim.design.search import written_levers
 
-    levers = row["levers"]
-    moved = {v.lever: levers[v.lever] for v in goals.variables if levers[v.lever] != v.current}
+    moved = written_levers(goals, load_scenario(goals.design.structure), row["levers"])
     start = goals.design.structure
     extends = (
         start if "/" not in start and not start.endswith(".toml") else str(Path(start).resolve())
@@ -187,10 +194,6 @@ def _toml(v) -> str:
             raise ValueError(f"not a finite number: {v}")
         return repr(v)
     return json.dumps(str(v), ensure_ascii=False)
-
-
-def changed_levers(goals: Goals, levers: dict) -> dict:
-    return {v.lever: levers[v.lever] for v in goals.variables if levers[v.lever] != v.current}
 
 
 __all__ = ["START", "Target", "front", "convergence", "standing", "design_file", "epsilon_front"]

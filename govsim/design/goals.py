@@ -104,8 +104,8 @@ class LeverRange(_Strict):
 
 class Goal(_Strict):
     outcome: str
-    at_most: float | None = None
-    at_least: float | None = None
+    at_most: float | None = Field(None, allow_inf_nan=False)
+    at_least: float | None = Field(None, allow_inf_nan=False)
     source: str = ""
 
     @model_validator(mode="after")
@@ -191,18 +191,35 @@ class Goals:
         return Path(self.file).stem
 
     def config(self) -> dict:
-        """What defines the search (not the file's path or its names): a directory holds
-        one search, and a restart goes on only with the same."""
-        cosmetic = {"name_zh", "name_en", "description_zh", "description_en", "source"}
+        """What defines the search, as validated (not the file's path, names or sources; a
+        default given or left out is the same): the sizes, the levers and their ranges, the
+        goals and objectives, the starting structure and population as loaded, and govsim's
+        version.  A directory holds one search, and a restart goes on only with the same."""
+        import dataclasses
 
-        def strip(obj):
-            if isinstance(obj, dict):
-                return {k: strip(v) for k, v in obj.items() if k not in cosmetic}
-            if isinstance(obj, list):
-                return [strip(v) for v in obj]
-            return obj
+        from govsim.core.load import load_scenario
+        from govsim.experiments.experiment import digest
+        from govsim.version import __version__
 
-        return strip(self.raw)
+        cosmetic = {"name_zh", "name_en", "description_zh", "description_en"}
+        start = load_scenario(self.design.structure).model_dump(mode="json")
+        return {
+            "design": {
+                k: v for k, v in self.design.model_dump(mode="json").items() if k not in cosmetic
+            },
+            "search": self.search.model_dump(mode="json"),
+            "variables": [dataclasses.asdict(v) for v in self.variables],
+            "goals": [
+                {k: v for k, v in dataclasses.asdict(t).items() if k != "source"}
+                for t in self.goals
+            ],
+            "objectives": [
+                {k: v for k, v in dataclasses.asdict(t).items() if k != "source"}
+                for t in self.objectives
+            ],
+            "start": digest(start),
+            "version": __version__,
+        }
 
 
 def outcome_columns() -> dict[str, tuple[str, str | None, float | None, float]]:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from govsim.design import front as fr
 from govsim.design.goals import Goals
-from govsim.design.search import EVALUATIONS, START, SearchReport, search
+from govsim.design.search import EVALUATIONS, START, SearchReport
 from govsim.results.atomic import atomic_write, write_csv, write_parquet
 
 
@@ -77,7 +77,8 @@ def evaluate_structures(goals: Goals, out: Path, workers, executor, scheduler, p
         progress=progress,
         runs=runs,
     )
-    done = [r for r in runs if r.partition not in set(rep.failed)]
+    broken = {r.structure for r in runs if r.partition in set(rep.failed)}
+    done = [r for r in runs if r.structure not in broken]  # all its replicates, or none
     table, _ = with_views(
         outcome_rows(out / fr.STRUCTURES, done), {k: o.unit for k, o in OUTCOMES.items()}
     )
@@ -98,15 +99,44 @@ def run_design(
 ) -> DesignResult:
     """The search, then its front, the built-in structures on the same people, the design
     files and the charts (one Dask cluster for all of it when ``executor = "dask"``)."""
-    out = Path(out)
     from govsim.design.search import one_cluster
+    from govsim.results import store
 
-    with one_cluster(executor, workers, scheduler) as scheduler:
-        return _run_design(goals, out, workers, executor, scheduler, force, progress, charts)
+    out = Path(out)
+    store.check_out(out)
+    with store.lock(out), one_cluster(executor, workers, scheduler) as scheduler:
+        result = _run_design(goals, out, workers, executor, scheduler, force, progress, charts)
+        _finish(out, result)
+        return result
+
+
+def _finish(out: Path, result: DesignResult) -> None:
+    """Mark the search's directory finished, with the design files it wrote (by sha256:
+    the next search there removes only those still as written)."""
+    import hashlib
+    import json
+
+    from govsim.design.search import MANIFEST
+    from govsim.results.atomic import write_json
+
+    m = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    m["designs"] = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in result.files
+        if p.parent.name == fr.DESIGNS
+    }
+    m["finished"] = True
+    write_json(out / MANIFEST, m)
 
 
 def _run_design(goals, out, workers, executor, scheduler, force, progress, charts):
-    report = search(goals, out, workers, executor, scheduler, force, progress)
+    from govsim.design.search import MANIFEST, remove_outputs, search_locked
+
+    report = search_locked(goals, out, workers, executor, scheduler, force, progress)
+    import json
+
+    # what the last start wrote goes before this one writes (a front of other candidates)
+    remove_outputs(out, json.loads((out / MANIFEST).read_text(encoding="utf-8")))
     ev = report.evaluations
     front = fr.front(goals, ev)
     conv = fr.convergence(goals, ev)
@@ -134,11 +164,6 @@ def _run_design(goals, out, workers, executor, scheduler, force, progress, chart
     ]
     designs = out / fr.DESIGNS
     designs.mkdir(exist_ok=True)
-    for old in designs.glob(f"{goals.key}_*.toml"):  # a front of an earlier start
-        if old.read_text(encoding="utf-8").startswith("# ") and "govsim design" in old.read_text(
-            encoding="utf-8"
-        ):
-            old.unlink()
     for _, row in front.iterrows():
         if row["name"] == START:
             continue
@@ -198,6 +223,11 @@ def read_design(directory: str | Path) -> Design:
         goals = goals_from(m["file"], m["raw"])
     except (ValueError, KeyError, TypeError) as e:
         raise ResultsError(f"--design {d}: {MANIFEST} cannot be read ({e})") from None
+    if m.get("finished") is not True:
+        raise ResultsError(
+            f"--design {d}: the search there has not finished writing its outputs; run "
+            "the same govsim design command again to finish it"
+        )
 
     def with_levers(table: pd.DataFrame) -> pd.DataFrame:
         return table.assign(levers=table["levers_json"].map(json.loads))

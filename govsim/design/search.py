@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +52,10 @@ MANIFEST = "design.json"
 EVALUATIONS = "evaluations.parquet"
 GENERATIONS = "generations"
 FAILED = 1e12  # what a failed candidate scores on every objective and goal (pymoo wants numbers)
-ROBUST_QUANTILE = 0.1  # robust: each outcome at the worst tenth of the contested settings
+# robust: each outcome read at the worst tenth of the contested settings — the
+# 10th-percentile outcome (assumption: the worst tenth rather than the worst, so that one odd
+# setting of six or ten does not decide alone)
+ROBUST_QUANTILE = 0.1
 START = "start"  # the starting structure's row: its levers as the file has them
 
 
@@ -71,16 +76,35 @@ class SearchReport:
 # ---------------------------------------------------------------- candidates
 def candidate_name(levers: dict[str, Any]) -> str:
     """A candidate's name: the digest of its lever values (the same design, the same name)."""
-    return "d" + digest({k: levers[k] for k in sorted(levers)})[:10]
+    return "d" + digest({k: levers[k] for k in sorted(levers)})
 
 
 def lever_changes(goals: Goals, sc, levers: dict[str, Any]) -> dict[str, Any]:
-    """The scenario changes (dotted keys; None deletes) that set ``levers`` on ``sc``,
-    leaving out levers at the structure's own value (a switch already on, say)."""
+    """The scenario changes (dotted keys; None deletes) that set every lever of ``levers``
+    on ``sc`` — a lever at the structure's own value too: another lever may have moved it
+    (paid grid workers bring their own visits), and the design is what it says."""
     from govsim.core.levers import scenario_changes
 
+    return scenario_changes(sc, {v.lever: levers[v.lever] for v in goals.variables})
+
+
+def written_levers(goals: Goals, sc, levers: dict[str, Any]) -> dict[str, Any]:
+    """The levers a design's file lists: those it moves from the starting structure's
+    value, and any other whose value the moved ones would change (paid grid workers bring
+    five visits a day: a design that keeps one visit lists it)."""
+    from govsim.core.levers import LEVER, scenario_changes
+    from govsim.core.load import load_scenario
+
     moved = {v.lever: levers[v.lever] for v in goals.variables if levers[v.lever] != v.current}
-    return scenario_changes(sc, moved)
+    after = load_scenario(goals.design.structure, changes=scenario_changes(sc, moved) or None)
+    for v in goals.variables:
+        if v.lever in moved:
+            continue
+        lever = LEVER[v.lever]
+        target = lever.target(after)
+        if target is not None and lever.current(after, target) != levers[v.lever]:
+            moved[v.lever] = levers[v.lever]
+    return {v.lever: moved[v.lever] for v in goals.variables if v.lever in moved}
 
 
 def _variant(changes: dict[str, Any], population: dict[str, Any] | None = None) -> Variant:
@@ -163,32 +187,38 @@ def search(
 
     Raises ``store.OutputError`` before any work for an unusable ``out`` or one holding
     another search (unless ``force``)."""
-    from pymoo.core.termination import NoTermination
 
     out = Path(out)
     store.check_out(out)
     with store.lock(out), one_cluster(executor, workers, scheduler) as scheduler:
-        cache = _prepare(goals, out, force)
-        report = SearchReport(out, goals.search.generations, 0, 0)
-        evaluator = _Evaluator(goals, out, workers, executor, scheduler, progress, report, force)
-        algorithm = _algorithm(goals)
-        algorithm.setup(
-            _problem(goals), termination=NoTermination(), seed=goals.search.seed, verbose=False
-        )
-        for gen in range(goals.search.generations + 1):
-            pop = algorithm.ask()
-            candidates = []
-            for ind in pop:
-                levers = {v.lever: v.snap(ind.X[v.lever]) for v in goals.variables}
-                ind.X = dict(levers)
-                candidates.append(levers)
-            evaluator.evaluate(gen, candidates, cache)
-            rows = [cache[candidate_name(c)] for c in candidates]
-            f, g = zip(*(scores(goals, r) for r in rows), strict=True)
-            pop.set("F", np.array(f, dtype=float), "G", np.array(g, dtype=float))
-            algorithm.tell(infills=pop)
-        report.evaluations = evaluations_table(goals, cache)
-        return report
+        return search_locked(goals, out, workers, executor, scheduler, force, progress)
+
+
+def search_locked(goals, out, workers, executor, scheduler, force, progress) -> SearchReport:
+    """``search`` in ``out``, which the caller has locked."""
+    from pymoo.core.termination import NoTermination
+
+    cache = _prepare(goals, out, force)
+    report = SearchReport(out, goals.search.generations, 0, 0)
+    evaluator = _Evaluator(goals, out, workers, executor, scheduler, progress, report, force)
+    algorithm = _algorithm(goals)
+    algorithm.setup(
+        _problem(goals), termination=NoTermination(), seed=goals.search.seed, verbose=False
+    )
+    for gen in range(goals.search.generations + 1):
+        pop = algorithm.ask()
+        candidates = []
+        for ind in pop:
+            levers = {v.lever: v.snap(ind.X[v.lever]) for v in goals.variables}
+            ind.X = dict(levers)
+            candidates.append(levers)
+        evaluator.evaluate(gen, candidates, cache)
+        rows = [cache[candidate_name(c)] for c in candidates]
+        f, g = zip(*(scores(goals, r) for r in rows), strict=True)
+        pop.set("F", np.array(f, dtype=float), "G", np.array(g, dtype=float))
+        algorithm.tell(infills=pop)
+    report.evaluations = evaluations_table(goals, cache)
+    return report
 
 
 @contextlib.contextmanager
@@ -251,10 +281,15 @@ def _prepare(goals: Goals, out: Path, force: bool) -> dict[str, dict]:
     if old is not None and old["config_hash"] == h and table.exists():
         for r in pd.read_parquet(table).to_dict("records"):
             cache[r["name"]] = _row_from_parquet(r)
-    elif old is not None:  # forced over another search: its record goes; each of its
-        # batches is replaced by the new search's batch in its place (``run_batch`` with
-        # ``force``: only what govsim wrote there, keeping runs made the same way)
+    elif old is not None:  # forced over another search: its record and what it wrote at
+        # the top go (only ours); each of its batches is replaced by the new search's batch
+        # in its place (``run_batch`` with ``force``: only what govsim wrote there)
         table.unlink(missing_ok=True)
+        remove_outputs(out, old)
+    if old is not None and old["config_hash"] == h:
+        designs = old.get("designs", {})
+    else:
+        designs = {}
     write_json(
         path,
         {
@@ -264,9 +299,40 @@ def _prepare(goals: Goals, out: Path, force: bool) -> dict[str, dict]:
             "config": config,
             "raw": goals.raw,  # the goals file as read (its names and sources too)
             "version": _version(),
+            "finished": False,  # true once every output is written (outputs.run_design)
+            "designs": designs,  # the design files written: name -> sha256
         },
     )
     return cache
+
+
+OUTPUTS = (
+    "evaluations.csv",
+    "front.parquet",
+    "front.csv",
+    "structures.csv",
+    "convergence.csv",
+    *(f"front_{lang}.{ext}" for lang in ("zh", "en") for ext in ("png", "svg")),
+)
+
+
+def remove_outputs(out: Path, manifest: dict) -> None:
+    """What an earlier search wrote at the top of ``out`` (by name, regular files only) and
+    the design files it recorded, each only while it is as written (its sha256): a design
+    file someone edited is theirs and stays."""
+    import hashlib
+
+    for name in OUTPUTS:
+        p = out / name
+        if p.is_file() and not p.is_symlink():
+            p.unlink()
+    for name, sha in manifest.get("designs", {}).items():
+        if not re.fullmatch(r"[\w.-]+\.toml", str(name)) or ".." in str(name):
+            continue  # not a name this search writes
+        p = out / "designs" / name
+        if p.is_file() and not p.is_symlink():
+            if hashlib.sha256(p.read_bytes()).hexdigest() == sha:
+                p.unlink()
 
 
 def _row_from_parquet(r: dict) -> dict:
@@ -294,7 +360,17 @@ class _Evaluator:
         self.progress, self.force = progress, force
         self.invalid: dict[str, str] = {}  # candidates that are no valid structure: why
         self.start = load_scenario(goals.design.structure)
-        self.settings = _contested_points(goals, self.start) if goals.search.robust else None
+        self.settings = None
+        self.start_done = False
+        if goals.search.robust:
+            self.contested, self.points, self.population = _contested(goals, self.start)
+            dump = self.start.model_dump()
+            from govsim.experiments.experiment import point_changes
+
+            self.settings = {
+                p: point_changes(self.contested, pt, self.start.key, dump, self.population)
+                for p, pt in self.points.items()
+            }
 
     def evaluate(self, gen: int, candidates: list[dict], cache: dict[str, dict]) -> None:
         fresh: dict[str, dict] = {}
@@ -307,6 +383,7 @@ class _Evaluator:
             return
         self.report.reused += len(candidates) - len(fresh)
         self._check(fresh)
+        self.start_done = START in cache
         exp = self._experiment(gen, fresh)
         batch_dir = self.out / GENERATIONS / f"g{gen:03d}"
         from govsim.experiments.batch import run_batch
@@ -338,6 +415,22 @@ class _Evaluator:
             cache[name] = self._row(name, gen, order + i, levers, values.get(name))
         _write_evaluations(self.out, self.goals, cache)
 
+    def _settings_of(self, changes: dict) -> dict[str, tuple[dict, dict]]:
+        """The contested settings for a candidate: each range applied to the candidate's
+        own structure, as to the starting structure's (a factor multiplies the value the
+        candidate has: a design that sets the committee's staff is as uncertain about them
+        as the structure it starts from)."""
+        if not changes:
+            return self.settings
+        from govsim.core.load import load_scenario
+        from govsim.experiments.experiment import point_changes
+
+        own = load_scenario(self.goals.design.structure, changes=changes).model_dump()
+        return {
+            p: point_changes(self.contested, pt, self.start.key, own, self.population)
+            for p, pt in self.points.items()
+        }
+
     def _check(self, fresh: dict[str, dict]) -> None:
         """A candidate whose structure is not a valid structure (levers that together ask
         for something a file may not say) is recorded as failed, with why, and not run."""
@@ -347,16 +440,23 @@ class _Evaluator:
         for name, levers in fresh.items():
             try:
                 changes = lever_changes(self.goals, self.start, levers)
-                for sc_ch, _ in (self.settings or {"": ({}, {})}).values():
-                    load_scenario(self.goals.design.structure, changes={**sc_ch, **changes} or None)
+                load_scenario(self.goals.design.structure, changes=changes or None)
+                if self.settings is not None:
+                    for sc_ch, _ in self._settings_of(changes).values():
+                        load_scenario(self.goals.design.structure, changes={**changes, **sc_ch})
             except (ScenarioError, ValueError) as e:
                 self.invalid[name] = str(e)
 
     def _row(self, name, gen, order, levers, values) -> dict:
         row = {"name": name, "generation": gen, "order": order, "levers": levers}
+        targets = [*self.goals.objectives, *self.goals.goals]
+        if values is not None and not all(math.isfinite(values[t.outcome]) for t in targets):
+            values, why = None, "an outcome is not a number (no case of its kind in the run)"
+        else:
+            why = "" if values is not None else "a run failed"
         row["failed"] = values is None
-        row["why"] = self.invalid.get(name, "" if values is not None else "a run failed")
-        for t in [*self.goals.objectives, *self.goals.goals]:
+        row["why"] = self.invalid.get(name, why)
+        for t in targets:
             row[t.outcome] = float("nan") if values is None else float(values[t.outcome])
         if values is not None and "settings_met" in values:
             row["settings_met"] = float(values["settings_met"])
@@ -366,15 +466,15 @@ class _Evaluator:
         d = self.goals.design
         variants = {}
         for name, levers in fresh.items():
-            changes = lever_changes(self.goals, self.start, levers)
             if name in self.invalid:
                 continue
+            changes = lever_changes(self.goals, self.start, levers)
             if self.settings is None:
                 variants[name] = _variant(changes)
             else:
-                for p, (sc_ch, pop_ch) in self.settings.items():
-                    variants[f"{name}_{p}"] = _variant({**sc_ch, **changes}, pop_ch)
-        if self.settings is not None:
+                for p, (sc_ch, pop_ch) in self._settings_of(changes).items():
+                    variants[f"{name}_{p}"] = _variant({**changes, **sc_ch}, pop_ch)
+        if self.settings is not None and not self.start_done:
             for p, (sc_ch, pop_ch) in self.settings.items():
                 variants[f"{START}_{p}"] = _variant(sc_ch, pop_ch)
         settings = Settings(
@@ -429,23 +529,18 @@ class _Evaluator:
         return out
 
 
-def _contested_points(goals: Goals, start) -> dict[str, tuple[dict, dict]]:
-    """The contested settings (a Latin hypercube of ``settings`` points over the ranges of
-    ``experiments/contested.toml`` that apply to the starting structure): name -> (scenario
-    changes, population changes)."""
+def _contested(goals: Goals, start):
+    """The contested assumptions (``experiments/contested.toml``) sampled at ``settings``
+    points of a Latin hypercube, the points by name, and the population they apply to."""
     from govsim.core.load import load_population
-    from govsim.experiments.experiment import load_experiment, point_changes, with_sampling
+    from govsim.experiments.experiment import load_experiment, with_sampling
 
     contested = with_sampling(load_experiment("contested"), "lhs", goals.search.settings)
     d = goals.design
     population = load_population(
         d.population if d.population != "declared" else start.scenario.population
     )
-    dump = start.model_dump()
-    return {
-        f"s{i:02d}": point_changes(contested, pt, start.key, dump, population)
-        for i, pt in enumerate(contested.points)
-    }
+    return contested, {f"s{i:02d}": pt for i, pt in enumerate(contested.points)}, population
 
 
 def _write_evaluations(out: Path, goals: Goals, cache: dict[str, dict]) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from markupsafe import Markup
 
+from govsim.presentation.sources import source_words
 from govsim.presentation.templating import macro
 from govsim.presentation.text import TEXT, label, pick
 
@@ -65,34 +66,36 @@ def most_different(goals, front, n: int = 3) -> list[int]:
     return chosen
 
 
+DIFFERS = 0.1  # assumption: two values of a number lever a tenth of its range apart differ
+
+
 def nearest_structure(goals, levers: dict, structures: list[str]) -> tuple[str, int, int]:
-    """The built-in structure whose own lever values differ from the design's in the fewest
-    levers (of those it has): (its key, how many differ, how many it has).  A number
-    differs when the two are more than a tenth of the lever's range apart."""
+    """The built-in structure nearest a design by its levers: of the levers the design and
+    the structure both have, the fewest whose values differ (a number by more than
+    ``DIFFERS`` of its range), as a share of those it has: (its key, how many differ, of how
+    many).  A structure without a lever (Chengdong has no street level to remove) is not
+    farther for lacking it: it is compared on the others (on at least half the levers)."""
     from govsim.core.levers import LEVER, levers_of
     from govsim.core.load import load_scenario
 
-    best = ("", 10**9, 0)
+    best, best_share = ("", 0, 0), 2.0
     for s in structures:
         sc = load_scenario(s)
         targets = levers_of(sc)
-        have = [v for v in goals.variables if v.lever in targets]
-        if not have:
+        shared = [v for v in goals.variables if v.lever in targets]
+        if not shared or len(shared) * 2 < len(goals.variables):
             continue
         differ = 0
-        for v in goals.variables:
-            if v.lever not in targets:
-                differ += 1
-                continue
+        for v in shared:
             own = LEVER[v.lever].current(sc, targets[v.lever])
             mine = levers[v.lever]
             if isinstance(mine, bool) or isinstance(own, bool):
                 differ += bool(mine) != bool(own)
             else:
                 width = LEVER[v.lever].hi - LEVER[v.lever].lo
-                differ += abs(float(mine) - float(own)) > 0.1 * width
-        if differ < best[1]:
-            best = (s, differ, len(goals.variables))
+                differ += abs(float(mine) - float(own)) > DIFFERS * width
+        if differ / len(shared) < best_share:
+            best, best_share = (s, differ, len(shared)), differ / len(shared)
     return best
 
 
@@ -106,8 +109,8 @@ def _embed(png: Path) -> dict:
 def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
     """The section's HTML, its charts drawn into ``fig_dir`` and embedded."""
     from govsim.core.load import load_scenario
-    from govsim.design.outputs import read_design
-    from govsim.design.search import lever_changes
+    from govsim.design.outputs import design_names, read_design
+    from govsim.design.search import lever_changes, written_levers
     from govsim.presentation.charts.front import column_text
     from govsim.presentation.charts.org import org_chart
     from govsim.presentation.charts.style import save_chart
@@ -138,18 +141,13 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
             )
         else:
             moves = f"{lever_value(v.lever, v.low, lang)} – {lever_value(v.lever, v.high, lang)}"
-        source = getattr(lever, "range_source", "") or ""
+        source = source_words(lever.range_source, lang) if lever.range_source else ""
         levers.append((lever.name(lang), lever_value(v.lever, v.current, lang), moves, source))
 
     rows = []
     for _, r in front.iterrows():
-        changed = {
-            k: val for k, val in r["levers"].items() if k in {v.lever for v in goals.variables}
-        }
         moved = [
-            lever_text(v.lever, changed[v.lever], lang)
-            for v in goals.variables
-            if changed[v.lever] != v.current
+            lever_text(k, val, lang) for k, val in written_levers(goals, start, r["levers"]).items()
         ]
         rows.append(
             (
@@ -187,13 +185,11 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
                 changes=lever_changes(goals, start, r["levers"]) or None,
                 key=r["design"],
             )
+            names_of = design_names(goals, r)
             sc = sc.model_copy(
                 update={
                     "scenario": sc.scenario.model_copy(
-                        update={
-                            "name_zh": f"{start.scenario.name_zh}·设计{r['design'].rsplit('_', 1)[-1]}",
-                            "name_en": f"{start.scenario.name_en}, design {r['design'].rsplit('_', 1)[-1]}",
-                        }
+                        update={"name_zh": names_of["zh"], "name_en": names_of["en"]}
                     )
                 }
             )
@@ -235,7 +231,10 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
                 name=name,
                 start=short(pick(start.scenario.name_zh, start.scenario.name_en, lang)),
             ),
-            "goals": [(goal_text(g), g.source) for g in goals.goals],
+            "goals": [
+                (goal_text(g), source_words(g.source, lang) if g.source else "")
+                for g in goals.goals
+            ],
             "objectives": [
                 f"{column_text(o.outcome, lang)[0]}（{t('design_' + o.sense, lang)}）"
                 if lang == "zh"

@@ -909,4 +909,40 @@ COMMAND_TEXT: dict[str, tuple[str, str]] = {
         "已写入{out}中的summary.csv、paired.csv、runs.csv、columns.csv、manifest.json和runs/",
         "wrote {out}/summary.csv, paired.csv, runs.csv, columns.csv, manifest.json and runs/",
     ),
+    # govsim design
+    "design_plan": (
+        "{generations}代 × 每代{candidates}个设计 × {replicates}次配对重复{settings}，"
+        "每次{residents:,}名居民、{days}天",
+        "{generations} generations × {candidates} designs × {replicates} paired replicates"
+        "{settings}, each {residents:,} residents over {days} days",
+    ),
+    "design_settings": ("× {n}种争议假设", " × {n} contested settings"),
+    "design_met": (
+        "满足全部目标的最优设计：{n}个",
+        "designs on the front that meet the goals: {n}",
+    ),
+    "design_none_met": (
+        "没有设计满足全部目标；最接近的：",
+        "no design met every goal; the closest:",
+    ),
+    "design_behind": (
+        "现有治理结构{n}个，其中{behind}个在前沿上或其后（未达目标，或不优于某个设计）",
+        "built-in structures: {n}, of which {behind} lie on or behind the front (missing a "
+        "goal, or no better than a design on it)",
+    ),
+    "design_meeting": (
+        "达到全部目标的现有治理结构：{names}",
+        "built-in structures that meet every goal: {names}",
+    ),
+    "design_wrote": (
+        "已写入{out}：front.csv、evaluations.csv、structures.csv、convergence.csv、designs/、"
+        "front_zh.png、front_en.png",
+        "wrote {out}: front.csv, evaluations.csv, structures.csv, convergence.csv, designs/, "
+        "front_zh.png, front_en.png",
+    ),
+    "design_failed": (
+        "{n}次运行失败（错误记录见{out}/generations/*/failures/）；这些设计按未达目标计",
+        "{n} runs failed (their tracebacks under {out}/generations/*/failures/); those "
+        "designs count as missing the goals",
+    ),
 }
