@@ -425,3 +425,21 @@ def test_loading_a_structure_with_changes_leaves_the_callers_values_alone():
     changes["institutions.heads.outreach.visits_per_staff_day"] = 1.0
     load_scenario("baseline", changes=changes)
     assert json.dumps(levers.GRID_WORKERS, sort_keys=True) == before
+
+
+def test_a_design_whose_staff_cannot_hold_its_windows_open_is_no_design(tmp_path):
+    text = (
+        SMALL.format(generations=1, bound=30)
+        .replace("points = {}", "rc_windows = { choices = [2, 3] }\nopen_9_21 = {}")
+        .replace("low = 8, high = 20", "low = 3, high = 20")
+    )
+    g = _goals(tmp_path, text=text)
+    rep = search(g, tmp_path / "d", progress=False)
+    t = rep.evaluations
+    thin = [
+        lv["rc_windows"] * (84 if lv["open_9_21"] else 35) > lv["rc_staff"] * 40
+        for lv in t["levers"]
+    ]
+    assert any(thin)  # the search proposed some
+    assert (t[thin]["failed"]).all() and t[thin]["why"].str.contains("cannot hold open").all()
+    assert not t[[not x for x in thin]]["failed"].any()

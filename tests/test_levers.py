@@ -327,3 +327,17 @@ def test_lever_problem_names_what_is_allowed():
 def test_the_levers_module_is_read_by_the_core_not_from_above():
     text = Path(sys.modules["govsim.core.levers"].__file__).read_text(encoding="utf-8")
     assert "govsim.experiments" not in text and "govsim.app" not in text
+
+
+def test_every_structure_of_the_documents_can_staff_its_windows_and_levers_can_break_it():
+    from govsim.config.scenario import builtin_order
+    from govsim.core.levers import scenario_changes, understaffed
+
+    for s in builtin_order():
+        assert understaffed(load_scenario(s)) == [], s
+    b = load_scenario("baseline")
+    thin = scenario_changes(b, {"rc_staff": 3.7, "rc_windows": 3, "open_9_21": True})
+    (problem,) = understaffed(load_scenario("baseline", changes=thin))
+    assert problem.startswith("rc: 3 windows open 84 h a week need 6.3 staff")
+    enough = scenario_changes(b, {"rc_staff": 7.0, "rc_windows": 3, "open_9_21": True})
+    assert understaffed(load_scenario("baseline", changes=enough)) == []

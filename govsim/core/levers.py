@@ -624,6 +624,35 @@ def lever_problem(sc: Scenario | None, key: str, value: Any) -> str | None:
     return None
 
 
+# law: 《国务院关于职工工作时间的规定》 「职工每日工作8小时、每周工作40小时」
+WORK_WEEK_H = 40.0
+
+
+def understaffed(sc: Scenario) -> list[str]:
+    """The institutions of ``sc`` whose service windows its staff cannot hold open: a
+    window open needs one of the body's staff on duty, so windows × hours open a week may
+    not exceed staff × the 40-hour working week.  Every built-in structure keeps to it; a
+    body with no paid staff (volunteers at Nanshan's organisations' window) is not held to
+    it.  Levers that move staff, windows and hours separately can break it together (a
+    committee of four keeping three windows open twelve hours a day): such a design is no
+    structure a place could run."""
+    from govsim.config.schedule import WeeklySchedule
+
+    out = []
+    for key, inst in sc.institutions.items():
+        if not inst.windows or inst.staff <= 0:
+            continue
+        blocks = [(b.days, b.open) for b in sc.schedules[inst.hours]]
+        week = WeeklySchedule.from_blocks(blocks).hours_per_week()
+        if inst.windows * week > inst.staff * WORK_WEEK_H + 1e-9:
+            out.append(
+                f"{key}: {inst.windows} windows open {week:g} h a week need "
+                f"{inst.windows * week / WORK_WEEK_H:.1f} staff on a {WORK_WEEK_H:g}-hour "
+                f"week; it has {inst.staff:g}"
+            )
+    return out
+
+
 def scenario_changes(sc: Scenario, levers: dict[str, Any]) -> dict[str, Any]:
     """The scenario changes (dotted keys, ``None`` deletes) that set ``levers`` on the
     structure ``sc`` (as loaded from its file), what they buy added to the purchased

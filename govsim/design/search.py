@@ -435,12 +435,16 @@ class _Evaluator:
         """A candidate whose structure is not a valid structure (levers that together ask
         for something a file may not say) is recorded as failed, with why, and not run."""
         from govsim.config.reading import ScenarioError
+        from govsim.core.levers import understaffed
         from govsim.core.load import load_scenario
 
         for name, levers in fresh.items():
             try:
                 changes = lever_changes(self.goals, self.start, levers)
-                load_scenario(self.goals.design.structure, changes=changes or None)
+                sc = load_scenario(self.goals.design.structure, changes=changes or None)
+                problems = understaffed(sc)
+                if problems:
+                    raise ValueError("windows its staff cannot hold open: " + "; ".join(problems))
                 if self.settings is not None:
                     for sc_ch, _ in self._settings_of(changes).values():
                         load_scenario(self.goals.design.structure, changes={**changes, **sc_ch})
