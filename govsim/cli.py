@@ -857,13 +857,18 @@ def cmd_report(args) -> int:
                 f"finished ones — run the batch again to complete it",
                 file=sys.stderr,
             )
+        design = None
+        if args.design is not None:  # read (and its charts drawn) before the report's
+            from govsim.design.section import design_section
+
+            design = design_section(args.design, args.lang, out.parent / "figures")
         out = build_report(
             args.dir,
             args.lang,
             out,  # the place checked above
             sensitivity=args.sensitivity,
             robustness=args.robustness,
-            design=args.design,
+            design=design,
         )
     except FileNotFoundError as e:
         print(f"govsim: error: {e}", file=sys.stderr)

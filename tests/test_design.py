@@ -294,7 +294,7 @@ def test_a_search_places_every_built_in_structure_against_its_front(finished):
 
 
 def test_the_report_section_names_the_goals_designs_and_structures(finished, tmp_path):
-    from govsim.presentation.design_section import design_section
+    from govsim.design.section import design_section
 
     g, out, result = finished
     for lang in ("zh", "en"):

@@ -21,6 +21,7 @@ LAYERS = (
     "results",  # a run's files made, stored, read back and tabled
     "presentation",  # charts, reports, notebook views: read results, never run the model
     "experiments",  # batches, comparisons, sensitivity, calibration, levers
+    "design",  # the design search: goals, search over the levers, its front and section
     "app",  # the live model (steps models, draws with presentation)
     "cli",  # the command line
     "govsim",  # the package itself: its public names, notebook display

@@ -28,14 +28,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from govsim.config.schedule import WEEKDAYS
 from govsim.config.vocabulary import UNITS, check_unit
 from govsim.core.measure import DAYS_PER_YEAR
 
-if TYPE_CHECKING:
-    from govsim.core.load import Scenario
+Scenario = Any  # a loaded structure (govsim.core.load.Scenario), which applies levers itself
+
+
+@cache
+def document(name: str) -> Scenario:
+    """A built-in structure whose values a lever takes (Xinfeng's projects, the baseline's
+    grants), read and validated as ``load_scenario`` reads a plain file: the loader applies
+    levers, so the levers do not call it."""
+    from govsim.config.reading import read_file
+    from govsim.config.scenario import check_references, validate
+    from govsim.core.spec import schemas
+
+    path, data, sources = read_file(name, "scenario")
+    return validate(schemas().Scenario, data, sources, path, check_references)
 
 OPEN_9_21 = [{"days": list(WEEKDAYS), "open": [[9.0, 21.0]]}]
 GRID_WORKERS = {
@@ -161,10 +173,8 @@ def _orgs_services(key: str) -> dict:
     """Public services handed to the organisations ``key`` as Xinfeng's projects are run
     (read from xinfeng.toml, declared there once): their staff, service teams and what they
     settle, the projects bought, and the baseline's small grants per organisation."""
-    from govsim.core.load import load_scenario
-
-    orgs = load_scenario("xinfeng").institutions["orgs"].model_dump(mode="json")
-    base = load_scenario("baseline").institutions["orgs"].costs.per_organisation
+    orgs = document("xinfeng").institutions["orgs"].model_dump(mode="json")
+    base = document("baseline").institutions["orgs"].costs.per_organisation
     out = {"routing.walk_in.public_service": key}
     out.update({f"institutions.{key}.{k}": orgs[k] for k in ORGS_RUN_SERVICES})
     out[f"institutions.{key}.costs"] = {
@@ -199,9 +209,7 @@ def yuan_per_session() -> float:
     (375,000 − 4 × 50,000) ÷ ((14 + 10) × 365 ÷ 7) ≈ 140 yuan a session.  An assumption
     on top of the file's: an activity and a volunteer turn cost alike (002 does not split
     the projects' money between them)."""
-    from govsim.core.load import load_scenario
-
-    xf = load_scenario("xinfeng")
+    xf = document("xinfeng")
     orgs, rc = xf.institutions["orgs"], xf.institutions["rc"]
     staff_pay = orgs.staff * rc.costs.salary_per_staff
     sessions = sum(o.sessions_per_week for o in orgs.offers) * WEEKS_PER_YEAR
@@ -265,9 +273,7 @@ def _xinfeng_council() -> tuple[dict, float]:
     """Xinfeng's residents' council (002: 居民议事会), read from its file: the council of its
     committee, and the money a year per resident the units in the area pool into it
     (their ``pools``, over the residents one of them is built for)."""
-    from govsim.core.load import load_scenario
-
-    xf = load_scenario("xinfeng")
+    xf = document("xinfeng")
     rc = _committee(xf)
     pooled = sum(
         i.pools.yuan_per_year / _design(xf, k)

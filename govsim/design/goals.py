@@ -54,6 +54,7 @@ from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error
 from govsim.core.levers import LEVER, levers_of
 from govsim.core.streams import MAX_SEED
 from govsim.experiments.experiment import EXPERIMENT_DIR
+from govsim.results.tables import outcome_columns
 
 MAX_EVALUATIONS = 20_000  # candidates × generations (× settings): a search of days, not weeks
 
@@ -220,34 +221,6 @@ class Goals:
             "start": digest(start),
             "version": __version__,
         }
-
-
-def outcome_columns() -> dict[str, tuple[str, str | None, float | None, float]]:
-    """The outcome columns a goal or objective may name: column -> (the outcome, its
-    declared direction, its smallest difference that matters, the factor from the stored
-    value), as runs.csv names them — each outcome, each resident group's
-    (``vulnerable.participation_mean``: the worst-off residents' participation) and each
-    need type's response and unresolved share — times also in days."""
-    from govsim.config.vocabulary import GROUPS, NEED_TYPE_KEYS, UNITS
-    from govsim.core.summary import OUTCOMES, by_group
-    from govsim.results.tables import VIEWS, view_name
-
-    def add(column: str, k: str) -> None:
-        o = OUTCOMES[k]
-        out[column] = (k, o.better, o.matters, 1.0)
-        if o.unit in VIEWS:
-            out[view_name(column, o.unit)] = (k, o.better, o.matters, UNITS[o.unit].factor)
-
-    out: dict[str, tuple] = {}
-    for k in OUTCOMES:
-        add(k, k)
-    for g in GROUPS:
-        for k in by_group():
-            add(f"{g}.{k}", k)
-    for t in NEED_TYPE_KEYS:
-        for k in ("response_time_median_h", "unresolved_share"):
-            add(f"{t}.{k}", k)
-    return out
 
 
 def resolve_goals_path(name_or_path: str | Path) -> Path:

@@ -439,7 +439,7 @@ def build_report(
     dpi: int = 96,
     sensitivity: str | Path | None = None,
     robustness: str | Path | None = None,
-    design: str | Path | None = None,
+    design: Markup | None = None,
 ) -> Path:
     """Write the HTML report (and its figures as PNG at ``dpi`` and SVG in ``figures/``
     beside it; 96 dpi keeps the page with every chart under 1 MB); with ``sensitivity`` (a
@@ -465,10 +465,6 @@ def build_report(
         from govsim.presentation.robustness import read_claims
 
         read_claims(robustness)
-    if design is not None:  # a design search that cannot be read: before drawing
-        from govsim.design.outputs import read_design
-
-        read_design(design)
     fig_dir = out.parent / "figures"
     remove_leftovers(out.parent, [out.name])  # what a killed report left half-written
     remove_leftovers(fig_dir, figure_files(res, lang))
@@ -492,11 +488,7 @@ def build_report(
         )
     front = front_page(res, lang, sensitivity, robustness)
     structures, appendix = structures_section(res, lang)
-    designs = Markup("")
-    if design is not None:
-        from govsim.presentation.design_section import design_section
-
-        designs = design_section(design, lang, fig_dir)
+    designs = design if design is not None else Markup("")  # govsim.design.section
     body = str(  # text, to add the font below (Markup would escape what it adds)
         render(
             "report.html",

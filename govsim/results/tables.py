@@ -258,3 +258,30 @@ def replicates_needed(values: np.ndarray, half_width: float, max_n: int = 100_00
         # the normal approximation jumps close, then step
         n = max(n + 1, min(max_n, int((1.96 * sd / half_width) ** 2 * 0.98)))
     return max_n
+
+
+def outcome_columns() -> dict[str, tuple[str, str | None, float | None, float]]:
+    """The outcome columns a goal or objective may name: column -> (the outcome, its
+    declared direction, its smallest difference that matters, the factor from the stored
+    value), as runs.csv names them — each outcome, each resident group's
+    (``vulnerable.participation_mean``: the worst-off residents' participation) and each
+    need type's response and unresolved share — times also in days."""
+    from govsim.config.vocabulary import GROUPS, NEED_TYPE_KEYS, UNITS
+    from govsim.core.summary import OUTCOMES, by_group
+
+    def add(column: str, k: str) -> None:
+        o = OUTCOMES[k]
+        out[column] = (k, o.better, o.matters, 1.0)
+        if o.unit in VIEWS:
+            out[view_name(column, o.unit)] = (k, o.better, o.matters, UNITS[o.unit].factor)
+
+    out: dict[str, tuple] = {}
+    for k in OUTCOMES:
+        add(k, k)
+    for g in GROUPS:
+        for k in by_group():
+            add(f"{g}.{k}", k)
+    for t in NEED_TYPE_KEYS:
+        for k in ("response_time_median_h", "unresolved_share"):
+            add(f"{t}.{k}", k)
+    return out

@@ -20,7 +20,7 @@ def column_text(column: str, lang: str) -> tuple[str, float]:
     the column's values to the values shown (shares as %; a time column is in days)."""
     from govsim.config.vocabulary import GROUPS, NEED_TYPES, UNITS
     from govsim.core.summary import OUTCOMES
-    from govsim.design.goals import outcome_columns
+    from govsim.results.tables import outcome_columns
 
     base = outcome_columns()[column][0]
     o = OUTCOMES[base]
