@@ -49,6 +49,7 @@ def document(name: str) -> Scenario:
     path, data, sources = read_file(name, "scenario")
     return validate(schemas().Scenario, data, sources, path, check_references)
 
+
 OPEN_9_21 = [{"days": list(WEEKDAYS), "open": [[9.0, 21.0]]}]
 GRID_WORKERS = {
     "actor": "grid_workers",
