@@ -16,6 +16,8 @@ from govsim.presentation.templating import macro
 from govsim.presentation.text import TEXT, label, pick
 
 DESIGN = "design.html"
+EMBED_DPI = 96  # the report's charts' resolution (``build_report``)
+ORG_DPI = 72  # three organisation charts more: drawn smaller, so the page stays under 1 MB
 
 
 def t(key: str, lang: str, **kw) -> str:
@@ -99,10 +101,12 @@ def nearest_structure(goals, levers: dict, structures: list[str]) -> tuple[str, 
     return best
 
 
-def _embed(png: Path) -> dict:
+def _embed(png: Path, colours: int = 64) -> dict:
+    """A chart made small for the page, as the report's own (organisation charts, boxes
+    and lines, in 32 colours; others in 64): the page travels under 1 MB."""
     from govsim.presentation.report import compact_image
 
-    mime, raw, (w, h) = compact_image(png, 64)
+    mime, raw, (w, h) = compact_image(png, colours)
     return {"mime": mime, "data": base64.b64encode(raw).decode("ascii"), "width": w, "height": h}
 
 
@@ -111,7 +115,7 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
     from govsim.core.load import load_scenario
     from govsim.design.outputs import design_names, read_design
     from govsim.design.search import lever_changes, written_levers
-    from govsim.presentation.charts.front import column_text
+    from govsim.presentation.charts.front import column_text, front_chart, structure_names
     from govsim.presentation.charts.org import org_chart
     from govsim.presentation.charts.style import save_chart
     from govsim.results.reading import short
@@ -171,13 +175,16 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
     ]
     behind = sum(1 for _, s in structures.iterrows() if s["behind_front"] or not s["met"])
 
-    charts = []
-    front_png = Path(design_dir) / f"front_{lang}.png"
-    if front_png.exists():
-        charts.append({"caption": t("design_front_caption", lang), **_embed(front_png)})
+    # the front drawn again for the page at the report's 96 dpi (the search's own is
+    # sharper, for slides), beside the report's other figures
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    fig = front_chart(
+        goals, d.evaluations, front, structures, structure_names(structures, lang), lang
+    )
+    front_png = save_chart(fig, fig_dir / f"design_front_{lang}.png", EMBED_DPI)
+    charts = [{"caption": t("design_front_caption", lang), **_embed(front_png)}]
     examples = []
     if met:
-        fig_dir.mkdir(parents=True, exist_ok=True)
         for i in most_different(goals, front):
             r = front.iloc[i]
             sc = load_scenario(
@@ -193,7 +200,9 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
                     )
                 }
             )
-            png = save_chart(org_chart(sc, lang), fig_dir / f"design_{r['design']}_{lang}.png", 96)
+            png = save_chart(
+                org_chart(sc, lang), fig_dir / f"design_{r['design']}_{lang}.png", ORG_DPI
+            )
             key, differ, of = nearest_structure(goals, r["levers"], list(structures["structure"]))
             examples.append(
                 {
@@ -201,7 +210,7 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
                     "nearest": t(
                         "design_nearest", lang, name=names.get(key, key), differ=differ, of=of
                     ),
-                    **_embed(png),
+                    **_embed(png, 32),
                 }
             )
     n_eval = int((~d.evaluations["failed"]).sum())

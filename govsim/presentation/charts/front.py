@@ -116,17 +116,25 @@ def front_chart(goals, evaluations, front, structures, names: dict[str, str], la
     return fig
 
 
-def save_front_charts(goals, evaluations, front, structures, out: Path) -> list[Path]:
-    """The front chart in both languages, as PNG and SVG in ``out``."""
+def structure_names(structures, lang: str) -> dict[str, str]:
+    """The built-in structures' short names, as the chart labels them."""
     from govsim.core.load import load_scenario
 
+    names = {}
+    for k in structures["structure"]:
+        sc = load_scenario(k).scenario
+        names[k] = short(pick(sc.name_zh, sc.name_en, lang))
+    return names
+
+
+def save_front_charts(
+    goals, evaluations, front, structures, out: Path, dpi: int = 130, stem: str = "front"
+) -> list[Path]:
+    """The front chart in both languages, as PNG (at ``dpi``) and SVG in ``out``."""
     paths = []
     for lang in ("zh", "en"):
-        names = {}
-        for k in structures["structure"]:
-            sc = load_scenario(k).scenario
-            names[k] = short(pick(sc.name_zh, sc.name_en, lang))
+        names = structure_names(structures, lang)
         fig = front_chart(goals, evaluations, front, structures, names, lang)
-        paths.append(save_chart(fig, Path(out) / f"front_{lang}.png", dpi=130))
-        paths.append(Path(out) / f"front_{lang}.svg")
+        paths.append(save_chart(fig, Path(out) / f"{stem}_{lang}.png", dpi=dpi))
+        paths.append(Path(out) / f"{stem}_{lang}.svg")
     return paths
