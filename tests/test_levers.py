@@ -341,3 +341,21 @@ def test_every_structure_of_the_documents_can_staff_its_windows_and_levers_can_b
     assert problem.startswith("rc: 3 windows open 84 h a week need 6.3 staff")
     enough = scenario_changes(b, {"rc_staff": 7.0, "rc_windows": 3, "open_9_21": True})
     assert understaffed(load_scenario("baseline", changes=enough)) == []
+
+
+def test_the_live_app_says_when_its_levers_leave_windows_without_staff():
+    from govsim.app.live import LiveModel, Settings
+    from govsim.core.levers import thin_windows
+
+    thin = LiveModel(
+        Settings("baseline", residents=1000, levers={"rc_staff": 3.0, "rc_windows": 3})
+    )
+    assert thin_windows(thin.as_run) == []  # three windows on office hours: 2.6 staff
+    late = LiveModel(
+        Settings(
+            "baseline",
+            residents=1000,
+            levers={"rc_staff": 3.0, "rc_windows": 3, "open_9_21": True},
+        )
+    )
+    assert thin_windows(late.as_run) == [("rc", 3, 84.0, 6.3, 3.0)]

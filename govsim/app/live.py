@@ -127,6 +127,7 @@ class LiveModel(mesa.Model):
         self.base = load_scenario(self.structure)
         self.changes = scenario_changes(self.base, s.levers)
         spec = load_scenario(self.structure, changes=self.changes) if self.changes else self.base
+        self.as_run = spec  # the structure as run, levers set (Mesa names "scenario")
         self.population = s.population or spec.scenario.population
         self.run = GovernanceModel(spec, s.residents, s.seed, self.population)
         same = self.structure == self.reference_key and not self.changes

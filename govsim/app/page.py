@@ -18,7 +18,7 @@ from govsim.app.live import DEFAULT_RESIDENTS, Frame, LiveModel, Settings
 from govsim.app.views import NetworkPainter, SeriesPainter, png, readout
 from govsim.config.reading import list_populations, population_name
 from govsim.config.scenario import builtin_order
-from govsim.core.levers import LEVERS, levers_of
+from govsim.core.levers import LEVERS, levers_of, thin_windows
 from govsim.core.load import load_scenario
 from govsim.presentation.plot import org_chart, t
 from govsim.presentation.text import pick
@@ -119,6 +119,26 @@ def Choices(live: LiveModel, restart):
         on_value=lambda v: rebuild(seed=v),
     )
     solara.Text(t("levers", lang), style={"font-weight": "bold", "margin-top": "8px"})
+    thin = thin_windows(live.as_run)
+    if thin:  # levers moved apart: more windows open than the staff can hold (a design
+        # search refuses such a structure; here it runs, and says so)
+        bodies = [
+            t(
+                "understaffed_body",
+                lang,
+                name=pick(
+                    *(getattr(live.as_run.institutions[k], f"name_{x}") for x in ("zh", "en")), lang
+                ),
+                windows=w,
+                week=f"{week:g}",
+                need=f"{need:.1f}",
+                staff=f"{staff:g}",
+            )
+            for k, w, week, need, staff in thin
+        ]
+        solara.Warning(
+            t("understaffed", lang) + ("；" if lang == "zh" else "; ").join(bodies), dense=True
+        )
     targets = levers_of(live.base)
     spec = live.run.spec
     for lv in LEVERS:

@@ -635,14 +635,15 @@ def lever_problem(sc: Scenario | None, key: str, value: Any) -> str | None:
 WORK_WEEK_H = 40.0
 
 
-def understaffed(sc: Scenario) -> list[str]:
+def thin_windows(sc: Scenario) -> list[tuple[str, int, float, float, float]]:
     """The institutions of ``sc`` whose service windows its staff cannot hold open: a
     window open needs one of the body's staff on duty, so windows × hours open a week may
     not exceed staff × the 40-hour working week.  Every built-in structure keeps to it; a
     body with no paid staff (volunteers at Nanshan's organisations' window) is not held to
     it.  Levers that move staff, windows and hours separately can break it together (a
     committee of four keeping three windows open twelve hours a day): such a design is no
-    structure a place could run."""
+    structure a place could run.  Each: (key, windows, hours open a week, staff needed,
+    staff it has)."""
     from govsim.config.schedule import WeeklySchedule
 
     out = []
@@ -652,12 +653,18 @@ def understaffed(sc: Scenario) -> list[str]:
         blocks = [(b.days, b.open) for b in sc.schedules[inst.hours]]
         week = WeeklySchedule.from_blocks(blocks).hours_per_week()
         if inst.windows * week > inst.staff * WORK_WEEK_H + 1e-9:
-            out.append(
-                f"{key}: {inst.windows} windows open {week:g} h a week need "
-                f"{inst.windows * week / WORK_WEEK_H:.1f} staff on a {WORK_WEEK_H:g}-hour "
-                f"week; it has {inst.staff:g}"
-            )
+            need = inst.windows * week / WORK_WEEK_H
+            out.append((key, int(inst.windows), week, need, float(inst.staff)))
     return out
+
+
+def understaffed(sc: Scenario) -> list[str]:
+    """``thin_windows`` in words (for errors and records)."""
+    return [
+        f"{key}: {w} windows open {week:g} h a week need {need:.1f} staff on a "
+        f"{WORK_WEEK_H:g}-hour week; it has {staff:g}"
+        for key, w, week, need, staff in thin_windows(sc)
+    ]
 
 
 def scenario_changes(sc: Scenario, levers: dict[str, Any]) -> dict[str, Any]:

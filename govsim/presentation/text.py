@@ -389,6 +389,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "app_title": ("社区治理实时模型", "Community governance, live model"),
     "choices": ("结构与杠杆", "Structure and levers"),
     "design_load": ("载入搜索得到的设计", "load a design the search found"),
+    "understaffed": (
+        "人手不足：开放的窗口多于工作人员按每周40小时所能值守的（设计搜索不会采用这样的结构）：",
+        "Understaffed: more windows open than the staff can hold on a 40-hour week (a design "
+        "search refuses such a structure): ",
+    ),
+    "understaffed_body": (
+        "{name}{windows}个窗口每周开放{week}小时，需{need}人值守，现有{staff}人",
+        "{name}: {windows} windows open {week} h a week need {need} staff; it has {staff}",
+    ),
     "design_option": ("设计{n}", "design {n}"),
     "restart_note": (
         "任何改动都会让两个模型从第0天重新开始。",
