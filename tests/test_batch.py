@@ -48,7 +48,7 @@ def write_experiment(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
 
 
 def test_shipped_experiments_load_and_plan(tmp_path):
-    from govsim.design.goals import is_goals_file
+    from govsim.experiments.experiment import is_goals_file
 
     for f in sorted((ROOT / "experiments").glob("*.toml")):
         if is_goals_file(f):  # govsim design's (tests/test_design.py)

@@ -53,7 +53,7 @@ from govsim.config.reading import ScenarioError, check_text, read_toml
 from govsim.config.scenario import MAX_DAYS, MAX_RESIDENTS, _format_error
 from govsim.core.levers import LEVER, levers_of
 from govsim.core.streams import MAX_SEED
-from govsim.experiments.experiment import EXPERIMENT_DIR
+from govsim.experiments.experiment import resolve_file
 from govsim.results.tables import outcome_columns
 
 MAX_EVALUATIONS = 20_000  # candidates × generations (× settings): a search of days, not weeks
@@ -223,45 +223,16 @@ class Goals:
         }
 
 
-def resolve_goals_path(name_or_path: str | Path) -> Path:
-    p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
-            raise ScenarioError(p, "(file)", "no such goals file")
-        return p
-    candidate = EXPERIMENT_DIR / f"{name_or_path}.toml"
-    if not candidate.is_file():
-        known = sorted(f.stem for f in EXPERIMENT_DIR.glob("*.toml") if is_goals_file(f))
-        raise ScenarioError(
-            candidate,
-            "(file)",
-            f"no goals file named {str(name_or_path)!r}; known: {', '.join(known) or 'none'}",
-        )
-    return candidate
-
-
-def is_goals_file(path: Path) -> bool:
-    """A goals file has a ``[design]`` table (an experiment file an ``[experiment]``)."""
-    try:
-        return "design" in read_toml(path)
-    except ScenarioError:
-        return False
-
-
 def load_goals(name_or_path: str | Path) -> Goals:
     """Read and validate a goals file (a name in ``experiments/`` or a path)."""
-    path = resolve_goals_path(name_or_path)
+    path = resolve_file(name_or_path, goals=True)
     raw = read_toml(path)
     check_text(raw, path)
     if "experiment" in raw and "design" not in raw:
         raise ScenarioError(
             path, "design", "an experiment file, not a goals file: run it with govsim batch"
         )
-    try:
-        f = GoalsFile.model_validate(raw)
-    except ValidationError as err:
-        raise _format_error(path, err, GoalsFile) from None
-    return _build(str(path), f, raw)
+    return goals_from(str(path), raw)
 
 
 def goals_from(file: str, raw: dict) -> Goals:

@@ -339,26 +339,39 @@ def _error(path, err: ValidationError) -> ScenarioError:
     return _format_error(Path(path), err, ExperimentFile)
 
 
-def resolve_experiment_path(name_or_path: str | Path) -> Path:
+def is_goals_file(path: Path) -> bool:
+    """A goals file (``govsim design``) has a ``[design]`` table; an experiment file an
+    ``[experiment]`` one.  Both live in ``experiments/``."""
+    try:
+        return "design" in read_toml(path)
+    except ScenarioError:
+        return False
+
+
+def resolve_file(name_or_path: str | Path, goals: bool = False) -> Path:
+    """The experiment file (``goals``: the goals file) a command names: a path, or a name in
+    ``experiments/``; one that is not there is one ``ScenarioError`` listing the known."""
+    what = "goals file" if goals else "experiment file"
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists():
         if not p.is_file():
-            raise ScenarioError(p, "(file)", "no such experiment file")
+            raise ScenarioError(p, "(file)", f"no such {what}")
         return p
     candidate = EXPERIMENT_DIR / f"{name_or_path}.toml"
     if not candidate.is_file():
-        known = sorted(f.stem for f in EXPERIMENT_DIR.glob("*.toml"))
+        known = sorted(f.stem for f in EXPERIMENT_DIR.glob("*.toml") if is_goals_file(f) == goals)
         raise ScenarioError(
             candidate,
             "(file)",
-            f"no experiment named {str(name_or_path)!r}; known: {', '.join(known) or 'none'}",
+            f"no {what.removesuffix(' file')} named {str(name_or_path)!r}; known: "
+            f"{', '.join(known) or 'none'}",
         )
     return candidate
 
 
 def load_experiment(name_or_path: str | Path) -> Experiment:
     """Read and validate an experiment file (a name in ``experiments/`` or a path)."""
-    path = resolve_experiment_path(name_or_path)
+    path = resolve_file(name_or_path)
     raw = read_toml(path)
     check_text(raw, path)
     if "design" in raw and "experiment" not in raw:
