@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.design.goals import Goals, Target
-from govsim.design.search import START, violation
+from govsim.design.search import START, meets, violation
 
 FRONT = "front.parquet"
 CONVERGENCE = "convergence.csv"
@@ -132,12 +132,12 @@ def standing(goals: Goals, designs: pd.DataFrame, structures: pd.DataFrame) -> p
     fs = minimised(goals, structures)
     rows = []
     for i, (_, s) in enumerate(structures.iterrows()):
-        meets = all(violation(t, s[t.outcome]) <= 0 for t in goals.goals)
+        met = meets(goals, s)
         behind = [designs["design"].iloc[j] for j in range(len(fd)) if np.all(fd[j] <= fs[i] + eps)]
         rows.append(
             {
                 "structure": s["structure"],
-                "met": meets,
+                "met": met,
                 "behind_front": bool(behind),
                 "matched_by": behind[0] if behind else "",
                 **{t.outcome: s[t.outcome] for t in [*goals.objectives, *goals.goals]},

@@ -46,10 +46,9 @@ def evaluate_structures(goals: Goals, out: Path, workers, executor, scheduler, p
     """Every built-in structure on the search's people and seeds (one batch in
     ``DIR/structures``): each outcome the mean over the replicates."""
     from govsim.core.load import load_scenario
-    from govsim.core.summary import OUTCOMES
-    from govsim.experiments.batch import outcome_rows, run_batch
+    from govsim.design.search import outcome_means
+    from govsim.experiments.batch import run_batch
     from govsim.experiments.experiment import Experiment, Settings, resolve
-    from govsim.results.tables import with_views
 
     d = goals.design
     start = load_scenario(d.structure)
@@ -77,14 +76,11 @@ def evaluate_structures(goals: Goals, out: Path, workers, executor, scheduler, p
         progress=progress,
         runs=runs,
     )
-    broken = {r.structure for r in runs if r.partition in set(rep.failed)}
-    done = [r for r in runs if r.structure not in broken]  # all its replicates, or none
-    table, _ = with_views(
-        outcome_rows(out / fr.STRUCTURES, done), {k: o.unit for k, o in OUTCOMES.items()}
-    )
-    columns = list(dict.fromkeys(t.outcome for t in [*goals.objectives, *goals.goals]))
-    means = table.groupby("structure", sort=False)[columns].mean().reset_index()
-    return means
+    means = outcome_means(goals, out / fr.STRUCTURES, runs, rep.failed, "structure")
+    if means is None:  # every structure failed: none to place beside the front
+        columns = dict.fromkeys(t.outcome for t in [*goals.objectives, *goals.goals])
+        return pd.DataFrame(columns=["structure", *columns])
+    return means.reset_index()
 
 
 def run_design(

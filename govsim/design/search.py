@@ -167,6 +167,11 @@ def scores(goals: Goals, row: dict) -> tuple[list[float], list[float]]:
     return f, g
 
 
+def meets(goals: Goals, values) -> bool:
+    """Whether outcomes ``values`` (a row, by column) meet every goal."""
+    return all(violation(t, values[t.outcome]) <= 0 for t in goals.goals)
+
+
 def violation(t: Target, value: float) -> float:
     """How far ``value`` misses goal ``t``, as a share of the bound (<= 0: met)."""
     scale = abs(t.bound) or 1.0
@@ -246,9 +251,7 @@ def evaluations_table(goals: Goals, cache: dict[str, dict]) -> pd.DataFrame:
     """Every candidate evaluated (the starting structure first), in the order evaluated."""
     rows = sorted(cache.values(), key=lambda r: (r["generation"], r["order"]))
     table = pd.DataFrame(rows)
-    table["met"] = [
-        not r["failed"] and all(violation(t, r[t.outcome]) <= 0 for t in goals.goals) for r in rows
-    ]
+    table["met"] = [not r["failed"] and meets(goals, r) for r in rows]
     return table
 
 
@@ -364,13 +367,7 @@ class _Evaluator:
         self.start_done = False
         if goals.search.robust:
             self.contested, self.points, self.population = _contested(goals, self.start)
-            dump = self.start.model_dump()
-            from govsim.experiments.experiment import point_changes
-
-            self.settings = {
-                p: point_changes(self.contested, pt, self.start.key, dump, self.population)
-                for p, pt in self.points.items()
-            }
+            self.settings = self._settings_of(self.start)
 
     def evaluate(self, gen: int, candidates: list[dict], cache: dict[str, dict]) -> None:
         fresh: dict[str, dict] = {}
@@ -382,9 +379,8 @@ class _Evaluator:
             self.report.reused += len(candidates)
             return
         self.report.reused += len(candidates) - len(fresh)
-        self._check(fresh)
         self.start_done = START in cache
-        exp = self._experiment(gen, fresh)
+        exp = self._experiment(gen, self._variants(fresh))
         batch_dir = self.out / GENERATIONS / f"g{gen:03d}"
         from govsim.experiments.batch import run_batch
 
@@ -415,41 +411,53 @@ class _Evaluator:
             cache[name] = self._row(name, gen, order + i, levers, values.get(name))
         _write_evaluations(self.out, self.goals, cache)
 
-    def _settings_of(self, changes: dict) -> dict[str, tuple[dict, dict]]:
-        """The contested settings for a candidate: each range applied to the candidate's
-        own structure, as to the starting structure's (a factor multiplies the value the
-        candidate has: a design that sets the committee's staff is as uncertain about them
-        as the structure it starts from)."""
-        if not changes:
-            return self.settings
-        from govsim.core.load import load_scenario
+    def _settings_of(self, own) -> dict[str, tuple[dict, dict]]:
+        """The contested settings for a candidate whose structure is ``own`` (loaded, its
+        levers set): each range applied to its values, as to the starting structure's (a
+        factor multiplies the value the candidate has: a design that sets the committee's
+        staff is as uncertain about them as the structure it starts from)."""
         from govsim.experiments.experiment import point_changes
 
-        own = load_scenario(self.goals.design.structure, changes=changes).model_dump()
+        dump = own.model_dump()
         return {
-            p: point_changes(self.contested, pt, self.start.key, own, self.population)
+            p: point_changes(self.contested, pt, self.start.key, dump, self.population)
             for p, pt in self.points.items()
         }
 
-    def _check(self, fresh: dict[str, dict]) -> None:
-        """A candidate whose structure is not a valid structure (levers that together ask
-        for something a file may not say) is recorded as failed, with why, and not run."""
+    def _variants(self, fresh: dict[str, dict]) -> dict[str, Variant]:
+        """The batch's variants for the new candidates (one per contested setting when
+        robust).  A candidate that is no valid structure — levers that together ask for
+        something a file may not say, or windows its staff cannot hold open — is recorded
+        as failed, with why, and not run."""
         from govsim.config.reading import ScenarioError
         from govsim.core.levers import understaffed
         from govsim.core.load import load_scenario
 
+        structure = self.goals.design.structure
+        variants: dict[str, Variant] = {}
         for name, levers in fresh.items():
             try:
                 changes = lever_changes(self.goals, self.start, levers)
-                sc = load_scenario(self.goals.design.structure, changes=changes or None)
+                sc = load_scenario(structure, changes=changes or None)
                 problems = understaffed(sc)
                 if problems:
                     raise ValueError("windows its staff cannot hold open: " + "; ".join(problems))
-                if self.settings is not None:
-                    for sc_ch, _ in self._settings_of(changes).values():
-                        load_scenario(self.goals.design.structure, changes={**changes, **sc_ch})
+                if self.settings is None:
+                    planned = {name: _variant(changes)}
+                else:
+                    planned = {}
+                    for p, (sc_ch, pop_ch) in self._settings_of(sc).items():
+                        both = {**changes, **sc_ch}
+                        load_scenario(structure, changes=both)
+                        planned[f"{name}_{p}"] = _variant(both, pop_ch)
             except (ScenarioError, ValueError) as e:
                 self.invalid[name] = str(e)
+                continue
+            variants.update(planned)
+        if self.settings is not None and not self.start_done:
+            for p, (sc_ch, pop_ch) in self.settings.items():
+                variants[f"{START}_{p}"] = _variant(sc_ch, pop_ch)
+        return variants
 
     def _row(self, name, gen, order, levers, values) -> dict:
         row = {"name": name, "generation": gen, "order": order, "levers": levers}
@@ -466,21 +474,8 @@ class _Evaluator:
             row["settings_met"] = float(values["settings_met"])
         return row
 
-    def _experiment(self, gen: int, fresh: dict[str, dict]) -> Experiment:
+    def _experiment(self, gen: int, variants: dict[str, Variant]) -> Experiment:
         d = self.goals.design
-        variants = {}
-        for name, levers in fresh.items():
-            if name in self.invalid:
-                continue
-            changes = lever_changes(self.goals, self.start, levers)
-            if self.settings is None:
-                variants[name] = _variant(changes)
-            else:
-                for p, (sc_ch, pop_ch) in self._settings_of(changes).items():
-                    variants[f"{name}_{p}"] = _variant({**changes, **sc_ch}, pop_ch)
-        if self.settings is not None and not self.start_done:
-            for p, (sc_ch, pop_ch) in self.settings.items():
-                variants[f"{START}_{p}"] = _variant(sc_ch, pop_ch)
         settings = Settings(
             name_zh=f"{self.goals.design.name_zh}（第{gen}代）" if d.name_zh else "",
             name_en=f"{self.goals.design.name_en} (generation {gen})" if d.name_en else "",
@@ -498,20 +493,9 @@ class _Evaluator:
     def _read(self, batch_dir: Path, runs, failed: list[str]) -> dict[str, dict]:
         """Each variant's outcomes (the mean over replicates; robust: read over the
         settings), or nothing for a variant any of whose runs failed."""
-        from govsim.experiments.batch import outcome_rows
-
-        broken = {r.variant for r in runs if r.partition in set(failed)}
-        done = [r for r in runs if r.variant not in broken]
-        if not done:
+        means = outcome_means(self.goals, batch_dir, runs, failed, "variant")
+        if means is None:
             return {}
-        table = outcome_rows(batch_dir, done)
-        from govsim.core.summary import OUTCOMES
-        from govsim.results.tables import with_views
-
-        table, _ = with_views(table, {k: o.unit for k, o in OUTCOMES.items()})
-        columns = [t.outcome for t in [*self.goals.objectives, *self.goals.goals]]
-        columns = list(dict.fromkeys(columns))
-        means = table.groupby("variant", sort=False)[columns].mean()
         if self.settings is None:
             return {v: means.loc[v].to_dict() for v in means.index}
         out = {}
@@ -525,12 +509,27 @@ class _Evaluator:
             for t in [*self.goals.objectives, *self.goals.goals]:
                 q = ROBUST_QUANTILE if t.sense == "max" else 1 - ROBUST_QUANTILE
                 values[t.outcome] = float(np.quantile(sub[t.outcome].to_numpy(float), q))
-            met = np.ones(len(sub), dtype=bool)
-            for t in self.goals.goals:
-                met &= np.array([violation(t, x) <= 0 for x in sub[t.outcome]])
-            values["settings_met"] = float(met.mean())
+            met = [meets(self.goals, setting) for _, setting in sub.iterrows()]
+            values["settings_met"] = float(np.mean(met))
             out[BASE if name == START else name] = values
         return out
+
+
+def outcome_means(goals: Goals, batch_dir: Path, runs, failed: list[str], by: str):
+    """The goals' and objectives' columns of a finished batch, the mean over replicates of
+    each ``by`` (variant or structure), leaving out any of them one of whose runs failed
+    (all its replicates, or none: paired); None when none is left."""
+    from govsim.core.summary import OUTCOMES
+    from govsim.experiments.batch import outcome_rows
+    from govsim.results.tables import with_views
+
+    broken = {getattr(r, by) for r in runs if r.partition in set(failed)}
+    done = [r for r in runs if getattr(r, by) not in broken]
+    if not done:
+        return None
+    table, _ = with_views(outcome_rows(batch_dir, done), {k: o.unit for k, o in OUTCOMES.items()})
+    columns = list(dict.fromkeys(t.outcome for t in [*goals.objectives, *goals.goals]))
+    return table.groupby(by, sort=False)[columns].mean()
 
 
 def _contested(goals: Goals, start):
@@ -551,7 +550,7 @@ def _write_evaluations(out: Path, goals: Goals, cache: dict[str, dict]) -> None:
     rows = []
     for r in sorted(cache.values(), key=lambda r: (r["generation"], r["order"])):
         row = {k: v for k, v in r.items() if k != "levers"}
-        row["met"] = not r["failed"] and all(violation(t, r[t.outcome]) <= 0 for t in goals.goals)
+        row["met"] = not r["failed"] and meets(goals, r)
         row["levers_json"] = json.dumps(r["levers"], sort_keys=True)
         for v in goals.variables:
             row[f"lever.{v.lever}"] = r["levers"][v.lever]

@@ -160,10 +160,7 @@ def design_section(design_dir: str | Path, lang: str, fig_dir: Path) -> Markup:
                 [_value(c, r[c], lang) for c in columns],
             )
         )
-    names = {
-        s: short(pick(load_scenario(s).scenario.name_zh, load_scenario(s).scenario.name_en, lang))
-        for s in structures["structure"]
-    }
+    names = structure_names(structures, lang)
     standing = [
         (
             names[s["structure"]],
