@@ -397,6 +397,28 @@ def _committee_number(
     )
 
 
+def _org_sessions_lever(
+    key: str, kind: str, names: tuple[str, str], needs: str, hi: float, range_source: str
+) -> Lever:
+    """A lever that sets how many sessions of ``kind`` the social organisations hold a week
+    per 10,000 residents, those beyond the structure's own bought as a service."""
+    return Lever(
+        key,
+        *names,
+        "float",
+        needs,
+        _org_offering(kind),
+        _org_sessions_now(kind),
+        _org_sessions(kind),
+        lo=0.5,
+        hi=hi,
+        step=0.5,
+        unit_key="1/wk per10k",
+        range_source=range_source,
+        bought=_org_sessions_bought(kind),
+    )
+
+
 LEVERS: tuple[Lever, ...] = (
     _committee_number(
         "rc_staff",
@@ -548,41 +570,25 @@ LEVERS: tuple[Lever, ...] = (
             "the services bought)",
         ),
     ),
-    Lever(
+    _org_sessions_lever(
         "org_activities",
-        "社会组织活动（购买服务）",
-        "organisations' activities (bought as a service)",
-        "float",
+        "activity",
+        ("社会组织活动（购买服务）", "organisations' activities (bought as a service)"),
         "social organisations above the grid that hold activities",
-        _org_offering("activity"),
-        _org_sessions_now("activity"),
-        _org_sessions("activity"),
-        lo=0.5,
-        hi=22,
-        step=0.5,
-        unit_key="1/wk per10k",
-        range_source="002: 「社区共有社会组织39家,运作包括巧手聚乡邻、法律工作室等60多个服务项目」 — "
+        22,
+        "002: 「社区共有社会组织39家,运作包括巧手聚乡邻、法律工作室等60多个服务项目」 — "
         "the Xinfeng file's 14 activities a week for its 6,500 residents (21.5 per 10,000), "
         "the most a document shows; from 0.5 (some activities)",
-        bought=_org_sessions_bought("activity"),
     ),
-    Lever(
+    _org_sessions_lever(
         "org_volunteering",
-        "社会组织志愿服务（购买服务）",
-        "organisations' volunteer turns (bought as a service)",
-        "float",
+        "volunteering",
+        ("社会组织志愿服务（购买服务）", "organisations' volunteer turns (bought as a service)"),
         "social organisations above the grid that run volunteer turns",
-        _org_offering("volunteering"),
-        _org_sessions_now("volunteering"),
-        _org_sessions("volunteering"),
-        lo=0.5,
-        hi=16,
-        step=0.5,
-        unit_key="1/wk per10k",
-        range_source="002: 「“五金”志愿服务项目以党组织引领、政府资助、社会运作、居民参与为运作模式」 — "
+        16,
+        "002: 「“五金”志愿服务项目以党组织引领、政府资助、社会运作、居民参与为运作模式」 — "
         "the Xinfeng file's 10 volunteer turns a week for its 6,500 residents (15.4 per "
         "10,000), the most a document shows; from 0.5 (some turns)",
-        bought=_org_sessions_bought("volunteering"),
     ),
     Lever(
         "council",
